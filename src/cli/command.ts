@@ -1,0 +1,87 @@
+import { isAbsolute, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { HfxError } from '../errors.js';
+import type { Io, Output } from './output.js';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Ctx {
+  io: Io;
+  out: Output;
+  /** Resolves a path the user typed against the command's cwd. */
+  path(p: string): string;
+  /** --home, else HFX_HOME, else the cwd. */
+  home(v: unknown): string;
+}
+
+export interface Command {
+  name: string;
+  aliases?: string[];
+  summary: string;
+  usage: string;
+  /** Lines of `$ hfx …` examples with a comment each. */
+  examples: string[];
+  options: Options;
+  /** Extra help text: what the flags mean. */
+  details?: string;
+  run(args: { values: Record<string, unknown>; positionals: string[] }, ctx: Ctx): Promise<number>;
+}
+
+export const COMMON: Options = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export const HOME: Options = { home: { type: 'string' } };
+
+export function parse(cmd: Command, argv: string[]): { values: Record<string, unknown>; positionals: string[] } {
+  try {
+    const r = parseArgs({ args: argv, options: { ...COMMON, ...cmd.options }, allowPositionals: true, strict: true });
+    return { values: r.values as Record<string, unknown>, positionals: r.positionals };
+  } catch (e) {
+    throw new HfxError('HFX_E_USAGE', (e as Error).message.replace(/\. To specify.*$/s, ''), { hint: `See \`hfx ${cmd.name} --help\`.` });
+  }
+}
+
+export function makeCtx(io: Io, out: Output): Ctx {
+  const path = (p: string) => (isAbsolute(p) ? p : resolve(io.cwd, p));
+  return {
+    io,
+    out,
+    path,
+    home: (v) => path(typeof v === 'string' ? v : io.env['HFX_HOME'] || io.cwd),
+  };
+}
+
+export function str(v: unknown, flag: string, cmd: string): string {
+  if (typeof v !== 'string' || v === '') throw new HfxError('HFX_E_USAGE', `--${flag} is required`, { hint: `See \`hfx ${cmd} --help\`.` });
+  return v;
+}
+
+export function int(v: unknown, flag: string, dflt?: number): number {
+  if (v === undefined && dflt !== undefined) return dflt;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw new HfxError('HFX_E_USAGE', `--${flag} must be a whole number ≥ 0, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function onePositional(pos: string[], what: string, cmd: string): string {
+  if (pos.length !== 1) throw new HfxError('HFX_E_USAGE', pos.length === 0 ? `${what} is missing` : `one ${what} expected, got ${pos.length}`, { hint: `See \`hfx ${cmd} --help\`.` });
+  return pos[0]!;
+}
+
+export function helpText(cmd: Command): string {
+  const names = [cmd.name, ...(cmd.aliases ?? [])].join(', ');
+  return [
+    `hfx ${names} — ${cmd.summary}`,
+    '',
+    `Usage: ${cmd.usage}`,
+    ...(cmd.details ? ['', cmd.details.trimEnd()] : []),
+    '',
+    'Common flags: --json (one JSON document on stdout), --help',
+    '',
+    'Examples:',
+    ...cmd.examples.map((e) => `  ${e}`),
+    '',
+  ].join('\n');
+}

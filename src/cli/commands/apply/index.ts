@@ -1,0 +1,63 @@
+import { HfxError } from '../../../errors.js';
+import { abortApply, applyHotfix } from '../../../engine/ops/apply.js';
+import { HOME, type Command } from '../../command.js';
+
+export const applyCommand: Command = {
+  name: 'apply',
+  aliases: ['apply-hotfix'],
+  summary: 'apply a signed hotfix archive to the installation, atomically',
+  usage: 'hfx apply FILE.zip [--home DIR] [--dry-run] [--allow-unsigned] | hfx apply --continue [--use new|mine] | hfx apply --abort',
+  details: `Checks the signature against the trust store, the product, release, update level and
+required hotfixes, and that every file the hotfix touches still holds what it expects. Only then
+are the files replaced, all or none; a crash at any moment is finished by \`hfx recover\`.
+
+Files you changed locally are conflicts: nothing is applied, and for each one
+.hfx/conflict/files/<path>.mine (yours) and <path>.new (the hotfix's) are written. Then:
+  write <path>.final and run \`hfx apply --continue\`   your merge goes in; yours is kept for revert
+  hfx apply --continue --use new                      the hotfix's version for every unresolved file
+  hfx apply --continue --use mine                     keep your version of every unresolved file
+  hfx apply --abort                                   forget the attempt (the pack was never changed)`,
+  examples: [
+    '$ hfx apply HF-4.2.0-12-0007.zip --home /opt/wso2am',
+    '$ hfx apply HF-4.2.0-12-0007.zip --dry-run --json',
+    '$ hfx apply --continue --use new --home /opt/wso2am',
+  ],
+  options: {
+    ...HOME,
+    'dry-run': { type: 'boolean' },
+    'allow-unsigned': { type: 'boolean' },
+    continue: { type: 'boolean' },
+    abort: { type: 'boolean' },
+    use: { type: 'string' },
+  },
+  async run({ values: v, positionals }, { out, home, path }) {
+    const h = home(v['home']);
+    if (v['abort']) {
+      if (positionals.length || v['continue']) throw new HfxError('HFX_E_USAGE', '--abort takes no archive and no --continue');
+      const r = await abortApply({ home: h });
+      out.result(r);
+      out.line(r.aborted ? `${out.c.green('✓')} gave up the apply of ${r.aborted}; the pack was not changed` : 'there was no conflict to abort');
+      return 0;
+    }
+    const use = v['use'] as string | undefined;
+    if (use !== undefined && (use !== 'new' && use !== 'mine' || !v['continue'])) throw new HfxError('HFX_E_USAGE', '--use takes new or mine, with --continue');
+    if (v['continue'] ? positionals.length !== 0 : positionals.length !== 1) {
+      throw new HfxError('HFX_E_USAGE', v['continue'] ? '--continue takes no archive (the one that stopped is kept)' : 'give exactly one archive: hfx apply FILE.zip', { hint: 'See `hfx apply --help`.' });
+    }
+    const r = await applyHotfix({
+      home: h,
+      ...(positionals[0] ? { archive: path(positionals[0]) } : {}),
+      dryRun: v['dry-run'] === true,
+      allowUnsigned: v['allow-unsigned'] === true,
+      continue: v['continue'] === true,
+      ...(use ? { use: use as 'new' | 'mine' } : {}),
+      onProgress: out.progress,
+    });
+    out.result(r);
+    if (r.recovered.action === 'completed') out.warn(`finished an interrupted ${r.recovered.operation} of ${r.recovered.subject} first`);
+    const verb = r.dryRun ? 'would apply' : 'applied';
+    out.line(`${out.c.green('✓')} ${verb} ${out.c.bold(r.id)} — ${r.title}: ${r.changes.length} change(s)${r.untouched.length ? `, ${r.untouched.length} already in place` : ''}${r.keyid ? '' : out.c.yellow(' (unsigned or untrusted signer)')}`);
+    for (const c of r.changes) out.line(`  ${c.op === 'add' ? 'A' : c.op === 'delete' ? 'D' : 'M'} ${c.path}`);
+    return 0;
+  },
+};

@@ -1,0 +1,27 @@
+import { readStatus } from '../../../engine/ops/status.js';
+import { HOME, type Command } from '../../command.js';
+
+export const stateCommand: Command = {
+  name: 'state',
+  aliases: ['current-state'],
+  summary: 'product, release, update level, channel, applied hotfixes and any pending operation',
+  usage: 'hfx state [--home DIR] [--json]',
+  examples: ['$ hfx state --home /opt/wso2am', '$ HFX_HOME=/opt/wso2am hfx current-state --json'],
+  options: { ...HOME },
+  async run({ values }, { out, home }) {
+    const s = await readStatus(home(values['home']));
+    out.result(s);
+    const c = out.c;
+    out.line(`${c.bold(s.product)} ${s.version}, update level ${s.level}, channel ${s.channel}`);
+    out.line(`  home ${s.home}`);
+    if (s.hotfixes.length === 0) out.line('  no hotfixes applied');
+    else {
+      out.line(`  ${s.hotfixes.length} hotfix(es), oldest first:`);
+      for (const h of s.hotfixes) out.line(`  ${c.bold(h.id)}  ${h.title}  ${c.dim(`${h.severity}, applied ${h.appliedAt}`)}`);
+    }
+    if (s.pending) {
+      out.line(c.yellow(`  pending: ${s.pending.kind === 'conflict' ? `conflicts in the apply of ${s.pending.subject} (${s.pending.paths?.length ?? 0} files): \`hfx apply --continue\` or \`--abort\`` : `interrupted ${s.pending.operation} of ${s.pending.subject}: run \`hfx recover\``}`));
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,279 @@
+import { createHash } from 'node:crypto';
+import { open as openFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import yauzl from 'yauzl';
+import { HfxError, asHfxError } from '../../errors.js';
+import { MANIFEST_NAME, PAYLOAD_PREFIX, SIGNATURE_NAME, parseManifest, payloadName, type FileState, type Manifest } from './manifest.js';
+import { checkRelPath } from './paths.js';
+import { parseSignatureFile, signedBytes, type SignatureFile } from './signature.js';
+
+export interface ArchiveLimits {
+  /** Largest manifest accepted, in bytes (it is read before the signature is checked). */
+  maxManifestBytes: number;
+  maxSignatureBytes: number;
+  maxEntries: number;
+  /** Largest sum of payload sizes. */
+  maxTotalBytes: number;
+  /** Largest uncompressed:compressed ratio of one entry; deflate itself cannot exceed ~1032. */
+  maxRatio: number;
+}
+
+export const DEFAULT_LIMITS: ArchiveLimits = {
+  maxManifestBytes: 256 * 1024 * 1024,
+  maxSignatureBytes: 64 * 1024,
+  maxEntries: 2_000_000,
+  maxTotalBytes: 64 * 1024 ** 3,
+  maxRatio: 1100,
+};
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+export interface OpenArchive {
+  readonly file: string;
+  readonly manifest: Manifest;
+  /** The manifest exactly as parsed from JSON, which is what signatures cover. */
+  readonly rawManifest: unknown;
+  readonly signatures: SignatureFile | null;
+  /** sha256 of the canonical signed bytes: names this archive's content. */
+  readonly digest: string;
+  /** Streams one payload file to `dest` (created with O_EXCL), checking size, CRC and sha256, and fsyncs it. */
+  extractTo(path: string, dest: string, expect: FileState): Promise<void>;
+  /** The decompressed payload of one path, unchecked (for re-packing; apply uses extractTo). */
+  payloadStream(path: string): Promise<Readable>;
+  close(): void;
+}
+
+interface RawEntry {
+  name: string;
+  entry: yauzl.Entry;
+}
+
+function archiveError(file: string, why: string, cause?: unknown): HfxError {
+  return new HfxError('HFX_E_ARCHIVE', `${file} is not a valid hfx archive: ${why}`, {
+    hint: 'The file may be truncated or damaged; download it again. Nothing was changed.',
+    cause,
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Opens an archive and checks everything that can be checked without trusting it:
+ * ZIP structure, entry names and types, sizes against limits, the manifest schema,
+ * and that payload entries and manifest entries match one to one.
+ * Signature trust is the caller's decision (see verifyManifestSignature).
+ */
+export async function openArchive(file: string, limits: ArchiveLimits = DEFAULT_LIMITS): Promise<OpenArchive> {
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new HfxError('HFX_E_NOT_FOUND', `archive ${file} does not exist`, { hint: 'Check the path.' });
+    if (err.code) throw asHfxError(e, `cannot read ${file}`);
+    throw archiveError(file, err.message, e);
+  }
+  try {
+    return await readCentral(file, zip, limits);
+  } catch (e) {
+    zip.close();
+    throw e;
+  }
+}
+
+async function readCentral(file: string, zip: yauzl.ZipFile, limits: ArchiveLimits): Promise<OpenArchive> {
+  if (zip.entryCount > limits.maxEntries) {
+    throw new HfxError('HFX_E_TOO_LARGE', `${file} has ${zip.entryCount} entries; the limit is ${limits.maxEntries}`, { hint: 'Nothing was changed.' });
+  }
+  const byName = new Map<string, RawEntry>();
+  const all: yauzl.Entry[] = [];
+  try {
+    for await (const entry of zip.eachEntry()) {
+      let name: string;
+      try {
+        name = utf8.decode(entry.fileName as unknown as Buffer);
+      } catch {
+        throw new HfxError('HFX_E_UNSAFE_PATH', `${file} has an entry name that is not UTF-8`, { hint: 'Nothing was changed.' });
+      }
+      if (byName.has(name)) throw new HfxError('HFX_E_ARCHIVE', `${file} has two entries named ${JSON.stringify(name)}`, { hint: 'The archive is malformed or hostile; nothing was changed.' });
+      checkEntryShape(file, name, entry, limits);
+      byName.set(name, { name, entry });
+      all.push(entry);
+    }
+  } catch (e) {
+    if (e instanceof HfxError) throw e;
+    throw archiveError(file, (e as Error).message, e);
+  }
+  checkNoOverlap(file, all);
+
+  const manEntry = byName.get(MANIFEST_NAME);
+  if (!manEntry) throw new HfxError('HFX_E_MANIFEST', `${file} has no ${MANIFEST_NAME}`, { hint: 'Is it an hfx archive? `unzip -l` shows what it holds.' });
+  const manText = await readSmall(file, zip, manEntry.entry, limits.maxManifestBytes, 'manifest');
+  let rawManifest: unknown;
+  try {
+    rawManifest = JSON.parse(manText.toString('utf8'));
+  } catch (e) {
+    throw new HfxError('HFX_E_MANIFEST', `${MANIFEST_NAME} is not JSON: ${(e as Error).message}`, { hint: 'The archive is damaged; nothing was changed.' });
+  }
+  const manifest = parseManifest(rawManifest);
+
+  let signatures: SignatureFile | null = null;
+  const sigEntry = byName.get(SIGNATURE_NAME);
+  if (sigEntry) {
+    const sigText = await readSmall(file, zip, sigEntry.entry, limits.maxSignatureBytes, 'signature');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(sigText.toString('utf8'));
+    } catch {
+      throw new HfxError('HFX_E_SIGNATURE', `${SIGNATURE_NAME} is not JSON`, { hint: 'Re-sign the archive with `hfx sign`.' });
+    }
+    signatures = parseSignatureFile(raw);
+  }
+
+  // Payload entries and manifest entries must match one to one, with the declared sizes.
+  const payload = new Map<string, yauzl.Entry>();
+  let total = 0;
+  for (const e of manifest.entries) {
+    const pn = payloadName(e);
+    if (pn === null) continue;
+    const raw = byName.get(pn);
+    if (!raw) throw archiveError(file, `the payload of ${JSON.stringify(e.path)} is missing`);
+    const size = (e.after as FileState).size;
+    if (raw.entry.uncompressedSize !== size) {
+      throw new HfxError('HFX_E_INTEGRITY', `${JSON.stringify(e.path)} is ${raw.entry.uncompressedSize} bytes in the ZIP but ${size} in the manifest`, { hint: 'The archive was tampered with or damaged; nothing was changed.' });
+    }
+    total += size;
+    payload.set(e.path, raw.entry);
+  }
+  if (total > limits.maxTotalBytes) {
+    throw new HfxError('HFX_E_TOO_LARGE', `the payload is ${total} bytes; the limit is ${limits.maxTotalBytes}`, { hint: 'Nothing was changed.' });
+  }
+  for (const name of byName.keys()) {
+    if (name === MANIFEST_NAME || name === SIGNATURE_NAME) continue;
+    if (!name.startsWith(PAYLOAD_PREFIX) || !payload.has(name.slice(PAYLOAD_PREFIX.length))) {
+      throw archiveError(file, `entry ${JSON.stringify(name)} is not named by the manifest`);
+    }
+  }
+
+  const digest = createHash('sha256').update(signedBytes(rawManifest)).digest('hex');
+
+  return {
+    file,
+    manifest,
+    rawManifest,
+    signatures,
+    digest,
+    close: () => zip.close(),
+    payloadStream: async (path) => {
+      const entry = payload.get(path);
+      if (!entry) throw new HfxError('HFX_E_INTERNAL', `no payload for ${path}`);
+      return (await openStream(file, zip, entry)) as Readable;
+    },
+    extractTo: (path, dest, expect) => {
+      const entry = payload.get(path);
+      if (!entry) return Promise.reject(new HfxError('HFX_E_INTERNAL', `no payload for ${path}`));
+      return extract(file, zip, entry, path, dest, expect);
+    },
+  };
+}
+
+function checkEntryShape(file: string, name: string, entry: yauzl.Entry, limits: ArchiveLimits): void {
+  if (name !== MANIFEST_NAME && name !== SIGNATURE_NAME) {
+    if (!name.startsWith(PAYLOAD_PREFIX)) throw archiveError(file, `unexpected entry ${JSON.stringify(name)}`);
+    checkRelPath(name.slice(PAYLOAD_PREFIX.length), 'archive entry');
+  }
+  const type = (entry.externalFileAttributes >>> 16) & S_IFMT;
+  // Made on Unix (versionMadeBy high byte 3) the high 16 bits are st_mode; 0 means "not said".
+  if ((entry.versionMadeBy >>> 8) === 3 && type !== 0 && type !== S_IFREG) {
+    const what = type === S_IFLNK ? 'a symbolic link' : type === S_IFDIR ? 'a directory' : 'a device, FIFO or socket';
+    throw new HfxError('HFX_E_UNSAFE_PATH', `entry ${JSON.stringify(name)} is ${what}; archives carry only regular files (links are described in the manifest)`, { hint: 'The archive is malformed or hostile; nothing was changed.' });
+  }
+  if (name.endsWith('/')) throw archiveError(file, `unexpected directory entry ${JSON.stringify(name)}`);
+  if (entry.isEncrypted()) throw archiveError(file, `entry ${JSON.stringify(name)} is encrypted`);
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) throw archiveError(file, `entry ${JSON.stringify(name)} uses compression method ${entry.compressionMethod}`);
+  if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize) throw archiveError(file, `stored entry ${JSON.stringify(name)} has different sizes`);
+  const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+  if (ratio > limits.maxRatio) {
+    throw new HfxError('HFX_E_TOO_LARGE', `entry ${JSON.stringify(name)} claims a compression ratio of ${Math.round(ratio)}:1 (limit ${limits.maxRatio}:1)`, { hint: 'This looks like a zip bomb; nothing was changed.' });
+  }
+}
+
+/** Entries whose data overlap are the trick behind non-recursive zip bombs. */
+function checkNoOverlap(file: string, entries: yauzl.Entry[]): void {
+  const sorted = [...entries].sort((a, b) => a.relativeOffsetOfLocalHeader - b.relativeOffsetOfLocalHeader);
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1]!;
+    const minEnd = prev.relativeOffsetOfLocalHeader + 30 + prev.fileNameLength + prev.compressedSize;
+    if (sorted[i]!.relativeOffsetOfLocalHeader < minEnd) {
+      throw new HfxError('HFX_E_TOO_LARGE', `${file} has entries whose data overlap`, { hint: 'This is how some zip bombs are built; nothing was changed.' });
+    }
+  }
+}
+
+async function openStream(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
+  try {
+    return await zip.openReadStreamPromise(entry);
+  } catch (e) {
+    throw archiveError(file, (e as Error).message, e);
+  }
+}
+
+async function readSmall(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry, max: number, what: string): Promise<Buffer> {
+  if (entry.uncompressedSize > max) {
+    throw new HfxError(what === 'manifest' ? 'HFX_E_MANIFEST' : 'HFX_E_SIGNATURE', `the ${what} is ${entry.uncompressedSize} bytes; the limit is ${max}`, { hint: 'Nothing was changed.' });
+  }
+  const stream = await openStream(file, zip, entry);
+  const parts: Buffer[] = [];
+  let n = 0;
+  let crc = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      n += chunk.length;
+      if (n > max) throw new HfxError('HFX_E_TOO_LARGE', `the ${what} is larger than ${max} bytes`, { hint: 'Nothing was changed.' });
+      crc = crc32(chunk, crc);
+      parts.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof HfxError) throw e;
+    throw archiveError(file, `${what}: ${(e as Error).message}`, e);
+  }
+  if (crc >>> 0 !== entry.crc32 >>> 0) throw archiveError(file, `CRC-32 mismatch in the ${what}`);
+  return Buffer.concat(parts);
+}
+
+async function extract(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry, path: string, dest: string, expect: FileState): Promise<void> {
+  const stream = await openStream(file, zip, entry);
+  const hash = createHash('sha256');
+  let crc = 0;
+  let n = 0;
+  const fh = await openFile(dest, 'wx', 0o600).catch((e) => { throw asHfxError(e, `cannot create ${dest}`); });
+  try {
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        n += chunk.length;
+        if (n > expect.size) break;
+        hash.update(chunk);
+        crc = crc32(chunk, crc);
+        await fh.write(chunk);
+      }
+    } catch (e) {
+      if (e instanceof HfxError || (e as NodeJS.ErrnoException).code === 'ENOSPC') throw asHfxError(e, `writing ${dest}`);
+      throw archiveError(file, `${path}: ${(e as Error).message}`, e);
+    }
+    if (n !== expect.size) {
+      throw new HfxError('HFX_E_INTEGRITY', `${JSON.stringify(path)} is not ${expect.size} bytes as the manifest says`, { hint: 'The archive was tampered with or damaged; nothing was changed.' });
+    }
+    if (crc >>> 0 !== entry.crc32 >>> 0) throw archiveError(file, `CRC-32 mismatch in ${JSON.stringify(path)}`);
+    if (hash.digest('hex') !== expect.sha256) {
+      throw new HfxError('HFX_E_INTEGRITY', `the payload of ${JSON.stringify(path)} does not match its sha256 in the manifest`, { hint: 'The archive was tampered with or damaged; nothing was changed.' });
+    }
+    await fh.chmod(parseInt(expect.mode, 8));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { modeString } from '../archive/manifest.js';
+
+/** What hashing a regular file tells: used by init, verify, apply's checks and diff. */
+export interface FileFacts {
+  size: number;
+  mode: string;
+  sha256: string;
+}
+
+export type FactsOrError = FileFacts | { error: string };
+
+const CHUNK = 1024 * 1024;
+let buf: Buffer | undefined;
+
+/** Hashes one file with synchronous reads into a reused buffer: the fastest way in Node for many files. */
+export function hashFileSync(path: string): FileFacts {
+  buf ??= Buffer.allocUnsafe(CHUNK);
+  const fd = openSync(path, 'r');
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTFILE' });
+    const h = createHash('sha256');
+    let size = 0;
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) break;
+      h.update(n === CHUNK ? buf : buf.subarray(0, n));
+      size += n;
+    }
+    return { size, mode: modeString(st.mode), sha256: h.digest('hex') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function tryHash(path: string): FactsOrError {
+  try {
+    return hashFileSync(path);
+  } catch (e) {
+    return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
+  }
+}
+
+let bufB: Buffer | undefined;
+
+export interface Comparison {
+  same: boolean;
+  modeA: string;
+  modeB: string;
+}
+
+/**
+ * Compares two files: sizes first, then bytes until the first difference (as `diff -q` and
+ * `cmp` do). Modes come back too, since a diff needs them and the fstat is already done.
+ */
+export function compareFiles(a: string, b: string): Comparison {
+  buf ??= Buffer.allocUnsafe(CHUNK);
+  bufB ??= Buffer.allocUnsafe(CHUNK);
+  const fa = openSync(a, 'r');
+  try {
+    const fb = openSync(b, 'r');
+    try {
+      const sa = fstatSync(fa);
+      const sb = fstatSync(fb);
+      const res = { same: false, modeA: modeString(sa.mode), modeB: modeString(sb.mode) };
+      if (sa.size !== sb.size) return res;
+      for (;;) {
+        const na = readSync(fa, buf, 0, CHUNK, null);
+        const nb = readSync(fb, bufB, 0, CHUNK, null);
+        if (na !== nb) return res;
+        if (na === 0) return { ...res, same: true };
+        if (buf.compare(bufB, 0, nb, 0, na) !== 0) return res;
+      }
+    } finally {
+      closeSync(fb);
+    }
+  } finally {
+    closeSync(fa);
+  }
+}
+
+export function tryCompare(a: string, b: string): Comparison | { error: string } {
+  try {
+    return compareFiles(a, b);
+  } catch (e) {
+    return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
+  }
+}

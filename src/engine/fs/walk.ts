@@ -1,0 +1,41 @@
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { HfxError } from '../../errors.js';
+import { modeString } from '../archive/manifest.js';
+import { STATE_DIR } from '../archive/paths.js';
+
+export type WalkEntry =
+  | { path: string; type: 'file' }
+  | { path: string; type: 'dir'; mode: string }
+  | { path: string; type: 'symlink'; target: string }
+  | { path: string; type: 'other' };
+
+/**
+ * Lists a tree below `root` (paths relative, '/'-separated, sorted), skipping hfx's own state dir.
+ * Files are not stat'ed here: the hash workers do it with the same open, which halves the syscalls.
+ */
+export function walkTree(root: string, opts: { skipStateDir?: boolean } = {}): WalkEntry[] {
+  const out: WalkEntry[] = [];
+  const skip = opts.skipStateDir ?? true;
+  const visit = (rel: string): void => {
+    let dirents;
+    try {
+      dirents = readdirSync(rel === '' ? root : join(root, rel), { withFileTypes: true });
+    } catch (e) {
+      throw new HfxError('HFX_E_IO', `cannot list ${join(root, rel)}: ${(e as Error).message}`, { cause: e });
+    }
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const d of dirents) {
+      const p = rel === '' ? d.name : `${rel}/${d.name}`;
+      if (rel === '' && skip && d.name === STATE_DIR) continue;
+      if (d.isFile()) out.push({ path: p, type: 'file' });
+      else if (d.isDirectory()) {
+        out.push({ path: p, type: 'dir', mode: modeString(lstatSync(join(root, p)).mode) });
+        visit(p);
+      } else if (d.isSymbolicLink()) out.push({ path: p, type: 'symlink', target: readlinkSync(join(root, p)) });
+      else out.push({ path: p, type: 'other' });
+    }
+  };
+  visit('');
+  return out;
+}

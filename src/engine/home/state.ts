@@ -1,0 +1,57 @@
+import { readFile } from 'node:fs/promises';
+import { HfxError } from '../../errors.js';
+import { writeFileAtomicSync } from '../fs/durable.js';
+import type { Layout } from './layout.js';
+
+export const STATE_FORMAT = 'hfx-state/1';
+
+export interface AppliedHotfix {
+  id: string;
+  title: string;
+  severity: string;
+  appliedAt: string;
+  /** sha256 of the signed manifest bytes; names the archive's content. */
+  digest: string;
+  /** The trusted key that signed it, or null when applied with --allow-unsigned. */
+  keyid: string | null;
+  customer: string | null;
+}
+
+export interface InstallState {
+  format: typeof STATE_FORMAT;
+  product: string;
+  version: string;
+  level: number;
+  channel: 'full' | 'security';
+  initializedAt: string;
+  /** Number of committed transactions; a journal with a larger txid was not committed. */
+  tx: number;
+  hotfixes: AppliedHotfix[];
+}
+
+export async function readState(l: Layout): Promise<InstallState> {
+  let text: string;
+  try {
+    text = await readFile(l.state, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new HfxError('HFX_E_NOT_INITIALISED', `${l.home} is not an hfx installation`, {
+        hint: 'Adopt it first: `hfx init --home DIR --product P --version V`, or point --home (or HFX_HOME) at the pack.',
+      });
+    }
+    throw new HfxError('HFX_E_STATE', `cannot read ${l.state}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    const s = JSON.parse(text) as InstallState;
+    if (s.format !== STATE_FORMAT || !Array.isArray(s.hotfixes) || typeof s.tx !== 'number') throw new Error(`not ${STATE_FORMAT}`);
+    return s;
+  } catch (e) {
+    throw new HfxError('HFX_E_STATE', `${l.state} is damaged: ${(e as Error).message}`, {
+      hint: 'Restore .hfx/ from a backup, or re-adopt the pack with a fresh `hfx init` in a copy.',
+    });
+  }
+}
+
+export function writeStateSync(l: Layout, s: InstallState): void {
+  writeFileAtomicSync(l.state, JSON.stringify(s, null, 2) + '\n');
+}

@@ -1,0 +1,204 @@
+import { chmodSync, closeSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { HfxError, asHfxError } from '../../errors.js';
+import { writeFileAtomicSync } from '../fs/durable.js';
+import type { Layout } from './layout.js';
+import { writeStateSync, type InstallState } from './state.js';
+
+export const JOURNAL_FORMAT = 'hfx-journal/1';
+
+/**
+ * One change to one path of the pack, made of renames only, so each half is atomic.
+ * `source`: staged content to put at `target` (null: nothing, the path is removed).
+ * `save`: where the current `target` goes (null: nothing is there).
+ * All paths are relative to the home; `source` and `save` lie inside .hfx/.
+ */
+export type Step =
+  | { kind: 'move'; target: string; source: string | null; save: string | null }
+  | { kind: 'chmod'; target: string; from: string; to: string };
+
+export interface Journal {
+  format: typeof JOURNAL_FORMAT;
+  txid: number;
+  operation: string;
+  subject: string;
+  startedAt: string;
+  steps: Step[];
+  newState: InstallState;
+  /** Removed once the new state is committed (e.g. a reverted hotfix's backups). */
+  commitRemove: string[];
+  /** Removed once the transaction is rolled back (e.g. an aborted apply's record). */
+  rollbackRemove: string[];
+}
+
+function exists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+// Test hook: HFX_FAULT=kill-after-step:N kills the process after N steps, so tests can
+// stop a transaction at every step boundary, not only where a timer happens to land.
+const fault = /^kill-after-step:(\d+)$/.exec(process.env['HFX_FAULT'] ?? '');
+const killAfter = fault ? Number(fault[1]) : -1;
+
+/** Idempotent: running it again after a crash at any instant finishes the same step. */
+function forward(home: string, s: Step): void {
+  const t = join(home, s.target);
+  if (s.kind === 'chmod') {
+    chmodSync(t, parseInt(s.to, 8));
+    return;
+  }
+  if (s.save !== null && exists(t) && !exists(join(home, s.save))) renameSync(t, join(home, s.save));
+  if (s.source !== null && exists(join(home, s.source))) renameSync(join(home, s.source), t);
+}
+
+/** Exact inverse of forward, and idempotent too. */
+function backward(home: string, s: Step): void {
+  const t = join(home, s.target);
+  if (s.kind === 'chmod') {
+    if (exists(t)) chmodSync(t, parseInt(s.from, 8));
+    return;
+  }
+  if (s.source !== null && !exists(join(home, s.source)) && exists(t)) renameSync(t, join(home, s.source));
+  if (s.save !== null && exists(join(home, s.save))) renameSync(join(home, s.save), t);
+}
+
+function fsyncDirs(home: string, steps: readonly Step[]): void {
+  const dirs = new Set<string>();
+  for (const s of steps) {
+    dirs.add(dirname(join(home, s.target)));
+    if (s.kind === 'move') {
+      if (s.source) dirs.add(dirname(join(home, s.source)));
+      if (s.save) dirs.add(dirname(join(home, s.save)));
+    }
+  }
+  for (const d of dirs) {
+    if (!exists(d)) continue;
+    const fd = openSync(d, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function removeAll(home: string, paths: readonly string[]): void {
+  for (const p of paths) rmSync(join(home, p), { recursive: true, force: true });
+}
+
+function commit(l: Layout, j: Journal): void {
+  fsyncDirs(l.home, j.steps);
+  writeStateSync(l, j.newState);
+  removeAll(l.home, j.commitRemove);
+  rmSync(l.journal, { force: true });
+  rmSync(l.tx, { recursive: true, force: true });
+}
+
+function rollback(l: Layout, j: Journal, upTo: number): void {
+  for (let i = upTo - 1; i >= 0; i--) backward(l.home, j.steps[i]!);
+  fsyncDirs(l.home, j.steps);
+  removeAll(l.home, j.rollbackRemove);
+  rmSync(l.journal, { force: true });
+  rmSync(l.tx, { recursive: true, force: true });
+}
+
+/**
+ * Runs a prepared transaction: the journal is made durable, every step is carried out,
+ * then the new state is committed. Staged files must already be fsync'd. If a step fails,
+ * every step done is undone and the error is thrown: the pack is as before.
+ */
+export function runTransaction(l: Layout, j: Journal, onStep?: (done: number, total: number) => void): void {
+  writeFileAtomicSync(l.journal, JSON.stringify(j));
+  let done = 0;
+  try {
+    for (const s of j.steps) {
+      forward(l.home, s);
+      done++;
+      if (done === killAfter) process.kill(process.pid, 'SIGKILL');
+      onStep?.(done, j.steps.length);
+    }
+  } catch (e) {
+    const cause = asHfxError(e, `${j.operation} ${j.subject} failed at ${j.steps[done]?.target ?? '?'}`);
+    try {
+      rollback(l, j, j.steps.length);
+    } catch (e2) {
+      throw new HfxError('HFX_E_RECOVERY', `${cause.message}; undoing it failed too: ${(e2 as Error).message}`, {
+        hint: 'Fix the cause (permissions, disk space), then run `hfx recover` (finishes) or `hfx recover --rollback` (undoes).',
+        cause: e2,
+      });
+    }
+    throw cause;
+  }
+  try {
+    commit(l, j);
+  } catch (e) {
+    throw new HfxError('HFX_E_RECOVERY', `${j.operation} ${j.subject}: the files are in place but the state could not be written: ${(e as Error).message}`, {
+      hint: 'Fix the cause, then run `hfx recover` to finish.',
+      cause: e,
+    });
+  }
+}
+
+export function readJournal(l: Layout): Journal | null {
+  let text: string;
+  try {
+    text = readFileSync(l.journal, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw asHfxError(e, 'cannot read the journal');
+  }
+  try {
+    const j = JSON.parse(text) as Journal;
+    if (j.format !== JOURNAL_FORMAT || !Array.isArray(j.steps)) throw new Error(`not ${JOURNAL_FORMAT}`);
+    return j;
+  } catch (e) {
+    throw new HfxError('HFX_E_STATE', `${l.journal} is damaged: ${(e as Error).message}`, { hint: 'Restore .hfx/ from a backup.' });
+  }
+}
+
+export interface RecoveryReport {
+  action: 'none' | 'completed' | 'rolled-back' | 'cleaned';
+  operation?: string;
+  subject?: string;
+}
+
+/**
+ * Finishes (default) or undoes an interrupted transaction. A transaction whose state was
+ * already committed can only be finished. Without a journal, leftovers of an operation that
+ * died before its journal was written are removed.
+ */
+export function recoverTransaction(l: Layout, committedTx: number, mode: 'forward' | 'rollback' = 'forward'): RecoveryReport {
+  const j = readJournal(l);
+  if (j === null) {
+    if (exists(l.tx)) {
+      rmSync(l.tx, { recursive: true, force: true });
+      return { action: 'cleaned' };
+    }
+    return { action: 'none' };
+  }
+  const base = { operation: j.operation, subject: j.subject };
+  try {
+    if (committedTx >= j.txid) {
+      commit(l, j);
+      return { action: 'completed', ...base };
+    }
+    if (mode === 'rollback') {
+      rollback(l, j, j.steps.length);
+      return { action: 'rolled-back', ...base };
+    }
+    for (const s of j.steps) forward(l.home, s);
+    commit(l, j);
+    return { action: 'completed', ...base };
+  } catch (e) {
+    throw new HfxError('HFX_E_RECOVERY', `cannot ${mode === 'forward' ? 'finish' : 'undo'} the interrupted ${j.operation} of ${j.subject}: ${(e as Error).message}`, {
+      hint: mode === 'forward' ? 'Fix the cause and run `hfx recover` again, or undo it with `hfx recover --rollback`.' : 'Fix the cause and run `hfx recover --rollback` again.',
+      cause: e,
+    });
+  }
+}

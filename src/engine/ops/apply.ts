@@ -1,0 +1,237 @@
+import { copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HfxError } from '../../errors.js';
+import { modeNumber, type Manifest, type NodeState } from '../archive/manifest.js';
+import { DEFAULT_LIMITS, openArchive, type ArchiveLimits, type OpenArchive } from '../archive/read-archive.js';
+import { verifyManifestSignature } from '../archive/signature.js';
+import { fsyncPathSync } from '../fs/durable.js';
+import { hashFileSync } from '../fs/hash-core.js';
+import type { Layout } from '../home/layout.js';
+import { RECORD_FORMAT, recordFile, type AppliedRecord } from '../home/records.js';
+import type { InstallState } from '../home/state.js';
+import { trustedKeys } from '../home/trust.js';
+import { runTransaction, type Journal, type RecoveryReport, type Step } from '../home/tx.js';
+import { clearConflict, conflictArchive, conflictPaths, readConflict, writeConflictArea } from './conflict-area.js';
+import { observe } from './observe.js';
+import { planApply, type ApplyPlan, type Conflict, type Resolution } from './plan-apply.js';
+import { withSession, type HomeOptions } from './session.js';
+
+export type ProgressFn = (phase: string, done: number, total: number) => void;
+
+export interface ApplyOptions extends HomeOptions {
+  /** The archive; omitted with `continue`, which uses the copy kept with the conflict. */
+  archive?: string;
+  dryRun?: boolean;
+  allowUnsigned?: boolean;
+  /** Finish an apply that stopped on conflicts, using .final files or `use`. */
+  continue?: boolean;
+  use?: 'new' | 'mine';
+  limits?: ArchiveLimits;
+  onProgress?: ProgressFn;
+}
+
+export interface ApplyResult {
+  id: string;
+  title: string;
+  dryRun: boolean;
+  changes: { path: string; op: 'add' | 'modify' | 'delete' }[];
+  untouched: string[];
+  resolved: string[];
+  keyid: string | null;
+  recovered: RecoveryReport;
+}
+
+/** Checks signature and trust; returns the signing key id, or null for an accepted unsigned archive. */
+export function authenticate(l: Layout, a: OpenArchive, allowUnsigned: boolean): string | null {
+  const trusted = trustedKeys(l);
+  if (a.signatures === null || a.signatures.signatures.length === 0) {
+    if (allowUnsigned) return null;
+    throw new HfxError('HFX_E_UNSIGNED', `${a.file} is not signed`, {
+      hint: 'Sign it with `hfx sign FILE --key NAME.key` and trust NAME.pub here, or pass --allow-unsigned if you know where it came from.',
+    });
+  }
+  try {
+    return verifyManifestSignature(a.rawManifest, a.signatures, trusted).keyid;
+  } catch (e) {
+    // --allow-unsigned accepts an unknown signer, never a signature that fails to verify.
+    if (allowUnsigned && e instanceof HfxError && (e.code === 'HFX_E_UNTRUSTED' || e.code === 'HFX_E_UNSIGNED')) return null;
+    throw e;
+  }
+}
+
+export function checkCompatible(m: Manifest, s: InstallState): void {
+  if (m.kind !== 'hotfix') {
+    throw new HfxError('HFX_E_INCOMPATIBLE', `${m.id} is an update archive, not a hotfix`, { hint: `Use \`hfx update ${m.id}.zip\`.` });
+  }
+  if (m.product !== s.product || m.release !== s.version) {
+    throw new HfxError('HFX_E_INCOMPATIBLE', `${m.id} is for ${m.product} ${m.release}; this installation is ${s.product} ${s.version}`, { hint: 'Get the hotfix built for this product and release.' });
+  }
+  if (m.level !== s.level) {
+    throw new HfxError('HFX_E_INCOMPATIBLE', `${m.id} is for update level ${m.level}; this installation is at level ${s.level}`, {
+      hint: m.level < s.level ? 'Check whether the update you installed already includes the fix; otherwise ask for a hotfix for this level.' : `Update to level ${m.level} first.`,
+    });
+  }
+  if (s.hotfixes.some((h) => h.id === m.id)) {
+    throw new HfxError('HFX_E_ALREADY_APPLIED', `${m.id} is already applied`, { hint: 'See `hfx state`. To apply it again, revert it first.' });
+  }
+  const have = new Set(s.hotfixes.map((h) => h.id));
+  const missing = m.requires.filter((r) => !have.has(r));
+  if (missing.length > 0) {
+    throw new HfxError('HFX_E_REQUIRES', `${m.id} requires ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not applied`, { hint: `Apply ${missing.join(', ')} first.`, details: { missing } });
+  }
+}
+
+function opOf(m: Manifest, path: string): 'add' | 'modify' | 'delete' {
+  return m.entries.find((e) => e.path === path)?.op ?? 'modify';
+}
+
+export async function applyHotfix(opts: ApplyOptions): Promise<ApplyResult> {
+  return withSession({ home: opts.home, command: opts.continue ? 'apply --continue' : 'apply', readOnly: opts.dryRun ?? false }, async ({ l, state, recovered }) => {
+    const pending = readConflict(l);
+    if (opts.continue && !pending) throw new HfxError('HFX_E_USAGE', 'there is no conflict to continue', { hint: 'Run `hfx apply FILE.zip`.' });
+    if (!opts.continue && pending) {
+      throw new HfxError('HFX_E_CONFLICT_PENDING', `the apply of ${pending.id} stopped on ${pending.conflicts.length} conflict(s) and is still pending`, {
+        hint: 'Resolve it with `hfx apply --continue` (see `hfx state`), or give it up with `hfx apply --abort`.',
+      });
+    }
+    const file = opts.continue ? conflictArchive(l) : opts.archive;
+    if (!file) throw new HfxError('HFX_E_USAGE', 'no archive given', { hint: 'Usage: hfx apply FILE.zip' });
+    const archive = await openArchive(file, opts.limits ?? DEFAULT_LIMITS);
+    try {
+      const m = archive.manifest;
+      const keyid = authenticate(l, archive, opts.allowUnsigned ?? false);
+      checkCompatible(m, state);
+      const observed = await observe(l.home, m.entries.map((e) => e.path), (d, t) => opts.onProgress?.('check', d, t));
+      const resolutions = pending ? resolutionsFor(l, pending.conflicts, opts.use) : new Map<string, Resolution>();
+      const plan = planApply(m.entries, observed, resolutions);
+      if (plan.conflicts.length > 0) {
+        if (opts.continue) {
+          throw conflictError('HFX_E_CONFLICT_UNRESOLVED', m.id, plan.conflicts, l, 'Write the resolved file as <path>.final in .hfx/conflict/files/, or pass --use new|mine; or `hfx apply --abort`.');
+        }
+        if (!opts.dryRun) await writeConflictArea(l, archive, plan.conflicts);
+        throw conflictError('HFX_E_CONFLICT', m.id, plan.conflicts, l, opts.dryRun
+          ? 'Without --dry-run hfx keeps both versions of each file in .hfx/conflict/files/ for you to resolve.'
+          : 'Both versions of each file are in .hfx/conflict/files/ (.mine, .new). Write <path>.final and run `hfx apply --continue`, or `hfx apply --continue --use new|mine`, or `hfx apply --abort`.');
+      }
+      const result: ApplyResult = {
+        id: m.id,
+        title: m.title,
+        dryRun: opts.dryRun ?? false,
+        changes: m.entries.filter((e) => !plan.untouched.includes(e.path)).map((e) => ({ path: e.path, op: opOf(m, e.path) })),
+        untouched: plan.untouched,
+        resolved: Object.keys(plan.resolved),
+        keyid,
+        recovered,
+      };
+      if (opts.dryRun) return result;
+      await execute(l, state, archive, plan, keyid, opts.onProgress);
+      if (pending) clearConflict(l);
+      return result;
+    } finally {
+      archive.close();
+    }
+  });
+}
+
+export async function abortApply(opts: HomeOptions): Promise<{ aborted: string | null }> {
+  return withSession({ home: opts.home, command: 'apply --abort' }, ({ l }) => {
+    const pending = readConflict(l);
+    clearConflict(l);
+    return { aborted: pending?.id ?? null };
+  });
+}
+
+function conflictError(code: 'HFX_E_CONFLICT' | 'HFX_E_CONFLICT_UNRESOLVED', id: string, conflicts: Conflict[], l: Layout, hint: string): HfxError {
+  const list = conflicts.slice(0, 10).map((c) => `  ${c.path} (${c.reason})`).join('\n');
+  const more = conflicts.length > 10 ? `\n  … and ${conflicts.length - 10} more` : '';
+  return new HfxError(code, `${id}: ${conflicts.length} file(s) were changed locally; nothing was applied:\n${list}${more}`, {
+    hint,
+    details: { id, conflicts: conflicts.map((c) => ({ ...c, ...(code === 'HFX_E_CONFLICT' ? { files: conflictPaths(l, c.path) } : {}) })) },
+  });
+}
+
+function resolutionsFor(l: Layout, conflicts: Conflict[], use: 'new' | 'mine' | undefined): Map<string, Resolution> {
+  const out = new Map<string, Resolution>();
+  for (const c of conflicts) {
+    const f = conflictPaths(l, c.path).final;
+    if (existsSync(f)) {
+      const facts = hashFileSync(f);
+      out.set(c.path, { final: { type: 'file', ...facts } });
+    } else if (use) out.set(c.path, use);
+  }
+  return out;
+}
+
+/** Stages everything, writes the record, then runs the transaction. Any failure before the journal leaves no trace. */
+async function execute(l: Layout, state: InstallState, archive: OpenArchive, plan: ApplyPlan, keyid: string | null, onProgress?: ProgressFn): Promise<void> {
+  const m = archive.manifest;
+  const stage = join(l.tx, 'stage');
+  const recDir = l.appliedOne(m.id);
+  const rel = (abs: string) => abs.slice(l.home.length + 1);
+  rmSync(l.tx, { recursive: true, force: true });
+  rmSync(recDir, { recursive: true, force: true });
+  mkdirSync(stage, { recursive: true });
+  mkdirSync(join(recDir, 'backup'), { recursive: true });
+  try {
+    const steps: Step[] = [];
+    let i = 0;
+    for (const p of plan.steps) {
+      i++;
+      if (p.kind === 'chmod') {
+        steps.push({ kind: 'chmod', target: p.path, from: p.from, to: p.to });
+        continue;
+      }
+      const source = p.put === null ? null : join(stage, String(i));
+      if (source !== null) await stageNode(l, archive, p.path, p.put!, p.from, source);
+      steps.push({ kind: 'move', target: p.path, source: source && rel(source), save: p.takeAway ? rel(join(recDir, 'backup', String(i))) : null });
+      onProgress?.('stage', i, plan.steps.length);
+    }
+    fsyncPathSync(stage);
+    const record: AppliedRecord = { format: RECORD_FORMAT, manifest: archive.rawManifest, signatures: archive.signatures, untouched: plan.untouched, resolved: plan.resolved, steps };
+    writeFileSync(recordFile(l, m.id), JSON.stringify(record) + '\n', { flush: true });
+    fsyncPathSync(join(recDir, 'backup'));
+    fsyncPathSync(recDir);
+    fsyncPathSync(l.applied);
+    const journal: Journal = {
+      format: 'hfx-journal/1',
+      txid: state.tx + 1,
+      operation: 'apply',
+      subject: m.id,
+      startedAt: new Date().toISOString(),
+      steps,
+      newState: {
+        ...state,
+        tx: state.tx + 1,
+        hotfixes: [...state.hotfixes, { id: m.id, title: m.title, severity: m.severity, appliedAt: new Date().toISOString(), digest: archive.digest, keyid, customer: m.customer }],
+      },
+      commitRemove: [],
+      rollbackRemove: [rel(recDir)],
+    };
+    runTransaction(l, journal, (d, t) => onProgress?.('apply', d, t));
+  } catch (e) {
+    if (!existsSync(l.journal)) {
+      rmSync(l.tx, { recursive: true, force: true });
+      rmSync(recDir, { recursive: true, force: true });
+    }
+    throw e;
+  }
+}
+
+async function stageNode(l: Layout, archive: OpenArchive, path: string, node: NodeState, from: 'payload' | 'final', dest: string): Promise<void> {
+  switch (node.type) {
+    case 'file':
+      if (from === 'final') {
+        copyFileSync(conflictPaths(l, path).final, dest);
+        chmodSync(dest, modeNumber(node.mode));
+        fsyncPathSync(dest);
+      } else await archive.extractTo(path, dest, node);
+      return;
+    case 'symlink':
+      symlinkSync(node.target, dest);
+      return;
+    case 'dir':
+      mkdirSync(dest);
+      chmodSync(dest, modeNumber(node.mode));
+      if (!lstatSync(dest).isDirectory()) throw new HfxError('HFX_E_INTERNAL', `cannot stage ${path}`);
+  }
+}

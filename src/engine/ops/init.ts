@@ -1,0 +1,64 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { HfxError } from '../../errors.js';
+import { writeBaselineSync } from '../home/baseline.js';
+import { layout } from '../home/layout.js';
+import { STATE_FORMAT, writeStateSync, type InstallState } from '../home/state.js';
+import { scanTree } from './scan.js';
+
+export interface InitOptions {
+  home: string;
+  product: string;
+  version: string;
+  level?: number;
+  channel?: 'full' | 'security';
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface InitResult {
+  home: string;
+  product: string;
+  version: string;
+  level: number;
+  files: number;
+  bytes: number;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
+
+/** Adopts a directory as a pack: records every file's size, mode and sha256 as the baseline. */
+export async function initHome(opts: InitOptions): Promise<InitResult> {
+  const l = layout(resolve(opts.home));
+  for (const [k, v] of [['product', opts.product], ['version', opts.version]] as const) {
+    if (!NAME.test(v)) throw new HfxError('HFX_E_USAGE', `--${k} ${JSON.stringify(v)} must be letters, digits and . _ + - (up to 128)`);
+  }
+  const level = opts.level ?? 0;
+  if (!Number.isSafeInteger(level) || level < 0) throw new HfxError('HFX_E_USAGE', `--level must be a whole number ≥ 0`);
+  if (!existsSync(l.home)) throw new HfxError('HFX_E_NOT_FOUND', `${l.home} does not exist`, { hint: 'Unpack the product first, then adopt its directory.' });
+  if (existsSync(l.state)) throw new HfxError('HFX_E_ALREADY_INITIALISED', `${l.home} is already an hfx installation`, { hint: 'See `hfx state`.' });
+  const fresh = !existsSync(l.dir);
+  try {
+    mkdirSync(l.dir, { recursive: true });
+    const tree = await scanTree(l.home, opts.onProgress);
+    writeBaselineSync(l, tree);
+    const state: InstallState = {
+      format: STATE_FORMAT,
+      product: opts.product,
+      version: opts.version,
+      level,
+      channel: opts.channel ?? 'full',
+      initializedAt: new Date().toISOString(),
+      tx: 0,
+      hotfixes: [],
+    };
+    // The state file is written last: its presence is what makes the directory an installation.
+    writeStateSync(l, state);
+    let files = 0;
+    let bytes = 0;
+    for (const n of tree.values()) if (n.type === 'file') { files++; bytes += n.size; }
+    return { home: l.home, product: state.product, version: state.version, level, files, bytes };
+  } catch (e) {
+    if (fresh) rmSync(l.dir, { recursive: true, force: true });
+    throw e;
+  }
+}

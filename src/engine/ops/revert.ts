@@ -1,0 +1,114 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { HfxError } from '../../errors.js';
+import { sameNode, type NodeState } from '../archive/manifest.js';
+import { afterOf, readRecord, type LoadedRecord } from '../home/records.js';
+import type { InstallState } from '../home/state.js';
+import { runTransaction, type Journal, type RecoveryReport, type Step } from '../home/tx.js';
+import type { ProgressFn } from './apply.js';
+import { observe } from './observe.js';
+import { withSession, type HomeOptions } from './session.js';
+
+export interface RevertOptions extends HomeOptions {
+  /** The hotfix to revert; the last applied one when omitted. */
+  id?: string;
+  all?: boolean;
+  dryRun?: boolean;
+  onProgress?: ProgressFn;
+}
+
+export interface RevertResult {
+  reverted: string[];
+  dryRun: boolean;
+  changes: { id: string; path: string }[];
+  recovered: RecoveryReport;
+}
+
+/** Which hotfixes to revert, newest first. Pure. */
+export function chooseReverts(state: InstallState, touched: (id: string) => ReadonlySet<string>, id?: string, all?: boolean): string[] {
+  const ids = state.hotfixes.map((h) => h.id);
+  if (ids.length === 0) throw new HfxError('HFX_E_NOT_APPLIED', 'no hotfix is applied', { hint: 'See `hfx state`.' });
+  if (all) return [...ids].reverse();
+  if (id === undefined) return [ids[ids.length - 1]!];
+  const at = ids.indexOf(id);
+  if (at < 0) throw new HfxError('HFX_E_NOT_APPLIED', `${id} is not applied`, { hint: `Applied: ${ids.join(', ')}.` });
+  const mine = touched(id);
+  for (const later of ids.slice(at + 1)) {
+    const overlap = [...touched(later)].filter((p) => mine.has(p) || [...mine].some((q) => p.startsWith(`${q}/`) || q.startsWith(`${p}/`)));
+    if (overlap.length > 0) {
+      throw new HfxError('HFX_E_REVERT_BLOCKED', `${later}, applied after ${id}, also touches ${overlap.slice(0, 5).join(', ')}${overlap.length > 5 ? ', …' : ''}`, {
+        hint: `Revert ${later} first (\`hfx revert ${later}\`), then ${id}.`,
+        details: { blockedBy: later, paths: overlap },
+      });
+    }
+  }
+  return [id];
+}
+
+/** The reverse of an apply's steps: put back what it saved, move aside what it put. Pure. */
+export function revertSteps(r: LoadedRecord, trashDir: string, n: { i: number }): Step[] {
+  const out: Step[] = [];
+  for (const s of [...r.record.steps].reverse()) {
+    if (s.kind === 'chmod') out.push({ kind: 'chmod', target: s.target, from: s.to, to: s.from });
+    else {
+      out.push({
+        kind: 'move',
+        target: s.target,
+        source: s.save,
+        save: s.source === null ? null : join(trashDir, String(n.i++)),
+      });
+    }
+  }
+  return out;
+}
+
+export async function revertHotfix(opts: RevertOptions): Promise<RevertResult> {
+  return withSession({ home: opts.home, command: 'revert', readOnly: opts.dryRun ?? false }, async ({ l, state, recovered }) => {
+    const records = new Map<string, LoadedRecord>();
+    const rec = (id: string): LoadedRecord => {
+      let r = records.get(id);
+      if (!r) records.set(id, (r = readRecord(l, id)));
+      return r;
+    };
+    const ids = chooseReverts(state, (id) => new Set(rec(id).manifest.entries.map((e) => e.path)), opts.id, opts.all);
+
+    // Every file to restore must still hold what the hotfix put there; else the user changed it.
+    // Reverting newest first, each hotfix expects the state its own apply left behind.
+    const expect = new Map<string, NodeState | null>();
+    for (const id of [...ids].reverse()) {
+      const r = rec(id);
+      for (const e of r.manifest.entries) if (!r.record.untouched.includes(e.path)) expect.set(e.path, afterOf(r, e.path, e.after));
+    }
+    const observed = await observe(l.home, [...expect.keys()], (d, t) => opts.onProgress?.('check', d, t));
+    const modified = [...expect].filter(([p, want]) => !sameNode(observed.get(p)!.node, want)).map(([p, want]) => ({ path: p, expected: want, found: observed.get(p)!.node }));
+    if (modified.length > 0) {
+      throw new HfxError('HFX_E_MODIFIED', `${modified.length} file(s) changed since ${ids.join(', ')} ${ids.length === 1 ? 'was' : 'were'} applied; nothing was reverted:\n${modified.slice(0, 10).map((m) => `  ${m.path}`).join('\n')}`, {
+        hint: 'Restore those files (see `hfx verify`), or keep a copy of your changes, put the hotfix version back, and revert again.',
+        details: { modified },
+      });
+    }
+    const changes = ids.flatMap((id) => rec(id).manifest.entries.filter((e) => !rec(id).record.untouched.includes(e.path)).map((e) => ({ id, path: e.path })));
+    const result: RevertResult = { reverted: ids, dryRun: opts.dryRun ?? false, changes, recovered };
+    if (opts.dryRun) return result;
+
+    const trash = join('.hfx', 'tx', 'trash');
+    rmSync(l.tx, { recursive: true, force: true });
+    mkdirSync(join(l.home, trash), { recursive: true });
+    const n = { i: 0 };
+    const steps = ids.flatMap((id) => revertSteps(rec(id), trash, n));
+    const gone = new Set(ids);
+    const journal: Journal = {
+      format: 'hfx-journal/1',
+      txid: state.tx + 1,
+      operation: 'revert',
+      subject: ids.join(', '),
+      startedAt: new Date().toISOString(),
+      steps,
+      newState: { ...state, tx: state.tx + 1, hotfixes: state.hotfixes.filter((h) => !gone.has(h.id)) },
+      commitRemove: ids.map((id) => join('.hfx', 'applied', id)),
+      rollbackRemove: [],
+    };
+    runTransaction(l, journal, (d, t) => opts.onProgress?.('revert', d, t));
+    return result;
+  });
+}

@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { HfxError } from '../../errors.js';
+import { layout, type Layout } from '../home/layout.js';
+import { acquireLock } from '../home/lock.js';
+import { readState, type InstallState } from '../home/state.js';
+import { readJournal, recoverTransaction, type RecoveryReport } from '../home/tx.js';
+
+export interface HomeOptions {
+  /** The installation directory (the CLI resolves --home, HFX_HOME and the cwd). */
+  home: string;
+}
+
+export interface Session {
+  l: Layout;
+  state: InstallState;
+  recovered: RecoveryReport;
+}
+
+/**
+ * Runs `fn` holding the installation's lock, after finishing any interrupted operation, as
+ * every mutating command must. With `readOnly`, nothing at all is written (for --dry-run):
+ * an interrupted operation is reported instead of recovered.
+ */
+export async function withSession<T>(opts: HomeOptions & { command: string; readOnly?: boolean }, fn: (s: Session) => Promise<T> | T): Promise<T> {
+  const l = layout(resolve(opts.home));
+  if (!existsSync(l.state)) await readState(l); // throws the friendly "not an installation" error
+  if (opts.readOnly) {
+    const j = readJournal(l);
+    if (j !== null) {
+      throw new HfxError('HFX_E_RECOVERY', `an interrupted ${j.operation} of ${j.subject} must be recovered first`, { hint: 'Run `hfx recover` (or any command without --dry-run).' });
+    }
+    return fn({ l, state: await readState(l), recovered: { action: 'none' } });
+  }
+  const release = acquireLock(l, opts.command);
+  try {
+    const before = await readState(l);
+    const recovered = recoverTransaction(l, before.tx);
+    const state = recovered.action === 'completed' ? await readState(l) : before;
+    return await fn({ l, state, recovered });
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,106 @@
+// One table of every error hfx can report. The CLI maps `exit` to its exit code,
+// the server (later) maps `http` to a status; docs/errors.md documents each row
+// and test/errors-doc.test.ts keeps the two in step.
+
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  conflict: 3,
+  integrity: 4,
+  incompatible: 5,
+  busy: 6,
+  drift: 7,
+  state: 8,
+} as const;
+
+interface ErrorSpec {
+  readonly exit: number;
+  readonly http: number;
+  readonly summary: string;
+}
+
+export const ERRORS = {
+  HFX_E_USAGE: { exit: EXIT.usage, http: 400, summary: 'The command line is wrong: unknown flag, missing argument or bad value.' },
+  HFX_E_NOT_FOUND: { exit: EXIT.usage, http: 404, summary: 'A file, key or hotfix named on the command line does not exist.' },
+  HFX_E_IO: { exit: EXIT.internal, http: 500, summary: 'The file system refused an operation (permissions, disk full, cross-device rename).' },
+  HFX_E_INTERNAL: { exit: EXIT.internal, http: 500, summary: 'A bug in hfx. The pack is left as before; please report it.' },
+
+  HFX_E_CONFLICT: { exit: EXIT.conflict, http: 409, summary: 'Files the hotfix touches were changed locally; nothing was applied.' },
+  HFX_E_CONFLICT_PENDING: { exit: EXIT.conflict, http: 409, summary: 'A conflict from an earlier apply awaits `hfx apply --continue` or `--abort`.' },
+  HFX_E_CONFLICT_UNRESOLVED: { exit: EXIT.conflict, http: 409, summary: '`hfx apply --continue` found conflicts without a resolution.' },
+
+  HFX_E_SIGNATURE: { exit: EXIT.integrity, http: 422, summary: 'The archive signature does not verify against its manifest.' },
+  HFX_E_UNSIGNED: { exit: EXIT.integrity, http: 422, summary: 'The archive is not signed and --allow-unsigned was not given.' },
+  HFX_E_UNTRUSTED: { exit: EXIT.integrity, http: 422, summary: 'The archive is signed by a key the installation does not trust.' },
+  HFX_E_INTEGRITY: { exit: EXIT.integrity, http: 422, summary: 'Archive bytes do not match the hashes or sizes in the manifest.' },
+  HFX_E_ARCHIVE: { exit: EXIT.integrity, http: 422, summary: 'The file is not a valid hfx archive (bad ZIP, truncated, CRC error, extra or missing entries).' },
+  HFX_E_MANIFEST: { exit: EXIT.integrity, http: 422, summary: 'The manifest is missing, too large, not JSON, or does not follow the schema.' },
+  HFX_E_UNSAFE_PATH: { exit: EXIT.integrity, http: 422, summary: 'A path would escape the pack or is not portable (.., absolute, links, control characters, case or Unicode twins).' },
+  HFX_E_TOO_LARGE: { exit: EXIT.integrity, http: 413, summary: 'The archive exceeds a size, count or compression-ratio limit (zip bomb guard).' },
+
+  HFX_E_INCOMPATIBLE: { exit: EXIT.incompatible, http: 409, summary: 'The archive is for another product, release or update level.' },
+  HFX_E_REQUIRES: { exit: EXIT.incompatible, http: 409, summary: 'The archive requires hotfixes that are not applied.' },
+  HFX_E_ALREADY_APPLIED: { exit: EXIT.incompatible, http: 409, summary: 'A hotfix with this id is already applied.' },
+
+  HFX_E_BUSY: { exit: EXIT.busy, http: 423, summary: 'Another hfx command holds the lock on this installation.' },
+
+  HFX_E_DRIFT: { exit: EXIT.drift, http: 409, summary: '`hfx verify` found files that differ from the recorded state.' },
+
+  HFX_E_NOT_INITIALISED: { exit: EXIT.state, http: 404, summary: 'The directory is not an hfx installation (no .hfx/state.json).' },
+  HFX_E_ALREADY_INITIALISED: { exit: EXIT.state, http: 409, summary: '`hfx init` on a directory that is already an installation.' },
+  HFX_E_NOT_APPLIED: { exit: EXIT.state, http: 404, summary: 'The hotfix named is not applied (or nothing is applied).' },
+  HFX_E_REVERT_BLOCKED: { exit: EXIT.state, http: 409, summary: 'A later hotfix touches the same files; revert that one first.' },
+  HFX_E_MODIFIED: { exit: EXIT.state, http: 409, summary: 'Files a revert would restore were changed after the hotfix was applied.' },
+  HFX_E_RECOVERY: { exit: EXIT.state, http: 500, summary: 'An interrupted operation could not be finished or undone automatically.' },
+  HFX_E_STATE: { exit: EXIT.state, http: 500, summary: 'The .hfx state files are unreadable or inconsistent.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class HfxError extends Error {
+  readonly code: ErrorCode;
+  /** What the user can do next; printed under the message. */
+  readonly hint: string | undefined;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, opts: { hint?: string; details?: unknown; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'HfxError';
+    this.code = code;
+    this.hint = opts.hint;
+    this.details = opts.details;
+  }
+
+  get exitCode(): number {
+    return ERRORS[this.code].exit;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint?: string; details?: unknown } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.details === undefined ? {} : { details: this.details }),
+    };
+  }
+}
+
+export function isHfxError(e: unknown, code?: ErrorCode): e is HfxError {
+  return e instanceof HfxError && (code === undefined || e.code === code);
+}
+
+/** Wraps a Node fs error as HFX_E_IO, keeping HfxErrors as they are. */
+export function asHfxError(e: unknown, what: string): HfxError {
+  if (e instanceof HfxError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string') {
+    const hint =
+      err.code === 'ENOSPC' ? 'Free some disk space and run the command again.'
+      : err.code === 'EACCES' || err.code === 'EPERM' ? 'Run hfx as the user that owns the pack.'
+      : err.code === 'EXDEV' ? 'Part of the pack is on another file system; hfx needs .hfx/ on the same one.'
+      : undefined;
+    return new HfxError('HFX_E_IO', `${what}: ${err.message}`, { cause: e, ...(hint ? { hint } : {}) });
+  }
+  return new HfxError('HFX_E_INTERNAL', `${what}: ${String((e as Error)?.message ?? e)}`, { cause: e });
+}
