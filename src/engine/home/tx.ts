@@ -41,10 +41,13 @@ function exists(p: string): boolean {
   }
 }
 
-// Test hook: HFX_FAULT=kill-after-step:N kills the process after N steps, so tests can
-// stop a transaction at every step boundary, not only where a timer happens to land.
-const fault = /^kill-after-step:(\d+)$/.exec(process.env['HFX_FAULT'] ?? '');
-const killAfter = fault ? Number(fault[1]) : -1;
+// Test hook: HFX_FAULT=kill-after-step:N (or fail-after-step:N) kills the process (or throws)
+// after N steps, so tests can stop a transaction at every step boundary, not only where a
+// timer happens to land.
+function faultAt(): { kind: string; at: number } | null {
+  const m = /^(kill|fail)-after-step:(\d+)$/.exec(process.env['HFX_FAULT'] ?? '');
+  return m ? { kind: m[1]!, at: Number(m[2]) } : null;
+}
 
 /** Idempotent: running it again after a crash at any instant finishes the same step. */
 function forward(home: string, s: Step): void {
@@ -115,12 +118,16 @@ function rollback(l: Layout, j: Journal, upTo: number): void {
  */
 export function runTransaction(l: Layout, j: Journal, onStep?: (done: number, total: number) => void): void {
   writeFileAtomicSync(l.journal, JSON.stringify(j));
+  const fault = faultAt();
   let done = 0;
   try {
     for (const s of j.steps) {
       forward(l.home, s);
       done++;
-      if (done === killAfter) process.kill(process.pid, 'SIGKILL');
+      if (fault?.at === done) {
+        if (fault.kind === 'kill') process.kill(process.pid, 'SIGKILL');
+        throw Object.assign(new Error('injected fault (HFX_FAULT)'), { code: 'EFAULT' });
+      }
       onStep?.(done, j.steps.length);
     }
   } catch (e) {

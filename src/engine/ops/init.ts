@@ -38,7 +38,8 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
   if (existsSync(l.state)) throw new HfxError('HFX_E_ALREADY_INITIALISED', `${l.home} is already an hfx installation`, { hint: 'See `hfx state`.' });
   const fresh = !existsSync(l.dir);
   try {
-    mkdirSync(l.dir, { recursive: true });
+    mkdirSync(l.applied, { recursive: true });
+    mkdirSync(l.trust, { recursive: true });
     const tree = await scanTree(l.home, opts.onProgress);
     writeBaselineSync(l, tree);
     const state: InstallState = {
