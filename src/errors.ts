@@ -41,6 +41,7 @@ export const ERRORS = {
 
   HFX_E_INCOMPATIBLE: { exit: EXIT.incompatible, http: 409, summary: 'The archive is for another product, release or update level.' },
   HFX_E_REQUIRES: { exit: EXIT.incompatible, http: 409, summary: 'The archive requires hotfixes that are not applied.' },
+  HFX_E_NOT_INCLUDED: { exit: EXIT.incompatible, http: 409, summary: 'An applied hotfix is not included in the update; updating would lose its fix.' },
   HFX_E_ALREADY_APPLIED: { exit: EXIT.incompatible, http: 409, summary: 'A hotfix with this id is already applied.' },
 
   HFX_E_BUSY: { exit: EXIT.busy, http: 423, summary: 'Another hfx command holds the lock on this installation.' },

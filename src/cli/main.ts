@@ -12,6 +12,7 @@ import { revertCommand } from './commands/revert/index.js';
 import { signCommand } from './commands/sign/index.js';
 import { stateCommand } from './commands/state/index.js';
 import { trustCommand } from './commands/trust/index.js';
+import { updateCommand } from './commands/update/index.js';
 import { verifyCommand } from './commands/verify/index.js';
 import { Output, type Io } from './output.js';
 
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   stateCommand,
   applyCommand,
   revertCommand,
+  updateCommand,
   verifyCommand,
   recoverCommand,
   inspectCommand,

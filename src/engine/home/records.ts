@@ -49,10 +49,10 @@ export function afterOf(r: LoadedRecord, path: string, manifestAfter: NodeState 
   return Object.hasOwn(r.record.resolved, path) ? r.record.resolved[path]! : manifestAfter;
 }
 
-/** The tree the installation should have now: the baseline with every applied hotfix laid over it. */
+/** The tree the installation should have now: the baseline with every update, then every hotfix, laid over it. */
 export function expectedTree(l: Layout, state: InstallState): Tree {
   const tree = readBaseline(l);
-  for (const h of state.hotfixes) {
+  for (const h of [...state.updates, ...state.hotfixes]) {
     const r = readRecord(l, h.id);
     for (const e of r.manifest.entries) {
       const a = afterOf(r, e.path, e.after);

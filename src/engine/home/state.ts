@@ -17,6 +17,19 @@ export interface AppliedHotfix {
   customer: string | null;
 }
 
+/** An update applied on top of the baseline; kept so that `hfx update --revert` can undo it. */
+export interface AppliedUpdate {
+  id: string;
+  fromLevel: number;
+  toLevel: number;
+  security: boolean;
+  appliedAt: string;
+  digest: string;
+  keyid: string | null;
+  /** Hotfixes the update included, reverted for it. */
+  reverted: string[];
+}
+
 export interface InstallState {
   format: typeof STATE_FORMAT;
   product: string;
@@ -27,6 +40,8 @@ export interface InstallState {
   /** Number of committed transactions; a journal with a larger txid was not committed. */
   tx: number;
   hotfixes: AppliedHotfix[];
+  /** Updates applied since `init`, oldest first. Every applied hotfix is newer than every update. */
+  updates: AppliedUpdate[];
 }
 
 export async function readState(l: Layout): Promise<InstallState> {
@@ -44,6 +59,7 @@ export async function readState(l: Layout): Promise<InstallState> {
   try {
     const s = JSON.parse(text) as InstallState;
     if (s.format !== STATE_FORMAT || !Array.isArray(s.hotfixes) || typeof s.tx !== 'number') throw new Error(`not ${STATE_FORMAT}`);
+    s.updates ??= [];
     return s;
   } catch (e) {
     throw new HfxError('HFX_E_STATE', `${l.state} is damaged: ${(e as Error).message}`, {

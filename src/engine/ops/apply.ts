@@ -1,19 +1,18 @@
-import { copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, chmodSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HfxError } from '../../errors.js';
-import { modeNumber, type Manifest, type NodeState } from '../archive/manifest.js';
+import type { Manifest } from '../archive/manifest.js';
 import { DEFAULT_LIMITS, openArchive, type ArchiveLimits, type OpenArchive } from '../archive/read-archive.js';
 import { verifyManifestSignature } from '../archive/signature.js';
-import { fsyncPathSync } from '../fs/durable.js';
 import { hashFileSync } from '../fs/hash-core.js';
 import type { Layout } from '../home/layout.js';
-import { RECORD_FORMAT, recordFile, type AppliedRecord } from '../home/records.js';
-import type { InstallState } from '../home/state.js';
+import type { AppliedHotfix, InstallState } from '../home/state.js';
 import { trustedKeys } from '../home/trust.js';
-import { runTransaction, type Journal, type RecoveryReport, type Step } from '../home/tx.js';
+import { runTransaction, type Journal, type RecoveryReport } from '../home/tx.js';
 import { clearConflict, conflictArchive, conflictPaths, readConflict, writeConflictArea } from './conflict-area.js';
 import { observe } from './observe.js';
 import { planApply, type ApplyPlan, type Conflict, type Resolution } from './plan-apply.js';
+import { stageArchive } from './stage.js';
 import { withSession, type HomeOptions } from './session.js';
 
 export type ProgressFn = (phase: string, done: number, total: number) => void;
@@ -39,6 +38,8 @@ export interface ApplyResult {
   resolved: string[];
   keyid: string | null;
   recovered: RecoveryReport;
+  /** Set when the hotfix was made for another update level but every file it touches still matches. */
+  crossLevel: { madeFor: number; installed: number } | null;
 }
 
 /** Checks signature and trust; returns the signing key id, or null for an accepted unsigned archive. */
@@ -59,14 +60,15 @@ export function authenticate(l: Layout, a: OpenArchive, allowUnsigned: boolean):
   }
 }
 
-export function checkCompatible(m: Manifest, s: InstallState): void {
+/** Product, release, level, requires, not applied yet. A level mismatch is checked later against the files (see applyHotfix). */
+export function checkCompatible(m: Manifest, s: InstallState, opts: { ignoreLevel?: boolean } = {}): void {
   if (m.kind !== 'hotfix') {
     throw new HfxError('HFX_E_INCOMPATIBLE', `${m.id} is an update archive, not a hotfix`, { hint: `Use \`hfx update ${m.id}.zip\`.` });
   }
   if (m.product !== s.product || m.release !== s.version) {
     throw new HfxError('HFX_E_INCOMPATIBLE', `${m.id} is for ${m.product} ${m.release}; this installation is ${s.product} ${s.version}`, { hint: 'Get the hotfix built for this product and release.' });
   }
-  if (m.level !== s.level) {
+  if (m.level !== s.level && !opts.ignoreLevel) {
     throw new HfxError('HFX_E_INCOMPATIBLE', `${m.id} is for update level ${m.level}; this installation is at level ${s.level}`, {
       hint: m.level < s.level ? 'Check whether the update you installed already includes the fix; otherwise ask for a hotfix for this level.' : `Update to level ${m.level} first.`,
     });
@@ -100,10 +102,15 @@ export async function applyHotfix(opts: ApplyOptions): Promise<ApplyResult> {
     try {
       const m = archive.manifest;
       const keyid = authenticate(l, archive, opts.allowUnsigned ?? false);
-      checkCompatible(m, state);
+      checkCompatible(m, state, { ignoreLevel: m.level < state.level });
       const observed = await observe(l.home, m.entries.map((e) => e.path), (d, t) => opts.onProgress?.('check', d, t));
       const resolutions = pending ? resolutionsFor(l, pending.conflicts, opts.use) : new Map<string, Resolution>();
       const plan = planApply(m.entries, observed, resolutions);
+      // A hotfix made for an earlier update level applies only where the updates since left its
+      // files alone: every path must still be exactly as the hotfix expects (no conflicts, nothing
+      // already in place). Then it needs no rebuild. One for a later level needs that update first.
+      const crossLevel = m.level !== state.level;
+      if (crossLevel && (plan.conflicts.length > 0 || plan.untouched.length > 0 || Object.keys(plan.resolved).length > 0)) checkCompatible(m, state);
       if (plan.conflicts.length > 0) {
         if (opts.continue) {
           throw conflictError('HFX_E_CONFLICT_UNRESOLVED', m.id, plan.conflicts, l, 'Write the resolved file as <path>.final in .hfx/conflict/files/, or pass --use new|mine; or `hfx apply --abort`.');
@@ -122,6 +129,7 @@ export async function applyHotfix(opts: ApplyOptions): Promise<ApplyResult> {
         resolved: Object.keys(plan.resolved),
         keyid,
         recovered,
+        crossLevel: crossLevel ? { madeFor: m.level, installed: state.level } : null,
       };
       if (opts.dryRun) return result;
       await execute(l, state, archive, plan, keyid, opts.onProgress);
@@ -165,33 +173,10 @@ function resolutionsFor(l: Layout, conflicts: Conflict[], use: 'new' | 'mine' | 
 /** Stages everything, writes the record, then runs the transaction. Any failure before the journal leaves no trace. */
 async function execute(l: Layout, state: InstallState, archive: OpenArchive, plan: ApplyPlan, keyid: string | null, onProgress?: ProgressFn): Promise<void> {
   const m = archive.manifest;
-  const stage = join(l.tx, 'stage');
   const recDir = l.appliedOne(m.id);
-  const rel = (abs: string) => abs.slice(l.home.length + 1);
   rmSync(l.tx, { recursive: true, force: true });
-  rmSync(recDir, { recursive: true, force: true });
-  mkdirSync(stage, { recursive: true });
-  mkdirSync(join(recDir, 'backup'), { recursive: true });
   try {
-    const steps: Step[] = [];
-    let i = 0;
-    for (const p of plan.steps) {
-      i++;
-      if (p.kind === 'chmod') {
-        steps.push({ kind: 'chmod', target: p.path, from: p.from, to: p.to });
-        continue;
-      }
-      const source = p.put === null ? null : join(stage, String(i));
-      if (source !== null) await stageNode(l, archive, p.path, p.put!, p.from, source);
-      steps.push({ kind: 'move', target: p.path, source: source && rel(source), save: p.takeAway ? rel(join(recDir, 'backup', String(i))) : null });
-      onProgress?.('stage', i, plan.steps.length);
-    }
-    fsyncPathSync(stage);
-    const record: AppliedRecord = { format: RECORD_FORMAT, manifest: archive.rawManifest, signatures: archive.signatures, untouched: plan.untouched, resolved: plan.resolved, steps };
-    writeFileSync(recordFile(l, m.id), JSON.stringify(record) + '\n', { flush: true });
-    fsyncPathSync(join(recDir, 'backup'));
-    fsyncPathSync(recDir);
-    fsyncPathSync(l.applied);
+    const steps = await stageArchive(l, archive, plan, join(l.tx, 'stage'), (d, t) => onProgress?.('stage', d, t));
     const journal: Journal = {
       format: 'hfx-journal/1',
       txid: state.tx + 1,
@@ -199,13 +184,9 @@ async function execute(l: Layout, state: InstallState, archive: OpenArchive, pla
       subject: m.id,
       startedAt: new Date().toISOString(),
       steps,
-      newState: {
-        ...state,
-        tx: state.tx + 1,
-        hotfixes: [...state.hotfixes, { id: m.id, title: m.title, severity: m.severity, appliedAt: new Date().toISOString(), digest: archive.digest, keyid, customer: m.customer }],
-      },
+      newState: { ...state, tx: state.tx + 1, hotfixes: [...state.hotfixes, appliedEntry(archive, keyid)] },
       commitRemove: [],
-      rollbackRemove: [rel(recDir)],
+      rollbackRemove: [relTo(l, recDir)],
     };
     runTransaction(l, journal, (d, t) => onProgress?.('apply', d, t));
   } catch (e) {
@@ -217,21 +198,11 @@ async function execute(l: Layout, state: InstallState, archive: OpenArchive, pla
   }
 }
 
-async function stageNode(l: Layout, archive: OpenArchive, path: string, node: NodeState, from: 'payload' | 'final', dest: string): Promise<void> {
-  switch (node.type) {
-    case 'file':
-      if (from === 'final') {
-        copyFileSync(conflictPaths(l, path).final, dest);
-        chmodSync(dest, modeNumber(node.mode));
-        fsyncPathSync(dest);
-      } else await archive.extractTo(path, dest, node);
-      return;
-    case 'symlink':
-      symlinkSync(node.target, dest);
-      return;
-    case 'dir':
-      mkdirSync(dest);
-      chmodSync(dest, modeNumber(node.mode));
-      if (!lstatSync(dest).isDirectory()) throw new HfxError('HFX_E_INTERNAL', `cannot stage ${path}`);
-  }
+export function relTo(l: Layout, abs: string): string {
+  return abs.slice(l.home.length + 1);
+}
+
+export function appliedEntry(archive: OpenArchive, keyid: string | null): AppliedHotfix {
+  const m = archive.manifest;
+  return { id: m.id, title: m.title, severity: m.severity, appliedAt: new Date().toISOString(), digest: archive.digest, keyid, customer: m.customer };
 }

@@ -51,6 +51,7 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
       initializedAt: new Date().toISOString(),
       tx: 0,
       hotfixes: [],
+      updates: [],
     };
     // The state file is written last: its presence is what makes the directory an installation.
     writeStateSync(l, state);

@@ -62,6 +62,26 @@ export function revertSteps(r: LoadedRecord, trashDir: string, n: { i: number })
   return out;
 }
 
+/**
+ * Every path to restore must still hold what its archive put there; else the user changed it
+ * and reverting would lose that change. `recs` are newest first.
+ */
+export async function assertUnchanged(home: string, recs: LoadedRecord[], ids: string[], onProgress?: ProgressFn): Promise<void> {
+  // Reverting newest first, each archive expects the state its own apply left behind.
+  const expect = new Map<string, NodeState | null>();
+  for (const r of [...recs].reverse()) {
+    for (const e of r.manifest.entries) if (!r.record.untouched.includes(e.path)) expect.set(e.path, afterOf(r, e.path, e.after));
+  }
+  const observed = await observe(home, [...expect.keys()], (d, t) => onProgress?.('check', d, t));
+  const modified = [...expect].filter(([p, want]) => !sameNode(observed.get(p)!.node, want)).map(([p, want]) => ({ path: p, expected: want, found: observed.get(p)!.node }));
+  if (modified.length > 0) {
+    throw new HfxError('HFX_E_MODIFIED', `${modified.length} file(s) changed since ${ids.join(', ')} ${ids.length === 1 ? 'was' : 'were'} applied; nothing was reverted:\n${modified.slice(0, 10).map((m) => `  ${m.path}`).join('\n')}`, {
+      hint: 'Restore those files (see `hfx verify`), or keep a copy of your changes, put the hotfix version back, and revert again.',
+      details: { modified },
+    });
+  }
+}
+
 export async function revertHotfix(opts: RevertOptions): Promise<RevertResult> {
   return withSession({ home: opts.home, command: 'revert', readOnly: opts.dryRun ?? false }, async ({ l, state, recovered }) => {
     const records = new Map<string, LoadedRecord>();
@@ -72,21 +92,7 @@ export async function revertHotfix(opts: RevertOptions): Promise<RevertResult> {
     };
     const ids = chooseReverts(state, (id) => new Set(rec(id).manifest.entries.map((e) => e.path)), opts.id, opts.all);
 
-    // Every file to restore must still hold what the hotfix put there; else the user changed it.
-    // Reverting newest first, each hotfix expects the state its own apply left behind.
-    const expect = new Map<string, NodeState | null>();
-    for (const id of [...ids].reverse()) {
-      const r = rec(id);
-      for (const e of r.manifest.entries) if (!r.record.untouched.includes(e.path)) expect.set(e.path, afterOf(r, e.path, e.after));
-    }
-    const observed = await observe(l.home, [...expect.keys()], (d, t) => opts.onProgress?.('check', d, t));
-    const modified = [...expect].filter(([p, want]) => !sameNode(observed.get(p)!.node, want)).map(([p, want]) => ({ path: p, expected: want, found: observed.get(p)!.node }));
-    if (modified.length > 0) {
-      throw new HfxError('HFX_E_MODIFIED', `${modified.length} file(s) changed since ${ids.join(', ')} ${ids.length === 1 ? 'was' : 'were'} applied; nothing was reverted:\n${modified.slice(0, 10).map((m) => `  ${m.path}`).join('\n')}`, {
-        hint: 'Restore those files (see `hfx verify`), or keep a copy of your changes, put the hotfix version back, and revert again.',
-        details: { modified },
-      });
-    }
+    await assertUnchanged(l.home, ids.map(rec), ids, opts.onProgress);
     const changes = ids.flatMap((id) => rec(id).manifest.entries.filter((e) => !rec(id).record.untouched.includes(e.path)).map((e) => ({ id, path: e.path })));
     const result: RevertResult = { reverted: ids, dryRun: opts.dryRun ?? false, changes, recovered };
     if (opts.dryRun) return result;

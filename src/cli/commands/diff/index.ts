@@ -17,7 +17,8 @@ Flags:
   --id ID --title T         e.g. --id HF-4.2.0-12-0007 --title "Fix token expiry"
   --description TEXT  --severity S1|S2|S3|S4 (default S2)  --incident REF  --customer C
   --requires ID,…  --supersedes ID,…   lineage
-  --kind hotfix|update  --to-level M  --security  --includes ID,…   update archives
+  --kind update --from-level N --to-level M [--security] [--includes HF-ID,…]   an update archive
+                            (--from-level is --level; --to-level defaults to N+1)
   --sign NAME.key           sign it (else sign later with \`hfx sign\`)
   --compression-level 0-9   deflate level for payload (default 6)`,
   examples: [
@@ -29,6 +30,7 @@ Flags:
     product: { type: 'string' },
     version: { type: 'string' },
     level: { type: 'string' },
+    'from-level': { type: 'string' },
     id: { type: 'string' },
     title: { type: 'string' },
     description: { type: 'string' },
@@ -58,7 +60,7 @@ Flags:
       out: path(str(v['out'], 'out', 'diff')),
       product: str(v['product'], 'product', 'diff'),
       version: str(v['version'], 'version', 'diff'),
-      level: int(v['level'], 'level'),
+      level: int(v['level'] ?? v['from-level'], 'level'),
       id: str(v['id'], 'id', 'diff'),
       title: str(v['title'], 'title', 'diff'),
       description: (v['description'] as string | undefined) ?? '',

@@ -1,0 +1,65 @@
+import { HfxError } from '../../../errors.js';
+import { revertUpdate, updateHome, type Channel } from '../../../engine/ops/update.js';
+import { HOME, int, type Command } from '../../command.js';
+
+export const updateCommand: Command = {
+  name: 'update',
+  summary: 'move the installation to a later update level (one archive, or a chain from a directory)',
+  usage: 'hfx update [FILE.zip | --from DIR] [--level N] [--channel full|security] [--dry-run] [--home DIR] | hfx update --revert',
+  details: `Updates are cumulative archives (kind "update", made with \`hfx diff --kind update\`) from one
+level to a later one. With --from, the chain from the installed level is taken from DIR, up to
+--level N or the latest; the security channel takes only security updates.
+
+Hotfixes the updates include are reverted for you; an applied hotfix they do NOT include stops the
+update and is named, so no fix is lost silently. The whole chain is one transaction: a crash
+leaves the installation at its old level with its hotfixes, or at the new one.
+
+--revert goes back to the level before the last update (hotfixes applied since must be reverted
+first). --channel alone switches the channel the installation follows.`,
+  examples: [
+    '$ hfx update wso2am-4.2.0-13.zip --home /opt/wso2am',
+    '$ hfx update --from /srv/updates --level 20 --dry-run',
+    '$ hfx update --from /srv/updates --channel security',
+    '$ hfx update --revert --home /opt/wso2am',
+  ],
+  options: {
+    ...HOME,
+    from: { type: 'string' },
+    level: { type: 'string' },
+    channel: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'allow-unsigned': { type: 'boolean' },
+    revert: { type: 'boolean' },
+  },
+  async run({ values: v, positionals }, { out, home, path }) {
+    const h = home(v['home']);
+    if (positionals.length > 1) throw new HfxError('HFX_E_USAGE', 'give at most one update archive', { hint: 'See `hfx update --help`.' });
+    if (v['revert']) {
+      if (positionals.length || v['from'] || v['level'] || v['channel']) throw new HfxError('HFX_E_USAGE', '--revert takes no archive, --from, --level or --channel');
+      const r = await revertUpdate({ home: h, dryRun: v['dry-run'] === true, onProgress: out.progress });
+      out.result(r);
+      out.line(`${out.c.green('✓')} ${r.dryRun ? 'would revert' : 'reverted'} ${r.reverted}: level ${r.fromLevel} → ${r.toLevel}`);
+      return 0;
+    }
+    const channel = v['channel'] as string | undefined;
+    if (channel !== undefined && channel !== 'full' && channel !== 'security') throw new HfxError('HFX_E_USAGE', '--channel must be full or security');
+    const r = await updateHome({
+      home: h,
+      ...(positionals[0] ? { archive: path(positionals[0]) } : {}),
+      ...(typeof v['from'] === 'string' ? { from: path(v['from']) } : {}),
+      ...(v['level'] !== undefined ? { level: int(v['level'], 'level') } : {}),
+      ...(channel ? { channel: channel as Channel } : {}),
+      dryRun: v['dry-run'] === true,
+      allowUnsigned: v['allow-unsigned'] === true,
+      onProgress: out.progress,
+    });
+    out.result(r);
+    if (r.applied.length === 0) {
+      out.line(`${out.c.green('✓')} already at the latest level the updates reach (${r.toLevel}, channel ${r.channel})`);
+      return 0;
+    }
+    out.line(`${out.c.green('✓')} ${r.dryRun ? 'would update' : 'updated'} level ${r.fromLevel} → ${r.toLevel} with ${r.applied.join(', ')} (${r.changes} changes)`);
+    if (r.reverted.length) out.line(`  reverted the hotfixes it includes: ${r.reverted.join(', ')}`);
+    return 0;
+  },
+};
