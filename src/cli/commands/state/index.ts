@@ -14,6 +14,7 @@ export const stateCommand: Command = {
     const c = out.c;
     out.line(`${c.bold(s.product)} ${s.version}, update level ${s.level}, channel ${s.channel}`);
     out.line(`  home ${s.home}`);
+    if (s.updates.length) out.line(`  updates since adopted: ${s.updates.map((u) => `${u.id} (${u.fromLevel}→${u.toLevel}${u.security ? ', security' : ''})`).join(', ')}`);
     if (s.hotfixes.length === 0) out.line('  no hotfixes applied');
     else {
       out.line(`  ${s.hotfixes.length} hotfix(es), oldest first:`);
