@@ -12,6 +12,8 @@ export const EXIT = {
   busy: 6,
   drift: 7,
   state: 8,
+  auth: 9,
+  network: 10,
 } as const;
 
 interface ErrorSpec {
@@ -46,6 +48,14 @@ export const ERRORS = {
 
   HFX_E_BUSY: { exit: EXIT.busy, http: 423, summary: 'Another hfx command holds the lock on this installation.' },
 
+  HFX_E_AUTH: { exit: EXIT.auth, http: 401, summary: 'No login, or the token is unknown, revoked or malformed.' },
+  HFX_E_FORBIDDEN: { exit: EXIT.auth, http: 403, summary: 'The login is valid but its role or customer may not do this.' },
+  HFX_E_RATE_LIMITED: { exit: EXIT.auth, http: 429, summary: 'Too many failed logins for this user; wait and try again.' },
+  HFX_E_NETWORK: { exit: EXIT.network, http: 502, summary: 'The hfx server could not be reached or answered with a server error.' },
+  HFX_E_METADATA: { exit: EXIT.integrity, http: 422, summary: 'Server metadata is unsigned, signed by another key, or for another product, release or customer.' },
+  HFX_E_EXPIRED: { exit: EXIT.integrity, http: 422, summary: 'Server metadata has expired (a freeze attack, or a server clock problem).' },
+  HFX_E_ROLLBACK: { exit: EXIT.integrity, http: 422, summary: 'Server metadata is older than metadata this installation has already seen.' },
+
   HFX_E_DRIFT: { exit: EXIT.drift, http: 409, summary: '`hfx verify` found files that differ from the recorded state.' },
 
   HFX_E_NOT_INITIALISED: { exit: EXIT.state, http: 404, summary: 'The directory is not an hfx installation (no .hfx/state.json).' },
@@ -55,6 +65,16 @@ export const ERRORS = {
   HFX_E_MODIFIED: { exit: EXIT.state, http: 409, summary: 'Files a revert would restore were changed after the hotfix was applied.' },
   HFX_E_RECOVERY: { exit: EXIT.state, http: 500, summary: 'An interrupted operation could not be finished or undone automatically.' },
   HFX_E_STATE: { exit: EXIT.state, http: 500, summary: 'The .hfx state files are unreadable or inconsistent.' },
+
+  HFX_E_RELEASE_EXISTS: { exit: EXIT.state, http: 409, summary: 'A release manifest of that version already exists in releases/.' },
+  HFX_E_ALREADY_PUBLISHED: { exit: EXIT.state, http: 409, summary: 'The release is already published; a published release does not change.' },
+  HFX_E_BUILD: { exit: EXIT.internal, http: 500, summary: 'An image build failed or named no image reference, or its build configuration is missing or invalid; no release was written.' },
+
+  HFX_E_GIT: { exit: EXIT.internal, http: 500, summary: 'A git command failed, or git is not installed; the message names the command and what git said.' },
+  HFX_E_DIRTY: { exit: EXIT.state, http: 409, summary: 'The git working tree has uncommitted changes; commit or stash them first. Nothing was changed.' },
+  HFX_E_GIT_STATE: { exit: EXIT.state, http: 409, summary: 'The repository does not allow the step: the hotfix branch or its tag already exists, or the branch has unpushed commits. Nothing was changed.' },
+  HFX_E_MERGE_CONFLICT: { exit: EXIT.conflict, http: 409, summary: '`hfx finish` stopped on a merge conflict (or found a merge in progress): resolve, commit, and run it again.' },
+  HFX_E_REVIEW_WARNINGS: { exit: EXIT.drift, http: 409, summary: '`hfx review --strict` found warnings: files outside the scope, merge commits, fixes not on the main branch, version-only commits.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

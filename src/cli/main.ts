@@ -7,8 +7,12 @@ import { diffCommand } from './commands/diff/index.js';
 import { initCommand } from './commands/init/index.js';
 import { inspectCommand } from './commands/inspect/index.js';
 import { keygenCommand } from './commands/keygen/index.js';
+import { loginCommand } from './commands/login/index.js';
+import { pushCommand } from './commands/push/index.js';
+import { checkCommand } from './commands/check/index.js';
 import { recoverCommand } from './commands/recover/index.js';
 import { revertCommand } from './commands/revert/index.js';
+import { serveCommand } from './commands/serve/index.js';
 import { signCommand } from './commands/sign/index.js';
 import { stateCommand } from './commands/state/index.js';
 import { trustCommand } from './commands/trust/index.js';
@@ -29,6 +33,10 @@ export const COMMANDS: readonly Command[] = [
   keygenCommand,
   signCommand,
   trustCommand,
+  serveCommand,
+  loginCommand,
+  pushCommand,
+  checkCommand,
   demoCommand,
 ];
 

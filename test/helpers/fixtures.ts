@@ -80,7 +80,7 @@ export interface World {
 }
 
 /** A pack adopted as an installation, a trusted key, and a way to make hotfixes for it. */
-export async function world(t: TestContext, spec: Spec = BASE, opts: { trust?: boolean } = {}): Promise<World> {
+export async function world(t: TestContext | { after(fn: () => void): void }, spec: Spec = BASE, opts: { trust?: boolean } = {}): Promise<World> {
   const dir = tmp(t);
   const home = join(dir, 'pack');
   writeTree(home, spec);

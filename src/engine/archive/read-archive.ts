@@ -42,6 +42,8 @@ export interface OpenArchive {
   readonly digest: string;
   /** Streams one payload file to `dest` (created with O_EXCL), checking size, CRC and sha256, and fsyncs it. */
   extractTo(path: string, dest: string, expect: FileState): Promise<void>;
+  /** Reads every payload file through its size, CRC and sha256 checks without writing it (server uploads). */
+  verifyPayload(): Promise<void>;
   /** The decompressed payload of one path, unchecked (for re-packing; apply uses extractTo). */
   payloadStream(path: string): Promise<Readable>;
   close(): void;
@@ -168,6 +170,12 @@ async function readCentral(file: string, zip: yauzl.ZipFile, limits: ArchiveLimi
     signatures,
     digest,
     close: () => zip.close(),
+    verifyPayload: async () => {
+      for (const e of manifest.entries) {
+        const entry = payload.get(e.path);
+        if (entry) await extract(file, zip, entry, e.path, null, e.after as FileState);
+      }
+    },
     payloadStream: async (path) => {
       const entry = payload.get(path);
       if (!entry) throw new HfxError('HFX_E_INTERNAL', `no payload for ${path}`);
@@ -245,12 +253,13 @@ async function readSmall(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry, m
   return Buffer.concat(parts);
 }
 
-async function extract(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry, path: string, dest: string, expect: FileState): Promise<void> {
+/** Streams one entry to `dest` (or nowhere, to only check it), verifying size, CRC-32 and sha256. */
+async function extract(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry, path: string, dest: string | null, expect: FileState): Promise<void> {
   const stream = await openStream(file, zip, entry);
   const hash = createHash('sha256');
   let crc = 0;
   let n = 0;
-  const fh = await openFile(dest, 'wx', 0o600).catch((e) => { throw asHfxError(e, `cannot create ${dest}`); });
+  const fh = dest === null ? null : await openFile(dest, 'wx', 0o600).catch((e) => { throw asHfxError(e, `cannot create ${dest}`); });
   try {
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -258,7 +267,7 @@ async function extract(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry, pat
         if (n > expect.size) break;
         hash.update(chunk);
         crc = crc32(chunk, crc);
-        await fh.write(chunk);
+        if (fh) await fh.write(chunk);
       }
     } catch (e) {
       if (e instanceof HfxError || (e as NodeJS.ErrnoException).code === 'ENOSPC') throw asHfxError(e, `writing ${dest}`);
@@ -271,9 +280,11 @@ async function extract(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry, pat
     if (hash.digest('hex') !== expect.sha256) {
       throw new HfxError('HFX_E_INTEGRITY', `the payload of ${JSON.stringify(path)} does not match its sha256 in the manifest`, { hint: 'The archive was tampered with or damaged; nothing was changed.' });
     }
-    await fh.chmod(parseInt(expect.mode, 8));
-    await fh.sync();
+    if (fh) {
+      await fh.chmod(parseInt(expect.mode, 8));
+      await fh.sync();
+    }
   } finally {
-    await fh.close();
+    await fh?.close();
   }
 }

@@ -1,12 +1,15 @@
 import { HfxError } from '../../../errors.js';
 import { abortApply, applyHotfix } from '../../../engine/ops/apply.js';
+import { appendEvents } from '../../../client/events.js';
+import { downloadHotfix } from '../../../client/fetch-archive.js';
+import { layout } from '../../../engine/home/layout.js';
 import { HOME, type Command } from '../../command.js';
 
 export const applyCommand: Command = {
   name: 'apply',
   aliases: ['apply-hotfix'],
   summary: 'apply a signed hotfix archive to the installation, atomically',
-  usage: 'hfx apply FILE.zip [--home DIR] [--dry-run] [--allow-unsigned] | hfx apply --continue [--use new|mine] | hfx apply --abort',
+  usage: 'hfx apply FILE.zip [--home DIR] [--dry-run] [--allow-unsigned] | hfx apply HF-ID --server | hfx apply --continue [--use new|mine] | hfx apply --abort',
   details: `Checks the signature against the trust store, the product, release, update level and
 required hotfixes, and that every file the hotfix touches still holds what it expects. Only then
 are the files replaced, all or none; a crash at any moment is finished by \`hfx recover\`.
@@ -21,6 +24,7 @@ Files you changed locally are conflicts: nothing is applied, and for each one
     '$ hfx apply HF-4.2.0-12-0007.zip --home /opt/wso2am',
     '$ hfx apply HF-4.2.0-12-0007.zip --dry-run --json',
     '$ hfx apply --continue --use new --home /opt/wso2am',
+    '$ hfx apply HF-4.2.0-12-0007 --server --home /opt/wso2am   # fetched from the linked server',
   ],
   options: {
     ...HOME,
@@ -29,6 +33,7 @@ Files you changed locally are conflicts: nothing is applied, and for each one
     continue: { type: 'boolean' },
     abort: { type: 'boolean' },
     use: { type: 'string' },
+    server: { type: 'boolean' },
   },
   async run({ values: v, positionals }, { out, home, path }) {
     const h = home(v['home']);
@@ -44,15 +49,18 @@ Files you changed locally are conflicts: nothing is applied, and for each one
     if (v['continue'] ? positionals.length !== 0 : positionals.length !== 1) {
       throw new HfxError('HFX_E_USAGE', v['continue'] ? '--continue takes no archive (the one that stopped is kept)' : 'give exactly one archive: hfx apply FILE.zip', { hint: 'See `hfx apply --help`.' });
     }
+    // With --server the argument is a hotfix id, fetched as the signed metadata names it.
+    const archive = positionals[0] === undefined ? undefined : v['server'] ? await downloadHotfix(h, positionals[0]) : path(positionals[0]);
     const r = await applyHotfix({
       home: h,
-      ...(positionals[0] ? { archive: path(positionals[0]) } : {}),
+      ...(archive ? { archive } : {}),
       dryRun: v['dry-run'] === true,
       allowUnsigned: v['allow-unsigned'] === true,
       continue: v['continue'] === true,
       ...(use ? { use: use as 'new' | 'mine' } : {}),
       onProgress: out.progress,
     });
+    if (!r.dryRun) appendEvents(layout(h), [{ kind: 'applied', archive: r.id }]);
     out.result(r);
     if (r.recovered.action === 'completed') out.warn(`finished an interrupted ${r.recovered.operation} of ${r.recovered.subject} first`);
     const verb = r.dryRun ? 'would apply' : 'applied';

@@ -1,16 +1,20 @@
 import { readStatus } from '../../../engine/ops/status.js';
+import { report } from '../../../client/remote.js';
 import { HOME, type Command } from '../../command.js';
 
 export const stateCommand: Command = {
   name: 'state',
   aliases: ['current-state'],
   summary: 'product, release, update level, channel, applied hotfixes and any pending operation',
-  usage: 'hfx state [--home DIR] [--json]',
-  examples: ['$ hfx state --home /opt/wso2am', '$ HFX_HOME=/opt/wso2am hfx current-state --json'],
-  options: { ...HOME },
+  usage: 'hfx state [--home DIR] [--json] [--report [--name NAME]]',
+  details: 'With --report the state (and the apply/revert history not sent yet) goes to the linked hfx server for its fleet view.',
+  examples: ['$ hfx state --home /opt/wso2am', '$ HFX_HOME=/opt/wso2am hfx current-state --json', '$ hfx state --report --name prod-eu-1'],
+  options: { ...HOME, report: { type: 'boolean' }, name: { type: 'string' } },
   async run({ values }, { out, home }) {
     const s = await readStatus(home(values['home']));
-    out.result(s);
+    const reported = values['report'] ? await report(home(values['home']), values['name'] as string | undefined) : null;
+    out.result({ ...s, ...(reported ? { reported } : {}) });
+    if (reported) out.line(`${out.c.green('✓')} reported to the server as installation ${reported.id}${reported.events ? ` with ${reported.events} event(s)` : ''}`);
     const c = out.c;
     out.line(`${c.bold(s.product)} ${s.version}, update level ${s.level}, channel ${s.channel}`);
     out.line(`  home ${s.home}`);

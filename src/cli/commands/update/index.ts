@@ -1,11 +1,14 @@
 import { HfxError } from '../../../errors.js';
 import { revertUpdate, updateHome, type Channel } from '../../../engine/ops/update.js';
+import { appendEvents } from '../../../client/events.js';
+import { downloadUpdates } from '../../../client/fetch-archive.js';
+import { layout } from '../../../engine/home/layout.js';
 import { HOME, int, type Command } from '../../command.js';
 
 export const updateCommand: Command = {
   name: 'update',
   summary: 'move the installation to a later update level (one archive, or a chain from a directory)',
-  usage: 'hfx update [FILE.zip | --from DIR] [--level N] [--channel full|security] [--dry-run] [--home DIR] | hfx update --revert',
+  usage: 'hfx update [FILE.zip | --from DIR | --server] [--level N] [--channel full|security] [--dry-run] [--home DIR] | hfx update --revert',
   details: `Updates are cumulative archives (kind "update", made with \`hfx diff --kind update\`) from one
 level to a later one. With --from, the chain from the installed level is taken from DIR, up to
 --level N or the latest; the security channel takes only security updates.
@@ -21,6 +24,7 @@ first). --channel alone switches the channel the installation follows.`,
     '$ hfx update --from /srv/updates --level 20 --dry-run',
     '$ hfx update --from /srv/updates --channel security',
     '$ hfx update --revert --home /opt/wso2am',
+    '$ hfx update --server --level 20 --home /opt/wso2am     # from the linked hfx server',
   ],
   options: {
     ...HOME,
@@ -30,6 +34,7 @@ first). --channel alone switches the channel the installation follows.`,
     'dry-run': { type: 'boolean' },
     'allow-unsigned': { type: 'boolean' },
     revert: { type: 'boolean' },
+    server: { type: 'boolean' },
   },
   async run({ values: v, positionals }, { out, home, path }) {
     const h = home(v['home']);
@@ -43,16 +48,19 @@ first). --channel alone switches the channel the installation follows.`,
     }
     const channel = v['channel'] as string | undefined;
     if (channel !== undefined && channel !== 'full' && channel !== 'security') throw new HfxError('HFX_E_USAGE', '--channel must be full or security');
+    if (v['server'] && (positionals.length || v['from'])) throw new HfxError('HFX_E_USAGE', '--server takes no archive and no --from');
+    const from = v['server'] ? await downloadUpdates(h, channel as Channel | undefined) : typeof v['from'] === 'string' ? path(v['from']) : undefined;
     const r = await updateHome({
       home: h,
       ...(positionals[0] ? { archive: path(positionals[0]) } : {}),
-      ...(typeof v['from'] === 'string' ? { from: path(v['from']) } : {}),
+      ...(from ? { from } : {}),
       ...(v['level'] !== undefined ? { level: int(v['level'], 'level') } : {}),
       ...(channel ? { channel: channel as Channel } : {}),
       dryRun: v['dry-run'] === true,
       allowUnsigned: v['allow-unsigned'] === true,
       onProgress: out.progress,
     });
+    if (!r.dryRun) appendEvents(layout(h), [...r.reverted.map((id) => ({ kind: 'reverted' as const, archive: id, reason: `included in ${r.applied.join(', ')}` })), ...r.applied.map((id) => ({ kind: 'updated' as const, archive: id }))]);
     out.result(r);
     if (r.applied.length === 0) {
       out.line(`${out.c.green('✓')} already at the latest level the updates reach (${r.toLevel}, channel ${r.channel})`);

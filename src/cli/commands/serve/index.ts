@@ -1,0 +1,46 @@
+import { startServer } from '../../../server/serve.js';
+import { int, type Command } from '../../command.js';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the hfx server: registry, distribution and fleet API (and, soon, the dashboard)',
+  usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR]',
+  details: `Stores everything under --data (default $HFX_DATA, else ./hfx-data): an embedded PGlite
+database and the archive blobs. With DATABASE_URL=postgres://… it uses PostgreSQL instead, and
+several servers may run side by side on it (give them one shared --blobs directory).
+
+On the very first start it creates the user "admin" and prints its password once (or uses
+HFX_ADMIN_PASSWORD). Logs are JSON lines on stdout. The API is described at /openapi.json.`,
+  examples: [
+    '$ hfx serve --port 8080',
+    '$ DATABASE_URL=postgres://hfx@db/hfx hfx serve --port 8080 --blobs /srv/hfx-blobs',
+  ],
+  options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, blobs: { type: 'string' }, quiet: { type: 'boolean' } },
+  async run({ values: v }, { io, out, path }) {
+    const env = io.env;
+    const s = await startServer({
+      port: int(v['port'] ?? env['PORT'], 'port', 8080),
+      host: (v['host'] as string | undefined) ?? env['HFX_HOST'] ?? '127.0.0.1',
+      dataDir: path((v['data'] as string | undefined) ?? env['HFX_DATA'] ?? 'hfx-data'),
+      databaseUrl: env['DATABASE_URL'] || undefined,
+      blobDir: typeof v['blobs'] === 'string' ? path(v['blobs']) : env['HFX_BLOBS'],
+      adminPassword: env['HFX_ADMIN_PASSWORD'] || undefined,
+      logger: v['quiet'] !== true,
+      onAdminCreated: (u, pw, generated) => {
+        io.stderr.write(generated ? `\nFirst start: created user "${u}" with password ${pw}\nIt is shown only this once. Log in with: hfx login URL --user ${u}\n\n` : `\nFirst start: created user "${u}" with the password from HFX_ADMIN_PASSWORD\n\n`);
+      },
+    });
+    io.stderr.write(`hfx server on ${s.url} (store: ${s.store.kind}); API description at ${s.url}/openapi.json\n`);
+    await new Promise<void>((resolveStop) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void s.close().then(resolveStop);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    void out;
+    return 0;
+  },
+};

@@ -1,0 +1,85 @@
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { HfxError } from '../errors.js';
+import { writeFileAtomicSync } from '../engine/fs/durable.js';
+import type { Layout } from '../engine/home/layout.js';
+
+/** A server as a user logged in to it: in $HFX_CONFIG_DIR (default ~/.config/hfx)/config.json, mode 0600. */
+export interface ServerLogin {
+  url: string;
+  token: string;
+  who: string;
+  /** The metadata key pinned at login (trust on first use; check it against /v1/server-key out of band). */
+  keyid: string;
+  publicKey: string;
+}
+
+interface UserConfig {
+  current: string | null;
+  servers: Record<string, ServerLogin>;
+}
+
+export function configDir(env: NodeJS.ProcessEnv): string {
+  return env['HFX_CONFIG_DIR'] || join(env['XDG_CONFIG_HOME'] || join(homedir(), '.config'), 'hfx');
+}
+
+export function readUserConfig(env: NodeJS.ProcessEnv): UserConfig {
+  try {
+    return JSON.parse(readFileSync(join(configDir(env), 'config.json'), 'utf8')) as UserConfig;
+  } catch {
+    return { current: null, servers: {} };
+  }
+}
+
+export function saveUserLogin(env: NodeJS.ProcessEnv, login: ServerLogin): string {
+  const dir = configDir(env);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const c = readUserConfig(env);
+  c.servers[login.url] = login;
+  c.current = login.url;
+  const file = join(dir, 'config.json');
+  writeFileAtomicSync(file, JSON.stringify(c, null, 2) + '\n', 0o600);
+  chmodSync(file, 0o600);
+  return file;
+}
+
+export function currentLogin(env: NodeJS.ProcessEnv, url?: string): ServerLogin {
+  const c = readUserConfig(env);
+  const u = url ?? c.current;
+  const l = u ? c.servers[u] : undefined;
+  if (!l) throw new HfxError('HFX_E_AUTH', url ? `not logged in to ${url}` : 'not logged in to any hfx server', { hint: 'Run `hfx login URL --user NAME`.' });
+  return l;
+}
+
+/** An installation's link to its server: .hfx/server.json (mode 0600), with the installation token. */
+export interface InstallationLink extends ServerLogin {
+  installationId: string | null;
+  /** Highest metadata version seen: older metadata is a rollback attack. */
+  lastVersion: number;
+  /** How many lines of .hfx/events.jsonl the server has acknowledged. */
+  reportedEvents: number;
+}
+
+export function linkFile(l: Layout): string {
+  return join(l.dir, 'server.json');
+}
+
+export function readLink(l: Layout): InstallationLink | null {
+  try {
+    return JSON.parse(readFileSync(linkFile(l), 'utf8')) as InstallationLink;
+  } catch {
+    return null;
+  }
+}
+
+export function saveLink(l: Layout, link: InstallationLink): void {
+  writeFileAtomicSync(linkFile(l), JSON.stringify(link, null, 2) + '\n', 0o600);
+  chmodSync(linkFile(l), 0o600);
+}
+
+export function requireLink(l: Layout): InstallationLink {
+  const link = readLink(l);
+  if (!link) throw new HfxError('HFX_E_AUTH', `${l.home} is not linked to an hfx server`, { hint: 'Run `hfx login URL --token INSTALLATION_TOKEN --home DIR`.' });
+  return link;
+}

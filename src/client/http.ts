@@ -1,0 +1,41 @@
+import { HfxError, type ErrorCode, ERRORS } from '../errors.js';
+
+export interface Remote {
+  url: string;
+  token: string | null;
+}
+
+/** Calls the hfx server; its error bodies become the same HfxErrors the server raised. */
+export async function call<T>(r: Remote, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const res = await send(r, method, path, body, headers);
+  const text = await res.text();
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+export async function send(r: Remote, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  const h: Record<string, string> = { ...headers };
+  if (r.token) h['authorization'] = `Bearer ${r.token}`;
+  let payload: RequestInit['body'] | undefined;
+  if (body instanceof Uint8Array || (body && typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')) {
+    payload = body as RequestInit['body'];
+    h['content-type'] ??= 'application/zip';
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    h['content-type'] = 'application/json';
+  }
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, r.url), { method, headers: h, ...(payload !== undefined ? { body: payload, duplex: 'half' } : {}) } as RequestInit);
+  } catch (e) {
+    throw new HfxError('HFX_E_NETWORK', `cannot reach ${r.url}: ${(e as Error).cause ? String(((e as Error).cause as Error).message ?? (e as Error).cause) : (e as Error).message}`, { hint: 'Check the URL and that the server runs (`hfx serve`).' });
+  }
+  if (res.ok || res.status === 304) return res;
+  let err: { code?: string; message?: string; hint?: string } = {};
+  try {
+    err = ((await res.json()) as { error?: typeof err }).error ?? {};
+  } catch {
+    /* not JSON */
+  }
+  const code = (err.code && err.code in ERRORS ? err.code : res.status >= 500 ? 'HFX_E_NETWORK' : 'HFX_E_USAGE') as ErrorCode;
+  throw new HfxError(code, `${r.url}: ${err.message ?? `HTTP ${res.status}`}`, err.hint ? { hint: err.hint } : {});
+}

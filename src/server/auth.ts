@@ -1,0 +1,87 @@
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { FastifyRequest } from 'fastify';
+import { HfxError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { ROLES, type Role } from '../store/schema.js';
+
+const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
+
+export type Principal =
+  | { kind: 'user'; userId: number; username: string; role: Role; tokenId: number }
+  | { kind: 'customer'; customerId: string; tokenId: number; name: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export async function hashPassword(pw: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(pw, salt, 32);
+  return `scrypt$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function checkPassword(pw: string, stored: string): Promise<boolean> {
+  const [alg, s, k] = stored.split('$');
+  if (alg !== 'scrypt' || !s || !k) return false;
+  const want = Buffer.from(k, 'base64');
+  const got = await scryptAsync(pw, Buffer.from(s, 'base64'), want.length);
+  return timingSafeEqual(want, got);
+}
+
+/** API tokens are random; only their sha256 is stored, so a leaked database leaks no token. */
+export function newToken(): { token: string; hash: string } {
+  const token = `hfx_${randomBytes(32).toString('base64url')}`;
+  return { token, hash: tokenHash(token) };
+}
+
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Resolves the bearer token of a request. The lookup is by hash, then compared in constant time. */
+export async function principalOf(store: Store, req: FastifyRequest): Promise<Principal | null> {
+  const h = req.headers.authorization;
+  if (!h) return null;
+  const m = /^Bearer (hfx_[A-Za-z0-9_-]{20,100})$/.exec(h);
+  if (!m) throw new HfxError('HFX_E_AUTH', 'the Authorization header is not `Bearer hfx_…`', { hint: 'Log in again: `hfx login URL`.' });
+  const hash = tokenHash(m[1]!);
+  const row = await store.db
+    .selectFrom('tokens')
+    .leftJoin('users', 'users.id', 'tokens.user_id')
+    .select(['tokens.id', 'tokens.hash', 'tokens.name', 'tokens.customer_id', 'tokens.revoked', 'users.id as uid', 'users.username', 'users.role'])
+    .where('tokens.hash', '=', hash)
+    .executeTakeFirst();
+  if (!row || row.revoked || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) {
+    throw new HfxError('HFX_E_AUTH', 'the token is unknown or revoked', { hint: 'Log in again: `hfx login URL`.' });
+  }
+  if (row.customer_id !== null) return { kind: 'customer', customerId: row.customer_id, tokenId: row.id, name: row.name };
+  if (row.uid === null || row.username === null || row.role === null) throw new HfxError('HFX_E_AUTH', 'the token has no owner');
+  return { kind: 'user', userId: row.uid, username: row.username, role: row.role, tokenId: row.id };
+}
+
+export function rank(role: Role): number {
+  return ROLES.indexOf(role);
+}
+
+/** The request's user, with at least `min` role; customer tokens and anonymous callers are refused. */
+export function requireRole(req: FastifyRequest, min: Role): Extract<Principal, { kind: 'user' }> {
+  const p = req.principal;
+  if (!p) throw new HfxError('HFX_E_AUTH', 'this needs a login', { hint: 'Log in: `hfx login URL`.' });
+  if (p.kind !== 'user' || rank(p.role) < rank(min)) {
+    throw new HfxError('HFX_E_FORBIDDEN', `this needs the ${min} role${p.kind === 'user' ? `; you are ${p.role}` : ''}`, { hint: 'Ask an admin for the role.' });
+  }
+  return p;
+}
+
+/** Any logged-in caller: a user, or an installation's customer token. */
+export function requireAny(req: FastifyRequest): Principal {
+  if (!req.principal) throw new HfxError('HFX_E_AUTH', 'this needs a login or an installation token', { hint: 'Log in: `hfx login URL`.' });
+  return req.principal;
+}
+
+export function actorName(p: Principal): string {
+  return p.kind === 'user' ? p.username : `customer:${p.customerId}/${p.name}`;
+}

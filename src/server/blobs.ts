@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { HfxError } from '../errors.js';
+import { fsyncPathSync } from '../engine/fs/durable.js';
+
+/**
+ * Content-addressed files under DATA/blobs/sha256/ab/abcd…: written to a temp file, fsync'd and
+ * renamed, so several server processes can share the directory (a shared file system) safely.
+ */
+export class BlobStore {
+  constructor(readonly dir: string) {
+    mkdirSync(join(dir, 'tmp'), { recursive: true });
+  }
+
+  path(sha256: string): string {
+    return join(this.dir, 'sha256', sha256.slice(0, 2), sha256);
+  }
+
+  /** Streams a request body to a temp file, refusing it past `max` bytes. Returns its path, size and hash. */
+  async receive(body: Readable, max: number): Promise<{ tmp: string; size: number; sha256: string }> {
+    const tmp = join(this.dir, 'tmp', `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    const h = createHash('sha256');
+    let size = 0;
+    try {
+      await pipeline(
+        body,
+        async function* (src: AsyncIterable<Buffer>) {
+          for await (const chunk of src) {
+            size += chunk.length;
+            if (size > max) throw new HfxError('HFX_E_TOO_LARGE', `the upload is over ${max} bytes`, { hint: 'Raise --max-upload on the server if this archive is legitimate.' });
+            h.update(chunk);
+            yield chunk;
+          }
+        },
+        createWriteStream(tmp, { flags: 'wx' }),
+      );
+      fsyncPathSync(tmp);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+    return { tmp, size, sha256: h.digest('hex') };
+  }
+
+  /** Moves a received temp file to its content address (a no-op if the blob exists). */
+  commit(tmp: string, sha256: string): void {
+    const dest = this.path(sha256);
+    mkdirSync(join(this.dir, 'sha256', sha256.slice(0, 2)), { recursive: true });
+    renameSync(tmp, dest);
+    fsyncPathSync(join(this.dir, 'sha256', sha256.slice(0, 2)));
+  }
+
+  discard(tmp: string): void {
+    rmSync(tmp, { force: true });
+  }
+
+  size(sha256: string): number {
+    return statSync(this.path(sha256)).size;
+  }
+
+  read(sha256: string, range?: { start: number; end: number }): Readable {
+    return createReadStream(this.path(sha256), range);
+  }
+}

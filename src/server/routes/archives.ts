@@ -1,0 +1,138 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { HfxError } from '../../errors.js';
+import { openArchive } from '../../engine/archive/read-archive.js';
+import { parsePublicKey, verifyManifestSignature } from '../../engine/archive/signature.js';
+import type { Ctx } from '../app.js';
+import { actorName, requireAny, requireRole, type Principal } from '../auth.js';
+import { audit } from './audit.js';
+import { ensureRelease } from './registry.js';
+
+const COLS = ['id', 'kind', 'product', 'release', 'level', 'to_level', 'security', 'customer_id', 'title', 'severity', 'sha256', 'size', 'digest', 'signer', 'includes', 'created_at'] as const;
+
+/** Customers see archives for everyone and their own; vendor users see all. Others' are "not found", not "forbidden". */
+export function visibleTo(p: Principal, customerId: string | null): boolean {
+  return p.kind === 'user' || customerId === null || customerId === p.customerId;
+}
+
+export function archiveRoutes(ctx: Ctx) {
+  const db = ctx.store.db;
+  const findVisible = async (req: FastifyRequest, id: string) => {
+    const p = requireAny(req);
+    const row = await db.selectFrom('archives').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row || !visibleTo(p, row.customer_id)) throw new HfxError('HFX_E_NOT_FOUND', `no archive ${id}`);
+    return row;
+  };
+  return async (app: FastifyInstance) => {
+    app.post<{ Querystring: { customer?: string } }>('/v1/archives', {
+      schema: {
+        summary: 'Upload a signed hotfix or update archive (developer); validated like `hfx apply` does',
+        querystring: { type: 'object', additionalProperties: false, properties: { customer: { type: 'string', maxLength: 128 } } },
+      },
+    }, async (req, reply) => {
+      const me = requireRole(req, 'developer');
+      if (!['application/zip', 'application/octet-stream'].includes(String(req.headers['content-type']).split(';')[0]!)) {
+        throw new HfxError('HFX_E_USAGE', 'send the archive as application/zip');
+      }
+      const got = await ctx.blobs.receive(req.body as Readable, ctx.maxUpload);
+      try {
+        const a = await openArchive(got.tmp);
+        let signer: string;
+        try {
+          if (!a.signatures?.signatures.length) throw new HfxError('HFX_E_UNSIGNED', 'the archive is not signed', { hint: 'Sign it with `hfx sign` before pushing.' });
+          const keys = await db.selectFrom('publisher_keys').selectAll().execute();
+          signer = verifyManifestSignature(a.rawManifest, a.signatures, keys.map((k) => ({ keyid: k.keyid, name: k.name, key: parsePublicKey(k.public_pem, k.name) }))).keyid;
+          // Every payload byte is checked now, so a bad archive is refused at upload, not at a customer.
+          await a.verifyPayload();
+        } finally {
+          a.close();
+        }
+        const m = a.manifest;
+        const customer = req.query.customer ?? m.customer;
+        if (req.query.customer && m.customer && req.query.customer !== m.customer) {
+          throw new HfxError('HFX_E_USAGE', `the archive was made for customer ${m.customer}, not ${req.query.customer}`);
+        }
+        if (customer) {
+          const c = await db.selectFrom('customers').select('id').where('id', '=', customer).executeTakeFirst();
+          if (!c) throw new HfxError('HFX_E_NOT_FOUND', `no customer ${customer}`, { hint: 'Create it first (admin): POST /v1/customers.' });
+        }
+        const existing = await db.selectFrom('archives').select(['id', 'digest']).where('id', '=', m.id).executeTakeFirst();
+        if (existing) {
+          if (existing.digest === a.digest) return reply.status(200).send({ id: m.id, existed: true });
+          throw new HfxError('HFX_E_ALREADY_APPLIED', `an archive with id ${m.id} and other content exists`, { hint: 'Give the new archive a new id.' });
+        }
+        ctx.blobs.commit(got.tmp, got.sha256);
+        await ensureRelease(ctx, m.product, m.release, me.username, true);
+        await db.transaction().execute(async (tx) => {
+          await tx.insertInto('archives').values({
+            id: m.id, kind: m.kind, product: m.product, release: m.release, level: m.level, to_level: m.toLevel, security: m.security,
+            customer_id: customer ?? null, title: m.title, severity: m.severity, sha256: got.sha256, size: got.size, digest: a.digest,
+            signer, manifest: JSON.stringify(a.rawManifest), includes: JSON.stringify(m.includes), uploaded_by: me.username,
+          }).execute();
+          await tx.selectNoFrom((e) => e.fn('nextval', [e.val('metadata_version')]).as('v')).execute();
+          await audit(tx, actorName(me), 'upload', 'archive', m.id, { sha256: got.sha256, customer: customer ?? null });
+        });
+        return reply.status(201).send({ id: m.id, kind: m.kind, sha256: got.sha256, size: got.size, customer: customer ?? null });
+      } finally {
+        ctx.blobs.discard(got.tmp);
+      }
+    });
+
+    app.get<{ Querystring: { product?: string; release?: string; kind?: 'hotfix' | 'update' } }>('/v1/archives', {
+      schema: {
+        summary: 'List archives the caller may see',
+        querystring: { type: 'object', additionalProperties: false, properties: { product: { type: 'string', maxLength: 128 }, release: { type: 'string', maxLength: 128 }, kind: { type: 'string', enum: ['hotfix', 'update'] } } },
+      },
+    }, async (req) => {
+      const p = requireAny(req);
+      let q = db.selectFrom('archives').select([...COLS]).orderBy('product').orderBy('release').orderBy('level').orderBy('id');
+      if (req.query.product) q = q.where('product', '=', req.query.product);
+      if (req.query.release) q = q.where('release', '=', req.query.release);
+      if (req.query.kind) q = q.where('kind', '=', req.query.kind);
+      if (p.kind === 'customer') q = q.where((e) => e.or([e('customer_id', 'is', null), e('customer_id', '=', p.customerId)]));
+      return { archives: await q.execute() };
+    });
+
+    app.get<{ Params: { id: string } }>('/v1/archives/:id', {
+      schema: { summary: 'One archive with its manifest', params: { type: 'object', properties: { id: { type: 'string', maxLength: 128 } }, required: ['id'] } },
+    }, async (req) => {
+      const row = await findVisible(req, req.params.id);
+      return { ...row };
+    });
+
+    app.get<{ Params: { id: string } }>('/v1/archives/:id/download', {
+      schema: { summary: 'The archive bytes; ETag and Range (resume) supported', params: { type: 'object', properties: { id: { type: 'string', maxLength: 128 } }, required: ['id'] } },
+    }, async (req, reply) => {
+      const row = await findVisible(req, req.params.id);
+      return sendBlob(ctx, req, reply, row.sha256, `${row.id}.zip`);
+    });
+  };
+}
+
+/** Serves a blob with a strong ETag (its sha256) and single-range requests, as resumable downloads need. */
+function sendBlob(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, sha256: string, name: string) {
+  const size = ctx.blobs.size(sha256);
+  const etag = `"${sha256}"`;
+  reply.header('ETag', etag).header('Accept-Ranges', 'bytes').header('Content-Type', 'application/zip')
+    .header('Content-Disposition', `attachment; filename="${name}"`).header('Cache-Control', 'private, max-age=0');
+  if (req.headers['if-none-match'] === etag) return reply.status(304).send();
+  const range = req.headers.range;
+  const ifRange = req.headers['if-range'];
+  if (range && (!ifRange || ifRange === etag)) {
+    const m = /^bytes=(\d*)-(\d*)$/.exec(range);
+    let start = m?.[1] ? Number(m[1]) : NaN;
+    let end = m?.[2] ? Number(m[2]) : size - 1;
+    if (m && !m[1] && m[2]) {
+      start = Math.max(0, size - Number(m[2]));
+      end = size - 1;
+    }
+    if (!m || Number.isNaN(start) || start > end || start >= size) {
+      return reply.status(416).header('Content-Range', `bytes */${size}`).header('Content-Type', 'application/json').send(JSON.stringify({ error: { code: 'HFX_E_USAGE', message: `bad range ${range}` } }));
+    }
+    end = Math.min(end, size - 1);
+    reply.status(206).header('Content-Range', `bytes ${start}-${end}/${size}`).header('Content-Length', end - start + 1);
+    return reply.send(ctx.blobs.read(sha256, { start, end }));
+  }
+  reply.header('Content-Length', size);
+  return reply.send(ctx.blobs.read(sha256));
+}

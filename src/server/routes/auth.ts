@@ -1,0 +1,122 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { HfxError } from '../../errors.js';
+import { keyId, parsePublicKey } from '../../engine/archive/signature.js';
+import { ROLES, type Role } from '../../store/schema.js';
+import type { Ctx } from '../app.js';
+import { actorName, checkPassword, hashPassword, newToken, requireAny, requireRole } from '../auth.js';
+import { audit } from './audit.js';
+
+const NAME = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$';
+const MAX_FAILURES = 10;
+const WINDOW_MINUTES = 15;
+const str = (max = 200) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
+const obj = (props: Record<string, object>, required: string[]) => ({ type: 'object', additionalProperties: false, properties: props, required }) as const;
+
+export function authRoutes(ctx: Ctx) {
+  const db = ctx.store.db;
+  return async (app: FastifyInstance) => {
+    app.post<{ Body: { username: string; password: string; name?: string } }>('/v1/login', {
+      schema: { summary: 'Log in; returns an API token', security: [], body: obj({ username: str(), password: str(1024), name: str() }, ['username', 'password']) },
+    }, async (req, reply) => {
+      const { username, password } = req.body;
+      // Failed logins are counted in the database, so the limit holds across server processes.
+      const recent = await db.selectFrom('login_failures').select((e) => e.fn.countAll<number>().as('n'))
+        .where('username', '=', username).where('at', '>', sql<Date>`now() - (${WINDOW_MINUTES} || ' minutes')::interval`).executeTakeFirst();
+      if (Number(recent?.n ?? 0) >= MAX_FAILURES) {
+        throw new HfxError('HFX_E_RATE_LIMITED', `too many failed logins for ${username}`, { hint: `Wait ${WINDOW_MINUTES} minutes.` });
+      }
+      const user = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+      // Without a user, a dummy hash is still checked so timing does not reveal which usernames exist.
+      const ok = await checkPassword(password, user?.password_hash ?? 'scrypt$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+      if (!user || !ok) {
+        await db.insertInto('login_failures').values({ username }).execute();
+        throw new HfxError('HFX_E_AUTH', 'wrong username or password');
+      }
+      const t = newToken();
+      await db.insertInto('tokens').values({ hash: t.hash, name: req.body.name ?? 'login', user_id: user.id, customer_id: null }).execute();
+      await audit(db, user.username, 'login', 'user', user.username);
+      return reply.status(201).send({ token: t.token, user: { username: user.username, role: user.role } });
+    });
+
+    app.get('/v1/me', { schema: { summary: 'Who the token belongs to' } }, async (req) => {
+      const p = requireAny(req);
+      return p.kind === 'user' ? { kind: 'user', username: p.username, role: p.role } : { kind: 'customer', customer: p.customerId, token: p.name };
+    });
+
+    app.post('/v1/logout', { schema: { summary: 'Revoke the token used for this request' } }, async (req) => {
+      const p = requireAny(req);
+      await db.updateTable('tokens').set({ revoked: true }).where('id', '=', p.tokenId).execute();
+      return { ok: true };
+    });
+
+    app.get('/v1/users', { schema: { summary: 'List users (admin)' } }, async (req) => {
+      requireRole(req, 'admin');
+      return { users: await db.selectFrom('users').select(['username', 'role', 'created_at']).orderBy('username').execute() };
+    });
+
+    app.post<{ Body: { username: string; password: string; role: Role } }>('/v1/users', {
+      schema: { summary: 'Create a user (admin)', body: obj({ username: { type: 'string', pattern: NAME }, password: { type: 'string', minLength: 12, maxLength: 1024 }, role: { type: 'string', enum: [...ROLES] } }, ['username', 'password', 'role']) },
+    }, async (req, reply) => {
+      const me = requireRole(req, 'admin');
+      const exists = await db.selectFrom('users').select('id').where('username', '=', req.body.username).executeTakeFirst();
+      if (exists) throw new HfxError('HFX_E_USAGE', `user ${req.body.username} exists`);
+      await db.insertInto('users').values({ username: req.body.username, password_hash: await hashPassword(req.body.password), role: req.body.role }).execute();
+      await audit(db, me.username, 'create', 'user', req.body.username, { role: req.body.role });
+      return reply.status(201).send({ username: req.body.username, role: req.body.role });
+    });
+
+    app.get('/v1/customers', { schema: { summary: 'List customers (release-manager)' } }, async (req) => {
+      requireRole(req, 'release-manager');
+      return { customers: await db.selectFrom('customers').selectAll().orderBy('id').execute() };
+    });
+
+    app.post<{ Body: { id: string; name: string } }>('/v1/customers', {
+      schema: { summary: 'Create a customer (admin)', body: obj({ id: { type: 'string', pattern: NAME }, name: str() }, ['id', 'name']) },
+    }, async (req, reply) => {
+      const me = requireRole(req, 'admin');
+      const r = await db.insertInto('customers').values({ id: req.body.id, name: req.body.name }).onConflict((c) => c.column('id').doNothing()).executeTakeFirst();
+      if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) throw new HfxError('HFX_E_USAGE', `customer ${req.body.id} exists`);
+      await audit(db, me.username, 'create', 'customer', req.body.id);
+      return reply.status(201).send({ id: req.body.id, name: req.body.name });
+    });
+
+    app.post<{ Params: { id: string }; Body: { name: string } }>('/v1/customers/:id/tokens', {
+      schema: { summary: "Make a token for a customer's installations (admin); shown once", params: obj({ id: str() }, ['id']), body: obj({ name: str() }, ['name']) },
+    }, async (req, reply) => {
+      const me = requireRole(req, 'admin');
+      const c = await db.selectFrom('customers').select('id').where('id', '=', req.params.id).executeTakeFirst();
+      if (!c) throw new HfxError('HFX_E_NOT_FOUND', `no customer ${req.params.id}`);
+      const t = newToken();
+      await db.insertInto('tokens').values({ hash: t.hash, name: req.body.name, user_id: null, customer_id: c.id }).execute();
+      await audit(db, me.username, 'create-token', 'customer', c.id, { name: req.body.name });
+      return reply.status(201).send({ token: t.token, customer: c.id, name: req.body.name });
+    });
+
+    app.post<{ Body: { name: string } }>('/v1/tokens', {
+      schema: { summary: 'Make another API token for yourself; shown once', body: obj({ name: str() }, ['name']) },
+    }, async (req, reply) => {
+      const me = requireRole(req, 'viewer');
+      const t = newToken();
+      await db.insertInto('tokens').values({ hash: t.hash, name: req.body.name, user_id: me.userId, customer_id: null }).execute();
+      await audit(db, actorName(me), 'create-token', 'user', me.username, { name: req.body.name });
+      return reply.status(201).send({ token: t.token, name: req.body.name });
+    });
+
+    app.get('/v1/publisher-keys', { schema: { summary: 'Keys whose signatures the server accepts on uploads' } }, async (req) => {
+      requireRole(req, 'viewer');
+      return { keys: await db.selectFrom('publisher_keys').select(['keyid', 'name', 'public_pem', 'created_at']).orderBy('name').execute() };
+    });
+
+    app.post<{ Body: { name: string; publicKey: string } }>('/v1/publisher-keys', {
+      schema: { summary: 'Trust a publisher key (admin)', body: obj({ name: str(), publicKey: str(4096) }, ['name', 'publicKey']) },
+    }, async (req, reply) => {
+      const me = requireRole(req, 'admin');
+      const key = parsePublicKey(req.body.publicKey, 'publicKey');
+      const id = keyId(key);
+      await db.insertInto('publisher_keys').values({ keyid: id, name: req.body.name, public_pem: req.body.publicKey }).onConflict((c) => c.column('keyid').doNothing()).execute();
+      await audit(db, me.username, 'trust', 'publisher-key', id, { name: req.body.name });
+      return reply.status(201).send({ keyid: id, name: req.body.name });
+    });
+  };
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { HfxError } from '../../errors.js';
+import type { Ctx } from '../app.js';
+import { actorName, requireAny, requireRole } from '../auth.js';
+
+const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$' } as const;
+
+interface Report {
+  id?: string;
+  name?: string;
+  product: string;
+  release: string;
+  level: number;
+  channel: 'full' | 'security';
+  hotfixes: string[];
+  events?: { kind: 'applied' | 'reverted' | 'updated'; archive: string; reason?: string }[];
+}
+
+export function fleetRoutes(ctx: Ctx) {
+  const db = ctx.store.db;
+  return async (app: FastifyInstance) => {
+    app.post<{ Body: Report }>('/v1/installations/report', {
+      schema: {
+        summary: 'An installation registers or reports its state (installation token, or a vendor user for in-house environments)',
+        body: {
+          type: 'object', additionalProperties: false, required: ['product', 'release', 'level', 'channel', 'hotfixes'],
+          properties: {
+            id: { type: 'string', format: 'uuid' }, name: { type: 'string', minLength: 1, maxLength: 200 }, product: NAME, release: NAME,
+            level: { type: 'integer', minimum: 0, maximum: 1000000 }, channel: { type: 'string', enum: ['full', 'security'] },
+            hotfixes: { type: 'array', maxItems: 10000, items: NAME },
+            events: { type: 'array', maxItems: 1000, items: { type: 'object', additionalProperties: false, required: ['kind', 'archive'], properties: { kind: { type: 'string', enum: ['applied', 'reverted', 'updated'] }, archive: NAME, reason: { type: 'string', maxLength: 2000 } } } },
+          },
+        },
+      },
+    }, async (req, reply) => {
+      const p = requireAny(req);
+      if (p.kind === 'user') requireRole(req, 'developer');
+      const customer = p.kind === 'customer' ? p.customerId : null;
+      const b = req.body;
+      const now = new Date();
+      const id = b.id ?? randomUUID();
+      const created = await db.transaction().execute(async (tx) => {
+        const cur = await tx.selectFrom('installations').select(['id', 'customer_id']).where('id', '=', id).forUpdate().executeTakeFirst();
+        // An installation belongs to whoever registered it: no other customer can report over it.
+        if (cur && cur.customer_id !== customer) throw new HfxError('HFX_E_NOT_FOUND', `no installation ${id}`);
+        // The name is kept unless a new one is given.
+        const values = { ...(b.name !== undefined || !cur ? { name: b.name ?? id } : {}), product: b.product, release: b.release, level: b.level, channel: b.channel, hotfixes: JSON.stringify(b.hotfixes), reported_at: now };
+        if (cur) await tx.updateTable('installations').set(values).where('id', '=', id).execute();
+        else await tx.insertInto('installations').values({ id, customer_id: customer, ...values, name: b.name ?? id }).execute();
+        const events = [...(cur ? [] : [{ kind: 'registered' as const, archive: null, reason: actorName(p) }]), ...(b.events ?? []).map((e) => ({ kind: e.kind, archive: e.archive, reason: e.reason ?? null }))];
+        if (events.length) await tx.insertInto('installation_events').values(events.map((e) => ({ installation_id: id, kind: e.kind, archive_id: e.archive, reason: e.reason }))).execute();
+        return !cur;
+      });
+      return reply.status(created ? 201 : 200).send({ id, created });
+    });
+
+    app.get<{ Querystring: { product?: string; release?: string; level?: number; hotfix?: string; limit?: number; offset?: number } }>('/v1/fleet/installations', {
+      schema: {
+        summary: 'Installations by product, release, level and hotfix (customer tokens see their own)',
+        querystring: { type: 'object', additionalProperties: false, properties: { product: NAME, release: NAME, level: { type: 'integer', minimum: 0 }, hotfix: NAME, limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } } },
+      },
+    }, async (req) => {
+      const p = requireAny(req);
+      const q0 = req.query;
+      let q = db.selectFrom('installations').selectAll().orderBy('product').orderBy('release').orderBy('level').orderBy('id').limit(q0.limit ?? 100).offset(q0.offset ?? 0);
+      if (p.kind === 'customer') q = q.where('customer_id', '=', p.customerId);
+      if (q0.product) q = q.where('product', '=', q0.product);
+      if (q0.release) q = q.where('release', '=', q0.release);
+      if (q0.level !== undefined) q = q.where('level', '=', q0.level);
+      if (q0.hotfix) q = q.where((e) => e('hotfixes', '@>', JSON.stringify([q0.hotfix]) as never));
+      return { installations: await q.execute() };
+    });
+
+    app.get<{ Params: { id: string } }>('/v1/fleet/hotfixes/:id', {
+      schema: { summary: 'Where one hotfix is applied now, and where it was reverted and why (viewer)', params: { type: 'object', properties: { id: NAME }, required: ['id'] } },
+    }, async (req) => {
+      requireRole(req, 'viewer');
+      const id = req.params.id;
+      const applied = await db.selectFrom('installations').select(['id', 'name', 'customer_id', 'product', 'release', 'level', 'reported_at'])
+        .where((e) => e('hotfixes', '@>', JSON.stringify([id]) as never)).orderBy('id').execute();
+      const events = await db.selectFrom('installation_events').innerJoin('installations', 'installations.id', 'installation_events.installation_id')
+        .select(['installation_events.installation_id', 'installations.name', 'installation_events.kind', 'installation_events.reason', 'installation_events.at'])
+        .where('installation_events.archive_id', '=', id).orderBy('installation_events.at').orderBy('installation_events.id').execute();
+      return { id, applied, events, reverted: events.filter((e) => e.kind === 'reverted') };
+    });
+  };
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { HfxError } from '../../errors.js';
+import type { Ctx } from '../app.js';
+import { requireAny, requireRole } from '../auth.js';
+import { audit } from './audit.js';
+
+const NAME = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$';
+
+export function registryRoutes(ctx: Ctx) {
+  const db = ctx.store.db;
+  return async (app: FastifyInstance) => {
+    app.get('/v1/products', { schema: { summary: 'List products with their releases' } }, async (req) => {
+      requireAny(req);
+      const products = await db.selectFrom('products').selectAll().orderBy('name').execute();
+      const releases = await db.selectFrom('releases').selectAll().orderBy('product').orderBy('version').execute();
+      return { products: products.map((p) => ({ ...p, releases: releases.filter((r) => r.product === p.name).map((r) => r.version) })) };
+    });
+
+    app.post<{ Body: { name: string; title?: string } }>('/v1/products', {
+      schema: { summary: 'Register a product (release-manager)', body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', pattern: NAME }, title: { type: 'string', maxLength: 200 } } } },
+    }, async (req, reply) => {
+      const me = requireRole(req, 'release-manager');
+      const r = await db.insertInto('products').values({ name: req.body.name, title: req.body.title ?? req.body.name }).onConflict((c) => c.column('name').doNothing()).executeTakeFirst();
+      if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) throw new HfxError('HFX_E_USAGE', `product ${req.body.name} exists`);
+      await audit(db, me.username, 'create', 'product', req.body.name);
+      return reply.status(201).send({ name: req.body.name });
+    });
+
+    app.post<{ Params: { product: string }; Body: { version: string } }>('/v1/products/:product/releases', {
+      schema: {
+        summary: 'Register a release of a product (release-manager)',
+        params: { type: 'object', properties: { product: { type: 'string', maxLength: 128 } }, required: ['product'] },
+        body: { type: 'object', additionalProperties: false, required: ['version'], properties: { version: { type: 'string', pattern: NAME } } },
+      },
+    }, async (req, reply) => {
+      const me = requireRole(req, 'release-manager');
+      await ensureRelease(ctx, req.params.product, req.body.version, me.username, false);
+      return reply.status(201).send({ product: req.params.product, version: req.body.version });
+    });
+
+    app.get<{ Querystring: { actor?: string; object_type?: string; object_id?: string; limit?: number } }>('/v1/audit', {
+      schema: {
+        summary: 'The audit log, newest first (release-manager)',
+        querystring: { type: 'object', additionalProperties: false, properties: { actor: { type: 'string', maxLength: 200 }, object_type: { type: 'string', maxLength: 64 }, object_id: { type: 'string', maxLength: 200 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } } },
+      },
+    }, async (req) => {
+      requireRole(req, 'release-manager');
+      let q = db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(req.query.limit ?? 100);
+      if (req.query.actor) q = q.where('actor', '=', req.query.actor);
+      if (req.query.object_type) q = q.where('object_type', '=', req.query.object_type);
+      if (req.query.object_id) q = q.where('object_id', '=', req.query.object_id);
+      return { entries: await q.execute() };
+    });
+  };
+}
+
+/** Creates the product and release if needed (`auto`, on upload) or refuses an existing release. */
+export async function ensureRelease(ctx: Ctx, product: string, version: string, actor: string, auto: boolean): Promise<void> {
+  const db = ctx.store.db;
+  const p = await db.insertInto('products').values({ name: product, title: product }).onConflict((c) => c.column('name').doNothing()).executeTakeFirst();
+  if (Number(p.numInsertedOrUpdatedRows ?? 0) > 0) await audit(db, actor, 'create', 'product', product, { auto });
+  const r = await db.insertInto('releases').values({ product, version }).onConflict((c) => c.columns(['product', 'version']).doNothing()).executeTakeFirst();
+  if (Number(r.numInsertedOrUpdatedRows ?? 0) > 0) await audit(db, actor, 'create', 'release', `${product}@${version}`, { auto });
+  else if (!auto) throw new HfxError('HFX_E_USAGE', `release ${product} ${version} exists`);
+}

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { openStore, type Store } from '../store/store.js';
+import { buildApp } from './app.js';
+import { hashPassword } from './auth.js';
+import { BlobStore } from './blobs.js';
+import { audit } from './routes/audit.js';
+import { loadServerKey } from './server-key.js';
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  /** Data directory: the embedded database (without DATABASE_URL) and the blob store. */
+  dataDir: string;
+  /** PostgreSQL connection string; without it the embedded PGlite store is used. */
+  databaseUrl?: string | undefined;
+  /** Blob directory (default DATA/blobs); servers sharing one PostgreSQL must share it too. */
+  blobDir?: string | undefined;
+  adminUser?: string;
+  adminPassword?: string | undefined;
+  logger?: boolean;
+  maxUpload?: number;
+  metadataTtl?: number;
+  /** Told once, on the very first start, the admin credentials it made. */
+  onAdminCreated?: (username: string, password: string, generated: boolean) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** First start: make the admin. With several servers starting at once only one insert wins. */
+async function ensureAdmin(store: Store, opts: ServeOptions): Promise<void> {
+  const any = await store.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  if (any) return;
+  const username = opts.adminUser ?? 'admin';
+  const generated = !opts.adminPassword;
+  const password = opts.adminPassword ?? randomBytes(18).toString('base64url');
+  const r = await store.db.insertInto('users').values({ username, password_hash: await hashPassword(password), role: 'admin' })
+    .onConflict((c) => c.column('username').doNothing()).executeTakeFirst();
+  if (Number(r.numInsertedOrUpdatedRows ?? 0) > 0) {
+    await audit(store.db, 'hfx', 'create', 'user', username, { role: 'admin', firstStart: true });
+    opts.onAdminCreated?.(username, password, generated);
+  }
+}
+
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const dataDir = resolve(opts.dataDir);
+  const store = await openStore({ url: opts.databaseUrl, dataDir });
+  try {
+    await ensureAdmin(store, opts);
+    const key = await loadServerKey(store);
+    const blobs = new BlobStore(resolve(opts.blobDir ?? join(dataDir, 'blobs')));
+    const app = await buildApp({ store, blobs, key, logger: opts.logger ?? false, ...(opts.maxUpload ? { maxUpload: opts.maxUpload } : {}), ...(opts.metadataTtl ? { metadataTtl: opts.metadataTtl } : {}) });
+    const address = await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
+    const port = Number(new URL(address).port);
+    return {
+      url: address,
+      port,
+      app,
+      store,
+      close: async () => {
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}

@@ -1,0 +1,44 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { HfxError } from '../errors.js';
+import { migrationProvider } from './migrations.js';
+import { pglitePool } from './pglite-pool.js';
+import type { Database } from './schema.js';
+
+export interface Store {
+  db: Kysely<Database>;
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+// bigint columns (archive sizes) fit in a double; read them as numbers, as PGlite does.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/**
+ * One interface, two drivers: PostgreSQL when `url` is given (DATABASE_URL), else an embedded
+ * PGlite database in `dataDir/db`. Migrations run on open.
+ */
+export async function openStore(opts: { url?: string | undefined; dataDir: string }): Promise<Store> {
+  let db: Kysely<Database>;
+  let kind: Store['kind'];
+  if (opts.url) {
+    kind = 'postgres';
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: opts.url, max: 10 }) }) });
+  } else {
+    kind = 'pglite';
+    const dir = join(opts.dataDir, 'db');
+    mkdirSync(dir, { recursive: true });
+    const lite = new PGlite(dir);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pglitePool(lite) as never }) });
+  }
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new HfxError('HFX_E_STATE', `database migration ${failed ?? ''} failed: ${(error as Error).message}`, { hint: 'Check DATABASE_URL and that the database user may create tables.', cause: error });
+  }
+  return { db, kind, close: () => db.destroy() };
+}

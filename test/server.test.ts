@@ -1,0 +1,263 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { generateKeys, signManifest } from '../src/engine/archive/signature.js';
+import { readStatus } from '../src/engine/ops/status.js';
+import { hfx } from './helpers/cli.js';
+import { snapshot, world, type World } from './helpers/fixtures.js';
+import { api, testServer } from './helpers/server.js';
+
+type TS = Awaited<ReturnType<typeof testServer>>;
+
+describe(`server on ${process.env['HFX_TEST_DATABASE_URL'] ? 'PostgreSQL' : 'PGlite'}`, () => {
+  let s: TS;
+  let admin: string;
+  let w: World;
+  let env: NodeJS.ProcessEnv;
+  const tokens: Record<string, string> = {};
+  // Worlds made in one test are used by the next ones: they live as long as the suite.
+  const cleanups: (() => void)[] = [];
+  const suite = { after: (fn: () => void) => cleanups.push(fn) };
+
+  before(async () => {
+    s = await testServer();
+    const login = await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword });
+    assert.equal(login.status, 201);
+    admin = login.body.token;
+  });
+  after(async () => {
+    await s?.dispose();
+    for (const c of cleanups) c();
+  });
+
+  test('first start made the admin; wrong passwords are refused and then rate limited', async () => {
+    const bad = await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: 'nope' });
+    assert.equal(bad.status, 401);
+    assert.equal(bad.body.error.code, 'HFX_E_AUTH');
+    for (let i = 0; i < 10; i++) await api(s.url, 'POST', '/v1/login', null, { username: 'mallory', password: 'x' });
+    const limited = await api(s.url, 'POST', '/v1/login', null, { username: 'mallory', password: 'x' });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error.code, 'HFX_E_RATE_LIMITED');
+    assert.equal((await api(s.url, 'GET', '/v1/me', admin)).body.role, 'admin');
+    assert.equal((await api(s.url, 'GET', '/v1/me', 'hfx_' + 'x'.repeat(43))).status, 401);
+    assert.equal((await api(s.url, 'GET', '/v1/products', null)).status, 401);
+  });
+
+  test('the API describes itself; unknown routes and malformed input are 4xx with codes', async () => {
+    const o = await api(s.url, 'GET', '/openapi.json', null);
+    assert.equal(o.status, 200);
+    assert.ok(o.body.paths['/v1/metadata']);
+    assert.equal((await api(s.url, 'GET', '/v1/nope', admin)).body.error.code, 'HFX_E_NOT_FOUND');
+    const bad = await api(s.url, 'POST', '/v1/users', admin, { username: '../x', password: 'short', role: 'god' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'HFX_E_USAGE');
+  });
+
+  test('set-up: customers, tokens, users, a trusted publisher key, and a CLI login', async () => {
+    for (const id of ['acme', 'globex']) {
+      assert.equal((await api(s.url, 'POST', '/v1/customers', admin, { id, name: id.toUpperCase() })).status, 201);
+      const tk = await api(s.url, 'POST', `/v1/customers/${id}/tokens`, admin, { name: 'prod-1' });
+      assert.equal(tk.status, 201);
+      tokens[id] = tk.body.token;
+    }
+    assert.equal((await api(s.url, 'POST', '/v1/users', admin, { username: 'dev', password: 'developer-password', role: 'developer' })).status, 201);
+    assert.equal((await api(s.url, 'POST', '/v1/users', admin, { username: 'view', password: 'viewer-password!', role: 'viewer' })).status, 201);
+    w = await world(suite);
+    const pub = readFileSync(w.pub, 'utf8');
+    assert.equal((await api(s.url, 'POST', '/v1/publisher-keys', admin, { name: 'vendor', publicKey: pub })).status, 201);
+    env = { HFX_CONFIG_DIR: join(w.dir, 'config'), HFX_PASSWORD: 'developer-password', NO_COLOR: '1' };
+    const r = await hfx(['login', s.url, '--user', 'dev', '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.json.who, /dev \(developer\)/);
+  });
+
+  test('push: validated like apply; unsigned, untrusted and hostile archives are refused', async () => {
+    const hf = await w.hotfix('HF-ACME-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'fixed for acme\n'), { customer: 'acme' });
+    const pushed = await hfx(['push', hf, '--json'], { env });
+    assert.equal(pushed.code, 0, pushed.stdout);
+    assert.equal(pushed.json.customer, 'acme');
+    assert.equal((await hfx(['push', hf, '--json'], { env })).json.existed, true);
+    const unsigned = await w.hotfix('HF-U', (d) => writeFileSync(join(d, 'lib/util.jar'), 'u\n'), { signKey: undefined });
+    assert.equal((await hfx(['push', unsigned, '--json'], { env })).json.error.code, 'HFX_E_UNSIGNED');
+    const other = join(w.dir, 'other');
+    await hfx(['keygen', '--out', other]);
+    await hfx(['sign', unsigned, '--key', `${other}.key`]);
+    assert.equal((await hfx(['push', unsigned, '--json'], { env })).json.error.code, 'HFX_E_UNTRUSTED');
+    const junk = join(w.dir, 'junk.zip');
+    writeFileSync(junk, 'PK\u0003\u0004 not really a zip');
+    assert.equal((await hfx(['push', junk, '--json'], { env })).json.error.code, 'HFX_E_ARCHIVE');
+    const viewer = await api(s.url, 'POST', '/v1/login', null, { username: 'view', password: 'viewer-password!' });
+    const denied = await api(s.url, 'POST', '/v1/archives', viewer.body.token, new Uint8Array(readFileSync(hf)));
+    assert.equal(denied.status, 403);
+    const pub = await w.hotfix('HF-ALL-1', (d) => writeFileSync(join(d, 'conf/server.toml'), 'for all\n'));
+    assert.equal((await hfx(['push', pub], { env })).code, 0);
+    const list = await api(s.url, 'GET', '/v1/archives', admin);
+    assert.deepEqual(list.body.archives.map((a: any) => a.id).sort(), ['HF-ACME-1', 'HF-ALL-1']);
+  });
+
+  test('one customer never sees, downloads or is offered another customer\'s hotfix', async () => {
+    const q = '/v1/metadata?product=demo&release=1.0.0&level=0';
+    const globex = await api(s.url, 'GET', q, tokens['globex']!);
+    assert.deepEqual(globex.body.signed.hotfixes.map((h: any) => h.id), ['HF-ALL-1']);
+    assert.equal((await api(s.url, 'GET', '/v1/archives/HF-ACME-1', tokens['globex']!)).status, 404);
+    assert.equal((await api(s.url, 'GET', '/v1/archives/HF-ACME-1/download', tokens['globex']!)).status, 404);
+    assert.deepEqual((await api(s.url, 'GET', '/v1/archives', tokens['globex']!)).body.archives.map((a: any) => a.id), ['HF-ALL-1']);
+    assert.equal((await api(s.url, 'GET', `${q}&customer=acme`, tokens['globex']!)).status, 403);
+    const acme = await api(s.url, 'GET', q, tokens['acme']!);
+    assert.deepEqual(acme.body.signed.hotfixes.map((h: any) => h.id).sort(), ['HF-ACME-1', 'HF-ALL-1']);
+    assert.equal((await api(s.url, 'GET', '/v1/archives/HF-ACME-1/download', tokens['acme']!)).status, 200);
+  });
+
+  test('downloads have a strong ETag and resume with Range', async () => {
+    const full = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens['acme']}` } });
+    const bytes = Buffer.from(await full.arrayBuffer());
+    const etag = full.headers.get('etag')!;
+    assert.match(etag, /^"[0-9a-f]{64}"$/);
+    const again = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens['acme']}`, 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+    const part = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens['acme']}`, range: 'bytes=100-', 'if-range': etag } });
+    assert.equal(part.status, 206);
+    assert.deepEqual(Buffer.from(await part.arrayBuffer()), bytes.subarray(100));
+    const bad = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens['acme']}`, range: `bytes=${bytes.length + 5}-` } });
+    assert.equal(bad.status, 416);
+  });
+
+  test('an installation: link, check, apply --server, report, revert with a reason; the fleet shows it', async () => {
+    const e = { ...env, HFX_CONFIG_DIR: join(w.dir, 'install-config') };
+    assert.equal((await hfx(['login', s.url, '--token', tokens['acme']!, '--home', w.home], { env: e })).code, 0);
+    const c = await hfx(['check', '--home', w.home, '--json'], { env: e });
+    assert.equal(c.code, 0, c.stdout);
+    assert.deepEqual(c.json.hotfixes.map((h: any) => h.id).sort(), ['HF-ACME-1', 'HF-ALL-1']);
+    const before = snapshot(w.home);
+    const a = await hfx(['apply', 'HF-ACME-1', '--server', '--home', w.home, '--json'], { env: e });
+    assert.equal(a.code, 0, a.stdout);
+    assert.equal(readFileSync(join(w.home, 'lib/core.jar'), 'utf8'), 'fixed for acme\n');
+    const rep = await hfx(['state', '--report', '--name', 'acme-prod-1', '--home', w.home, '--json'], { env: e });
+    assert.equal(rep.code, 0, rep.stdout);
+    assert.equal(rep.json.reported.created, true);
+    const fleet = await api(s.url, 'GET', '/v1/fleet/installations?hotfix=HF-ACME-1', admin);
+    assert.deepEqual(fleet.body.installations.map((i: any) => i.name), ['acme-prod-1']);
+    assert.equal((await hfx(['revert', '--reason', 'broke login page', '--home', w.home], { env: e })).code, 0);
+    assert.deepEqual(snapshot(w.home), before);
+    await hfx(['state', '--report', '--home', w.home], { env: e });
+    const spread = await api(s.url, 'GET', '/v1/fleet/hotfixes/HF-ACME-1', admin);
+    assert.deepEqual(spread.body.applied, []);
+    assert.equal(spread.body.reverted[0].reason, 'broke login page');
+    assert.equal(spread.body.reverted[0].name, 'acme-prod-1');
+    // Customers see only their own installations.
+    assert.equal((await api(s.url, 'GET', '/v1/fleet/installations', tokens['globex']!)).body.installations.length, 0);
+    assert.equal((await api(s.url, 'GET', '/v1/fleet/hotfixes/HF-ACME-1', tokens['acme']!)).status, 403);
+  });
+
+  test('update --server takes the chain the signed metadata offers', async () => {
+    const w2 = await world(suite);
+    await api(s.url, 'POST', '/v1/publisher-keys', admin, { name: 'vendor2', publicKey: readFileSync(w2.pub, 'utf8') });
+    const u1 = await w2.hotfix('U-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'level 1\n'), { kind: 'update', toLevel: 1, security: true, product: 'demo2' });
+    assert.equal((await hfx(['push', u1], { env })).code, 0);
+    const e = { ...env, HFX_CONFIG_DIR: join(w2.dir, 'cfg') };
+    // w2's pack is product "demo"; a demo2 installation is needed: re-init a copy as demo2.
+    const home = join(w2.dir, 'd2');
+    const { cpSync } = await import('node:fs');
+    cpSync(join(w2.dir, 'pristine'), home, { recursive: true, verbatimSymlinks: true });
+    assert.equal((await hfx(['init', '--home', home, '--product', 'demo2', '--version', '1.0.0'])).code, 0);
+    await hfx(['trust', 'add', w2.pub, '--home', home]);
+    await hfx(['login', s.url, '--token', tokens['globex']!, '--home', home], { env: e });
+    const r = await hfx(['update', '--server', '--home', home, '--json'], { env: e });
+    assert.equal(r.code, 0, r.stdout);
+    assert.deepEqual(r.json.applied, ['U-1']);
+    assert.equal((await readStatus(home)).level, 1);
+  });
+
+  describe('The Update Framework attacks, through a real proxy in the middle', () => {
+    let proxy: Server;
+    let proxyUrl: string;
+    let mode: (path: string, body: Buffer, headers: Record<string, string>) => Buffer | null = () => null;
+    let home: string;
+    let e: NodeJS.ProcessEnv;
+
+    before(async () => {
+      proxy = createServer(async (req, res) => {
+        const upstream = await fetch(s.url + req.url!, { method: req.method!, headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host').map(([k, v]) => [k, String(v)])) });
+        const body = Buffer.from(await upstream.arrayBuffer());
+        const changed = mode(req.url!, body, Object.fromEntries(upstream.headers));
+        const out = changed ?? body;
+        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'content-length': out.length, ...(upstream.headers.get('etag') ? { etag: upstream.headers.get('etag')! } : {}) });
+        res.end(out);
+      });
+      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+      proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    });
+    after(() => proxy.close());
+
+    test('set-up: an installation linked through the proxy', async () => {
+      const w3 = await world(suite);
+      home = w3.home;
+      e = { ...env, HFX_CONFIG_DIR: join(w3.dir, 'cfg') };
+      await hfx(['trust', 'add', w.pub, '--home', home]);
+      assert.equal((await hfx(['login', proxyUrl, '--token', tokens['acme']!, '--home', home], { env: e })).code, 0);
+      assert.equal((await hfx(['check', '--home', home], { env: e })).code, 0);
+    });
+
+    const meta = (path: string) => path.startsWith('/v1/metadata');
+
+    test('rollback: older metadata than already seen is refused', async () => {
+      const old = await api(s.url, 'GET', '/v1/metadata?product=demo&release=1.0.0&level=0', tokens['acme']!);
+      const hf = await w.hotfix('HF-NEW', (d) => writeFileSync(join(d, 'docs/README'), 'new\n'));
+      await hfx(['push', hf], { env });
+      assert.equal((await hfx(['check', '--home', home], { env: e })).code, 0); // sees the newer version
+      mode = (p) => (meta(p) ? Buffer.from(JSON.stringify(old.body)) : null);
+      const r = await hfx(['check', '--home', home, '--json'], { env: e });
+      assert.equal(r.json.error.code, 'HFX_E_ROLLBACK');
+    });
+
+    test('freeze: expired metadata is refused, even when genuinely signed', async () => {
+      // An attacker replays a document the server signed long ago; it is signed by the right
+      // key but its expiry has passed. Re-signing with the server's own key stands for that.
+      const { createPrivateKey } = await import('node:crypto');
+      const sk = await s.store.db.selectFrom('server_keys').selectAll().executeTakeFirstOrThrow();
+      mode = (p, body) => {
+        if (!meta(p)) return null;
+        const d = JSON.parse(body.toString());
+        d.signed.expires = new Date(Date.now() - 1000).toISOString();
+        d.signatures = [signManifest(d.signed, createPrivateKey(sk.private_pem))];
+        return Buffer.from(JSON.stringify(d));
+      };
+      const r = await hfx(['check', '--home', home, '--json'], { env: e });
+      assert.equal(r.json.error.code, 'HFX_E_EXPIRED');
+    });
+
+    test('arbitrary key and mix-and-match: metadata re-signed by another key, or for other software, is refused', async () => {
+      const other = generateKeys();
+      const { createPrivateKey } = await import('node:crypto');
+      mode = (p, body) => {
+        if (!meta(p)) return null;
+        const d = JSON.parse(body.toString());
+        d.signatures = [signManifest(d.signed, createPrivateKey(other.privatePem))];
+        return Buffer.from(JSON.stringify(d));
+      };
+      assert.equal((await hfx(['check', '--home', home, '--json'], { env: e })).json.error.code, 'HFX_E_METADATA');
+      const demo2 = await api(s.url, 'GET', '/v1/metadata?product=demo2&release=1.0.0&level=0', tokens['acme']!);
+      mode = (p) => (meta(p) ? Buffer.from(JSON.stringify(demo2.body)) : null);
+      assert.equal((await hfx(['check', '--home', home, '--json'], { env: e })).json.error.code, 'HFX_E_METADATA');
+    });
+
+    test('wrong software and endless data: a download that differs from the signed size and hash is refused, nothing applied', async () => {
+      const pack = snapshot(home, { includeState: false });
+      mode = (p, body) => (p.includes('/download') ? Buffer.concat([body, Buffer.alloc(4096, 1)]) : null);
+      assert.equal((await hfx(['apply', 'HF-ALL-1', '--server', '--home', home, '--json'], { env: e })).json.error.code, 'HFX_E_INTEGRITY');
+      mode = (p, body) => {
+        if (!p.includes('/download')) return null;
+        const b = Buffer.from(body);
+        b[b.length >> 1] = b[b.length >> 1]! ^ 0xff; // same size, other bytes
+        return b;
+      };
+      assert.equal((await hfx(['apply', 'HF-ALL-1', '--server', '--home', home, '--json'], { env: e })).json.error.code, 'HFX_E_INTEGRITY');
+      assert.deepEqual(snapshot(home), pack);
+      mode = () => null;
+      assert.equal((await hfx(['apply', 'HF-ALL-1', '--server', '--home', home], { env: e })).code, 0);
+    });
+  });
+});
+
