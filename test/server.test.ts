@@ -7,11 +7,11 @@ import { generateKeys, signManifest } from '../src/engine/archive/signature.js';
 import { readStatus } from '../src/engine/ops/status.js';
 import { hfx } from './helpers/cli.js';
 import { snapshot, world, type World } from './helpers/fixtures.js';
-import { api, testServer } from './helpers/server.js';
+import { api, STORES, testServer } from './helpers/server.js';
 
 type TS = Awaited<ReturnType<typeof testServer>>;
 
-describe(`server on ${process.env['HFX_TEST_DATABASE_URL'] ? 'PostgreSQL' : 'PGlite'}`, () => {
+for (const store of STORES) describe(`server on ${store}`, () => {
   let s: TS;
   let admin: string;
   let w: World;
@@ -22,7 +22,7 @@ describe(`server on ${process.env['HFX_TEST_DATABASE_URL'] ? 'PostgreSQL' : 'PGl
   const suite = { after: (fn: () => void) => cleanups.push(fn) };
 
   before(async () => {
-    s = await testServer();
+    s = await testServer({ store });
     const login = await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword });
     assert.equal(login.status, 201);
     admin = login.body.token;

@@ -4,15 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/server/serve.js';
 
+export type StoreKind = 'pglite' | 'postgres';
+
 /**
- * The store the server suites run against: PostgreSQL when HFX_TEST_DATABASE_URL is set (CI sets
- * it after starting a real server), else the embedded PGlite. Each call gets a fresh database:
- * on PostgreSQL a new database is created for it.
+ * The stores the server suites run against: always the embedded PGlite, and PostgreSQL too when
+ * HFX_TEST_DATABASE_URL is set (.ci/run starts a real server and sets it). Each suite runs once
+ * per store.
  */
-export async function testServer(opts: Partial<ServeOptions> = {}): Promise<RunningServer & { adminPassword: string; dir: string; dispose(): Promise<void> }> {
+export const STORES: StoreKind[] = ['pglite', ...(process.env['HFX_TEST_DATABASE_URL'] ? (['postgres'] as const) : [])];
+
+/** A server on port 0 with a fresh database (on PostgreSQL, a new database is created for it). */
+export async function testServer(opts: Partial<ServeOptions> & { store?: StoreKind } = {}): Promise<RunningServer & { adminPassword: string; dir: string; databaseUrl: string | undefined; dispose(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'hfx-server-'));
   const adminPassword = randomBytes(12).toString('hex');
-  const base = process.env['HFX_TEST_DATABASE_URL'];
+  const base = opts.store === 'postgres' ? process.env['HFX_TEST_DATABASE_URL'] : undefined;
   let databaseUrl: string | undefined;
   let drop: (() => Promise<void>) | undefined;
   if (base) {
@@ -37,6 +42,7 @@ export async function testServer(opts: Partial<ServeOptions> = {}): Promise<Runn
     ...s,
     adminPassword,
     dir,
+    databaseUrl,
     async dispose() {
       await s.close();
       await drop?.();
