@@ -68,7 +68,7 @@ export const ERRORS = {
 
   HFX_E_RELEASE_EXISTS: { exit: EXIT.state, http: 409, summary: 'A release manifest of that version already exists in releases/.' },
   HFX_E_ALREADY_PUBLISHED: { exit: EXIT.state, http: 409, summary: 'The release is already published; a published release does not change.' },
-  HFX_E_BUILD: { exit: EXIT.internal, http: 500, summary: 'An image build failed or named no image reference, or its build configuration is missing or invalid; no release was written.' },
+  HFX_E_BUILD: { exit: EXIT.internal, http: 500, summary: 'A build (an image for `hfx release new`, or the product for `hfx create`) failed or named no result; nothing was written.' },
 
   HFX_E_GIT: { exit: EXIT.internal, http: 500, summary: 'A git command failed, or git is not installed; the message names the command and what git said.' },
   HFX_E_DIRTY: { exit: EXIT.state, http: 409, summary: 'The git working tree has uncommitted changes; commit or stash them first. Nothing was changed.' },

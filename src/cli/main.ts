@@ -10,6 +10,11 @@ import { keygenCommand } from './commands/keygen/index.js';
 import { loginCommand } from './commands/login/index.js';
 import { pushCommand } from './commands/push/index.js';
 import { checkCommand } from './commands/check/index.js';
+import { startCommand } from './commands/start/index.js';
+import { reviewCommand } from './commands/review/index.js';
+import { createCommand } from './commands/create/index.js';
+import { finishCommand } from './commands/finish/index.js';
+import { releaseCommand } from './commands/release/index.js';
 import { recoverCommand } from './commands/recover/index.js';
 import { revertCommand } from './commands/revert/index.js';
 import { serveCommand } from './commands/serve/index.js';
@@ -32,6 +37,11 @@ export const COMMANDS: readonly Command[] = [
   diffCommand,
   keygenCommand,
   signCommand,
+  startCommand,
+  reviewCommand,
+  createCommand,
+  finishCommand,
+  releaseCommand,
   trustCommand,
   serveCommand,
   loginCommand,

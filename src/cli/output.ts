@@ -3,6 +3,8 @@ import { HfxError, asHfxError } from '../errors.js';
 
 export interface Io {
   cwd: string;
+  /** For prompts; absent in tests and scripts, where commands never ask. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
