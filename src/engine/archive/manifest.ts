@@ -127,14 +127,21 @@ export function checkLinkTarget(path: string, target: string): void {
       hint: 'Links must stay inside the pack; nothing was changed.',
     });
   };
-  if (target.startsWith('/') || /^[A-Za-z]:/.test(target) || /[\u0000-\u001f\\]/.test(target)) fail('is absolute or has forbidden characters');
+  if (target.startsWith('/') || /^[A-Za-z]:/.test(target) || /[\u0000-\u001f\u007f-\u009f\\]/.test(target)) fail('is absolute or has forbidden characters');
   const stack = parentOf(path) === '' ? [] : parentOf(path).split('/');
+  let named = false;
   for (const seg of target.split('/')) {
     if (seg === '' || seg === '.') continue;
     if (seg === '..') {
+      // The kernel resolves "a/.." through a, which may itself be a link: only leading ".." are
+      // resolved the same way on paper and on disk.
+      if (named) fail('has ".." after a name (it could climb out through another link)');
       if (stack.length === 0) fail('points outside the pack');
       stack.pop();
-    } else stack.push(seg);
+    } else {
+      named = true;
+      stack.push(seg);
+    }
   }
   if (stack[0]?.toLowerCase() === '.hfx') fail('points into .hfx/');
 }

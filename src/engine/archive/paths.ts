@@ -5,8 +5,9 @@ export const STATE_DIR = '.hfx';
 
 const MAX_PATH = 4096;
 const MAX_SEGMENT_BYTES = 255;
-// Control characters, backslash (a separator on Windows) and the Windows drive prefix.
-const FORBIDDEN = /[\u0000-\u001f\u007f\\]/;
+// C0 and C1 control characters (C1's CSI can drive a terminal), backslash (a separator on
+// Windows) and the Windows drive prefix.
+const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\\]/;
 const DRIVE = /^[A-Za-z]:/;
 
 /**

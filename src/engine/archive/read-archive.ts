@@ -110,7 +110,7 @@ async function readCentral(file: string, zip: yauzl.ZipFile, limits: ArchiveLimi
     if (e instanceof HfxError) throw e;
     throw archiveError(file, (e as Error).message, e);
   }
-  checkNoOverlap(file, all);
+  await checkNoOverlap(file, zip, all);
 
   const manEntry = byName.get(MANIFEST_NAME);
   if (!manEntry) throw new HfxError('HFX_E_MANIFEST', `${file} has no ${MANIFEST_NAME}`, { hint: 'Is it an hfx archive? `unzip -l` shows what it holds.' });
@@ -191,6 +191,8 @@ async function readCentral(file: string, zip: yauzl.ZipFile, limits: ArchiveLimi
 
 function checkEntryShape(file: string, name: string, entry: yauzl.Entry, limits: ArchiveLimits): void {
   if (name !== MANIFEST_NAME && name !== SIGNATURE_NAME) {
+    // The path rules first: an escaping name is a hostile archive, not merely an unexpected entry.
+    checkRelPath(name.endsWith('/') ? name.slice(0, -1) : name, 'archive entry');
     if (!name.startsWith(PAYLOAD_PREFIX)) throw archiveError(file, `unexpected entry ${JSON.stringify(name)}`);
     checkRelPath(name.slice(PAYLOAD_PREFIX.length), 'archive entry');
   }
@@ -210,13 +212,25 @@ function checkEntryShape(file: string, name: string, entry: yauzl.Entry, limits:
   }
 }
 
-/** Entries whose data overlap are the trick behind non-recursive zip bombs. */
-function checkNoOverlap(file: string, entries: yauzl.Entry[]): void {
-  const sorted = [...entries].sort((a, b) => a.relativeOffsetOfLocalHeader - b.relativeOffsetOfLocalHeader);
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1]!;
-    const minEnd = prev.relativeOffsetOfLocalHeader + 30 + prev.fileNameLength + prev.compressedSize;
-    if (sorted[i]!.relativeOffsetOfLocalHeader < minEnd) {
+/**
+ * Entries whose bytes overlap are the trick behind non-recursive zip bombs. Each entry spans from
+ * its local header to the end of its data, where the data starts is read from the local header
+ * itself (its extra field can hide another entry's header: Fifield's "quoting").
+ */
+async function checkNoOverlap(file: string, zip: yauzl.ZipFile, entries: yauzl.Entry[]): Promise<void> {
+  const spans: [number, number][] = [];
+  for (const e of entries) {
+    let start: number;
+    try {
+      start = (await zip.readLocalFileHeaderPromise(e, { minimal: true })).fileDataStart;
+    } catch (err) {
+      throw archiveError(file, (err as Error).message, err);
+    }
+    spans.push([e.relativeOffsetOfLocalHeader, start + e.compressedSize]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i]![0] < spans[i - 1]![1]) {
       throw new HfxError('HFX_E_TOO_LARGE', `${file} has entries whose data overlap`, { hint: 'This is how some zip bombs are built; nothing was changed.' });
     }
   }
@@ -255,11 +269,19 @@ async function readSmall(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry, m
 
 /** Streams one entry to `dest` (or nowhere, to only check it), verifying size, CRC-32 and sha256. */
 async function extract(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry, path: string, dest: string | null, expect: FileState): Promise<void> {
-  const stream = await openStream(file, zip, entry);
+  // The destination is opened first: between opening the ZIP stream and reading it there must be
+  // no await, or a decompression error is emitted with no listener and crashes the process.
+  const fh = dest === null ? null : await openFile(dest, 'wx', 0o600).catch((e) => { throw asHfxError(e, `cannot create ${dest}`); });
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await openStream(file, zip, entry);
+  } catch (e) {
+    await fh?.close();
+    throw e;
+  }
   const hash = createHash('sha256');
   let crc = 0;
   let n = 0;
-  const fh = dest === null ? null : await openFile(dest, 'wx', 0o600).catch((e) => { throw asHfxError(e, `cannot create ${dest}`); });
   try {
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
