@@ -3,11 +3,12 @@ import { spawn } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { COMMANDS } from '../src/cli/main.js';
+import { loadCommands } from '../src/cli/main.js';
 import { hfx } from './helpers/cli.js';
 import { snapshot, tmp, world } from './helpers/fixtures.js';
 
 test('every command has --help with a usage line and an example', async () => {
+  const COMMANDS = await loadCommands();
   for (const c of COMMANDS) {
     for (const name of [c.name, ...(c.aliases ?? [])]) {
       const r = await hfx([name, '--help']);

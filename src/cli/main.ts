@@ -1,61 +1,51 @@
 import { readFileSync } from 'node:fs';
 import { HfxError } from '../errors.js';
 import { helpText, makeCtx, parse, type Command } from './command.js';
-import { applyCommand } from './commands/apply/index.js';
-import { demoCommand } from './commands/demo/index.js';
-import { diffCommand } from './commands/diff/index.js';
-import { initCommand } from './commands/init/index.js';
-import { inspectCommand } from './commands/inspect/index.js';
-import { keygenCommand } from './commands/keygen/index.js';
-import { loginCommand } from './commands/login/index.js';
-import { pushCommand } from './commands/push/index.js';
-import { checkCommand } from './commands/check/index.js';
-import { startCommand } from './commands/start/index.js';
-import { reviewCommand } from './commands/review/index.js';
-import { createCommand } from './commands/create/index.js';
-import { finishCommand } from './commands/finish/index.js';
-import { releaseCommand } from './commands/release/index.js';
-import { recoverCommand } from './commands/recover/index.js';
-import { revertCommand } from './commands/revert/index.js';
-import { serveCommand } from './commands/serve/index.js';
-import { signCommand } from './commands/sign/index.js';
-import { stateCommand } from './commands/state/index.js';
-import { trustCommand } from './commands/trust/index.js';
-import { updateCommand } from './commands/update/index.js';
-import { verifyCommand } from './commands/verify/index.js';
 import { Output, type Io } from './output.js';
 
-export const COMMANDS: readonly Command[] = [
-  initCommand,
-  stateCommand,
-  applyCommand,
-  revertCommand,
-  updateCommand,
-  verifyCommand,
-  recoverCommand,
-  inspectCommand,
-  diffCommand,
-  keygenCommand,
-  signCommand,
-  startCommand,
-  reviewCommand,
-  createCommand,
-  finishCommand,
-  releaseCommand,
-  trustCommand,
-  serveCommand,
-  loginCommand,
-  pushCommand,
-  checkCommand,
-  demoCommand,
+// Commands load on demand: `hfx apply` should not pay for the server's, git's or the database's
+// modules at start-up. The table is in the order `hfx --help` lists them.
+const LOADERS: readonly [string, string[], () => Promise<Command>][] = [
+  ['init', [], async () => (await import('./commands/init/index.js')).initCommand],
+  ['state', ['current-state'], async () => (await import('./commands/state/index.js')).stateCommand],
+  ['apply', ['apply-hotfix'], async () => (await import('./commands/apply/index.js')).applyCommand],
+  ['revert', ['revert-hotfix'], async () => (await import('./commands/revert/index.js')).revertCommand],
+  ['update', [], async () => (await import('./commands/update/index.js')).updateCommand],
+  ['verify', [], async () => (await import('./commands/verify/index.js')).verifyCommand],
+  ['recover', [], async () => (await import('./commands/recover/index.js')).recoverCommand],
+  ['inspect', [], async () => (await import('./commands/inspect/index.js')).inspectCommand],
+  ['diff', [], async () => (await import('./commands/diff/index.js')).diffCommand],
+  ['keygen', [], async () => (await import('./commands/keygen/index.js')).keygenCommand],
+  ['sign', [], async () => (await import('./commands/sign/index.js')).signCommand],
+  ['trust', [], async () => (await import('./commands/trust/index.js')).trustCommand],
+  ['start', [], async () => (await import('./commands/start/index.js')).startCommand],
+  ['review', [], async () => (await import('./commands/review/index.js')).reviewCommand],
+  ['create', [], async () => (await import('./commands/create/index.js')).createCommand],
+  ['finish', [], async () => (await import('./commands/finish/index.js')).finishCommand],
+  ['release', [], async () => (await import('./commands/release/index.js')).releaseCommand],
+  ['serve', [], async () => (await import('./commands/serve/index.js')).serveCommand],
+  ['login', [], async () => (await import('./commands/login/index.js')).loginCommand],
+  ['push', [], async () => (await import('./commands/push/index.js')).pushCommand],
+  ['check', [], async () => (await import('./commands/check/index.js')).checkCommand],
+  ['demo', [], async () => (await import('./commands/demo/index.js')).demoCommand],
 ];
+
+/** Every command, loaded (for the overview and the tests). */
+export async function loadCommands(): Promise<Command[]> {
+  return Promise.all(LOADERS.map(([, , load]) => load()));
+}
+
+async function findCommand(name: string): Promise<Command | undefined> {
+  const hit = LOADERS.find(([n, aliases]) => n === name || aliases.includes(name));
+  return hit?.[2]();
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-function overview(): string {
+function overview(COMMANDS: Command[]): string {
   const w = Math.max(...COMMANDS.map((c) => [c.name, ...(c.aliases ?? [])].join(', ').length));
   return [
     'hfx — signed hotfixes applied, reverted and verified atomically on product packs',
@@ -66,7 +56,7 @@ function overview(): string {
     '',
     'Every command: --json for one JSON document on stdout; --home DIR (default $HFX_HOME, then .).',
     'Exit codes: 0 ok, 1 internal, 2 usage, 3 conflict, 4 integrity/signature, 5 incompatible,',
-    '6 busy, 7 drift, 8 state. Error codes: docs/errors.md.',
+    '6 busy, 7 drift, 8 state, 9 auth, 10 network. Error codes: docs/errors.md.',
     '',
     'Example:',
     '  $ hfx apply HF-4.2.0-12-0007.zip --home /opt/wso2am && hfx state --home /opt/wso2am',
@@ -80,16 +70,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const json = rest.includes('--json');
   const out = new Output(io, json);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const sub = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    io.stdout.write(sub ? helpText(sub) : overview());
+    const sub = name === 'help' && rest[0] ? await findCommand(rest[0]) : undefined;
+    io.stdout.write(sub ? helpText(sub) : overview(await loadCommands()));
     return 0;
   }
   if (name === '--version' || name === '-v') {
     io.stdout.write(version() + '\n');
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
   try {
+    const cmd = await findCommand(name);
     if (!cmd) throw new HfxError('HFX_E_USAGE', `unknown command ${JSON.stringify(name)}`, { hint: 'See `hfx --help` for the list.' });
     const args = parse(cmd, rest);
     if (args.values['help']) {

@@ -146,10 +146,4 @@ export function checkLinkTarget(path: string, target: string): void {
   if (stack[0]?.toLowerCase() === '.hfx') fail('points into .hfx/');
 }
 
-export function modeString(mode: number): string {
-  return '0' + (mode & 0o7777).toString(8).padStart(3, '0');
-}
-
-export function modeNumber(mode: string): number {
-  return parseInt(mode, 8);
-}
+export { modeNumber, modeString } from './mode.js';

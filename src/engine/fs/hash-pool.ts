@@ -5,7 +5,7 @@ import { tryCompare, tryHash, type Comparison, type FactsOrError } from './hash-
 export type Job = { op: 'hash'; id: number; paths: string[] } | { op: 'compare'; id: number; pairs: [string, string][] };
 export type JobResult = { op: 'hash'; id: number; facts: FactsOrError[] } | { op: 'compare'; id: number; results: (Comparison | { error: string })[] };
 
-const BATCH = 32;
+const BATCH = 64;
 // Below this many files a worker's start-up (~30 ms) costs more than it saves.
 const INLINE_BELOW = 96;
 
@@ -47,17 +47,19 @@ async function run<T, R>(
       Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
         const w = new Worker(new URL('./hash-worker.js', import.meta.url));
         workers.push(w);
-        let start = 0;
+        let inFlight = 0;
         const feed = (): void => {
           if (next >= total) {
-            resolve();
+            if (inFlight === 0) resolve();
             return;
           }
-          start = next;
+          const start = next;
           next = Math.min(total, next + BATCH);
+          inFlight++;
           w.postMessage(makeJob(start, items.slice(start, next) as T[]));
         };
         w.on('message', (r: JobResult) => {
+          inFlight--;
           const res = take(r);
           for (let i = 0; i < res.length; i++) out[r.id + i] = res[i]!;
           done += res.length;
@@ -65,6 +67,8 @@ async function run<T, R>(
           feed();
         });
         w.on('error', reject);
+        // Two batches in flight: the worker never waits for the main thread between batches.
+        feed();
         feed();
       })),
     );

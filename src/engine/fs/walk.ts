@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { HfxError } from '../../errors.js';
-import { modeString } from '../archive/manifest.js';
+import { modeString } from '../archive/mode.js';
 import { STATE_DIR } from '../archive/paths.js';
 
 export type WalkEntry =

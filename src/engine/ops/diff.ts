@@ -66,7 +66,7 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
 
   // Files on both sides are compared byte for byte; only what differs gets hashed.
   const common = [...a.keys()].filter((p) => a.get(p)!.type === 'file' && b.get(p)?.type === 'file');
-  const cmp = await compareMany(common.map((p) => [join(oldDir, p), join(newDir, p)]), (d, t) => opts.onProgress?.('compare', d, t));
+  const cmp = await compareMany(common.map((p) => [`${oldDir}/${p}`, `${newDir}/${p}`] as [string, string]), (d, t) => opts.onProgress?.('compare', d, t));
   const toHash = new Set<string>(); // 'o:' + path or 'n:' + path
   const modeOnly = new Map<string, [string, string]>();
   common.forEach((p, i) => {
@@ -83,7 +83,7 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
   for (const [p, e] of a) if (e.type === 'file' && b.get(p)?.type !== 'file') toHash.add('o:' + p);
   for (const [p, e] of b) if (e.type === 'file' && a.get(p)?.type !== 'file') toHash.add('n:' + p);
   const keys = [...toHash];
-  const facts = await hashMany(keys.map((k) => join(k[0] === 'o' ? oldDir : newDir, k.slice(2))), (d, t) => opts.onProgress?.('hash', d, t));
+  const facts = await hashMany(keys.map((k) => `${k[0] === 'o' ? oldDir : newDir}/${k.slice(2)}`), (d, t) => opts.onProgress?.('hash', d, t));
   const hashed = new Map<string, NodeState>();
   keys.forEach((k, i) => {
     const f = facts[i]!;

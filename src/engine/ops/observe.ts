@@ -72,7 +72,7 @@ export async function observe(home: string, paths: readonly string[], onProgress
       throw new HfxError('HFX_E_UNSAFE_PATH', `${JSON.stringify(p)} in the pack is a device, FIFO or socket`, { hint: 'hfx manages files, directories and links only. Nothing was changed.' });
     }
   }
-  const facts = await hashMany(files.map((p) => join(home, p)), onProgress);
+  const facts = await hashMany(files.map((p) => `${home}/${p}`), onProgress);
   files.forEach((p, i) => {
     const f = facts[i]!;
     if ('error' in f) throw new HfxError('HFX_E_IO', `cannot read ${join(home, p)}: ${f.error}`, { hint: 'Check permissions on the pack.' });

@@ -17,7 +17,7 @@ export async function scanTree(root: string, onProgress?: (done: number, total: 
     if (e.type === 'file') files.push(e.path);
     tree.set(e.path, e.type === 'file' ? (null as unknown as NodeState) : e.type === 'dir' ? { type: 'dir', mode: e.mode } : { type: 'symlink', target: e.target });
   }
-  const facts = await hashMany(files.map((p) => join(root, p)), onProgress);
+  const facts = await hashMany(files.map((p) => `${root}/${p}`), onProgress);
   files.forEach((p, i) => {
     const f = facts[i]!;
     if ('error' in f) throw new HfxError('HFX_E_IO', `cannot read ${join(root, p)}: ${f.error}`, { hint: 'Check permissions.' });

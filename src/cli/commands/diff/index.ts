@@ -20,7 +20,7 @@ Flags:
   --kind update --from-level N --to-level M [--security] [--includes HF-ID,…]   an update archive
                             (--from-level is --level; --to-level defaults to N+1)
   --sign NAME.key           sign it (else sign later with \`hfx sign\`)
-  --compression-level 0-9   deflate level for payload (default 6)`,
+  --compression-level 0-9   deflate level for payload (default 1: fast; 9 for the smallest archive)`,
   examples: [
     '$ hfx diff pack-4.2.0-12/ fixed/ -o HF-0007.zip --product wso2am --version 4.2.0 --level 12 \\',
     '      --id HF-4.2.0-12-0007 --title "Fix token expiry" --severity S1 --sign release.key',
