@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HfxError, asHfxError } from '../../errors.js';
 import { writeFileAtomicSync } from '../fs/durable.js';
@@ -36,7 +36,9 @@ function exists(p: string): boolean {
     lstatSync(p);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    // ENOTDIR: a parent is now a file (a type change already carried out), so the path cannot exist.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw e;
   }
 }
@@ -169,6 +171,41 @@ export function readJournal(l: Layout): Journal | null {
   }
 }
 
+/**
+ * Without a journal nothing in the pack was changed, but an operation killed while staging leaves
+ * its staging area, the record it was preparing, and temp files of atomic writes. Returns whether
+ * anything was removed.
+ */
+function cleanLeftovers(l: Layout, knownRecords: readonly string[]): boolean {
+  let cleaned = false;
+  if (exists(l.tx)) {
+    rmSync(l.tx, { recursive: true, force: true });
+    cleaned = true;
+  }
+  const known = new Set(knownRecords);
+  for (const name of safeList(l.applied)) {
+    if (!known.has(name)) {
+      rmSync(join(l.applied, name), { recursive: true, force: true });
+      cleaned = true;
+    }
+  }
+  for (const name of safeList(l.dir)) {
+    if (/\.tmp-\d+$/.test(name)) {
+      rmSync(join(l.dir, name), { force: true });
+      cleaned = true;
+    }
+  }
+  return cleaned;
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 export interface RecoveryReport {
   action: 'none' | 'completed' | 'rolled-back' | 'cleaned';
   operation?: string;
@@ -180,15 +217,9 @@ export interface RecoveryReport {
  * already committed can only be finished. Without a journal, leftovers of an operation that
  * died before its journal was written are removed.
  */
-export function recoverTransaction(l: Layout, committedTx: number, mode: 'forward' | 'rollback' = 'forward'): RecoveryReport {
+export function recoverTransaction(l: Layout, committedTx: number, knownRecords: readonly string[], mode: 'forward' | 'rollback' = 'forward'): RecoveryReport {
   const j = readJournal(l);
-  if (j === null) {
-    if (exists(l.tx)) {
-      rmSync(l.tx, { recursive: true, force: true });
-      return { action: 'cleaned' };
-    }
-    return { action: 'none' };
-  }
+  if (j === null) return cleanLeftovers(l, knownRecords) ? { action: 'cleaned' } : { action: 'none' };
   const base = { operation: j.operation, subject: j.subject };
   try {
     if (committedTx >= j.txid) {

@@ -3,6 +3,7 @@ import { layout } from '../home/layout.js';
 import { acquireLock } from '../home/lock.js';
 import { readState } from '../home/state.js';
 import { recoverTransaction, type RecoveryReport } from '../home/tx.js';
+import { recordIds } from './session.js';
 
 /** `hfx recover`: finishes an interrupted operation (or with `rollback`, undoes it). */
 export async function recoverHome(opts: { home: string; rollback?: boolean }): Promise<RecoveryReport> {
@@ -10,7 +11,8 @@ export async function recoverHome(opts: { home: string; rollback?: boolean }): P
   await readState(l);
   const release = acquireLock(l, 'recover');
   try {
-    return recoverTransaction(l, (await readState(l)).tx, opts.rollback ? 'rollback' : 'forward');
+    const s = await readState(l);
+    return recoverTransaction(l, s.tx, recordIds(s), opts.rollback ? 'rollback' : 'forward');
   } finally {
     release();
   }

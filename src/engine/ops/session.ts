@@ -4,6 +4,11 @@ import { HfxError } from '../../errors.js';
 import { layout, type Layout } from '../home/layout.js';
 import { acquireLock } from '../home/lock.js';
 import { readState, type InstallState } from '../home/state.js';
+
+/** Ids whose records in .hfx/applied/ belong to the state (the rest are leftovers). */
+export function recordIds(s: InstallState): string[] {
+  return [...s.hotfixes.map((h) => h.id), ...s.updates.map((u) => u.id)];
+}
 import { readJournal, recoverTransaction, type RecoveryReport } from '../home/tx.js';
 
 export interface HomeOptions {
@@ -35,7 +40,7 @@ export async function withSession<T>(opts: HomeOptions & { command: string; read
   const release = acquireLock(l, opts.command);
   try {
     const before = await readState(l);
-    const recovered = recoverTransaction(l, before.tx);
+    const recovered = recoverTransaction(l, before.tx, recordIds(before));
     const state = recovered.action === 'completed' ? await readState(l) : before;
     return await fn({ l, state, recovered });
   } finally {
