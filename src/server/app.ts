@@ -76,5 +76,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(archiveRoutes(ctx));
   await app.register(distributionRoutes(ctx));
   await app.register(fleetRoutes(ctx));
+  // environments (issue 5):
+  // cases (issue 5):
   return app;
 }

@@ -56,6 +56,10 @@ const migrations: Record<string, Migration> = {
   },
 };
 
+// Later migrations live in src/store/migrations/<name>.ts and are registered here, one line each.
+// environments (issue 5):
+// cases (issue 5):
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };
