@@ -52,6 +52,7 @@ export const ERRORS = {
   HFX_E_FORBIDDEN: { exit: EXIT.auth, http: 403, summary: 'The login is valid but its role or customer may not do this.' },
   HFX_E_RATE_LIMITED: { exit: EXIT.auth, http: 429, summary: 'Too many failed logins for this user; wait and try again.' },
   HFX_E_NETWORK: { exit: EXIT.network, http: 502, summary: 'The hfx server could not be reached or answered with a server error.' },
+  HFX_E_REGISTRY: { exit: EXIT.network, http: 502, summary: 'A container registry refused or failed a request of `hfx image --push` or `--base` (the message has its HTTP status and answer).' },
   HFX_E_METADATA: { exit: EXIT.integrity, http: 422, summary: 'Server metadata is unsigned, signed by another key, or for another product, release or customer.' },
   HFX_E_EXPIRED: { exit: EXIT.integrity, http: 422, summary: 'Server metadata has expired (a freeze attack, or a server clock problem).' },
   HFX_E_ROLLBACK: { exit: EXIT.integrity, http: 422, summary: 'Server metadata is older than metadata this installation has already seen.' },
@@ -75,6 +76,12 @@ export const ERRORS = {
   HFX_E_GIT_STATE: { exit: EXIT.state, http: 409, summary: 'The repository does not allow the step: the hotfix branch or its tag already exists, or the branch has unpushed commits. Nothing was changed.' },
   HFX_E_MERGE_CONFLICT: { exit: EXIT.conflict, http: 409, summary: '`hfx finish` stopped on a merge conflict (or found a merge in progress): resolve, commit, and run it again.' },
   HFX_E_REVIEW_WARNINGS: { exit: EXIT.drift, http: 409, summary: '`hfx review --strict` found warnings: files outside the scope, merge commits, fixes not on the main branch, version-only commits.' },
+  HFX_E_TRANSITION: { exit: EXIT.state, http: 409, summary: 'The case is not in a state that allows this step (see docs/cases.md); nothing was changed.' },
+  HFX_E_GUARD: { exit: EXIT.state, http: 409, summary: 'A case step\'s condition does not hold (root cause, test evidence, failing regression, archive, window, sign-off, presence); nothing was changed.' },
+  HFX_E_JUNIT: { exit: EXIT.usage, http: 422, summary: 'Test evidence is not well-formed JUnit XML with a <testsuites> or <testsuite> root.' },
+  HFX_E_NOT_PROPAGATED: { exit: EXIT.state, http: 409, summary: 'The hotfix is not verifiably present (by content hash) in every environment of the pipeline; propagate it first.' },
+  HFX_E_APPROVAL_REQUIRED: { exit: EXIT.state, http: 409, summary: 'Deploying a hotfix to Production without it being in the environment before needs an approval with a reason, by a release manager.' },
+  HFX_E_CONTENT_MISMATCH: { exit: EXIT.integrity, http: 422, summary: 'The file hashes given for a merge do not match the hotfix\'s content; nothing was recorded.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

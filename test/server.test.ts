@@ -221,7 +221,7 @@ for (const store of STORES) describe(`server on ${store}`, () => {
         if (!meta(p)) return null;
         const d = JSON.parse(body.toString());
         d.signed.expires = new Date(Date.now() - 1000).toISOString();
-        d.signatures = [signManifest(d.signed, createPrivateKey(sk.private_pem))];
+        d.signatures = [signManifest(d.signed, createPrivateKey(sk.private_pem), 'hfx-targets/1')];
         return Buffer.from(JSON.stringify(d));
       };
       const r = await hfx(['check', '--home', home, '--json'], { env: e });
@@ -234,7 +234,7 @@ for (const store of STORES) describe(`server on ${store}`, () => {
       mode = (p, body) => {
         if (!meta(p)) return null;
         const d = JSON.parse(body.toString());
-        d.signatures = [signManifest(d.signed, createPrivateKey(other.privatePem))];
+        d.signatures = [signManifest(d.signed, createPrivateKey(other.privatePem), 'hfx-targets/1')];
         return Buffer.from(JSON.stringify(d));
       };
       assert.equal((await hfx(['check', '--home', home, '--json'], { env: e })).json.error.code, 'HFX_E_METADATA');

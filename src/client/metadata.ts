@@ -21,7 +21,7 @@ export function verifyMetadata(doc: unknown, e: Expect): TargetsSigned {
   if (!d || typeof d !== 'object' || !d.signed || !Array.isArray(d.signatures)) throw new HfxError('HFX_E_METADATA', 'the server sent no signed metadata');
   const key = parsePublicKey(e.publicKey, 'the pinned server key');
   try {
-    verifyManifestSignature(d.signed, { format: 'hfx-signature/1', signatures: d.signatures }, [{ keyid: keyId(key), name: 'server', key }]);
+    verifyManifestSignature(d.signed, { format: 'hfx-signature/1', signatures: d.signatures }, [{ keyid: keyId(key), name: 'server', key }], 'hfx-targets/1');
   } catch (err) {
     throw new HfxError('HFX_E_METADATA', `the server metadata is not signed by the key pinned at login: ${(err as Error).message}`, {
       hint: 'Someone may be between you and the server. If the server key really changed, log in again and check its key id.',

@@ -141,6 +141,8 @@ export async function report(home: string, name?: string): Promise<{ id: string;
   };
   const r = await call<{ id: string; created: boolean }>(await remoteOf(link.url, link.token), 'POST', '/v1/installations/report', body);
   saveLink(l, { ...requireLink(l), installationId: r.id, reportedEvents: link.reportedEvents + events.length });
+  // The content report (what runs, with digests and the pack hash) for the environments view.
+  await (await import('./environments.js')).reportEnvironment(home);
   return { ...r, events: events.length };
 }
 

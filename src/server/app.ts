@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import swagger from '@fastify/swagger';
 import { ERRORS, HfxError } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -28,6 +29,31 @@ export interface Ctx {
   key: ServerKey;
   maxUpload: number;
   metadataTtl: number;
+  /** The current metadata version (it only grows). */
+  metaVersion(): Promise<number>;
+  /** Told the new version after this process changed what distribution metadata lists. */
+  versionBumped(v: number): void;
+}
+
+async function readVersion(store: Store): Promise<number> {
+  const v = await sql<{ last_value: number; is_called: boolean }>`select last_value, is_called from metadata_version`.execute(store.db);
+  const row = v.rows[0]!;
+  return row.is_called ? Number(row.last_value) : 0;
+}
+
+function hasNul(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\0');
+  if (Array.isArray(v)) return v.some(hasNul);
+  if (v !== null && typeof v === 'object') return Object.entries(v).some(([k, x]) => k.includes('\0') || hasNul(x));
+  return false;
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Builds the HTTP API. Every error leaves as { error: { code, message, hint } } with the status of its code. */
@@ -37,9 +63,38 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Secrets never reach the logs: the token header is redacted, bodies are not logged.
     ...(opts.logger ? { logger: { level: 'info', redact: ['req.headers.authorization'] } } : {}),
     bodyLimit: 1024 * 1024,
+    // Ids may be 128 characters; longer parameters are refused by the route schemas with our codes.
+    routerOptions: { maxParamLength: 2048 },
+    // Errors Node's HTTP parser raises before Fastify sees a request (431 headers too large, 400
+    // malformed): the same JSON error shape as everything else.
+    clientErrorHandler: (err, socket) => {
+      const e = err as Error & { code?: string };
+      const status = e.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = JSON.stringify({ error: { code: status === 431 ? 'HFX_E_TOO_LARGE' : 'HFX_E_USAGE', message: status === 431 ? 'the request headers are too large' : 'malformed HTTP request' } });
+      if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      else socket.destroy();
+    },
+    frameworkErrors: (err, _req, reply) => {
+      // A bad %-escape and the like: the same error shape as every other refusal.
+      void (reply as unknown as { code(n: number): { header(k: string, v: string): { send(b: string): void } } }).code(400).header('content-type', 'application/json').send(JSON.stringify({ error: { code: 'HFX_E_USAGE', message: err.message } }));
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
-  const ctx: Ctx = { store: opts.store, blobs: opts.blobs, key: opts.key, maxUpload: opts.maxUpload ?? 4 * 1024 ** 3, metadataTtl: opts.metadataTtl ?? 24 * 3600 };
+  // PGlite is one process's own database, so the version can live in memory; with PostgreSQL
+  // other servers change it too, so it is read each time (one cheap query), which keeps what
+  // clients see monotonic whichever server answers.
+  let version = opts.store.kind === 'pglite' ? await readVersion(opts.store) : 0;
+  const ctx: Ctx = {
+    store: opts.store,
+    blobs: opts.blobs,
+    key: opts.key,
+    maxUpload: opts.maxUpload ?? 4 * 1024 ** 3,
+    metadataTtl: opts.metadataTtl ?? 24 * 3600,
+    metaVersion: async () => (opts.store.kind === 'pglite' ? version : readVersion(opts.store)),
+    versionBumped: (v) => {
+      if (v > version) version = v;
+    },
+  };
 
   await app.register(swagger, {
     openapi: {
@@ -51,6 +106,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     req.principal = await principalOf(ctx.store, req);
+  });
+  // PostgreSQL text cannot hold NUL: refuse it up front as bad input rather than fail in the database.
+  app.addHook('preHandler', async (req) => {
+    const streamed = req.body !== null && typeof req.body === 'object' && typeof (req.body as { pipe?: unknown }).pipe === 'function';
+    if (hasNul(decodeSafe(req.url)) || hasNul(req.query) || hasNul(req.params) || (!streamed && hasNul(req.body))) {
+      throw new HfxError('HFX_E_USAGE', 'the request contains a NUL character');
+    }
   });
   // Archives are streamed to disk, never buffered.
   app.addContentTypeParser(['application/zip', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
@@ -77,6 +139,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(distributionRoutes(ctx));
   await app.register(fleetRoutes(ctx));
   // environments (issue 5):
+  await app.register((await import('./routes/environments.js')).environmentRoutes(ctx));
   // cases (issue 5):
+  await app.register((await import('./routes/cases.js')).caseRoutes(ctx));
   return app;
 }

@@ -48,6 +48,8 @@ export async function principalOf(store: Store, req: FastifyRequest): Promise<Pr
   const m = /^Bearer (hfx_[A-Za-z0-9_-]{20,100})$/.exec(h);
   if (!m) throw new HfxError('HFX_E_AUTH', 'the Authorization header is not `Bearer hfx_…`', { hint: 'Log in again: `hfx login URL`.' });
   const hash = tokenHash(m[1]!);
+  const cached = tokenCache.get(hash);
+  if (cached && cached.until > Date.now()) return cached.principal;
   const row = await store.db
     .selectFrom('tokens')
     .leftJoin('users', 'users.id', 'tokens.user_id')
@@ -57,9 +59,25 @@ export async function principalOf(store: Store, req: FastifyRequest): Promise<Pr
   if (!row || row.revoked || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) {
     throw new HfxError('HFX_E_AUTH', 'the token is unknown or revoked', { hint: 'Log in again: `hfx login URL`.' });
   }
-  if (row.customer_id !== null) return { kind: 'customer', customerId: row.customer_id, tokenId: row.id, name: row.name };
-  if (row.uid === null || row.username === null || row.role === null) throw new HfxError('HFX_E_AUTH', 'the token has no owner');
-  return { kind: 'user', userId: row.uid, username: row.username, role: row.role, tokenId: row.id };
+  let principal: Principal;
+  if (row.customer_id !== null) principal = { kind: 'customer', customerId: row.customer_id, tokenId: row.id, name: row.name };
+  else if (row.uid === null || row.username === null || row.role === null) throw new HfxError('HFX_E_AUTH', 'the token has no owner');
+  else principal = { kind: 'user', userId: row.uid, username: row.username, role: row.role, tokenId: row.id };
+  if (tokenCache.size >= 10_000) tokenCache.clear();
+  tokenCache.set(hash, { principal, until: Date.now() + TOKEN_CACHE_MS });
+  return principal;
+}
+
+/**
+ * Known tokens are remembered for a few seconds, so installations polling for updates do not
+ * cost a query each. A token revoked on another server process stops working within this time;
+ * on this process at once (forgetToken).
+ */
+const TOKEN_CACHE_MS = 5000;
+const tokenCache = new Map<string, { principal: Principal; until: number }>();
+
+export function forgetToken(tokenId: number): void {
+  for (const [h, c] of tokenCache) if (c.principal.tokenId === tokenId) tokenCache.delete(h);
 }
 
 export function rank(role: Role): number {

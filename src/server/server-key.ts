@@ -2,6 +2,9 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { generateKeys, keyId, signManifest } from '../engine/archive/signature.js';
 import type { Store } from '../store/store.js';
 
+/** Domain tag of metadata signatures (archive manifests use hfx-archive/1). */
+export const METADATA_DOMAIN = 'hfx-targets/1';
+
 export interface ServerKey {
   keyid: string;
   publicPem: string;
@@ -20,6 +23,6 @@ export async function loadServerKey(store: Store): Promise<ServerKey> {
   return {
     keyid: keyId(createPublicKey(row.public_pem)),
     publicPem: row.public_pem,
-    sign: (signed) => signManifest(signed, priv),
+    sign: (signed) => signManifest(signed, priv, METADATA_DOMAIN),
   };
 }

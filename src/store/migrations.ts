@@ -58,7 +58,9 @@ const migrations: Record<string, Migration> = {
 
 // Later migrations live in src/store/migrations/<name>.ts and are registered here, one line each.
 // environments (issue 5):
+import { environmentsMigration } from './migrations/environments.js'; migrations['0002-environments'] = environmentsMigration;
 // cases (issue 5):
+import { casesMigration } from './migrations/cases.js'; migrations['0003-cases'] = casesMigration;
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,

@@ -70,7 +70,95 @@ export interface Database {
     object_id: string;
     details: Json<unknown>;
   };
+  // environments (issue 5)
+  env_pipelines: { product: string; name: string; position: number };
+  env_members: { installation_id: string; product: string; environment: string; assigned_at: Created };
+  env_reports: {
+    installation_id: string;
+    release: string;
+    level: number;
+    hotfixes: Json<{ id: string; digest: string }[]>;
+    updates: Json<{ id: string; digest: string }[]>;
+    pack_hash: string;
+    reported_at: Date;
+  };
+  env_tags: { id: Generated<number>; product: string; environment: string; tag: string; content: string; pack_hash: string | null; actor: string; at: Created };
+  env_deployments: {
+    id: Generated<number>;
+    product: string;
+    environment: string;
+    kind: 'hotfix' | 'update' | 'merge';
+    archive_id: string | null;
+    level: number | null;
+    tag: string | null;
+    commit: string | null;
+    files: Json<Record<string, string | null>> | null;
+    approval: string | null;
+    actor: string;
+    at: Created;
+  };
+  // cases (issue 5)
+  cases: {
+    id: Generated<number>;
+    title: string;
+    description: string;
+    source: 'customer' | 'monitoring' | 'testing';
+    reporter: string;
+    customer_id: string | null;
+    product: string;
+    release: string | null;
+    level: number | null;
+    component: string | null;
+    impact: 'all' | 'many' | 'few' | 'internal';
+    impact_text: string;
+    severity: 'S1' | 'S2' | 'S3' | 'S4';
+    priority: 'P1' | 'P2' | 'P3' | 'P4';
+    priority_reason: string | null;
+    state: string;
+    assignee: string | null;
+    team: string | null;
+    root_cause: string | null;
+    commits: ColumnType<{ sha: string; subject?: string }[], string | undefined, string>;
+    hotfix_id: string | null;
+    functional: Json<CaseTestCounts> | null;
+    regression: Json<CaseTestCounts> | null;
+    window_start: Date | null;
+    window_end: Date | null;
+    deployed: ColumnType<{ environment: string; at: string; by: string }[], string | undefined, string>;
+    signoff_by: string | null;
+    signoff_at: Date | null;
+    monitor_until: Date | null;
+    outcome: string | null;
+    release_notes: string | null;
+    reopened: ColumnType<number, number | undefined, number>;
+    created_by: string;
+    created_at: Created;
+    updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  };
+  case_transitions: { id: Generated<number>; case_id: number; action: string; from_state: string | null; to_state: string; actor: string; reason: string | null; details: Json<unknown>; at: Created };
+  case_evidence: { id: Generated<number>; case_id: number; kind: 'functional' | 'regression'; counts: Json<CaseTestCounts>; xml: string; uploaded_by: string; at: Created };
+  notify_subscriptions: { id: Generated<number>; kind: 'webhook' | 'email'; target: string; secret: string | null; customer_id: string | null; username: string | null; events: Json<string[]>; created_by: string; created_at: Created };
+  notify_outbox: {
+    id: Generated<number>;
+    event_id: string;
+    event: string;
+    kind: 'webhook' | 'email';
+    target: string;
+    secret: string | null;
+    payload: Json<unknown>;
+    attempts: ColumnType<number, number | undefined, number>;
+    next_at: ColumnType<Date, Date | string | undefined, Date | string>;
+    claimed_until: Date | null;
+    delivered_at: Date | null;
+    failed_at: Date | null;
+    last_error: string | null;
+    created_at: Created;
+  };
+  notify_announced: { archive_id: string; at: Created };
 }
+
+/** Pass/fail counts parsed from JUnit XML (cases). */
+export interface CaseTestCounts { tests: number; failed: number; errors: number; skipped: number; passed: number; failures: string[] }
 
 export const ROLES = ['viewer', 'developer', 'release-manager', 'admin'] as const;
 export type Role = (typeof ROLES)[number];

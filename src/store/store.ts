@@ -21,12 +21,16 @@ pg.types.setTypeParser(20, (v) => Number(v));
  * One interface, two drivers: PostgreSQL when `url` is given (DATABASE_URL), else an embedded
  * PGlite database in `dataDir/db`. Migrations run on open.
  */
-export async function openStore(opts: { url?: string | undefined; dataDir: string }): Promise<Store> {
+export async function openStore(opts: { url?: string | undefined; dataDir: string; onError?: (e: Error) => void }): Promise<Store> {
   let db: Kysely<Database>;
   let kind: Store['kind'];
   if (opts.url) {
     kind = 'postgres';
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: opts.url, max: 10 }) }) });
+    const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
+    // An idle connection the database drops (restart, failover, pg_terminate_backend) must not
+    // take the process down: the pool discards it and the next query opens a new one.
+    pool.on('error', (e) => opts.onError?.(e));
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     kind = 'pglite';
     const dir = join(opts.dataDir, 'db');

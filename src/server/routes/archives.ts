@@ -36,6 +36,16 @@ export function archiveRoutes(ctx: Ctx) {
       }
       const got = await ctx.blobs.receive(req.body as Readable, ctx.maxUpload);
       try {
+        return await accept(got);
+      } catch (e) {
+        // Messages name the file they are about; the server's temp path is nobody's business.
+        if (e instanceof HfxError && e.message.includes(got.tmp)) throw new HfxError(e.code, e.message.split(got.tmp).join('the upload'), e.hint ? { hint: e.hint } : {});
+        throw e;
+      } finally {
+        ctx.blobs.discard(got.tmp);
+      }
+
+      async function accept(got: { tmp: string; sha256: string; size: number }) {
         const a = await openArchive(got.tmp);
         let signer: string;
         try {
@@ -56,25 +66,31 @@ export function archiveRoutes(ctx: Ctx) {
           const c = await db.selectFrom('customers').select('id').where('id', '=', customer).executeTakeFirst();
           if (!c) throw new HfxError('HFX_E_NOT_FOUND', `no customer ${customer}`, { hint: 'Create it first (admin): POST /v1/customers.' });
         }
-        const existing = await db.selectFrom('archives').select(['id', 'digest']).where('id', '=', m.id).executeTakeFirst();
-        if (existing) {
+        const same = async () => {
+          const existing = await db.selectFrom('archives').select(['id', 'digest']).where('id', '=', m.id).executeTakeFirst();
+          if (!existing) return null;
           if (existing.digest === a.digest) return reply.status(200).send({ id: m.id, existed: true });
           throw new HfxError('HFX_E_ALREADY_APPLIED', `an archive with id ${m.id} and other content exists`, { hint: 'Give the new archive a new id.' });
-        }
+        };
+        const known = await same();
+        if (known) return known;
         ctx.blobs.commit(got.tmp, got.sha256);
         await ensureRelease(ctx, m.product, m.release, me.username, true);
-        await db.transaction().execute(async (tx) => {
-          await tx.insertInto('archives').values({
+        // Two identical pushes at once: the insert that loses the race sees the winner's row.
+        const inserted = await db.transaction().execute(async (tx) => {
+          const r = await tx.insertInto('archives').values({
             id: m.id, kind: m.kind, product: m.product, release: m.release, level: m.level, to_level: m.toLevel, security: m.security,
             customer_id: customer ?? null, title: m.title, severity: m.severity, sha256: got.sha256, size: got.size, digest: a.digest,
             signer, manifest: JSON.stringify(a.rawManifest), includes: JSON.stringify(m.includes), uploaded_by: me.username,
-          }).execute();
-          await tx.selectNoFrom((e) => e.fn('nextval', [e.val('metadata_version')]).as('v')).execute();
+          }).onConflict((c) => c.column('id').doNothing()).executeTakeFirst();
+          if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+          const v = await tx.selectNoFrom((e) => e.fn<number>('nextval', [e.val('metadata_version')]).as('v')).executeTakeFirstOrThrow();
+          ctx.versionBumped(Number(v.v));
           await audit(tx, actorName(me), 'upload', 'archive', m.id, { sha256: got.sha256, customer: customer ?? null });
+          return true;
         });
+        if (!inserted) return (await same())!;
         return reply.status(201).send({ id: m.id, kind: m.kind, sha256: got.sha256, size: got.size, customer: customer ?? null });
-      } finally {
-        ctx.blobs.discard(got.tmp);
       }
     });
 

@@ -4,7 +4,7 @@ import { HfxError } from '../../errors.js';
 import { keyId, parsePublicKey } from '../../engine/archive/signature.js';
 import { ROLES, type Role } from '../../store/schema.js';
 import type { Ctx } from '../app.js';
-import { actorName, checkPassword, hashPassword, newToken, requireAny, requireRole } from '../auth.js';
+import { actorName, checkPassword, forgetToken, hashPassword, newToken, requireAny, requireRole } from '../auth.js';
 import { audit } from './audit.js';
 
 const NAME = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$';
@@ -47,6 +47,7 @@ export function authRoutes(ctx: Ctx) {
     app.post('/v1/logout', { schema: { summary: 'Revoke the token used for this request' } }, async (req) => {
       const p = requireAny(req);
       await db.updateTable('tokens').set({ revoked: true }).where('id', '=', p.tokenId).execute();
+      forgetToken(p.tokenId);
       return { ok: true };
     });
 

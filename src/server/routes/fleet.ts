@@ -58,7 +58,7 @@ export function fleetRoutes(ctx: Ctx) {
     app.get<{ Querystring: { product?: string; release?: string; level?: number; hotfix?: string; limit?: number; offset?: number } }>('/v1/fleet/installations', {
       schema: {
         summary: 'Installations by product, release, level and hotfix (customer tokens see their own)',
-        querystring: { type: 'object', additionalProperties: false, properties: { product: NAME, release: NAME, level: { type: 'integer', minimum: 0 }, hotfix: NAME, limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { product: NAME, release: NAME, level: { type: 'integer', minimum: 0, maximum: 1000000 }, hotfix: NAME, limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0, maximum: 100000000 } } },
       },
     }, async (req) => {
       const p = requireAny(req);

@@ -29,7 +29,7 @@ export function registryRoutes(ctx: Ctx) {
     app.post<{ Params: { product: string }; Body: { version: string } }>('/v1/products/:product/releases', {
       schema: {
         summary: 'Register a release of a product (release-manager)',
-        params: { type: 'object', properties: { product: { type: 'string', maxLength: 128 } }, required: ['product'] },
+        params: { type: 'object', properties: { product: { type: 'string', pattern: NAME } }, required: ['product'] },
         body: { type: 'object', additionalProperties: false, required: ['version'], properties: { version: { type: 'string', pattern: NAME } } },
       },
     }, async (req, reply) => {

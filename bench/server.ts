@@ -1,0 +1,307 @@
+/**
+ * Server benchmark: the update check (GET /v1/metadata with an installation token) against a
+ * constant JSON route of the same server, in the same run, under wrk; and a 500 MB archive
+ * download against reading the same file with cat. See docs/server.md ("Figures").
+ *
+ *   node dist/bench/server.js [--store pglite|postgres] [--quick] [--json] [--duration S]
+ *
+ * PostgreSQL comes from --database-url, DATABASE_URL or HFX_TEST_DATABASE_URL (a fresh database
+ * is created on it and dropped afterwards); without one only PGlite is measured.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { buildApp } from '../src/server/app.js';
+import { BlobStore } from '../src/server/blobs.js';
+import { loadServerKey } from '../src/server/server-key.js';
+import { openStore, type Store } from '../src/store/store.js';
+import { median, run } from './proc.js';
+import { CHECK_LEVEL, PRODUCT, RELEASE, seed, seedBigArchive, type Seeded } from './server-seed.js';
+
+type StoreKind = 'pglite' | 'postgres';
+
+interface Args {
+  stores: StoreKind[] | null;
+  quick: boolean;
+  json: boolean;
+  duration: number | null;
+  databaseUrl: string | undefined;
+}
+
+const USAGE = `Usage: node dist/bench/server.js [--store pglite|postgres] [--quick] [--json] [--duration S] [--database-url URL]
+
+  --store S         measure only this store (default: pglite, and postgres when a URL is known)
+  --quick           10x less data (10,000 installations, 100 archives), 3 s wrk runs, a 50 MB download
+  --duration S      seconds of each measured wrk run (default 10; --quick 3)
+  --json            one JSON document on stdout; the table goes to stderr
+  --database-url U  PostgreSQL to create the bench database on (default $DATABASE_URL, then $HFX_TEST_DATABASE_URL)`;
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { stores: null, quick: false, json: false, duration: null, databaseUrl: process.env['DATABASE_URL'] || process.env['HFX_TEST_DATABASE_URL'] || undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i]!;
+    const value = (): string => {
+      const v = x.includes('=') ? x.slice(x.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${x} needs a value`);
+      return v;
+    };
+    if (x === '--quick') a.quick = true;
+    else if (x === '--json') a.json = true;
+    else if (x === '--store' || x.startsWith('--store=')) {
+      const s = value();
+      if (s !== 'pglite' && s !== 'postgres') throw new Error(`--store is pglite or postgres, not ${s}`);
+      a.stores = [s];
+    } else if (x === '--duration' || x.startsWith('--duration=')) a.duration = Number(value());
+    else if (x === '--database-url' || x.startsWith('--database-url=')) a.databaseUrl = value();
+    else if (x === '--help' || x === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else throw new Error(`unknown option ${x}\n${USAGE}`);
+  }
+  if (a.duration !== null && !(a.duration > 0 && a.duration <= 60)) throw new Error('--duration is 1 to 60 seconds');
+  return a;
+}
+
+interface WrkResult {
+  label: string;
+  path: string;
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  maxms: number;
+  requests: number;
+  /** Socket errors and non-2xx answers: either makes the run invalid. */
+  errors: number;
+  /** Requests without an answer within wrk's --timeout (30 s); their latency is not in p99. */
+  timeouts: number;
+  /** CPU cores other processes (PostgreSQL's included) used during the run. */
+  otherLoad: number | null;
+}
+
+interface StoreResult {
+  store: StoreKind;
+  seeded: Omit<Seeded, 'token'>;
+  metadataEntries: number;
+  metadataBytes: number;
+  constant: WrkResult[];
+  /** The constant route with the installation token: what authentication alone costs. */
+  constantAuth: WrkResult[];
+  metadata: WrkResult[];
+  /** Update checks per second over constant answers per second (the goal is ≥ 0.5). */
+  ratio: number;
+  /** The same, over the constant route with the token. */
+  ratioAuth: number;
+  download: DownloadResult;
+}
+
+interface DownloadResult {
+  bytes: number;
+  serverMBps: number;
+  catMBps: number;
+  serverSeconds: number[];
+  catSeconds: number[];
+  ratio: number;
+}
+
+const GOAL_RPS_RATIO = 0.5;
+
+/** A wrk run of `seconds` on one path; the Lua script adds the header and prints JSON from done(). */
+async function wrk(work: string, url: string, path: string, token: string | null, seconds: number, label: string): Promise<WrkResult> {
+  const script = join(work, `wrk-${label.replace(/\W+/g, '-')}.lua`);
+  writeFileSync(script, [
+    'wrk.method = "GET"',
+    `wrk.path = ${JSON.stringify(path)}`,
+    token ? `wrk.headers["Authorization"] = ${JSON.stringify(`Bearer ${token}`)}` : '',
+    'done = function(summary, latency, requests)',
+    '  local e = summary.errors',
+    '  io.write(string.format("HFXJSON {\\"requests\\":%d,\\"duration_us\\":%d,\\"errors\\":%d,\\"timeouts\\":%d,\\"status_errors\\":%d,\\"p50_us\\":%d,\\"p99_us\\":%d,\\"max_us\\":%d}\\n",',
+    '    summary.requests, summary.duration, e.connect + e.read + e.write, e.timeout, e.status, latency:percentile(50), latency:percentile(99), latency.max))',
+    'end',
+  ].join('\n'));
+  const r = await run(['wrk', '-t2', '-c32', `-d${seconds}s`, '--timeout', '30s', '-s', script, url], { label: `wrk ${label}` });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('HFXJSON '));
+  if (!line) throw new Error(`wrk printed no summary:\n${r.stdout}\n${r.stderr}`);
+  const j = JSON.parse(line.slice(8)) as { requests: number; duration_us: number; errors: number; timeouts: number; status_errors: number; p50_us: number; p99_us: number; max_us: number };
+  return {
+    label, path, rps: j.requests / (j.duration_us / 1e6), p50ms: j.p50_us / 1000, p99ms: j.p99_us / 1000, maxms: j.max_us / 1000, requests: j.requests,
+    errors: j.errors + j.status_errors, timeouts: j.timeouts, otherLoad: r.otherCpu === null ? null : r.otherCpu / r.wall,
+  };
+}
+
+async function measureDownload(url: string, token: string, file: string, bytes: number, rounds: number): Promise<DownloadResult> {
+  const curl = ['curl', '-sS', '-o', '/dev/null', '-H', `Authorization: Bearer ${token}`, '-w', '%{http_code} %{size_download}', url];
+  const cat = ['bash', '-c', `cat ${JSON.stringify(file)} > /dev/null`];
+  // Warm-up: the file is in the page cache for both from here on.
+  await run(cat);
+  await run(curl);
+  const serverSeconds: number[] = [];
+  const catSeconds: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const c = await run(cat);
+    catSeconds.push(c.wall);
+    const d = await run(curl);
+    const [code, size] = d.stdout.trim().split(' ');
+    if (code !== '200' || Number(size) !== bytes) throw new Error(`download answered ${code} with ${size} bytes, not 200 with ${bytes}`);
+    serverSeconds.push(d.wall);
+  }
+  const serverMBps = bytes / 1e6 / median(serverSeconds);
+  const catMBps = bytes / 1e6 / median(catSeconds);
+  return { bytes, serverMBps, catMBps, serverSeconds, catSeconds, ratio: serverMBps / catMBps };
+}
+
+async function openBenchStore(kind: StoreKind, work: string, baseUrl: string | undefined): Promise<{ store: Store; drop: () => Promise<void> }> {
+  if (kind === 'pglite') {
+    const dataDir = join(work, 'pglite');
+    return { store: await openStore({ dataDir }), drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  if (!baseUrl) throw new Error('postgres needs --database-url, DATABASE_URL or HFX_TEST_DATABASE_URL');
+  const name = `hfx_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(baseUrl);
+  u.pathname = `/${name}`;
+  return {
+    store: await openStore({ url: u.toString(), dataDir: work }),
+    // Dropped without force, once the store's pool has really hung up: forcing it would kill
+    // pool connections still closing, whose errors crash the process (no error listener on the pool).
+    drop: async () => {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      try {
+        for (let i = 0; ; i++) {
+          try {
+            await c.query(`drop database if exists ${name}`);
+            break;
+          } catch (e) {
+            if (i >= 50) throw e;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+async function benchStore(kind: StoreKind, a: Args, work: string, blobs: BlobStore, big: { path: string; sha256: string } | null, log: (s: string) => void): Promise<{ result: StoreResult; big: { path: string; sha256: string } }> {
+  const { store, drop } = await openBenchStore(kind, work, a.databaseUrl);
+  try {
+    log(`${kind}: seeding…`);
+    const s = await seed(store, a.quick ? { archives: 100, installations: 10_000, customers: 100 } : { archives: 1000, installations: 100_000, customers: 100 });
+    const bigBytes = a.quick ? 50_000_000 : 500_000_000;
+    const bigArchive = await seedBigArchive(store, blobs, bigBytes, big ?? undefined);
+    log(`${kind}: ${s.installations} installations, ${s.archives} archives, ${s.customers} customers seeded in ${s.seconds.toFixed(1)} s`);
+
+    const key = await loadServerKey(store);
+    const app = await buildApp({ store, blobs, key, logger: false });
+    // The baseline: the same server, its hooks and serializer, answering a constant document.
+    app.get('/bench/constant', { schema: { hide: true } }, async () => ({ ok: true, product: PRODUCT, release: RELEASE, level: CHECK_LEVEL }));
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const metaPath = `/v1/metadata?product=${PRODUCT}&release=${RELEASE}&level=${CHECK_LEVEL}&channel=full`;
+      const check = await fetch(address + metaPath, { headers: { authorization: `Bearer ${s.token}` } });
+      const text = await check.text();
+      if (check.status !== 200) throw new Error(`the update check answered ${check.status}: ${text.slice(0, 300)}`);
+      const doc = JSON.parse(text) as { signed: { updates: unknown[]; hotfixes: unknown[] } };
+      const entries = doc.signed.updates.length + doc.signed.hotfixes.length;
+      const c0 = await fetch(`${address}/bench/constant`);
+      if (c0.status !== 200) throw new Error(`the constant route answered ${c0.status}`);
+
+      const seconds = a.duration ?? (a.quick ? 3 : 10);
+      const rounds = a.quick ? 1 : 2;
+      log(`${kind}: warming up, then ${rounds} round(s) of wrk -t2 -c32 -d${seconds}s on each route`);
+      await wrk(work, address, '/bench/constant', null, a.quick ? 1 : 2, 'warm-constant');
+      await wrk(work, address, metaPath, s.token, a.quick ? 1 : 2, 'warm-metadata');
+      const constant: WrkResult[] = [];
+      const constantAuth: WrkResult[] = [];
+      const metadata: WrkResult[] = [];
+      // Interleaved rounds, so the three routes see the same background load.
+      for (let i = 0; i < rounds; i++) {
+        constant.push(await wrk(work, address, '/bench/constant', null, seconds, 'constant'));
+        metadata.push(await wrk(work, address, metaPath, s.token, seconds, 'metadata'));
+        constantAuth.push(await wrk(work, address, '/bench/constant', s.token, seconds, 'constant-auth'));
+      }
+      for (const r of [...constant, ...constantAuth, ...metadata]) if (r.errors > 0) throw new Error(`${r.label}: ${r.errors} of ${r.requests} requests failed or were not 2xx`);
+      const rps = (rs: WrkResult[]) => median(rs.map((r) => r.rps));
+      const ratio = rps(metadata) / rps(constant);
+      const ratioAuth = rps(metadata) / rps(constantAuth);
+
+      log(`${kind}: download of ${bigBytes / 1e6} MB`);
+      const download = await measureDownload(`${address}/v1/archives/${bigArchive.id}/download`, s.token, bigArchive.path, bigBytes, a.quick ? 2 : 3);
+      const { token: _t, ...seeded } = s;
+      return { result: { store: kind, seeded, metadataEntries: entries, metadataBytes: text.length, constant, constantAuth, metadata, ratio, ratioAuth, download }, big: { path: bigArchive.path, sha256: bigArchive.sha256 } };
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await store.close();
+    await drop();
+  }
+}
+
+function table(results: StoreResult[], a: Args): string {
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const lpad = (s: string, n: number) => s.padStart(n);
+  const med = (rs: WrkResult[], f: (r: WrkResult) => number) => median(rs.map(f));
+  const lines: string[] = [];
+  lines.push(`hfx server benchmark${a.quick ? ' (--quick)' : ''} — ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  lines.push('');
+  lines.push(`${pad('store', 9)}${pad('route', 34)}${lpad('req/s', 9)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('ratio', 8)}${lpad('goal', 7)}  result`);
+  const late = (rs: WrkResult[]) => {
+    const n = rs.reduce((acc, x) => acc + x.timeouts, 0);
+    return n ? `  (${n} of ${rs.reduce((acc, x) => acc + x.requests + x.timeouts, 0)} requests over 30 s)` : '';
+  };
+  for (const r of results) {
+    lines.push(`${pad(r.store, 9)}${pad('GET /bench/constant (no token)', 34)}${lpad(med(r.constant, (x) => x.rps).toFixed(0), 9)}${lpad(med(r.constant, (x) => x.p50ms).toFixed(2), 9)}${lpad(med(r.constant, (x) => x.p99ms).toFixed(2), 9)}${late(r.constant)}`);
+    lines.push(`${pad(r.store, 9)}${pad('GET /bench/constant (token)', 34)}${lpad(med(r.constantAuth, (x) => x.rps).toFixed(0), 9)}${lpad(med(r.constantAuth, (x) => x.p50ms).toFixed(2), 9)}${lpad(med(r.constantAuth, (x) => x.p99ms).toFixed(2), 9)}${late(r.constantAuth)}`);
+    lines.push(`${pad(r.store, 9)}${pad(`GET /v1/metadata (${r.metadataEntries} entries)`, 34)}${lpad(med(r.metadata, (x) => x.rps).toFixed(0), 9)}${lpad(med(r.metadata, (x) => x.p50ms).toFixed(2), 9)}${lpad(med(r.metadata, (x) => x.p99ms).toFixed(2), 9)}${lpad(r.ratio.toFixed(2), 8)}${lpad(`≥${GOAL_RPS_RATIO}`, 7)}  ${r.ratio >= GOAL_RPS_RATIO ? 'PASS' : 'FAIL'}${late(r.metadata)}`);
+  }
+  lines.push('');
+  lines.push(`${pad('store', 9)}${pad('download', 34)}${lpad('MB/s', 9)}${lpad('cat MB/s', 11)}${lpad('ratio', 8)}`);
+  for (const r of results) {
+    lines.push(`${pad(r.store, 9)}${pad(`${r.download.bytes / 1e6} MB archive, curl`, 34)}${lpad(r.download.serverMBps.toFixed(0), 9)}${lpad(r.download.catMBps.toFixed(0), 11)}${lpad(r.download.ratio.toFixed(2), 8)}`);
+  }
+  lines.push('', 'ratio: update checks/s over constant answers/s (no token). Over the constant route with the token:');
+  lines.push(results.map((r) => `${r.store} ${r.ratioAuth.toFixed(2)}`).join(', '));
+  const other = results.flatMap((r) => [...r.constant, ...r.constantAuth, ...r.metadata]).map((x) => x.otherLoad).filter((x): x is number => x !== null);
+  if (other.length) lines.push('', `Other processes used ${median(other).toFixed(2)} cores (median) during the wrk runs (PostgreSQL's own processes count here).`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  const a = parseArgs(process.argv.slice(2));
+  if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed (Debian: apt-get install wrk)');
+  const stores: StoreKind[] = a.stores ?? (a.databaseUrl ? ['pglite', 'postgres'] : ['pglite']);
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  if (!a.stores && !a.databaseUrl) log('no DATABASE_URL or HFX_TEST_DATABASE_URL: measuring PGlite only');
+  const work = mkdtempSync(join(process.env['HFX_BENCH_DIR'] ?? tmpdir(), 'hfx-bench-server-'));
+  const results: StoreResult[] = [];
+  try {
+    const blobs = new BlobStore(join(work, 'blobs'));
+    let big: { path: string; sha256: string } | null = null;
+    for (const kind of stores) {
+      const r = await benchStore(kind, a, work, blobs, big, log);
+      big = r.big;
+      results.push(r.result);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const t = table(results, a);
+  if (a.json) {
+    process.stderr.write(`\n${t}\n`);
+    process.stdout.write(`${JSON.stringify({ quick: a.quick, cores: cpus().length, loadavg: loadavg(), goalRpsRatio: GOAL_RPS_RATIO, results }, null, 2)}\n`);
+  } else process.stdout.write(`\n${t}\n`);
+  return 0;
+}
+
+main().then((code) => process.exit(code), (e: unknown) => {
+  process.stderr.write(`bench/server: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,116 @@
+import { currentLogin } from '../../../client/config.js';
+import { reportEnvironment, userRemote } from '../../../client/environments.js';
+import { call } from '../../../client/http.js';
+import { HfxError } from '../../../errors.js';
+import type { Command, Ctx } from '../../command.js';
+
+interface HotfixView { id: string; state: string; red: boolean; missingIn: string[] }
+interface EnvView {
+  name: string; installations: { assigned: number; reported: number }; release: string | null; level: number | null; version: string | null;
+  untagged: boolean; red: boolean; consistent: boolean; packHash: string | null; hotfixes: HotfixView[];
+}
+
+const SUBS = 'list PRODUCT | show PRODUCT ENV | compare PRODUCT A B | pipeline PRODUCT ENV,ENV,… | assign PRODUCT ENV INSTALLATION | presence PRODUCT HOTFIX | report';
+
+function args(pos: string[], n: number, usage: string): string[] {
+  if (pos.length !== n) throw new HfxError('HFX_E_USAGE', `usage: hfx env ${usage}`, { hint: 'See `hfx env --help`.' });
+  return pos;
+}
+
+const enc = encodeURIComponent;
+
+function envLine(ctx: Ctx, e: EnvView): string {
+  const { c } = ctx.out;
+  const version = e.version === null ? c.dim('(nothing reported)') : e.red ? c.red(e.version) : e.untagged ? c.yellow(e.version) : e.version;
+  const hf = e.hotfixes.map((h) => (h.red ? c.red(`${h.id}+`) : h.state === 'deployed' ? c.dim(`${h.id} (deployed)`) : h.id)).join(', ');
+  return `${e.name.padEnd(16)} ${version}${e.level !== null ? ` level ${e.level}` : ''}  ${c.dim(`${e.installations.reported}/${e.installations.assigned} reported`)}${e.consistent ? '' : c.red(' (installations differ)')}${hf ? `  ${hf}` : ''}`;
+}
+
+export const envCommand: Command = {
+  name: 'env',
+  summary: 'environments of a product: the pipeline, what runs where, compare, assign installations',
+  usage: `hfx env ${SUBS} [--server URL]`,
+  details: [
+    'Each product has an ordered pipeline (default Development, QA, Pre-Production, Production). An environment runs what its installations report (`hfx env report --home DIR` after `hfx state --report`).',
+    'A version followed by + has changes made since it was tagged; a hotfix shown red (with +) is in an environment but not yet in every earlier one: propagate it (`hfx propagate`).',
+    '`compare` shows the hotfixes and the files (from the archives\' manifests) that differ between two environments. `presence` tells where a hotfix\'s fix verifiably is, by content.',
+  ].join('\n\n'),
+  examples: [
+    '$ hfx env list ecommerce',
+    '$ hfx env show ecommerce Pre-Production',
+    '$ hfx env compare ecommerce Pre-Production QA',
+    '$ hfx env pipeline ecommerce Development,QA,Pre-Production,Production',
+    '$ hfx env assign ecommerce QA 6f1c…',
+    '$ hfx env report --home /opt/ecommerce',
+    '$ hfx env presence ecommerce HF-1.7.0-0-0001',
+  ],
+  options: { server: { type: 'string' }, home: { type: 'string' } },
+  async run({ values: v, positionals }, ctx) {
+    const { out } = ctx;
+    const [sub, ...rest] = positionals;
+    if (sub === 'report') {
+      args(rest, 0, 'report [--home DIR]');
+      const r = await reportEnvironment(ctx.home(v['home']));
+      out.result(r);
+      out.line(`${out.c.green('✓')} reported ${r.release} level ${r.level}, ${r.hotfixes.length} hotfix(es), pack ${r.packHash.slice(0, 12)}${r.environment ? ` (environment ${r.environment})` : ' (not assigned to an environment)'}`);
+      return 0;
+    }
+    const remote = userRemote(currentLogin(ctx.io.env, v['server'] as string | undefined));
+    switch (sub) {
+      case 'list': {
+        const [product] = args(rest, 1, 'list PRODUCT');
+        const r = await call<{ environments: EnvView[] }>(remote, 'GET', `/v1/environments/${enc(product!)}`);
+        out.result(r);
+        for (const e of r.environments) out.line(envLine(ctx, e));
+        return 0;
+      }
+      case 'show': {
+        const [product, env] = args(rest, 2, 'show PRODUCT ENV');
+        const r = await call<EnvView & { installationList: { id: string; name: string; report: { packHash: string } | null }[]; deployments: { id: number; kind: string; archive_id: string | null; level: number | null; tag: string | null; commit: string | null; approval: string | null; actor: string }[] }>(remote, 'GET', `/v1/environments/${enc(product!)}/${enc(env!)}`);
+        out.result(r);
+        out.line(envLine(ctx, r));
+        for (const h of r.hotfixes) if (h.red) out.line(`  ${out.c.red(h.id)} not propagated to ${h.missingIn.join(', ')}`);
+        out.line('installations:');
+        for (const i of r.installationList) out.line(`  ${i.name} ${out.c.dim(i.id)} ${i.report ? `pack ${i.report.packHash.slice(0, 12)}` : out.c.dim('no content report')}`);
+        out.line('deployments:');
+        for (const d of r.deployments) out.line(`  #${d.id} ${d.kind} ${d.archive_id ?? `level ${d.level}`}${d.tag ? ` tag ${d.tag}` : ''}${d.commit ? ` commit ${d.commit}` : ''}${d.approval ? ` approved: ${d.approval}` : ''} by ${d.actor}`);
+        return 0;
+      }
+      case 'compare': {
+        const [product, a, b] = args(rest, 3, 'compare PRODUCT A B');
+        const r = await call<{ same: boolean; hotfixes: { id: string; a: string | null; b: string | null; same: boolean }[]; files: { path: string; a: string | null; b: string | null; same: boolean }[]; unknown: string[] }>(remote, 'GET', `/v1/environments/${enc(product!)}/compare?a=${enc(a!)}&b=${enc(b!)}`);
+        out.result(r);
+        if (r.same) out.line(`${out.c.green('=')} ${a} and ${b} run the same content`);
+        for (const h of r.hotfixes.filter((x) => !x.same)) out.line(`${h.a === null ? out.c.green(`> ${h.id}`) : h.b === null ? out.c.red(`< ${h.id}`) : out.c.yellow(`~ ${h.id} (different content)`)}`);
+        const short = (x: string | null): string => (x === null ? '(absent)' : x.length === 64 ? x.slice(0, 12) : x);
+        for (const f of r.files.filter((x) => !x.same)) out.line(`  ${f.path}: ${short(f.a)} ≠ ${short(f.b)}`);
+        if (r.unknown.length) out.warn(`no archive for ${r.unknown.join(', ')}: their files are not compared`);
+        return 0;
+      }
+      case 'pipeline': {
+        const [product, list] = args(rest, 2, 'pipeline PRODUCT ENV,ENV,…');
+        const r = await call<{ environments: string[] }>(remote, 'PUT', `/v1/environments/${enc(product!)}/pipeline`, { environments: list!.split(',').map((x) => x.trim()).filter(Boolean) });
+        out.result(r);
+        out.line(`${out.c.green('✓')} ${product}: ${r.environments.join(' → ')}`);
+        return 0;
+      }
+      case 'assign': {
+        const [product, env, inst] = args(rest, 3, 'assign PRODUCT ENV INSTALLATION');
+        const r = await call<{ environment: string; before: string | null }>(remote, 'POST', `/v1/environments/${enc(product!)}/${enc(env!)}/installations`, { installation: inst });
+        out.result(r);
+        out.line(`${out.c.green('✓')} ${inst} is in ${r.environment}${r.before && r.before !== r.environment ? ` (was ${r.before})` : ''}`);
+        return 0;
+      }
+      case 'presence': {
+        const [product, id] = args(rest, 2, 'presence PRODUCT HOTFIX');
+        const r = await call<{ everywhere: boolean; environments: { name: string; present: boolean; how: string | null }[] }>(remote, 'GET', `/v1/environments/${enc(product!)}/hotfixes/${enc(id!)}/presence`);
+        out.result(r);
+        for (const e of r.environments) out.line(`${e.present ? out.c.green('✓') : out.c.red('✗')} ${e.name}${e.how ? ` (${e.how})` : ''}`);
+        out.line(r.everywhere ? `${id} is present everywhere: it can be marked solved` : `${id} is not yet present everywhere`);
+        return 0;
+      }
+      default:
+        throw new HfxError('HFX_E_USAGE', sub === undefined ? 'a subcommand is missing' : `unknown subcommand ${sub}`, { hint: `hfx env ${SUBS}` });
+    }
+  },
+};

@@ -1,0 +1,190 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { HfxError } from '../../errors.js';
+import type { Ctx } from '../app.js';
+import { actorName, requireRole } from '../auth.js';
+import { ACTIONS, type CaseAction } from '../cases/machine.js';
+import { IMPACTS, SEVERITIES } from '../cases/priority.js';
+import { updateNotes } from '../cases/release-notes.js';
+import { act, checkReverts, createCase, notesArchive, overridePriority, type ActionInput, type Actor, type Intake } from '../cases/service.js';
+import { EVENTS, NotifyWorker } from '../notify/outbox.js';
+import { audit } from './audit.js';
+
+const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$' } as const;
+const str = (max = 200) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
+const text = (max = 100_000) => ({ type: 'string', maxLength: max }) as const;
+const ID = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] } as const;
+const STATE_NAMES = ['reported', 'triaged', 'in-progress', 'testing', 'ready', 'scheduled', 'deployed', 'verified', 'monitoring', 'solved', 'rejected', 'rolled-back', 'superseded'];
+
+const actorOf = (req: FastifyRequest, min: 'viewer' | 'developer' = 'developer'): Actor => {
+  const me = requireRole(req, min);
+  return { name: actorName(me), role: me.role };
+};
+
+/** Hotfix cases (docs/cases.md), notification subscriptions, release notes; starts the notification worker. */
+export function caseRoutes(ctx: Ctx) {
+  const db = ctx.store.db;
+  return async (app: FastifyInstance) => {
+    const worker = NotifyWorker.fromEnv(db, process.env, {
+      beforeTick: () => checkReverts(db),
+      onError: (e) => app.log.error({ err: e }, 'notification worker'),
+    });
+    if (process.env['HFX_NOTIFY_WORKER'] !== '0') {
+      app.addHook('onReady', async () => worker.start());
+      app.addHook('onClose', async () => worker.stop());
+    }
+
+    app.post<{ Body: Intake }>('/v1/cases', {
+      schema: {
+        summary: 'Report a case (developer): priority is computed from severity × impact',
+        body: {
+          type: 'object', additionalProperties: false, required: ['title', 'source', 'reporter', 'product', 'impact', 'severity'],
+          properties: {
+            title: str(500), description: text(), source: { type: 'string', enum: ['customer', 'monitoring', 'testing'] }, reporter: str(), customer: NAME,
+            product: NAME, release: NAME, level: { type: 'integer', minimum: 0, maximum: 1000000 }, component: str(200),
+            impact: { type: 'string', enum: [...IMPACTS] }, impactText: text(10_000), severity: { type: 'string', enum: [...SEVERITIES] },
+          },
+        },
+      },
+    }, async (req, reply) => reply.status(201).send(await createCase(db, actorOf(req), req.body)));
+
+    app.get<{ Querystring: { state?: string; product?: string; severity?: string; priority?: string; customer?: string; component?: string; before?: number; limit?: number } }>('/v1/cases', {
+      schema: {
+        summary: 'Cases, newest first, paginated by id (viewer): pass `before` = the last id of a page for the next',
+        querystring: {
+          type: 'object', additionalProperties: false,
+          properties: {
+            state: { type: 'string', enum: STATE_NAMES }, product: NAME, severity: { type: 'string', enum: [...SEVERITIES] }, priority: { type: 'string', enum: ['P1', 'P2', 'P3', 'P4'] },
+            customer: NAME, component: str(200), before: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 500 },
+          },
+        },
+      },
+    }, async (req) => {
+      actorOf(req, 'viewer');
+      const q0 = req.query;
+      const limit = q0.limit ?? 50;
+      let q = db.selectFrom('cases').select(['id', 'title', 'product', 'release', 'component', 'customer_id', 'severity', 'priority', 'state', 'assignee', 'team', 'hotfix_id', 'created_at', 'updated_at'])
+        .orderBy('id', 'desc').limit(limit + 1);
+      if (q0.state) q = q.where('state', '=', q0.state);
+      if (q0.product) q = q.where('product', '=', q0.product);
+      if (q0.severity) q = q.where('severity', '=', q0.severity as 'S1');
+      if (q0.priority) q = q.where('priority', '=', q0.priority as 'P1');
+      if (q0.customer) q = q.where('customer_id', '=', q0.customer);
+      if (q0.component) q = q.where('component', '=', q0.component);
+      if (q0.before) q = q.where('id', '<', q0.before);
+      const rows = await q.execute();
+      const page = rows.slice(0, limit);
+      return { cases: page, next: rows.length > limit ? page[page.length - 1]!.id : null };
+    });
+
+    app.get<{ Params: { id: number } }>('/v1/cases/:id', { schema: { summary: 'One case with its history, evidence and notifications (viewer)', params: ID } }, async (req) => {
+      actorOf(req, 'viewer');
+      const c = await db.selectFrom('cases').selectAll().where('id', '=', req.params.id).executeTakeFirst();
+      if (!c) throw new HfxError('HFX_E_NOT_FOUND', `no case ${req.params.id}`);
+      const transitions = await db.selectFrom('case_transitions').selectAll().where('case_id', '=', c.id).orderBy('id').execute();
+      const evidence = await db.selectFrom('case_evidence').select(['id', 'kind', 'counts', 'uploaded_by', 'at']).where('case_id', '=', c.id).orderBy('id').execute();
+      const notifications = await db.selectFrom('notify_outbox').select(['event_id', 'event', 'kind', 'target', 'attempts', 'delivered_at', 'failed_at', 'last_error'])
+        .where((e) => e.or([e('event_id', 'like', `case.%:${c.id}`), e('event_id', 'like', `case.%:${c.id}:%`)])).orderBy('id').execute();
+      return { ...c, transitions, evidence, notifications };
+    });
+
+    app.get<{ Params: { id: number } }>('/v1/cases/:id/audit', { schema: { summary: "The case's audit log entries, oldest first (viewer)", params: ID } }, async (req) => {
+      actorOf(req, 'viewer');
+      return { entries: await db.selectFrom('audit_log').selectAll().where('object_type', '=', 'case').where('object_id', '=', String(req.params.id)).orderBy('id').execute() };
+    });
+
+    app.post<{ Params: { id: number }; Body: { priority: 'P1' | 'P2' | 'P3' | 'P4'; reason: string } }>('/v1/cases/:id/priority', {
+      schema: { summary: 'Override the computed priority, with a reason (release-manager)', params: ID, body: { type: 'object', additionalProperties: false, required: ['priority', 'reason'], properties: { priority: { type: 'string', enum: ['P1', 'P2', 'P3', 'P4'] }, reason: str(2000) } } },
+    }, async (req) => {
+      const me = requireRole(req, 'release-manager');
+      return overridePriority(db, { name: actorName(me), role: me.role }, req.params.id, req.body.priority, req.body.reason);
+    });
+
+    app.post<{ Params: { id: number; action: CaseAction }; Body: ActionInput }>('/v1/cases/:id/:action', {
+      schema: {
+        summary: 'Take a step: triage, start, evidence, ready, schedule, deploy, verify, monitor, solve, reopen, reject, rollback, supersede (role per step: docs/cases.md)',
+        params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 }, action: { type: 'string', enum: [...ACTIONS] } }, required: ['id', 'action'] },
+        body: {
+          type: 'object', additionalProperties: false,
+          properties: {
+            reason: text(2000), assignee: str(), team: str(), rootCause: text(), commits: { type: 'array', maxItems: 1000, items: { type: 'object', additionalProperties: false, required: ['sha'], properties: { sha: { type: 'string', pattern: '^[0-9a-f]{4,64}$' }, subject: text(1000) } } },
+            functional: text(400_000), regression: text(400_000), hotfix: NAME, windowStart: str(40), windowEnd: str(40), stakeholders: { type: 'array', maxItems: 100, items: { type: 'string', format: 'email' } },
+            environment: NAME, signoffBy: str(), monitorDays: { type: 'number', minimum: 0, maximum: 365 }, override: { type: 'boolean' }, update: NAME,
+          },
+        },
+      },
+    }, async (req) => {
+      const me = actorOf(req, 'developer');
+      return act(db, me, req.params.id, req.params.action, req.body ?? {});
+    });
+
+    app.get<{ Params: { id: number } }>('/v1/cases/:id/release-notes.md', { schema: { summary: "The hotfix's release notes in Markdown, made when the case became ready (viewer)", params: ID } }, async (req, reply) => {
+      actorOf(req, 'viewer');
+      const c = await db.selectFrom('cases').select(['id', 'release_notes', 'hotfix_id']).where('id', '=', req.params.id).executeTakeFirst();
+      if (!c) throw new HfxError('HFX_E_NOT_FOUND', `no case ${req.params.id}`);
+      if (!c.release_notes) throw new HfxError('HFX_E_NOT_FOUND', `case ${c.id} has no release notes yet (they are made when it becomes ready)`);
+      return reply.type('text/markdown; charset=utf-8').header('content-disposition', `attachment; filename="${c.hotfix_id ?? `case-${c.id}`}.md"`).send(c.release_notes);
+    });
+
+    app.get<{ Params: { id: string } }>('/v1/updates/:id/release-notes.md', { schema: { summary: "An update level's release notes in Markdown (viewer)", params: { type: 'object', properties: { id: NAME }, required: ['id'] } } }, async (req, reply) => {
+      actorOf(req, 'viewer');
+      const a = await db.selectFrom('archives').selectAll().where('id', '=', req.params.id).where('kind', '=', 'update').executeTakeFirst();
+      if (!a) throw new HfxError('HFX_E_NOT_FOUND', `no update ${req.params.id}`);
+      const ids = a.includes as unknown as string[];
+      const included = ids.length ? await db.selectFrom('archives').select(['id', 'title', 'severity']).where('id', 'in', ids).execute() : [];
+      return reply.type('text/markdown; charset=utf-8').header('content-disposition', `attachment; filename="${a.id}.md"`).send(updateNotes(notesArchive(a), included));
+    });
+
+    // Subscriptions: webhooks, a user's own e-mail, and a customer's contacts.
+    app.get('/v1/subscriptions', { schema: { summary: 'Notification subscriptions (release-manager; secrets are not shown)' } }, async (req) => {
+      requireRole(req, 'release-manager');
+      return { subscriptions: await db.selectFrom('notify_subscriptions').select(['id', 'kind', 'target', 'customer_id', 'username', 'events', 'created_by', 'created_at']).orderBy('id').execute() };
+    });
+
+    app.post<{ Body: { kind: 'webhook' | 'email'; target: string; events?: string[]; customer?: string; secret?: string } }>('/v1/subscriptions', {
+      schema: {
+        summary: 'Subscribe a webhook or an e-mail address to events (release-manager; any user may subscribe their own e-mail). A webhook secret is made if none is given and shown once.',
+        body: {
+          type: 'object', additionalProperties: false, required: ['kind', 'target'],
+          properties: { kind: { type: 'string', enum: ['webhook', 'email'] }, target: str(2048), events: { type: 'array', minItems: 1, maxItems: 10, uniqueItems: true, items: { type: 'string', enum: [...EVENTS] } }, customer: NAME, secret: { type: 'string', minLength: 16, maxLength: 200 } },
+        },
+      },
+    }, async (req, reply) => {
+      const me = requireRole(req, 'viewer');
+      const b = req.body;
+      if (b.kind === 'webhook' || b.customer) requireRole(req, 'release-manager');
+      if (b.kind === 'webhook' && !/^https?:\/\//.test(b.target)) throw new HfxError('HFX_E_USAGE', 'a webhook target is an http(s) URL');
+      if (b.kind === 'email' && !/^[^\s@]+@[^\s@]+$/.test(b.target)) throw new HfxError('HFX_E_USAGE', 'an e-mail target is an address');
+      const secret = b.kind === 'webhook' ? (b.secret ?? randomBytes(24).toString('base64url')) : null;
+      const events = b.events ?? [...EVENTS];
+      const r = await db.transaction().execute(async (tx) => {
+        const row = await tx.insertInto('notify_subscriptions').values({ kind: b.kind, target: b.target, secret, customer_id: b.customer ?? null, username: me.role === 'viewer' || me.role === 'developer' ? me.username : null, events: JSON.stringify(events), created_by: me.username }).returning('id').executeTakeFirstOrThrow();
+        await audit(tx, me.username, 'subscribe', 'subscription', String(row.id), { kind: b.kind, target: b.target, events, customer: b.customer ?? null });
+        return row;
+      });
+      return reply.status(201).send({ id: r.id, kind: b.kind, target: b.target, events, customer: b.customer ?? null, ...(secret ? { secret } : {}) });
+    });
+
+    app.delete<{ Params: { id: number } }>('/v1/subscriptions/:id', { schema: { summary: 'Remove a subscription (release-manager, or its own user)', params: ID } }, async (req) => {
+      const me = requireRole(req, 'viewer');
+      const s = await db.selectFrom('notify_subscriptions').select(['id', 'username']).where('id', '=', req.params.id).executeTakeFirst();
+      if (!s) throw new HfxError('HFX_E_NOT_FOUND', `no subscription ${req.params.id}`);
+      if (s.username !== me.username) requireRole(req, 'release-manager');
+      await db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('notify_subscriptions').where('id', '=', s.id).execute();
+        await audit(tx, me.username, 'unsubscribe', 'subscription', String(s.id));
+      });
+      return { ok: true };
+    });
+
+    app.get<{ Querystring: { pending?: boolean; limit?: number } }>('/v1/notifications', {
+      schema: { summary: 'The notification outbox, newest first (release-manager)', querystring: { type: 'object', additionalProperties: false, properties: { pending: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 1000 } } } },
+    }, async (req) => {
+      requireRole(req, 'release-manager');
+      let q = db.selectFrom('notify_outbox').select(['id', 'event_id', 'event', 'kind', 'target', 'attempts', 'next_at', 'delivered_at', 'failed_at', 'last_error', 'created_at']).orderBy('id', 'desc').limit(req.query.limit ?? 100);
+      if (req.query.pending) q = q.where('delivered_at', 'is', null).where('failed_at', 'is', null);
+      return { notifications: await q.execute(), now: (await sql<{ now: Date }>`select now()`.execute(db)).rows[0]?.now };
+    });
+  };
+}

@@ -1,0 +1,292 @@
+// Several `hfx serve` processes on one PostgreSQL database and one shared blob directory, as
+// docs/server.md says is supported: started at the same moment they migrate and make the admin
+// once; a write through one is read through the other; and when one is killed (SIGKILL) in the
+// middle of a burst of uploads and downloads, every upload it acknowledged is still listed and
+// downloadable, byte for byte, from the survivor.
+//
+// Needs HFX_TEST_DATABASE_URL (a PostgreSQL the suite may create databases on); without it the
+// suite says so in a test of its own rather than vanishing.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { migrationProvider } from '../src/store/migrations.js';
+import { world, type World } from './helpers/fixtures.js';
+import { api, STORES } from './helpers/server.js';
+
+const BIN = fileURLToPath(new URL('../../bin/hfx.js', import.meta.url));
+const BASE_URL = process.env['HFX_TEST_DATABASE_URL'];
+
+if (!BASE_URL) {
+  test('server cluster: not run, HFX_TEST_DATABASE_URL is not set (it needs PostgreSQL)', (t) => {
+    assert.ok(!STORES.includes('postgres'), 'STORES has no postgres');
+    t.diagnostic('set HFX_TEST_DATABASE_URL (eval "$(.ci/start-postgres)") to run the cluster suite');
+  });
+} else describe('two hfx serve processes on one PostgreSQL and one blob directory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hfx-cluster-'));
+  const blobs = join(dir, 'blobs');
+  const adminPassword = randomBytes(12).toString('hex');
+  const dbName = `hfx_cluster_${randomBytes(6).toString('hex')}`;
+  let databaseUrl = '';
+  const nodes: Node[] = [];
+  let admin = '';
+  let w: World;
+  const cleanups: (() => void)[] = [];
+  const suite = { after: (fn: () => void) => cleanups.push(fn) };
+
+  before(async () => {
+    const c = new pg.Client({ connectionString: BASE_URL });
+    await c.connect();
+    await c.query(`create database ${dbName}`);
+    await c.end();
+    const u = new URL(BASE_URL);
+    u.pathname = `/${dbName}`;
+    databaseUrl = u.toString();
+    w = await world(suite);
+  });
+  after(async () => {
+    for (const n of nodes) await n.stop();
+    const c = new pg.Client({ connectionString: BASE_URL });
+    await c.connect();
+    await c.query(`drop database if exists ${dbName} with (force)`);
+    await c.end();
+    for (const f of cleanups) f();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('started at the same moment: migrations run once, the admin is made once, one metadata key', async () => {
+    const ports = await freePorts(2);
+    // Both spawned before either is awaited.
+    const starting = ports.map((port, i) => startNode(`s${i + 1}`, port, { DATABASE_URL: databaseUrl, HFX_ADMIN_PASSWORD: adminPassword, HFX_DATA: mkdtempSync(join(dir, `data${i + 1}-`)) }, blobs));
+    nodes.push(...(await Promise.all(starting)));
+    const firstStart = nodes.map((n) => (n.stderr.match(/First start/g) ?? []).length);
+    assert.equal(firstStart[0]! + firstStart[1]!, 1, `"First start" printed ${firstStart.join(' + ')} times:\n${nodes.map((n) => n.stderr).join('\n---\n')}`);
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const mig = await db.query('select name from kysely_migration order by name');
+      const known = Object.keys(await migrationProvider.getMigrations()).sort();
+      assert.deepEqual(mig.rows.map((r) => r.name), known, 'each migration recorded exactly once');
+      assert.equal((await db.query('select count(*)::int as n from users')).rows[0].n, 1);
+      assert.equal((await db.query("select count(*)::int as n from audit_log where object_type = 'user' and action = 'create'")).rows[0].n, 1);
+      assert.equal((await db.query('select count(*)::int as n from server_keys')).rows[0].n, 1);
+    } finally {
+      await db.end();
+    }
+    const keys = await Promise.all(nodes.map((n) => api(n.url, 'GET', '/v1/server-key', null)));
+    assert.equal(keys[0]!.body.keyid, keys[1]!.body.keyid, 'both sign metadata with the same key');
+  });
+
+  test('a write through one server is read through the other', async () => {
+    const [s1, s2] = nodes as [Node, Node];
+    const login = await api(s1.url, 'POST', '/v1/login', null, { username: 'admin', password: adminPassword });
+    assert.equal(login.status, 201);
+    admin = login.body.token;
+    assert.equal((await api(s2.url, 'GET', '/v1/me', admin)).body.username, 'admin', 'a token made by one is valid at the other');
+    assert.equal((await api(s1.url, 'POST', '/v1/customers', admin, { id: 'acme', name: 'ACME' })).status, 201);
+    assert.deepEqual((await api(s2.url, 'GET', '/v1/customers', admin)).body.customers.map((c: { id: string }) => c.id), ['acme']);
+    assert.equal((await api(s2.url, 'POST', '/v1/customers', admin, { id: 'acme', name: 'again' })).status, 400, 'the other refuses the same id');
+    assert.equal((await api(s2.url, 'POST', '/v1/publisher-keys', admin, { name: 'vendor', publicKey: readFileSync(w.pub, 'utf8') })).status, 201);
+    const zip = new Uint8Array(readFileSync(await w.hotfix('HF-C-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'cluster\n'), { customer: 'acme' })));
+    const up = await api(s1.url, 'POST', '/v1/archives', admin, zip);
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    assert.deepEqual((await api(s2.url, 'GET', '/v1/archives', admin)).body.archives.map((a: { id: string }) => a.id), ['HF-C-1']);
+    assert.deepEqual(await download(s2.url, admin, 'HF-C-1'), { status: 200, sha256: sha(zip) });
+    const token = (await api(s2.url, 'POST', '/v1/customers/acme/tokens', admin, { name: 'prod' })).body.token;
+    const meta = await api(s1.url, 'GET', '/v1/metadata?product=demo&release=1.0.0&level=0', token);
+    assert.deepEqual(meta.body.signed.hotfixes.map((h: { id: string }) => h.id), ['HF-C-1']);
+  });
+
+  test('the same archive pushed through both at once is stored once; every push gets a 2xx', async () => {
+    // A client retrying, or two release pipelines pushing the same build: the same bytes again are
+    // "existed" (200), whoever wins the race. Three rounds of eight pushes at once.
+    for (let round = 1; round <= 3; round++) {
+      const id = `HF-C-TWICE-${round}`;
+      const zip = new Uint8Array(readFileSync(await w.hotfix(id, (d) => writeFileSync(join(d, 'docs/README'), `twice ${round}\n`))));
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => api(nodes[i % 2]!.url, 'POST', '/v1/archives', admin, zip)));
+      const statuses = answers.map((a) => a.status);
+      assert.ok(statuses.every((st) => st === 200 || st === 201), `round ${round}: statuses ${statuses.join(', ')}: ${JSON.stringify(answers.find((a) => a.status >= 300)?.body)}`);
+      assert.equal(statuses.filter((st) => st === 201).length, 1, `round ${round}: exactly one 201 (created), the rest 200 (existed): ${statuses.join(', ')}`);
+      assert.deepEqual(await download(nodes[1]!.url, admin, id), { status: 200, sha256: sha(zip) });
+    }
+  });
+
+  test('SIGKILL one in a burst of uploads and downloads: nothing acknowledged is lost', async (t) => {
+    const [s1, s2] = nodes as [Node, Node];
+    // Archives of 64 KiB to 2 MiB of incompressible content, so uploads are in flight when the kill comes.
+    const N = 36;
+    const archives: { id: string; bytes: Uint8Array; sha256: string; to: Node; acked: boolean; error: string | null }[] = [];
+    for (let i = 0; i < N; i++) {
+      const id = `HF-BURST-${String(i).padStart(3, '0')}`;
+      const size = 64 * 1024 * 2 ** (i % 6);
+      const bytes = new Uint8Array(readFileSync(await w.hotfix(id, (d) => writeFileSync(join(d, 'lib/core.jar'), randomBytes(size)), { compressionLevel: 0 })));
+      archives.push({ id, bytes, sha256: sha(bytes), to: i % 2 === 0 ? s1 : s2, acked: false, error: null });
+    }
+    const known = { id: 'HF-C-1', sha256: (await download(s2.url, admin, 'HF-C-1')).sha256 };
+    let uploading = true;
+    let killedAt = -1;
+    let inFlightAtKill = 0;
+    const inFlight = new Set<string>();
+    const downloads: { to: Node; ok: boolean; detail: string }[] = [];
+    // Downloads on both servers for as long as the uploads last.
+    const downloaders = [s1, s2, s1, s2].map(async (n) => {
+      while (uploading) {
+        try {
+          const d = await download(n.url, admin, known.id);
+          downloads.push({ to: n, ok: d.status === 200 && d.sha256 === known.sha256, detail: `${d.status} ${d.sha256}` });
+        } catch (e) {
+          downloads.push({ to: n, ok: false, detail: String((e as Error).cause ?? e) });
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    });
+    let next = 0;
+    let acked = 0;
+    const uploaders = Array.from({ length: 8 }, async () => {
+      while (next < archives.length) {
+        const a = archives[next++]!;
+        inFlight.add(a.id);
+        try {
+          const res = await fetch(`${a.to.url}/v1/archives`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/zip' }, body: a.bytes as RequestInit['body'] });
+          const text = await res.text();
+          if (res.status >= 200 && res.status < 300) {
+            a.acked = true;
+            if (++acked === Math.floor(N / 3)) {
+              inFlightAtKill = [...inFlight].filter((id) => id !== a.id && archives.find((x) => x.id === id)!.to === s1).length;
+              killedAt = acked;
+              s1.child.kill('SIGKILL');
+            }
+          } else a.error = `${res.status} ${text.slice(0, 200)}`;
+        } catch (e) {
+          a.error = String((e as Error).cause ?? e);
+        } finally {
+          inFlight.delete(a.id);
+        }
+      }
+    });
+    await Promise.all(uploaders);
+    uploading = false;
+    await Promise.all(downloaders);
+    const exit = await s1.exited;
+    assert.equal(exit.signal, 'SIGKILL', 'the first server was killed');
+    assert.ok(killedAt > 0, 'the kill happened during the burst');
+    t.diagnostic(`killed after ${killedAt} acknowledged uploads, with ${inFlightAtKill} uploads to it in flight; ${archives.filter((a) => a.acked).length}/${N} acknowledged; ${downloads.length} downloads`);
+    assert.ok(inFlightAtKill > 0, 'uploads to the killed server were in flight when it died');
+
+    // The survivor served everything asked of it during the burst.
+    const survivorUploads = archives.filter((a) => a.to === s2);
+    assert.deepEqual(survivorUploads.filter((a) => !a.acked).map((a) => `${a.id}: ${a.error}`), [], 'uploads to the survivor');
+    assert.deepEqual(downloads.filter((d) => d.to === s2 && !d.ok).map((d) => d.detail), [], 'downloads from the survivor');
+    assert.ok(downloads.some((d) => d.to === s2 && d.ok));
+
+    // Every acknowledged upload is listed and downloadable with the right bytes from the survivor;
+    // so is anything listed at all (a row never points at a missing blob).
+    const listed = new Map<string, { sha256: string; size: number }>((await api(s2.url, 'GET', '/v1/archives', admin)).body.archives.map((a: { id: string; sha256: string; size: number }) => [a.id, a]));
+    const lost = archives.filter((a) => a.acked && !listed.has(a.id)).map((a) => a.id);
+    assert.deepEqual(lost, [], 'acknowledged uploads missing from the list');
+    for (const a of archives.filter((x) => listed.has(x.id))) {
+      assert.equal(listed.get(a.id)!.sha256, a.sha256, `${a.id}: listed sha256`);
+      assert.deepEqual(await download(s2.url, admin, a.id), { status: 200, sha256: a.sha256 }, `${a.id}: downloaded bytes`);
+    }
+    // An upload cut off by the kill can simply be sent again, to the survivor.
+    for (const a of archives.filter((x) => !x.acked)) {
+      const again = await api(s2.url, 'POST', '/v1/archives', admin, a.bytes);
+      assert.ok(again.status === 200 || again.status === 201, `${a.id} again: ${again.status} ${JSON.stringify(again.body)}`);
+      assert.deepEqual(await download(s2.url, admin, a.id), { status: 200, sha256: a.sha256 });
+    }
+    assert.equal((await api(s2.url, 'GET', '/healthz', null)).status, 200);
+    const leftovers = readdirSync(join(blobs, 'tmp'));
+    t.diagnostic(`${leftovers.length} temp file(s) of the killed server left in ${join(blobs, 'tmp')}`);
+  });
+
+  test('PostgreSQL dropping the connections (a restart, a failover) does not take the survivor down', async () => {
+    const s2 = nodes[1]!;
+    assert.equal((await api(s2.url, 'GET', '/v1/me', admin)).status, 200, 'the pool holds connections now');
+    const c = new pg.Client({ connectionString: databaseUrl });
+    await c.connect();
+    try {
+      const r = await c.query('select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+      assert.ok(r.rows[0].n > 0, 'the server had connections to terminate');
+    } finally {
+      await c.end();
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(s2.child.exitCode, null, `the server exited:\n${s2.stderr.slice(-1500)}`);
+    // Connections are made again; the first request after the cut may fail, the next ones may not.
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await api(s2.url, 'GET', '/v1/me', admin)).status);
+    assert.equal(statuses.at(-1), 200, `answers after the cut: ${statuses.join(', ')}`);
+  });
+});
+
+interface Node {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  stderr: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+/** Spawns `hfx serve` and resolves once it listens (its "hfx server on URL" line). */
+function startNode(name: string, port: number, env: Record<string, string>, blobs: string): Promise<Node> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--blobs', blobs, '--quiet'], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const node: Node = {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    stderr: '',
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (node.stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in 90 s:\n${node.stderr}`)), 90_000);
+    const check = () => {
+      if (/hfx server on http/.test(node.stderr)) {
+        clearTimeout(timer);
+        child.stderr!.off('data', check);
+        resolve(node);
+      }
+    };
+    child.stderr!.on('data', check);
+    void exited.then((e) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${e.code ?? e.signal}) before listening:\n${node.stderr}`));
+    });
+  });
+}
+
+/** Ports free right now: listen on port 0, note the port, close. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+async function download(url: string, token: string, id: string): Promise<{ status: number; sha256: string }> {
+  const res = await fetch(`${url}/v1/archives/${id}/download`, { headers: { authorization: `Bearer ${token}` } });
+  const h = createHash('sha256');
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) h.update(chunk);
+  return { status: res.status, sha256: h.digest('hex') };
+}
+
+function sha(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
