@@ -131,6 +131,17 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
     await refused('admin', c.body.id, 'triage', {}, 'HFX_E_TRANSITION', 409);
   });
 
+  test('viewers see that a case was notified, not where to (webhook URLs and contacts are for release managers)', async () => {
+    const target = 'http://127.0.0.1:9/hook-secret-path';
+    assert.equal((await call('rm', 'POST', '/v1/subscriptions', { kind: 'webhook', target, events: ['case.created'] })).status, 201);
+    const c = (await call('dev', 'POST', '/v1/cases', intake())).body;
+    const asViewer = (await call('view', 'GET', `/v1/cases/${c.id}`)).body;
+    const asRm = (await call('rm', 'GET', `/v1/cases/${c.id}`)).body;
+    assert.ok(asRm.notifications.some((n: any) => n.target === target));
+    assert.ok(asViewer.notifications.length >= 1);
+    assert.ok(!JSON.stringify(asViewer).includes('hook-secret-path'));
+  });
+
   test('from intake to solved: every guard refuses with a code and changes nothing; solved waits for presence everywhere', async () => {
     const c = (await call('dev', 'POST', '/v1/cases', intake())).body;
     assert.equal(c.priority, 'P1');

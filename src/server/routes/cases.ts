@@ -79,14 +79,16 @@ export function caseRoutes(ctx: Ctx) {
     });
 
     app.get<{ Params: { id: number } }>('/v1/cases/:id', { schema: { summary: 'One case with its history, evidence and notifications (viewer)', params: ID } }, async (req) => {
-      actorOf(req, 'viewer');
+      const me = actorOf(req, 'viewer');
       const c = await db.selectFrom('cases').selectAll().where('id', '=', req.params.id).executeTakeFirst();
       if (!c) throw new HfxError('HFX_E_NOT_FOUND', `no case ${req.params.id}`);
       const transitions = await db.selectFrom('case_transitions').selectAll().where('case_id', '=', c.id).orderBy('id').execute();
       const evidence = await db.selectFrom('case_evidence').select(['id', 'kind', 'counts', 'uploaded_by', 'at']).where('case_id', '=', c.id).orderBy('id').execute();
       const notifications = await db.selectFrom('notify_outbox').select(['event_id', 'event', 'kind', 'target', 'attempts', 'delivered_at', 'failed_at', 'last_error'])
         .where((e) => e.or([e('event_id', 'like', `case.%:${c.id}`), e('event_id', 'like', `case.%:${c.id}:%`)])).orderBy('id').execute();
-      return { ...c, transitions, evidence, notifications };
+      // Webhook URLs and contacts' addresses are for release managers (as in /v1/notifications).
+      const mayTargets = me.role === 'release-manager' || me.role === 'admin';
+      return { ...c, transitions, evidence, notifications: mayTargets ? notifications : notifications.map(({ target: _t, last_error: _e, ...n }) => n) };
     });
 
     app.get<{ Params: { id: number } }>('/v1/cases/:id/audit', { schema: { summary: "The case's audit log entries, oldest first (viewer)", params: ID } }, async (req) => {
