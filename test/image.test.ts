@@ -194,6 +194,11 @@ describe('hfx image', () => {
     assert.equal(r2.tag, 'hf2');
     const r2b = await buildImage({ home: w.home, oci: join(d, 'oci') });
     assert.equal(r2b.tag, '1.0.0.0-HF-1-HF-2');
+    // --squash: one layer holding the pack as it is now, whiteouts resolved
+    const sq = await buildImage({ home: w.home, tag: `${ref}:squashed`, oci: join(d, 'oci'), squash: true });
+    assert.equal(sq.layers.length, 1);
+    assert.ok(![...layerTar(join(d, 'oci'), sq.layers[0]!.digest).keys()].some((k) => k.includes('.wh.')));
+    assert.deepEqual(unpack(t, join(d, 'oci'), 'squashed'), snapshot(w.home));
 
     await revertHotfix({ home: w.home });
     const back1 = await buildImage({ home: w.home, tag: `${ref}:hf1`, oci: join(d, 'after-revert') });
@@ -249,7 +254,6 @@ describe('hfx image', () => {
     assert.equal(await code(buildImage({ home: w.home, tag: 'Bad Tag', oci: join(d, 'x') })), 'HFX_E_USAGE');
     assert.equal(await code(buildImage({ home: w.home, tag: 'demo:x' })), 'HFX_E_USAGE');
     assert.equal(await code(buildImage({ home: w.home, tag: 'demo:x', push: true })), 'HFX_E_USAGE');
-    assert.equal(await code(buildImage({ home: w.home, tag: 'demo:x', oci: join(d, 'x'), squash: true })), 'HFX_E_USAGE');
     assert.equal(await code(buildImage({ home: join(d, 'nowhere'), oci: join(d, 'x') })), 'HFX_E_NOT_INITIALISED');
     assert.equal(await code(buildImage({ home: w.home, tag: 'demo:x', oci: join(d, 'x'), baseLayout: join(d, 'missing') })), 'HFX_E_NOT_FOUND');
     // nothing listens on port 9 of loopback

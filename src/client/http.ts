@@ -30,12 +30,12 @@ export async function send(r: Remote, method: string, path: string, body?: unkno
     throw new HfxError('HFX_E_NETWORK', `cannot reach ${r.url}: ${(e as Error).cause ? String(((e as Error).cause as Error).message ?? (e as Error).cause) : (e as Error).message}`, { hint: 'Check the URL and that the server runs (`hfx serve`).' });
   }
   if (res.ok || res.status === 304) return res;
-  let err: { code?: string; message?: string; hint?: string } = {};
+  let err: { code?: string; message?: string; hint?: string; details?: unknown } = {};
   try {
     err = ((await res.json()) as { error?: typeof err }).error ?? {};
   } catch {
     /* not JSON */
   }
   const code = (err.code && err.code in ERRORS ? err.code : res.status >= 500 ? 'HFX_E_NETWORK' : 'HFX_E_USAGE') as ErrorCode;
-  throw new HfxError(code, `${r.url}: ${err.message ?? `HTTP ${res.status}`}`, err.hint ? { hint: err.hint } : {});
+  throw new HfxError(code, `${r.url}: ${err.message ?? `HTTP ${res.status}`}`, { ...(err.hint ? { hint: err.hint } : {}), ...(err.details !== undefined ? { details: err.details } : {}) });
 }

@@ -149,7 +149,6 @@ async function loadBaseRegistry(ref: string, arch: string, creds: Creds | null, 
 export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
   if (!opts.oci && !opts.dockerArchive && !opts.push) throw new HfxError('HFX_E_USAGE', 'say where the image goes: --oci DIR, --docker-archive FILE or --push');
   if (opts.base && opts.baseLayout) throw new HfxError('HFX_E_USAGE', '--base and --base-layout exclude each other');
-  if (opts.squash) throw new HfxError('HFX_E_USAGE', '--squash is not supported yet: the image keeps one layer per hotfix');
   const home = resolve(opts.home);
   const l = layout(home);
   const state0 = await readState(l);
@@ -163,7 +162,7 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
 
   return withSession({ home, command: 'image' }, async ({ l, state }) => {
     const prefix = opts.prefix ?? `/opt/${state.product}`;
-    const plans = planLayers(l, state, { prefix, mtime: epoch });
+    const plans = planLayers(l, state, { prefix, mtime: epoch, squash: opts.squash ?? false });
     statCheck(home, expectedTree(l, state));
     const cache: Cache = cacheLayout(opts.cacheDir ? resolve(opts.cacheDir) : join(l.dir, 'image-cache'));
     const pool = new GzipPool(opts.threads);

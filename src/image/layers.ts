@@ -5,7 +5,7 @@ import { HfxError } from '../errors.js';
 import type { NodeState } from '../engine/archive/manifest.js';
 import { readBaseline, type Tree } from '../engine/home/baseline.js';
 import type { Layout } from '../engine/home/layout.js';
-import { afterOf, readRecord, type LoadedRecord } from '../engine/home/records.js';
+import { afterOf, expectedTree, readRecord, type LoadedRecord } from '../engine/home/records.js';
 import type { InstallState } from '../engine/home/state.js';
 import type { GzipPool } from './gzip-pool.js';
 import { pad, tarHeader, TAR_END, type TarEntry } from './tar.js';
@@ -92,8 +92,9 @@ function keyOf(what: string, mtime: number, entries: PlanEntry[]): string {
 const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /** The layers of an installation: the pack at its release and level (baseline + updates), then one per hotfix. */
-export function planLayers(l: Layout, state: InstallState, opts: { prefix: string; mtime: number }): LayerPlan[] {
+export function planLayers(l: Layout, state: InstallState, opts: { prefix: string; mtime: number; squash?: boolean }): LayerPlan[] {
   const prefix = normPrefix(opts.prefix);
+  if (opts.squash) return [squashedLayer(l, state, prefix, opts.mtime)];
   const updates = state.updates.map((u) => readRecord(l, u.id));
   const hotfixes = state.hotfixes.map((h) => readRecord(l, h.id));
   const find = sourceFinder(l, hotfixes);
@@ -278,4 +279,19 @@ export async function buildLayer(plan: LayerPlan, opts: { cache: Cache; pool: Gz
   renameSync(tmp, cache.blob(digest));
   writeFileSync(cachedFile, JSON.stringify({ digest, diffId, size: gzSize }) + '\n');
   return { digest, diffId, size: gzSize, what: plan.what, cached: false };
+}
+
+/**
+ * --squash: the installation as it is now (baseline, updates and hotfixes) in one layer, every
+ * file read from the pack. Smaller to pull once; loses the per-hotfix layers and their reuse.
+ */
+function squashedLayer(l: Layout, state: InstallState, prefix: string, mtime: number): LayerPlan {
+  const entries: PlanEntry[] = [];
+  const parts = prefix ? prefix.split('/') : [];
+  for (let i = 1; i <= parts.length; i++) entries.push({ type: 'dir', path: parts.slice(0, i).join('/'), mode: 0o755 });
+  for (const [p, n] of expectedTree(l, state)) entries.push(nodeEntry(prefix, p, n, (q) => ({ src: join(l.home, q), onDisk: true })));
+  entries.sort(byPath);
+  const ids = state.hotfixes.map((h) => h.id);
+  const what = `pack ${state.product} ${state.version} level ${state.level}${ids.length ? ` with ${ids.join(', ')}` : ''} (squashed)`;
+  return { key: keyOf(what, mtime, entries), what, hotfix: null, entries };
 }

@@ -49,7 +49,16 @@ export async function membersOf(db: Kysely<Database>, product: string, env: stri
  * or a level reached through an update archive that includes it; or when a merge of its change was
  * recorded there with every touched file's hash checked against the hotfix.
  */
-export async function fixPresence(db: Kysely<Database>, opts: { product: string; hotfixId: string }): Promise<Presence> {
+export type MembersMemo = Map<string, Promise<{ assigned: number; reports: MemberReport[] }>>;
+
+/** membersOf, loaded once per environment for the life of `memo` (one request). */
+export function membersMemo(db: Kysely<Database>, product: string, memo: MembersMemo, env: string): Promise<{ assigned: number; reports: MemberReport[] }> {
+  let m = memo.get(env);
+  if (!m) memo.set(env, (m = membersOf(db, product, env)));
+  return m;
+}
+
+export async function fixPresence(db: Kysely<Database>, opts: { product: string; hotfixId: string; memo?: MembersMemo }): Promise<Presence> {
   const hf = await db.selectFrom('archives').select(['id', 'kind', 'digest']).where('id', '=', opts.hotfixId).where('product', '=', opts.product).executeTakeFirst();
   if (!hf || hf.kind !== 'hotfix') throw new HfxError('HFX_E_NOT_FOUND', `no hotfix ${opts.hotfixId} of product ${opts.product}`);
   const including = await db.selectFrom('archives').select(['id', 'release', 'to_level', 'digest']).where('product', '=', opts.product).where('kind', '=', 'update')
@@ -59,7 +68,7 @@ export async function fixPresence(db: Kysely<Database>, opts: { product: string;
   const merged = new Set(merges.map((m) => m.environment));
   const environments: Presence['environments'] = [];
   for (const name of await pipelineOf(db, opts.product)) {
-    const { assigned, reports } = await membersOf(db, opts.product, name);
+    const { assigned, reports } = opts.memo ? await membersMemo(db, opts.product, opts.memo, name) : await membersOf(db, opts.product, name);
     let how: PresenceHow = null;
     if (assigned > 0 && reports.length === assigned) {
       if (reports.every((r) => r.hotfixes.some((h) => h.id === hf.id && h.digest === hf.digest))) how = 'hotfix';

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
 import { compareFiles, compareVersions, contentSignature, displayVersion, type Content, type FileView } from './model.js';
-import { fixPresence, membersOf, pipelineOf, type MemberReport, type Presence } from './presence.js';
+import { fixPresence, membersOf, pipelineOf, type MemberReport, type MembersMemo, type Presence } from './presence.js';
 
 type Db = Kysely<Database>;
 
@@ -70,10 +70,12 @@ export async function currentVersion(db: Db, product: string, fallback: string):
 /** Presence per hotfix, cached for one request; null for a hotfix the registry does not know. */
 export function presenceCache(db: Db, product: string): (id: string) => Promise<Presence | null> {
   const cache = new Map<string, Promise<Presence | null>>();
+  // Every hotfix's presence reads the same environments' reports: load each once per request.
+  const memo: MembersMemo = new Map();
   return (id) => {
     let p = cache.get(id);
     if (!p) {
-      p = fixPresence(db, { product, hotfixId: id }).catch((e: unknown) => {
+      p = fixPresence(db, { product, hotfixId: id, memo }).catch((e: unknown) => {
         if (e instanceof HfxError && e.code === 'HFX_E_NOT_FOUND') return null;
         throw e;
       });
