@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
 import { compareFiles, compareVersions, contentSignature, displayVersion, type Content, type FileView } from './model.js';
-import { fixPresence, membersOf, pipelineOf, type MemberReport, type MembersMemo, type Presence } from './presence.js';
+import { fixPresence, membersMemo, membersOf, pipelineOf, type MemberReport, type MembersMemo, type Presence } from './presence.js';
 
 type Db = Kysely<Database>;
 
@@ -68,11 +68,14 @@ export async function currentVersion(db: Db, product: string, fallback: string):
 }
 
 /** Presence per hotfix, cached for one request; null for a hotfix the registry does not know. */
-export function presenceCache(db: Db, product: string): (id: string) => Promise<Presence | null> {
+export type PresenceFn = ((id: string) => Promise<Presence | null>) & { memo: MembersMemo };
+
+export function presenceCache(db: Db, product: string): PresenceFn {
   const cache = new Map<string, Promise<Presence | null>>();
-  // Every hotfix's presence reads the same environments' reports: load each once per request.
+  // Every hotfix's presence, and every environment's view, reads the same environments' reports:
+  // each is loaded once per request.
   const memo: MembersMemo = new Map();
-  return (id) => {
+  const fn = (id: string): Promise<Presence | null> => {
     let p = cache.get(id);
     if (!p) {
       p = fixPresence(db, { product, hotfixId: id, memo }).catch((e: unknown) => {
@@ -83,6 +86,7 @@ export function presenceCache(db: Db, product: string): (id: string) => Promise<
     }
     return p;
   };
+  return Object.assign(fn, { memo });
 }
 
 export async function deployedHotfixes(db: Db, product: string, env: string): Promise<string[]> {
@@ -91,9 +95,9 @@ export async function deployedHotfixes(db: Db, product: string, env: string): Pr
   return [...new Set(rows.map((r) => r.archive_id).filter((x): x is string => x !== null))];
 }
 
-export async function envView(db: Db, product: string, pipeline: string[], index: number, presence: (id: string) => Promise<Presence | null>): Promise<EnvView> {
+export async function envView(db: Db, product: string, pipeline: string[], index: number, presence: PresenceFn): Promise<EnvView> {
   const name = pipeline[index]!;
-  const { assigned, reports } = await membersOf(db, product, name);
+  const { assigned, reports } = await membersMemo(db, product, presence.memo, name);
   const { content, consistent, packHash } = contentOf(reports);
   const tag = await lastTag(db, product, name);
   let untagged: boolean;
