@@ -4,11 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { caseCommand } from '../src/cli/commands/case/index.js';
-import { makeCtx, parse } from '../src/cli/command.js';
-import { Output } from '../src/cli/output.js';
-import { hfx } from './helpers/cli.js';
+import { hfx, runCommand } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
@@ -27,25 +24,8 @@ const JUNIT_FAIL = `<testsuite name="regression" tests="2" failures="0">
 type TS = Awaited<ReturnType<typeof testServer>>;
 
 /** `hfx case …` in-process (main.ts registers the command; the owner wires it in). */
-async function hfxCase(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; json: any; stdout: string }> {
-  const stdout = new PassThrough();
-  let text = '';
-  stdout.on('data', (d) => (text += d));
-  const io = { cwd, env, stdout, stderr: new PassThrough() };
-  const out = new Output(io, args.includes('--json'));
-  let code: number;
-  try {
-    code = await caseCommand.run(parse(caseCommand, args), makeCtx(io, out));
-  } catch (e) {
-    code = out.error(e);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { code, json, stdout: text };
+function hfxCase(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
+  return runCommand(caseCommand, args, { env, cwd });
 }
 
 for (const store of STORES) describe(`cases on ${store}`, () => {

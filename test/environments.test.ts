@@ -1,43 +1,22 @@
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { deployCommand } from '../src/cli/commands/deploy/index.js';
 import { envCommand } from '../src/cli/commands/env/index.js';
 import { propagateCommand } from '../src/cli/commands/propagate/index.js';
-import { makeCtx, parse, type Command } from '../src/cli/command.js';
+import type { Command } from '../src/cli/command.js';
 import { isHfxError } from '../src/errors.js';
 import { fixPresence, requirePresentEverywhere } from '../src/server/environments/presence.js';
-import { Output } from '../src/cli/output.js';
-import { hfx } from './helpers/cli.js';
+import { hfx, runCommand } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
 type TS = Awaited<ReturnType<typeof testServer>>;
 
 /** Runs one of the environment commands as `main` would (they are registered in main.ts by the owner). */
-async function run(cmd: Command, argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; json: any }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', () => undefined);
-  const io = { cwd: process.cwd(), env, stdout, stderr };
-  const o = new Output(io, argv.includes('--json'));
-  let code: number;
-  try {
-    code = await cmd.run(parse(cmd, argv), makeCtx(io, o));
-  } catch (e) {
-    code = o.error(e);
-  }
-  let json: any;
-  try {
-    json = JSON.parse(out);
-  } catch {
-    json = undefined;
-  }
-  return { code, stdout: out, json };
+function run(cmd: Command, argv: string[], env: NodeJS.ProcessEnv) {
+  return runCommand(cmd, argv, { env });
 }
 
 const ENVS = ['Development', 'QA', 'Pre-Production', 'Production'] as const;

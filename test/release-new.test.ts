@@ -4,50 +4,18 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test, type TestContext } from 'node:test';
-import { makeCtx, parse } from '../src/cli/command.js';
 import { makeReleaseCommand, type ReleaseCommandDeps } from '../src/cli/commands/release/index.js';
-import { Output } from '../src/cli/output.js';
 import { HfxError } from '../src/errors.js';
+import { runCommand, type CliResult } from './helpers/cli.js';
 import { snapshot, tmp } from './helpers/fixtures.js';
 
 // ---- helpers (kept in this file: test/helpers/ belongs to everyone) ----
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: any;
-  error: HfxError | undefined;
-}
+type Run = CliResult;
 
 async function release(args: string[], o: { cwd: string; deps?: ReleaseCommandDeps; stdin?: NodeJS.ReadableStream; env?: NodeJS.ProcessEnv; onStdout?: (chunk: string) => void }): Promise<Run> {
   const cmd = makeReleaseCommand({ now: () => new Date('2026-03-04T05:06:07.000Z'), ...o.deps });
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let so = '';
-  let se = '';
-  stdout.on('data', (d) => {
-    so += d;
-    o.onStdout?.(String(d));
-  });
-  stderr.on('data', (d) => (se += d));
-  const io = { cwd: o.cwd, env: o.env ?? { PATH: process.env['PATH'], NO_COLOR: '1' }, stdout, stderr, ...(o.stdin ? { stdin: o.stdin } : {}) };
-  const out = new Output(io, args.includes('--json'));
-  let code: number;
-  let error: HfxError | undefined;
-  try {
-    code = await cmd.run(parse(cmd, args), makeCtx(io, out));
-  } catch (e) {
-    error = e as HfxError;
-    code = out.error(e);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(so);
-  } catch {
-    json = undefined;
-  }
-  return { code, stdout: so, stderr: se, json, error };
+  return runCommand(cmd, args, { cwd: o.cwd, env: o.env ?? { PATH: process.env['PATH'], NO_COLOR: '1' }, ...(o.stdin ? { stdin: o.stdin } : {}), ...(o.onStdout ? { onStdout: o.onStdout } : {}) });
 }
 
 const D = (s: string) => execFileSync('sh', ['-c', `printf %s "${s}" | sha256sum | cut -d' ' -f1`], { encoding: 'utf8' }).trim();

@@ -4,9 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { makeCtx, parse, type Command } from '../../src/cli/command.js';
-import { Output } from '../../src/cli/output.js';
+import type { Command } from '../../src/cli/command.js';
+import { runCommand, type CliResult } from './cli.js';
 import { snapshot, tmp } from './fixtures.js';
 
 // The machine's git configuration must not leak into the tests (hooks, signing, default branch).
@@ -124,36 +123,9 @@ function repoAt(root: string): Repo {
   return { root, dir, remote, git, write, read: (f) => readFileSync(join(dir, f), 'utf8'), commit, sha, state };
 }
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
+export type RunResult = CliResult;
 
-/** Runs one command as `hfx NAME ARGS…` would (parse, run, print the error): main.ts does the same. */
-export async function run(cmd: Command, argv: string[], opts: { cwd: string; tty?: boolean }): Promise<RunResult> {
-  const stdout = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), opts.tty ? { isTTY: true, columns: 80 } : {});
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const io = { cwd: opts.cwd, env: { NO_COLOR: '1' }, stdout, stderr };
-  const o = new Output(io, argv.includes('--json'));
-  let code: number;
-  try {
-    code = await cmd.run(parse(cmd, argv), makeCtx(io, o));
-  } catch (e) {
-    code = o.error(e);
-  } finally {
-    o.endProgress();
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(out);
-  } catch {
-    json = undefined;
-  }
-  return { code, stdout: out, stderr: err, json };
+/** Runs one command as `hfx NAME ARGS…` would. */
+export function run(cmd: Command, argv: string[], opts: { cwd: string; tty?: boolean }): Promise<RunResult> {
+  return runCommand(cmd, argv, opts);
 }

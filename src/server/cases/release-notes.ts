@@ -1,20 +1,11 @@
 /** Release notes in Markdown, for a hotfix (from its case and archive) and for an update level. Pure. */
+import type { Selectable } from 'kysely';
+import type { Database } from '../../store/schema.js';
 
-export interface NotesArchive {
-  id: string;
-  kind: 'hotfix' | 'update';
-  product: string;
-  release: string;
-  level: number;
-  to_level: number | null;
-  security: boolean;
-  title: string;
-  severity: string;
-  sha256: string;
-  signer: string | null;
-  includes: string[];
+/** The archive row as the store reads it, with the manifest fields the notes use. */
+export type NotesArchive = Pick<Selectable<Database['archives']>, 'id' | 'kind' | 'product' | 'release' | 'level' | 'to_level' | 'security' | 'title' | 'severity' | 'sha256' | 'signer' | 'includes'> & {
   manifest: { description?: string; entries?: { path: string; op: string }[]; requires?: string[]; source?: { commits?: { sha: string; subject: string }[] } | null };
-}
+};
 
 export interface NotesCase {
   id: number;
