@@ -189,8 +189,17 @@ function cleanLeftovers(l: Layout, knownRecords: readonly string[]): boolean {
       cleaned = true;
     }
   }
+  return cleanTempFiles(l) || cleaned;
+}
+
+/**
+ * Temp files of atomic writes cut short: only the ones written under the lock (journal, state,
+ * baseline). Others, like server.json's, may belong to a command running now without the lock.
+ */
+function cleanTempFiles(l: Layout): boolean {
+  let cleaned = false;
   for (const name of safeList(l.dir)) {
-    if (/\.tmp-\d+$/.test(name)) {
+    if (/^(journal\.json|state\.json|baseline\.jsonl)\.tmp-\d+$/.test(name)) {
       rmSync(join(l.dir, name), { force: true });
       cleaned = true;
     }
@@ -221,6 +230,8 @@ export function recoverTransaction(l: Layout, committedTx: number, knownRecords:
   const j = readJournal(l);
   if (j === null) return cleanLeftovers(l, knownRecords) ? { action: 'cleaned' } : { action: 'none' };
   const base = { operation: j.operation, subject: j.subject };
+  // A kill while the new state was being written leaves its temp file, whichever way we go now.
+  cleanTempFiles(l);
   try {
     if (committedTx >= j.txid) {
       commit(l, j);
