@@ -67,7 +67,7 @@ export const ERRORS = {
   HFX_E_RECOVERY: { exit: EXIT.state, http: 500, summary: 'An interrupted operation could not be finished or undone automatically.' },
   HFX_E_STATE: { exit: EXIT.state, http: 500, summary: 'The .hfx state files are unreadable or inconsistent.' },
 
-  HFX_E_RELEASE_EXISTS: { exit: EXIT.state, http: 409, summary: 'A release manifest of that version already exists in releases/.' },
+  HFX_E_RELEASE_EXISTS: { exit: EXIT.state, http: 409, summary: 'A release manifest of that version already exists: in releases/, or on the hfx server with other content.' },
   HFX_E_ALREADY_PUBLISHED: { exit: EXIT.state, http: 409, summary: 'The release is already published; a published release does not change.' },
   HFX_E_BUILD: { exit: EXIT.internal, http: 500, summary: 'A build (an image for `hfx release new`, or the product for `hfx create`) failed or named no result; nothing was written.' },
 

@@ -89,6 +89,11 @@ const ROUTES: Record<string, Variant[]> = {
   'GET /v1/products': [v('list products', { allow: 'login', request: () => ({ path: '/v1/products' }) })],
   'POST /v1/products': [v('register a product', { allow: 'release-manager', request: (f) => ({ path: '/v1/products', body: { name: `p-${f.uniq()}` } }) })],
   'POST /v1/products/{product}/releases': [v('register a release', { allow: 'release-manager', request: (f) => ({ path: '/v1/products/demo/releases', body: { version: `9.${f.uniq()}` } }) })],
+  // Release manifests (docs/releases.md): the same release again answers 200, so every allowed caller succeeds.
+  'POST /v1/products/{product}/manifests': [v('publish a release manifest', { allow: 'release-manager', request: () => ({ path: '/v1/products/demo/manifests', body: releaseManifest('1.0.0') }) })],
+  'GET /v1/products/{product}/manifests': [v('list release manifests', { allow: 'viewer', request: () => ({ path: '/v1/products/demo/manifests' }) })],
+  'GET /v1/products/{product}/manifests/{version}': [v('one release manifest', { allow: 'viewer', request: () => ({ path: '/v1/products/demo/manifests/1.0.0' }) })],
+  'GET /v1/products/{product}/manifests-diff': [v('compare two release manifests', { allow: 'viewer', request: () => ({ path: '/v1/products/demo/manifests-diff?from=1.0.0&to=1.0.1' }) })],
   'GET /v1/audit': [v('read the audit log', { allow: 'release-manager', request: () => ({ path: '/v1/audit' }) })],
   'POST /v1/archives': [v("upload A's archive again", { allow: 'developer', request: (f) => ({ path: `/v1/archives?customer=${f.custA}`, body: f.archABytes }) })],
   'GET /v1/archives': [
@@ -148,6 +153,14 @@ const ROUTES: Record<string, Variant[]> = {
 
 /** Passing JUnit XML, for a case's functional and regression evidence. */
 const JUNIT_PASS = '<testsuite name="authz"><testcase classname="core.Cache" name="hit"/><testcase classname="core.Cache" name="miss"/></testsuite>';
+
+/** A published release manifest of the product demo. */
+function releaseManifest(version: string): Record<string, unknown> {
+  return {
+    name: 'demo', version, status: 'published', published_at: '2026-01-02T00:00:00.000Z', commit: 'c'.repeat(40), released_at: '2026-01-01T00:00:00.000Z',
+    notes: `release ${version}`, channels: ['stable'], images: { api: `registry.example.com/demo/api:${version}` }, components: {},
+  };
+}
 
 /** Routes the OpenAPI description hides on purpose; they are in the matrix all the same. */
 const HIDDEN: Record<string, Variant[]> = {
@@ -278,6 +291,7 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
     await ok('POST', `/v1/cases/${caseA}/ready`, dev, { hotfix: archA });
     await ok('POST', `/v1/cases/${caseA}/schedule`, rm, { windowStart: '2026-01-01T00:00:00Z', windowEnd: '2026-01-02T00:00:00Z' });
     await ok('POST', `/v1/cases/${caseA}/deploy`, rm, { environment: 'Production' });
+    for (const version of ['1.0.0', '1.0.1']) await ok('POST', '/v1/products/demo/manifests', rm, releaseManifest(version));
     // Webhook subscriptions to remove: a request that removes one uses up its own.
     const spare: string[] = [];
     for (let i = 0; i < 3 * CALLERS.length; i++) spare.push(String((await ok('POST', '/v1/subscriptions', rm, { kind: 'webhook', target: `http://127.0.0.1:9/spare-${i}`, events: ['case.solved'] })).id));

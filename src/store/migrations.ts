@@ -61,6 +61,8 @@ const migrations: Record<string, Migration> = {
 import { environmentsMigration } from './migrations/environments.js'; migrations['0002-environments'] = environmentsMigration;
 // cases (issue 5):
 import { casesMigration } from './migrations/cases.js'; migrations['0003-cases'] = casesMigration;
+// release manifests:
+import { manifestsMigration } from './migrations/manifests.js'; migrations['0004-manifests'] = manifestsMigration;
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,

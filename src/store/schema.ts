@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { ReleaseManifest } from '../release/schema.js';
 
 type Created = ColumnType<Date, Date | string | undefined, never>;
 type Json<T> = ColumnType<T, string, string>;
@@ -155,6 +156,16 @@ export interface Database {
     created_at: Created;
   };
   notify_announced: { archive_id: string; at: Created };
+  // release manifests
+  release_manifests: {
+    product: string;
+    version: string;
+    manifest: Json<ReleaseManifest>;
+    released_at: ColumnType<Date, Date | string, never>;
+    published_at: ColumnType<Date, Date | string, never>;
+    uploaded_by: string;
+    created_at: Created;
+  };
 }
 
 /** Pass/fail counts parsed from JUnit XML (cases). */

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { currentLogin } from '../../../client/config.js';
 import { HfxError } from '../../../errors.js';
 import { createRelease, gitHead, prepareRelease } from '../../../release/apply.js';
 import { readReleaseConfig } from '../../../release/config.js';
@@ -52,7 +53,7 @@ export interface ReleaseCommandDeps {
   ask?: Ask | undefined;
   /** The clock for released_at and published_at. */
   now?: (() => Date) | undefined;
-  /** Where `release publish` publishes besides the manifest file (the hfx server, later). */
+  /** Where `release publish` publishes besides the manifest file (and the server, with --server). */
   targets?: readonly PublishTarget[] | undefined;
 }
 
@@ -206,8 +207,8 @@ async function runNew(values: Record<string, unknown>, rest: string[], ctx: Ctx,
 export function makeReleaseCommand(deps: ReleaseCommandDeps = {}): Command {
   return {
     name: 'release',
-    summary: 'make, list, compare and publish release manifests (releases/<version>.json)',
-    usage: 'hfx release new|list|show|diff|publish …   [--dir releases]',
+    summary: 'make, list, compare and publish release manifests (releases/<version>.json), also to the server',
+    usage: 'hfx release new|list|show|diff|publish|push …   [--dir releases]',
     details: `Subcommands:
   hfx release new --base V [--version V2] [--build IMG…] [--set IMG=REF…] [--set-component NAME=VER…]
                   [--notes TEXT] [--hotfix ID…] [--channel C…] [--commit SHA] [--yes]
@@ -220,9 +221,14 @@ export function makeReleaseCommand(deps: ReleaseCommandDeps = {}): Command {
   hfx release list                 every release, oldest first
   hfx release show V               one release's manifest
   hfx release diff V1 V2           images, components, channels, hotfixes, notes and commit that differ
-  hfx release publish V            mark a draft published (status and published_at in its manifest)
+  hfx release publish V [--server] mark a draft published (status and published_at in its manifest);
+                                   with --server, on the hfx server first (the draft stays a draft if
+                                   the server refuses or cannot be reached)
+  hfx release push V               send an already published release to the hfx server
 Flags:
   --dir DIR       the releases directory (default: releases, in the current directory)
+  --server        publish to the server you last logged in to with \`hfx login URL --user NAME\`
+                  (release-manager role); the manifest's name is the server's product, which must exist
 The manifest format and the build configuration: docs/releases.md.`,
     examples: [
       '$ hfx release new --base 1.7.0 --build api --set worker=registry.example.com:5000/team/worker:1.7.0-2 \\',
@@ -231,6 +237,8 @@ The manifest format and the build configuration: docs/releases.md.`,
       '$ hfx release list',
       '$ hfx release diff 1.7.0 1.7.1 --json',
       '$ hfx release publish 1.7.1',
+      '$ hfx release publish 1.7.1 --server   # on the hfx server too, then in releases/1.7.1.json',
+      '$ hfx release push 1.7.0               # a release published before, to the server',
     ],
     options: {
       dir: { type: 'string' },
@@ -244,6 +252,7 @@ The manifest format and the build configuration: docs/releases.md.`,
       channel: { type: 'string', multiple: true },
       commit: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
+      server: { type: 'boolean' },
     },
     async run({ values, positionals: pos }, ctx) {
       const { out } = ctx;
@@ -251,6 +260,7 @@ The manifest format and the build configuration: docs/releases.md.`,
       const dir = ctx.path(typeof values['dir'] === 'string' ? values['dir'] : 'releases');
       const newOnly = ['base', 'version', 'build', 'set', 'set-component', 'notes', 'hotfix', 'channel', 'commit', 'yes'].filter((f) => values[f] !== undefined);
       if (sub !== 'new' && newOnly.length) throw new HfxError('HFX_E_USAGE', `--${newOnly[0]} is a flag of \`hfx release new\``, { hint: HELP });
+      if (values['server'] !== undefined && sub !== 'publish' && sub !== 'push') throw new HfxError('HFX_E_USAGE', '--server is a flag of `hfx release publish`', { hint: HELP });
       switch (sub) {
         case 'new':
           return runNew(values, rest, ctx, deps);
@@ -293,14 +303,26 @@ The manifest format and the build configuration: docs/releases.md.`,
         }
         case 'publish': {
           const [v] = positionals(rest, 1, 'the version to publish');
-          const r = await publishRelease({ dir, version: v!, now: deps.now, targets: deps.targets });
+          // The login is looked up before anything is published, so a missing one changes nothing.
+          const server = values['server'] === true ? (await import('../../../client/release-manifests.js')).serverTarget(currentLogin(ctx.io.env)) : undefined;
+          const targets = [...(deps.targets ?? []), ...(server ? [server] : [])];
+          const r = await publishRelease({ dir, version: v!, now: deps.now, targets });
           out.result({ release: r.manifest, file: r.file, targets: r.targets });
           out.line(`${out.c.green('✓')} release ${r.manifest.version} published at ${r.manifest.published_at} (${r.file})`);
           for (const t of r.targets) out.line(`  and to ${t}`);
           return 0;
         }
+        case 'push': {
+          const [v] = positionals(rest, 1, 'the version to push');
+          const m = readRelease(dir, v!);
+          const login = currentLogin(ctx.io.env);
+          const r = await (await import('../../../client/release-manifests.js')).pushManifest(login, m);
+          out.result({ release: r.manifest, server: login.url, existed: r.existed });
+          out.line(`${out.c.green('✓')} release ${m.name} ${m.version} ${r.existed ? 'was already' : 'is now'} on ${login.url}`);
+          return 0;
+        }
         default:
-          throw new HfxError('HFX_E_USAGE', sub === undefined ? 'a subcommand is missing: new, list, show, diff or publish' : `unknown subcommand ${JSON.stringify(sub)}: new, list, show, diff or publish`, { hint: HELP });
+          throw new HfxError('HFX_E_USAGE', sub === undefined ? 'a subcommand is missing: new, list, show, diff, publish or push' : `unknown subcommand ${JSON.stringify(sub)}: new, list, show, diff, publish or push`, { hint: HELP });
       }
     },
   };
