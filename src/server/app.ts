@@ -11,6 +11,7 @@ import { distributionRoutes } from './routes/distribution.js';
 import { fleetRoutes } from './routes/fleet.js';
 import { registryRoutes } from './routes/registry.js';
 import type { ServerKey } from './server-key.js';
+import { registerWeb } from './web.js';
 
 export interface AppOptions {
   store: Store;
@@ -129,7 +130,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     req.log.error({ err }, 'unexpected error');
     return reply.status(500).send({ error: { code: 'HFX_E_INTERNAL', message: 'internal error; see the server log' } });
   });
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'HFX_E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+  // The dashboard's pages, when built; its not-found handler answers browsers with the app.
+  if (!(await registerWeb(app))) {
+    app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'HFX_E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+  }
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true, store: ctx.store.kind }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -142,5 +146,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register((await import('./routes/environments.js')).environmentRoutes(ctx));
   // cases (issue 5):
   await app.register((await import('./routes/cases.js')).caseRoutes(ctx));
+  await app.register((await import('./routes/manifests.js')).manifestRoutes(ctx));
   return app;
 }

@@ -36,7 +36,16 @@ export function environmentRoutes(ctx: Ctx) {
       const presence = presenceCache(db, req.params.product);
       const environments = [];
       for (let i = 0; i < pipeline.length; i++) environments.push(await envView(db, req.params.product, pipeline, i, presence));
-      return { product: req.params.product, environments };
+      // The tags the next deployment would get (the dashboard shows them on the board).
+      const release = environments.find((e) => e.release)?.release ?? null;
+      const base = release ? await currentVersion(db, req.params.product, release) : null;
+      let next: { hotfix: string; update: string } | null = null;
+      try {
+        if (base) next = { hotfix: nextTag(base, 'hotfix'), update: nextTag(base, 'update') };
+      } catch {
+        // A release that is not MAJOR.MINOR.PATCH has no suggestion; deploy asks for --tag then.
+      }
+      return { product: req.params.product, environments, next };
     });
 
     app.put<{ Params: { product: string }; Body: { environments: string[] } }>('/v1/environments/:product/pipeline', {

@@ -1,0 +1,294 @@
+import assert from 'node:assert/strict';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { DESKTOP, launch, overflowsX, PHONE, screenshotDir, signIn, signOut, unlabelled } from './helpers/browser.js';
+import { hfx } from './helpers/cli.js';
+import { world, type World } from './helpers/fixtures.js';
+import { api, testServer } from './helpers/server.js';
+
+/**
+ * The dashboard in Debian's chromium against a real server: a case is reported, triaged, tested,
+ * linked to a pushed archive, deployed Production-first (the red mark appears), propagated back
+ * (it disappears) and solved — every step clicked in the browser, while real installations apply
+ * the hotfix with the CLI and report. Screenshots of every view go to screenshotDir().
+ */
+
+const ENVS = ['Development', 'QA', 'Production'] as const;
+type Env = (typeof ENVS)[number];
+const JUNIT = (suite: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="${suite}"><testsuite name="core"><testcase classname="core.Cache" name="evicts"/><testcase classname="core.Cache" name="bounded"/></testsuite></testsuites>`;
+const manifest = (version: string, extra: object = {}) => ({
+  name: 'demo', version, status: 'published', published_at: '2026-11-02T10:00:00.000Z', commit: version === '1.0.0' ? 'a1b2c3d4' : 'b2c3d4e5',
+  released_at: '2026-11-01T10:00:00.000Z', notes: `Demo ${version}`, channels: ['stable'],
+  images: { api: `registry.example.com:5000/demo/api:${version}`, ui: 'docker.io/library/nginx:1.25.4' }, components: { schema: version === '1.0.0' ? '41' : '42' }, ...extra,
+});
+
+type TS = Awaited<ReturnType<typeof testServer>>;
+
+describe('dashboard in chromium', () => {
+  let s: TS;
+  let w: World;
+  let browser: Browser;
+  let page: Page;
+  let shots: string;
+  const cleanups: (() => void)[] = [];
+  const tok: Record<string, string> = {};
+  const homes = {} as Record<Env, string>;
+  const instEnv = {} as Record<Env, NodeJS.ProcessEnv>;
+  const call = (who: string, method: string, path: string, body?: unknown) => api(s.url, method, path, tok[who]!, body);
+  const must = async (args: string[], env: NodeJS.ProcessEnv) => {
+    const r = await hfx([...args, '--json'], { env, cwd: w.dir });
+    assert.equal(r.code, 0, `hfx ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    return r.json;
+  };
+  const report = async (e: Env) => {
+    await must(['state', '--report', '--home', homes[e]], instEnv[e]);
+    await must(['env', 'report', '--home', homes[e]], instEnv[e]);
+  };
+  const applyAndReport = async (e: Env) => {
+    await must(['apply', 'HF-1', '--server', '--home', homes[e]], instEnv[e]);
+    await report(e);
+  };
+  const shot = async (name: string) => {
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+    assert.deepEqual(await unlabelled(page), [], `${name}: every control has a label`);
+  };
+  /** Opens the step's form (a disclosure) when it is closed, fills it, submits, and waits for the new state. */
+  const step = async (label: string, fill: () => Promise<unknown>, state?: string) => {
+    const form = page.getByRole('form', { name: label });
+    if (!(await form.isVisible())) await page.locator('summary', { hasText: label }).click();
+    await fill();
+    await form.getByRole('button', { name: label }).click();
+    if (state) await page.getByTestId('case-state').filter({ hasText: new RegExp(`^${state}$`) }).waitFor();
+  };
+  const alert = (text: RegExp) => page.getByRole('alert').filter({ hasText: text }).first().waitFor();
+  const hotfixIn = (env: Env) => page.locator(`[data-env="${env}"] [data-hotfix="HF-1"]`);
+
+  before(async () => {
+    shots = screenshotDir();
+    s = await testServer({});
+    tok['admin'] = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
+    for (const [u, role] of [['dev', 'developer'], ['rm', 'release-manager'], ['qa-lead', 'viewer']] as const) {
+      assert.equal((await call('admin', 'POST', '/v1/users', { username: u, password: `${u}-password-123`, role })).status, 201);
+      tok[u] = (await api(s.url, 'POST', '/v1/login', null, { username: u, password: `${u}-password-123` })).body.token;
+    }
+    assert.equal((await call('admin', 'POST', '/v1/customers', { id: 'acme', name: 'ACME' })).status, 201);
+    tok['acme'] = (await call('admin', 'POST', '/v1/customers/acme/tokens', { name: 'dash' })).body.token;
+    w = await world({ after: (fn: () => void) => cleanups.push(fn) });
+    assert.equal((await call('admin', 'POST', '/v1/publisher-keys', { name: 'vendor', publicKey: readFileSync(w.pub, 'utf8') })).status, 201);
+    assert.equal((await call('admin', 'POST', '/v1/products', { name: 'demo', title: 'Demo' })).status, 201);
+    assert.ok([200, 201].includes((await call('admin', 'POST', '/v1/products/demo/releases', { version: '1.0.0' })).status));
+    assert.equal((await call('rm', 'PUT', '/v1/environments/demo/pipeline', { environments: [...ENVS] })).status, 200);
+    const dev = { HFX_CONFIG_DIR: join(w.dir, 'cfg-dev'), HFX_PASSWORD: 'dev-password-123', NO_COLOR: '1' };
+    assert.equal((await hfx(['login', s.url, '--user', 'dev'], { env: dev })).code, 0);
+    for (const e of ENVS) {
+      homes[e] = join(w.dir, `inst-${e}`);
+      cpSync(w.home, homes[e], { recursive: true, verbatimSymlinks: true });
+      instEnv[e] = { HFX_CONFIG_DIR: join(w.dir, `cfg-${e}`), NO_COLOR: '1' };
+      assert.equal((await hfx(['login', s.url, '--token', e === 'Production' ? tok['acme']! : tok['dev']!, '--home', homes[e]], { env: instEnv[e] })).code, 0);
+      const r = await must(['state', '--report', '--name', `demo-${e}`, '--home', homes[e]], instEnv[e]);
+      await must(['env', 'assign', 'demo', e, r.reported.id], dev);
+      await report(e);
+    }
+    browser = await launch();
+    page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.dispose();
+    for (const c of cleanups) c();
+  });
+
+  test('sign in is refused with the reason, then works by keyboard alone', async () => {
+    await page.goto(`${s.url}/cases`);
+    // A deep link without a session goes to sign-in and comes back after it.
+    await page.getByRole('heading', { name: 'Sign in to hfx' }).waitFor();
+    assert.match(page.url(), /\/sign-in\?next=%2Fcases/);
+    await shot('01-sign-in');
+    await page.getByLabel('Username').fill('dev');
+    await page.getByLabel('Password').fill('wrong-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await alert(/wrong username or password/);
+    assert.match(await page.getByRole('alert').innerText(), /HFX_E_AUTH/);
+    await page.getByLabel('Username').fill('');
+    await page.getByLabel('Username').focus();
+    await page.keyboard.type('dev');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('dev-password-123');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Cases' }).waitFor();
+    assert.match(page.url(), /\/cases$/);
+  });
+
+  test('a case from its report to solved; the red mark appears Production-first and goes when propagated', async () => {
+    // Reported, triaged, started, tested (developer).
+    await page.getByRole('link', { name: 'New case' }).click();
+    await page.getByLabel('Title').fill('Core leaks memory under load');
+    await page.getByLabel('Product').selectOption('demo');
+    await page.getByLabel('Release').fill('1.0.0');
+    await page.getByLabel('Component').fill('core');
+    await page.getByLabel('Customer').fill('acme');
+    await page.getByLabel('Reporter').fill('ops@acme.example');
+    await page.getByLabel('Severity').selectOption('S1');
+    await page.getByLabel('Impact', { exact: true }).selectOption('all');
+    await shot('02-case-new');
+    await page.getByRole('button', { name: 'Report the case' }).click();
+    await page.getByTestId('case-state').filter({ hasText: 'reported' }).waitFor();
+    const caseUrl = page.url();
+    assert.match(caseUrl, /\/cases\/\d+$/);
+    await step('Triage', () => page.getByLabel('Reason').fill('reproduced in QA'), 'triaged');
+    await step('Start work', async () => {}, 'in-progress');
+    // Evidence without a root cause is refused by the server, with its reason, and nothing changes.
+    writeFileSync(join(w.dir, 'functional.xml'), JUNIT('functional'));
+    writeFileSync(join(w.dir, 'regression.xml'), JUNIT('regression'));
+    await step('Attach evidence', async () => {
+      await page.getByLabel('Functional tests (JUnit XML)').setInputFiles(join(w.dir, 'functional.xml'));
+      await page.getByLabel('Regression tests (JUnit XML)').setInputFiles(join(w.dir, 'regression.xml'));
+    });
+    await alert(/root cause must be recorded/);
+    assert.equal(await page.getByTestId('case-state').innerText(), 'in-progress');
+    await step('Attach evidence', () => page.getByLabel('Root cause').fill('unbounded cache'), 'testing');
+    await page.getByRole('table', { name: 'Evidence' }).getByText('2/2 passed').first().waitFor();
+
+    // The archive pushed from the browser, then linked: ready.
+    const zip = await w.hotfix('HF-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'core 1.0.1 bounded cache\n'));
+    await page.getByRole('link', { name: 'Archives' }).click();
+    await page.locator('summary', { hasText: 'Push an archive' }).click();
+    await page.getByLabel('Signed archive (.zip)').setInputFiles(zip);
+    await page.getByRole('button', { name: 'Push', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'HF-1 pushed.' }).waitFor();
+    await shot('03-archives');
+    await page.getByRole('link', { name: 'HF-1' }).click();
+    await page.getByRole('table', { name: 'Files' }).getByText('lib/core.jar').waitFor();
+    assert.match(await page.locator('dl').first().innerText(), /ed25519 by vendor/);
+    await shot('04-archive');
+    await page.goto(caseUrl);
+    await step('Mark ready', () => page.getByLabel('Hotfix archive').selectOption('HF-1'), 'ready');
+    await page.getByRole('region', { name: 'Release notes' }).getByText('HF-1').first().waitFor();
+
+    // A developer cannot schedule: the release manager takes over.
+    assert.equal(await page.locator('summary', { hasText: 'Schedule' }).count(), 0);
+    await signOut(page);
+    await signIn(page, s.url, 'rm', 'rm-password-123');
+    await page.goto(caseUrl);
+    await step('Schedule', async () => {
+      await page.getByLabel('Window start').fill('2026-12-01T22:00');
+      await page.getByLabel('Window end').fill('2026-12-01T23:00');
+      await page.getByLabel('Stakeholders to notify').fill('ops@acme.example');
+    }, 'scheduled');
+
+    // Production first: refused without an approval, then approved; the hotfix is red there.
+    await page.getByRole('link', { name: 'Pipeline' }).click();
+    await page.getByRole('heading', { name: 'Production' }).waitFor();
+    assert.equal(await hotfixIn('Production').count(), 0);
+    await page.locator('[data-env="Production"] summary').click();
+    const deploy = page.getByRole('form', { name: 'Deploy to Production' });
+    await deploy.getByLabel('Hotfix').selectOption('HF-1');
+    await deploy.getByRole('button', { name: 'Deploy to Production' }).click();
+    await alert(/needs an approval with a reason/);
+    assert.match(await deploy.getByRole('alert').innerText(), /HFX_E_APPROVAL_REQUIRED/);
+    await deploy.getByLabel('Approval reason').fill('checkout down, INC-7');
+    await deploy.getByRole('button', { name: 'Deploy to Production' }).click();
+    await page.getByRole('status').filter({ hasText: 'tagged 1.0.1' }).waitFor();
+    await hotfixIn('Production').and(page.locator('[data-red="true"]')).waitFor();
+    await applyAndReport('Production');
+    await page.reload();
+    await hotfixIn('Production').and(page.locator('[data-red="true"]')).waitFor();
+    assert.match(await hotfixIn('Production').innerText(), /missing in Development, QA/);
+    assert.match(await page.locator('[data-env="Production"] [data-testid="version"]').innerText(), /^1\.0\.1/);
+    await shot('05-pipeline-red');
+
+    // Deployed, verified, monitoring; solved is refused while QA and Development lack the fix.
+    await page.goto(caseUrl);
+    await step('Record deployment', () => page.getByLabel('Environment').selectOption('Production'), 'deployed');
+    await step('Verify (sign-off)', () => page.getByLabel('Signed off by').fill('qa-lead'), 'verified');
+    await step('Start monitoring', async () => {}, 'monitoring');
+    await step('Mark solved', async () => {});
+    await alert(/not present in every environment/);
+    assert.equal(await page.getByTestId('case-state').innerText(), 'monitoring');
+    await shot('06-case-monitoring');
+
+    // Propagated back from the board; the installations apply and report; the red mark goes.
+    await page.getByRole('link', { name: 'Pipeline' }).click();
+    for (const env of ['QA', 'Development'] as const) {
+      await page.getByRole('button', { name: `Propagate HF-1 to ${env}` }).first().click();
+      await hotfixIn(env).waitFor();
+      await applyAndReport(env);
+      await page.reload();
+    }
+    await page.locator('[data-env="Production"] [data-hotfix="HF-1"][data-red="false"]').waitFor();
+    assert.equal(await page.locator('[data-red="true"]').count(), 0);
+    await shot('07-pipeline-propagated');
+
+    await page.goto(caseUrl);
+    await step('Mark solved', async () => {}, 'solved');
+    await page.locator('.badge', { hasText: 'present everywhere' }).waitFor();
+    const timeline = await page.getByRole('region', { name: 'Timeline' }).innerText();
+    for (const a of ['create', 'triage', 'start', 'evidence', 'ready', 'schedule', 'deploy', 'verify', 'monitor', 'solve']) assert.match(timeline, new RegExp(`\\b${a}\\b`), a);
+    await shot('08-case-solved');
+    await page.getByRole('link', { name: 'Cases' }).click();
+    await page.getByLabel('State').selectOption('solved');
+    await page.getByRole('table', { name: 'Cases' }).getByText('Core leaks memory under load').waitFor();
+    await shot('09-cases');
+  });
+
+  test('fleet, hotfix spread, releases with their diff, and update levels', async () => {
+    await page.getByRole('link', { name: 'Fleet' }).click();
+    await page.getByRole('table', { name: 'Installations' }).getByText('demo-Production').waitFor();
+    await shot('10-fleet');
+    await page.getByRole('link', { name: 'HF-1' }).first().click();
+    await page.getByRole('img', { name: /Installations running the hotfix over time/ }).waitFor();
+    await shot('11-hotfix-spread');
+
+    assert.equal((await call('rm', 'POST', '/v1/products/demo/manifests', manifest('1.0.0'))).status, 201);
+    assert.equal((await call('rm', 'POST', '/v1/products/demo/manifests', manifest('1.0.1', { base: '1.0.0', hotfixes: ['HF-1'] }))).status, 201);
+    await page.getByRole('link', { name: 'Releases' }).click();
+    await page.getByRole('table', { name: 'Release manifests' }).getByText('1.0.1').first().waitFor();
+    const diff = page.getByLabel('Changes from 1.0.0 to 1.0.1');
+    await diff.waitFor();
+    assert.match(await diff.innerText(), /\+ HF-1/);
+    assert.match(await diff.innerText(), /~ api/);
+    await shot('12-releases');
+
+    await page.getByRole('link', { name: 'Updates' }).click();
+    await page.getByRole('heading', { name: 'demo 1.0.0' }).waitFor();
+    await shot('13-updates');
+  });
+
+  test('a viewer sees the board and cases without the actions it may not take', async () => {
+    await signOut(page);
+    await signIn(page, s.url, 'qa-lead', 'qa-lead-password-123');
+    await page.goto(`${s.url}/cases`);
+    await page.getByRole('table', { name: 'Cases' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'New case' }).count(), 0);
+    await page.getByRole('link', { name: 'Pipeline' }).click();
+    await page.getByRole('heading', { name: 'Production' }).waitFor();
+    assert.equal(await page.locator('details.deploy').count(), 0);
+  });
+
+  test('every view reads on a phone without sideways scrolling', async () => {
+    const phone = await (await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true })).newPage();
+    await signIn(phone, s.url, 'rm', 'rm-password-123');
+    const caseId = (await call('rm', 'GET', '/v1/cases')).body.cases[0].id;
+    const views: [string, string, () => Promise<void>][] = [
+      ['pipeline', '/pipeline/demo', () => phone.getByRole('heading', { name: 'Production' }).waitFor()],
+      ['cases', '/cases', () => phone.getByRole('table', { name: 'Cases' }).waitFor()],
+      ['case', `/cases/${caseId}`, () => phone.getByTestId('case-state').waitFor()],
+      ['fleet', '/fleet', () => phone.getByRole('table', { name: 'Installations' }).waitFor()],
+      ['archives', '/archives', () => phone.getByRole('table', { name: 'Archives' }).waitFor()],
+      ['archive', '/archives/HF-1', () => phone.getByRole('table', { name: 'Files' }).waitFor()],
+      ['releases', '/releases/demo', () => phone.getByRole('table', { name: 'Release manifests' }).waitFor()],
+      ['updates', '/updates/demo', () => phone.getByRole('heading', { name: 'demo 1.0.0' }).waitFor()],
+    ];
+    for (const [name, path, ready] of views) {
+      await phone.goto(`${s.url}${path}`);
+      await ready();
+      await phone.screenshot({ path: join(shots, `phone-${name}.png`), fullPage: true });
+      assert.equal(await overflowsX(phone), false, `${name} fits a phone's width`);
+    }
+    await phone.context().close();
+    console.log(`# screenshots: ${shots}`);
+  });
+});

@@ -1,0 +1,58 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { Redirect, Route, Switch, useLocation } from 'wouter';
+import { SessionProvider, useSession } from './session.js';
+import { Loading } from './ui.js';
+import { ArchivesView, ArchiveView } from './views/archives.js';
+import { CaseView } from './views/case-detail.js';
+import { CasesView, NewCaseView } from './views/cases.js';
+import { FleetView, HotfixSpreadView } from './views/fleet.js';
+import { PipelineView } from './views/pipeline.js';
+import { ReleasesView } from './views/releases.js';
+import { SignInView } from './views/sign-in.js';
+import { UpdatesView } from './views/updates.js';
+import './styles.css';
+
+function Routes() {
+  const { me, checking } = useSession();
+  const [path] = useLocation();
+  if (checking) return <Loading what="your session" />;
+  if (!me) {
+    if (path === '/sign-in') return <SignInView />;
+    return <Redirect to={`/sign-in?next=${encodeURIComponent(path + window.location.search)}`} replace />;
+  }
+  return (
+    <Switch>
+      <Route path="/sign-in"><Redirect to="/" replace /></Route>
+      <Route path="/"><Redirect to="/pipeline" replace /></Route>
+      <Route path="/pipeline/:product?">{(p) => <PipelineView product={p.product ?? null} />}</Route>
+      <Route path="/cases/new"><NewCaseView /></Route>
+      <Route path="/cases/:id">{(p) => <CaseView id={Number(p.id)} />}</Route>
+      <Route path="/cases"><CasesView /></Route>
+      <Route path="/fleet/hotfixes/:id">{(p) => <HotfixSpreadView id={p.id} />}</Route>
+      <Route path="/fleet"><FleetView /></Route>
+      <Route path="/archives/:id">{(p) => <ArchiveView id={p.id} />}</Route>
+      <Route path="/archives"><ArchivesView /></Route>
+      <Route path="/releases/:product?">{(p) => <ReleasesView product={p.product ?? null} />}</Route>
+      <Route path="/updates/:product?">{(p) => <UpdatesView product={p.product ?? null} />}</Route>
+      <Route><NotFound /></Route>
+    </Switch>
+  );
+}
+
+function NotFound() {
+  return (
+    <main id="main" className="narrow">
+      <h1>Not found</h1>
+      <p>There is no page here. <a href="/">Go to the pipeline</a>.</p>
+    </main>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <SessionProvider>
+      <Routes />
+    </SessionProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,137 @@
+import { Link, useLocation } from 'wouter';
+import { STATES } from '../../../src/server/cases/machine.js';
+import { api, qs } from '../api.js';
+import { useCan } from '../session.js';
+import type { CaseRow } from '../types.js';
+import { ActionForm, Badge, ErrorBox, Field, Layout, Loading, str, useProducts, useQuery, When } from '../ui.js';
+import { useApi } from '../use-api.js';
+
+const SEVERITIES = ['S1', 'S2', 'S3', 'S4'] as const;
+const PAGE = 50;
+
+export function stateTone(state: string): 'red' | 'green' | 'amber' | 'grey' {
+  if (state === 'solved') return 'green';
+  if (state === 'rolled-back' || state === 'reported') return 'red';
+  if (state === 'rejected' || state === 'superseded') return 'grey';
+  return 'amber';
+}
+
+/** Newest first, 50 a page by id (keyset: fast on any page of 10,000 and more); filters live in the URL. */
+export function CasesView() {
+  const [q, setQ] = useQuery();
+  const can = useCan();
+  const products = useProducts();
+  const filters = { state: q.get('state'), severity: q.get('severity'), customer: q.get('customer'), product: q.get('product') };
+  const before = q.get('before');
+  const cases = useApi<{ cases: CaseRow[]; next: number | null }>(`/v1/cases${qs({ ...filters, before, limit: PAGE })}`);
+  // The cursors of the pages seen, so "Previous" goes back without counting rows.
+  const trail = (q.get('trail') ?? '').split(',').filter(Boolean);
+  return (
+    <Layout title="Cases" actions={can('developer') ? <Link href="/cases/new" className="button">New case</Link> : undefined}>
+      <form className="filters" aria-label="Filter cases" onSubmit={(e) => e.preventDefault()}>
+        <Field label="State">{(id) => (
+          <select id={id} value={filters.state ?? ''} onChange={(e) => setQ({ state: e.target.value, before: null, trail: null })}>
+            <option value="">Any state</option>
+            {STATES.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        )}</Field>
+        <Field label="Severity">{(id) => (
+          <select id={id} value={filters.severity ?? ''} onChange={(e) => setQ({ severity: e.target.value, before: null, trail: null })}>
+            <option value="">Any severity</option>
+            {SEVERITIES.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        )}</Field>
+        <Field label="Product">{(id) => (
+          <select id={id} value={filters.product ?? ''} onChange={(e) => setQ({ product: e.target.value, before: null, trail: null })}>
+            <option value="">Any product</option>
+            {(products.data?.products ?? []).map((p) => <option key={p.name} value={p.name}>{p.name}</option>)}
+          </select>
+        )}</Field>
+        <Field label="Customer">{(id) => (
+          <input id={id} defaultValue={filters.customer ?? ''} placeholder="customer id" onKeyDown={(e) => {
+            if (e.key === 'Enter') setQ({ customer: (e.target as HTMLInputElement).value.trim(), before: null, trail: null });
+          }} onBlur={(e) => {
+            if (e.target.value.trim() !== (filters.customer ?? '')) setQ({ customer: e.target.value.trim(), before: null, trail: null });
+          }} />
+        )}</Field>
+      </form>
+      <ErrorBox error={cases.error} />
+      {cases.loading && !cases.data && <Loading what="cases" />}
+      {cases.data && (
+        <>
+          <div className="table-wrap">
+            <table className="cases" aria-label="Cases" aria-busy={cases.loading}>
+              <thead><tr><th scope="col">#</th><th scope="col">Title</th><th scope="col">Product</th><th scope="col">Customer</th><th scope="col">Severity</th><th scope="col">Priority</th><th scope="col">State</th><th scope="col">Hotfix</th><th scope="col">Updated</th></tr></thead>
+              <tbody>
+                {cases.data.cases.length === 0 && <tr><td colSpan={9} className="muted">No cases match.</td></tr>}
+                {cases.data.cases.map((c) => (
+                  <tr key={c.id}>
+                    <td>{c.id}</td>
+                    <td><Link href={`/cases/${c.id}`}>{c.title}</Link></td>
+                    <td>{c.product}{c.release ? ` ${c.release}` : ''}</td>
+                    <td>{c.customer_id ?? '—'}</td>
+                    <td>{c.severity}</td>
+                    <td>{c.priority}</td>
+                    <td><Badge tone={stateTone(c.state)}>{c.state}</Badge></td>
+                    <td>{c.hotfix_id ?? '—'}</td>
+                    <td><When at={c.updated_at} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <nav className="pager" aria-label="Pages of cases">
+            <button type="button" disabled={!before} onClick={() => setQ({ before: trail.at(-1) ?? null, trail: trail.slice(0, -1).join(',') || null })}>Previous page</button>
+            <button type="button" disabled={cases.data.next === null} onClick={() => setQ({ before: String(cases.data!.next), trail: [...trail, before ?? ''].filter((x, i, a) => x !== '' || i < a.length - 1).join(',') || null })}>Next page</button>
+          </nav>
+        </>
+      )}
+    </Layout>
+  );
+}
+
+export function NewCaseView() {
+  const products = useProducts();
+  const [, navigate] = useLocation();
+  return (
+    <Layout title="New case">
+      <ErrorBox error={products.error} />
+      <ActionForm label="Report the case" onSubmit={async (f) => {
+        const body = {
+          title: str(f, 'title'), description: str(f, 'description') ?? '', source: str(f, 'source'), reporter: str(f, 'reporter'),
+          product: str(f, 'product'), severity: str(f, 'severity'), impact: str(f, 'impact'),
+          ...(str(f, 'impactText') ? { impactText: str(f, 'impactText') } : {}),
+          ...(str(f, 'customer') ? { customer: str(f, 'customer') } : {}),
+          ...(str(f, 'release') ? { release: str(f, 'release') } : {}),
+          ...(str(f, 'component') ? { component: str(f, 'component') } : {}),
+        };
+        const r = await api<{ id: number }>('POST', '/v1/cases', body);
+        navigate(`/cases/${r.id}`);
+      }}>
+        <div className="grid2">
+          <Field label="Title">{(id) => <input id={id} name="title" required maxLength={500} />}</Field>
+          <Field label="Product">{(id) => (
+            <select id={id} name="product" required>
+              {(products.data?.products ?? []).map((p) => <option key={p.name} value={p.name}>{p.name}</option>)}
+            </select>
+          )}</Field>
+          <Field label="Release">{(id) => <input id={id} name="release" placeholder="1.0.0" />}</Field>
+          <Field label="Component">{(id) => <input id={id} name="component" />}</Field>
+          <Field label="Customer">{(id) => <input id={id} name="customer" placeholder="customer id" />}</Field>
+          <Field label="Reporter">{(id) => <input id={id} name="reporter" required />}</Field>
+          <Field label="Source">{(id) => (
+            <select id={id} name="source" defaultValue="customer"><option>customer</option><option>monitoring</option><option>testing</option></select>
+          )}</Field>
+          <Field label="Severity">{(id) => (
+            <select id={id} name="severity" defaultValue="S2">{SEVERITIES.map((s) => <option key={s}>{s}</option>)}</select>
+          )}</Field>
+          <Field label="Impact" hint="Who is affected; with the severity it sets the priority.">{(id) => (
+            <select id={id} name="impact" defaultValue="few"><option value="all">all users</option><option value="many">many users</option><option value="few">few users</option><option value="internal">internal only</option></select>
+          )}</Field>
+          <Field label="Impact in words">{(id) => <input id={id} name="impactText" />}</Field>
+        </div>
+        <Field label="Description">{(id) => <textarea id={id} name="description" rows={4} />}</Field>
+      </ActionForm>
+    </Layout>
+  );
+}

@@ -1,0 +1,124 @@
+import { useState } from 'react';
+import { Link, useLocation } from 'wouter';
+import { api } from '../api.js';
+import { useCan } from '../session.js';
+import type { ArchiveRow, EnvView, Pipeline } from '../types.js';
+import { ActionForm, Badge, ErrorBox, Field, Layout, Loading, ProductPicker, str, useProducts } from '../ui.js';
+import { useApi } from '../use-api.js';
+
+/** LifeTime's grid: environments as columns, what each runs, red for a hotfix not yet everywhere before it. */
+export function PipelineView({ product }: { product: string | null }) {
+  const products = useProducts();
+  const [, navigate] = useLocation();
+  const list = products.data?.products ?? [];
+  const chosen = product ?? list[0]?.name ?? null;
+  const board = useApi<Pipeline>(chosen ? `/v1/environments/${encodeURIComponent(chosen)}` : null);
+  const hotfixes = useApi<{ archives: ArchiveRow[] }>(chosen ? `/v1/archives?product=${encodeURIComponent(chosen)}&kind=hotfix` : null);
+  return (
+    <Layout title={chosen ? `Pipeline · ${chosen}` : 'Pipeline'}>
+      {products.error && <ErrorBox error={products.error} />}
+      {products.loading && !products.data && <Loading what="products" />}
+      {products.data && list.length === 0 && <p>No products yet. Push a hotfix archive (<code>hfx push FILE.zip</code>) or register a product.</p>}
+      {chosen && list.length > 0 && (
+        <div className="toolbar">
+          <ProductPicker value={chosen} products={list} onChange={(p) => navigate(`/pipeline/${encodeURIComponent(p)}`)} />
+          {board.data?.next && (
+            <p className="next-tag" aria-label="Next suggested tags">Next tag: <strong>{board.data.next.hotfix}</strong> for a hotfix, <strong>{board.data.next.update}</strong> for an update level</p>
+          )}
+        </div>
+      )}
+      <ErrorBox error={board.error} />
+      {board.loading && !board.data && <Loading what="the pipeline" />}
+      {board.data && board.data.environments.length === 0 && <p>This product has no pipeline yet: <code>hfx env pipeline {chosen} Development,QA,Production</code> (release manager).</p>}
+      {board.data && (
+        <ol className="board" aria-label="Environments in pipeline order">
+          {board.data.environments.map((e) => (
+            <EnvColumn key={e.name} env={e} product={board.data!.product} later={board.data!.environments.slice(e.position + 1)} hotfixes={hotfixes.data?.archives ?? []} onChange={board.reload} />
+          ))}
+        </ol>
+      )}
+    </Layout>
+  );
+}
+
+function EnvColumn({ env, product, hotfixes, later, onChange }: { env: EnvView; product: string; hotfixes: ArchiveRow[]; later: EnvView[]; onChange: () => void }) {
+  const can = useCan();
+  return (
+    <li className={`env${env.red ? ' has-red' : ''}`} data-env={env.name} aria-labelledby={`env-${env.position}`}>
+      <h2 id={`env-${env.position}`}>{env.name}</h2>
+      <p className="version" data-testid="version">{env.version ?? <span className="muted">nothing reported</span>}</p>
+      <dl className="facts">
+        <dt>Release</dt><dd>{env.release ? `${env.release} level ${env.level}` : '—'}</dd>
+        <dt>Installations</dt><dd>{env.installations.reported} of {env.installations.assigned} reported</dd>
+        {env.tag && <><dt>Tag</dt><dd>{env.tag}{env.untagged && <span title="changed since the tag"> (changed since)</span>}</dd></>}
+      </dl>
+      {!env.consistent && <p><Badge tone="amber">installations differ</Badge></p>}
+      <ul className="hotfixes" aria-label={`Hotfixes in ${env.name}`}>
+        {env.hotfixes.length === 0 && <li className="muted">no hotfixes</li>}
+        {env.hotfixes.map((h) => (
+          <li key={h.id} className={h.red ? 'red' : undefined} data-hotfix={h.id} data-red={h.red ? 'true' : 'false'}>
+            <Link href={`/archives/${encodeURIComponent(h.id)}`}>{h.id}</Link>{h.red && <span aria-hidden="true">+</span>}{' '}
+            <Badge tone={h.state === 'applied' ? 'green' : h.state === 'partial' ? 'amber' : 'grey'}>{h.state}</Badge>
+            {h.red && <small className="why">not propagated: missing in {h.missingIn.join(', ')}</small>}
+            {h.red && can('developer') && h.missingIn.map((to) => (
+              <PropagateButton key={to} product={product} hotfix={h.id} to={to} onDone={onChange} />
+            ))}
+          </li>
+        ))}
+      </ul>
+      {can('developer') && <DeployForm env={env} product={product} hotfixes={hotfixes.filter((a) => !env.hotfixes.some((h) => h.id === a.id))} isLast={later.length === 0} onDone={onChange} />}
+    </li>
+  );
+}
+
+function PropagateButton({ product, hotfix, to, onDone }: { product: string; hotfix: string; to: string; onDone: () => void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const go = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api('POST', `/v1/environments/${encodeURIComponent(product)}/hotfixes/${encodeURIComponent(hotfix)}/propagate`, { to });
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <span className="propagate">
+      <button type="button" className="small" disabled={busy} onClick={() => void go()}>Propagate {hotfix} to {to}</button>
+      <ErrorBox error={error} />
+    </span>
+  );
+}
+
+function DeployForm({ env, product, hotfixes, isLast, onDone }: { env: EnvView; product: string; hotfixes: ArchiveRow[]; isLast: boolean; onDone: () => void }) {
+  const [done, setDone] = useState<string | null>(null);
+  return (
+    <details className="deploy">
+      <summary>Deploy to {env.name}</summary>
+      <ActionForm label={`Deploy to ${env.name}`} onSubmit={async (f) => {
+        const hotfix = str(f, 'hotfix');
+        const level = str(f, 'level');
+        const reason = str(f, 'approval');
+        const body = { ...(hotfix ? { hotfix } : {}), ...(level ? { level: Number(level) } : {}), ...(str(f, 'tag') ? { tag: str(f, 'tag') } : {}), ...(reason ? { approval: { reason } } : {}) };
+        const r = await api<{ tag: string }>('POST', `/v1/environments/${encodeURIComponent(product)}/${encodeURIComponent(env.name)}/deploy`, body);
+        setDone(`Deployed, tagged ${r.tag}. The installations apply it with \`hfx apply --server\` and report.`);
+        onDone();
+      }}>
+        <Field label="Hotfix">{(id) => (
+          <select id={id} name="hotfix" defaultValue="">
+            <option value="">— none (an update level) —</option>
+            {hotfixes.map((a) => <option key={a.id} value={a.id}>{a.id} · {a.title}</option>)}
+          </select>
+        )}</Field>
+        <Field label="or update level">{(id) => <input id={id} name="level" type="number" min={0} inputMode="numeric" />}</Field>
+        <Field label="Tag" hint="Empty: the suggested tag.">{(id) => <input id={id} name="tag" />}</Field>
+        {isLast && <Field label="Approval reason" hint="Needed (release manager) when the environment before this one does not have the hotfix.">{(id) => <input id={id} name="approval" />}</Field>}
+      </ActionForm>
+      {done && <p role="status" className="ok">{done}</p>}
+    </details>
+  );
+}

@@ -1,0 +1,40 @@
+import { useState, type FormEvent } from 'react';
+import { useLocation, useSearch } from 'wouter';
+import { useSession } from '../session.js';
+import { ErrorBox, Field } from '../ui.js';
+
+export function SignInView() {
+  const { signIn } = useSession();
+  const [, navigate] = useLocation();
+  const next = new URLSearchParams(useSearch()).get('next');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (ev: FormEvent<HTMLFormElement>) => {
+    ev.preventDefault();
+    const f = new FormData(ev.currentTarget);
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(String(f.get('username') ?? ''), String(f.get('password') ?? ''), f.get('remember') === 'on');
+      // Only a path on this site: never an address someone put in the link.
+      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main id="main" className="sign-in">
+      <h1>Sign in to hfx</h1>
+      <form onSubmit={(e) => void submit(e)} aria-label="Sign in">
+        <Field label="Username">{(id) => <input id={id} name="username" autoComplete="username" required autoFocus />}</Field>
+        <Field label="Password">{(id) => <input id={id} name="password" type="password" autoComplete="current-password" required />}</Field>
+        <div className="check"><input id="remember" name="remember" type="checkbox" /><label htmlFor="remember">Keep me signed in on this browser</label></div>
+        <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        <ErrorBox error={error} />
+      </form>
+      <p className="muted">The first admin's password is printed by <code>npm start</code> on its first start. Tokens for the CLI: <code>hfx login URL</code>.</p>
+    </main>
+  );
+}
