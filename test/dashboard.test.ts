@@ -239,7 +239,14 @@ describe('dashboard in chromium', () => {
     await page.getByRole('table', { name: 'Installations' }).getByText('demo-Production').waitFor();
     await shot('10-fleet');
     await page.getByRole('link', { name: 'HF-1' }).first().click();
-    await page.getByRole('img', { name: /Installations running the hotfix over time/ }).waitFor();
+    await page.getByRole('img', { name: /Installations running the hotfix over time: at most 3, now 3, 0 reverts/ }).waitFor();
+    // Development reverts it with a reason: the chart goes down with a red point, the table says why.
+    await must(['revert', 'HF-1', '--reason', 'slows start-up on Development', '--home', homes.Development], instEnv.Development);
+    await report('Development');
+    await page.reload();
+    await page.getByRole('img', { name: /now 2, 1 revert\b/ }).waitFor();
+    assert.equal(await page.locator('circle.reverted').count(), 1);
+    assert.match(await page.getByRole('table', { name: 'Reverts' }).innerText(), /demo-Development\s+slows start-up on Development/);
     await shot('11-hotfix-spread');
 
     assert.equal((await call('rm', 'POST', '/v1/products/demo/manifests', manifest('1.0.0'))).status, 201);
@@ -255,6 +262,38 @@ describe('dashboard in chromium', () => {
     await page.getByRole('link', { name: 'Updates' }).click();
     await page.getByRole('heading', { name: 'demo 1.0.0' }).waitFor();
     await shot('13-updates');
+  });
+
+  test('cases page 50 at a time, newest first, and filter by customer, severity and state', async () => {
+    for (let i = 1; i <= 60; i++) {
+      const r = await call('dev', 'POST', '/v1/cases', { title: `Batch case ${i}`, source: 'testing', reporter: 'ci', product: 'demo', impact: 'few', severity: i % 2 ? 'S3' : 'S4' });
+      assert.equal(r.status, 201);
+    }
+    await page.goto(`${s.url}/cases`);
+    const rows = page.getByRole('table', { name: 'Cases' }).locator('tbody tr');
+    await rows.first().filter({ hasText: 'Batch case 60' }).waitFor();
+    assert.equal(await rows.count(), 50);
+    assert.equal(await page.getByRole('button', { name: 'Previous page' }).isDisabled(), true);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await rows.first().filter({ hasText: 'Batch case 10' }).waitFor();
+    assert.equal(await rows.count(), 11);
+    assert.equal(await page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await rows.first().filter({ hasText: 'Batch case 60' }).waitFor();
+    await page.getByLabel('Severity').selectOption('S4');
+    await rows.first().filter({ hasText: 'Batch case 60' }).waitFor();
+    assert.equal(await rows.count(), 30);
+    await page.getByLabel('Severity').selectOption('');
+    await page.getByLabel('Customer').fill('acme');
+    await page.getByLabel('Customer').press('Enter');
+    await rows.first().filter({ hasText: 'Core leaks memory under load' }).waitFor();
+    assert.equal(await rows.count(), 1);
+    // The filters are in the address: a reload (or a shared link) shows the same list.
+    await page.reload();
+    await rows.first().filter({ hasText: 'Core leaks memory under load' }).waitFor();
+    await page.getByLabel('Customer').fill('nobody');
+    await page.getByLabel('Customer').press('Enter');
+    await page.getByText('No cases match.').waitFor();
   });
 
   test('a viewer sees the board and cases without the actions it may not take', async () => {

@@ -26,6 +26,8 @@ export async function registerWeb(app: FastifyInstance, dir = WEB_DIR): Promise<
     index: false,
     preCompressed: true,
     schemaHide: true,
+    // Ours, per file (below): the plugin's one value for all would not tell hashed assets from index.html.
+    cacheControl: false,
     setHeaders: (res, path) => {
       res.setHeader('x-content-type-options', 'nosniff');
       if (path.includes('/assets/')) res.setHeader('cache-control', 'public, max-age=31536000, immutable');

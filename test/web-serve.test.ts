@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Fastify from 'fastify';
+import { registerWeb, WEB_DIR } from '../src/server/web.js';
+import { tmp } from './helpers/fixtures.js';
+import { testServer } from './helpers/server.js';
+
+const HTML = { accept: 'text/html,application/xhtml+xml' };
+
+describe('the server serves the dashboard', () => {
+  let s: Awaited<ReturnType<typeof testServer>>;
+  before(async () => {
+    assert.ok(existsSync(join(WEB_DIR, 'index.html')), 'npm run build makes dist/web');
+    s = await testServer({});
+  });
+  after(() => s?.dispose());
+
+  test('the app at / and at any deep link a browser opens, with a strict CSP', async () => {
+    for (const path of ['/', '/cases/12', '/pipeline/demo?x=1']) {
+      const r = await fetch(`${s.url}${path}`, { headers: HTML });
+      assert.equal(r.status, 200, path);
+      assert.match(r.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'self'; script-src 'self'/);
+      assert.equal(r.headers.get('cache-control'), 'no-cache');
+      assert.match(await r.text(), /<div id="root">/);
+    }
+  });
+
+  test('hashed assets are cached for a year and sent gzipped when asked', async () => {
+    const html = await (await fetch(`${s.url}/`, { headers: HTML })).text();
+    const js = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(js, 'index.html names its script');
+    const r = await fetch(`${s.url}${js}`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('cache-control') ?? '', /immutable/);
+    assert.equal(r.headers.get('content-encoding'), 'gzip');
+    assert.match(r.headers.get('content-type') ?? '', /javascript/);
+  });
+
+  test('API paths, missing assets and non-browser requests keep the JSON 404', async () => {
+    for (const [path, headers] of [['/v1/nothing', HTML], ['/assets/nothing.js', HTML], ['/cases/12', { accept: 'application/json' }], ['/../../etc/passwd', HTML]] as const) {
+      const r = await fetch(`${s.url}${path}`, { headers });
+      if (path.startsWith('/..')) {
+        // fetch normalises the dots away: it asks for /etc/passwd, a deep link, which gets the app.
+        assert.match(await r.text(), /<div id="root">/);
+        continue;
+      }
+      assert.equal(r.status, 404, path);
+      assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'HFX_E_NOT_FOUND', path);
+    }
+    const post = await fetch(`${s.url}/cases`, { method: 'POST', headers: { ...HTML, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(post.status, 404);
+    assert.equal(((await post.json()) as { error: { code: string } }).error.code, 'HFX_E_NOT_FOUND');
+  });
+
+  test('without a build nothing is registered; with one, browsers get the app', async (t) => {
+    const empty = tmp(t);
+    const app = Fastify();
+    assert.equal(await registerWeb(app, empty), false);
+    assert.equal((await app.inject({ url: '/', headers: HTML })).statusCode, 404);
+    mkdirSync(join(empty, 'assets'));
+    writeFileSync(join(empty, 'index.html'), '<!doctype html><div id="root"></div>');
+    const app2 = Fastify();
+    assert.equal(await registerWeb(app2, empty), true);
+    const r = await app2.inject({ url: '/anything', headers: HTML });
+    assert.equal(r.statusCode, 200);
+    await app.close();
+    await app2.close();
+  });
+});
