@@ -334,7 +334,8 @@ async function load(browser: Browser, url: string, token: string, selector: stri
     const page = await ctx.newPage();
     const t0 = performance.now();
     await page.goto(url, { waitUntil: 'commit' });
-    await page.waitForFunction('window.__hfxFrame !== undefined', undefined, { timeout: 30_000, polling: 'raf' });
+    // A function, not a string: the dashboard's CSP (no unsafe-eval) refuses waitForFunction's eval of a string.
+    await page.waitForFunction(() => (globalThis as { __hfxFrame?: number }).__hfxFrame !== undefined, undefined, { timeout: 30_000, polling: 'raf' });
     const wallMs = performance.now() - t0;
     const t = (await page.evaluate(READ_TIMES)) as Omit<Load, 'wallMs'>;
     if (check) {

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { startServer } from '../../../server/serve.js';
+import { WEB_DIR } from '../../../server/web.js';
 import { int, type Command } from '../../command.js';
 
 export const serveCommand: Command = {
@@ -27,10 +30,12 @@ HFX_ADMIN_PASSWORD). Logs are JSON lines on stdout. The API is described at /ope
       adminPassword: env['HFX_ADMIN_PASSWORD'] || undefined,
       logger: v['quiet'] !== true,
       onAdminCreated: (u, pw, generated) => {
-        io.stderr.write(generated ? `\nFirst start: created user "${u}" with password ${pw}\nIt is shown only this once. Log in with: hfx login URL --user ${u}\n\n` : `\nFirst start: created user "${u}" with the password from HFX_ADMIN_PASSWORD\n\n`);
+        io.stderr.write(generated ? `\nFirst start: created user "${u}" with password ${pw}\nIt is shown only this once. Sign in to the dashboard with it, or: hfx login URL --user ${u}\n\n` : `\nFirst start: created user "${u}" with the password from HFX_ADMIN_PASSWORD\n\n`);
       },
     });
     io.stderr.write(`hfx server on ${s.url} (store: ${s.store.kind}); API description at ${s.url}/openapi.json\n`);
+    if (existsSync(join(WEB_DIR, 'index.html'))) io.stderr.write(`Dashboard: ${s.url}/ (sign in as a user of this server)\n`);
+    else io.stderr.write('No dashboard build in dist/web: run `npm run build` to serve it.\n');
     await new Promise<void>((resolveStop) => {
       const stop = () => {
         process.off('SIGINT', stop);
