@@ -215,6 +215,9 @@ describe('dashboard in chromium', () => {
     for (const env of ['QA', 'Development'] as const) {
       await page.getByRole('button', { name: `Propagate HF-1 to ${env}` }).first().click();
       await hotfixIn(env).waitFor();
+      // Deployed there, not yet applied: still red, and no second propagate button for it.
+      await page.locator('[data-env="Production"] .wait').filter({ hasText: `deployed to ${env}` }).waitFor();
+      assert.equal(await page.getByRole('button', { name: `Propagate HF-1 to ${env}` }).count(), 0);
       await applyAndReport(env);
       await page.reload();
     }
@@ -259,8 +262,16 @@ describe('dashboard in chromium', () => {
     assert.match(await diff.innerText(), /~ api/);
     await shot('12-releases');
 
+    // An update to level 1 that includes HF-1, pushed with the API as `hfx push` does.
+    const u = await w.hotfix('U-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'core 1.1.0\n'), { kind: 'update', toLevel: 1, includes: ['HF-1'], security: true, title: 'Update 1' });
+    const up = await fetch(`${s.url}/v1/archives`, { method: 'POST', headers: { authorization: `Bearer ${tok['dev']}`, 'content-type': 'application/zip' }, body: readFileSync(u) });
+    assert.equal(up.status, 201, await up.text());
     await page.getByRole('link', { name: 'Updates' }).click();
     await page.getByRole('heading', { name: 'demo 1.0.0' }).waitFor();
+    const row = page.getByRole('table', { name: 'Updates of 1.0.0' }).locator('tbody tr').filter({ hasText: 'U-1' });
+    assert.match(await row.innerText(), /security\s+0 → 1\s+Update 1\s+HF-1/);
+    await row.getByText('Release notes').click();
+    await row.locator('pre.notes').filter({ hasText: 'U-1' }).waitFor();
     await shot('13-updates');
   });
 

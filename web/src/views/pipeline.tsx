@@ -33,7 +33,7 @@ export function PipelineView({ product }: { product: string | null }) {
       {board.data && (
         <ol className="board" aria-label="Environments in pipeline order">
           {board.data.environments.map((e) => (
-            <EnvColumn key={e.name} env={e} product={board.data!.product} later={board.data!.environments.slice(e.position + 1)} hotfixes={hotfixes.data?.archives ?? []} onChange={board.reload} />
+            <EnvColumn key={e.name} env={e} product={board.data!.product} all={board.data!.environments} hotfixes={hotfixes.data?.archives ?? []} onChange={board.reload} />
           ))}
         </ol>
       )}
@@ -41,8 +41,10 @@ export function PipelineView({ product }: { product: string | null }) {
   );
 }
 
-function EnvColumn({ env, product, hotfixes, later, onChange }: { env: EnvView; product: string; hotfixes: ArchiveRow[]; later: EnvView[]; onChange: () => void }) {
+function EnvColumn({ env, product, hotfixes, all, onChange }: { env: EnvView; product: string; hotfixes: ArchiveRow[]; all: EnvView[]; onChange: () => void }) {
   const can = useCan();
+  // Already deployed there, not yet applied: propagating again would be refused, so say so instead.
+  const waiting = (to: string, id: string) => all.some((e) => e.name === to && e.hotfixes.some((h) => h.id === id && h.state === 'deployed'));
   return (
     <li className={`env${env.red ? ' has-red' : ''}`} data-env={env.name} aria-labelledby={`env-${env.position}`}>
       <h2 id={`env-${env.position}`}>{env.name}</h2>
@@ -60,13 +62,13 @@ function EnvColumn({ env, product, hotfixes, later, onChange }: { env: EnvView; 
             <Link href={`/archives/${encodeURIComponent(h.id)}`}>{h.id}</Link>{h.red && <span aria-hidden="true">+</span>}{' '}
             <Badge tone={h.state === 'applied' ? 'green' : h.state === 'partial' ? 'amber' : 'grey'}>{h.state}</Badge>
             {h.red && <small className="why">not propagated: missing in {h.missingIn.join(', ')}</small>}
-            {h.red && can('developer') && h.missingIn.map((to) => (
-              <PropagateButton key={to} product={product} hotfix={h.id} to={to} onDone={onChange} />
-            ))}
+            {h.red && can('developer') && h.missingIn.map((to) => (waiting(to, h.id)
+              ? <small key={to} className="muted wait">deployed to {to}, waiting for its installations to apply it</small>
+              : <PropagateButton key={to} product={product} hotfix={h.id} to={to} onDone={onChange} />))}
           </li>
         ))}
       </ul>
-      {can('developer') && <DeployForm env={env} product={product} hotfixes={hotfixes.filter((a) => !env.hotfixes.some((h) => h.id === a.id))} isLast={later.length === 0} onDone={onChange} />}
+      {can('developer') && <DeployForm env={env} product={product} hotfixes={hotfixes.filter((a) => !env.hotfixes.some((h) => h.id === a.id))} isLast={env.position === all.length - 1} onDone={onChange} />}
     </li>
   );
 }
