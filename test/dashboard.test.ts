@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DESKTOP, launch, overflowsX, PHONE, screenshotDir, signIn, signOut, unlabelled } from './helpers/browser.js';
 import { hfx } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
-import { api, testServer } from './helpers/server.js';
+import { api, seedVendor, testServer } from './helpers/server.js';
 
 /**
  * The dashboard in Debian's chromium against a real server: a case is reported, triaged, tested,
@@ -69,17 +69,8 @@ describe('dashboard in chromium', () => {
   before(async () => {
     shots = screenshotDir();
     s = await testServer({});
-    tok['admin'] = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
-    for (const [u, role] of [['dev', 'developer'], ['rm', 'release-manager'], ['qa-lead', 'viewer']] as const) {
-      assert.equal((await call('admin', 'POST', '/v1/users', { username: u, password: `${u}-password-123`, role })).status, 201);
-      tok[u] = (await api(s.url, 'POST', '/v1/login', null, { username: u, password: `${u}-password-123` })).body.token;
-    }
-    assert.equal((await call('admin', 'POST', '/v1/customers', { id: 'acme', name: 'ACME' })).status, 201);
-    tok['acme'] = (await call('admin', 'POST', '/v1/customers/acme/tokens', { name: 'dash' })).body.token;
     w = await world({ after: (fn: () => void) => cleanups.push(fn) });
-    assert.equal((await call('admin', 'POST', '/v1/publisher-keys', { name: 'vendor', publicKey: readFileSync(w.pub, 'utf8') })).status, 201);
-    assert.equal((await call('admin', 'POST', '/v1/products', { name: 'demo', title: 'Demo' })).status, 201);
-    assert.ok([200, 201].includes((await call('admin', 'POST', '/v1/products/demo/releases', { version: '1.0.0' })).status));
+    Object.assign(tok, await seedVendor(s.url, s.adminPassword, readFileSync(w.pub, 'utf8')));
     assert.equal((await call('rm', 'PUT', '/v1/environments/demo/pipeline', { environments: [...ENVS] })).status, 200);
     const dev = { HFX_CONFIG_DIR: join(w.dir, 'cfg-dev'), HFX_PASSWORD: 'dev-password-123', NO_COLOR: '1' };
     assert.equal((await hfx(['login', s.url, '--user', 'dev'], { env: dev })).code, 0);
@@ -189,6 +180,7 @@ describe('dashboard in chromium', () => {
     await deploy.getByRole('button', { name: 'Deploy to Production' }).click();
     await alert(/needs an approval with a reason/);
     assert.match(await deploy.getByRole('alert').innerText(), /HFX_E_APPROVAL_REQUIRED/);
+    assert.equal((await call('admin', 'GET', '/v1/environments/demo/Production')).body.deployments.length, 0, 'the refusal recorded nothing');
     await deploy.getByLabel('Approval reason').fill('checkout down, INC-7');
     await deploy.getByRole('button', { name: 'Deploy to Production' }).click();
     await page.getByRole('status').filter({ hasText: 'tagged 1.0.1' }).waitFor();
@@ -264,8 +256,7 @@ describe('dashboard in chromium', () => {
 
     // An update to level 1 that includes HF-1, pushed with the API as `hfx push` does.
     const u = await w.hotfix('U-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'core 1.1.0\n'), { kind: 'update', toLevel: 1, includes: ['HF-1'], security: true, title: 'Update 1' });
-    const up = await fetch(`${s.url}/v1/archives`, { method: 'POST', headers: { authorization: `Bearer ${tok['dev']}`, 'content-type': 'application/zip' }, body: readFileSync(u) });
-    assert.equal(up.status, 201, await up.text());
+    assert.equal((await call('dev', 'POST', '/v1/archives', readFileSync(u))).status, 201);
     await page.getByRole('link', { name: 'Updates' }).click();
     await page.getByRole('heading', { name: 'demo 1.0.0' }).waitFor();
     const row = page.getByRole('table', { name: 'Updates of 1.0.0' }).locator('tbody tr').filter({ hasText: 'U-1' });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hfx } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
-import { api, STORES, testServer } from './helpers/server.js';
+import { api, seedVendor, STORES, testServer } from './helpers/server.js';
 
 /**
  * One story end to end, per store: four real installations (packs made by world(), linked with
@@ -76,18 +76,8 @@ for (const store of STORES) describe(`end-to-end pipeline on ${store}`, () => {
 
   before(async () => {
     s = await testServer({ store });
-    tok['admin'] = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
-    for (const [u, role] of [['dev', 'developer'], ['rm', 'release-manager'], ['qa-lead', 'viewer']] as const) {
-      assert.equal((await call('admin', 'POST', '/v1/users', { username: u, password: `${u}-password-123`, role })).status, 201);
-      tok[u] = (await api(s.url, 'POST', '/v1/login', null, { username: u, password: `${u}-password-123` })).body.token;
-    }
-    assert.equal((await call('admin', 'POST', '/v1/customers', { id: 'acme', name: 'ACME' })).status, 201);
-    tok['acme'] = (await call('admin', 'POST', '/v1/customers/acme/tokens', { name: 'e2e' })).body.token;
     w = await world({ after: (fn: () => void) => cleanups.push(fn) });
-    assert.equal((await call('admin', 'POST', '/v1/publisher-keys', { name: 'vendor', publicKey: readFileSync(w.pub, 'utf8') })).status, 201);
-    // The product and its release are in the registry before anything is shipped for them.
-    assert.equal((await call('admin', 'POST', '/v1/products', { name: 'demo', title: 'Demo' })).status, 201);
-    assert.ok([200, 201].includes((await call('admin', 'POST', '/v1/products/demo/releases', { version: '1.0.0' })).status));
+    Object.assign(tok, await seedVendor(s.url, s.adminPassword, readFileSync(w.pub, 'utf8')));
     dev = { HFX_CONFIG_DIR: join(w.dir, 'cfg-dev'), HFX_PASSWORD: 'dev-password-123', NO_COLOR: '1' };
     rm = { HFX_CONFIG_DIR: join(w.dir, 'cfg-rm'), HFX_PASSWORD: 'rm-password-123', NO_COLOR: '1' };
     assert.equal((await hfx(['login', s.url, '--user', 'dev'], { env: dev })).code, 0);
