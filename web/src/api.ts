@@ -12,10 +12,27 @@ export function token(): string | null {
   return sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
 }
 
-export function setToken(t: string | null, remember = false): void {
-  sessionStorage.removeItem(TOKEN_KEY);
-  localStorage.removeItem(TOKEN_KEY);
-  if (t) (remember ? localStorage : sessionStorage).setItem(TOKEN_KEY, t);
+const ME_KEY = 'hfx.me';
+
+export function setToken(t: string | null, remember = false, me?: unknown): void {
+  for (const s of [sessionStorage, localStorage]) {
+    s.removeItem(TOKEN_KEY);
+    s.removeItem(ME_KEY);
+  }
+  if (!t) return;
+  const s = remember ? localStorage : sessionStorage;
+  s.setItem(TOKEN_KEY, t);
+  if (me !== undefined) s.setItem(ME_KEY, JSON.stringify(me));
+}
+
+/** Who the token was for when it was stored: lets the first view load at once while /v1/me confirms it. */
+export function storedMe<T>(): T | null {
+  const raw = sessionStorage.getItem(ME_KEY) ?? localStorage.getItem(ME_KEY);
+  try {
+    return raw ? (JSON.parse(raw) as T) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Told when the server no longer accepts the token, so the app can ask to sign in again. */

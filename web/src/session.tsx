@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { ROLES } from '../../src/store/schema.js';
-import { api, setToken, token, whenUnauthorized } from './api.js';
+import { api, ApiError, setToken, storedMe, token, whenUnauthorized } from './api.js';
 import type { Me, Role } from './types.js';
 
 interface Session {
@@ -14,8 +14,11 @@ interface Session {
 const SessionContext = createContext<Session | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [me, setMe] = useState<Me | null>(null);
-  const [checking, setChecking] = useState(token() !== null);
+  // With a stored token and its user, views start at once; /v1/me confirms (a 401 signs out, a
+  // changed role is taken) without the first view waiting for it.
+  const remembered = token() ? storedMe<Me>() : null;
+  const [me, setMe] = useState<Me | null>(remembered);
+  const [checking, setChecking] = useState(token() !== null && remembered === null);
 
   useEffect(() => {
     whenUnauthorized(() => {
@@ -25,14 +28,21 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (!token()) return;
     api<Me | { kind: 'customer' }>('GET', '/v1/me')
       .then((m) => setMe(m.kind === 'user' ? m : null))
-      .catch(() => setToken(null))
+      .catch((e: unknown) => {
+        // The server said no (401 is handled above): sign out. Unreachable: keep what was remembered.
+        if (e instanceof ApiError && e.status !== 0) {
+          setToken(null);
+          setMe(null);
+        }
+      })
       .finally(() => setChecking(false));
   }, []);
 
   const signIn = useCallback(async (username: string, password: string, remember: boolean) => {
     const r = await api<{ token: string; user: { username: string; role: Role } }>('POST', '/v1/login', { username, password, name: 'dashboard' });
-    setToken(r.token, remember);
-    setMe({ kind: 'user', username: r.user.username, role: r.user.role });
+    const m: Me = { kind: 'user', username: r.user.username, role: r.user.role };
+    setToken(r.token, remember, m);
+    setMe(m);
   }, []);
 
   const signOut = useCallback(async () => {

@@ -82,7 +82,7 @@ export function CasesView() {
           </div>
           <nav className="pager" aria-label="Pages of cases">
             <button type="button" disabled={!before} onClick={() => setQ({ before: trail.at(-1) ?? null, trail: trail.slice(0, -1).join(',') || null })}>Previous page</button>
-            <button type="button" disabled={cases.data.next === null} onClick={() => setQ({ before: String(cases.data!.next), trail: [...trail, before ?? ''].filter((x, i, a) => x !== '' || i < a.length - 1).join(',') || null })}>Next page</button>
+            <button type="button" disabled={cases.data.next === null} onClick={() => setQ({ before: String(cases.data!.next), trail: (before ? [...trail, before] : trail).join(',') || null })}>Next page</button>
           </nav>
         </>
       )}
