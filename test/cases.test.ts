@@ -46,7 +46,7 @@ describe('case state machine', () => {
   test('each guard refuses on empty facts and holds on the facts it asks for', () => {
     const ok: Facts = {
       assignee: 'ann', team: null, rootCause: 'cache key', functional: { tests: 3, failed: 0 }, regression: { tests: 9, failed: 0 }, archiveLinked: true,
-      window: { start: new Date(1), end: new Date(2) }, environment: 'prod', signoffBy: 'bob', monitorUntil: new Date(), everywhere: true, override: false, reason: 'why', includedBy: 'UPD-2',
+      window: { start: new Date(1), end: new Date(2) }, environment: 'prod', signoffBy: 'bob', monitorUntil: new Date(), everywhere: true, missingIn: [], override: false, reason: 'why', includedBy: 'UPD-2',
     };
     for (const g of GUARDS) {
       assert.equal(failingGuard([g], emptyFacts())?.guard, g, g);

@@ -71,6 +71,8 @@ export interface Facts {
   signoffBy: string | null;
   monitorUntil: Date | null;
   everywhere: boolean;
+  /** The environments that lack the fix, named in the refusal. */
+  missingIn: string[];
   /** An admin chose to override the presence check, with a reason. */
   override: boolean;
   reason: string | null;
@@ -78,7 +80,7 @@ export interface Facts {
 }
 
 export function emptyFacts(): Facts {
-  return { assignee: null, team: null, rootCause: null, functional: null, regression: null, archiveLinked: false, window: null, environment: null, signoffBy: null, monitorUntil: null, everywhere: false, override: false, reason: null, includedBy: null };
+  return { assignee: null, team: null, rootCause: null, functional: null, regression: null, archiveLinked: false, window: null, environment: null, signoffBy: null, monitorUntil: null, everywhere: false, missingIn: [], override: false, reason: null, includedBy: null };
 }
 
 const has = (s: string | null) => s !== null && s.trim() !== '';
@@ -109,7 +111,9 @@ function check(g: Guard, f: Facts): string | null {
     case 'environment': return has(f.environment) ? null : 'the environment deployed to is needed';
     case 'signoff': return has(f.signoffBy) ? null : 'a stakeholder sign-off by a named user is needed';
     case 'monitor-period': return f.monitorUntil ? null : 'a monitoring period is needed';
-    case 'present-everywhere': return f.everywhere || (f.override && has(f.reason)) ? null : 'the fix is not present in every environment (an admin may override with a reason)';
+    case 'present-everywhere':
+      if (f.everywhere || (f.override && has(f.reason))) return null;
+      return `the fix is not present in every environment${f.missingIn.length ? `: missing in ${f.missingIn.join(', ')}` : ''} (propagate it there, or an admin may override with a reason)`;
     case 'reason': return has(f.reason) ? null : 'a reason is needed';
     case 'included-by-update': return has(f.includedBy) ? null : 'an update level that includes the hotfix is needed';
   }

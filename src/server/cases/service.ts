@@ -206,6 +206,7 @@ export async function act(db: Kysely<Database>, actor: Actor, id: number, action
         break;
       case 'solve':
         f.everywhere = presence?.everywhere === true;
+        f.missingIn = presence?.environments.filter((e) => !e.present).map((e) => e.name) ?? [];
         details['presence'] = presence;
         if (f.override && !f.everywhere) details['override'] = true;
         set.outcome = f.everywhere ? 'present everywhere' : `admin override: ${b.reason ?? ''}`;
