@@ -150,6 +150,12 @@ describe('dashboard in chromium', () => {
     await page.getByLabel('Signed archive (.zip)').setInputFiles(zip);
     await page.getByRole('button', { name: 'Push', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'HF-1 pushed.' }).waitFor();
+    // Not an archive: refused with the server's code, and the list is as it was.
+    writeFileSync(join(w.dir, 'not-an-archive.zip'), 'hello');
+    await page.getByLabel('Signed archive (.zip)').setInputFiles(join(w.dir, 'not-an-archive.zip'));
+    await page.getByRole('button', { name: 'Push', exact: true }).click();
+    await page.getByRole('form', { name: 'Push' }).getByRole('alert').filter({ hasText: /HFX_E_/ }).waitFor();
+    assert.deepEqual((await call('admin', 'GET', '/v1/archives')).body.archives.map((a: { id: string }) => a.id), ['HF-1']);
     await shot('03-archives');
     await page.getByRole('link', { name: 'HF-1' }).click();
     await page.getByRole('table', { name: 'Files' }).getByText('lib/core.jar').waitFor();
@@ -307,6 +313,23 @@ describe('dashboard in chromium', () => {
     await page.getByRole('link', { name: 'Pipeline' }).click();
     await page.getByRole('heading', { name: 'Production' }).waitFor();
     assert.equal(await page.locator('details.deploy').count(), 0);
+    // By keyboard: a link of the navigation opens its view and puts the focus on its content.
+    await page.getByRole('link', { name: 'Archives' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Archives' }).waitFor();
+    assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'main');
+  });
+
+  test('a revoked token sends the browser back to sign in, then to where it was', async () => {
+    const t = await page.evaluate('sessionStorage.getItem("hfx.token")');
+    assert.equal(typeof t, 'string');
+    assert.equal((await api(s.url, 'POST', '/v1/logout', t as string, {})).status, 200);
+    await page.goto(`${s.url}/fleet`);
+    await page.getByRole('heading', { name: 'Sign in to hfx' }).waitFor();
+    await page.getByLabel('Username').fill('qa-lead');
+    await page.getByLabel('Password').fill('qa-lead-password-123');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
   });
 
   test('every view reads on a phone without sideways scrolling', async () => {

@@ -20,6 +20,12 @@ export function Layout({ title, children, actions }: { title: string; children: 
   useEffect(() => {
     document.title = `${title} · hfx`;
   }, [title]);
+  useEffect(() => {
+    // A new view from the navigation: move focus to its content, so keyboard and screen-reader
+    // users start there. A control inside the view that navigated (a product picker) keeps it.
+    const main = document.getElementById('main');
+    if (main && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
+  }, [path]);
   return (
     <>
       <a className="skip" href="#main">Skip to content</a>
