@@ -19,6 +19,7 @@ import { createServer, type Server } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseArgs as parseCliArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { sql, type Insertable } from 'kysely';
 import type { Browser } from 'playwright-core';
@@ -27,7 +28,9 @@ import { startServer, type RunningServer } from '../src/server/serve.js';
 import { WEB_DIR } from '../src/server/web.js';
 import type { Database } from '../src/store/schema.js';
 import { launch } from '../test/helpers/browser.js';
-import { machineBusySeconds, median } from './proc.js';
+// The same seeded generator as the crash suite: the same data on every run and machine.
+import { prng } from '../test/helpers/crash.js';
+import { machineBusySeconds, median, waitQuiet } from './proc.js';
 
 const CASES = 10_000;
 const INSTALLATIONS = 1_000;
@@ -54,23 +57,15 @@ const USAGE = `Usage: node dist/bench/dashboard.js [--runs N] [--wait-quiet S] [
   --check           exit 1 when a goal is missed (default: exit 0 whatever the figures)`;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { runs: 10, waitQuiet: 0, json: false, check: false };
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i]!;
-    const value = (): string => {
-      const v = x.includes('=') ? x.slice(x.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${x} needs a value`);
-      return v;
-    };
-    if (x === '--json') a.json = true;
-    else if (x === '--check') a.check = true;
-    else if (x === '--runs' || x.startsWith('--runs=')) a.runs = Number(value());
-    else if (x === '--wait-quiet' || x.startsWith('--wait-quiet=')) a.waitQuiet = Number(value());
-    else if (x === '--help' || x === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else throw new Error(`unknown option ${x}\n${USAGE}`);
+  const { values: v } = parseCliArgs({
+    args: argv, strict: true,
+    options: { runs: { type: 'string', default: '10' }, 'wait-quiet': { type: 'string', default: '0' }, json: { type: 'boolean', default: false }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (v.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
   }
+  const a: Args = { runs: Number(v.runs), waitQuiet: Number(v['wait-quiet']), json: v.json, check: v.check };
   if (!Number.isInteger(a.runs) || a.runs < 1 || a.runs > 200) throw new Error('--runs is 1 to 200');
   if (!Number.isFinite(a.waitQuiet) || a.waitQuiet < 0) throw new Error('--wait-quiet takes seconds ≥ 0');
   return a;
@@ -78,25 +73,6 @@ function parseArgs(argv: string[]): Args {
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-/** Other processes' CPU use over `ms`, in cores (this process idles meanwhile, and chromium is not running yet or idle). */
-async function machineLoad(ms = 1000): Promise<number | null> {
-  const b0 = machineBusySeconds();
-  const s0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, ms));
-  const b1 = machineBusySeconds();
-  const s = process.cpuUsage(s0);
-  return b0 === null || b1 === null ? null : Math.max(0, b1 - b0 - (s.user + s.system) / 1e6) / (ms / 1000);
-}
-
-async function waitQuiet(maxSeconds: number): Promise<number | null> {
-  let load = await machineLoad();
-  if (maxSeconds <= 0 || load === null || load < 0.15) return load;
-  const until = Date.now() + maxSeconds * 1000;
-  log(`other processes use ${load.toFixed(2)} cores: waiting up to ${maxSeconds} s for quiet …`);
-  while (load !== null && load >= 0.15 && Date.now() < until) load = await machineLoad();
-  log(load !== null && load < 0.15 ? 'quiet now' : `still ${load?.toFixed(2)} cores busy: measuring anyway`);
-  return load;
-}
 
 /** Nearest-rank percentile; with 10 samples p95 is the slowest run. */
 function pct(xs: readonly number[], p: number): number {
@@ -156,17 +132,6 @@ function measureBundle(dir: string): BundleResult {
 // ---------------------------------------------------------------------------------------------
 // 2. Seeding: 10,000 cases with every column filled as the case machine would have left it
 
-/** mulberry32: the same data on every run and machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PRODUCTS = [PRODUCT, 'billing', 'portal'] as const;
 const RELEASES = ['1.0.0', '1.1.0', '2.0.0'] as const;
@@ -454,7 +419,7 @@ async function main(): Promise<number> {
 
     browser = await launch();
     const version = browser.version();
-    const quietLoad = await waitQuiet(a.waitQuiet);
+    const quietLoad = await waitQuiet(a.waitQuiet, log);
 
     const casesUrl = `${s.url}/cases`;
     const pipeUrl = `${s.url}/pipeline/${PRODUCT}`;

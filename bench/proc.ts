@@ -120,3 +120,24 @@ export function stat(results: readonly RunResult[]): Stat {
     otherLoad: results.every((r) => r.otherCpu !== null) ? median(results.map((r) => r.otherCpu! / r.wall)) : null,
   };
 }
+
+/** Other processes' CPU use over `ms`, in cores (this process idles meanwhile, so its own use is taken out). */
+export async function machineLoad(ms = 1000): Promise<number | null> {
+  const b0 = machineBusySeconds();
+  const s0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, ms));
+  const b1 = machineBusySeconds();
+  const s = process.cpuUsage(s0);
+  return b0 === null || b1 === null ? null : Math.max(0, b1 - b0 - (s.user + s.system) / 1e6) / (ms / 1000);
+}
+
+/** Waits up to `maxSeconds` until other processes use under 0.15 core; returns the last load seen. */
+export async function waitQuiet(maxSeconds: number, log: (s: string) => void): Promise<number | null> {
+  let load = await machineLoad();
+  if (maxSeconds <= 0 || load === null || load < 0.15) return load;
+  const until = Date.now() + maxSeconds * 1000;
+  log(`other processes use ${load.toFixed(2)} cores: waiting up to ${maxSeconds} s for quiet …`);
+  while (load !== null && load >= 0.15 && Date.now() < until) load = await machineLoad();
+  log(load !== null && load < 0.15 ? 'quiet now' : `still ${load?.toFixed(2)} cores busy: measuring anyway`);
+  return load;
+}

@@ -11,7 +11,7 @@ import { cpus, freemem, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyPlanTo, GEN_VERSION, hotfixPlan, planPackA, planPackB, SEED, sumBytes, writePack, type HotfixPlan } from './gen.js';
-import { machineBusySeconds, run, stat, type RunResult, type Stat } from './proc.js';
+import { run, stat, waitQuiet, type RunResult, type Stat } from './proc.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const HFX = join(REPO, 'bin', 'hfx.js');
@@ -92,25 +92,6 @@ function hfx(args: string[], ok: readonly number[] = [0]): Promise<RunResult> {
 const sh = (script: string, args: string[], ok: readonly number[] = [0]) => run(['bash', '-c', script, 'bench', ...args], { env: ENV, ok, label: script });
 const syncAll = () => run(['sync']);
 
-/** Other processes' CPU use over `ms`, in cores (our own process is idle meanwhile). */
-async function machineLoad(ms = 1000): Promise<number | null> {
-  const b0 = machineBusySeconds();
-  const s0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, ms));
-  const b1 = machineBusySeconds();
-  const s = process.cpuUsage(s0);
-  return b0 === null || b1 === null ? null : Math.max(0, b1 - b0 - (s.user + s.system) / 1e6) / (ms / 1000);
-}
-
-async function waitQuiet(maxSeconds: number): Promise<void> {
-  if (maxSeconds <= 0) return;
-  const until = Date.now() + maxSeconds * 1000;
-  let load = await machineLoad();
-  if (load === null || load < 0.15) return;
-  log(`other processes use ${load.toFixed(2)} cores: waiting up to ${maxSeconds} s for quiet …`);
-  while (load !== null && load >= 0.15 && Date.now() < until) load = await machineLoad();
-  log(load !== null && load < 0.15 ? 'quiet now' : `still ${load?.toFixed(2)} cores busy: measuring anyway`);
-}
 
 /** A dir the benchmark owns: it carries this file, so --clean and regeneration never delete anything else. */
 const OWNER = '.hfx-bench';
@@ -312,7 +293,7 @@ async function main(): Promise<number> {
     after?: (r: RunResult) => Promise<void>;
   }
   const group = async (gname: string, tasks: Task[], onError?: () => Promise<void>): Promise<Record<string, Stat>> => {
-    await waitQuiet(args.waitQuiet);
+    await waitQuiet(args.waitQuiet, log);
     log(`${gname}: ${tasks.map((t) => t.name).join(', ')} — 1 warm-up round + ${args.runs} timed rounds, interleaved`);
     const results = new Map<string, RunResult[]>(tasks.map((t) => [t.name, []]));
     try {

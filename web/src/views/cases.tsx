@@ -29,24 +29,9 @@ export function CasesView() {
   return (
     <Layout title="Cases" actions={can('developer') ? <Link href="/cases/new" className="button">New case</Link> : undefined}>
       <form className="filters" aria-label="Filter cases" onSubmit={(e) => e.preventDefault()}>
-        <Field label="State">{(id) => (
-          <select id={id} value={filters.state ?? ''} onChange={(e) => setQ({ state: e.target.value, before: null, trail: null })}>
-            <option value="">Any state</option>
-            {STATES.map((s) => <option key={s} value={s}>{s}</option>)}
-          </select>
-        )}</Field>
-        <Field label="Severity">{(id) => (
-          <select id={id} value={filters.severity ?? ''} onChange={(e) => setQ({ severity: e.target.value, before: null, trail: null })}>
-            <option value="">Any severity</option>
-            {SEVERITIES.map((s) => <option key={s} value={s}>{s}</option>)}
-          </select>
-        )}</Field>
-        <Field label="Product">{(id) => (
-          <select id={id} value={filters.product ?? ''} onChange={(e) => setQ({ product: e.target.value, before: null, trail: null })}>
-            <option value="">Any product</option>
-            {(products.data?.products ?? []).map((p) => <option key={p.name} value={p.name}>{p.name}</option>)}
-          </select>
-        )}</Field>
+        <FilterSelect label="State" any="Any state" value={filters.state} options={STATES} onChange={(v) => setQ({ state: v, before: null, trail: null })} />
+        <FilterSelect label="Severity" any="Any severity" value={filters.severity} options={SEVERITIES} onChange={(v) => setQ({ severity: v, before: null, trail: null })} />
+        <FilterSelect label="Product" any="Any product" value={filters.product} options={(products.data?.products ?? []).map((p) => p.name)} onChange={(v) => setQ({ product: v, before: null, trail: null })} />
         <Field label="Customer">{(id) => (
           <input id={id} defaultValue={filters.customer ?? ''} placeholder="customer id" onKeyDown={(e) => {
             if (e.key === 'Enter') setQ({ customer: (e.target as HTMLInputElement).value.trim(), before: null, trail: null });
@@ -87,6 +72,17 @@ export function CasesView() {
         </>
       )}
     </Layout>
+  );
+}
+
+function FilterSelect({ label, any, value, options, onChange }: { label: string; any: string; value: string | null; options: readonly string[]; onChange: (v: string) => void }) {
+  return (
+    <Field label={label}>{(id) => (
+      <select id={id} value={value ?? ''} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{any}</option>
+        {options.map((o) => <option key={o} value={o}>{o}</option>)}
+      </select>
+    )}</Field>
   );
 }
 
