@@ -6,13 +6,13 @@ import type { Browser, Page } from 'playwright-core';
 import { DESKTOP, launch, overflowsX, PHONE, screenshotDir, signIn, signOut, unlabelled } from './helpers/browser.js';
 import { hfx } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
-import { api, seedVendor, testServer } from './helpers/server.js';
+import { api, seedVendor, STORES, testServer } from './helpers/server.js';
 
 /**
  * The dashboard in Debian's chromium against a real server: a case is reported, triaged, tested,
  * linked to a pushed archive, deployed Production-first (the red mark appears), propagated back
  * (it disappears) and solved — every step clicked in the browser, while real installations apply
- * the hotfix with the CLI and report. Screenshots of every view go to screenshotDir().
+ * the hotfix with the CLI and report, on each store. Screenshots of every view go to screenshotDir(store).
  */
 
 const ENVS = ['Development', 'QA', 'Production'] as const;
@@ -27,7 +27,7 @@ const manifest = (version: string, extra: object = {}) => ({
 
 type TS = Awaited<ReturnType<typeof testServer>>;
 
-describe('dashboard in chromium', () => {
+for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => {
   let s: TS;
   let w: World;
   let browser: Browser;
@@ -67,8 +67,8 @@ describe('dashboard in chromium', () => {
   const hotfixIn = (env: Env) => page.locator(`[data-env="${env}"] [data-hotfix="HF-1"]`);
 
   before(async () => {
-    shots = screenshotDir();
-    s = await testServer({});
+    shots = screenshotDir(store);
+    s = await testServer({ store });
     w = await world({ after: (fn: () => void) => cleanups.push(fn) });
     Object.assign(tok, await seedVendor(s.url, s.adminPassword, readFileSync(w.pub, 'utf8')));
     assert.equal((await call('rm', 'PUT', '/v1/environments/demo/pipeline', { environments: [...ENVS] })).status, 200);

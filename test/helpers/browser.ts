@@ -14,9 +14,9 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }
 
-/** Where the tests write their screenshots (printed by the tests): HFX_SCREENSHOTS or ./screenshots. */
-export function screenshotDir(): string {
-  const dir = process.env['HFX_SCREENSHOTS'] ?? join(process.cwd(), 'screenshots');
+/** Where the tests write their screenshots (printed by the tests): HFX_SCREENSHOTS or ./screenshots, a folder per store. */
+export function screenshotDir(store: string): string {
+  const dir = join(process.env['HFX_SCREENSHOTS'] ?? join(process.cwd(), 'screenshots'), store);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
