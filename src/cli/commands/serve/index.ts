@@ -6,14 +6,15 @@ import { int, type Command } from '../../command.js';
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run the hfx server: registry, distribution and fleet API (and, soon, the dashboard)',
+  summary: 'run the hfx server: registry, distribution, fleet and cases API, and the web dashboard',
   usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR]',
   details: `Stores everything under --data (default $HFX_DATA, else ./hfx-data): an embedded PGlite
 database and the archive blobs. With DATABASE_URL=postgres://… it uses PostgreSQL instead, and
 several servers may run side by side on it (give them one shared --blobs directory).
 
 On the very first start it creates the user "admin" and prints its password once (or uses
-HFX_ADMIN_PASSWORD). Logs are JSON lines on stdout. The API is described at /openapi.json.`,
+HFX_ADMIN_PASSWORD). Logs are JSON lines on stdout. The dashboard is at the server's address
+(/, docs/dashboard.md); the API is described at /openapi.json.`,
   examples: [
     '$ hfx serve --port 8080',
     '$ DATABASE_URL=postgres://hfx@db/hfx hfx serve --port 8080 --blobs /srv/hfx-blobs',
