@@ -258,6 +258,12 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await diff.waitFor();
     assert.match(await diff.innerText(), /\+ HF-1/);
     assert.match(await diff.innerText(), /~ api/);
+    // The same version twice: no diff, and not the last one left on screen.
+    await page.getByLabel('To', { exact: true }).selectOption('1.0.0');
+    await page.getByText('Choose two different versions.').waitFor();
+    assert.equal(await page.getByRole('group', { name: /Changes from/ }).count(), 0);
+    await page.getByLabel('To', { exact: true }).selectOption('1.0.1');
+    await diff.waitFor();
     await shot('12-releases');
 
     // An update to level 1 that includes HF-1, pushed with the API as `hfx push` does.
@@ -313,6 +319,12 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await page.getByRole('link', { name: 'Pipeline' }).click();
     await page.getByRole('heading', { name: 'Production' }).waitFor();
     assert.equal(await page.locator('details.deploy').count(), 0);
+    // A product name with a '+' (allowed by the API) survives the address bar.
+    assert.equal((await call('admin', 'POST', '/v1/products', { name: 'app+x', title: 'App plus' })).status, 201);
+    assert.equal((await call('admin', 'PUT', '/v1/environments/app%2Bx/pipeline', { environments: ['Only'] })).status, 200);
+    await page.goto(`${s.url}/pipeline/${encodeURIComponent('app+x')}`);
+    await page.getByRole('heading', { name: 'Only' }).waitFor();
+    assert.match(await page.getByRole('heading', { level: 1 }).innerText(), /Pipeline · app\+x/);
     // By keyboard: a link of the navigation opens its view and puts the focus on its content.
     await page.getByRole('link', { name: 'Archives' }).focus();
     await page.keyboard.press('Enter');

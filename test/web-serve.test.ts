@@ -38,6 +38,10 @@ describe('the server serves the dashboard', () => {
     assert.match(r.headers.get('cache-control') ?? '', /immutable/);
     assert.equal(r.headers.get('content-encoding'), 'gzip');
     assert.match(r.headers.get('content-type') ?? '', /javascript/);
+    assert.equal(r.headers.get('vary'), 'accept-encoding');
+    // The compressed copy is only ever the original's body, not a file of its own.
+    const gz = await fetch(`${s.url}${js}.gz`);
+    assert.equal(gz.status, 404);
   });
 
   test('API paths, missing assets and non-browser requests keep the JSON 404', async () => {

@@ -28,11 +28,18 @@ export async function registerWeb(app: FastifyInstance, dir = WEB_DIR): Promise<
     schemaHide: true,
     // Ours, per file (below): the plugin's one value for all would not tell hashed assets from index.html.
     cacheControl: false,
+    // The .gz copies are sent for their originals, never under their own names.
+    allowedPath: (path) => !path.endsWith('.gz'),
     setHeaders: (res, path) => {
       res.setHeader('x-content-type-options', 'nosniff');
+      // The same address answers gzip or not: caches must key on what the client accepts.
+      res.setHeader('vary', 'accept-encoding');
       if (path.includes('/assets/')) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
       else res.setHeader('cache-control', 'no-cache');
-      if (path.endsWith('.html')) res.setHeader('content-security-policy', CSP);
+      if (path.endsWith('.html')) {
+        res.setHeader('content-security-policy', CSP);
+        res.setHeader('referrer-policy', 'no-referrer');
+      }
     },
   });
   const page = (reply: import('fastify').FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache')

@@ -1,8 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { Redirect, Route, Switch, useLocation } from 'wouter';
+import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { SessionProvider, useSession } from './session.js';
-import { Loading } from './ui.js';
+import { Layout, Loading } from './ui.js';
 import { ArchivesView, ArchiveView } from './views/archives.js';
 import { CaseView } from './views/case-detail.js';
 import { CasesView, NewCaseView } from './views/cases.js';
@@ -12,6 +12,16 @@ import { ReleasesView } from './views/releases.js';
 import { SignInView } from './views/sign-in.js';
 import { UpdatesView } from './views/updates.js';
 import './styles.css';
+
+/** wouter leaves %-escapes such as %2B (a `+` in a product or hotfix id) in its params. */
+const dec = (s: string | undefined): string | null => {
+  if (s === undefined) return null;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 
 function Routes() {
   const { me, checking } = useSession();
@@ -25,16 +35,16 @@ function Routes() {
     <Switch>
       <Route path="/sign-in"><Redirect to="/" replace /></Route>
       <Route path="/"><Redirect to="/pipeline" replace /></Route>
-      <Route path="/pipeline/:product?">{(p) => <PipelineView product={p.product ?? null} />}</Route>
+      <Route path="/pipeline/:product?">{(p) => <PipelineView product={dec(p.product)} />}</Route>
       <Route path="/cases/new"><NewCaseView /></Route>
       <Route path="/cases/:id">{(p) => <CaseView id={Number(p.id)} />}</Route>
       <Route path="/cases"><CasesView /></Route>
-      <Route path="/fleet/hotfixes/:id">{(p) => <HotfixSpreadView id={p.id} />}</Route>
+      <Route path="/fleet/hotfixes/:id">{(p) => <HotfixSpreadView id={dec(p.id)!} />}</Route>
       <Route path="/fleet"><FleetView /></Route>
-      <Route path="/archives/:id">{(p) => <ArchiveView id={p.id} />}</Route>
+      <Route path="/archives/:id">{(p) => <ArchiveView id={dec(p.id)!} />}</Route>
       <Route path="/archives"><ArchivesView /></Route>
-      <Route path="/releases/:product?">{(p) => <ReleasesView product={p.product ?? null} />}</Route>
-      <Route path="/updates/:product?">{(p) => <UpdatesView product={p.product ?? null} />}</Route>
+      <Route path="/releases/:product?">{(p) => <ReleasesView product={dec(p.product)} />}</Route>
+      <Route path="/updates/:product?">{(p) => <UpdatesView product={dec(p.product)} />}</Route>
       <Route><NotFound /></Route>
     </Switch>
   );
@@ -42,10 +52,9 @@ function Routes() {
 
 function NotFound() {
   return (
-    <main id="main" className="narrow">
-      <h1>Not found</h1>
-      <p>There is no page here. <a href="/">Go to the pipeline</a>.</p>
-    </main>
+    <Layout title="Not found">
+      <p>There is no page here. <Link href="/pipeline">Go to the pipeline</Link>.</p>
+    </Layout>
   );
 }
 

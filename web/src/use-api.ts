@@ -13,7 +13,11 @@ export function useApi<T>(path: string | null): Loaded<T> {
   const [state, setState] = useState<{ data: T | null; error: ApiError | null; loading: boolean }>({ data: null, error: null, loading: path !== null });
   const [n, setN] = useState(0);
   useEffect(() => {
-    if (path === null) return;
+    if (path === null) {
+      // Nothing to show now: an earlier answer (another diff, another case) must not stay on screen.
+      setState({ data: null, error: null, loading: false });
+      return;
+    }
     const ctl = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     api<T>('GET', path, undefined, ctl.signal)

@@ -1,3 +1,4 @@
+import { useState, type ReactNode } from 'react';
 import { TABLE, type CaseAction, type CaseState } from '../../../src/server/cases/machine.js';
 import { api } from '../api.js';
 import { useCan, useSession } from '../session.js';
@@ -21,13 +22,19 @@ export function CaseActions({ c, onDone }: { c: CaseDetail; onDone: () => void }
   };
   return (
     <div className="actions">
-      {allowed.map(([action]) => (
-        <details key={action} open={allowed.length === 1 || undefined}>
-          <summary>{LABEL[action]}</summary>
-          <ActionFor action={action} c={c} post={post} />
-        </details>
-      ))}
+      {allowed.map(([action]) => <Step key={action} label={LABEL[action]} startOpen={allowed.length === 1}><ActionFor action={action} c={c} post={post} /></Step>)}
     </div>
+  );
+}
+
+/** A step's form, mounted only once opened: closed steps fetch nothing. */
+function Step({ label, startOpen, children }: { label: string; startOpen: boolean; children: ReactNode }) {
+  const [open, setOpen] = useState(startOpen);
+  return (
+    <details open={open || undefined} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>{label}</summary>
+      {open && children}
+    </details>
   );
 }
 
@@ -122,7 +129,8 @@ function ArchiveChoice({ label, c, kind, name, post }: { label: string; c: CaseD
   return (
     <ActionForm label={label} onSubmit={(f) => post(pick(f, [name]))}>
       <Field label={kind === 'hotfix' ? 'Hotfix archive' : 'Update that includes the hotfix'} hint={kind === 'hotfix' ? 'Push it first (Archives, or `hfx push`).' : undefined}>{(id) => (
-        <select id={id} name={name} required defaultValue={kind === 'hotfix' ? c.hotfix_id ?? '' : ''}>
+        // Mounted again once the options are there, so the linked hotfix is preselected.
+        <select id={id} key={list.data ? 'loaded' : 'loading'} name={name} required defaultValue={kind === 'hotfix' ? c.hotfix_id ?? '' : ''}>
           <option value="" disabled>Choose…</option>
           {(list.data?.archives ?? []).map((a) => <option key={a.id} value={a.id}>{a.id} · {a.title}</option>)}
         </select>

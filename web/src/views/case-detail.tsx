@@ -8,7 +8,8 @@ import { CaseActions } from './case-actions.js';
 import { stateTone } from './cases.js';
 
 export function CaseView({ id }: { id: number }) {
-  const c = useApi<CaseDetail>(Number.isInteger(id) && id > 0 ? `/v1/cases/${id}` : null);
+  const valid = Number.isInteger(id) && id > 0;
+  const c = useApi<CaseDetail>(valid ? `/v1/cases/${id}` : null);
   const audit = useApi<{ entries: AuditEntry[] }>(c.data ? `/v1/cases/${id}/audit` : null);
   const presence = useApi<Presence>(c.data?.hotfix_id ? `/v1/environments/${encodeURIComponent(c.data.product)}/hotfixes/${encodeURIComponent(c.data.hotfix_id)}/presence` : null);
   const reload = () => {
@@ -19,7 +20,7 @@ export function CaseView({ id }: { id: number }) {
   const d = c.data;
   return (
     <Layout title={d ? `Case #${d.id}` : `Case #${id}`}>
-      {!Number.isInteger(id) && <ErrorBox error={new ApiError(404, 'HFX_E_NOT_FOUND', 'a case number is a positive integer')} />}
+      {!valid && <ErrorBox error={new ApiError(404, 'HFX_E_NOT_FOUND', 'a case number is a positive integer')} />}
       <ErrorBox error={c.error} />
       {c.loading && !d && <Loading what="the case" />}
       {d && (
@@ -101,7 +102,7 @@ export function CaseView({ id }: { id: number }) {
             )}
           </section>
 
-          <ReleaseNotes id={d.id} ready={d.hotfix_id !== null} />
+          <ReleaseNotes key={String(d.updated_at)} id={d.id} ready={d.hotfix_id !== null} />
         </div>
       )}
     </Layout>

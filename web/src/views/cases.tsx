@@ -33,7 +33,7 @@ export function CasesView() {
         <FilterSelect label="Severity" any="Any severity" value={filters.severity} options={SEVERITIES} onChange={(v) => setQ({ severity: v, before: null, trail: null })} />
         <FilterSelect label="Product" any="Any product" value={filters.product} options={(products.data?.products ?? []).map((p) => p.name)} onChange={(v) => setQ({ product: v, before: null, trail: null })} />
         <Field label="Customer">{(id) => (
-          <input id={id} defaultValue={filters.customer ?? ''} placeholder="customer id" onKeyDown={(e) => {
+          <input id={id} key={filters.customer ?? ''} defaultValue={filters.customer ?? ''} placeholder="customer id" onKeyDown={(e) => {
             if (e.key === 'Enter') setQ({ customer: (e.target as HTMLInputElement).value.trim(), before: null, trail: null });
           }} onBlur={(e) => {
             if (e.target.value.trim() !== (filters.customer ?? '')) setQ({ customer: e.target.value.trim(), before: null, trail: null });
@@ -66,8 +66,8 @@ export function CasesView() {
             </table>
           </div>
           <nav className="pager" aria-label="Pages of cases">
-            <button type="button" disabled={!before} onClick={() => setQ({ before: trail.at(-1) ?? null, trail: trail.slice(0, -1).join(',') || null })}>Previous page</button>
-            <button type="button" disabled={cases.data.next === null} onClick={() => setQ({ before: String(cases.data!.next), trail: (before ? [...trail, before] : trail).join(',') || null })}>Next page</button>
+            <button type="button" disabled={!before || cases.loading} onClick={() => setQ({ before: trail.at(-1) ?? null, trail: trail.slice(0, -1).join(',') || null })}>Previous page</button>
+            <button type="button" disabled={cases.data.next === null || cases.loading} onClick={() => setQ({ before: String(cases.data!.next), trail: (before ? [...trail, before] : trail).join(',') || null })}>Next page</button>
           </nav>
         </>
       )}

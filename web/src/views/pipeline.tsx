@@ -23,7 +23,7 @@ export function PipelineView({ product }: { product: string | null }) {
         <div className="toolbar">
           <ProductPicker value={chosen} products={list} onChange={(p) => navigate(`/pipeline/${encodeURIComponent(p)}`)} />
           {board.data?.next && (
-            <p className="next-tag" aria-label="Next suggested tags">Next tag: <strong>{board.data.next.hotfix}</strong> for a hotfix, <strong>{board.data.next.update}</strong> for an update level</p>
+            <p className="next-tag">Next tag: <strong>{board.data.next.hotfix}</strong> for a hotfix, <strong>{board.data.next.update}</strong> for an update level</p>
           )}
         </div>
       )}

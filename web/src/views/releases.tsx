@@ -65,7 +65,7 @@ export function ReleasesView({ product }: { product: string | null }) {
             <ErrorBox error={diff.error} />
             {from === to && <p className="muted">Choose two different versions.</p>}
             {d && (d.same ? <p>No differences.</p> : (
-              <div className="diff" aria-label={`Changes from ${d.from} to ${d.to}`}>
+              <div className="diff" role="group" aria-label={`Changes from ${d.from} to ${d.to}`}>
                 <MapChanges title="Images" m={d.images} />
                 <MapChanges title="Components" m={d.components} />
                 <ListChanges title="Hotfixes" added={d.hotfixes.added} removed={d.hotfixes.removed} />

@@ -18,7 +18,8 @@ export function UpdatesView({ product }: { product: string | null }) {
   return (
     <Layout title={chosen ? `Update levels · ${chosen}` : 'Update levels'}>
       {chosen && <div className="toolbar"><ProductPicker value={chosen} products={products.data?.products ?? []} onChange={(x) => navigate(`/updates/${encodeURIComponent(x)}`)} /></div>}
-      <ErrorBox error={products.error ?? updates.error} />
+      <ErrorBox error={products.error ?? updates.error ?? fleet.error} />
+      {fleet.data && fleet.data.installations.length === 1000 && <p className="muted">Installation counts are of the first 1,000 installations of {chosen}; the fleet view narrows by release.</p>}
       {updates.loading && !updates.data && <Loading what="updates" />}
       {updates.data && releases.map((r) => {
         const list = updates.data!.archives.filter((a) => a.release === r).sort((a, b) => a.level - b.level || (a.to_level ?? 0) - (b.to_level ?? 0));
