@@ -45,6 +45,32 @@ for (const store of STORES) describe(`server on ${store}`, () => {
     assert.equal((await api(s.url, 'GET', '/v1/products', null)).status, 401);
   });
 
+  test('a login with a ttl makes a token that expires; a bad ttl is refused and makes no token', async () => {
+    const count = async () => Number((await s.store.db.selectFrom('tokens').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await count();
+    for (const ttl of [0, 59, 90 * 86400 + 1, 1.5, 'an hour', -60, null]) {
+      const r = await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword, ttl });
+      assert.equal(r.status, 400, `ttl ${ttl}`);
+      assert.equal(r.body.error.code, 'HFX_E_USAGE');
+    }
+    assert.equal(await count(), before, 'no token made by a refused login');
+    const t0 = Date.now();
+    const ok = await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword, name: 'dashboard', ttl: 3600 });
+    assert.equal(ok.status, 201);
+    const at = Date.parse(ok.body.expiresAt);
+    assert.ok(at >= t0 + 3600_000 - 1000 && at <= Date.now() + 3600_000 + 1000, ok.body.expiresAt);
+    // Its expiry passes (set in the store, before the token's first use fills the server's cache).
+    await s.store.db.updateTable('tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('name', '=', 'dashboard').execute();
+    const gone = await api(s.url, 'GET', '/v1/me', ok.body.token);
+    assert.equal(gone.status, 401);
+    assert.equal(gone.body.error.code, 'HFX_E_AUTH');
+    assert.match(gone.body.error.message, /expired/);
+    // Without a ttl: no expiry, as before.
+    const plain = await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword });
+    assert.equal(plain.body.expiresAt, null);
+    assert.equal((await api(s.url, 'GET', '/v1/me', plain.body.token)).status, 200);
+  });
+
   test('the API describes itself; unknown routes and malformed input are 4xx with codes', async () => {
     const o = await api(s.url, 'GET', '/openapi.json', null);
     assert.equal(o.status, 200);

@@ -53,18 +53,21 @@ export async function principalOf(store: Store, req: FastifyRequest): Promise<Pr
   const row = await store.db
     .selectFrom('tokens')
     .leftJoin('users', 'users.id', 'tokens.user_id')
-    .select(['tokens.id', 'tokens.hash', 'tokens.name', 'tokens.customer_id', 'tokens.revoked', 'users.id as uid', 'users.username', 'users.role'])
+    .select(['tokens.id', 'tokens.hash', 'tokens.name', 'tokens.customer_id', 'tokens.revoked', 'tokens.expires_at', 'users.id as uid', 'users.username', 'users.role'])
     .where('tokens.hash', '=', hash)
     .executeTakeFirst();
   if (!row || row.revoked || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) {
     throw new HfxError('HFX_E_AUTH', 'the token is unknown or revoked', { hint: 'Log in again: `hfx login URL`.' });
   }
+  const expires = row.expires_at ? new Date(row.expires_at).getTime() : Infinity;
+  if (expires <= Date.now()) throw new HfxError('HFX_E_AUTH', 'the token has expired', { hint: 'Sign in again (the dashboard), or `hfx login URL`.' });
   let principal: Principal;
   if (row.customer_id !== null) principal = { kind: 'customer', customerId: row.customer_id, tokenId: row.id, name: row.name };
   else if (row.uid === null || row.username === null || row.role === null) throw new HfxError('HFX_E_AUTH', 'the token has no owner');
   else principal = { kind: 'user', userId: row.uid, username: row.username, role: row.role, tokenId: row.id };
   if (tokenCache.size >= 10_000) tokenCache.clear();
-  tokenCache.set(hash, { principal, until: Date.now() + TOKEN_CACHE_MS });
+  // Never remembered past its expiry.
+  tokenCache.set(hash, { principal, until: Math.min(Date.now() + TOKEN_CACHE_MS, expires) });
   return principal;
 }
 

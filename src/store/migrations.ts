@@ -63,6 +63,8 @@ import { environmentsMigration } from './migrations/environments.js'; migrations
 import { casesMigration } from './migrations/cases.js'; migrations['0003-cases'] = casesMigration;
 // release manifests:
 import { manifestsMigration } from './migrations/manifests.js'; migrations['0004-manifests'] = manifestsMigration;
+// token expiry (the dashboard's sign-ins):
+import { tokenExpiryMigration } from './migrations/token-expiry.js'; migrations['0005-token-expiry'] = tokenExpiryMigration;
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,

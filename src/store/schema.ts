@@ -18,6 +18,8 @@ export interface Database {
     created_at: Created;
     last_used_at: Date | null;
     revoked: ColumnType<boolean, boolean | undefined, boolean>;
+    /** null: valid until revoked. */
+    expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   };
   publisher_keys: { keyid: string; name: string; public_pem: string; created_at: Created };
   server_keys: { id: string; keyid: string; private_pem: string; public_pem: string; created_at: Created };

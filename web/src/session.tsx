@@ -39,7 +39,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signIn = useCallback(async (username: string, password: string, remember: boolean) => {
-    const r = await api<{ token: string; user: { username: string; role: Role } }>('POST', '/v1/login', { username, password, name: 'dashboard' });
+    // A browser's token expires: 12 hours for a tab, 30 days when kept on this browser.
+    const r = await api<{ token: string; user: { username: string; role: Role } }>('POST', '/v1/login', { username, password, name: 'dashboard', ttl: remember ? 30 * 86400 : 12 * 3600 });
     const m: Me = { kind: 'user', username: r.user.username, role: r.user.role };
     setToken(r.token, remember, m);
     setMe(m);

@@ -10,14 +10,19 @@ import { audit } from './audit.js';
 const NAME = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$';
 const MAX_FAILURES = 10;
 const WINDOW_MINUTES = 15;
+/** The longest a token made with a `ttl` lives: 90 days. */
+const MAX_TTL = 90 * 24 * 3600;
 const str = (max = 200) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 const obj = (props: Record<string, object>, required: string[]) => ({ type: 'object', additionalProperties: false, properties: props, required }) as const;
 
 export function authRoutes(ctx: Ctx) {
   const db = ctx.store.db;
   return async (app: FastifyInstance) => {
-    app.post<{ Body: { username: string; password: string; name?: string } }>('/v1/login', {
-      schema: { summary: 'Log in; returns an API token', security: [], body: obj({ username: str(), password: str(1024), name: str() }, ['username', 'password']) },
+    app.post<{ Body: { username: string; password: string; name?: string; ttl?: number } }>('/v1/login', {
+      schema: {
+        summary: 'Log in; returns an API token (with `ttl`, one that expires after that many seconds)', security: [],
+        body: obj({ username: str(), password: str(1024), name: str(), ttl: { type: 'integer', minimum: 60, maximum: MAX_TTL } }, ['username', 'password']),
+      },
     }, async (req, reply) => {
       const { username, password } = req.body;
       // Failed logins are counted in the database, so the limit holds across server processes.
@@ -34,9 +39,10 @@ export function authRoutes(ctx: Ctx) {
         throw new HfxError('HFX_E_AUTH', 'wrong username or password');
       }
       const t = newToken();
-      await db.insertInto('tokens').values({ hash: t.hash, name: req.body.name ?? 'login', user_id: user.id, customer_id: null }).execute();
+      const expiresAt = req.body.ttl ? new Date(Date.now() + req.body.ttl * 1000) : null;
+      await db.insertInto('tokens').values({ hash: t.hash, name: req.body.name ?? 'login', user_id: user.id, customer_id: null, expires_at: expiresAt }).execute();
       await audit(db, user.username, 'login', 'user', user.username);
-      return reply.status(201).send({ token: t.token, user: { username: user.username, role: user.role } });
+      return reply.status(201).send({ token: t.token, user: { username: user.username, role: user.role }, expiresAt: expiresAt?.toISOString() ?? null });
     });
 
     app.get('/v1/me', { schema: { summary: 'Who the token belongs to' } }, async (req) => {
