@@ -160,6 +160,10 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await page.getByRole('link', { name: 'HF-1' }).click();
     await page.getByRole('table', { name: 'Files' }).getByText('lib/core.jar').waitFor();
     assert.match(await page.locator('dl').first().innerText(), /ed25519 by vendor/);
+    // Download sends the token (a plain link could not) and gives the very bytes that were pushed.
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()]);
+    assert.equal(dl.suggestedFilename(), 'HF-1.zip');
+    assert.deepEqual(readFileSync((await dl.path())!), readFileSync(zip));
     await shot('04-archive');
     await page.goto(caseUrl);
     await step('Mark ready', () => page.getByLabel('Hotfix archive').selectOption('HF-1'), 'ready');
