@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { generateKeys, signManifest } from '../src/engine/archive/signature.js';
 import { readStatus } from '../src/engine/ops/status.js';
@@ -148,6 +149,15 @@ for (const store of STORES) describe(`server on ${store}`, () => {
     assert.deepEqual(Buffer.from(await part.arrayBuffer()), bytes.subarray(100));
     const bad = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens['acme']}`, range: `bytes=${bytes.length + 5}-` } });
     assert.equal(bad.status, 416);
+    // Archives go as they are, gzip asked or not (a ZIP is compressed already, and ranges count its bytes).
+    const asked = await raw(s.url, '/v1/archives/HF-ALL-1/download', { authorization: `Bearer ${tokens['acme']}`, 'accept-encoding': 'gzip' });
+    assert.equal(asked.headers['content-encoding'], undefined);
+    assert.deepEqual(asked.body, bytes);
+    // JSON answers are gzipped for a client that asks, and only then.
+    const json = await raw(s.url, '/openapi.json', { 'accept-encoding': 'gzip' });
+    assert.equal(json.headers['content-encoding'], 'gzip');
+    assert.equal(JSON.parse(gunzipSync(json.body).toString()).openapi.startsWith('3'), true);
+    assert.equal((await raw(s.url, '/openapi.json', {})).headers['content-encoding'], undefined);
   });
 
   test('an installation: link, check, apply --server, report, revert with a reason; the fleet shows it', async () => {
@@ -287,3 +297,17 @@ for (const store of STORES) describe(`server on ${store}`, () => {
   });
 });
 
+
+/** A request whose answer is not decoded (fetch would inflate it and drop the header). */
+function raw(base: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import { ERRORS, HfxError } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -104,6 +105,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
+  // JSON answers (a page of cases, the pipeline, metadata) gzipped for clients that ask; archives
+  // (application/zip) and the dashboard's precompressed files are left as they are.
+  await app.register(compress, { global: true, encodings: ['gzip', 'deflate'], threshold: 1024 });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     req.principal = await principalOf(ctx.store, req);
