@@ -200,6 +200,9 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await hotfixIn('Production').and(page.locator('[data-red="true"]')).waitFor();
     assert.match(await hotfixIn('Production').innerText(), /missing in Development, QA/);
     assert.match(await page.locator('[data-env="Production"] [data-testid="version"]').innerText(), /^1\.0\.1/);
+    // The comparison of the last two environments says what differs, hotfix by hotfix and file by file.
+    await page.getByRole('list', { name: 'Hotfixes that differ' }).getByText('HF-1: only in Production').waitFor();
+    assert.match(await page.getByRole('table', { name: 'Files that differ' }).innerText(), /lib\/core\.jar\s+as released\s+[0-9a-f]{12}…/);
     await shot('05-pipeline-red');
 
     // Deployed, verified, monitoring; solved is refused while QA and Development lack the fix.
@@ -225,6 +228,7 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     }
     await page.locator('[data-env="Production"] [data-hotfix="HF-1"][data-red="false"]').waitFor();
     assert.equal(await page.locator('[data-red="true"]').count(), 0);
+    await page.getByRole('status').filter({ hasText: 'QA and Production run the same content.' }).waitFor();
     await shot('07-pipeline-propagated');
 
     await page.goto(caseUrl);

@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
-import { api } from '../api.js';
+import { api, qs } from '../api.js';
 import { useCan } from '../session.js';
 import type { ArchiveRow, EnvView, Pipeline } from '../types.js';
-import { ActionForm, Badge, ErrorBox, Field, Layout, Loading, ProductPicker, str, useProducts } from '../ui.js';
+import { ActionForm, Badge, ErrorBox, Field, Layout, Loading, ProductPicker, str, useProducts, useQuery } from '../ui.js';
 import { useApi } from '../use-api.js';
 
 /** LifeTime's grid: environments as columns, what each runs, red for a hotfix not yet everywhere before it. */
@@ -37,6 +37,7 @@ export function PipelineView({ product }: { product: string | null }) {
           ))}
         </ol>
       )}
+      {board.data && board.data.environments.length > 1 && <Compare product={board.data.product} envs={board.data.environments.map((e) => e.name)} />}
     </Layout>
   );
 }
@@ -70,6 +71,59 @@ function EnvColumn({ env, product, hotfixes, all, onChange }: { env: EnvView; pr
       </ul>
       {can('developer') && <DeployForm env={env} product={product} hotfixes={hotfixes.filter((a) => !env.hotfixes.some((h) => h.id === a.id))} isLast={env.position === all.length - 1} onDone={onChange} />}
     </li>
+  );
+}
+
+interface Comparison {
+  a: string; b: string; same: boolean;
+  release: { a: string | null; b: string | null }; level: { a: number | null; b: number | null }; packHash: { a: string | null; b: string | null };
+  hotfixes: { id: string; a: string | null; b: string | null; same: boolean }[];
+  files: { path: string; a: string | null; b: string | null; same: boolean }[];
+  unknown: string[];
+}
+
+const short = (v: string | null) => (v === null ? 'absent' : v === 'base' ? 'as released' : /^[0-9a-f]{64}$/.test(v) ? `${v.slice(0, 12)}…` : v);
+
+/** LifeTime's "compare environments": what differs between two, hotfix by hotfix and file by file. */
+function Compare({ product, envs }: { product: string; envs: string[] }) {
+  const [q, setQ] = useQuery();
+  const a = q.get('a') ?? envs[envs.length - 2]!;
+  const b = q.get('b') ?? envs[envs.length - 1]!;
+  const cmp = useApi<Comparison>(a !== b ? `/v1/environments/${encodeURIComponent(product)}/compare${qs({ a, b })}` : null);
+  const pick = (label: string, value: string, key: string) => (
+    <Field label={label}>{(id) => (
+      <select id={id} value={value} onChange={(e) => setQ({ [key]: e.target.value })}>
+        {envs.map((e) => <option key={e}>{e}</option>)}
+      </select>
+    )}</Field>
+  );
+  const c = cmp.data;
+  const hf = c?.hotfixes.filter((h) => !h.same) ?? [];
+  const files = c?.files.filter((f) => !f.same) ?? [];
+  return (
+    <section aria-labelledby="h-compare">
+      <h2 id="h-compare">Compare two environments</h2>
+      <div className="toolbar">{pick('Environment A', a, 'a')}{pick('Environment B', b, 'b')}</div>
+      <ErrorBox error={cmp.error} />
+      {a === b && <p className="muted">Choose two different environments.</p>}
+      {c && (c.same ? <p role="status">{a} and {b} run the same content.</p> : (
+        <div role="group" aria-label={`Differences between ${a} and ${b}`}>
+          {(c.release.a !== c.release.b || c.level.a !== c.level.b) && <p>Release: {c.release.a ?? '—'} level {c.level.a ?? '—'} in {a}; {c.release.b ?? '—'} level {c.level.b ?? '—'} in {b}.</p>}
+          {hf.length > 0 && (
+            <ul aria-label="Hotfixes that differ">
+              {hf.map((h) => <li key={h.id}>{h.id}: {h.a === null ? `only in ${b}` : h.b === null ? `only in ${a}` : 'in both, with different digests'}</li>)}
+            </ul>
+          )}
+          {files.length > 0 && (
+            <div className="table-wrap"><table aria-label="Files that differ">
+              <thead><tr><th scope="col">Path</th><th scope="col">{a}</th><th scope="col">{b}</th></tr></thead>
+              <tbody>{files.map((f) => <tr key={f.path}><td><code>{f.path}</code></td><td><code>{short(f.a)}</code></td><td><code>{short(f.b)}</code></td></tr>)}</tbody>
+            </table></div>
+          )}
+          {c.unknown.length > 0 && <p className="muted">No archive on the server for {c.unknown.join(', ')}: their files could not be compared.</p>}
+        </div>
+      ))}
+    </section>
   );
 }
 
