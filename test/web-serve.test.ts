@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'node:http';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import { registerWeb, WEB_DIR } from '../src/server/web.js';
 import { tmp } from './helpers/fixtures.js';
 import { testServer } from './helpers/server.js';
@@ -67,12 +67,13 @@ describe('the server serves the dashboard', () => {
   test('without a build nothing is registered; with one, browsers get the app', async (t) => {
     const empty = tmp(t);
     const app = Fastify();
-    assert.equal(await registerWeb(app, empty), false);
+    const notFound = (_req: unknown, reply: FastifyReply) => reply.status(404).send({ error: { code: 'HFX_E_NOT_FOUND' } });
+    assert.equal(await registerWeb(app, notFound, empty), false);
     assert.equal((await app.inject({ url: '/', headers: HTML })).statusCode, 404);
     mkdirSync(join(empty, 'assets'));
     writeFileSync(join(empty, 'index.html'), '<!doctype html><div id="root"></div>');
     const app2 = Fastify();
-    assert.equal(await registerWeb(app2, empty), true);
+    assert.equal(await registerWeb(app2, notFound, empty), true);
     const r = await app2.inject({ url: '/anything', headers: HTML });
     assert.equal(r.statusCode, 200);
     await app.close();

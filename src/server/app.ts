@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
@@ -134,10 +134,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     req.log.error({ err }, 'unexpected error');
     return reply.status(500).send({ error: { code: 'HFX_E_INTERNAL', message: 'internal error; see the server log' } });
   });
-  // The dashboard's pages, when built; its not-found handler answers browsers with the app.
-  if (!(await registerWeb(app))) {
-    app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'HFX_E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
-  }
+  const notFound = (req: FastifyRequest, reply: FastifyReply) => reply.status(404).send({ error: { code: 'HFX_E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  // The dashboard's pages, when built: its not-found handler answers browsers with the app, others with notFound.
+  if (!(await registerWeb(app, notFound))) app.setNotFoundHandler(notFound);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true, store: ctx.store.kind }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Where `vite build` puts the dashboard (dist/web, next to this file's dist/src). */
 export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
@@ -15,7 +15,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
  * build), and index.html for any other GET a browser makes outside /v1, so deep links such as
  * /cases/12 work. Without a build (a checkout that never ran `npm run build`) the API still runs.
  */
-export async function registerWeb(app: FastifyInstance, dir = WEB_DIR): Promise<boolean> {
+export async function registerWeb(app: FastifyInstance, notFound: (req: FastifyRequest, reply: FastifyReply) => unknown, dir = WEB_DIR): Promise<boolean> {
   const index = join(dir, 'index.html');
   if (!existsSync(index)) return false;
   const html = readFileSync(index);
@@ -42,13 +42,13 @@ export async function registerWeb(app: FastifyInstance, dir = WEB_DIR): Promise<
       }
     },
   });
-  const page = (reply: import('fastify').FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache')
+  const page = (reply: FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache')
     .header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').send(html);
   app.get('/', { schema: { hide: true } }, (_req, reply) => page(reply));
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
     if (req.method === 'GET' && !path.startsWith('/v1/') && !path.startsWith('/assets/') && /text\/html/.test(req.headers.accept ?? '')) return page(reply);
-    return reply.status(404).send({ error: { code: 'HFX_E_NOT_FOUND', message: `no route ${req.method} ${path}` } });
+    return notFound(req, reply);
   });
   return true;
 }
