@@ -58,7 +58,10 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
   /** Opens the step's form (a disclosure) when it is closed, fills it, submits, and waits for the new state. */
   const step = async (label: string, fill: () => Promise<unknown>, state?: string) => {
     const form = page.getByRole('form', { name: label });
-    if (!(await form.isVisible())) await page.locator('summary', { hasText: label }).click();
+    const summary = page.locator('summary', { hasText: label });
+    // The case is on screen first: a lone step starts open, and a click would close it.
+    await summary.waitFor();
+    if (!(await form.isVisible())) await summary.click();
     await fill();
     await form.getByRole('button', { name: label }).click();
     if (state) await page.getByTestId('case-state').filter({ hasText: new RegExp(`^${state}$`) }).waitFor();
