@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, wr
 import { cpus, freemem, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs as parseCliArgs } from 'node:util';
 import { applyPlanTo, GEN_VERSION, hotfixPlan, planPackA, planPackB, SEED, sumBytes, writePack, type HotfixPlan } from './gen.js';
 import { run, stat, waitQuiet, type RunResult, type Stat } from './proc.js';
 
@@ -45,34 +46,23 @@ const USAGE = `Usage: node dist/bench/run.js [--quick] [--only GROUP[,GROUP…]]
 Data is generated once into $HFX_BENCH_DIR/{full,quick} and reused while its marker matches.`;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, clean: false, json: false, check: false, runs: 3, only: null, waitQuiet: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i]!;
-    const value = (): string => {
-      const v = x.includes('=') ? x.slice(x.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${x} needs a value`);
-      return v;
-    };
-    if (x === '--quick') a.quick = true;
-    else if (x === '--clean') a.clean = true;
-    else if (x === '--json') a.json = true;
-    else if (x === '--check') a.check = true;
-    else if (x === '--runs' || x.startsWith('--runs=')) {
-      a.runs = Number(value());
-      if (!Number.isInteger(a.runs) || a.runs < 1) throw new Error('--runs takes a whole number ≥ 1');
-    } else if (x === '--wait-quiet' || x.startsWith('--wait-quiet=')) {
-      a.waitQuiet = Number(value());
-      if (!Number.isFinite(a.waitQuiet) || a.waitQuiet < 0) throw new Error('--wait-quiet takes seconds ≥ 0');
-    } else if (x === '--only' || x.startsWith('--only=')) {
-      a.only ??= new Set();
-      for (const g of value().split(',').map((s) => s.trim()).filter(Boolean)) {
-        if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`--only: unknown group ${JSON.stringify(g)} (one of ${GROUPS.join(', ')})`);
-        a.only.add(g as Group);
-      }
-    } else if (x === '--help' || x === '-h') {
-      process.stdout.write(USAGE + '\n');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${JSON.stringify(x)}\n${USAGE}`);
+  const { values: v } = parseCliArgs({
+    args: argv, strict: true,
+    options: {
+      quick: { type: 'boolean', default: false }, clean: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, check: { type: 'boolean', default: false },
+      runs: { type: 'string', default: '3' }, 'wait-quiet': { type: 'string', default: '0' }, only: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (v.help) {
+    process.stdout.write(USAGE + '\n');
+    process.exit(0);
+  }
+  const a: Args = { quick: v.quick, clean: v.clean, json: v.json, check: v.check, runs: Number(v.runs), only: null, waitQuiet: Number(v['wait-quiet']) };
+  if (!Number.isInteger(a.runs) || a.runs < 1) throw new Error('--runs takes a whole number ≥ 1');
+  if (!Number.isFinite(a.waitQuiet) || a.waitQuiet < 0) throw new Error('--wait-quiet takes seconds ≥ 0');
+  for (const g of (v.only ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
+    if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`--only: unknown group ${JSON.stringify(g)} (one of ${GROUPS.join(', ')})`);
+    (a.only ??= new Set()).add(g as Group);
   }
   return a;
 }

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs as parseCliArgs } from 'node:util';
 import pg from 'pg';
 import { buildApp } from '../src/server/app.js';
 import { BlobStore } from '../src/server/blobs.js';
@@ -40,27 +41,22 @@ const USAGE = `Usage: node dist/bench/server.js [--store pglite|postgres] [--qui
   --database-url U  PostgreSQL to create the bench database on (default $DATABASE_URL, then $HFX_TEST_DATABASE_URL)`;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { stores: null, quick: false, json: false, duration: null, databaseUrl: process.env['DATABASE_URL'] || process.env['HFX_TEST_DATABASE_URL'] || undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i]!;
-    const value = (): string => {
-      const v = x.includes('=') ? x.slice(x.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${x} needs a value`);
-      return v;
-    };
-    if (x === '--quick') a.quick = true;
-    else if (x === '--json') a.json = true;
-    else if (x === '--store' || x.startsWith('--store=')) {
-      const s = value();
-      if (s !== 'pglite' && s !== 'postgres') throw new Error(`--store is pglite or postgres, not ${s}`);
-      a.stores = [s];
-    } else if (x === '--duration' || x.startsWith('--duration=')) a.duration = Number(value());
-    else if (x === '--database-url' || x.startsWith('--database-url=')) a.databaseUrl = value();
-    else if (x === '--help' || x === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else throw new Error(`unknown option ${x}\n${USAGE}`);
+  const { values: v } = parseCliArgs({
+    args: argv, strict: true,
+    options: {
+      store: { type: 'string' }, quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, duration: { type: 'string' },
+      'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (v.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
   }
+  if (v.store !== undefined && v.store !== 'pglite' && v.store !== 'postgres') throw new Error(`--store is pglite or postgres, not ${v.store}`);
+  const a: Args = {
+    stores: v.store ? [v.store as StoreKind] : null, quick: v.quick, json: v.json, duration: v.duration !== undefined ? Number(v.duration) : null,
+    databaseUrl: v['database-url'] ?? (process.env['DATABASE_URL'] || process.env['HFX_TEST_DATABASE_URL'] || undefined),
+  };
   if (a.duration !== null && !(a.duration > 0 && a.duration <= 60)) throw new Error('--duration is 1 to 60 seconds');
   return a;
 }
