@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DESKTOP, launch, overflowsX, PHONE, screenshotDir, signIn, signOut, unlabelled } from './helpers/browser.js';
 import { hfx } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
+import { releaseManifest } from './helpers/release.js';
 import { api, seedVendor, STORES, testServer } from './helpers/server.js';
 
 /**
@@ -19,11 +20,8 @@ const ENVS = ['Development', 'QA', 'Production'] as const;
 type Env = (typeof ENVS)[number];
 const JUNIT = (suite: string) => `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="${suite}"><testsuite name="core"><testcase classname="core.Cache" name="evicts"/><testcase classname="core.Cache" name="bounded"/></testsuite></testsuites>`;
-const manifest = (version: string, extra: object = {}) => ({
-  name: 'demo', version, status: 'published', published_at: '2026-11-02T10:00:00.000Z', commit: version === '1.0.0' ? 'a1b2c3d4' : 'b2c3d4e5',
-  released_at: '2026-11-01T10:00:00.000Z', notes: `Demo ${version}`, channels: ['stable'],
-  images: { api: `registry.example.com:5000/demo/api:${version}`, ui: 'docker.io/library/nginx:1.25.4' }, components: { schema: version === '1.0.0' ? '41' : '42' }, ...extra,
-});
+const manifest = (version: string, extra: object = {}) =>
+  releaseManifest(version, { name: 'demo', commit: version === '1.0.0' ? 'a1b2c3d4' : 'b2c3d4e5', components: { schema: version === '1.0.0' ? '41' : '42' }, ...extra });
 
 type TS = Awaited<ReturnType<typeof testServer>>;
 

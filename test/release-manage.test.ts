@@ -8,6 +8,7 @@ import type { ReleaseManifest } from '../src/release/schema.js';
 import { parse } from '../src/cli/command.js';
 import { runCommand, type CliResult } from './helpers/cli.js';
 import { snapshot, tmp } from './helpers/fixtures.js';
+import { releaseManifest } from './helpers/release.js';
 
 // ---- helpers (kept in this file: test/helpers/ belongs to everyone) ----
 
@@ -22,21 +23,6 @@ async function release(args: string[], o: { cwd: string; deps?: ReleaseCommandDe
 
 const SHA = (c: string) => c.repeat(64);
 
-function manifest(version: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'acme-platform',
-    version,
-    status: 'published',
-    published_at: '2026-01-02T00:00:00.000Z',
-    commit: 'c'.repeat(40),
-    released_at: '2026-01-01T00:00:00.000Z',
-    notes: `release ${version}`,
-    channels: ['stable'],
-    images: { api: `registry.example.com:5000/team/api:${version}`, ui: 'docker.io/library/nginx:1.25' },
-    components: { schema: '41' },
-    ...extra,
-  };
-}
 
 function repo(t: TestContext, files: Record<string, Record<string, unknown> | string>): { cwd: string; dir: string } {
   const cwd = tmp(t, 'hfx-release-');
@@ -46,17 +32,17 @@ function repo(t: TestContext, files: Record<string, Record<string, unknown> | st
   return { cwd, dir };
 }
 
-const draft = (version: string, extra: Record<string, unknown> = {}) => manifest(version, { status: 'draft', published_at: undefined, base: '1.7.0', hotfixes: ['HF-1'], ...extra });
+const draft = (version: string, extra: Record<string, unknown> = {}) => releaseManifest(version, { status: 'draft', published_at: undefined, base: '1.7.0', hotfixes: ['HF-1'], ...extra });
 
 // ---- list ----
 
 test('list: every release in version order, the build configuration and stray files left out', async (t) => {
   const { cwd, dir } = repo(t, {
-    '1.10.0.json': manifest('1.10.0'),
-    '1.9.0.json': manifest('1.9.0', { channels: [] }),
+    '1.10.0.json': releaseManifest('1.10.0'),
+    '1.9.0.json': releaseManifest('1.9.0', { channels: [] }),
     '1.7.1.json': draft('1.7.1'),
     '1.7.1-rc.1.json': draft('1.7.1-rc.1'),
-    '1.7.0.json': manifest('1.7.0'),
+    '1.7.0.json': releaseManifest('1.7.0'),
     'hfx-release.config.json': { images: {} },
     'README.md': 'notes',
     'latest.json': '{}',
@@ -77,10 +63,10 @@ test('list: every release in version order, the build configuration and stray fi
 
 test('list fails on an invalid manifest, naming each; and on a missing directory', async (t) => {
   const { cwd } = repo(t, {
-    '1.7.0.json': manifest('1.7.0'),
-    '1.7.1.json': manifest('1.7.2'),
+    '1.7.0.json': releaseManifest('1.7.0'),
+    '1.7.1.json': releaseManifest('1.7.2'),
     '1.7.3.json': '{ not json',
-    '1.7.4.json': manifest('1.7.4', { images: { ui: 'nginx:1.25' } }),
+    '1.7.4.json': releaseManifest('1.7.4', { images: { ui: 'nginx:1.25' } }),
   });
   const r = await release(['list', '--json'], { cwd });
   assert.equal(r.code, 4);
@@ -97,7 +83,7 @@ test('list fails on an invalid manifest, naming each; and on a missing directory
 // ---- show ----
 
 test('show: the manifest, in JSON and as text', async (t) => {
-  const { cwd, dir } = repo(t, { '1.7.1.json': draft('1.7.1', { notes: 'line one\nline two' }), '1.7.0.json': manifest('1.7.0') });
+  const { cwd, dir } = repo(t, { '1.7.1.json': draft('1.7.1', { notes: 'line one\nline two' }), '1.7.0.json': releaseManifest('1.7.0') });
   const j = await release(['show', '1.7.1', '--json'], { cwd });
   assert.equal(j.code, 0);
   assert.deepEqual(j.json.release, JSON.parse(readFileSync(join(dir, '1.7.1.json'), 'utf8')));
@@ -111,7 +97,7 @@ test('show: the manifest, in JSON and as text', async (t) => {
 });
 
 test('show refuses unknown, malformed and mismatched versions', async (t) => {
-  const { cwd } = repo(t, { '1.7.0.json': manifest('1.7.0', { extra: true }), '1.7.1.json': manifest('1.7.2') });
+  const { cwd } = repo(t, { '1.7.0.json': releaseManifest('1.7.0', { extra: true }), '1.7.1.json': releaseManifest('1.7.2') });
   const cases: [string[], string, RegExp][] = [
     [['show', '1.6.0'], 'HFX_E_NOT_FOUND', /no release 1\.6\.0/],
     [['show', '../etc/passwd'], 'HFX_E_USAGE', /not a semantic version/],
@@ -130,7 +116,7 @@ test('show refuses unknown, malformed and mismatched versions', async (t) => {
 // ---- diff ----
 
 test('diff: images added, removed and changed with old → new, components, notes, channels, hotfixes, commit', async (t) => {
-  const a = manifest('1.7.0', { images: { api: 'registry.example.com:5000/team/api:1.7.0', ui: 'docker.io/library/nginx:1.25', old: 'r.io/old:1' }, components: { schema: '41', cli: '1' }, channels: ['stable', 'lts'] });
+  const a = releaseManifest('1.7.0', { images: { api: 'registry.example.com:5000/team/api:1.7.0', ui: 'docker.io/library/nginx:1.25', old: 'r.io/old:1' }, components: { schema: '41', cli: '1' }, channels: ['stable', 'lts'] });
   const b = draft('1.7.1', {
     images: { api: `registry.example.com:5000/team/api@sha256:${SHA('d')}`, ui: 'docker.io/library/nginx:1.25', metrics: 'r.io/metrics:2' },
     components: { schema: '42', agent: '3' },
@@ -171,7 +157,7 @@ test('diff: images added, removed and changed with old → new, components, note
 });
 
 test('diff refuses unknown versions and a wrong number of arguments', async (t) => {
-  const { cwd } = repo(t, { '1.7.0.json': manifest('1.7.0') });
+  const { cwd } = repo(t, { '1.7.0.json': releaseManifest('1.7.0') });
   assert.equal((await release(['diff', '1.7.0', '1.8.0'], { cwd })).error?.code, 'HFX_E_NOT_FOUND');
   assert.equal((await release(['diff', '1.7.0'], { cwd })).error?.code, 'HFX_E_USAGE');
   assert.equal((await release(['diff', '1.7.0', '1.7.0', '1.7.0'], { cwd })).error?.code, 'HFX_E_USAGE');
@@ -180,7 +166,7 @@ test('diff refuses unknown versions and a wrong number of arguments', async (t) 
 // ---- publish ----
 
 test('publish: draft → published with published_at, in the manifest itself, atomically; twice is an error', async (t) => {
-  const { cwd, dir } = repo(t, { '1.7.0.json': manifest('1.7.0'), '1.7.1.json': draft('1.7.1') });
+  const { cwd, dir } = repo(t, { '1.7.0.json': releaseManifest('1.7.0'), '1.7.1.json': draft('1.7.1') });
   const before = JSON.parse(readFileSync(join(dir, '1.7.1.json'), 'utf8'));
   const r = await release(['publish', '1.7.1', '--json'], { cwd });
   assert.equal(r.code, 0, r.stdout);
@@ -222,7 +208,7 @@ test('publish: other targets are told first; a failing target leaves the draft a
 // ---- the command line ----
 
 test('release: subcommands and flags are checked', async (t) => {
-  const { cwd } = repo(t, { '1.7.0.json': manifest('1.7.0') });
+  const { cwd } = repo(t, { '1.7.0.json': releaseManifest('1.7.0') });
   const cases: [string[], RegExp][] = [
     [[], /subcommand is missing/],
     [['ship'], /unknown subcommand "ship"/],

@@ -8,6 +8,7 @@ import { makeReleaseCommand, type ReleaseCommandDeps } from '../src/cli/commands
 import { HfxError } from '../src/errors.js';
 import { runCommand, type CliResult } from './helpers/cli.js';
 import { snapshot, tmp } from './helpers/fixtures.js';
+import { releaseManifest } from './helpers/release.js';
 
 // ---- helpers (kept in this file: test/helpers/ belongs to everyone) ----
 
@@ -21,16 +22,9 @@ async function release(args: string[], o: { cwd: string; deps?: ReleaseCommandDe
 const D = (s: string) => execFileSync('sh', ['-c', `printf %s "${s}" | sha256sum | cut -d' ' -f1`], { encoding: 'utf8' }).trim();
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 
+/** Three images (one pinned by digest) and a component that follows the version. */
 function manifest(version: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'acme-platform',
-    version,
-    status: 'published',
-    published_at: '2026-01-02T00:00:00.000Z',
-    commit: 'c'.repeat(40),
-    released_at: '2026-01-01T00:00:00.000Z',
-    notes: `release ${version}`,
-    channels: ['stable'],
+  return releaseManifest(version, {
     images: {
       api: `registry.example.com:5000/team/api:${version}`,
       worker: `registry.example.com:5000/team/worker:${version}@sha256:${'b'.repeat(64)}`,
@@ -38,7 +32,7 @@ function manifest(version: string, extra: Record<string, unknown> = {}): Record<
     },
     components: { schema: '41', cli: version },
     ...extra,
-  };
+  });
 }
 
 /** A repository with releases/1.7.0.json (published) and a build configuration. */

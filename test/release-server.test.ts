@@ -10,27 +10,19 @@ import { serializeRelease, type ReleaseManifest } from '../src/release/schema.js
 import { hfx, runCommand } from './helpers/cli.js';
 import { snapshot, tmp } from './helpers/fixtures.js';
 import { api, STORES, testServer } from './helpers/server.js';
+import { releaseManifest } from './helpers/release.js';
 
 const PRODUCT = 'acme-platform';
 
 function manifest(version: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const tag = version.replace(/\+/g, '-');
-  const m: Record<string, unknown> = {
+  return releaseManifest(version, {
     name: PRODUCT,
-    version,
-    status: 'published',
-    published_at: '2026-01-02T00:00:00.000Z',
-    commit: 'c'.repeat(40),
     released_at: '2026-01-01T00:00:00.000+01:00',
-    notes: `release ${version}`,
-    channels: ['stable'],
     // Not in name order: the server keeps the order of the file.
     images: { worker: `registry.example.com:5000/team/worker:${tag}`, api: `registry.example.com:5000/team/api:${tag}` },
-    components: { schema: '41' },
     ...extra,
-  };
-  for (const k of Object.keys(m)) if (m[k] === undefined) delete m[k];
-  return m;
+  });
 }
 
 const draft = (version: string, extra: Record<string, unknown> = {}) => manifest(version, { status: 'draft', published_at: undefined, ...extra });
