@@ -200,6 +200,16 @@ test('new: a build that names no reference, or has no build command, writes noth
   await refused(t, ['new', '--base', '1.7.0', '--build', 'api'], 'HFX_E_BUILD', /not a valid build configuration/, (_c, dir) => {
     writeFileSync(join(dir, 'hfx-release.config.json'), JSON.stringify({ images: { api: { build: 'true', timeout: 5 } } }));
   });
+  await refused(t, ['new', '--base', '1.7.0', '--build', 'api'], 'HFX_E_BUILD', /hfx-release\.config\.json is not JSON/, (_c, dir) => {
+    writeFileSync(join(dir, 'hfx-release.config.json'), '{"images": ');
+  });
+  // JSON null is a value, not a missing file: refused, not taken as "no configuration".
+  await refused(t, ['new', '--base', '1.7.0', '--build', 'api'], 'HFX_E_BUILD', /not a valid build configuration/, (_c, dir) => {
+    writeFileSync(join(dir, 'hfx-release.config.json'), 'null');
+  });
+  await refused(t, ['new', '--base', '1.7.0', '--build', 'api'], 'HFX_E_BUILD', /is larger than/, (_c, dir) => {
+    writeFileSync(join(dir, 'hfx-release.config.json'), `{"images": {}, "x": "${'a'.repeat(4 * 1024 * 1024)}"}`);
+  });
 });
 
 test('new: an invalid base manifest is refused with HFX_E_MANIFEST', async (t) => {

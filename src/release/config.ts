@@ -1,12 +1,13 @@
 // releases/hfx-release.config.json: how each image is built.
 //   { "images": { "api": { "build": "sh command" } } }
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { HfxError, asHfxError } from '../errors.js';
+import { HfxError } from '../errors.js';
 import { IMAGE_NAME_RE } from './schema.js';
-import { CONFIG_NAME } from './store.js';
+import { CONFIG_NAME, readJsonFile } from './store.js';
+
+const HINT = 'The file looks like {"images": {"api": {"build": "sh command"}}}.';
 
 const ConfigSchema = z.strictObject({
   images: z.record(z.string().regex(IMAGE_NAME_RE, 'an image name'), z.strictObject({ build: z.string().min(1).max(100_000) })),
@@ -21,24 +22,13 @@ export function configFile(dir: string): string {
 /** The build configuration, or null when the file does not exist. */
 export function readReleaseConfig(dir: string): ReleaseConfig | null {
   const file = configFile(dir);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw asHfxError(e, `cannot read ${file}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new HfxError('HFX_E_BUILD', `${file} is not JSON: ${(e as Error).message}`, { hint: 'The file looks like {"images": {"api": {"build": "sh command"}}}.' });
-  }
+  const raw = readJsonFile(file, 'HFX_E_BUILD', HINT, true);
+  if (raw === undefined) return null;
   const r = ConfigSchema.safeParse(raw);
   if (!r.success) {
     const first = r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new HfxError('HFX_E_BUILD', `${file} is not a valid build configuration: ${first.join('; ')}`, {
-      hint: 'The file looks like {"images": {"api": {"build": "sh command"}}}.',
+      hint: HINT,
     });
   }
   return r.data;

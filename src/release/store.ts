@@ -39,20 +39,28 @@ export function releaseExists(dir: string, version: string): boolean {
   }
 }
 
-function readManifestFile(file: string, version: string): ReleaseManifest {
+/**
+ * A JSON file of releases/: its parsed value, or undefined (never a JSON value) when `missingOk` and it does not exist. A
+ * file over MAX_MANIFEST_BYTES, or one that is not JSON, is `code` with `hint`.
+ */
+export function readJsonFile(file: string, code: 'HFX_E_MANIFEST' | 'HFX_E_BUILD', hint: string, missingOk = false): unknown {
   let text: string;
   try {
-    if (statSync(file).size > MAX_MANIFEST_BYTES) throw new HfxError('HFX_E_MANIFEST', `${file} is larger than ${MAX_MANIFEST_BYTES} bytes: not a release manifest`);
+    if (statSync(file).size > MAX_MANIFEST_BYTES) throw new HfxError(code, `${file} is larger than ${MAX_MANIFEST_BYTES} bytes`, { hint });
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (missingOk && (e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw asHfxError(e, `cannot read ${file}`);
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
-    throw new HfxError('HFX_E_MANIFEST', `${file} is not JSON: ${(e as Error).message}`, { hint: 'Fix the file (the fields are described in docs/releases.md).' });
+    throw new HfxError(code, `${file} is not JSON: ${(e as Error).message}`, { hint });
   }
+}
+
+function readManifestFile(file: string, version: string): ReleaseManifest {
+  const raw = readJsonFile(file, 'HFX_E_MANIFEST', 'Fix the file (the fields are described in docs/releases.md).');
   const m = parseReleaseManifest(raw, file);
   if (m.version !== version) {
     throw new HfxError('HFX_E_MANIFEST', `${file} holds version ${m.version}; the file must be named ${m.version}.json`, { hint: 'Rename the file or fix its version field.' });
