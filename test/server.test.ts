@@ -158,6 +158,17 @@ for (const store of STORES) describe(`server on ${store}`, () => {
     assert.equal(json.headers['content-encoding'], 'gzip');
     assert.equal(JSON.parse(gunzipSync(json.body).toString()).openapi.startsWith('3'), true);
     assert.equal((await raw(s.url, '/openapi.json', {})).headers['content-encoding'], undefined);
+    // Signed metadata, which installations poll: the same bytes, gzipped from its cache when asked.
+    const q = '/v1/metadata?product=demo&release=1.0.0&level=0';
+    const plain = await raw(s.url, q, { authorization: `Bearer ${tokens['acme']}` });
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers['content-encoding'], undefined);
+    for (let i = 0; i < 2; i++) {
+      const gz = await raw(s.url, q, { authorization: `Bearer ${tokens['acme']}`, 'accept-encoding': 'gzip, deflate' });
+      assert.equal(gz.headers['content-encoding'], 'gzip');
+      assert.equal(gz.headers['vary'], 'accept-encoding');
+      assert.deepEqual(gunzipSync(gz.body), plain.body);
+    }
   });
 
   test('an installation: link, check, apply --server, report, revert with a reason; the fleet shows it', async () => {

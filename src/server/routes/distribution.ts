@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import { requireAny } from '../auth.js';
@@ -22,11 +23,20 @@ const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$' } 
 
 export function distributionRoutes(ctx: Ctx) {
   const db = ctx.store.db;
-  const cache = new Map<string, { body: string; until: number }>();
+  const cache = new Map<string, { body: string; gz?: Buffer; until: number }>();
+  // Installations poll this route: its answer is compressed once per cached entry, not per request
+  // (the global compression is off for it).
+  const send = (req: FastifyRequest, reply: FastifyReply, entry: { body: string; gz?: Buffer }) => {
+    reply.header('content-type', 'application/json; charset=utf-8').header('vary', 'accept-encoding');
+    if (!/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.send(entry.body);
+    entry.gz ??= gzipSync(entry.body);
+    return reply.header('content-encoding', 'gzip').send(entry.gz);
+  };
   return async (app: FastifyInstance) => {
     app.get('/v1/server-key', { schema: { summary: 'The public key that signs distribution metadata (pin it on login)', security: [] } }, async () => ({ keyid: ctx.key.keyid, publicKey: ctx.key.publicPem }));
 
     app.get<{ Querystring: { product: string; release: string; level: number; channel?: 'full' | 'security'; customer?: string } }>('/v1/metadata', {
+      compress: false,
       schema: {
         summary: 'Signed list of the updates and hotfixes an installation may take (The Update Framework style targets)',
         querystring: {
@@ -45,10 +55,7 @@ export function distributionRoutes(ctx: Ctx) {
       const version = await ctx.metaVersion();
       const key = JSON.stringify([product, release, level, channel, customer, version]);
       const hit = cache.get(key);
-      if (hit && hit.until > Date.now()) {
-        reply.header('content-type', 'application/json; charset=utf-8');
-        return hit.body;
-      }
+      if (hit && hit.until > Date.now()) return send(req, reply, hit);
       const visible = <Q extends { where: (...a: any[]) => Q }>(q: Q): Q =>
         customer === null ? q.where('customer_id', 'is', null) : q.where((e: any) => e.or([e('customer_id', 'is', null), e('customer_id', '=', customer)]));
       const cols = ['id', 'kind', 'level', 'to_level', 'security', 'includes', 'sha256', 'size', 'digest', 'title', 'severity', 'customer_id'] as const;
@@ -68,9 +75,9 @@ export function distributionRoutes(ctx: Ctx) {
       const text = JSON.stringify({ signed, signatures: [ctx.key.sign(signed)] });
       if (cache.size >= 10_000) cache.clear();
       // Reused for a small part of the lifetime, so a cached answer is never near its expiry.
-      cache.set(key, { body: text, until: Date.now() + Math.min(60, ctx.metadataTtl / 10) * 1000 });
-      reply.header('content-type', 'application/json; charset=utf-8');
-      return text;
+      const entry = { body: text, until: Date.now() + Math.min(60, ctx.metadataTtl / 10) * 1000 };
+      cache.set(key, entry);
+      return send(req, reply, entry);
     });
   };
 }
