@@ -1,5 +1,7 @@
 /** The API's answers, as far as the dashboard reads them (the server's OpenAPI document is at /openapi.json). */
-import type { Role } from '../../src/store/schema.js';
+// Shapes the server already declares are its own types, imported; the rest are the JSON rows as sent.
+import type { EnvView } from '../../src/server/environments/views.js';
+import type { CaseTestCounts as TestCounts, Role } from '../../src/store/schema.js';
 
 export type { Role };
 
@@ -7,12 +9,7 @@ export interface Me { kind: 'user'; username: string; role: Role }
 
 export interface Product { name: string; title: string; releases: string[] }
 
-export interface HotfixView { id: string; digest: string | null; state: 'applied' | 'partial' | 'deployed'; red: boolean; missingIn: string[] }
-export interface EnvView {
-  name: string; position: number; installations: { assigned: number; reported: number };
-  release: string | null; level: number | null; packHash: string | null; consistent: boolean;
-  tag: string | null; untagged: boolean; version: string | null; red: boolean; hotfixes: HotfixView[];
-}
+export type { EnvView, HotfixView } from '../../src/server/environments/views.js';
 export interface Pipeline { product: string; environments: EnvView[]; next: { hotfix: string; update: string } | null }
 
 export interface CaseRow {
@@ -20,7 +17,7 @@ export interface CaseRow {
   severity: string; priority: string; state: string; assignee: string | null; team: string | null; hotfix_id: string | null;
   created_at: string; updated_at: string;
 }
-export interface TestCounts { tests: number; failed: number; errors: number; skipped: number; passed: number; failures: string[] }
+export type { CaseTestCounts as TestCounts } from '../../src/store/schema.js';
 export interface CaseDetail extends CaseRow {
   description: string; source: string; reporter: string; level: number | null; impact: string; impact_text: string;
   priority_reason: string | null; root_cause: string | null; commits: { sha: string; subject?: string }[];
@@ -47,4 +44,4 @@ export interface HotfixSpread {
   applied: { id: string; name: string; customer_id: string | null; product: string; release: string; level: number; reported_at: string }[];
   events: { installation_id: string; name: string; kind: 'applied' | 'reverted' | 'updated' | 'registered'; reason: string | null; at: string }[];
 }
-export interface Presence { everywhere: boolean; environments: { name: string; present: boolean; how: string | null }[] }
+export type { Presence } from '../../src/server/environments/presence.js';

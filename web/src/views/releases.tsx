@@ -20,8 +20,8 @@ export function ReleasesView({ product }: { product: string | null }) {
   const from = q.get('from') ?? versions.at(-2) ?? null;
   const to = q.get('to') ?? versions.at(-1) ?? null;
   const one = useApi<{ manifest: ReleaseManifest }>(chosen && show ? `/v1/products/${p}/manifests/${encodeURIComponent(show)}` : null);
-  const diff = useApi<ReleaseDiff | { diff: ReleaseDiff }>(chosen && from && to && from !== to ? `/v1/products/${p}/manifests-diff${qs({ from, to })}` : null);
-  const d = diff.data && 'diff' in diff.data ? diff.data.diff : (diff.data as ReleaseDiff | null);
+  const diff = useApi<ReleaseDiff>(chosen && from && to && from !== to ? `/v1/products/${p}/manifests-diff${qs({ from, to })}` : null);
+  const d = diff.data;
   const pick = (label: string, value: string | null, key: string) => (
     <Field label={label}>{(id) => (
       <select id={id} value={value ?? ''} onChange={(e) => setQ({ [key]: e.target.value })}>
