@@ -100,6 +100,10 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
   });
 
   test('deploy suggests the next tag; the hotfix is red where it is but the earlier environments lack it', async () => {
+    // The board shows the tag the next deployment gets; a product nothing runs yet has none.
+    assert.deepEqual((await api(s.url, 'GET', '/v1/environments/demo', admin)).body.next, { hotfix: '1.0.1', update: '1.1.0' });
+    assert.equal((await api(s.url, 'POST', '/v1/products', admin, { name: 'idle', title: 'Idle' })).status, 201);
+    assert.equal((await api(s.url, 'GET', '/v1/environments/idle', admin)).body.next, null);
     const dry = await run(deployCommand, ['demo', 'Pre-Production', '--hotfix', 'HF-1', '--dry-run', '--json'], dev);
     assert.equal(dry.code, 0, dry.stdout);
     assert.equal(dry.json.suggestedTag, '1.0.1');
@@ -116,6 +120,7 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     pp = await envOf('Pre-Production');
     assert.equal(pp.version, '1.0.1');
     assert.equal(pp.untagged, false);
+    assert.deepEqual((await api(s.url, 'GET', '/v1/environments/demo', admin)).body.next, { hotfix: '1.0.2', update: '1.1.0' });
     assert.deepEqual(pp.hotfixes.map((h: any) => [h.id, h.state, h.red, h.missingIn]), [['HF-1', 'applied', true, ['Development', 'QA']]]);
     // Deploying it again is refused, nothing recorded.
     const n = await deployments();
