@@ -163,8 +163,8 @@ async function openBenchStore(kind: StoreKind, work: string, baseUrl: string | u
   u.pathname = `/${name}`;
   return {
     store: await openStore({ url: u.toString(), dataDir: work }),
-    // Dropped without force, once the store's pool has really hung up: forcing it would kill
-    // pool connections still closing, whose errors crash the process (no error listener on the pool).
+    // Dropped without force after the store is closed, retried while PostgreSQL still counts the
+    // pool's closing connections as sessions of the database.
     drop: async () => {
       const c = new pg.Client({ connectionString: baseUrl });
       await c.connect();

@@ -52,6 +52,7 @@ export const ERRORS = {
   HFX_E_FORBIDDEN: { exit: EXIT.auth, http: 403, summary: 'The login is valid but its role or customer may not do this.' },
   HFX_E_RATE_LIMITED: { exit: EXIT.auth, http: 429, summary: 'Too many failed logins for this user; wait and try again.' },
   HFX_E_NETWORK: { exit: EXIT.network, http: 502, summary: 'The hfx server could not be reached or answered with a server error.' },
+  HFX_E_UNAVAILABLE: { exit: EXIT.network, http: 503, summary: 'The hfx server lost or cannot reach its database (a restart, a failover). Reads can be retried, and hfx retries them itself; check whether a write took effect before sending it again.' },
   HFX_E_REGISTRY: { exit: EXIT.network, http: 502, summary: 'A container registry refused or failed a request of `hfx image --push` or `--base` (the message has its HTTP status and answer).' },
   HFX_E_METADATA: { exit: EXIT.integrity, http: 422, summary: 'Server metadata is unsigned, signed by another key, or for another product, release or customer.' },
   HFX_E_EXPIRED: { exit: EXIT.integrity, http: 422, summary: 'Server metadata has expired (a freeze attack, or a server clock problem).' },

@@ -326,6 +326,34 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await page.getByText('No cases match.').waitFor();
   });
 
+  test('a read answered 503 (the server lost its database a moment) is asked again; a write is reported, not sent twice', async () => {
+    const seen: string[] = [];
+    const unavailable = { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '0' }, body: JSON.stringify({ error: { code: 'HFX_E_UNAVAILABLE', message: 'the server lost its database connection', hint: 'Retry in a moment.' } }) };
+    await page.route('**/v1/cases?*', async (route) => {
+      seen.push(route.request().method());
+      if (seen.length === 1) await route.fulfill(unavailable);
+      else await route.continue();
+    });
+    await page.goto(`${s.url}/cases`);
+    await page.getByRole('table', { name: 'Cases' }).locator('tbody tr').first().waitFor();
+    assert.deepEqual(seen, ['GET', 'GET']);
+    await page.unroute('**/v1/cases?*');
+    let posts = 0;
+    await page.route('**/v1/cases', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      posts++;
+      await route.fulfill(unavailable);
+    });
+    await page.getByRole('link', { name: 'New case' }).click();
+    await page.getByLabel('Title').fill('Written once');
+    await page.getByLabel('Product').selectOption('demo');
+    await page.getByLabel('Reporter').fill('ops@acme.example');
+    await page.getByRole('button', { name: 'Report the case' }).click();
+    await page.getByRole('alert').filter({ hasText: 'HFX_E_UNAVAILABLE' }).waitFor();
+    assert.equal(posts, 1);
+    await page.unroute('**/v1/cases');
+  });
+
   test('a viewer sees the board and cases without the actions it may not take', async () => {
     await signOut(page);
     await signIn(page, s.url, 'qa-lead', 'qa-lead-password-123');

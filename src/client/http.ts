@@ -12,7 +12,21 @@ export async function call<T>(r: Remote, method: string, path: string, body?: un
   return (text ? JSON.parse(text) : {}) as T;
 }
 
+/** A read the server answered 503 (it lost its database for a moment) is sent again this often. */
+const READ_RETRIES = 2;
+
 export async function send(r: Remote, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await sendOnce(r, method, path, body, headers);
+    // Only reads: a write cut off by a lost database connection may have been committed.
+    if (res.status !== 503 || attempt >= READ_RETRIES || (method !== 'GET' && method !== 'HEAD')) return check(r, res);
+    await res.body?.cancel();
+    const after = Number(res.headers.get('retry-after') ?? '1');
+    await new Promise((ok) => setTimeout(ok, (Number.isFinite(after) ? Math.min(5, Math.max(0, after)) : 1) * 1000));
+  }
+}
+
+async function sendOnce(r: Remote, method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
   const h: Record<string, string> = { ...headers };
   if (r.token) h['authorization'] = `Bearer ${r.token}`;
   let payload: RequestInit['body'] | undefined;
@@ -23,12 +37,14 @@ export async function send(r: Remote, method: string, path: string, body?: unkno
     payload = JSON.stringify(body);
     h['content-type'] = 'application/json';
   }
-  let res: Response;
   try {
-    res = await fetch(new URL(path, r.url), { method, headers: h, ...(payload !== undefined ? { body: payload, duplex: 'half' } : {}) } as RequestInit);
+    return await fetch(new URL(path, r.url), { method, headers: h, ...(payload !== undefined ? { body: payload, duplex: 'half' } : {}) } as RequestInit);
   } catch (e) {
     throw new HfxError('HFX_E_NETWORK', `cannot reach ${r.url}: ${(e as Error).cause ? String(((e as Error).cause as Error).message ?? (e as Error).cause) : (e as Error).message}`, { hint: 'Check the URL and that the server runs (`hfx serve`).' });
   }
+}
+
+async function check(r: Remote, res: Response): Promise<Response> {
   if (res.ok || res.status === 304) return res;
   let err: { code?: string; message?: string; hint?: string; details?: unknown } = {};
   try {

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import { ERRORS, HfxError } from '../errors.js';
-import type { Store } from '../store/store.js';
+import { isConnectionLost, type Store } from '../store/store.js';
 import { principalOf } from './auth.js';
 import { BlobStore } from './blobs.js';
 import { archiveRoutes } from './routes/archives.js';
@@ -130,6 +130,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (e.validation || (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)) {
       const code = e.statusCode === 413 ? 'HFX_E_TOO_LARGE' : e.statusCode === 404 ? 'HFX_E_NOT_FOUND' : 'HFX_E_USAGE';
       return reply.status(e.statusCode && e.statusCode !== 500 ? e.statusCode : 400).send({ error: { code, message: e.message } });
+    }
+    if (isConnectionLost(err)) {
+      req.log.warn({ err }, 'database connection lost');
+      return reply.status(ERRORS.HFX_E_UNAVAILABLE.http).header('retry-after', '1').send({ error: { code: 'HFX_E_UNAVAILABLE', message: 'the server lost its database connection (a restart or failover) during this request', hint: 'Retry in a moment; if this persists, check that the database the server uses is up.' } });
     }
     req.log.error({ err }, 'unexpected error');
     return reply.status(500).send({ error: { code: 'HFX_E_INTERNAL', message: 'internal error; see the server log' } });

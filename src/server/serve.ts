@@ -51,20 +51,29 @@ async function ensureAdmin(store: Store, opts: ServeOptions): Promise<void> {
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir);
-  const store = await openStore({ url: opts.databaseUrl, dataDir });
+  // Connection errors come from the pool before the app (and its logger) exists.
+  let onStoreError: (e: Error) => void = () => {};
+  const store = await openStore({ url: opts.databaseUrl, dataDir, onError: (e) => onStoreError(e) });
   try {
     await ensureAdmin(store, opts);
     const key = await loadServerKey(store);
     const blobs = new BlobStore(resolve(opts.blobDir ?? join(dataDir, 'blobs')));
     const app = await buildApp({ store, blobs, key, logger: opts.logger ?? false, ...(opts.maxUpload ? { maxUpload: opts.maxUpload } : {}), ...(opts.metadataTtl ? { metadataTtl: opts.metadataTtl } : {}) });
+    onStoreError = (err) => app.log.warn({ err }, 'database connection lost; the pool opens a new one for the next query');
     const address = await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
     const port = Number(new URL(address).port);
+    // A long-running server also clears what processes killed since its start left behind.
+    const sweeper = setInterval(() => {
+      const n = blobs.sweep();
+      if (n > 0) app.log.info({ removed: n }, 'removed partial uploads untouched for a day');
+    }, 3600 * 1000).unref();
     return {
       url: address,
       port,
       app,
       store,
       close: async () => {
+        clearInterval(sweeper);
         await app.close();
         await store.close();
       },

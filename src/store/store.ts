@@ -27,9 +27,13 @@ export async function openStore(opts: { url?: string | undefined; dataDir: strin
   if (opts.url) {
     kind = 'postgres';
     const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
-    // An idle connection the database drops (restart, failover, pg_terminate_backend) must not
-    // take the process down: the pool discards it and the next query opens a new one.
+    // A connection the database drops (restart, failover, pg_terminate_backend) must not take the
+    // process down. The pool listens only on idle connections; one checked out (Kysely holds it
+    // from acquire to release, between queries too) emits 'error' with no listener, which throws.
+    // Every connection therefore gets a listener for life: the failed query rejects, release sees
+    // the connection unusable and discards it, and the next query opens a new one.
     pool.on('error', (e) => opts.onError?.(e));
+    pool.on('connect', (client) => client.on('error', (e) => opts.onError?.(e)));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     kind = 'pglite';
@@ -45,4 +49,22 @@ export async function openStore(opts: { url?: string | undefined; dataDir: strin
     throw new HfxError('HFX_E_STATE', `database migration ${failed ?? ''} failed: ${(error as Error).message}`, { hint: 'Check DATABASE_URL and that the database user may create tables.', cause: error });
   }
   return { db, kind, close: () => db.destroy() };
+}
+
+/** SQLSTATEs of a connection the database ended or refused: class 08, admin/crash shutdown, starting up. */
+const CONNECTION_STATES = /^(08...|57P0[123])$/;
+const CONNECTION_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/**
+ * True when a query failed because the connection to the database went away (restart, failover,
+ * pg_terminate_backend), not because of the query: the request may be retried, the server is fine.
+ */
+export function isConnectionLost(e: unknown): boolean {
+  for (let cur = e as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; cur && depth < 4; cur = cur.cause as typeof cur, depth++) {
+    const code = typeof cur.code === 'string' ? cur.code : '';
+    if (CONNECTION_STATES.test(code) || CONNECTION_ERRNOS.has(code)) return true;
+    // pg's own wording when the socket closes under a query or a client is reused after that.
+    if (typeof cur.message === 'string' && /^Connection terminated|is not queryable/.test(cur.message)) return true;
+  }
+  return false;
 }

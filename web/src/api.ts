@@ -54,11 +54,18 @@ async function request(method: string, path: string, body?: unknown, signal?: Ab
     payload = JSON.stringify(body);
   }
   let res: Response;
-  try {
-    res = await fetch(path, { method, headers, body: payload ?? null, signal: signal ?? null });
-  } catch (e) {
-    if ((e as Error).name === 'AbortError') throw e;
-    throw new ApiError(0, 'HFX_E_NETWORK', 'the server did not answer', 'Check that `hfx serve` is running, then try again.');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      res = await fetch(path, { method, headers, body: payload ?? null, signal: signal ?? null });
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      throw new ApiError(0, 'HFX_E_NETWORK', 'the server did not answer', 'Check that `hfx serve` is running, then try again.');
+    }
+    // 503: the server lost its database for a moment. Reads are asked again; a write may have
+    // been committed, so it is reported instead.
+    if (res.status !== 503 || method !== 'GET' || attempt >= 2) break;
+    const after = Number(res.headers.get('retry-after') ?? '1');
+    await new Promise((ok) => setTimeout(ok, (Number.isFinite(after) ? Math.min(5, Math.max(0, after)) : 1) * 1000));
   }
   if (res.ok) return res;
   let err: { code?: string; message?: string; hint?: string; details?: unknown } = {};
