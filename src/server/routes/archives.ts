@@ -84,12 +84,15 @@ export function archiveRoutes(ctx: Ctx) {
             signer, manifest: JSON.stringify(a.rawManifest), includes: JSON.stringify(m.includes), uploaded_by: me.username,
           }).onConflict((c) => c.column('id').doNothing()).executeTakeFirst();
           if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-          const v = await tx.selectNoFrom((e) => e.fn<number>('nextval', [e.val('metadata_version')]).as('v')).executeTakeFirstOrThrow();
-          ctx.versionBumped(Number(v.v));
           await audit(tx, actorName(me), 'upload', 'archive', m.id, { sha256: got.sha256, customer: customer ?? null });
           return true;
         });
         if (!inserted) return (await same())!;
+        // The version moves only after the commit: a sequence value is seen by other sessions at
+        // once, so taken inside the transaction an update check could read the new version, not
+        // yet see the archive, and cache an answer without it under that version.
+        const v = await db.selectNoFrom((e) => e.fn<number>('nextval', [e.val('metadata_version')]).as('v')).executeTakeFirstOrThrow();
+        ctx.versionBumped(Number(v.v));
         return reply.status(201).send({ id: m.id, kind: m.kind, sha256: got.sha256, size: got.size, customer: customer ?? null });
       }
     });
