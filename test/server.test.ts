@@ -169,6 +169,10 @@ for (const store of STORES) describe(`server on ${store}`, () => {
       assert.equal(gz.headers['vary'], 'accept-encoding');
       assert.deepEqual(gunzipSync(gz.body), plain.body);
     }
+    for (const refuses of ['gzip;q=0', 'deflate, gzip; q=0', 'identity', '*;q=0']) {
+      assert.equal((await raw(s.url, q, { authorization: `Bearer ${tokens['acme']}`, 'accept-encoding': refuses })).headers['content-encoding'], undefined, refuses);
+    }
+    assert.equal((await raw(s.url, q, { authorization: `Bearer ${tokens['acme']}`, 'accept-encoding': 'br;q=1, *;q=0.5' })).headers['content-encoding'], 'gzip');
   });
 
   test('an installation: link, check, apply --server, report, revert with a reason; the fleet shows it', async () => {

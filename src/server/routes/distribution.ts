@@ -19,6 +19,17 @@ export interface TargetsSigned {
   hotfixes: { id: string; level: number; title: string; severity: string; sha256: string; size: number; digest: string; customer: string | null }[];
 }
 
+/** RFC 9110 Accept-Encoding: gzip (or `*`) with a weight above 0; an explicit `gzip;q=0` refuses. */
+export function acceptsGzip(header: string): boolean {
+  const weights = new Map<string, number>();
+  for (const part of header.toLowerCase().split(',')) {
+    const [name = '', ...params] = part.split(';').map((x) => x.trim());
+    const q = params.find((p) => p.startsWith('q='));
+    weights.set(name, q ? Number(q.slice(2)) || 0 : 1);
+  }
+  return (weights.get('gzip') ?? weights.get('*') ?? 0) > 0;
+}
+
 const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$' } as const;
 
 export function distributionRoutes(ctx: Ctx) {
@@ -28,7 +39,7 @@ export function distributionRoutes(ctx: Ctx) {
   // (the global compression is off for it).
   const send = (req: FastifyRequest, reply: FastifyReply, entry: { body: string; gz?: Buffer }) => {
     reply.header('content-type', 'application/json; charset=utf-8').header('vary', 'accept-encoding');
-    if (!/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.send(entry.body);
+    if (!acceptsGzip(String(req.headers['accept-encoding'] ?? ''))) return reply.send(entry.body);
     entry.gz ??= gzipSync(entry.body);
     return reply.header('content-encoding', 'gzip').send(entry.gz);
   };
