@@ -191,6 +191,21 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
     assert.ok(audit.every((e: any) => e.actor && e.at));
   });
 
+  test('JUnit evidence of several MiB is taken; one past 20 MiB is HFX_E_JUNIT and nothing is stored', async () => {
+    const c = (await call('dev', 'POST', '/v1/cases', intake({ title: 'big suite' }))).body;
+    await ok('dev', c.id, 'triage');
+    await ok('dev', c.id, 'start', { assignee: 'dev' });
+    // 30,000 test cases with captured output: about 6 MiB, past the 1 MiB other bodies may have.
+    const out = '<system-out>' + 'log line with "quotes" & escapes\n'.replace('&', '&amp;').repeat(5) + '</system-out>';
+    const big = `<testsuite>${Array.from({ length: 30_000 }, (_, i) => `<testcase classname="core.Cache" name="case ${i}">${out}</testcase>`).join('')}</testsuite>`;
+    assert.ok(big.length > 5 * 1024 * 1024, `${big.length}`);
+    const tooBig = `<testsuite><testcase name="x"/>${' '.repeat(20 * 1024 * 1024)}</testsuite>`;
+    await refused('dev', c.id, 'evidence', { rootCause: 'x', functional: JUNIT_PASS, regression: tooBig }, 'HFX_E_JUNIT', 422);
+    const t = await ok('dev', c.id, 'evidence', { rootCause: 'x', functional: big, regression: JUNIT_PASS });
+    assert.equal(t.state, 'testing');
+    assert.deepEqual([t.functional.tests, t.functional.failed], [30_000, 0]);
+  });
+
   test('an admin may solve without presence, with a reason (audited); superseded by an update that includes the hotfix', async () => {
     const c = (await call('dev', 'POST', '/v1/cases', intake({ component: 'util', severity: 'S2' }))).body;
     await drive(c.id, 'HF-C-2', 'monitoring');

@@ -11,7 +11,8 @@ export interface TestCounts {
   failures: string[];
 }
 
-const MAX = 20 * 1024 * 1024;
+/** The largest JUnit file taken as evidence, in characters. */
+export const JUNIT_MAX = 20 * 1024 * 1024;
 
 /**
  * JUnit XML (the Ant/Maven/Jenkins dialect): a <testsuites> or <testsuite> root; each <testcase>
@@ -20,7 +21,7 @@ const MAX = 20 * 1024 * 1024;
  * fast-xml-parser's validator; anything else is refused with HFX_E_JUNIT.
  */
 export function parseJUnit(xml: string): TestCounts {
-  if (xml.length > MAX) throw new HfxError('HFX_E_JUNIT', 'the JUnit XML is larger than 20 MiB');
+  if (xml.length > JUNIT_MAX) throw new HfxError('HFX_E_JUNIT', 'the JUnit XML is larger than 20 MiB');
   const v = XMLValidator.validate(xml);
   if (v !== true) throw new HfxError('HFX_E_JUNIT', `the JUnit XML is malformed: ${v.err.msg} (line ${v.err.line})`, { details: v.err });
   // No entity expansion (a billion-laughs guard); attributes kept; every element as an array.

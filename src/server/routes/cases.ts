@@ -5,6 +5,7 @@ import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import { actorName, requireRole } from '../auth.js';
 import { ACTIONS, type CaseAction } from '../cases/machine.js';
+import { JUNIT_MAX } from '../cases/junit.js';
 import { IMPACTS, SEVERITIES } from '../cases/priority.js';
 import { updateNotes } from '../cases/release-notes.js';
 import { act, checkReverts, createCase, notesArchive, overridePriority, type ActionInput, type Actor, type Intake } from '../cases/service.js';
@@ -104,6 +105,9 @@ export function caseRoutes(ctx: Ctx) {
     });
 
     app.post<{ Params: { id: number; action: CaseAction }; Body: ActionInput }>('/v1/cases/:id/:action', {
+      // Evidence carries two JUnit files of up to JUNIT_MAX each (the parser refuses larger ones
+      // with HFX_E_JUNIT), plus their JSON escaping; other steps are small.
+      bodyLimit: Math.ceil(2.5 * JUNIT_MAX) + 1024 * 1024,
       schema: {
         summary: 'Take a step: triage, start, evidence, ready, schedule, deploy, verify, monitor, solve, reopen, reject, rollback, supersede (role per step: docs/cases.md)',
         params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 }, action: { type: 'string', enum: [...ACTIONS] } }, required: ['id', 'action'] },
@@ -111,7 +115,7 @@ export function caseRoutes(ctx: Ctx) {
           type: 'object', additionalProperties: false,
           properties: {
             reason: text(2000), assignee: str(), team: str(), rootCause: text(), commits: { type: 'array', maxItems: 1000, items: { type: 'object', additionalProperties: false, required: ['sha'], properties: { sha: { type: 'string', pattern: '^[0-9a-f]{4,64}$' }, subject: text(1000) } } },
-            functional: text(400_000), regression: text(400_000), hotfix: NAME, windowStart: str(40), windowEnd: str(40), stakeholders: { type: 'array', maxItems: 100, items: { type: 'string', format: 'email' } },
+            functional: { type: 'string' }, regression: { type: 'string' }, hotfix: NAME, windowStart: str(40), windowEnd: str(40), stakeholders: { type: 'array', maxItems: 100, items: { type: 'string', format: 'email' } },
             environment: NAME, signoffBy: str(), monitorDays: { type: 'number', minimum: 0, maximum: 365 }, override: { type: 'boolean' }, update: NAME,
           },
         },
