@@ -65,6 +65,17 @@ export function int(v: unknown, flag: string, dflt?: number): number {
   return n;
 }
 
+const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** A size in bytes: a whole number with an optional binary unit (512K, 100M, 4G; KiB and KB alike). */
+export function bytes(v: unknown, flag: string, dflt?: number): number {
+  if (v === undefined && dflt !== undefined) return dflt;
+  const m = typeof v === 'string' ? /^(\d+)\s*([KMGT]?)(?:i?B)?$/i.exec(v.trim()) : null;
+  const n = m ? Number(m[1]) * UNITS[m[2]!.toUpperCase()]! : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new HfxError('HFX_E_USAGE', `--${flag} must be a size such as 500M or 4G, not ${JSON.stringify(v)}`);
+  return n;
+}
+
 export function onePositional(pos: string[], what: string, cmd: string): string {
   if (pos.length !== 1) throw new HfxError('HFX_E_USAGE', pos.length === 0 ? `${what} is missing` : `one ${what} expected, got ${pos.length}`, { hint: `See \`hfx ${cmd} --help\`.` });
   return pos[0]!;

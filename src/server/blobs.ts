@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -13,15 +14,27 @@ import { fsyncPathSync } from '../engine/fs/durable.js';
 export class BlobStore {
   constructor(readonly dir: string) {
     mkdirSync(join(dir, 'tmp'), { recursive: true });
-    // Uploads cut off by a killed process; a day old, so other processes' live uploads are spared.
-    const dayAgo = Date.now() - 24 * 3600 * 1000;
-    for (const n of readdirSync(join(dir, 'tmp'))) {
+    this.sweep();
+  }
+
+  /**
+   * Removes uploads cut off by a killed process: temp files untouched for `idleMs` (a day), so an
+   * upload in progress on another process sharing the directory is spared. Returns how many.
+   */
+  sweep(idleMs = 24 * 3600 * 1000): number {
+    const before = Date.now() - idleMs;
+    let removed = 0;
+    for (const n of readdirSync(join(this.dir, 'tmp'))) {
       try {
-        if (statSync(join(dir, 'tmp', n)).mtimeMs < dayAgo) rmSync(join(dir, 'tmp', n), { force: true });
+        if (statSync(join(this.dir, 'tmp', n)).mtimeMs < before) {
+          rmSync(join(this.dir, 'tmp', n), { force: true });
+          removed++;
+        }
       } catch {
         /* gone already */
       }
     }
+    return removed;
   }
 
   path(sha256: string): string {
@@ -33,21 +46,25 @@ export class BlobStore {
     const tmp = join(this.dir, 'tmp', `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
     const h = createHash('sha256');
     let size = 0;
+    const out = createWriteStream(tmp, { flags: 'wx' });
     try {
       await pipeline(
         body,
         async function* (src: AsyncIterable<Buffer>) {
           for await (const chunk of src) {
             size += chunk.length;
-            if (size > max) throw new HfxError('HFX_E_TOO_LARGE', `the upload is over ${max} bytes`, { hint: 'The server refuses uploads over this size (ServeOptions.maxUpload); ask its operator if the archive is legitimate.' });
+            if (size > max) throw new HfxError('HFX_E_TOO_LARGE', `the upload is over ${max} bytes`, { hint: 'The server refuses uploads over this size (`hfx serve --max-upload`); ask its operator if the archive is legitimate.' });
             h.update(chunk);
             yield chunk;
           }
         },
-        createWriteStream(tmp, { flags: 'wx' }),
+        out,
       );
       fsyncPathSync(tmp);
     } catch (e) {
+      // A body refused in its first chunk fails the pipeline before the file is even open; the
+      // stream opens it afterwards, so removing it must wait for the stream to close.
+      if (!out.closed) await once(out, 'close').catch(() => {});
       rmSync(tmp, { force: true });
       throw e;
     }

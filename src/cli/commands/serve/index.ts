@@ -2,24 +2,26 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../../../server/serve.js';
 import { WEB_DIR } from '../../../server/web.js';
-import { int, type Command } from '../../command.js';
+import { bytes, int, type Command } from '../../command.js';
 
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the hfx server: registry, distribution, fleet and cases API, and the web dashboard',
-  usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR]',
+  usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR] [--max-upload SIZE]',
   details: `Stores everything under --data (default $HFX_DATA, else ./hfx-data): an embedded PGlite
 database and the archive blobs. With DATABASE_URL=postgres://… it uses PostgreSQL instead, and
 several servers may run side by side on it (give them one shared --blobs directory).
 
 On the very first start it creates the user "admin" and prints its password once (or uses
-HFX_ADMIN_PASSWORD). Logs are JSON lines on stdout. The dashboard is at the server's address
+HFX_ADMIN_PASSWORD). Archive uploads over --max-upload (default $HFX_MAX_UPLOAD, else 4G) are
+refused with HFX_E_TOO_LARGE. Logs are JSON lines on stdout. The dashboard is at the server's address
 (/, docs/dashboard.md); the API is described at /openapi.json.`,
   examples: [
     '$ hfx serve --port 8080',
     '$ DATABASE_URL=postgres://hfx@db/hfx hfx serve --port 8080 --blobs /srv/hfx-blobs',
+    '$ hfx serve --max-upload 10G     # products whose update archives are larger than 4 GiB',
   ],
-  options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, blobs: { type: 'string' }, quiet: { type: 'boolean' } },
+  options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, blobs: { type: 'string' }, 'max-upload': { type: 'string' }, quiet: { type: 'boolean' } },
   async run({ values: v }, { io, out, path }) {
     const env = io.env;
     const s = await startServer({
@@ -29,6 +31,7 @@ HFX_ADMIN_PASSWORD). Logs are JSON lines on stdout. The dashboard is at the serv
       databaseUrl: env['DATABASE_URL'] || undefined,
       blobDir: typeof v['blobs'] === 'string' ? path(v['blobs']) : env['HFX_BLOBS'],
       adminPassword: env['HFX_ADMIN_PASSWORD'] || undefined,
+      maxUpload: bytes(v['max-upload'] ?? (env['HFX_MAX_UPLOAD'] || undefined), 'max-upload', 4 * 1024 ** 3),
       logger: v['quiet'] !== true,
       onAdminCreated: (u, pw, generated) => {
         io.stderr.write(generated ? `\nFirst start: created user "${u}" with password ${pw}\nIt is shown only this once. Sign in to the dashboard with it, or: hfx login URL --user ${u}\n\n` : `\nFirst start: created user "${u}" with the password from HFX_ADMIN_PASSWORD\n\n`);
