@@ -354,6 +354,32 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await page.unroute('**/v1/cases');
   });
 
+  test('an admin makes an installation token, sees it used, and revokes it; the installation is refused at once', async () => {
+    await signOut(page);
+    await signIn(page, s.url, 'admin', s.adminPassword);
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    const table = page.getByRole('table', { name: 'Tokens' });
+    await table.getByText('this sign-in').waitFor();
+    await page.getByText('New installation token').click();
+    const form = page.getByRole('form', { name: 'Make the token' }).last();
+    await form.getByLabel('Customer').selectOption('acme');
+    await form.getByLabel('Name').fill('acme-dr-site');
+    await form.getByRole('button', { name: 'Make the token' }).click();
+    const token = (await page.getByTestId('new-token').innerText()).trim();
+    assert.match(token, /^hfx_/);
+    assert.deepEqual((await api(s.url, 'GET', '/v1/me', token)).body, { kind: 'customer', customer: 'acme', token: 'acme-dr-site' });
+    const row = table.locator('tr', { hasText: 'acme-dr-site' });
+    await row.waitFor();
+    await shot('14-tokens');
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: /^Revoke acme-dr-site/ }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await api(s.url, 'GET', '/v1/me', token)).status, 401);
+    // Revoked tokens are still listed on request, marked.
+    await page.getByLabel('Show revoked and expired').check();
+    await row.getByText('revoked').waitFor();
+  });
+
   test('a viewer sees the board and cases without the actions it may not take', async () => {
     await signOut(page);
     await signIn(page, s.url, 'qa-lead', 'qa-lead-password-123');
@@ -401,6 +427,7 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
       ['archive', '/archives/HF-1', () => phone.getByRole('table', { name: 'Files' }).waitFor()],
       ['releases', '/releases/demo', () => phone.getByRole('table', { name: 'Release manifests' }).waitFor()],
       ['updates', '/updates/demo', () => phone.getByRole('heading', { name: 'demo 1.0.0' }).waitFor()],
+      ['tokens', '/tokens', () => phone.getByRole('table', { name: 'Tokens' }).waitFor()],
     ];
     for (const [name, path, ready] of views) {
       await phone.goto(`${s.url}${path}`);

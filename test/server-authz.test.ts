@@ -39,6 +39,8 @@ interface Fixture {
   update: string;
   /** A webhook subscription nobody has removed yet (one per request that removes one). */
   spareSubscription(): string;
+  /** An installation token of customer A nobody has revoked yet (one per request that revokes one). */
+  spareToken(): string;
   /** A fresh suffix for names that must be unique (new users, customers, products…). */
   uniq(): string;
 }
@@ -84,6 +86,11 @@ const ROUTES: Record<string, Variant[]> = {
   'POST /v1/customers': [v('create a customer', { allow: 'admin', request: (f) => ({ path: '/v1/customers', body: { id: `c-${f.uniq()}`, name: 'New Customer' } }) })],
   'POST /v1/customers/{id}/tokens': [v("a token for A's installations", { allow: 'admin', request: (f) => ({ path: `/v1/customers/${f.custA}/tokens`, body: { name: `t-${f.uniq()}` } }) })],
   'POST /v1/tokens': [v('another token for myself', { allow: 'viewer', request: (f) => ({ path: '/v1/tokens', body: { name: `t-${f.uniq()}` } }) })],
+  'GET /v1/tokens': [
+    v('list my tokens', { allow: 'viewer', request: () => ({ path: '/v1/tokens' }) }),
+    v('list tokens, revoked and expired too', { allow: 'viewer', request: () => ({ path: '/v1/tokens?all=true' }) }),
+  ],
+  'DELETE /v1/tokens/{id}': [v("revoke an installation token of A's", { allow: 'admin', request: (f) => ({ path: `/v1/tokens/${f.spareToken()}` }) })],
   'GET /v1/publisher-keys': [v('list publisher keys', { allow: 'viewer', request: () => ({ path: '/v1/publisher-keys' }) })],
   'POST /v1/publisher-keys': [v('trust a publisher key', { allow: 'admin', request: (f) => ({ path: '/v1/publisher-keys', body: { name: 'vendor', publicKey: f.publisherKey } }) })],
   'GET /v1/products': [v('list products', { allow: 'login', request: () => ({ path: '/v1/products' }) })],
@@ -300,7 +307,16 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
       assert.ok(id, 'the fixture has enough spare subscriptions');
       return id;
     };
-    f = { custA, custAName, archA, archABytes: new Uint8Array(readFileSync(zipA)), instA, instAName, publisherKey, viewerPassword: passwords.viewer, caseA, testingCaseA, update, spareSubscription, uniq };
+    // Installation tokens to revoke, likewise; their ids come from the admin's list.
+    const spareTokens: string[] = [];
+    for (let i = 0; i < 2 * CALLERS.length; i++) await ok('POST', `/v1/customers/${custA}/tokens`, adminToken, { name: `spare-${i}` });
+    for (const t of (await ok('GET', '/v1/tokens', adminToken)).tokens as { id: number; name: string }[]) if (t.name.startsWith('spare-')) spareTokens.push(String(t.id));
+    const spareToken = () => {
+      const id = spareTokens.shift();
+      assert.ok(id, 'the fixture has enough spare tokens');
+      return id;
+    };
+    f = { custA, custAName, archA, archABytes: new Uint8Array(readFileSync(zipA)), instA, instAName, publisherKey, viewerPassword: passwords.viewer, caseA, testingCaseA, update, spareSubscription, spareToken, uniq };
   });
   after(async () => {
     await s?.dispose();

@@ -53,7 +53,7 @@ export async function principalOf(store: Store, req: FastifyRequest): Promise<Pr
   const row = await store.db
     .selectFrom('tokens')
     .leftJoin('users', 'users.id', 'tokens.user_id')
-    .select(['tokens.id', 'tokens.hash', 'tokens.name', 'tokens.customer_id', 'tokens.revoked', 'tokens.expires_at', 'users.id as uid', 'users.username', 'users.role'])
+    .select(['tokens.id', 'tokens.hash', 'tokens.name', 'tokens.customer_id', 'tokens.revoked', 'tokens.expires_at', 'tokens.last_used_at', 'users.id as uid', 'users.username', 'users.role'])
     .where('tokens.hash', '=', hash)
     .executeTakeFirst();
   if (!row || row.revoked || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) {
@@ -65,6 +65,11 @@ export async function principalOf(store: Store, req: FastifyRequest): Promise<Pr
   if (row.customer_id !== null) principal = { kind: 'customer', customerId: row.customer_id, tokenId: row.id, name: row.name };
   else if (row.uid === null || row.username === null || row.role === null) throw new HfxError('HFX_E_AUTH', 'the token has no owner');
   else principal = { kind: 'user', userId: row.uid, username: row.username, role: row.role, tokenId: row.id };
+  // "Last used" helps an admin find stale tokens to revoke; written at most hourly per token, and
+  // never in the way of the request.
+  if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > LAST_USED_EVERY_MS) {
+    store.db.updateTable('tokens').set({ last_used_at: new Date() }).where('id', '=', row.id).execute().catch(() => {});
+  }
   if (tokenCache.size >= 10_000) tokenCache.clear();
   // Never remembered past its expiry.
   tokenCache.set(hash, { principal, until: Math.min(Date.now() + TOKEN_CACHE_MS, expires) });
@@ -77,6 +82,7 @@ export async function principalOf(store: Store, req: FastifyRequest): Promise<Pr
  * on this process at once (forgetToken).
  */
 const TOKEN_CACHE_MS = 5000;
+const LAST_USED_EVERY_MS = 3600 * 1000;
 const tokenCache = new Map<string, { principal: Principal; until: number }>();
 
 export function forgetToken(tokenId: number): void {

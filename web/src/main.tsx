@@ -10,6 +10,7 @@ import { FleetView, HotfixSpreadView } from './views/fleet.js';
 import { PipelineView } from './views/pipeline.js';
 import { ReleasesView } from './views/releases.js';
 import { SignInView } from './views/sign-in.js';
+import { TokensView } from './views/tokens.js';
 import { UpdatesView } from './views/updates.js';
 import './styles.css';
 
@@ -44,6 +45,7 @@ function Routes() {
       <Route path="/archives/:id">{(p) => <ArchiveView id={dec(p.id)!} />}</Route>
       <Route path="/archives"><ArchivesView /></Route>
       <Route path="/releases/:product?">{(p) => <ReleasesView product={dec(p.product)} />}</Route>
+      <Route path="/tokens"><TokensView /></Route>
       <Route path="/updates/:product?">{(p) => <UpdatesView product={dec(p.product)} />}</Route>
       <Route><NotFound /></Route>
     </Switch>

@@ -45,3 +45,8 @@ export interface HotfixSpread {
   events: { installation_id: string; name: string; kind: 'applied' | 'reverted' | 'updated' | 'registered'; reason: string | null; at: string }[];
 }
 export type { Presence } from '../../src/server/environments/presence.js';
+
+export interface TokenRow {
+  id: number; name: string; user: string | null; customer: string | null; createdAt: string; lastUsedAt: string | null;
+  expiresAt: string | null; revoked: boolean; current: boolean;
+}

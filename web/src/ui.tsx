@@ -12,6 +12,7 @@ const NAV = [
   ['/archives', 'Archives'],
   ['/releases', 'Releases'],
   ['/updates', 'Updates'],
+  ['/tokens', 'Tokens'],
 ] as const;
 
 export function Layout({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {

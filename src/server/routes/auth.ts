@@ -12,6 +12,7 @@ const MAX_FAILURES = 10;
 const WINDOW_MINUTES = 15;
 /** The longest a token made with a `ttl` lives: 90 days. */
 const MAX_TTL = 90 * 24 * 3600;
+const TOKEN_LIST_MAX = 1000;
 const str = (max = 200) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 const obj = (props: Record<string, object>, required: string[]) => ({ type: 'object', additionalProperties: false, properties: props, required }) as const;
 
@@ -108,6 +109,40 @@ export function authRoutes(ctx: Ctx) {
       await db.insertInto('tokens').values({ hash: t.hash, name: req.body.name, user_id: me.userId, customer_id: null }).execute();
       await audit(db, actorName(me), 'create-token', 'user', me.username, { name: req.body.name });
       return reply.status(201).send({ token: t.token, name: req.body.name });
+    });
+
+    app.get<{ Querystring: { all?: boolean } }>('/v1/tokens', {
+      schema: {
+        summary: 'Tokens in use: your own; an admin sees everyone\'s (users\' and installations\'); `all` adds revoked and expired ones',
+        querystring: { type: 'object', additionalProperties: false, properties: { all: { type: 'boolean' } } },
+      },
+    }, async (req) => {
+      const me = requireRole(req, 'viewer');
+      let q = db.selectFrom('tokens').leftJoin('users', 'users.id', 'tokens.user_id')
+        .select(['tokens.id', 'tokens.name', 'users.username as user', 'tokens.customer_id as customer', 'tokens.created_at as createdAt', 'tokens.last_used_at as lastUsedAt', 'tokens.expires_at as expiresAt', 'tokens.revoked'])
+        .orderBy('tokens.id', 'desc').limit(TOKEN_LIST_MAX);
+      if (me.role !== 'admin') q = q.where('tokens.user_id', '=', me.userId);
+      if (!req.query.all) q = q.where('tokens.revoked', '=', false).where((e) => e.or([e('tokens.expires_at', 'is', null), e('tokens.expires_at', '>', new Date())]));
+      const rows = await q.execute();
+      return { tokens: rows.map((r) => ({ ...r, current: r.id === me.tokenId })), capped: rows.length === TOKEN_LIST_MAX };
+    });
+
+    app.delete<{ Params: { id: number } }>('/v1/tokens/:id', {
+      schema: { summary: 'Revoke a token: your own, or (admin) anyone\'s, installations\' included', params: obj({ id: { type: 'integer', minimum: 1 } }, ['id']) },
+    }, async (req) => {
+      const me = requireRole(req, 'viewer');
+      const t = await db.selectFrom('tokens').leftJoin('users', 'users.id', 'tokens.user_id')
+        .select(['tokens.id', 'tokens.name', 'tokens.user_id', 'users.username', 'tokens.customer_id', 'tokens.revoked']).where('tokens.id', '=', req.params.id).executeTakeFirst();
+      if (!t) throw new HfxError('HFX_E_NOT_FOUND', `no token ${req.params.id}`, { hint: 'List the tokens you may revoke: GET /v1/tokens.' });
+      if (me.role !== 'admin' && t.user_id !== me.userId) {
+        throw new HfxError('HFX_E_FORBIDDEN', `token ${t.id} is not yours; only an admin may revoke another's token`, { hint: 'List your own: GET /v1/tokens.' });
+      }
+      // Two revocations at once: one of them changes the row and is audited.
+      const r = await db.updateTable('tokens').set({ revoked: true }).where('id', '=', t.id).where('revoked', '=', false).executeTakeFirst();
+      const changed = Number(r.numUpdatedRows) > 0;
+      if (changed) await audit(db, actorName(me), 'revoke-token', t.customer_id ? 'customer' : 'user', t.customer_id ?? t.username ?? '', { token: t.id, name: t.name });
+      forgetToken(t.id);
+      return { id: t.id, revoked: true, already: !changed };
     });
 
     app.get('/v1/publisher-keys', { schema: { summary: 'Keys whose signatures the server accepts on uploads' } }, async (req) => {

@@ -1,0 +1,88 @@
+// Tokens in use: each user lists and revokes their own; an admin lists everyone's (installation
+// tokens too) and cuts off a leaked one. Refusals change nothing; a revocation is audited once.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { api, STORES, testServer } from './helpers/server.js';
+
+for (const store of STORES) describe(`tokens on ${store}`, () => {
+  let s: Awaited<ReturnType<typeof testServer>>;
+  let admin = '';
+  let viewer = '';
+  before(async () => {
+    s = await testServer({ store });
+    admin = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
+    assert.equal((await api(s.url, 'POST', '/v1/users', admin, { username: 'val', password: 'val-password-123', role: 'viewer' })).status, 201);
+    assert.equal((await api(s.url, 'POST', '/v1/customers', admin, { id: 'acme', name: 'Acme' })).status, 201);
+    viewer = (await api(s.url, 'POST', '/v1/login', null, { username: 'val', password: 'val-password-123' })).body.token;
+  });
+  after(async () => {
+    await s?.dispose();
+  });
+  const list = async (token: string, all = false) => (await api(s.url, 'GET', `/v1/tokens${all ? '?all=true' : ''}`, token)).body;
+  const audits = async () => (await api(s.url, 'GET', '/v1/audit?limit=1000', admin)).body.entries.filter((e: { action: string }) => e.action === 'revoke-token').length;
+
+  test('a user lists only their own tokens; an admin lists everyone\'s, installations\' included', async () => {
+    const ci = await api(s.url, 'POST', '/v1/tokens', viewer, { name: 'val-ci' });
+    assert.equal(ci.status, 201);
+    const inst = await api(s.url, 'POST', '/v1/customers/acme/tokens', admin, { name: 'acme-prod-1' });
+    assert.equal(inst.status, 201);
+    const mine = await list(viewer);
+    assert.deepEqual(mine.tokens.map((t: { name: string; user: string; current: boolean }) => [t.name, t.user, t.current]), [['val-ci', 'val', false], ['login', 'val', true]]);
+    assert.equal(JSON.stringify(mine).includes('acme'), false);
+    assert.equal(JSON.stringify(mine).includes(ci.body.token), false, 'a list never shows a secret');
+    const everyone = await list(admin);
+    const acme = everyone.tokens.find((t: { name: string }) => t.name === 'acme-prod-1');
+    assert.deepEqual({ customer: acme.customer, user: acme.user, revoked: acme.revoked, expiresAt: acme.expiresAt, lastUsedAt: acme.lastUsedAt }, { customer: 'acme', user: null, revoked: false, expiresAt: null, lastUsedAt: null });
+    assert.ok(everyone.tokens.some((t: { name: string }) => t.name === 'val-ci'));
+    assert.equal(everyone.capped, false);
+    // Used once, it shows when (written after the answer, hence the wait).
+    assert.equal((await api(s.url, 'GET', '/v1/me', inst.body.token)).status, 200);
+    for (let i = 0; ; i++) {
+      const t = (await list(admin)).tokens.find((x: { name: string }) => x.name === 'acme-prod-1');
+      if (t.lastUsedAt) break;
+      assert.ok(i < 50, 'lastUsedAt is set after a use');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  test('refusals: installations cannot list, a user cannot revoke another\'s token, unknown ids are 404; nothing changes', async () => {
+    const inst = (await api(s.url, 'POST', '/v1/customers/acme/tokens', admin, { name: 'acme-refusals' })).body.token;
+    const adminTokenId = (await list(admin)).tokens.find((t: { current: boolean }) => t.current).id;
+    // lastUsedAt moves with the requests themselves; what a refusal must not change is the rest.
+    const state = async () => [(await list(admin, true)).tokens.map(({ lastUsedAt: _, ...t }: { lastUsedAt: unknown }) => t), await audits()];
+    const before = await state();
+    const asInst = await api(s.url, 'GET', '/v1/tokens', inst);
+    assert.deepEqual([asInst.status, asInst.body.error.code], [403, 'HFX_E_FORBIDDEN']);
+    const other = await api(s.url, 'DELETE', `/v1/tokens/${adminTokenId}`, viewer);
+    assert.deepEqual([other.status, other.body.error.code], [403, 'HFX_E_FORBIDDEN']);
+    assert.match(other.body.error.message, /only an admin/);
+    const none = await api(s.url, 'DELETE', '/v1/tokens/999999', admin);
+    assert.deepEqual([none.status, none.body.error.code], [404, 'HFX_E_NOT_FOUND']);
+    const bad = await api(s.url, 'DELETE', '/v1/tokens/abc', admin);
+    assert.deepEqual([bad.status, bad.body.error.code], [400, 'HFX_E_USAGE']);
+    assert.equal((await api(s.url, 'DELETE', `/v1/tokens/${adminTokenId}`, null)).status, 401);
+    assert.deepEqual(await state(), before);
+    assert.equal((await api(s.url, 'GET', '/v1/me', admin)).status, 200);
+  });
+
+  test('revoking: a user their own token, an admin a leaked installation token; refused at once, audited once', async () => {
+    const mineCi = (await api(s.url, 'POST', '/v1/tokens', viewer, { name: 'val-to-revoke' })).body.token;
+    const id = (await list(viewer)).tokens.find((t: { name: string }) => t.name === 'val-to-revoke').id;
+    assert.equal((await api(s.url, 'GET', '/v1/me', mineCi)).status, 200, 'known (and cached) before');
+    const n = await audits();
+    assert.deepEqual((await api(s.url, 'DELETE', `/v1/tokens/${id}`, viewer)).body, { id, revoked: true, already: false });
+    assert.equal((await api(s.url, 'GET', '/v1/me', mineCi)).status, 401);
+    assert.deepEqual((await api(s.url, 'DELETE', `/v1/tokens/${id}`, viewer)).body, { id, revoked: true, already: true });
+    assert.equal(await audits(), n + 1);
+    assert.equal((await list(viewer)).tokens.some((t: { id: number }) => t.id === id), false, 'gone from the list in use');
+    assert.equal((await list(viewer, true)).tokens.find((t: { id: number }) => t.id === id).revoked, true);
+
+    const leaked = (await api(s.url, 'POST', '/v1/customers/acme/tokens', admin, { name: 'acme-leaked' })).body.token;
+    assert.equal((await api(s.url, 'GET', '/v1/metadata?product=demo&release=1.0.0&level=0', leaked)).status !== 401, true);
+    const leakedId = (await list(admin)).tokens.find((t: { name: string }) => t.name === 'acme-leaked').id;
+    assert.equal((await api(s.url, 'DELETE', `/v1/tokens/${leakedId}`, admin)).status, 200);
+    assert.equal((await api(s.url, 'GET', '/v1/me', leaked)).status, 401);
+    const entry = (await api(s.url, 'GET', '/v1/audit?limit=1000', admin)).body.entries.find((e: { action: string; target_id?: string; targetId?: string }) => e.action === 'revoke-token' && JSON.stringify(e).includes('acme-leaked'));
+    assert.ok(entry, 'the revocation is in the audit log with the token name');
+  });
+});
