@@ -103,6 +103,37 @@ if (!BASE_URL) {
     assert.deepEqual(meta.body.signed.hotfixes.map((h: { id: string }) => h.id), ['HF-C-1']);
   });
 
+  test('metadata: a process answers with at least the version the installation has seen (since), even just after an upload through another', async () => {
+    const [s1, s2] = nodes as [Node, Node];
+    const token = (await api(s1.url, 'POST', '/v1/customers/acme/tokens', admin, { name: 'since' })).body.token;
+    const q = '/v1/metadata?product=demo&release=1.0.0&level=0';
+    const ids = (m: { body: { signed: { hotfixes: { id: string }[] } } }) => m.body.signed.hotfixes.map((h) => h.id);
+    for (let round = 1; round <= 3; round++) {
+      // s2 holds its copy of the version now.
+      const v0 = (await api(s2.url, 'GET', q, token)).body.signed.version as number;
+      const id = `HF-C-SINCE-${round}`;
+      const zip = new Uint8Array(readFileSync(await w.hotfix(id, (d) => writeFileSync(join(d, 'docs/README'), `since ${round}\n`), { customer: 'acme' })));
+      assert.equal((await api(s1.url, 'POST', '/v1/archives', admin, zip)).status, 201);
+      const seen = await api(s1.url, 'GET', q, token);
+      const v1 = seen.body.signed.version as number;
+      assert.ok(v1 > v0, `the upload moved the version: ${v0} -> ${v1}`);
+      assert.ok(ids(seen).includes(id));
+      // The installation then asks the other process, which has not read the version since.
+      const other = await api(s2.url, 'GET', `${q}&since=${v1}`, token);
+      assert.equal(other.status, 200);
+      assert.ok(other.body.signed.version >= v1, `round ${round}: version ${other.body.signed.version} after ${v1} was seen`);
+      assert.ok(ids(other).includes(id), `round ${round}: the new archive is offered`);
+    }
+    // Without since, a process notices within a second.
+    const v = (await api(s1.url, 'GET', q, token)).body.signed.version as number;
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.ok((await api(s2.url, 'GET', q, token)).body.signed.version >= v);
+    // A version no process has (a replayed or invented one) is answered with the real one, which the client refuses.
+    const ahead = await api(s2.url, 'GET', `${q}&since=${v + 1000}`, token);
+    assert.equal(ahead.status, 200);
+    assert.equal(ahead.body.signed.version, v);
+  });
+
   test('the same archive pushed through both at once is stored once; every push gets a 2xx', async () => {
     // A client retrying, or two release pipelines pushing the same build: the same bytes again are
     // "existed" (200), whoever wins the race. Three rounds of eight pushes at once.

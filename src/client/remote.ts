@@ -55,7 +55,8 @@ export async function push(login: ServerLogin, file: string, customer?: string):
 export async function fetchMetadata(l: Layout, link: InstallationLink, channel?: 'full' | 'security'): Promise<TargetsSigned> {
   const s = await readState(l);
   const ch = channel ?? s.channel;
-  const q = new URLSearchParams({ product: s.product, release: s.version, level: String(s.level), channel: ch });
+  // `since`: the server answers with at least this version, whichever of its processes answers.
+  const q = new URLSearchParams({ product: s.product, release: s.version, level: String(s.level), channel: ch, ...(link.lastVersion > 0 ? { since: String(link.lastVersion) } : {}) });
   const doc = await call(await remoteOf(link.url, link.token), 'GET', `/v1/metadata?${q}`);
   const signed = verifyMetadata(doc, { publicKey: link.publicKey, product: s.product, release: s.version, level: s.level, lastVersion: link.lastVersion });
   if (signed.version > link.lastVersion) saveLink(l, { ...link, lastVersion: signed.version });

@@ -1,5 +1,4 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import { ERRORS, HfxError } from '../errors.js';
@@ -12,6 +11,7 @@ import { distributionRoutes } from './routes/distribution.js';
 import { fleetRoutes } from './routes/fleet.js';
 import { registryRoutes } from './routes/registry.js';
 import type { ServerKey } from './server-key.js';
+import { versionKeeper, type VersionKeeper } from './metadata-version.js';
 import { registerWeb } from './web.js';
 
 export interface AppOptions {
@@ -31,17 +31,10 @@ export interface Ctx {
   key: ServerKey;
   maxUpload: number;
   metadataTtl: number;
-  /** The current metadata version (it only grows). */
-  metaVersion(): Promise<number>;
-  /** Told the new version after this process changed what distribution metadata lists. */
-  versionBumped(v: number): void;
+  /** The metadata version: it only grows (see metadata-version.ts). */
+  version: VersionKeeper;
 }
 
-async function readVersion(store: Store): Promise<number> {
-  const v = await sql<{ last_value: number; is_called: boolean }>`select last_value, is_called from metadata_version`.execute(store.db);
-  const row = v.rows[0]!;
-  return row.is_called ? Number(row.last_value) : 0;
-}
 
 function hasNul(v: unknown): boolean {
   if (typeof v === 'string') return v.includes('\0');
@@ -82,20 +75,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
-  // PGlite is one process's own database, so the version can live in memory; with PostgreSQL
-  // other servers change it too, so it is read each time (one cheap query), which keeps what
-  // clients see monotonic whichever server answers.
-  let version = opts.store.kind === 'pglite' ? await readVersion(opts.store) : 0;
   const ctx: Ctx = {
     store: opts.store,
     blobs: opts.blobs,
     key: opts.key,
     maxUpload: opts.maxUpload ?? 4 * 1024 ** 3,
     metadataTtl: opts.metadataTtl ?? 24 * 3600,
-    metaVersion: async () => (opts.store.kind === 'pglite' ? version : readVersion(opts.store)),
-    versionBumped: (v) => {
-      if (v > version) version = v;
-    },
+    version: await versionKeeper(opts.store),
   };
 
   await app.register(swagger, {

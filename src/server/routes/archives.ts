@@ -92,7 +92,7 @@ export function archiveRoutes(ctx: Ctx) {
         // once, so taken inside the transaction an update check could read the new version, not
         // yet see the archive, and cache an answer without it under that version.
         const v = await db.selectNoFrom((e) => e.fn<number>('nextval', [e.val('metadata_version')]).as('v')).executeTakeFirstOrThrow();
-        ctx.versionBumped(Number(v.v));
+        ctx.version.bumped(Number(v.v));
         return reply.status(201).send({ id: m.id, kind: m.kind, sha256: got.sha256, size: got.size, customer: customer ?? null });
       }
     });

@@ -46,13 +46,13 @@ export function distributionRoutes(ctx: Ctx) {
   return async (app: FastifyInstance) => {
     app.get('/v1/server-key', { schema: { summary: 'The public key that signs distribution metadata (pin it on login)', security: [] } }, async () => ({ keyid: ctx.key.keyid, publicKey: ctx.key.publicPem }));
 
-    app.get<{ Querystring: { product: string; release: string; level: number; channel?: 'full' | 'security'; customer?: string } }>('/v1/metadata', {
+    app.get<{ Querystring: { product: string; release: string; level: number; channel?: 'full' | 'security'; customer?: string; since?: number } }>('/v1/metadata', {
       compress: false,
       schema: {
         summary: 'Signed list of the updates and hotfixes an installation may take (The Update Framework style targets)',
         querystring: {
           type: 'object', additionalProperties: false, required: ['product', 'release', 'level'],
-          properties: { product: NAME, release: NAME, level: { type: 'integer', minimum: 0, maximum: 1000000 }, channel: { type: 'string', enum: ['full', 'security'] }, customer: NAME },
+          properties: { product: NAME, release: NAME, level: { type: 'integer', minimum: 0, maximum: 1000000 }, channel: { type: 'string', enum: ['full', 'security'] }, customer: NAME, since: { type: 'integer', minimum: 0, maximum: 1e15 } },
         },
       },
     }, async (req, reply) => {
@@ -62,8 +62,8 @@ export function distributionRoutes(ctx: Ctx) {
       if (p.kind === 'customer' && req.query.customer && req.query.customer !== p.customerId) throw new HfxError('HFX_E_FORBIDDEN', 'an installation token sees only its own customer');
       const customer = p.kind === 'customer' ? p.customerId : (req.query.customer ?? null);
       // Signed answers are cached per question and metadata version: an update check then costs
-      // one version read (none on PGlite) instead of two queries and a signature.
-      const version = await ctx.metaVersion();
+      // no query (see metadata-version.ts) instead of two queries and a signature.
+      const version = await ctx.version.current(req.query.since);
       const key = JSON.stringify([product, release, level, channel, customer, version]);
       const hit = cache.get(key);
       if (hit && hit.until > Date.now()) return send(req, reply, hit);
