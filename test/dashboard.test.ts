@@ -253,6 +253,9 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
   test('fleet, hotfix spread, releases with their diff, and update levels', async () => {
     await page.getByRole('link', { name: 'Fleet' }).click();
     await page.getByRole('table', { name: 'Installations' }).getByText('demo-Production').waitFor();
+    // The bars are the server's counts (GET /v1/fleet/summary): HF-1 runs on all three.
+    assert.match(await page.getByRole('region', { name: 'By hotfix' }).innerText(), /HF-1\s+3/);
+    assert.match(await page.getByRole('heading', { level: 2, name: /^Installations/ }).innerText(), /\(3\)/);
     await shot('10-fleet');
     await page.getByRole('link', { name: 'HF-1' }).first().click();
     await page.getByRole('img', { name: /Installations running the hotfix over time: at most 3, now 3, 0 reverts/ }).waitFor();

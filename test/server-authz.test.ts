@@ -124,6 +124,10 @@ const ROUTES: Record<string, Variant[]> = {
     v('list installations', { allow: 'login', lists: { of: 'installation', vendorSees: true }, request: () => ({ path: '/v1/fleet/installations' }) }),
     v("installations with A's hotfix", { allow: 'login', lists: { of: 'installation', vendorSees: true }, request: (f) => ({ path: `/v1/fleet/installations?hotfix=${f.archA}` }) }),
   ],
+  'GET /v1/fleet/summary': [
+    v('count the fleet', { allow: 'login', request: () => ({ path: '/v1/fleet/summary' }) }),
+    v('count a release\'s installations', { allow: 'login', request: () => ({ path: '/v1/fleet/summary?product=demo&release=1.0.0' }) }),
+  ],
   'GET /v1/fleet/hotfixes/{id}': [v("where A's hotfix is applied", { allow: 'viewer', lists: { of: 'installation', vendorSees: true }, request: (f) => ({ path: `/v1/fleet/hotfixes/${f.archA}` }) })],
   'GET /v1/environments/{product}': [v('the pipeline and what runs where', { allow: 'viewer', request: () => ({ path: '/v1/environments/demo' }) })],
   'PUT /v1/environments/{product}/pipeline': [v('set the pipeline', { allow: 'release-manager', request: () => ({ path: '/v1/environments/demo/pipeline', body: { environments: ['Development', 'QA', 'Pre-Production', 'Production'] } }) })],

@@ -1,6 +1,7 @@
 /** The API's answers, as far as the dashboard reads them (the server's OpenAPI document is at /openapi.json). */
 // Shapes the server already declares are its own types, imported; the rest are the JSON rows as sent.
 import type { EnvView } from '../../src/server/environments/views.js';
+export type { FleetSummary } from '../../src/server/routes/fleet.js';
 import type { CaseTestCounts as TestCounts, Role } from '../../src/store/schema.js';
 
 export type { Role };

@@ -1,10 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { sql, type SqlBool } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import { actorName, requireAny, requireRole } from '../auth.js';
 
 const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$' } as const;
+
+/** The most hotfixes a summary names (the most applied first). */
+const SUMMARY_HOTFIXES = 500;
+
+/** Installations counted by update level and by hotfix, over the whole fleet the caller may see. */
+export interface FleetSummary {
+  total: number;
+  byLevel: { product: string; release: string; level: number; n: number }[];
+  byHotfix: { hotfix: string; n: number }[];
+  /** More hotfixes are applied than byHotfix names. */
+  hotfixesCapped: boolean;
+}
 
 interface Report {
   id?: string;
@@ -70,6 +83,33 @@ export function fleetRoutes(ctx: Ctx) {
       if (q0.level !== undefined) q = q.where('level', '=', q0.level);
       if (q0.hotfix) q = q.where((e) => e('hotfixes', '@>', JSON.stringify([q0.hotfix]) as never));
       return { installations: await q.execute() };
+    });
+
+    app.get<{ Querystring: { product?: string; release?: string } }>('/v1/fleet/summary', {
+      schema: {
+        summary: 'Installations counted by update level and by hotfix (customer tokens: their own)',
+        querystring: { type: 'object', additionalProperties: false, properties: { product: NAME, release: NAME } },
+      },
+    }, async (req): Promise<FleetSummary> => {
+      const p = requireAny(req);
+      // Counted in the database, so a fleet of 100,000 is counted whole, not a page of it.
+      const where: ReturnType<typeof sql<SqlBool>>[] = [sql<SqlBool>`true`];
+      if (p.kind === 'customer') where.push(sql<SqlBool>`i.customer_id = ${p.customerId}`);
+      if (req.query.product) where.push(sql<SqlBool>`i.product = ${req.query.product}`);
+      if (req.query.release) where.push(sql<SqlBool>`i.release = ${req.query.release}`);
+      const cond = sql.join(where, sql` and `);
+      const levels = await sql<{ product: string; release: string; level: number; n: number }>`
+        select i.product, i.release, i.level, count(*)::int as n from installations i where ${cond}
+        group by i.product, i.release, i.level order by i.product, i.release, i.level`.execute(db);
+      const hotfixes = await sql<{ hotfix: string; n: number }>`
+        select h as hotfix, count(*)::int as n from installations i, jsonb_array_elements_text(i.hotfixes) h where ${cond}
+        group by h order by n desc, h limit ${SUMMARY_HOTFIXES + 1}`.execute(db);
+      return {
+        total: levels.rows.reduce((a, r) => a + r.n, 0),
+        byLevel: levels.rows,
+        byHotfix: hotfixes.rows.slice(0, SUMMARY_HOTFIXES),
+        hotfixesCapped: hotfixes.rows.length > SUMMARY_HOTFIXES,
+      };
     });
 
     app.get<{ Params: { id: string } }>('/v1/fleet/hotfixes/:id', {

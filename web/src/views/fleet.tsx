@@ -1,6 +1,6 @@
 import { Link, useLocation } from 'wouter';
 import { qs } from '../api.js';
-import type { HotfixSpread, Installation } from '../types.js';
+import type { FleetSummary, HotfixSpread, Installation } from '../types.js';
 import { Badge, ErrorBox, Field, Layout, Loading, ProductPicker, useProducts, useQuery, When } from '../ui.js';
 import { useApi } from '../use-api.js';
 import { SpreadChart } from './spread-chart.js';
@@ -14,9 +14,12 @@ export function FleetView() {
   const product = q.get('product') ?? '';
   const release = q.get('release') ?? '';
   const list = useApi<{ installations: Installation[] }>(`/v1/fleet/installations${qs({ product, release, limit: LIMIT })}`);
+  // The counts are the server's, over the whole fleet; the table below lists a page of it.
+  const summary = useApi<FleetSummary>(`/v1/fleet/summary${qs({ product, release })}`);
   const inst = list.data?.installations ?? [];
-  const byLevel = count(inst.map((i) => `${i.product} ${i.release} level ${i.level}`));
-  const byHotfix = count(inst.flatMap((i) => i.hotfixes));
+  const total = summary.data?.total ?? 0;
+  const byLevel: [string, number][] = (summary.data?.byLevel ?? []).map((r) => [`${r.product} ${r.release} level ${r.level}`, r.n]);
+  const byHotfix: [string, number][] = (summary.data?.byHotfix ?? []).map((r) => [r.hotfix, r.n]);
   const releases = products.data?.products.find((p) => p.name === product)?.releases ?? [];
   return (
     <Layout title="Fleet">
@@ -29,23 +32,24 @@ export function FleetView() {
           </select>
         )}</Field>
       </div>
-      <ErrorBox error={list.error} />
-      {list.loading && !list.data && <Loading what="installations" />}
-      {list.data && (
+      <ErrorBox error={list.error ?? summary.error} />
+      {(list.loading || summary.loading) && !(list.data && summary.data) && <Loading what="installations" />}
+      {list.data && summary.data && (
         <>
-          {inst.length === LIMIT && <p className="muted">Showing the first {LIMIT} installations; choose a product and release to narrow.</p>}
           <div className="cols">
             <section aria-labelledby="h-levels">
               <h2 id="h-levels">By update level</h2>
-              <Bars rows={byLevel} total={inst.length} />
+              <Bars rows={byLevel} total={total} />
             </section>
             <section aria-labelledby="h-hotfixes">
               <h2 id="h-hotfixes">By hotfix</h2>
-              <Bars rows={byHotfix} total={inst.length} link={(id) => `/fleet/hotfixes/${encodeURIComponent(id)}`} />
+              <Bars rows={byHotfix} total={total} link={(id) => `/fleet/hotfixes/${encodeURIComponent(id)}`} />
+              {summary.data.hotfixesCapped && <p className="muted">The {byHotfix.length} most applied hotfixes.</p>}
             </section>
           </div>
           <section aria-labelledby="h-inst">
-            <h2 id="h-inst">Installations ({inst.length})</h2>
+            <h2 id="h-inst">Installations ({total})</h2>
+            {inst.length < total && <p className="muted">Listing the first {inst.length} of {total}; choose a product and release to narrow.</p>}
             <div className="table-wrap"><table aria-label="Installations">
               <thead><tr><th scope="col">Name</th><th scope="col">Customer</th><th scope="col">Product</th><th scope="col">Level</th><th scope="col">Channel</th><th scope="col">Hotfixes</th><th scope="col">Reported</th></tr></thead>
               <tbody>{inst.map((i) => (
@@ -58,12 +62,6 @@ export function FleetView() {
       )}
     </Layout>
   );
-}
-
-function count(keys: string[]): [string, number][] {
-  const m = new Map<string, number>();
-  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
-  return [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
 function Bars({ rows, total, link }: { rows: [string, number][]; total: number; link?: (k: string) => string }) {

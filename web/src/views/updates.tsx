@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { apiText } from '../api.js';
-import type { ArchiveRow, Installation } from '../types.js';
+import type { ArchiveRow, FleetSummary } from '../types.js';
 import { Badge, ErrorBox, Layout, Loading, ProductPicker, useProducts, When } from '../ui.js';
 import { useApi } from '../use-api.js';
 
@@ -12,14 +12,13 @@ export function UpdatesView({ product }: { product: string | null }) {
   const chosen = product ?? products.data?.products[0]?.name ?? null;
   const p = chosen ? encodeURIComponent(chosen) : '';
   const updates = useApi<{ archives: ArchiveRow[] }>(chosen ? `/v1/archives?product=${p}&kind=update` : null);
-  const fleet = useApi<{ installations: Installation[] }>(chosen ? `/v1/fleet/installations?product=${p}&limit=1000` : null);
+  const fleet = useApi<FleetSummary>(chosen ? `/v1/fleet/summary?product=${p}` : null);
   const releases = products.data?.products.find((x) => x.name === chosen)?.releases ?? [];
-  const onLevel = (release: string, level: number) => (fleet.data?.installations ?? []).filter((i) => i.release === release && i.level === level).length;
+  const onLevel = (release: string, level: number) => fleet.data?.byLevel.find((r) => r.release === release && r.level === level)?.n ?? 0;
   return (
     <Layout title={chosen ? `Update levels · ${chosen}` : 'Update levels'}>
       {chosen && <div className="toolbar"><ProductPicker value={chosen} products={products.data?.products ?? []} onChange={(x) => navigate(`/updates/${encodeURIComponent(x)}`)} /></div>}
       <ErrorBox error={products.error ?? updates.error ?? fleet.error} />
-      {fleet.data && fleet.data.installations.length === 1000 && <p className="muted">Installation counts are of the first 1,000 installations of {chosen}; the fleet view narrows by release.</p>}
       {updates.loading && !updates.data && <Loading what="updates" />}
       {updates.data && releases.map((r) => {
         const list = updates.data!.archives.filter((a) => a.release === r).sort((a, b) => a.level - b.level || (a.to_level ?? 0) - (b.to_level ?? 0));
