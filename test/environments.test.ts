@@ -104,6 +104,15 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     assert.deepEqual((await api(s.url, 'GET', '/v1/environments/demo', admin)).body.next, { hotfix: '1.0.1', update: '1.1.0' });
     assert.equal((await api(s.url, 'POST', '/v1/products', admin, { name: 'idle', title: 'Idle' })).status, 201);
     assert.equal((await api(s.url, 'GET', '/v1/environments/idle', admin)).body.next, null);
+    // Nor does a product whose release is not MAJOR.MINOR.PATCH: there is nothing to bump.
+    assert.equal((await api(s.url, 'POST', '/v1/products', admin, { name: 'nightly', title: 'Nightly' })).status, 201);
+    assert.equal((await api(s.url, 'PUT', '/v1/environments/nightly/pipeline', admin, { environments: ['Only'] })).status, 200);
+    const night = (await api(s.url, 'POST', '/v1/installations/report', tok['dev']!, { name: 'nightly-1', product: 'nightly', release: 'latest', level: 0, channel: 'full', hotfixes: [] })).body.id;
+    assert.equal((await api(s.url, 'POST', '/v1/environments/nightly/Only/installations', tok['dev']!, { installation: night })).status, 201);
+    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok['dev']!, { installation: night, release: 'latest', level: 0, hotfixes: [], updates: [], packHash: 'a'.repeat(64) })).status, 200);
+    const nightly = (await api(s.url, 'GET', '/v1/environments/nightly', admin)).body;
+    assert.equal(nightly.environments[0].release, 'latest');
+    assert.equal(nightly.next, null);
     const dry = await run(deployCommand, ['demo', 'Pre-Production', '--hotfix', 'HF-1', '--dry-run', '--json'], dev);
     assert.equal(dry.code, 0, dry.stdout);
     assert.equal(dry.json.suggestedTag, '1.0.1');

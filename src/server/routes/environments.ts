@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
-import { HfxError } from '../../errors.js';
+import { HfxError, isHfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import { actorName, rank, requireAny, requireRole } from '../auth.js';
 import { contentSignature, nextTag, type Content } from '../environments/model.js';
@@ -42,8 +42,9 @@ export function environmentRoutes(ctx: Ctx) {
       let next: { hotfix: string; update: string } | null = null;
       try {
         if (base) next = { hotfix: nextTag(base, 'hotfix'), update: nextTag(base, 'update') };
-      } catch {
+      } catch (e) {
         // A release that is not MAJOR.MINOR.PATCH has no suggestion; deploy asks for --tag then.
+        if (!isHfxError(e, 'HFX_E_USAGE')) throw e;
       }
       return { product: req.params.product, environments, next };
     });
