@@ -385,6 +385,11 @@ for (const store of STORES) describe(`server fuzz on ${store}`, () => {
       { kind: 'nul:body', method: 'POST', path: '/v1/installations/report', json: { ...report, events: [{ kind: 'reverted', archive: 'HF-1', reason: nul }] }, mustFail: false },
       { kind: 'int:past-column', method: 'GET', path: '/v1/fleet/installations?level=10000000000', mustFail: false },
       { kind: 'int:past-column', method: 'GET', path: '/v1/fleet/installations?offset=100000000000000000000', mustFail: false },
+      // The validator passes Infinity as an integer under any maximum (found by this suite's fuzz).
+      { kind: 'int:infinite', method: 'GET', path: '/v1/notifications?limit=Infinity', mustFail: true },
+      { kind: 'int:infinite', method: 'GET', path: '/v1/cases?limit=1e400', mustFail: true },
+      { kind: 'int:infinite', method: 'GET', path: '/v1/audit?limit=-Infinity', mustFail: true },
+      { kind: 'int:infinite', method: 'GET', path: '/v1/cases/Infinity', mustFail: true },
       { kind: 'bad-escape', method: 'GET', path: '/v1/archives/%E0%A4%A', mustFail: true },
       { kind: 'bad-escape', method: 'GET', path: '/v1/fleet/hotfixes/%', mustFail: true },
       { kind: 'huge-url', method: 'GET', path: `/v1/archives/${'x'.repeat(20_000)}`, mustFail: true },

@@ -98,11 +98,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req) => {
     req.principal = await principalOf(ctx.store, req);
   });
-  // PostgreSQL text cannot hold NUL: refuse it up front as bad input rather than fail in the database.
+  // PostgreSQL text cannot hold NUL nor a bigint Infinity: refuse them up front as bad input rather
+  // than fail in the database.
   app.addHook('preHandler', async (req) => {
     const streamed = req.body !== null && typeof req.body === 'object' && typeof (req.body as { pipe?: unknown }).pipe === 'function';
     if (hasNul(decodeSafe(req.url)) || hasNul(req.query) || hasNul(req.params) || (!streamed && hasNul(req.body))) {
       throw new HfxError('HFX_E_USAGE', 'the request contains a NUL character');
+    }
+    // The validator turns "Infinity" and "1e400" into Infinity and lets it pass `integer` and
+    // `maximum`; no column takes it. (JSON bodies cannot carry it.)
+    for (const [where, v] of [['querystring', req.query], ['params', req.params]] as const) {
+      for (const [k, x] of Object.entries((v ?? {}) as Record<string, unknown>)) {
+        if (typeof x === 'number' && !Number.isFinite(x)) throw new HfxError('HFX_E_USAGE', `${where}/${k} must be a finite number`);
+      }
     }
   });
   // Archives are streamed to disk, never buffered.
