@@ -4,7 +4,7 @@
 // signatures, signed with the installation's trusted key, so that the check under test is the
 // one that has to catch them and not the signature check in front of it.
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
@@ -588,6 +588,18 @@ test('the last of several payloads is wrong: what was staged and backed up is cl
   const w = await world(t);
   const m = manifest([modify(w, 'conf/server.toml', 'port = 1\n'), modify(w, 'lib/core.jar', 'core 2\n'), add('lib/zz.jar', 'zz\n')]);
   await refused(w, forge(t, w, { manifest: m, payload: { ...payloadOf(m), 'lib/zz.jar': Buffer.from('ZZ\n') } }), 'HFX_E_INTEGRITY');
+});
+
+test('the first of many payloads is wrong while the others are still being staged: nothing is left', async (t) => {
+  // Files are staged several at a time: the refusal of one must leave nothing of the others,
+  // whether they were staged before it or were still in flight.
+  const w = await world(t);
+  const big = (i: number) => randomBytes(3 << 20).fill(i, 0, 1);
+  const m = manifest(Array.from({ length: 12 }, (_, i) => add(`lib/big-${String(i).padStart(2, '0')}.jar`, big(i))));
+  const first = m.entries[0]!.path;
+  const wrong = Buffer.from(payloadOf(m)[first]!);
+  wrong[wrong.length - 1]! ^= 1;
+  await refused(w, forge(t, w, { manifest: m, payload: { ...payloadOf(m), [first]: wrong } }), 'HFX_E_INTEGRITY');
 });
 
 test('a payload the manifest does not name', async (t) => {

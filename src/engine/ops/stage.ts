@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HfxError } from '../../errors.js';
 import { modeNumber, type NodeState } from '../archive/manifest.js';
 import type { OpenArchive } from '../archive/read-archive.js';
-import { fsyncPathSync } from '../fs/durable.js';
+import { fsyncPath, fsyncPathSync } from '../fs/durable.js';
 import type { Layout } from '../home/layout.js';
 import { RECORD_FORMAT, recordFile, type AppliedRecord } from '../home/records.js';
 import type { Step } from '../home/tx.js';
@@ -29,18 +29,25 @@ export async function stageArchive(
   mkdirSync(stageDir, { recursive: true });
   mkdirSync(join(recDir, 'backup'), { recursive: true });
   const steps: Step[] = [];
-  let i = 0;
-  for (const p of plan.steps) {
-    i++;
+  const toStage: { path: string; put: NodeState; from: 'payload' | 'final'; dest: string }[] = [];
+  plan.steps.forEach((p, n) => {
+    const i = n + 1;
     if (p.kind === 'chmod') {
       steps.push({ kind: 'chmod', target: p.path, from: p.from, to: p.to });
-      continue;
+      return;
     }
     const source = p.put === null ? null : join(stageDir, String(i));
-    if (source !== null) await stageNode(l, archive, p.path, p.put!, p.from, source);
+    if (source !== null) toStage.push({ path: p.path, put: p.put!, from: p.from, dest: source });
     steps.push({ kind: 'move', target: p.path, source: source && rel(source), save: p.takeAway ? rel(join(recDir, 'backup', String(i))) : null });
-    onProgress?.(i, plan.steps.length);
-  }
+  });
+  // Several files at once: each one's reading and inflating run in the thread pool while the main
+  // thread hashes and writes another. Each is fsync'd on its own, also several at once, so the
+  // file system commits them together rather than one journal flush after another.
+  let done = 0;
+  await forEachLimit(toStage, 4, async (s) => {
+    if (await stageNode(l, archive, s.path, s.put, s.from, s.dest)) await fsyncPath(s.dest);
+    onProgress?.(++done, toStage.length);
+  });
   fsyncPathSync(stageDir);
   const record: AppliedRecord = { format: RECORD_FORMAT, manifest: archive.rawManifest, signatures: archive.signatures, untouched: plan.untouched, resolved: plan.resolved, steps };
   writeFileSync(recordFile(l, m.id), JSON.stringify(record) + '\n', { flush: true });
@@ -50,21 +57,44 @@ export async function stageArchive(
   return steps;
 }
 
-async function stageNode(l: Layout, archive: OpenArchive, path: string, node: NodeState, from: 'payload' | 'final', dest: string): Promise<void> {
+/** Stages one node; true when it wrote a file the caller still has to fsync. */
+async function stageNode(l: Layout, archive: OpenArchive, path: string, node: NodeState, from: 'payload' | 'final', dest: string): Promise<boolean> {
   switch (node.type) {
     case 'file':
       if (from === 'final') {
         copyFileSync(conflictPaths(l, path).final, dest);
         chmodSync(dest, modeNumber(node.mode));
-        fsyncPathSync(dest);
-      } else await archive.extractTo(path, dest, node);
-      return;
+      } else await archive.extractTo(path, dest, node, { fsync: false });
+      return true;
     case 'symlink':
       symlinkSync(node.target, dest);
-      return;
+      return false;
     case 'dir':
       mkdirSync(dest);
       chmodSync(dest, modeNumber(node.mode));
       if (!lstatSync(dest).isDirectory()) throw new HfxError('HFX_E_INTERNAL', `cannot stage ${path}`);
+      return false;
   }
+}
+
+/**
+ * Runs `fn` on every item, `limit` at a time. On a failure no new item starts, and it rejects only
+ * once the running ones have ended: the caller's clean-up must not race a file still being written.
+ */
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      try {
+        await fn(items[next++]!);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  const ends = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, lane));
+  const first = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+  if (first) throw first.reason;
 }
