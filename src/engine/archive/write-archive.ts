@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -49,7 +49,9 @@ export async function writeArchive(
       compressionLevel: STORED.test(e.path) ? 0 : (opts.compressionLevel ?? 1),
       size: e.after?.type === 'file' ? e.after.size : 0,
     };
-    if ('file' in src) zip.addFile(src.file, name, o);
+    // Read 1 MiB at a time: yazl's addFile streams 64 KiB pieces through five streams each, which
+    // made writing a 51 MB payload take 0.43 s instead of 0.27 s.
+    if ('file' in src) zip.addReadStreamLazy(name, o, (cb) => cb(null, createReadStream(src.file, { highWaterMark: 1 << 20 })));
     else zip.addReadStreamLazy(name, o, (cb) => { src.open().then((s) => cb(null, s), (err: Error) => cb(err, undefined as never)); });
   }
   zip.end();
