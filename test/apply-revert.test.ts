@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
@@ -235,4 +235,23 @@ test('verify reports modified, missing and unexpected files', async (t) => {
   assert.deepEqual(r.modified.map((d) => d.path).sort(), ['conf/server.toml', 'lib/core.jar']);
   assert.deepEqual(r.missing.map((d) => d.path), ['lib/util.jar']);
   assert.deepEqual(r.unexpected.map((d) => d.path), ['lib/extra.jar']);
+});
+
+test('an unprivileged user applies a hotfix whose new file denies reading (mode 0200)', async (t) => {
+  // Staged files are fsync'd through the descriptor that wrote them: reopened by path, a mode
+  // without read permission would refuse anyone but root. Run as `nobody` when the tests are root.
+  if (process.getuid?.() !== 0) return t.diagnostic('not root: cannot switch to an unprivileged user here');
+  const w = await world(t);
+  const hf = await w.hotfix('HF-WO', (d) => {
+    writeFileSync(join(d, 'conf/drop-box'), 'write only\n');
+    chmodSync(join(d, 'conf/drop-box'), 0o200);
+  });
+  execFileSync('chown', ['-R', '65534:65534', w.dir]);
+  chmodSync(w.dir, 0o755);
+  const bin = new URL('../../bin/hfx.js', import.meta.url).pathname;
+  const out = execFileSync(process.execPath, [bin, 'apply', hf, '--home', w.home, '--json'], { uid: 65534, gid: 65534, env: { PATH: process.env['PATH'], HOME: w.dir, NO_COLOR: '1' }, encoding: 'utf8' });
+  assert.equal(JSON.parse(out).id, 'HF-WO');
+  assert.equal(statSync(join(w.home, 'conf/drop-box')).mode & 0o777, 0o200);
+  assert.equal(statSync(join(w.home, 'conf/drop-box')).uid, 65534);
+  assert.deepEqual((await readStatus(w.home)).hotfixes.map((h: { id: string }) => h.id), ['HF-WO']);
 });

@@ -201,6 +201,8 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
     assert.ok(big.length > 5 * 1024 * 1024, `${big.length}`);
     const tooBig = `<testsuite><testcase name="x"/>${' '.repeat(20 * 1024 * 1024)}</testsuite>`;
     await refused('dev', c.id, 'evidence', { rootCause: 'x', functional: JUNIT_PASS, regression: tooBig }, 'HFX_E_JUNIT', 422);
+    // Only evidence may be that large: another step with a big body is refused before it is read.
+    await refused('dev', c.id, 'reopen', { reason: 'x'.repeat(2 * 1024 * 1024) }, 'HFX_E_TOO_LARGE', 413);
     const t = await ok('dev', c.id, 'evidence', { rootCause: 'x', functional: big, regression: JUNIT_PASS });
     assert.equal(t.state, 'testing');
     assert.deepEqual([t.functional.tests, t.functional.failed], [30_000, 0]);

@@ -390,6 +390,7 @@ for (const store of STORES) describe(`server fuzz on ${store}`, () => {
       { kind: 'int:infinite', method: 'GET', path: '/v1/cases?limit=1e400', mustFail: true },
       { kind: 'int:infinite', method: 'GET', path: '/v1/audit?limit=-Infinity', mustFail: true },
       { kind: 'int:infinite', method: 'GET', path: '/v1/cases/Infinity', mustFail: true },
+      { kind: 'int:infinite', method: 'POST', path: '/v1/installations/report', body: '{"product":"demo","release":"1.0.0","level":1e400,"channel":"full","hotfixes":[]}', headers: { 'content-type': 'application/json' }, mustFail: true },
       { kind: 'bad-escape', method: 'GET', path: '/v1/archives/%E0%A4%A', mustFail: true },
       { kind: 'bad-escape', method: 'GET', path: '/v1/fleet/hotfixes/%', mustFail: true },
       { kind: 'huge-url', method: 'GET', path: `/v1/archives/${'x'.repeat(20_000)}`, mustFail: true },

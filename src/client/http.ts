@@ -1,4 +1,5 @@
 import { HfxError, type ErrorCode, ERRORS } from '../errors.js';
+import { retryDelayMs, shouldRetry } from './retry.js';
 
 export interface Remote {
   url: string;
@@ -12,17 +13,12 @@ export async function call<T>(r: Remote, method: string, path: string, body?: un
   return (text ? JSON.parse(text) : {}) as T;
 }
 
-/** A read the server answered 503 (it lost its database for a moment) is sent again this often. */
-const READ_RETRIES = 2;
-
 export async function send(r: Remote, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const res = await sendOnce(r, method, path, body, headers);
-    // Only reads: a write cut off by a lost database connection may have been committed.
-    if (res.status !== 503 || attempt >= READ_RETRIES || (method !== 'GET' && method !== 'HEAD')) return check(r, res);
+    if (!shouldRetry(method, res.status, attempt)) return check(r, res);
     await res.body?.cancel();
-    const after = Number(res.headers.get('retry-after') ?? '1');
-    await new Promise((ok) => setTimeout(ok, (Number.isFinite(after) ? Math.min(5, Math.max(0, after)) : 1) * 1000));
+    await new Promise((ok) => setTimeout(ok, retryDelayMs(res.headers.get('retry-after'))));
   }
 }
 

@@ -35,13 +35,15 @@ export interface Ctx {
   version: VersionKeeper;
 }
 
-
-function hasNul(v: unknown): boolean {
-  if (typeof v === 'string') return v.includes('\0');
-  if (Array.isArray(v)) return v.some(hasNul);
-  if (v !== null && typeof v === 'object') return Object.entries(v).some(([k, x]) => k.includes('\0') || hasNul(x));
+/** Whether `test` holds for any value or key anywhere in a parsed query, params or body. */
+function deepSome(v: unknown, test: (x: unknown) => boolean): boolean {
+  if (test(v)) return true;
+  if (Array.isArray(v)) return v.some((x) => deepSome(x, test));
+  if (v !== null && typeof v === 'object') return Object.entries(v).some(([k, x]) => test(k) || deepSome(x, test));
   return false;
 }
+const hasNul = (v: unknown) => deepSome(v, (x) => typeof x === 'string' && x.includes('\0'));
+const hasInfinity = (v: unknown) => deepSome(v, (x) => typeof x === 'number' && !Number.isFinite(x));
 
 function decodeSafe(s: string): string {
   try {
@@ -105,12 +107,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (hasNul(decodeSafe(req.url)) || hasNul(req.query) || hasNul(req.params) || (!streamed && hasNul(req.body))) {
       throw new HfxError('HFX_E_USAGE', 'the request contains a NUL character');
     }
-    // The validator turns "Infinity" and "1e400" into Infinity and lets it pass `integer` and
-    // `maximum`; no column takes it. (JSON bodies cannot carry it.)
-    for (const [where, v] of [['querystring', req.query], ['params', req.params]] as const) {
-      for (const [k, x] of Object.entries((v ?? {}) as Record<string, unknown>)) {
-        if (typeof x === 'number' && !Number.isFinite(x)) throw new HfxError('HFX_E_USAGE', `${where}/${k} must be a finite number`);
-      }
+    // The validator takes Infinity ("Infinity", 1e400) as an integer under any maximum; no column
+    // holds it.
+    if (hasInfinity(req.query) || hasInfinity(req.params) || (!streamed && hasInfinity(req.body))) {
+      throw new HfxError('HFX_E_USAGE', 'a number in the request is not finite');
     }
   });
   // Archives are streamed to disk, never buffered.

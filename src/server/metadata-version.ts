@@ -32,7 +32,7 @@ async function readVersion(store: Store): Promise<number> {
 export async function versionKeeper(store: Store): Promise<VersionKeeper> {
   let version = await readVersion(store);
   let readAt = Date.now();
-  let pending: Promise<number> | null = null;
+  let pending: { startedAt: number; done: Promise<number> } | null = null;
   const read = async (): Promise<number> => {
     const v = await readVersion(store);
     if (v > version) version = v;
@@ -43,10 +43,12 @@ export async function versionKeeper(store: Store): Promise<VersionKeeper> {
     async current(atLeast = 0) {
       if (store.kind === 'pglite') return version;
       if (version >= atLeast && Date.now() - readAt < VERSION_FRESH_MS) return version;
-      pending ??= read().finally(() => (pending = null));
-      const v = await pending;
-      // A shared read begun before the installation's version was committed: read again, now.
-      return v >= atLeast ? v : read();
+      const askedAt = performance.now();
+      const shared = (pending ??= { startedAt: performance.now(), done: read().finally(() => (pending = null)) });
+      const v = await shared.done;
+      // A shared read begun before this request may predate the version the installation saw:
+      // read once more. One begun after it already saw everything committed before.
+      return v >= atLeast || shared.startedAt >= askedAt ? v : read();
     },
     bumped(v) {
       if (v > version) version = v;

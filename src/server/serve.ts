@@ -64,8 +64,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const port = Number(new URL(address).port);
     // A long-running server also clears what processes killed since its start left behind.
     const sweeper = setInterval(() => {
-      const n = blobs.sweep();
-      if (n > 0) app.log.info({ removed: n }, 'removed partial uploads untouched for a day');
+      try {
+        const n = blobs.sweep();
+        if (n > 0) app.log.info({ removed: n }, 'removed partial uploads untouched for a day');
+      } catch (err) {
+        // A shared mount that hiccups must not end the server; the next hour tries again.
+        app.log.warn({ err }, 'could not sweep the blob temp directory');
+      }
     }, 3600 * 1000).unref();
     return {
       url: address,

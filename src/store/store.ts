@@ -32,7 +32,9 @@ export async function openStore(opts: { url?: string | undefined; dataDir: strin
     // from acquire to release, between queries too) emits 'error' with no listener, which throws.
     // Every connection therefore gets a listener for life: the failed query rejects, release sees
     // the connection unusable and discards it, and the next query opens a new one.
-    pool.on('error', (e) => opts.onError?.(e));
+    // The pool re-emits an idle connection's error, and throws without a listener; the
+    // connection's own listener has reported it already.
+    pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', (e) => opts.onError?.(e)));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {

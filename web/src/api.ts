@@ -1,4 +1,5 @@
 /** The dashboard's only way to the server: the same JSON API the CLI uses, with the user's token. */
+import { retryDelayMs, shouldRetry } from '../../src/client/retry.js';
 
 const TOKEN_KEY = 'hfx.token';
 
@@ -61,11 +62,8 @@ async function request(method: string, path: string, body?: unknown, signal?: Ab
       if ((e as Error).name === 'AbortError') throw e;
       throw new ApiError(0, 'HFX_E_NETWORK', 'the server did not answer', 'Check that `hfx serve` is running, then try again.');
     }
-    // 503: the server lost its database for a moment. Reads are asked again; a write may have
-    // been committed, so it is reported instead.
-    if (res.status !== 503 || method !== 'GET' || attempt >= 2) break;
-    const after = Number(res.headers.get('retry-after') ?? '1');
-    await new Promise((ok) => setTimeout(ok, (Number.isFinite(after) ? Math.min(5, Math.max(0, after)) : 1) * 1000));
+    if (!shouldRetry(method, res.status, attempt)) break;
+    await new Promise((ok) => setTimeout(ok, retryDelayMs(res.headers.get('retry-after'))));
   }
   if (res.ok) return res;
   let err: { code?: string; message?: string; hint?: string; details?: unknown } = {};

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, openSync, read, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsync, openSync, read, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { pipeline, Readable } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
@@ -42,8 +42,7 @@ export interface OpenArchive {
   /** sha256 of the canonical signed bytes: names this archive's content. */
   readonly digest: string;
   /** Streams one payload file to `dest` (created with O_EXCL), checking size, CRC and sha256, and fsyncs it. */
-  /** Writes one path's payload to a new file, checked; fsync'd unless `fsync: false` (the caller then syncs it). */
-  extractTo(path: string, dest: string, expect: FileState, opts?: { fsync?: boolean }): Promise<void>;
+  extractTo(path: string, dest: string, expect: FileState): Promise<void>;
   /** Reads every payload file through its size, CRC and sha256 checks without writing it (server uploads). */
   verifyPayload(): Promise<void>;
   /** The decompressed payload of one path, unchecked (for re-packing; apply uses extractTo). */
@@ -187,7 +186,7 @@ async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits:
     verifyPayload: async () => {
       for (const e of manifest.entries) {
         const entry = payload.get(e.path);
-        if (entry) await extract(file, fd, entry, dataStart.get(entry)!, e.path, null, e.after as FileState, false);
+        if (entry) await extract(file, fd, entry, dataStart.get(entry)!, e.path, null, e.after as FileState);
       }
     },
     payloadStream: async (path) => {
@@ -195,10 +194,10 @@ async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits:
       if (!entry) throw new HfxError('HFX_E_INTERNAL', `no payload for ${path}`);
       return (await openStream(file, zip, entry)) as Readable;
     },
-    extractTo: (path, dest, expect, opts) => {
+    extractTo: (path, dest, expect) => {
       const entry = payload.get(path);
       if (!entry) return Promise.reject(new HfxError('HFX_E_INTERNAL', `no payload for ${path}`));
-      return extract(file, fd, entry, dataStart.get(entry)!, path, dest, expect, opts?.fsync ?? true);
+      return extract(file, fd, entry, dataStart.get(entry)!, path, dest, expect);
     },
   };
 }
@@ -286,6 +285,7 @@ async function readSmall(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry, m
 
 const CHUNK = 1 << 20;
 const readAt = promisify(read);
+const fsyncFd = promisify(fsync);
 
 /** An entry's stored bytes, read 1 MiB at a time from the archive's descriptor. */
 async function* storedBytes(file: string, archiveFd: number, start: number, length: number): AsyncGenerator<Buffer> {
@@ -310,7 +310,7 @@ function payloadChunks(file: string, archiveFd: number, entry: yauzl.Entry, star
 }
 
 /** Streams one entry to `dest` (or nowhere, to only check it), verifying size, CRC-32 and sha256. */
-async function extract(file: string, archiveFd: number, entry: yauzl.Entry, start: number, path: string, dest: string | null, expect: FileState, fsync = true): Promise<void> {
+async function extract(file: string, archiveFd: number, entry: yauzl.Entry, start: number, path: string, dest: string | null, expect: FileState): Promise<void> {
   let fd: number | null = null;
   try {
     fd = dest === null ? null : openSync(dest, 'wx', 0o600);
@@ -322,29 +322,15 @@ async function extract(file: string, archiveFd: number, entry: yauzl.Entry, star
     const hash = createHash('sha256');
     let crc = 0;
     let n = 0;
-    // Inflate hands out 16 KiB pieces; writing them in 1 MiB batches, synchronously, saves
-    // thousands of thread-pool round trips per file.
-    const pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = (): void => {
-      if (fd === null || pendingBytes === 0) return;
-      writeSync(fd, pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
-      pending.length = 0;
-      pendingBytes = 0;
-    };
     try {
+      // Pieces of up to 1 MiB, written synchronously: a thread-pool round trip each would cost more.
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         n += chunk.length;
         if (n > expect.size) break;
         hash.update(chunk);
         crc = crc32(chunk, crc);
-        if (fd !== null) {
-          pending.push(chunk);
-          pendingBytes += chunk.length;
-          if (pendingBytes >= 1 << 20) flush();
-        }
+        if (fd !== null) writeSync(fd, chunk);
       }
-      flush();
     } catch (e) {
       if (e instanceof HfxError || (e as NodeJS.ErrnoException).code === 'ENOSPC') throw asHfxError(e, `writing ${dest}`);
       throw archiveError(file, `${path}: ${(e as Error).message}`, e);
@@ -358,7 +344,10 @@ async function extract(file: string, archiveFd: number, entry: yauzl.Entry, star
     }
     if (fd !== null) {
       fchmodSync(fd, parseInt(expect.mode, 8));
-      if (fsync) fsyncSync(fd);
+      // Through the descriptor opened for writing: reopened by path, a mode without read
+      // permission (0200) would refuse a non-root user. Off the main thread, so that files staged
+      // at the same time go on meanwhile and their flushes overlap.
+      await fsyncFd(fd);
     }
   } finally {
     if (fd !== null) closeSync(fd);

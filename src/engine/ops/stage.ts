@@ -1,9 +1,10 @@
 import { chmodSync, copyFileSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HfxError } from '../../errors.js';
 import { modeNumber, type NodeState } from '../archive/manifest.js';
 import type { OpenArchive } from '../archive/read-archive.js';
-import { fsyncPath, fsyncPathSync } from '../fs/durable.js';
+import { fsyncPathSync } from '../fs/durable.js';
 import type { Layout } from '../home/layout.js';
 import { RECORD_FORMAT, recordFile, type AppliedRecord } from '../home/records.js';
 import type { Step } from '../home/tx.js';
@@ -40,12 +41,12 @@ export async function stageArchive(
     if (source !== null) toStage.push({ path: p.path, put: p.put!, from: p.from, dest: source });
     steps.push({ kind: 'move', target: p.path, source: source && rel(source), save: p.takeAway ? rel(join(recDir, 'backup', String(i))) : null });
   });
-  // Several files at once: each one's reading and inflating run in the thread pool while the main
-  // thread hashes and writes another. Each is fsync'd on its own, also several at once, so the
-  // file system commits them together rather than one journal flush after another.
+  // Several files at once: each one's reading, inflating and fsync run in the thread pool while
+  // the main thread hashes and writes another, and the fsyncs overlap instead of queueing.
+  // Progress counts the files staged.
   let done = 0;
   await forEachLimit(toStage, 4, async (s) => {
-    if (await stageNode(l, archive, s.path, s.put, s.from, s.dest)) await fsyncPath(s.dest);
+    await stageNode(l, archive, s.path, s.put, s.from, s.dest);
     onProgress?.(++done, toStage.length);
   });
   fsyncPathSync(stageDir);
@@ -57,23 +58,22 @@ export async function stageArchive(
   return steps;
 }
 
-/** Stages one node; true when it wrote a file the caller still has to fsync. */
-async function stageNode(l: Layout, archive: OpenArchive, path: string, node: NodeState, from: 'payload' | 'final', dest: string): Promise<boolean> {
+async function stageNode(l: Layout, archive: OpenArchive, path: string, node: NodeState, from: 'payload' | 'final', dest: string): Promise<void> {
   switch (node.type) {
     case 'file':
       if (from === 'final') {
         copyFileSync(conflictPaths(l, path).final, dest);
-        chmodSync(dest, modeNumber(node.mode));
-      } else await archive.extractTo(path, dest, node, { fsync: false });
-      return true;
+        // Opened before the mode is set, which may deny reading (0200); synced after, so the mode is durable too.
+        await syncWithMode(dest, modeNumber(node.mode));
+      } else await archive.extractTo(path, dest, node);
+      return;
     case 'symlink':
       symlinkSync(node.target, dest);
-      return false;
+      return;
     case 'dir':
       mkdirSync(dest);
       chmodSync(dest, modeNumber(node.mode));
       if (!lstatSync(dest).isDirectory()) throw new HfxError('HFX_E_INTERNAL', `cannot stage ${path}`);
-      return false;
   }
 }
 
@@ -81,6 +81,16 @@ async function stageNode(l: Layout, archive: OpenArchive, path: string, node: No
  * Runs `fn` on every item, `limit` at a time. On a failure no new item starts, and it rejects only
  * once the running ones have ended: the caller's clean-up must not race a file still being written.
  */
+async function syncWithMode(path: string, mode: number): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.chmod(mode);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failed = false;

@@ -91,8 +91,13 @@ export function archiveRoutes(ctx: Ctx) {
         // The version moves only after the commit: a sequence value is seen by other sessions at
         // once, so taken inside the transaction an update check could read the new version, not
         // yet see the archive, and cache an answer without it under that version.
-        const v = await db.selectNoFrom((e) => e.fn<number>('nextval', [e.val('metadata_version')]).as('v')).executeTakeFirstOrThrow();
-        ctx.version.bumped(Number(v.v));
+        try {
+          const v = await db.selectNoFrom((e) => e.fn<number>('nextval', [e.val('metadata_version')]).as('v')).executeTakeFirstOrThrow();
+          ctx.version.bumped(Number(v.v));
+        } catch (err) {
+          // The archive is stored: say so. Update checks list it once their cached answers expire.
+          req.log.warn({ err }, 'archive stored, but the metadata version could not be moved');
+        }
         return reply.status(201).send({ id: m.id, kind: m.kind, sha256: got.sha256, size: got.size, customer: customer ?? null });
       }
     });

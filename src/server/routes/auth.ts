@@ -128,7 +128,7 @@ export function authRoutes(ctx: Ctx) {
     });
 
     app.delete<{ Params: { id: number } }>('/v1/tokens/:id', {
-      schema: { summary: 'Revoke a token: your own, or (admin) anyone\'s, installations\' included', params: obj({ id: { type: 'integer', minimum: 1 } }, ['id']) },
+      schema: { summary: 'Revoke a token: your own, or (admin) anyone\'s, installations\' included', params: obj({ id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, ['id']) },
     }, async (req) => {
       const me = requireRole(req, 'viewer');
       const t = await db.selectFrom('tokens').leftJoin('users', 'users.id', 'tokens.user_id')
@@ -137,10 +137,13 @@ export function authRoutes(ctx: Ctx) {
       if (me.role !== 'admin' && t.user_id !== me.userId) {
         throw new HfxError('HFX_E_FORBIDDEN', `token ${t.id} is not yours; only an admin may revoke another's token`, { hint: 'List your own: GET /v1/tokens.' });
       }
-      // Two revocations at once: one of them changes the row and is audited.
-      const r = await db.updateTable('tokens').set({ revoked: true }).where('id', '=', t.id).where('revoked', '=', false).executeTakeFirst();
-      const changed = Number(r.numUpdatedRows) > 0;
-      if (changed) await audit(db, actorName(me), 'revoke-token', t.customer_id ? 'customer' : 'user', t.customer_id ?? t.username ?? '', { token: t.id, name: t.name });
+      // Two revocations at once: one of them changes the row and is audited, with it or not at all.
+      const changed = await db.transaction().execute(async (tx) => {
+        const r = await tx.updateTable('tokens').set({ revoked: true }).where('id', '=', t.id).where('revoked', '=', false).executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 0) return false;
+        await audit(tx, actorName(me), 'revoke-token', t.customer_id ? 'customer' : 'user', t.customer_id ?? t.username ?? '', { token: t.id, name: t.name });
+        return true;
+      });
       forgetToken(t.id);
       return { id: t.id, revoked: true, already: !changed };
     });

@@ -105,9 +105,15 @@ export function caseRoutes(ctx: Ctx) {
     });
 
     app.post<{ Params: { id: number; action: CaseAction }; Body: ActionInput }>('/v1/cases/:id/:action', {
-      // Evidence carries two JUnit files of up to JUNIT_MAX each (the parser refuses larger ones
-      // with HFX_E_JUNIT), plus their JSON escaping; other steps are small.
+      // Evidence carries two JUnit files of up to JUNIT_MAX characters each (the parser refuses
+      // larger ones with HFX_E_JUNIT), plus their JSON escaping; the other steps keep the 1 MiB
+      // of every JSON body, checked before the body is read.
       bodyLimit: Math.ceil(2.5 * JUNIT_MAX) + 1024 * 1024,
+      onRequest: async (req) => {
+        if ((req.params as { action?: string }).action !== 'evidence' && Number(req.headers['content-length'] ?? 0) > 1024 * 1024) {
+          throw new HfxError('HFX_E_TOO_LARGE', 'only the evidence step takes a body over 1 MiB', { hint: 'Send JUnit files with the evidence step.' });
+        }
+      },
       schema: {
         summary: 'Take a step: triage, start, evidence, ready, schedule, deploy, verify, monitor, solve, reopen, reject, rollback, supersede (role per step: docs/cases.md)',
         params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 }, action: { type: 'string', enum: [...ACTIONS] } }, required: ['id', 'action'] },

@@ -102,7 +102,7 @@ export function fleetRoutes(ctx: Ctx) {
         select i.product, i.release, i.level, count(*)::int as n from installations i where ${cond}
         group by i.product, i.release, i.level order by i.product, i.release, i.level`.execute(db);
       const hotfixes = await sql<{ hotfix: string; n: number }>`
-        select h as hotfix, count(*)::int as n from installations i, jsonb_array_elements_text(i.hotfixes) h where ${cond}
+        select h as hotfix, count(distinct i.id)::int as n from installations i, jsonb_array_elements_text(i.hotfixes) h where ${cond}
         group by h order by n desc, h limit ${SUMMARY_HOTFIXES + 1}`.execute(db);
       return {
         total: levels.rows.reduce((a, r) => a + r.n, 0),
