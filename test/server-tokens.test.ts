@@ -2,6 +2,8 @@
 // tokens too) and cuts off a leaked one. Refusals change nothing; a revocation is audited once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { join } from 'node:path';
+import { hfx } from './helpers/cli.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
 for (const store of STORES) describe(`tokens on ${store}`, () => {
@@ -84,5 +86,31 @@ for (const store of STORES) describe(`tokens on ${store}`, () => {
     assert.equal((await api(s.url, 'GET', '/v1/me', leaked)).status, 401);
     const entry = (await api(s.url, 'GET', '/v1/audit?limit=1000', admin)).body.entries.find((e: { action: string; target_id?: string; targetId?: string }) => e.action === 'revoke-token' && JSON.stringify(e).includes('acme-leaked'));
     assert.ok(entry, 'the revocation is in the audit log with the token name');
+  });
+
+  test('the CLI: hfx token new, list, revoke; bad ids and unknown ones are refused with their codes', async () => {
+    const env = { HFX_CONFIG_DIR: join(s.dir, 'cli-config'), HFX_PASSWORD: s.adminPassword, NO_COLOR: '1' };
+    assert.equal((await hfx(['login', s.url, '--user', 'admin'], { env })).code, 0);
+    const ci = await hfx(['token', 'new', 'cli-ci'], { env });
+    assert.equal(ci.code, 0, ci.stderr);
+    assert.match(ci.stdout.trim(), /^hfx_[A-Za-z0-9_-]+$/, 'the token alone on stdout');
+    assert.match(ci.stderr, /Shown only this once/);
+    const inst = await hfx(['token', 'new', 'cli-inst', '--customer', 'acme', '--json'], { env });
+    assert.equal(inst.code, 0, inst.stdout);
+    assert.equal((await api(s.url, 'GET', '/v1/me', inst.json.token)).body.customer, 'acme');
+    const list = await hfx(['token', 'list', '--json'], { env });
+    const row = list.json.tokens.find((t: { name: string }) => t.name === 'cli-inst');
+    assert.deepEqual([row.customer, row.user, row.revoked], ['acme', null, false]);
+    assert.match((await hfx(['token', 'list'], { env })).stdout, /cli-inst .*customer acme/);
+    const revoked = await hfx(['token', 'revoke', String(row.id), '--json'], { env });
+    assert.deepEqual([revoked.code, revoked.json.id, revoked.json.already], [0, row.id, false]);
+    assert.equal((await api(s.url, 'GET', '/v1/me', inst.json.token)).status, 401);
+    assert.match((await hfx(['token', 'list', '--all'], { env })).stdout, /cli-inst revoked/);
+    const bad = await hfx(['token', 'revoke', 'abc', '--json'], { env });
+    assert.deepEqual([bad.code, bad.json.error.code], [2, 'HFX_E_USAGE']);
+    const none = await hfx(['token', 'revoke', '999999', '--json'], { env });
+    assert.equal(none.json.error.code, 'HFX_E_NOT_FOUND');
+    const sub = await hfx(['token', 'rotate'], { env });
+    assert.equal(sub.code, 2);
   });
 });

@@ -31,6 +31,7 @@ const LOADERS: readonly [string, string[], () => Promise<Command>][] = [
   ['serve', [], async () => (await import('./commands/serve/index.js')).serveCommand],
   ['login', [], async () => (await import('./commands/login/index.js')).loginCommand],
   ['push', [], async () => (await import('./commands/push/index.js')).pushCommand],
+  ['token', [], async () => (await import('./commands/token/index.js')).tokenCommand],
   ['check', [], async () => (await import('./commands/check/index.js')).checkCommand],
   ['demo', [], async () => (await import('./commands/demo/index.js')).demoCommand],
 ];

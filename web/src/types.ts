@@ -2,6 +2,7 @@
 // Shapes the server already declares are its own types, imported; the rest are the JSON rows as sent.
 import type { EnvView } from '../../src/server/environments/views.js';
 export type { FleetSummary } from '../../src/server/routes/fleet.js';
+export type { TokenRow } from '../../src/server/routes/auth.js';
 import type { CaseTestCounts as TestCounts, Role } from '../../src/store/schema.js';
 
 export type { Role };
@@ -46,8 +47,3 @@ export interface HotfixSpread {
   events: { installation_id: string; name: string; kind: 'applied' | 'reverted' | 'updated' | 'registered'; reason: string | null; at: string }[];
 }
 export type { Presence } from '../../src/server/environments/presence.js';
-
-export interface TokenRow {
-  id: number; name: string; user: string | null; customer: string | null; createdAt: string; lastUsedAt: string | null;
-  expiresAt: string | null; revoked: boolean; current: boolean;
-}

@@ -13,6 +13,20 @@ const WINDOW_MINUTES = 15;
 /** The longest a token made with a `ttl` lives: 90 days. */
 const MAX_TTL = 90 * 24 * 3600;
 const TOKEN_LIST_MAX = 1000;
+
+/** A token as GET /v1/tokens lists it: never its secret. */
+export interface TokenRow {
+  id: number;
+  name: string;
+  user: string | null;
+  customer: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revoked: boolean;
+  /** The token of the request that asked. */
+  current: boolean;
+}
 const str = (max = 200) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 const obj = (props: Record<string, object>, required: string[]) => ({ type: 'object', additionalProperties: false, properties: props, required }) as const;
 
@@ -116,7 +130,7 @@ export function authRoutes(ctx: Ctx) {
         summary: 'Tokens in use: your own; an admin sees everyone\'s (users\' and installations\'); `all` adds revoked and expired ones',
         querystring: { type: 'object', additionalProperties: false, properties: { all: { type: 'boolean' } } },
       },
-    }, async (req) => {
+    }, async (req): Promise<{ tokens: TokenRow[]; capped: boolean }> => {
       const me = requireRole(req, 'viewer');
       let q = db.selectFrom('tokens').leftJoin('users', 'users.id', 'tokens.user_id')
         .select(['tokens.id', 'tokens.name', 'users.username as user', 'tokens.customer_id as customer', 'tokens.created_at as createdAt', 'tokens.last_used_at as lastUsedAt', 'tokens.expires_at as expiresAt', 'tokens.revoked'])
@@ -124,7 +138,9 @@ export function authRoutes(ctx: Ctx) {
       if (me.role !== 'admin') q = q.where('tokens.user_id', '=', me.userId);
       if (!req.query.all) q = q.where('tokens.revoked', '=', false).where((e) => e.or([e('tokens.expires_at', 'is', null), e('tokens.expires_at', '>', new Date())]));
       const rows = await q.execute();
-      return { tokens: rows.map((r) => ({ ...r, current: r.id === me.tokenId })), capped: rows.length === TOKEN_LIST_MAX };
+      const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+      const tokens = rows.map((r) => ({ ...r, createdAt: iso(r.createdAt)!, lastUsedAt: iso(r.lastUsedAt), expiresAt: iso(r.expiresAt), current: r.id === me.tokenId }));
+      return { tokens, capped: rows.length === TOKEN_LIST_MAX };
     });
 
     app.delete<{ Params: { id: number } }>('/v1/tokens/:id', {

@@ -1,0 +1,71 @@
+import { currentLogin } from '../../../client/config.js';
+import { userRemote } from '../../../client/environments.js';
+import { call } from '../../../client/http.js';
+import { HfxError } from '../../../errors.js';
+import type { TokenRow } from '../../../server/routes/auth.js';
+import type { Command } from '../../command.js';
+
+const SUBS = 'list [--all] | new NAME [--customer ID] | revoke ID';
+
+function args(pos: string[], n: number, usage: string): string[] {
+  if (pos.length !== n) throw new HfxError('HFX_E_USAGE', `usage: hfx token ${usage}`, { hint: 'See `hfx token --help`.' });
+  return pos;
+}
+
+export const tokenCommand: Command = {
+  name: 'token',
+  summary: 'API tokens on the server: list the ones in use, make one for CI or an installation, revoke one',
+  usage: `hfx token ${SUBS} [--server URL]`,
+  details: [
+    '`list` shows your tokens, or as an admin everyone\'s, installation tokens included: the owner, when each was made and last used, and when it expires (never the secret). `--all` adds revoked and expired ones.',
+    '`new NAME` makes a token that acts as you (for CI); `--customer ID` (admin) makes an installation token for that customer, linked on the installation with `hfx login URL --token TOKEN --home DIR`. The token is printed once.',
+    '`revoke ID` cuts one off: your own, or as an admin anyone\'s. It stops working within 5 seconds on every server process. Uses the login of `hfx login URL --user NAME`.',
+  ].join('\n\n'),
+  examples: [
+    '$ hfx token list',
+    '$ hfx token new ci-nightly',
+    '$ hfx token new acme-prod-1 --customer acme',
+    '$ hfx token revoke 42',
+  ],
+  options: { server: { type: 'string' }, all: { type: 'boolean' }, customer: { type: 'string' } },
+  async run({ values: v, positionals }, ctx) {
+    const { out } = ctx;
+    const [sub, ...rest] = positionals;
+    const remote = userRemote(currentLogin(ctx.io.env, v['server'] as string | undefined));
+    switch (sub) {
+      case 'list': {
+        args(rest, 0, 'list [--all]');
+        const r = await call<{ tokens: TokenRow[]; capped: boolean }>(remote, 'GET', `/v1/tokens${v['all'] ? '?all=true' : ''}`);
+        out.result(r);
+        const { c } = out;
+        for (const t of r.tokens) {
+          const state = t.revoked ? c.dim(' revoked') : t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? c.dim(' expired') : '';
+          out.line(`${String(t.id).padStart(6)}  ${t.name}${t.current ? c.green(' (this login)') : ''}${state}  ${c.dim(t.customer ? `customer ${t.customer}` : `user ${t.user}`)}  ${c.dim(`last used ${t.lastUsedAt ?? 'never'}${t.expiresAt ? `, expires ${t.expiresAt}` : ''}`)}`);
+        }
+        if (r.tokens.length === 0) out.line('no tokens');
+        if (r.capped) out.warn('the newest 1,000 are shown');
+        return 0;
+      }
+      case 'new': {
+        const [name] = args(rest, 1, 'new NAME [--customer ID]');
+        const customer = v['customer'] as string | undefined;
+        const r = await call<{ token: string }>(remote, 'POST', customer ? `/v1/customers/${encodeURIComponent(customer)}/tokens` : '/v1/tokens', { name });
+        out.result({ name, customer: customer ?? null, token: r.token });
+        // The token alone on stdout, so that TOKEN=$(hfx token new ci) works; the advice on stderr.
+        out.line(r.token);
+        if (!out.json) ctx.io.stderr.write(out.c.dim(customer ? `Shown only this once. On the installation: hfx login ${remote.url} --token TOKEN --home DIR\n` : 'Shown only this once. It acts as you, with your role.\n'));
+        return 0;
+      }
+      case 'revoke': {
+        const [id] = args(rest, 1, 'revoke ID');
+        if (!/^[1-9]\d{0,9}$/.test(id!)) throw new HfxError('HFX_E_USAGE', `a token id is a number (see \`hfx token list\`), not ${JSON.stringify(id)}`);
+        const r = await call<{ id: number; already: boolean }>(remote, 'DELETE', `/v1/tokens/${id}`);
+        out.result(r);
+        out.line(r.already ? `token ${r.id} was already revoked` : `${out.c.green('✓')} token ${r.id} revoked`);
+        return 0;
+      }
+      default:
+        throw new HfxError('HFX_E_USAGE', sub ? `unknown subcommand ${JSON.stringify(sub)}` : 'a subcommand is missing', { hint: `hfx token ${SUBS}` });
+    }
+  },
+};
