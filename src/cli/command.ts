@@ -76,6 +76,12 @@ export function bytes(v: unknown, flag: string, dflt?: number): number {
   return n;
 }
 
+/** A subcommand's arguments, exactly `n` of them; otherwise its usage line (`hfx CMD USAGE`). */
+export function exactArgs(pos: string[], n: number, cmd: string, usage: string): string[] {
+  if (pos.length !== n) throw new HfxError('HFX_E_USAGE', `usage: hfx ${cmd} ${usage}`, { hint: `See \`hfx ${cmd} --help\`.` });
+  return pos;
+}
+
 export function onePositional(pos: string[], what: string, cmd: string): string {
   if (pos.length !== 1) throw new HfxError('HFX_E_USAGE', pos.length === 0 ? `${what} is missing` : `one ${what} expected, got ${pos.length}`, { hint: `See \`hfx ${cmd} --help\`.` });
   return pos[0]!;

@@ -148,7 +148,7 @@ export function authRoutes(ctx: Ctx) {
     }, async (req) => {
       const me = requireRole(req, 'viewer');
       const t = await db.selectFrom('tokens').leftJoin('users', 'users.id', 'tokens.user_id')
-        .select(['tokens.id', 'tokens.name', 'tokens.user_id', 'users.username', 'tokens.customer_id', 'tokens.revoked']).where('tokens.id', '=', req.params.id).executeTakeFirst();
+        .select(['tokens.id', 'tokens.name', 'tokens.user_id', 'users.username', 'tokens.customer_id']).where('tokens.id', '=', req.params.id).executeTakeFirst();
       if (!t) throw new HfxError('HFX_E_NOT_FOUND', `no token ${req.params.id}`, { hint: 'List the tokens you may revoke: GET /v1/tokens.' });
       if (me.role !== 'admin' && t.user_id !== me.userId) {
         throw new HfxError('HFX_E_FORBIDDEN', `token ${t.id} is not yours; only an admin may revoke another's token`, { hint: 'List your own: GET /v1/tokens.' });

@@ -2,7 +2,7 @@ import { currentLogin } from '../../../client/config.js';
 import { reportEnvironment, userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
-import type { Command, Ctx } from '../../command.js';
+import { exactArgs, type Command, type Ctx } from '../../command.js';
 
 interface HotfixView { id: string; state: string; red: boolean; missingIn: string[] }
 interface EnvView {
@@ -11,11 +11,6 @@ interface EnvView {
 }
 
 const SUBS = 'list PRODUCT | show PRODUCT ENV | compare PRODUCT A B | pipeline PRODUCT ENV,ENV,… | assign PRODUCT ENV INSTALLATION | presence PRODUCT HOTFIX | report';
-
-function args(pos: string[], n: number, usage: string): string[] {
-  if (pos.length !== n) throw new HfxError('HFX_E_USAGE', `usage: hfx env ${usage}`, { hint: 'See `hfx env --help`.' });
-  return pos;
-}
 
 const enc = encodeURIComponent;
 
@@ -49,7 +44,7 @@ export const envCommand: Command = {
     const { out } = ctx;
     const [sub, ...rest] = positionals;
     if (sub === 'report') {
-      args(rest, 0, 'report [--home DIR]');
+      exactArgs(rest, 0, 'env', 'report [--home DIR]');
       const r = await reportEnvironment(ctx.home(v['home']));
       out.result(r);
       out.line(`${out.c.green('✓')} reported ${r.release} level ${r.level}, ${r.hotfixes.length} hotfix(es), pack ${r.packHash.slice(0, 12)}${r.environment ? ` (environment ${r.environment})` : ' (not assigned to an environment)'}`);
@@ -58,14 +53,14 @@ export const envCommand: Command = {
     const remote = userRemote(currentLogin(ctx.io.env, v['server'] as string | undefined));
     switch (sub) {
       case 'list': {
-        const [product] = args(rest, 1, 'list PRODUCT');
+        const [product] = exactArgs(rest, 1, 'env', 'list PRODUCT');
         const r = await call<{ environments: EnvView[] }>(remote, 'GET', `/v1/environments/${enc(product!)}`);
         out.result(r);
         for (const e of r.environments) out.line(envLine(ctx, e));
         return 0;
       }
       case 'show': {
-        const [product, env] = args(rest, 2, 'show PRODUCT ENV');
+        const [product, env] = exactArgs(rest, 2, 'env', 'show PRODUCT ENV');
         const r = await call<EnvView & { installationList: { id: string; name: string; report: { packHash: string } | null }[]; deployments: { id: number; kind: string; archive_id: string | null; level: number | null; tag: string | null; commit: string | null; approval: string | null; actor: string }[] }>(remote, 'GET', `/v1/environments/${enc(product!)}/${enc(env!)}`);
         out.result(r);
         out.line(envLine(ctx, r));
@@ -77,7 +72,7 @@ export const envCommand: Command = {
         return 0;
       }
       case 'compare': {
-        const [product, a, b] = args(rest, 3, 'compare PRODUCT A B');
+        const [product, a, b] = exactArgs(rest, 3, 'env', 'compare PRODUCT A B');
         const r = await call<{ same: boolean; hotfixes: { id: string; a: string | null; b: string | null; same: boolean }[]; files: { path: string; a: string | null; b: string | null; same: boolean }[]; unknown: string[] }>(remote, 'GET', `/v1/environments/${enc(product!)}/compare?a=${enc(a!)}&b=${enc(b!)}`);
         out.result(r);
         if (r.same) out.line(`${out.c.green('=')} ${a} and ${b} run the same content`);
@@ -88,21 +83,21 @@ export const envCommand: Command = {
         return 0;
       }
       case 'pipeline': {
-        const [product, list] = args(rest, 2, 'pipeline PRODUCT ENV,ENV,…');
+        const [product, list] = exactArgs(rest, 2, 'env', 'pipeline PRODUCT ENV,ENV,…');
         const r = await call<{ environments: string[] }>(remote, 'PUT', `/v1/environments/${enc(product!)}/pipeline`, { environments: list!.split(',').map((x) => x.trim()).filter(Boolean) });
         out.result(r);
         out.line(`${out.c.green('✓')} ${product}: ${r.environments.join(' → ')}`);
         return 0;
       }
       case 'assign': {
-        const [product, env, inst] = args(rest, 3, 'assign PRODUCT ENV INSTALLATION');
+        const [product, env, inst] = exactArgs(rest, 3, 'env', 'assign PRODUCT ENV INSTALLATION');
         const r = await call<{ environment: string; before: string | null }>(remote, 'POST', `/v1/environments/${enc(product!)}/${enc(env!)}/installations`, { installation: inst });
         out.result(r);
         out.line(`${out.c.green('✓')} ${inst} is in ${r.environment}${r.before && r.before !== r.environment ? ` (was ${r.before})` : ''}`);
         return 0;
       }
       case 'presence': {
-        const [product, id] = args(rest, 2, 'presence PRODUCT HOTFIX');
+        const [product, id] = exactArgs(rest, 2, 'env', 'presence PRODUCT HOTFIX');
         const r = await call<{ everywhere: boolean; environments: { name: string; present: boolean; how: string | null }[] }>(remote, 'GET', `/v1/environments/${enc(product!)}/hotfixes/${enc(id!)}/presence`);
         out.result(r);
         for (const e of r.environments) out.line(`${e.present ? out.c.green('✓') : out.c.red('✗')} ${e.name}${e.how ? ` (${e.how})` : ''}`);

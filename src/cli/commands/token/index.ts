@@ -3,14 +3,9 @@ import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
 import type { TokenRow } from '../../../server/routes/auth.js';
-import type { Command } from '../../command.js';
+import { exactArgs, type Command } from '../../command.js';
 
 const SUBS = 'list [--all] | new NAME [--customer ID] | revoke ID';
-
-function args(pos: string[], n: number, usage: string): string[] {
-  if (pos.length !== n) throw new HfxError('HFX_E_USAGE', `usage: hfx token ${usage}`, { hint: 'See `hfx token --help`.' });
-  return pos;
-}
 
 export const tokenCommand: Command = {
   name: 'token',
@@ -34,7 +29,7 @@ export const tokenCommand: Command = {
     const remote = userRemote(currentLogin(ctx.io.env, v['server'] as string | undefined));
     switch (sub) {
       case 'list': {
-        args(rest, 0, 'list [--all]');
+        exactArgs(rest, 0, 'token', 'list [--all]');
         const r = await call<{ tokens: TokenRow[]; capped: boolean }>(remote, 'GET', `/v1/tokens${v['all'] ? '?all=true' : ''}`);
         out.result(r);
         const { c } = out;
@@ -47,7 +42,7 @@ export const tokenCommand: Command = {
         return 0;
       }
       case 'new': {
-        const [name] = args(rest, 1, 'new NAME [--customer ID]');
+        const [name] = exactArgs(rest, 1, 'token', 'new NAME [--customer ID]');
         const customer = v['customer'] as string | undefined;
         const r = await call<{ token: string }>(remote, 'POST', customer ? `/v1/customers/${encodeURIComponent(customer)}/tokens` : '/v1/tokens', { name });
         out.result({ name, customer: customer ?? null, token: r.token });
@@ -57,7 +52,7 @@ export const tokenCommand: Command = {
         return 0;
       }
       case 'revoke': {
-        const [id] = args(rest, 1, 'revoke ID');
+        const [id] = exactArgs(rest, 1, 'token', 'revoke ID');
         if (!/^[1-9]\d{0,9}$/.test(id!)) throw new HfxError('HFX_E_USAGE', `a token id is a number (see \`hfx token list\`), not ${JSON.stringify(id)}`);
         const r = await call<{ id: number; already: boolean }>(remote, 'DELETE', `/v1/tokens/${id}`);
         out.result(r);
