@@ -50,9 +50,12 @@ export const ERRORS = {
 
   HFX_E_AUTH: { exit: EXIT.auth, http: 401, summary: 'No login, or the token is unknown, revoked or malformed.' },
   HFX_E_FORBIDDEN: { exit: EXIT.auth, http: 403, summary: 'The login is valid but its role or customer may not do this.' },
-  HFX_E_RATE_LIMITED: { exit: EXIT.auth, http: 429, summary: 'Too many failed logins for this user; wait and try again.' },
+  HFX_E_RATE_LIMITED: { exit: EXIT.auth, http: 429, summary: 'Too many failed logins from this address for this user, or too many uploads in flight on one token; wait the Retry-After seconds and try again.' },
+  HFX_E_TIMEOUT: { exit: EXIT.network, http: 408, summary: 'The request\'s headers or body did not arrive in time (a slow or stalled client); the server closed the connection.' },
   HFX_E_NETWORK: { exit: EXIT.network, http: 502, summary: 'The hfx server could not be reached or answered with a server error.' },
   HFX_E_UNAVAILABLE: { exit: EXIT.network, http: 503, summary: 'The hfx server lost or cannot reach its database (a restart, a failover). Reads can be retried, and hfx retries them itself; check whether a write took effect before sending it again.' },
+  HFX_E_INSECURE: { exit: EXIT.usage, http: 400, summary: '`hfx login` to a plain http:// URL on another host would send the token in clear; use https://, or --insecure on a network you trust.' },
+  HFX_E_TARGET_BLOCKED: { exit: EXIT.usage, http: 400, summary: 'A webhook target is, or resolves to, a loopback, private, link-local or other internal address; the server operator can open a range with `hfx serve --webhook-allow CIDR`.' },
   HFX_E_REGISTRY: { exit: EXIT.network, http: 502, summary: 'A container registry refused or failed a request of `hfx image --push` or `--base` (the message has its HTTP status and answer).' },
   HFX_E_METADATA: { exit: EXIT.integrity, http: 422, summary: 'Server metadata is unsigned, signed by another key, or for another product, release or customer.' },
   HFX_E_EXPIRED: { exit: EXIT.integrity, http: 422, summary: 'Server metadata has expired (a freeze attack, or a server clock problem).' },

@@ -12,6 +12,7 @@ import { fleetRoutes } from './routes/fleet.js';
 import { registryRoutes } from './routes/registry.js';
 import type { ServerKey } from './server-key.js';
 import { versionKeeper, type VersionKeeper } from './metadata-version.js';
+import { limitsOf, type ServerLimits } from './limits.js';
 import { registerWeb } from './web.js';
 
 export interface AppOptions {
@@ -23,6 +24,8 @@ export interface AppOptions {
   /** How long signed metadata stays valid, in seconds. */
   metadataTtl?: number;
   logger?: boolean | object;
+  /** Timeouts, proxies, webhook reach, upload bounds (limits.ts); defaults for what is not given. */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface Ctx {
@@ -33,6 +36,7 @@ export interface Ctx {
   metadataTtl: number;
   /** The metadata version: it only grows (see metadata-version.ts). */
   version: VersionKeeper;
+  limits: ServerLimits;
 }
 
 /** Whether `test` holds for any value or key anywhere in a parsed query, params or body. */
@@ -55,7 +59,15 @@ function decodeSafe(s: string): string {
 
 /** Builds the HTTP API. Every error leaves as { error: { code, message, hint } } with the status of its code. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const limits = limitsOf(opts.limits);
   const app = Fastify({
+    // The client address (login throttling) comes from X-Forwarded-For only behind proxies named here.
+    trustProxy: limits.trustProxy ?? false,
+    // Slow clients: a socket idle this long is closed; a body's own deadline is set per request
+    // below, so the whole-request timeout, which would cut long uploads, is off.
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: Math.min(5000, limits.idleTimeoutMs),
+    requestTimeout: 0,
     logger: opts.logger ?? false,
     // Secrets never reach the logs: the token header is redacted, bodies are not logged.
     ...(opts.logger ? { logger: { level: 'info', redact: ['req.headers.authorization'] } } : {}),
@@ -84,7 +96,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     maxUpload: opts.maxUpload ?? 4 * 1024 ** 3,
     metadataTtl: opts.metadataTtl ?? 24 * 3600,
     version: await versionKeeper(opts.store),
+    limits,
   };
+  app.server.headersTimeout = limits.headersTimeoutMs;
 
   await app.register(swagger, {
     openapi: {

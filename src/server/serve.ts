@@ -7,6 +7,7 @@ import { hashPassword } from './auth.js';
 import { BlobStore } from './blobs.js';
 import { audit } from './routes/audit.js';
 import { loadServerKey } from './server-key.js';
+import type { ServerLimits } from './limits.js';
 
 export interface ServeOptions {
   port?: number;
@@ -22,6 +23,7 @@ export interface ServeOptions {
   logger?: boolean;
   maxUpload?: number;
   metadataTtl?: number;
+  limits?: Partial<ServerLimits>;
   /** Told once, on the very first start, the admin credentials it made. */
   onAdminCreated?: (username: string, password: string, generated: boolean) => void;
 }
@@ -58,7 +60,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await ensureAdmin(store, opts);
     const key = await loadServerKey(store);
     const blobs = new BlobStore(resolve(opts.blobDir ?? join(dataDir, 'blobs')));
-    const app = await buildApp({ store, blobs, key, logger: opts.logger ?? false, ...(opts.maxUpload ? { maxUpload: opts.maxUpload } : {}), ...(opts.metadataTtl ? { metadataTtl: opts.metadataTtl } : {}) });
+    const app = await buildApp({ store, blobs, key, logger: opts.logger ?? false, ...(opts.maxUpload ? { maxUpload: opts.maxUpload } : {}), ...(opts.metadataTtl ? { metadataTtl: opts.metadataTtl } : {}), ...(opts.limits ? { limits: opts.limits } : {}) });
     onStoreError = (err) => app.log.warn({ err }, 'database connection lost; the pool opens a new one for the next query');
     const address = await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
     const port = Number(new URL(address).port);

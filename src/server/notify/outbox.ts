@@ -48,6 +48,8 @@ export interface WorkerOptions {
   onError?: (e: unknown) => void;
   /** Run at the start of every round (cases use it to watch for recurrences). */
   beforeTick?: () => Promise<unknown>;
+  /** CIDRs webhooks may reach although internal (`hfx serve --webhook-allow`); see docs/security.md. */
+  webhookAllow?: string[];
 }
 
 /** Retry delay after `attempts` failures: 2 s, 4 s, 8 s … capped at one hour, ±20 % jitter. */
@@ -68,7 +70,7 @@ export class NotifyWorker {
   private running: Promise<void> | null = null;
   private stopped = true;
   private readonly abort = new AbortController();
-  private readonly o: Required<Omit<WorkerOptions, 'smtpUrl' | 'onError' | 'beforeTick'>> & WorkerOptions;
+  private readonly o: Required<Omit<WorkerOptions, 'smtpUrl' | 'onError' | 'beforeTick' | 'webhookAllow'>> & WorkerOptions;
   private mailer: Transporter | null = null;
 
   constructor(private readonly db: Kysely<Database>, opts: WorkerOptions = {}) {

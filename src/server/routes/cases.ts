@@ -29,6 +29,7 @@ export function caseRoutes(ctx: Ctx) {
   return async (app: FastifyInstance) => {
     const worker = NotifyWorker.fromEnv(db, process.env, {
       beforeTick: () => checkReverts(db),
+      webhookAllow: ctx.limits.webhookAllow,
       onError: (e) => app.log.error({ err: e }, 'notification worker'),
     });
     if (process.env['HFX_NOTIFY_WORKER'] !== '0') {

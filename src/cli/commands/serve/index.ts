@@ -1,27 +1,52 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { HfxError } from '../../../errors.js';
 import { startServer } from '../../../server/serve.js';
 import { WEB_DIR } from '../../../server/web.js';
 import { bytes, int, type Command } from '../../command.js';
 
+/** `10.0.0.0/8,192.168.1.7`: each a CIDR or a single address, checked now rather than at the first webhook. */
+function cidrList(v: string): string[] {
+  const out: string[] = [];
+  for (const part of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [addr = '', bits] = part.split('/');
+    const kind = isIP(addr);
+    const max = kind === 6 ? 128 : 32;
+    if (kind === 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      throw new HfxError('HFX_E_USAGE', `--webhook-allow: ${JSON.stringify(part)} is not an address or CIDR`, { hint: 'For example: --webhook-allow 10.20.0.0/16,192.168.1.7' });
+    }
+    out.push(bits === undefined ? `${addr}/${max}` : part);
+  }
+  return out;
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the hfx server: registry, distribution, fleet and cases API, and the web dashboard',
-  usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR] [--max-upload SIZE]',
+  usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR] [--max-upload SIZE] [--trust-proxy ADDRS] [--webhook-allow CIDRS]',
   details: `Stores everything under --data (default $HFX_DATA, else ./hfx-data): an embedded PGlite
 database and the archive blobs. With DATABASE_URL=postgres://… it uses PostgreSQL instead, and
 several servers may run side by side on it (give them one shared --blobs directory).
 
 On the very first start it creates the user "admin" and prints its password once (or uses
 HFX_ADMIN_PASSWORD). Archive uploads over --max-upload (default $HFX_MAX_UPLOAD, else 4G) are
-refused with HFX_E_TOO_LARGE. Logs are JSON lines on stdout. The dashboard is at the server's address
+refused with HFX_E_TOO_LARGE.
+
+Facing the internet (docs/security.md): behind a reverse proxy, --trust-proxy ADDRS ($HFX_TRUST_PROXY)
+names the proxies (addresses, CIDRs, or loopback/linklocal/uniquelocal) whose X-Forwarded-For gives
+the client address that failed logins are throttled by; without it the socket's peer is the client.
+Webhooks may not reach loopback, private, link-local, unique-local or other internal addresses;
+--webhook-allow CIDR[,CIDR] ($HFX_WEBHOOK_ALLOW) opens chosen ranges for in-house receivers. On
+SIGTERM, requests in flight get 10 s to finish. Logs are JSON lines on stdout. The dashboard is at the server's address
 (/, docs/dashboard.md); the API is described at /openapi.json.`,
   examples: [
     '$ hfx serve --port 8080',
     '$ DATABASE_URL=postgres://hfx@db/hfx hfx serve --port 8080 --blobs /srv/hfx-blobs',
     '$ hfx serve --max-upload 10G     # products whose update archives are larger than 4 GiB',
+    '$ hfx serve --host 0.0.0.0 --trust-proxy 10.0.0.5 --webhook-allow 10.20.0.0/16   # behind a proxy; an in-house receiver',
   ],
-  options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, blobs: { type: 'string' }, 'max-upload': { type: 'string' }, quiet: { type: 'boolean' } },
+  options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, blobs: { type: 'string' }, 'max-upload': { type: 'string' }, 'trust-proxy': { type: 'string' }, 'webhook-allow': { type: 'string' }, quiet: { type: 'boolean' } },
   async run({ values: v }, { io, out, path }) {
     const env = io.env;
     const s = await startServer({
@@ -33,6 +58,10 @@ refused with HFX_E_TOO_LARGE. Logs are JSON lines on stdout. The dashboard is at
       adminPassword: env['HFX_ADMIN_PASSWORD'] || undefined,
       maxUpload: bytes(v['max-upload'] ?? (env['HFX_MAX_UPLOAD'] || undefined), 'max-upload', 4 * 1024 ** 3),
       logger: v['quiet'] !== true,
+      limits: {
+        trustProxy: (v['trust-proxy'] as string | undefined) ?? (env['HFX_TRUST_PROXY'] || undefined),
+        webhookAllow: cidrList((v['webhook-allow'] as string | undefined) ?? env['HFX_WEBHOOK_ALLOW'] ?? ''),
+      },
       onAdminCreated: (u, pw, generated) => {
         io.stderr.write(generated ? `\nFirst start: created user "${u}" with password ${pw}\nIt is shown only this once. Sign in to the dashboard with it, or: hfx login URL --user ${u}\n\n` : `\nFirst start: created user "${u}" with the password from HFX_ADMIN_PASSWORD\n\n`);
       },
