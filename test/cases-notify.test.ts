@@ -83,7 +83,7 @@ for (const store of STORES) describe(`durable notifications on ${store}`, () => 
   });
 
   test('a server stopped mid-delivery delivers after a restart on the same store: once per event id at each receiver', async () => {
-    const s = await testServer({ store });
+    const s = await testServer({ store, limits: { webhookAllow: ['127.0.0.1/32'] } });
     let s2: RunningServer | null = null;
     cleanups.push(async () => {
       await s2?.close();
@@ -116,7 +116,7 @@ for (const store of STORES) describe(`durable notifications on ${store}`, () => 
     await hook.firstArrived;
     await s.close(); // mid-delivery: the first webhook is being received and never answered
     hook.release();
-    s2 = await startServer({ dataDir: s.dir, databaseUrl: s.databaseUrl, adminPassword: s.adminPassword, port: 0 });
+    s2 = await startServer({ dataDir: s.dir, databaseUrl: s.databaseUrl, adminPassword: s.adminPassword, port: 0, limits: { webhookAllow: ['127.0.0.1/32'] } });
     const t0 = Date.now();
     let pending = 1;
     while (Date.now() - t0 < 20_000) {

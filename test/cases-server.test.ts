@@ -71,7 +71,7 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
   };
 
   before(async () => {
-    s = await testServer({ store });
+    s = await testServer({ store, limits: { webhookAllow: ['127.0.0.1/32'] } });
     tk['admin'] = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
     for (const [u, role] of [['dev', 'developer'], ['view', 'viewer'], ['rm', 'release-manager']]) {
       assert.equal((await call('admin', 'POST', '/v1/users', { username: u, password: `${u}-password-long`, role })).status, 201);
@@ -113,7 +113,7 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
 
   test('viewers see that a case was notified, not where to (webhook URLs and contacts are for release managers)', async () => {
     const target = 'http://127.0.0.1:9/hook-secret-path';
-    assert.equal((await call('rm', 'POST', '/v1/subscriptions', { kind: 'webhook', target, events: ['case.created'] })).status, 201);
+    assert.equal((await call('admin', 'POST', '/v1/subscriptions', { kind: 'webhook', target, events: ['case.created'] })).status, 201);
     const c = (await call('dev', 'POST', '/v1/cases', intake())).body;
     const asViewer = (await call('view', 'GET', `/v1/cases/${c.id}`)).body;
     const asRm = (await call('rm', 'GET', `/v1/cases/${c.id}`)).body;
@@ -254,6 +254,39 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
     assert.match(last.reason, /reverted the hotfix \(login broken\)/);
   });
 
+  test("another customer cannot touch a customer's case: its hotfix is never linked, its installations' reverts never reopen it", async () => {
+    assert.equal((await call('admin', 'POST', '/v1/customers', { id: 'globex', name: 'Globex' })).status, 201);
+    const inst: Record<string, string> = {};
+    for (const c of ['acme', 'globex']) inst[c] = (await call('admin', 'POST', `/v1/customers/${c}/tokens`, { name: `${c}-prod` })).body.token;
+    for (const [id, customer] of [['HF-T-GLOBEX', 'globex'], ['HF-T-PUBLIC', null]] as const) {
+      const zip = await w.hotfix(id, (d) => writeFileSync(join(d, 'docs/README'), `${id}\n`), customer ? { customer } : {});
+      assert.equal((await call('dev', 'POST', '/v1/archives', new Uint8Array(readFileSync(zip)))).status, 201);
+    }
+    const c = (await call('dev', 'POST', '/v1/cases', intake({ component: 'tenants', severity: 'S3' }))).body;
+    await drive(c.id, 'HF-T-PUBLIC', 'testing');
+    // Globex's hotfix on Acme's case: Acme's contacts would be told about it. Refused, nothing changed.
+    await refused('dev', c.id, 'ready', { hotfix: 'HF-T-GLOBEX' }, 'HFX_E_GUARD', 409);
+    await ok('dev', c.id, 'ready', { hotfix: 'HF-T-PUBLIC' });
+    await ok('rm', c.id, 'schedule', { windowStart: '2026-12-01T22:00:00Z', windowEnd: '2026-12-01T23:00:00Z' });
+    await ok('rm', c.id, 'deploy', { environment: 'QA' });
+    await ok('rm', c.id, 'verify', { signoffBy: 'view' });
+    assert.equal((await ok('rm', c.id, 'monitor', { monitorDays: 14 })).state, 'monitoring');
+    const report = (who: string, events: unknown[]) => api(s.url, 'POST', '/v1/installations/report', inst[who]!, { name: `${who}-edge`, product: 'demo', release: '1.0.0', level: 0, channel: 'full', hotfixes: [], events });
+    // Globex reverting the public fix Acme's case is about: recorded for Globex's fleet, but the case stays closed to it.
+    assert.equal((await report('globex', [{ kind: 'reverted', archive: 'HF-T-PUBLIC', reason: 'globex says broken' }])).status, 201);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal((await call('view', 'GET', `/v1/cases/${c.id}`)).body.state, 'monitoring', "another customer's revert does not reopen the case");
+    // Acme's own installation reverting it does.
+    assert.equal((await report('acme', [{ kind: 'reverted', archive: 'HF-T-PUBLIC', reason: 'acme says broken' }])).status, 201);
+    let state = '';
+    for (let i = 0; i < 50 && state !== 'in-progress'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = (await call('view', 'GET', `/v1/cases/${c.id}`)).body.state;
+    }
+    assert.equal(state, 'in-progress');
+    assert.match((await call('view', 'GET', `/v1/cases/${c.id}`)).body.transitions.at(-1).reason, /acme says broken/);
+  });
+
   test('the CLI: hfx case new, start, evidence from JUnit files, show, list, notes; errors carry their codes', async () => {
     const env = { HFX_CONFIG_DIR: join(w.dir, 'case-config'), HFX_PASSWORD: 'dev-password-long', NO_COLOR: '1' };
     assert.equal((await hfx(['login', s.url, '--user', 'dev', '--json'], { env })).code, 0);
@@ -297,8 +330,9 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     try {
       const target = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/`;
-      assert.equal((await call('dev', 'POST', '/v1/subscriptions', { kind: 'webhook', target })).status, 403);
-      assert.equal((await call('rm', 'POST', '/v1/subscriptions', { kind: 'webhook', target, events: ['security-update.published'] })).status, 201);
+      // Only an admin points the server at a webhook.
+      for (const who of ['dev', 'rm']) assert.equal((await call(who, 'POST', '/v1/subscriptions', { kind: 'webhook', target })).status, 403);
+      assert.equal((await call('admin', 'POST', '/v1/subscriptions', { kind: 'webhook', target, events: ['security-update.published'] })).status, 201);
       const upd = await w.hotfix('UPD-SEC', (d) => writeFileSync(join(d, 'lib/core.jar'), 'security fix\n'), { kind: 'update', toLevel: 1, security: true, includes: [] });
       assert.equal((await call('dev', 'POST', '/v1/archives', new Uint8Array(readFileSync(upd)))).status, 201);
       for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 50));

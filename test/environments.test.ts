@@ -169,9 +169,15 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     const qa = (await run(envCommand, ['show', 'demo', 'QA', '--json'], dev)).json.installationList[0].report;
     const hf2 = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-2/presence', admin)).body;
     assert.equal(hf2.everywhere, false);
-    const digest = (await api(s.url, 'GET', '/v1/archives?product=demo', admin)).body;
-    void digest;
-    const q = { installation: ids['QA']!, release: qa.release, level: qa.level, hotfixes: [{ id: 'HF-X', digest: 'a'.repeat(64) }], updates: [], packHash: 'e'.repeat(64) };
+    const hf2Digest = (await api(s.url, 'GET', '/v1/archives/HF-2', admin)).body.digest as string;
+    // A hotfix the server does not offer this customer is refused like one that does not exist,
+    // and nothing is recorded.
+    const unknown = { installation: ids['QA']!, release: qa.release, level: qa.level, hotfixes: [{ id: 'HF-X', digest: 'a'.repeat(64) }], updates: [], packHash: 'e'.repeat(64) };
+    const refused = await api(s.url, 'POST', '/v1/environments/report', tok['acme']!, unknown);
+    assert.equal(refused.status, 404);
+    assert.equal(refused.body.error.message, 'no archive HF-X');
+    assert.equal((await envOf('QA')).version, '1.0.0');
+    const q = { ...unknown, hotfixes: [{ id: 'HF-2', digest: hf2Digest }] };
     assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok['acme']!, q)).status, 200);
     assert.equal((await envOf('QA')).version, '1.0.0+');
     await refresh('QA');

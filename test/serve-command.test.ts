@@ -11,6 +11,7 @@ import { bytes } from '../src/cli/command.js';
 import { isHfxError } from '../src/errors.js';
 import { hfx } from './helpers/cli.js';
 import { tmp } from './helpers/fixtures.js';
+import { rawExchange } from './helpers/raw-http.js';
 import { api } from './helpers/server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/hfx.js', import.meta.url));
@@ -58,4 +59,46 @@ test('hfx serve --max-upload 2K: a larger upload is 413 HFX_E_TOO_LARGE naming t
   assert.match(r.body.error.hint, /hfx serve --max-upload/);
   assert.deepEqual(readdirSync(join(data, 'blobs', 'tmp')), []);
   assert.deepEqual((await api(url, 'GET', '/v1/archives', admin)).body.archives, []);
+});
+
+test('SIGTERM: a request in flight finishes within the grace period, a stalled one is cut off at its end, and the process exits', async (t) => {
+  const data = tmp(t);
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data, '--quiet'], {
+    env: { ...process.env, HFX_ADMIN_PASSWORD: 'serve-test-password-1', HFX_SHUTDOWN_GRACE: '2', NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start in 60 s:\n${stderr}`)), 60_000);
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      const m = /hfx server on (http:\/\/\S+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${stderr}`)));
+  });
+  const port = Number(new URL(url).port);
+  const admin = (await api(url, 'POST', '/v1/login', null, { username: 'admin', password: 'serve-test-password-1' })).body.token as string;
+  const body = (id: string) => JSON.stringify({ id, name: 'Drained' });
+  const head = (id: string) => `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\nContent-Length: ${body(id).length}\r\n\r\n`;
+  const inFlight = rawExchange(port, head('drained') + body('drained').slice(0, 10));
+  const stalled = rawExchange(port, head('stalled') + body('stalled').slice(0, 10));
+  await new Promise((r) => setTimeout(r, 200));
+  const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
+    const t0 = Date.now();
+    child.on('exit', (code) => resolve({ code, ms: Date.now() - t0 }));
+  });
+  child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  inFlight.socket.write(body('drained').slice(10));
+  const a = await inFlight.answer;
+  assert.equal(a.status, 201, a.body);
+  const cut = await stalled.answer;
+  assert.equal(cut.status, 0, 'the stalled request gets no answer: its connection is closed');
+  const { code, ms } = await exited;
+  assert.equal(code, 0, stderr);
+  assert.ok(ms >= 1500 && ms < 6000, `exited ${ms} ms after SIGTERM (grace 2 s)`);
 });

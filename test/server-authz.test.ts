@@ -43,6 +43,8 @@ interface Fixture {
   spareToken(): string;
   /** A fresh suffix for names that must be unique (new users, customers, products…). */
   uniq(): string;
+  /** The installation each caller registered itself (vendor users share an in-house one). */
+  ownInstallation(c: Caller): string;
 }
 
 interface Req {
@@ -66,11 +68,16 @@ interface Variant {
    * exactly like the answer about an object that does not exist.
    */
   foreign?: { status: 403 | 404; vendorSees: boolean; asAbsent?: boolean };
+  /**
+   * The object belongs to a vendor user of this role or above, or to the caller itself: other
+   * vendor users are refused with exactly the answer about an object that does not exist.
+   */
+  hiddenBelow?: Role;
   /** A listing that includes A's object for its owners only (vendor users when `vendorSees`). */
   lists?: { of: 'archive' | 'installation'; vendorSees: boolean };
   /** The request uses up its token (logout): each caller gets a fresh token of its own for it. */
   consumesToken?: boolean;
-  request(f: Fixture): Req;
+  request(f: Fixture, caller: Caller): Req;
 }
 
 const v = (name: string, rest: Omit<Variant, 'name'>): Variant => ({ name, ...rest });
@@ -82,6 +89,7 @@ const ROUTES: Record<string, Variant[]> = {
   'POST /v1/logout': [v('revoke my token', { allow: 'login', consumesToken: true, request: () => ({ path: '/v1/logout' }) })],
   'GET /v1/users': [v('list users', { allow: 'admin', request: () => ({ path: '/v1/users' }) })],
   'POST /v1/users': [v('create a user', { allow: 'admin', request: (f) => ({ path: '/v1/users', body: { username: `u-${f.uniq()}`, password: 'a-long-enough-password', role: 'viewer' } }) })],
+  'PATCH /v1/users/{username}': [v("record a user's e-mail", { allow: 'admin', request: () => ({ path: '/v1/users/viewer', body: { email: 'me@example.com' } }) })],
   'GET /v1/customers': [v('list customers', { allow: 'release-manager', request: () => ({ path: '/v1/customers' }) })],
   'POST /v1/customers': [v('create a customer', { allow: 'admin', request: (f) => ({ path: '/v1/customers', body: { id: `c-${f.uniq()}`, name: 'New Customer' } }) })],
   'POST /v1/customers/{id}/tokens': [v("a token for A's installations", { allow: 'admin', request: (f) => ({ path: `/v1/customers/${f.custA}/tokens`, body: { name: `t-${f.uniq()}` } }) })],
@@ -90,7 +98,8 @@ const ROUTES: Record<string, Variant[]> = {
     v('list my tokens', { allow: 'viewer', request: () => ({ path: '/v1/tokens' }) }),
     v('list tokens, revoked and expired too', { allow: 'viewer', request: () => ({ path: '/v1/tokens?all=true' }) }),
   ],
-  'DELETE /v1/tokens/{id}': [v("revoke an installation token of A's", { allow: 'admin', request: (f) => ({ path: `/v1/tokens/${f.spareToken()}` }) })],
+  // Someone else's token reads like no token at all (its id tells nothing).
+  'DELETE /v1/tokens/{id}': [v("revoke an installation token of A's", { allow: 'viewer', hiddenBelow: 'admin', request: (f) => ({ path: `/v1/tokens/${f.spareToken()}` }) })],
   'GET /v1/publisher-keys': [v('list publisher keys', { allow: 'viewer', request: () => ({ path: '/v1/publisher-keys' }) })],
   'POST /v1/publisher-keys': [v('trust a publisher key', { allow: 'admin', request: (f) => ({ path: '/v1/publisher-keys', body: { name: 'vendor', publicKey: f.publisherKey } }) })],
   'GET /v1/products': [v('list products', { allow: 'login', request: () => ({ path: '/v1/products' }) })],
@@ -119,6 +128,9 @@ const ROUTES: Record<string, Variant[]> = {
     // An installation belongs to whoever registered it; nobody else may report over it.
     v("report over A's installation", { allow: 'developer', installations: true, foreign: { status: 404, vendorSees: false }, request: (f) => ({ path: '/v1/installations/report', body: { id: f.instA, product: 'demo', release: '1.0.0', level: 0, channel: 'full', hotfixes: [f.archA] } }) }),
     v('register a new installation', { allow: 'developer', installations: true, request: (f) => ({ path: '/v1/installations/report', body: { name: `new-${f.uniq()}`, product: 'demo', release: '1.0.0', level: 0, channel: 'full', hotfixes: [] } }) }),
+    // Ids in the body are authorization questions too: nobody but A (and the vendor) can claim A's hotfix.
+    v("my installation runs A's hotfix", { allow: 'developer', installations: true, foreign: { status: 404, vendorSees: true, asAbsent: true }, request: (f, c) => ({ path: '/v1/installations/report', body: { id: f.ownInstallation(c), product: 'demo', release: '1.0.0', level: 0, channel: 'full', hotfixes: [f.archA] } }) }),
+    v("a new installation that reverted A's hotfix", { allow: 'developer', installations: true, foreign: { status: 404, vendorSees: true, asAbsent: true }, request: (f) => ({ path: '/v1/installations/report', body: { name: `reverted-${f.uniq()}`, product: 'demo', release: '1.0.0', level: 0, channel: 'full', hotfixes: [], events: [{ kind: 'reverted', archive: f.archA, reason: 'authz matrix' }] } }) }),
   ],
   'GET /v1/fleet/installations': [
     v('list installations', { allow: 'login', lists: { of: 'installation', vendorSees: true }, request: () => ({ path: '/v1/fleet/installations' }) }),
@@ -134,7 +146,10 @@ const ROUTES: Record<string, Variant[]> = {
   'GET /v1/environments/{product}/compare': [v('compare two environments', { allow: 'viewer', request: () => ({ path: '/v1/environments/demo/compare?a=QA&b=Production' }) })],
   'GET /v1/environments/{product}/{env}': [v('one environment', { allow: 'viewer', request: () => ({ path: '/v1/environments/demo/QA' }) })],
   'POST /v1/environments/{product}/{env}/installations': [v("assign A's installation to an environment", { allow: 'developer', request: (f) => ({ path: '/v1/environments/demo/QA/installations', body: { installation: f.instA } }) })],
-  'POST /v1/environments/report': [v("content report for A's installation", { allow: 'developer', installations: true, foreign: { status: 404, vendorSees: false }, request: (f) => ({ path: '/v1/environments/report', body: { installation: f.instA, release: '1.0.0', level: 0, hotfixes: [], updates: [], packHash: '0'.repeat(64) } }) })],
+  'POST /v1/environments/report': [
+    v("content report for A's installation", { allow: 'developer', installations: true, foreign: { status: 404, vendorSees: false }, request: (f) => ({ path: '/v1/environments/report', body: { installation: f.instA, release: '1.0.0', level: 0, hotfixes: [], updates: [], packHash: '0'.repeat(64) } }) }),
+    v("my installation's content has A's hotfix", { allow: 'developer', installations: true, foreign: { status: 404, vendorSees: true, asAbsent: true }, request: (f, c) => ({ path: '/v1/environments/report', body: { installation: f.ownInstallation(c), release: '1.0.0', level: 0, hotfixes: [{ id: f.archA, digest: 'a'.repeat(64) }], updates: [], packHash: '0'.repeat(64) } }) }),
+  ],
   'POST /v1/environments/{product}/{env}/deploy': [v("deploy A's hotfix (dry run)", { allow: 'developer', request: (f) => ({ path: '/v1/environments/demo/QA/deploy', body: { hotfix: f.archA, dryRun: true } }) })],
   'GET /v1/environments/{product}/hotfixes/{id}/presence': [v("where A's hotfix is present", { allow: 'viewer', request: (f) => ({ path: `/v1/environments/demo/hotfixes/${f.archA}/presence` }) })],
   'GET /v1/environments/{product}/hotfixes/{id}/files': [v("the files A's hotfix touches", { allow: 'viewer', request: (f) => ({ path: `/v1/environments/demo/hotfixes/${f.archA}/files` }) })],
@@ -154,11 +169,13 @@ const ROUTES: Record<string, Variant[]> = {
   'GET /v1/updates/{id}/release-notes.md': [v("an update level's release notes", { allow: 'viewer', request: (f) => ({ path: `/v1/updates/${f.update}/release-notes.md` }) })],
   'GET /v1/subscriptions': [v('list subscriptions', { allow: 'release-manager', request: () => ({ path: '/v1/subscriptions' }) })],
   'POST /v1/subscriptions': [
-    v('subscribe a webhook', { allow: 'release-manager', request: () => ({ path: '/v1/subscriptions', body: { kind: 'webhook', target: 'http://127.0.0.1:9/hook', events: ['case.solved'] } }) }),
+    // Only an admin points notifications anywhere but at the caller's own address of record.
+    v('subscribe a webhook', { allow: 'admin', request: () => ({ path: '/v1/subscriptions', body: { kind: 'webhook', target: 'http://127.0.0.1:9/hook', events: ['case.solved'] } }) }),
     v('subscribe my own e-mail', { allow: 'viewer', request: () => ({ path: '/v1/subscriptions', body: { kind: 'email', target: 'me@example.com', events: ['case.solved'] } }) }),
-    v("a contact for A's events", { allow: 'release-manager', request: (f) => ({ path: '/v1/subscriptions', body: { kind: 'email', target: 'ops@acme.example', customer: f.custA, events: ['case.solved'] } }) }),
+    v("subscribe someone else's e-mail", { allow: 'admin', request: () => ({ path: '/v1/subscriptions', body: { kind: 'email', target: 'someone@example.com', events: ['case.solved'] } }) }),
+    v("a contact for A's events", { allow: 'admin', request: (f) => ({ path: '/v1/subscriptions', body: { kind: 'email', target: 'ops@acme.example', customer: f.custA, events: ['case.solved'] } }) }),
   ],
-  'DELETE /v1/subscriptions/{id}': [v('remove a webhook subscription', { allow: 'release-manager', request: (f) => ({ path: `/v1/subscriptions/${f.spareSubscription()}` }) })],
+  'DELETE /v1/subscriptions/{id}': [v("remove the admin's webhook subscription", { allow: 'viewer', hiddenBelow: 'release-manager', request: (f) => ({ path: `/v1/subscriptions/${f.spareSubscription()}` }) })],
   'GET /v1/notifications': [v('the notification outbox', { allow: 'release-manager', request: () => ({ path: '/v1/notifications' }) })],
 };
 
@@ -185,7 +202,8 @@ function renderRules(): string[] {
   const inst = (r: Variant) => (r.allow === 'public' || r.allow === 'login' || r.installations ? 'yes' : 'no');
   const foreign = (r: Variant) => (r.foreign ? `${r.foreign.status}${r.foreign.asAbsent ? ' (same answer as for nothing)' : ''} to other customers${r.foreign.vendorSees ? '' : ' and to vendor users'}` : '');
   const lists = (r: Variant) => (r.lists ? `shows A's ${r.lists.of}s to A${r.lists.vendorSees ? ' and vendor users' : ''} only` : '');
-  const objects = (r: Variant) => [foreign(r), lists(r)].filter(Boolean).join('; ') || '—';
+  const hidden = (r: Variant) => (r.hiddenBelow ? `404 (same answer as for nothing) to users below ${r.hiddenBelow}` : '');
+  const objects = (r: Variant) => [foreign(r), hidden(r), lists(r)].filter(Boolean).join('; ') || '—';
   return Object.entries(ROUTES).flatMap(([route, variants]) => variants.map((r) => `| \`${route}\` | ${r.name} | ${who(r)} | ${inst(r)} | ${objects(r)} |`));
 }
 
@@ -203,6 +221,7 @@ function expect(row: Variant, c: Caller): Expect {
     if (!allowed) return 403;
   }
   if (row.foreign && !isOwner(c, row.foreign.vendorSees)) return row.foreign.status;
+  if (row.hiddenBelow && isUser(c) && ROLES.indexOf(c) < ROLES.indexOf(row.hiddenBelow)) return 404;
   return 'ok';
 }
 
@@ -249,11 +268,13 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
   };
 
   before(async () => {
-    s = await testServer({ store });
+    s = await testServer({ store, limits: { webhookAllow: ['127.0.0.1/32'] } });
     adminToken = (await ok('POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).token;
     const passwords: Record<Role, string> = { viewer: 'viewer-password-1', developer: 'developer-password-1', 'release-manager': 'release-password-1', admin: s.adminPassword };
     for (const role of ROLES) {
-      if (role !== 'admin') await ok('POST', '/v1/users', adminToken, { username: role, password: passwords[role], role });
+      // Every user's address of record is me@example.com: the one each may subscribe itself.
+      if (role !== 'admin') await ok('POST', '/v1/users', adminToken, { username: role, password: passwords[role], role, email: 'me@example.com' });
+      else await ok('PATCH', '/v1/users/admin', adminToken, { email: 'me@example.com' });
       tokens.set(role, (await ok('POST', '/v1/login', null, { username: role, password: passwords[role] })).token);
     }
     const suffix = randomBytes(3).toString('hex');
@@ -282,7 +303,9 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
     await ok('POST', '/v1/installations/report', tokens.get('customer-a')!, { id: instA, name: instAName, product: 'demo', release: '1.0.0', level: 0, channel: 'full', hotfixes: [archA], events: [{ kind: 'applied', archive: archA }] });
     await ok('POST', '/v1/environments/demo/Production/deploy', adminToken, { hotfix: archA, approval: { reason: 'authz fixture' } });
     // B has an installation of its own, so its listings are not empty.
-    await ok('POST', '/v1/installations/report', tokens.get('customer-b')!, { name: 'globex-own', product: 'demo', release: '1.0.0', level: 0, channel: 'full', hotfixes: [`HF-PUBLIC-${suffix}`] });
+    const instB = (await ok('POST', '/v1/installations/report', tokens.get('customer-b')!, { name: 'globex-own', product: 'demo', release: '1.0.0', level: 0, channel: 'full', hotfixes: [`HF-PUBLIC-${suffix}`] })).id as string;
+    const instVendor = (await ok('POST', '/v1/installations/report', tokens.get('developer')!, { name: 'in-house', product: 'demo', release: '1.0.0', level: 0, channel: 'full', hotfixes: [] })).id as string;
+    const ownInstallation = (c: Caller) => (c === 'customer-a' ? instA : c === 'customer-b' ? instB : instVendor);
     // An update level that includes the public hotfix (not A's), for its release notes.
     const update = `UPD-${suffix}`;
     const zipUpd = await w.hotfix(update, (d) => writeFileSync(join(d, 'conf/server.toml'), 'level 1\n'), { kind: 'update', toLevel: 1, includes: [`HF-PUBLIC-${suffix}`] });
@@ -305,7 +328,7 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
     for (const version of ['1.0.0', '1.0.1']) await ok('POST', '/v1/products/demo/manifests', rm, releaseManifest(version));
     // Webhook subscriptions to remove: a request that removes one uses up its own.
     const spare: string[] = [];
-    for (let i = 0; i < 3 * CALLERS.length; i++) spare.push(String((await ok('POST', '/v1/subscriptions', rm, { kind: 'webhook', target: `http://127.0.0.1:9/spare-${i}`, events: ['case.solved'] })).id));
+    for (let i = 0; i < 3 * CALLERS.length; i++) spare.push(String((await ok('POST', '/v1/subscriptions', adminToken, { kind: 'webhook', target: `http://127.0.0.1:9/spare-${i}`, events: ['case.solved'] })).id));
     const spareSubscription = () => {
       const id = spare.shift();
       assert.ok(id, 'the fixture has enough spare subscriptions');
@@ -320,7 +343,7 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
       assert.ok(id, 'the fixture has enough spare tokens');
       return id;
     };
-    f = { custA, custAName, archA, archABytes: new Uint8Array(readFileSync(zipA)), instA, instAName, publisherKey, viewerPassword: passwords.viewer, caseA, testingCaseA, update, spareSubscription, spareToken, uniq };
+    f = { custA, custAName, archA, archABytes: new Uint8Array(readFileSync(zipA)), instA, instAName, publisherKey, viewerPassword: passwords.viewer, caseA, testingCaseA, update, spareSubscription, spareToken, uniq, ownInstallation };
   });
   after(async () => {
     await s?.dispose();
@@ -353,7 +376,7 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
       for (const row of variants) {
         for (const caller of CALLERS) {
           const token = row.consumesToken ? await freshToken(caller) : tokens.get(caller)!;
-          const req = row.request(f);
+          const req = row.request(f, caller);
           const res = await fetch(s.url + req.path, requestInit(method, token, req.body));
           const text = await res.text();
           let body: unknown = text;
@@ -414,8 +437,9 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
         // The same request with A's ids replaced by ids nobody has.
         const swap = new Map([[f.archA, `HF-NOBODY-${uniq()}`], [f.custA, `nobody-${uniq()}`]]);
         const sub = (x: string, m: Map<string, string>) => [...m].reduce((acc, [a, b]) => acc.split(a).join(b), x);
-        const req = row.request(f);
-        const res = await fetch(s.url + sub(req.path, swap), requestInit(route.split(' ')[0]!, tokens.get('customer-b')!, req.body));
+        const req = row.request(f, 'customer-b');
+        const body = req.body === undefined || req.body instanceof Uint8Array ? req.body : JSON.parse(sub(JSON.stringify(req.body), swap));
+        const res = await fetch(s.url + sub(req.path, swap), requestInit(route.split(' ')[0]!, tokens.get('customer-b')!, body));
         const text = await res.text();
         const back = new Map([...swap].map(([a, b]) => [b, a] as [string, string]));
         assert.equal(res.status, c.status, `${route}: status for A's object vs for nothing`);
@@ -424,6 +448,18 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
       }
     }
     assert.ok(checked.length >= 3, checked.join(', '));
+  });
+
+  test("nothing B sent naming A's objects was recorded: the fleet shows A's hotfix at A's installation only", async () => {
+    assert.ok(cells.some((c) => c.caller === 'customer-b' && c.route === 'POST /v1/installations/report' && c.status === 404), 'the matrix ran');
+    const where = await ok('GET', `/v1/fleet/hotfixes/${f.archA}`, adminToken);
+    const mineB = (await ok('GET', '/v1/fleet/installations', tokens.get('customer-b')!)).installations.map((i: { id: string }) => i.id) as string[];
+    assert.ok(mineB.length > 0);
+    assert.deepEqual(where.applied.filter((i: { id: string }) => mineB.includes(i.id)), []);
+    assert.deepEqual(where.events.filter((e: { installation_id: string }) => mineB.includes(e.installation_id)), []);
+    assert.ok(where.events.some((e: { installation_id: string }) => e.installation_id !== f.instA), "the owners' reports were recorded (the check is not vacuous)");
+    const envB = await ok('GET', '/v1/fleet/installations', tokens.get('customer-b')!);
+    assert.ok(!JSON.stringify(envB).includes(f.archA));
   });
 });
 

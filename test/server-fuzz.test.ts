@@ -420,6 +420,52 @@ for (const store of STORES) describe(`server fuzz on ${store}`, () => {
     assert.deepEqual(failures, [], `${failures.length} of ${cases.length + 1} edge cases mishandled:\n${failures.join('\n')}`);
   });
 
+  test('every integer field of every route, at and past its column\'s range and in every spelling: 400 or 404, never 500', async () => {
+    // Small valid ids are left out: with the admin token they would revoke or delete real rows.
+    const BOUNDARY = ['0', '-1', '-0', '2147483647', '2147483648', '-2147483648', '-2147483649', '4294967296', '9007199254740991', '9007199254740993',
+      '9223372036854775807', '9223372036854775808', '99999999999999999999', '1e400', '-1e400', '1e3', '1E9', '2e9', '0x10', '1.5', '1e-7', ' 1e9', 'Infinity', 'NaN'];
+    const failures: string[] = [];
+    let fields = 0;
+    for (const r of routes) {
+      const pathBase = (name: string) => (r.path.startsWith('/v1/archives') || r.path.startsWith('/v1/fleet/hotfixes') ? fx.archiveId : r.path.startsWith('/v1/customers') ? fx.customer : name === 'action' ? 'triage' : 'demo');
+      const url = (over: Record<string, string>) => r.path.replace(/\{(\w+)\}/g, (_m, name: string) => enc(over[name] ?? pathBase(name)));
+      const required = r.query.filter((q) => q.required).map((q) => [q.name, String(example(q.schema, q.name === 'product' ? 'demo' : q.name === 'release' ? '1.0.0' : 'fz1'))] as [string, string]);
+      const qs = (pairs: [string, string][]) => (pairs.length ? `?${pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}` : '');
+      const body = r.body && r.method !== 'GET' ? (example(r.body, 'fz1') as Record<string, unknown>) : undefined;
+      const sends: { what: string; c: Case }[] = [];
+      /** A request with `b` as its JSON body: a value, or raw JSON text (for exponent forms JSON.stringify would rewrite). */
+      const c = (path: string, b?: unknown, raw?: string): Case => {
+        const text = raw ?? (b === undefined ? undefined : JSON.stringify(b));
+        return { kind: 'int:boundary', token: 'admin', method: r.method, path, headers: text === undefined ? {} : { 'content-type': 'application/json' }, ...(text === undefined ? {} : { body: text }), mustFail: false };
+      };
+      for (const p of r.pathParams.filter((x) => x.schema.type === 'integer')) {
+        fields++;
+        for (const v of BOUNDARY) sends.push({ what: `path ${p.name}=${v}`, c: c(url({ [p.name]: v }) + qs(required), body) });
+      }
+      for (const q of r.query.filter((x) => x.schema.type === 'integer')) {
+        fields++;
+        for (const v of BOUNDARY) sends.push({ what: `query ${q.name}=${v}`, c: c(url({}) + qs([...required.filter(([k]) => k !== q.name), [q.name, v]]), body) });
+      }
+      for (const k of Object.entries(r.body?.properties ?? {}).filter(([, x]) => x.type === 'integer' || x.type === 'number').map(([name]) => name)) {
+        if (!body) continue;
+        fields++;
+        const { [k]: _drop, ...rest } = body;
+        for (const v of BOUNDARY) {
+          sends.push({ what: `body ${k}="${v}"`, c: c(url({}) + qs(required), { ...rest, [k]: v }) });
+          // As a JSON number, written as it is (1e400, -0, 9007199254740993 …) where JSON has a spelling for it.
+          if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v)) sends.push({ what: `body ${k}=${v}`, c: c(url({}) + qs(required), undefined, `{${JSON.stringify(k)}:${v}${Object.keys(rest).length ? `,${JSON.stringify(rest).slice(1)}` : '}'}`) });
+        }
+      }
+      for (const { what, c: kase } of sends) {
+        const { problems, status, text } = await probe(kase);
+        if (problems.length) failures.push(`${r.method} ${r.path} ${what}: ${problems.join('; ')} → ${status} ${text.slice(0, 160)}`);
+      }
+    }
+    assert.ok(fields >= 12, `only ${fields} integer fields found`);
+    assert.equal((await api(s.url, 'GET', '/healthz', null)).status, 200);
+    assert.deepEqual(failures, [], `${failures.length} boundary requests mishandled:\n${failures.join('\n')}`);
+  });
+
   test('the longest ids the schemas allow (128 characters) work on every route that names them in its path', async () => {
     // Archive ids, customer ids and product names are 1 to 128 characters (the manifest's and the
     // API's own rule), so each route taking one in its path must accept 128.

@@ -80,6 +80,6 @@ export function saveLink(l: Layout, link: InstallationLink): void {
 
 export function requireLink(l: Layout): InstallationLink {
   const link = readLink(l);
-  if (!link) throw new HfxError('HFX_E_AUTH', `${l.home} is not linked to an hfx server`, { hint: 'Run `hfx login URL --token INSTALLATION_TOKEN --home DIR`.' });
+  if (!link) throw new HfxError('HFX_E_AUTH', `${l.home} is not linked to an hfx server`, { hint: 'Run `hfx login URL --token-stdin --home DIR` with the installation token on standard input.' });
   return link;
 }

@@ -28,7 +28,7 @@ export async function loginUser(env: NodeJS.ProcessEnv, url: string, username: s
   return { ...login, file: saveUserLogin(env, login) };
 }
 
-/** `hfx login URL --token T [--home DIR]`: an installation token links the installation, else a user token goes to the config. */
+/** `hfx login URL --token-stdin [--home DIR]`: an installation token links the installation, else a user token goes to the config. */
 export async function loginToken(env: NodeJS.ProcessEnv, url: string, token: string, home?: string): Promise<ServerLogin & { file: string }> {
   const r = await remoteOf(url, token);
   const key = await serverKey(r.url);

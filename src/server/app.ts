@@ -3,7 +3,7 @@ import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import { ERRORS, HfxError } from '../errors.js';
 import { isConnectionLost, type Store } from '../store/store.js';
-import { principalOf } from './auth.js';
+import { admit, principalOf } from './auth.js';
 import { BlobStore } from './blobs.js';
 import { archiveRoutes } from './routes/archives.js';
 import { authRoutes } from './routes/auth.js';
@@ -49,12 +49,35 @@ function deepSome(v: unknown, test: (x: unknown) => boolean): boolean {
 const hasNul = (v: unknown) => deepSome(v, (x) => typeof x === 'string' && x.includes('\0'));
 const hasInfinity = (v: unknown) => deepSome(v, (x) => typeof x === 'number' && !Number.isFinite(x));
 
+/** The request announced a body that has not been read to its end. */
+function hasUnreadBody(req: FastifyRequest): boolean {
+  const h = req.headers;
+  const announced = (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined;
+  return announced && !req.raw.readableEnded;
+}
+
 function decodeSafe(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {
     return s;
   }
+}
+
+/** Answers 408 to a request whose body is overdue and closes its connection (the handler waiting on it fails). */
+function bodyTimedOut(req: FastifyRequest, reply: FastifyReply, ms: number): void {
+  req.log.warn({ url: req.url, ms }, 'request body timed out');
+  const raw = reply.raw;
+  // The request stream is destroyed, not only its socket: once the answer is finished Node no
+  // longer tells the request that its socket closed, and a handler reading it would wait forever.
+  const cut = (): void => {
+    req.raw.destroy(new HfxError('HFX_E_TIMEOUT', `the request body did not arrive within ${Math.round(ms / 1000)} s`));
+    req.raw.socket?.destroy();
+  };
+  if (raw.headersSent) return cut();
+  const body = JSON.stringify({ error: { code: 'HFX_E_TIMEOUT', message: `the request body did not arrive within ${Math.round(ms / 1000)} s`, hint: 'Retry on a faster or steadier connection.' } });
+  raw.writeHead(408, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  raw.end(body, cut);
 }
 
 /** Builds the HTTP API. Every error leaves as { error: { code, message, hint } } with the status of its code. */
@@ -68,6 +91,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     connectionTimeout: limits.idleTimeoutMs,
     keepAliveTimeout: Math.min(5000, limits.idleTimeoutMs),
     requestTimeout: 0,
+    // Headers that trickle in (slowloris) are cut at headersTimeout, checked every second rather
+    // than Node's default 30.
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
     logger: opts.logger ?? false,
     // Secrets never reach the logs: the token header is redacted, bodies are not logged.
     ...(opts.logger ? { logger: { level: 'info', redact: ['req.headers.authorization'] } } : {}),
@@ -78,9 +104,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // malformed): the same JSON error shape as everything else.
     clientErrorHandler: (err, socket) => {
       const e = err as Error & { code?: string };
-      const status = e.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const body = JSON.stringify({ error: { code: status === 431 ? 'HFX_E_TOO_LARGE' : 'HFX_E_USAGE', message: status === 431 ? 'the request headers are too large' : 'malformed HTTP request' } });
-      if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const [status, code, reason, message] = e.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'HFX_E_TOO_LARGE', 'Request Header Fields Too Large', 'the request headers are too large']
+        : e.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'HFX_E_TIMEOUT', 'Request Timeout', `the request headers did not arrive within ${limits.headersTimeoutMs / 1000} s`]
+          : [400, 'HFX_E_USAGE', 'Bad Request', 'malformed HTTP request'];
+      const body = JSON.stringify({ error: { code, message } });
+      if (socket.writable) socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       else socket.destroy();
     },
     frameworkErrors: (err, _req, reply) => {
@@ -111,8 +141,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // (application/zip) and the dashboard's precompressed files are left as they are.
   await app.register(compress, { global: true, encodings: ['gzip', 'deflate'], threshold: 1024 });
   app.decorateRequest('principal', null);
+  // Every API route says who may call it; one without is a bug caught at start-up, not a route
+  // open to everyone.
+  app.addHook('onRoute', (r) => {
+    if (r.url.startsWith('/v1/') && !r.config?.allow) throw new Error(`route ${String(r.method)} ${r.url} has no config.allow`);
+  });
+  // Who is calling, and whether they may, is settled from the headers alone: a refusal goes out
+  // before any byte of the body is read (and the connection is closed rather than drained).
   app.addHook('onRequest', async (req) => {
     req.principal = await principalOf(ctx.store, req);
+    const allow = req.routeOptions.config.allow;
+    if (allow) admit(req.principal, allow);
   });
   // PostgreSQL text cannot hold NUL nor a bigint Infinity: refuse them up front as bad input rather
   // than fail in the database.
@@ -127,10 +166,23 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       throw new HfxError('HFX_E_USAGE', 'a number in the request is not finite');
     }
   });
+  // A body has its own deadline from its first byte: JSON bodies bodyTimeoutMs, uploads that plus
+  // their announced length at minUploadRate. Past it the client is told 408 and cut off.
+  app.addHook('preParsing', async (req, reply, payload) => {
+    if (!hasUnreadBody(req)) return payload;
+    const length = Number(req.headers['content-length']) || 0;
+    const ms = limits.bodyTimeoutMs + (req.routeOptions.config.upload ? Math.ceil((length / limits.minUploadRate) * 1000) : 0);
+    const timer = setTimeout(() => bodyTimedOut(req, reply, ms), ms);
+    const clear = () => clearTimeout(timer);
+    payload.once('end', clear).once('close', clear).once('error', clear);
+    return payload;
+  });
   // Archives are streamed to disk, never buffered.
   app.addContentTypeParser(['application/zip', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
 
   app.setErrorHandler((err, req, reply) => {
+    // A refusal before the body was read: close the connection instead of reading the rest.
+    if (hasUnreadBody(req)) reply.header('connection', 'close');
     if (err instanceof HfxError) {
       return reply.status(ERRORS[err.code].http).send({ error: err.toJSON() });
     }

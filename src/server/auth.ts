@@ -11,9 +11,33 @@ export type Principal =
   | { kind: 'user'; userId: number; username: string; role: Role; tokenId: number }
   | { kind: 'customer'; customerId: string; tokenId: number; name: string };
 
+/**
+ * Who may call a route, checked from the headers before its body is read (so an anonymous or
+ * under-privileged caller never makes the server receive, parse or store a byte of body):
+ * 'public' anyone; 'login' any valid token; 'report' an installation token or a developer and up
+ * (fleet and environment reports); a role: vendor users with that role or a higher one.
+ */
+export type Allow = 'public' | 'login' | 'report' | Role;
+
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    allow?: Allow;
+    /** An archive upload: its body deadline grows with its length (limits.ts). */
+    upload?: boolean;
+  }
+}
+
+/** The route-level check (app.ts runs it in onRequest); handlers narrow further where the body decides. */
+export function admit(p: Principal | null, allow: Allow): void {
+  if (allow === 'public') return;
+  if (!p) throw new HfxError('HFX_E_AUTH', 'this needs a login or an installation token', { hint: 'Log in: `hfx login URL`.' });
+  if (allow === 'login' || (allow === 'report' && p.kind === 'customer')) return;
+  const min: Role = allow === 'report' ? 'developer' : allow;
+  if (p.kind !== 'user' || rank(p.role) < rank(min)) {
+    throw new HfxError('HFX_E_FORBIDDEN', `this needs the ${min} role${p.kind === 'user' ? `; you are ${p.role}` : ''}`, { hint: 'Ask an admin for the role.' });
   }
 }
 

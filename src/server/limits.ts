@@ -36,7 +36,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   minUploadRate: 64 * 1024,
   idleTimeoutMs: 60_000,
   shutdownGraceMs: 10_000,
-  uploadsPerToken: 2,
+  uploadsPerToken: 4,
   uploadManifestBytes: 64 * 1024 * 1024,
   uploadEntries: 500_000,
 };

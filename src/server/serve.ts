@@ -7,7 +7,8 @@ import { hashPassword } from './auth.js';
 import { BlobStore } from './blobs.js';
 import { audit } from './routes/audit.js';
 import { loadServerKey } from './server-key.js';
-import type { ServerLimits } from './limits.js';
+import { sweepLoginFailures } from './login-throttle.js';
+import { limitsOf, type ServerLimits } from './limits.js';
 
 export interface ServeOptions {
   port?: number;
@@ -33,7 +34,7 @@ export interface RunningServer {
   port: number;
   app: FastifyInstance;
   store: Store;
-  close(): Promise<void>;
+  close(graceMs?: number): Promise<void>;
 }
 
 /** First start: make the admin. With several servers starting at once only one insert wins. */
@@ -73,15 +74,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         // A shared mount that hiccups must not end the server; the next hour tries again.
         app.log.warn({ err }, 'could not sweep the blob temp directory');
       }
+      sweepLoginFailures(store.db).catch((err: unknown) => app.log.warn({ err }, 'could not sweep old login failures'));
     }, 3600 * 1000).unref();
     return {
       url: address,
       port,
       app,
       store,
-      close: async () => {
+      // Requests in flight get the grace period to finish (new ones are answered 503); then
+      // their connections are cut, so a stuck or slow client cannot hold a shutdown open.
+      close: async (graceMs = limitsOf(opts.limits).shutdownGraceMs) => {
         clearInterval(sweeper);
-        await app.close();
+        const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(cut);
+        }
         await store.close();
       },
     };

@@ -66,6 +66,9 @@ import { manifestsMigration } from './migrations/manifests.js'; migrations['0004
 // token expiry (the dashboard's sign-ins):
 import { tokenExpiryMigration } from './migrations/token-expiry.js'; migrations['0005-token-expiry'] = tokenExpiryMigration;
 
+// internet-facing hardening: login failures by address, users' e-mail of record:
+import { securityMigration } from './migrations/security.js'; migrations['0006-security'] = securityMigration;
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };

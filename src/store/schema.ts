@@ -8,7 +8,7 @@ export interface Database {
   products: { name: string; title: string; created_at: Created };
   releases: { product: string; version: string; created_at: Created };
   customers: { id: string; name: string; created_at: Created };
-  users: { id: Generated<number>; username: string; password_hash: string; role: Role; created_at: Created };
+  users: { id: Generated<number>; username: string; password_hash: string; role: Role; email: ColumnType<string | null, string | null | undefined, string | null>; created_at: Created };
   tokens: {
     id: Generated<number>;
     hash: string;
@@ -63,7 +63,7 @@ export interface Database {
     reason: string | null;
     at: Created;
   };
-  login_failures: { id: Generated<number>; username: string; at: Created };
+  login_failures: { id: Generated<number>; username: string; address: string; at: Created };
   audit_log: {
     id: Generated<number>;
     at: Created;

@@ -70,7 +70,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * and that payload entries and manifest entries match one to one.
  * Signature trust is the caller's decision (see verifyManifestSignature).
  */
-export async function openArchive(file: string, limits: ArchiveLimits = DEFAULT_LIMITS): Promise<OpenArchive> {
+/**
+ * Called with the manifest as parsed JSON and the signature file, before the manifest's schema
+ * and any entry beyond those two are looked at: a server checks the publisher's signature here,
+ * so an unsigned or foreign archive costs it no per-entry work.
+ */
+export type TrustCheck = (rawManifest: unknown, signatures: SignatureFile | null) => void;
+
+export async function openArchive(file: string, limits: ArchiveLimits = DEFAULT_LIMITS, trust?: TrustCheck): Promise<OpenArchive> {
   let zip: yauzl.ZipFile;
   try {
     zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
@@ -89,7 +96,7 @@ export async function openArchive(file: string, limits: ArchiveLimits = DEFAULT_
     throw asHfxError(e, `cannot read ${file}`);
   }
   try {
-    return await readCentral(file, zip, fd, limits);
+    return await readCentral(file, zip, fd, limits, trust);
   } catch (e) {
     zip.close();
     closeSync(fd);
@@ -97,7 +104,7 @@ export async function openArchive(file: string, limits: ArchiveLimits = DEFAULT_
   }
 }
 
-async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits: ArchiveLimits): Promise<OpenArchive> {
+async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits: ArchiveLimits, trust: TrustCheck | undefined): Promise<OpenArchive> {
   if (zip.entryCount > limits.maxEntries) {
     throw new HfxError('HFX_E_TOO_LARGE', `${file} has ${zip.entryCount} entries; the limit is ${limits.maxEntries}`, { hint: 'Nothing was changed.' });
   }
@@ -120,8 +127,6 @@ async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits:
     if (e instanceof HfxError) throw e;
     throw archiveError(file, (e as Error).message, e);
   }
-  const dataStart = await checkNoOverlap(file, zip, all);
-
   const manEntry = byName.get(MANIFEST_NAME);
   if (!manEntry) throw new HfxError('HFX_E_MANIFEST', `${file} has no ${MANIFEST_NAME}`, { hint: 'Is it an hfx archive? `unzip -l` shows what it holds.' });
   const manText = await readSmall(file, zip, manEntry.entry, limits.maxManifestBytes, 'manifest');
@@ -131,7 +136,6 @@ async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits:
   } catch (e) {
     throw new HfxError('HFX_E_MANIFEST', `${MANIFEST_NAME} is not JSON: ${(e as Error).message}`, { hint: 'The archive is damaged; nothing was changed.' });
   }
-  const manifest = parseManifest(rawManifest);
 
   let signatures: SignatureFile | null = null;
   const sigEntry = byName.get(SIGNATURE_NAME);
@@ -145,6 +149,9 @@ async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits:
     }
     signatures = parseSignatureFile(raw);
   }
+  trust?.(rawManifest, signatures);
+  const manifest = parseManifest(rawManifest);
+  const dataStart = await checkNoOverlap(file, zip, all);
 
   // Payload entries and manifest entries must match one to one, with the declared sizes.
   const payload = new Map<string, yauzl.Entry>();

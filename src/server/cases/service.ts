@@ -163,8 +163,9 @@ export async function act(db: Kysely<Database>, actor: Actor, id: number, action
       case 'ready': {
         const hotfix = b.hotfix ?? c.hotfix_id;
         if (hotfix) {
-          const a = await tx.selectFrom('archives').select(['id', 'kind', 'product', 'signer']).where('id', '=', hotfix).executeTakeFirst();
-          f.archiveLinked = !!a && a.kind === 'hotfix' && a.product === c.product && a.signer !== null;
+          const a = await tx.selectFrom('archives').select(['id', 'kind', 'product', 'signer', 'customer_id']).where('id', '=', hotfix).executeTakeFirst();
+          // Another customer's hotfix is never linked: the case's contacts would be told of it.
+          f.archiveLinked = !!a && a.kind === 'hotfix' && a.product === c.product && a.signer !== null && (a.customer_id === null || a.customer_id === c.customer_id);
           set.hotfix_id = hotfix;
           details['hotfix'] = hotfix;
         }
@@ -299,8 +300,11 @@ export function notesArchive(a: Selectable<Database['archives']>): NotesArchive 
  */
 export async function checkReverts(db: Kysely<Database>): Promise<number> {
   const hits = await db.selectFrom('cases').innerJoin('installation_events', 'installation_events.archive_id', 'cases.hotfix_id')
+    .innerJoin('installations', 'installations.id', 'installation_events.installation_id')
     .select(['cases.id', 'installation_events.installation_id', 'installation_events.reason'])
     .where('cases.state', '=', 'monitoring').where('installation_events.kind', '=', 'reverted')
+    // A customer's case is reopened by its own installations (or the vendor's), never by another customer's.
+    .where((e) => e.or([e('cases.customer_id', 'is', null), e('installations.customer_id', 'is', null), e('installations.customer_id', '=', e.ref('cases.customer_id'))]))
     .where('installation_events.at', '>=', (e) => e.selectFrom('case_transitions').select((x) => x.fn.max('case_transitions.at').as('m'))
       .whereRef('case_transitions.case_id', '=', 'cases.id').where('case_transitions.to_state', '=', 'monitoring'))
     .execute();

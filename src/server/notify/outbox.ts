@@ -3,6 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Database } from '../../store/schema.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './sign.js';
+import { postWebhook } from './target.js';
 
 export const EVENTS = ['case.created', 'case.ready', 'case.deployed', 'case.solved', 'security-update.published'] as const;
 export type NotifyEvent = (typeof EVENTS)[number];
@@ -150,14 +151,12 @@ export class NotifyWorker {
     const body = JSON.stringify(row.payload);
     if (row.kind === 'webhook') {
       const ts = String(Math.floor(Date.now() / 1000));
-      const res = await fetch(row.target, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [EVENT_ID_HEADER]: row.event_id, [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: signWebhook(row.secret ?? '', ts, body), 'user-agent': 'hfx-webhook/1' },
-        body,
-        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(10_000)]),
-      });
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.status < 200 || res.status >= 300) throw new Error(`webhook ${row.target} answered HTTP ${res.status}`);
+      const headers = {
+        'content-type': 'application/json', 'user-agent': 'hfx-webhook/1',
+        [EVENT_ID_HEADER]: row.event_id, [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: signWebhook(row.secret ?? '', ts, body),
+      };
+      // Not fetch: the target is checked against internal ranges on every delivery (DNS may have changed since subscribing).
+      await postWebhook(row.target, headers, body, { allow: this.o.webhookAllow ?? [], signal: this.abort.signal });
       return;
     }
     if (!this.mailer) throw new Error('no SMTP server configured (HFX_SMTP_URL)');

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { HfxError } from '../../errors.js';
-import { openArchive } from '../../engine/archive/read-archive.js';
+import { DEFAULT_LIMITS, openArchive } from '../../engine/archive/read-archive.js';
 import { parsePublicKey, verifyManifestSignature } from '../../engine/archive/signature.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema.js';
 import type { Ctx } from '../app.js';
 import { actorName, requireAny, requireRole, type Principal } from '../auth.js';
 import { audit } from './audit.js';
@@ -15,6 +17,25 @@ export function visibleTo(p: Principal, customerId: string | null): boolean {
   return p.kind === 'user' || customerId === null || customerId === p.customerId;
 }
 
+/**
+ * Every archive id an installation's report names must be one its customer may see, or the
+ * report is refused as a whole with the same 404 as an archive that does not exist: a customer
+ * cannot make the fleet view, a case or an environment show another customer's hotfix at its
+ * installations. Vendor users (in-house installations) may name ids the server does not hold,
+ * such as a hotfix built locally and never pushed; nothing they name is hidden from them.
+ */
+export async function requireVisibleArchives(db: Kysely<Database>, p: Principal, ids: Iterable<string>): Promise<void> {
+  if (p.kind === 'user') return;
+  const want = [...new Set(ids)];
+  const seen = new Map<string, string | null>();
+  for (let i = 0; i < want.length; i += 1000) {
+    const rows = await db.selectFrom('archives').select(['id', 'customer_id']).where('id', 'in', want.slice(i, i + 1000)).execute();
+    for (const r of rows) seen.set(r.id, r.customer_id);
+  }
+  const bad = want.find((id) => !seen.has(id) || !visibleTo(p, seen.get(id) ?? null));
+  if (bad !== undefined) throw new HfxError('HFX_E_NOT_FOUND', `no archive ${bad}`, { hint: 'An installation reports only archives its server offers it; nothing was recorded.' });
+}
+
 export function archiveRoutes(ctx: Ctx) {
   const db = ctx.store.db;
   const findVisible = async (req: FastifyRequest, id: string) => {
@@ -24,16 +45,38 @@ export function archiveRoutes(ctx: Ctx) {
     return row;
   };
   return async (app: FastifyInstance) => {
-    app.post<{ Querystring: { customer?: string } }>('/v1/archives', {
+    // Uploads in flight per token on this process (limits.uploadsPerToken).
+    const inFlight = new Map<number, number>();
+    app.post<{ Querystring: { customer?: string } }>('/v1/archives', { config: { allow: 'developer', upload: true },
+      // After the global check of who is calling, still before any byte of the body: its type,
+      // its announced size, and how many uploads this token already has running.
+      onRequest: async (req, reply) => {
+        if (!['application/zip', 'application/octet-stream'].includes(String(req.headers['content-type']).split(';')[0]!)) {
+          throw new HfxError('HFX_E_USAGE', 'send the archive as application/zip');
+        }
+        const length = Number(req.headers['content-length']);
+        if (length > ctx.maxUpload) {
+          throw new HfxError('HFX_E_TOO_LARGE', `the upload is ${length} bytes, over ${ctx.maxUpload} bytes, the most this server takes`, { hint: 'The server refuses uploads over this size (`hfx serve --max-upload`); ask its operator if the archive is legitimate.' });
+        }
+        const token = req.principal!.tokenId;
+        const n = inFlight.get(token) ?? 0;
+        if (n >= ctx.limits.uploadsPerToken) {
+          reply.header('retry-after', '5');
+          throw new HfxError('HFX_E_RATE_LIMITED', `this token already has ${n} uploads in progress`, { hint: 'Wait for them to finish; push archives one after another.' });
+        }
+        inFlight.set(token, n + 1);
+        reply.raw.once('close', () => {
+          const left = (inFlight.get(token) ?? 1) - 1;
+          if (left > 0) inFlight.set(token, left);
+          else inFlight.delete(token);
+        });
+      },
       schema: {
         summary: 'Upload a signed hotfix or update archive (developer); validated like `hfx apply` does',
         querystring: { type: 'object', additionalProperties: false, properties: { customer: { type: 'string', maxLength: 128 } } },
       },
     }, async (req, reply) => {
       const me = requireRole(req, 'developer');
-      if (!['application/zip', 'application/octet-stream'].includes(String(req.headers['content-type']).split(';')[0]!)) {
-        throw new HfxError('HFX_E_USAGE', 'send the archive as application/zip');
-      }
       const got = await ctx.blobs.receive(req.body as Readable, ctx.maxUpload);
       try {
         return await accept(got);
@@ -46,12 +89,15 @@ export function archiveRoutes(ctx: Ctx) {
       }
 
       async function accept(got: { tmp: string; sha256: string; size: number }) {
-        const a = await openArchive(got.tmp);
-        let signer: string;
+        const keys = (await db.selectFrom('publisher_keys').selectAll().execute()).map((k) => ({ keyid: k.keyid, name: k.name, key: parsePublicKey(k.public_pem, k.name) }));
+        let signer = '';
+        // The publisher's signature is checked right after the manifest is read, before the
+        // manifest's entries or the ZIP's are looked at (an unsigned upload costs no per-entry work).
+        const a = await openArchive(got.tmp, { ...DEFAULT_LIMITS, maxManifestBytes: ctx.limits.uploadManifestBytes, maxEntries: ctx.limits.uploadEntries }, (raw, sigs) => {
+          if (!sigs?.signatures.length) throw new HfxError('HFX_E_UNSIGNED', 'the archive is not signed', { hint: 'Sign it with `hfx sign` before pushing.' });
+          signer = verifyManifestSignature(raw, sigs, keys).keyid;
+        });
         try {
-          if (!a.signatures?.signatures.length) throw new HfxError('HFX_E_UNSIGNED', 'the archive is not signed', { hint: 'Sign it with `hfx sign` before pushing.' });
-          const keys = await db.selectFrom('publisher_keys').selectAll().execute();
-          signer = verifyManifestSignature(a.rawManifest, a.signatures, keys.map((k) => ({ keyid: k.keyid, name: k.name, key: parsePublicKey(k.public_pem, k.name) }))).keyid;
           // Every payload byte is checked now, so a bad archive is refused at upload, not at a customer.
           await a.verifyPayload();
         } finally {
@@ -102,7 +148,7 @@ export function archiveRoutes(ctx: Ctx) {
       }
     });
 
-    app.get<{ Querystring: { product?: string; release?: string; kind?: 'hotfix' | 'update' } }>('/v1/archives', {
+    app.get<{ Querystring: { product?: string; release?: string; kind?: 'hotfix' | 'update' } }>('/v1/archives', { config: { allow: 'login' },
       schema: {
         summary: 'List archives the caller may see',
         querystring: { type: 'object', additionalProperties: false, properties: { product: { type: 'string', maxLength: 128 }, release: { type: 'string', maxLength: 128 }, kind: { type: 'string', enum: ['hotfix', 'update'] } } },
@@ -117,14 +163,14 @@ export function archiveRoutes(ctx: Ctx) {
       return { archives: await q.execute() };
     });
 
-    app.get<{ Params: { id: string } }>('/v1/archives/:id', {
+    app.get<{ Params: { id: string } }>('/v1/archives/:id', { config: { allow: 'login' },
       schema: { summary: 'One archive with its manifest', params: { type: 'object', properties: { id: { type: 'string', maxLength: 128 } }, required: ['id'] } },
     }, async (req) => {
       const row = await findVisible(req, req.params.id);
       return { ...row };
     });
 
-    app.get<{ Params: { id: string } }>('/v1/archives/:id/download', {
+    app.get<{ Params: { id: string } }>('/v1/archives/:id/download', { config: { allow: 'login' },
       schema: { summary: 'The archive bytes; ETag and Range (resume) supported', params: { type: 'object', properties: { id: { type: 'string', maxLength: 128 } }, required: ['id'] } },
     }, async (req, reply) => {
       const row = await findVisible(req, req.params.id);

@@ -1,15 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
-import { HfxError } from '../../errors.js';
+import { HfxError, isHfxError } from '../../errors.js';
+import { addressKey, loginSucceeded, reserveAttempt } from '../login-throttle.js';
 import { keyId, parsePublicKey } from '../../engine/archive/signature.js';
 import { ROLES, type Role } from '../../store/schema.js';
 import type { Ctx } from '../app.js';
 import { actorName, checkPassword, forgetToken, hashPassword, newToken, requireAny, requireRole } from '../auth.js';
 import { audit } from './audit.js';
+import { NAME_PATTERN, SERIAL_ID } from './schemas.js';
 
-const NAME = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$';
-const MAX_FAILURES = 10;
-const WINDOW_MINUTES = 15;
 /** The longest a token made with a `ttl` lives: 90 days. */
 const MAX_TTL = 90 * 24 * 3600;
 const TOKEN_LIST_MAX = 1000;
@@ -27,32 +25,34 @@ export interface TokenRow {
   /** The token of the request that asked. */
   current: boolean;
 }
+/** An e-mail address of record: the only one a non-admin may subscribe to notifications. */
+const EMAIL = { type: 'string', maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' } as const;
 const str = (max = 200) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 const obj = (props: Record<string, object>, required: string[]) => ({ type: 'object', additionalProperties: false, properties: props, required }) as const;
 
 export function authRoutes(ctx: Ctx) {
   const db = ctx.store.db;
   return async (app: FastifyInstance) => {
-    app.post<{ Body: { username: string; password: string; name?: string; ttl?: number } }>('/v1/login', {
+    app.post<{ Body: { username: string; password: string; name?: string; ttl?: number } }>('/v1/login', { config: { allow: 'public' },
       schema: {
         summary: 'Log in; returns an API token (with `ttl`, one that expires after that many seconds)', security: [],
         body: obj({ username: str(), password: str(1024), name: str(), ttl: { type: 'integer', minimum: 60, maximum: MAX_TTL } }, ['username', 'password']),
       },
     }, async (req, reply) => {
       const { username, password } = req.body;
-      // Failed logins are counted in the database, so the limit holds across server processes.
-      const recent = await db.selectFrom('login_failures').select((e) => e.fn.countAll<number>().as('n'))
-        .where('username', '=', username).where('at', '>', sql<Date>`now() - (${WINDOW_MINUTES} || ' minutes')::interval`).executeTakeFirst();
-      if (Number(recent?.n ?? 0) >= MAX_FAILURES) {
-        throw new HfxError('HFX_E_RATE_LIMITED', `too many failed logins for ${username}`, { hint: `Wait ${WINDOW_MINUTES} minutes.` });
+      // Counted in the database, so the limit holds across server processes (login-throttle.ts).
+      const address = addressKey(req.ip);
+      try {
+        await reserveAttempt(db, username, address);
+      } catch (e) {
+        if (isHfxError(e, 'HFX_E_RATE_LIMITED')) reply.header('retry-after', String((e.details as { retryAfter: number }).retryAfter));
+        throw e;
       }
       const user = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
       // Without a user, a dummy hash is still checked so timing does not reveal which usernames exist.
       const ok = await checkPassword(password, user?.password_hash ?? 'scrypt$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
-      if (!user || !ok) {
-        await db.insertInto('login_failures').values({ username }).execute();
-        throw new HfxError('HFX_E_AUTH', 'wrong username or password');
-      }
+      if (!user || !ok) throw new HfxError('HFX_E_AUTH', 'wrong username or password');
+      await loginSucceeded(db, username, address);
       const t = newToken();
       const expiresAt = req.body.ttl ? new Date(Date.now() + req.body.ttl * 1000) : null;
       await db.insertInto('tokens').values({ hash: t.hash, name: req.body.name ?? 'login', user_id: user.id, customer_id: null, expires_at: expiresAt }).execute();
@@ -60,41 +60,63 @@ export function authRoutes(ctx: Ctx) {
       return reply.status(201).send({ token: t.token, user: { username: user.username, role: user.role }, expiresAt: expiresAt?.toISOString() ?? null });
     });
 
-    app.get('/v1/me', { schema: { summary: 'Who the token belongs to' } }, async (req) => {
+    app.get('/v1/me', { config: { allow: 'login' }, schema: { summary: 'Who the token belongs to' } }, async (req) => {
       const p = requireAny(req);
-      return p.kind === 'user' ? { kind: 'user', username: p.username, role: p.role } : { kind: 'customer', customer: p.customerId, token: p.name };
+      if (p.kind === 'customer') return { kind: 'customer', customer: p.customerId, token: p.name };
+      const u = await db.selectFrom('users').select(['email']).where('id', '=', p.userId).executeTakeFirst();
+      return { kind: 'user', username: p.username, role: p.role, email: u?.email ?? null };
     });
 
-    app.post('/v1/logout', { schema: { summary: 'Revoke the token used for this request' } }, async (req) => {
+    app.post('/v1/logout', { config: { allow: 'login' }, schema: { summary: 'Revoke the token used for this request' } }, async (req) => {
       const p = requireAny(req);
       await db.updateTable('tokens').set({ revoked: true }).where('id', '=', p.tokenId).execute();
       forgetToken(p.tokenId);
       return { ok: true };
     });
 
-    app.get('/v1/users', { schema: { summary: 'List users (admin)' } }, async (req) => {
+    app.get('/v1/users', { config: { allow: 'admin' }, schema: { summary: 'List users (admin)' } }, async (req) => {
       requireRole(req, 'admin');
-      return { users: await db.selectFrom('users').select(['username', 'role', 'created_at']).orderBy('username').execute() };
+      return { users: await db.selectFrom('users').select(['username', 'role', 'email', 'created_at']).orderBy('username').execute() };
     });
 
-    app.post<{ Body: { username: string; password: string; role: Role } }>('/v1/users', {
-      schema: { summary: 'Create a user (admin)', body: obj({ username: { type: 'string', pattern: NAME }, password: { type: 'string', minLength: 12, maxLength: 1024 }, role: { type: 'string', enum: [...ROLES] } }, ['username', 'password', 'role']) },
+    app.post<{ Body: { username: string; password: string; role: Role; email?: string } }>('/v1/users', { config: { allow: 'admin' },
+      schema: {
+        summary: 'Create a user (admin); `email` is the one address the user may subscribe to notifications',
+        body: obj({ username: { type: 'string', pattern: NAME_PATTERN }, password: { type: 'string', minLength: 12, maxLength: 1024 }, role: { type: 'string', enum: [...ROLES] }, email: EMAIL }, ['username', 'password', 'role']),
+      },
     }, async (req, reply) => {
       const me = requireRole(req, 'admin');
       const exists = await db.selectFrom('users').select('id').where('username', '=', req.body.username).executeTakeFirst();
       if (exists) throw new HfxError('HFX_E_USAGE', `user ${req.body.username} exists`);
-      await db.insertInto('users').values({ username: req.body.username, password_hash: await hashPassword(req.body.password), role: req.body.role }).execute();
-      await audit(db, me.username, 'create', 'user', req.body.username, { role: req.body.role });
-      return reply.status(201).send({ username: req.body.username, role: req.body.role });
+      await db.insertInto('users').values({ username: req.body.username, password_hash: await hashPassword(req.body.password), role: req.body.role, email: req.body.email ?? null }).execute();
+      await audit(db, me.username, 'create', 'user', req.body.username, { role: req.body.role, email: req.body.email ?? null });
+      return reply.status(201).send({ username: req.body.username, role: req.body.role, email: req.body.email ?? null });
     });
 
-    app.get('/v1/customers', { schema: { summary: 'List customers (release-manager)' } }, async (req) => {
+    app.patch<{ Params: { username: string }; Body: { email: string | null } }>('/v1/users/:username', { config: { allow: 'admin' },
+      schema: {
+        summary: "Change a user's e-mail of record (admin); null removes it",
+        params: obj({ username: { type: 'string', pattern: NAME_PATTERN } }, ['username']),
+        body: obj({ email: { anyOf: [EMAIL, { type: 'null' }] } }, ['email']),
+      },
+    }, async (req) => {
+      const me = requireRole(req, 'admin');
+      const r = await db.transaction().execute(async (tx) => {
+        const u = await tx.updateTable('users').set({ email: req.body.email }).where('username', '=', req.params.username).returning(['username', 'role', 'email']).executeTakeFirst();
+        if (u) await audit(tx, me.username, 'update', 'user', u.username, { email: u.email });
+        return u;
+      });
+      if (!r) throw new HfxError('HFX_E_NOT_FOUND', `no user ${req.params.username}`, { hint: 'List the users: GET /v1/users.' });
+      return r;
+    });
+
+    app.get('/v1/customers', { config: { allow: 'release-manager' }, schema: { summary: 'List customers (release-manager)' } }, async (req) => {
       requireRole(req, 'release-manager');
       return { customers: await db.selectFrom('customers').selectAll().orderBy('id').execute() };
     });
 
-    app.post<{ Body: { id: string; name: string } }>('/v1/customers', {
-      schema: { summary: 'Create a customer (admin)', body: obj({ id: { type: 'string', pattern: NAME }, name: str() }, ['id', 'name']) },
+    app.post<{ Body: { id: string; name: string } }>('/v1/customers', { config: { allow: 'admin' },
+      schema: { summary: 'Create a customer (admin)', body: obj({ id: { type: 'string', pattern: NAME_PATTERN }, name: str() }, ['id', 'name']) },
     }, async (req, reply) => {
       const me = requireRole(req, 'admin');
       const r = await db.insertInto('customers').values({ id: req.body.id, name: req.body.name }).onConflict((c) => c.column('id').doNothing()).executeTakeFirst();
@@ -103,7 +125,7 @@ export function authRoutes(ctx: Ctx) {
       return reply.status(201).send({ id: req.body.id, name: req.body.name });
     });
 
-    app.post<{ Params: { id: string }; Body: { name: string } }>('/v1/customers/:id/tokens', {
+    app.post<{ Params: { id: string }; Body: { name: string } }>('/v1/customers/:id/tokens', { config: { allow: 'admin' },
       schema: { summary: "Make a token for a customer's installations (admin); shown once", params: obj({ id: str() }, ['id']), body: obj({ name: str() }, ['name']) },
     }, async (req, reply) => {
       const me = requireRole(req, 'admin');
@@ -115,7 +137,7 @@ export function authRoutes(ctx: Ctx) {
       return reply.status(201).send({ token: t.token, customer: c.id, name: req.body.name });
     });
 
-    app.post<{ Body: { name: string } }>('/v1/tokens', {
+    app.post<{ Body: { name: string } }>('/v1/tokens', { config: { allow: 'viewer' },
       schema: { summary: 'Make another API token for yourself; shown once', body: obj({ name: str() }, ['name']) },
     }, async (req, reply) => {
       const me = requireRole(req, 'viewer');
@@ -125,7 +147,7 @@ export function authRoutes(ctx: Ctx) {
       return reply.status(201).send({ token: t.token, name: req.body.name });
     });
 
-    app.get<{ Querystring: { all?: boolean } }>('/v1/tokens', {
+    app.get<{ Querystring: { all?: boolean } }>('/v1/tokens', { config: { allow: 'viewer' },
       schema: {
         summary: 'Tokens in use: your own; an admin sees everyone\'s (users\' and installations\'); `all` adds revoked and expired ones',
         querystring: { type: 'object', additionalProperties: false, properties: { all: { type: 'boolean' } } },
@@ -143,15 +165,15 @@ export function authRoutes(ctx: Ctx) {
       return { tokens, capped: rows.length === TOKEN_LIST_MAX };
     });
 
-    app.delete<{ Params: { id: number } }>('/v1/tokens/:id', {
-      schema: { summary: 'Revoke a token: your own, or (admin) anyone\'s, installations\' included', params: obj({ id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, ['id']) },
+    app.delete<{ Params: { id: number } }>('/v1/tokens/:id', { config: { allow: 'viewer' },
+      schema: { summary: 'Revoke a token: your own, or (admin) anyone\'s, installations\' included', params: obj({ id: SERIAL_ID }, ['id']) },
     }, async (req) => {
       const me = requireRole(req, 'viewer');
       const t = await db.selectFrom('tokens').leftJoin('users', 'users.id', 'tokens.user_id')
         .select(['tokens.id', 'tokens.name', 'tokens.user_id', 'users.username', 'tokens.customer_id']).where('tokens.id', '=', req.params.id).executeTakeFirst();
-      if (!t) throw new HfxError('HFX_E_NOT_FOUND', `no token ${req.params.id}`, { hint: 'List the tokens you may revoke: GET /v1/tokens.' });
-      if (me.role !== 'admin' && t.user_id !== me.userId) {
-        throw new HfxError('HFX_E_FORBIDDEN', `token ${t.id} is not yours; only an admin may revoke another's token`, { hint: 'List your own: GET /v1/tokens.' });
+      // Someone else's token reads exactly like no token: ids do not tell a non-admin what exists.
+      if (!t || (me.role !== 'admin' && t.user_id !== me.userId)) {
+        throw new HfxError('HFX_E_NOT_FOUND', `no token ${req.params.id} of yours`, { hint: 'List the tokens you may revoke: `hfx token list`.' });
       }
       // Two revocations at once: one of them changes the row and is audited, with it or not at all.
       const changed = await db.transaction().execute(async (tx) => {
@@ -164,12 +186,12 @@ export function authRoutes(ctx: Ctx) {
       return { id: t.id, revoked: true, already: !changed };
     });
 
-    app.get('/v1/publisher-keys', { schema: { summary: 'Keys whose signatures the server accepts on uploads' } }, async (req) => {
+    app.get('/v1/publisher-keys', { config: { allow: 'viewer' }, schema: { summary: 'Keys whose signatures the server accepts on uploads' } }, async (req) => {
       requireRole(req, 'viewer');
       return { keys: await db.selectFrom('publisher_keys').select(['keyid', 'name', 'public_pem', 'created_at']).orderBy('name').execute() };
     });
 
-    app.post<{ Body: { name: string; publicKey: string } }>('/v1/publisher-keys', {
+    app.post<{ Body: { name: string; publicKey: string } }>('/v1/publisher-keys', { config: { allow: 'admin' },
       schema: { summary: 'Trust a publisher key (admin)', body: obj({ name: str(), publicKey: str(4096) }, ['name', 'publicKey']) },
     }, async (req, reply) => {
       const me = requireRole(req, 'admin');

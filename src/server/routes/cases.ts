@@ -3,19 +3,20 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
-import { actorName, requireRole } from '../auth.js';
+import { actorName, rank, requireRole } from '../auth.js';
 import { ACTIONS, type CaseAction } from '../cases/machine.js';
 import { JUNIT_MAX } from '../cases/junit.js';
 import { IMPACTS, SEVERITIES } from '../cases/priority.js';
 import { updateNotes } from '../cases/release-notes.js';
 import { act, checkReverts, createCase, notesArchive, overridePriority, type ActionInput, type Actor, type Intake } from '../cases/service.js';
 import { EVENTS, NotifyWorker } from '../notify/outbox.js';
+import { checkWebhookUrl } from '../notify/target.js';
 import { audit } from './audit.js';
+import { LEVEL, NAME, SERIAL_ID } from './schemas.js';
 
-const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$' } as const;
 const str = (max = 200) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 const text = (max = 100_000) => ({ type: 'string', maxLength: max }) as const;
-const ID = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] } as const;
+const ID = { type: 'object', properties: { id: SERIAL_ID }, required: ['id'] } as const;
 const STATE_NAMES = ['reported', 'triaged', 'in-progress', 'testing', 'ready', 'scheduled', 'deployed', 'verified', 'monitoring', 'solved', 'rejected', 'rolled-back', 'superseded'];
 
 const actorOf = (req: FastifyRequest, min: 'viewer' | 'developer' = 'developer'): Actor => {
@@ -26,6 +27,7 @@ const actorOf = (req: FastifyRequest, min: 'viewer' | 'developer' = 'developer')
 /** Hotfix cases (docs/cases.md), notification subscriptions, release notes; starts the notification worker. */
 export function caseRoutes(ctx: Ctx) {
   const db = ctx.store.db;
+  const ownEmail = async (userId: number) => (await db.selectFrom('users').select(['email']).where('id', '=', userId).executeTakeFirst())?.email ?? null;
   return async (app: FastifyInstance) => {
     const worker = NotifyWorker.fromEnv(db, process.env, {
       beforeTick: () => checkReverts(db),
@@ -37,28 +39,28 @@ export function caseRoutes(ctx: Ctx) {
       app.addHook('onClose', async () => worker.stop());
     }
 
-    app.post<{ Body: Intake }>('/v1/cases', {
+    app.post<{ Body: Intake }>('/v1/cases', { config: { allow: 'developer' },
       schema: {
         summary: 'Report a case (developer): priority is computed from severity × impact',
         body: {
           type: 'object', additionalProperties: false, required: ['title', 'source', 'reporter', 'product', 'impact', 'severity'],
           properties: {
             title: str(500), description: text(), source: { type: 'string', enum: ['customer', 'monitoring', 'testing'] }, reporter: str(), customer: NAME,
-            product: NAME, release: NAME, level: { type: 'integer', minimum: 0, maximum: 1000000 }, component: str(200),
+            product: NAME, release: NAME, level: LEVEL, component: str(200),
             impact: { type: 'string', enum: [...IMPACTS] }, impactText: text(10_000), severity: { type: 'string', enum: [...SEVERITIES] },
           },
         },
       },
     }, async (req, reply) => reply.status(201).send(await createCase(db, actorOf(req), req.body)));
 
-    app.get<{ Querystring: { state?: string; product?: string; severity?: string; priority?: string; customer?: string; component?: string; before?: number; limit?: number } }>('/v1/cases', {
+    app.get<{ Querystring: { state?: string; product?: string; severity?: string; priority?: string; customer?: string; component?: string; before?: number; limit?: number } }>('/v1/cases', { config: { allow: 'viewer' },
       schema: {
         summary: 'Cases, newest first, paginated by id (viewer): pass `before` = the last id of a page for the next',
         querystring: {
           type: 'object', additionalProperties: false,
           properties: {
             state: { type: 'string', enum: STATE_NAMES }, product: NAME, severity: { type: 'string', enum: [...SEVERITIES] }, priority: { type: 'string', enum: ['P1', 'P2', 'P3', 'P4'] },
-            customer: NAME, component: str(200), before: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 500 },
+            customer: NAME, component: str(200), before: SERIAL_ID, limit: { type: 'integer', minimum: 1, maximum: 500 },
           },
         },
       },
@@ -80,7 +82,7 @@ export function caseRoutes(ctx: Ctx) {
       return { cases: page, next: rows.length > limit ? page[page.length - 1]!.id : null };
     });
 
-    app.get<{ Params: { id: number } }>('/v1/cases/:id', { schema: { summary: 'One case with its history, evidence and notifications (viewer)', params: ID } }, async (req) => {
+    app.get<{ Params: { id: number } }>('/v1/cases/:id', { config: { allow: 'viewer' }, schema: { summary: 'One case with its history, evidence and notifications (viewer)', params: ID } }, async (req) => {
       const me = actorOf(req, 'viewer');
       const c = await db.selectFrom('cases').selectAll().where('id', '=', req.params.id).executeTakeFirst();
       if (!c) throw new HfxError('HFX_E_NOT_FOUND', `no case ${req.params.id}`);
@@ -93,19 +95,19 @@ export function caseRoutes(ctx: Ctx) {
       return { ...c, transitions, evidence, notifications: mayTargets ? notifications : notifications.map(({ target: _t, last_error: _e, ...n }) => n) };
     });
 
-    app.get<{ Params: { id: number } }>('/v1/cases/:id/audit', { schema: { summary: "The case's audit log entries, oldest first (viewer)", params: ID } }, async (req) => {
+    app.get<{ Params: { id: number } }>('/v1/cases/:id/audit', { config: { allow: 'viewer' }, schema: { summary: "The case's audit log entries, oldest first (viewer)", params: ID } }, async (req) => {
       actorOf(req, 'viewer');
       return { entries: await db.selectFrom('audit_log').selectAll().where('object_type', '=', 'case').where('object_id', '=', String(req.params.id)).orderBy('id').execute() };
     });
 
-    app.post<{ Params: { id: number }; Body: { priority: 'P1' | 'P2' | 'P3' | 'P4'; reason: string } }>('/v1/cases/:id/priority', {
+    app.post<{ Params: { id: number }; Body: { priority: 'P1' | 'P2' | 'P3' | 'P4'; reason: string } }>('/v1/cases/:id/priority', { config: { allow: 'release-manager' },
       schema: { summary: 'Override the computed priority, with a reason (release-manager)', params: ID, body: { type: 'object', additionalProperties: false, required: ['priority', 'reason'], properties: { priority: { type: 'string', enum: ['P1', 'P2', 'P3', 'P4'] }, reason: str(2000) } } },
     }, async (req) => {
       const me = requireRole(req, 'release-manager');
       return overridePriority(db, { name: actorName(me), role: me.role }, req.params.id, req.body.priority, req.body.reason);
     });
 
-    app.post<{ Params: { id: number; action: CaseAction }; Body: ActionInput }>('/v1/cases/:id/:action', {
+    app.post<{ Params: { id: number; action: CaseAction }; Body: ActionInput }>('/v1/cases/:id/:action', { config: { allow: 'developer' },
       // Evidence carries two JUnit files of up to JUNIT_MAX characters each (the parser refuses
       // larger ones with HFX_E_JUNIT), plus their JSON escaping; the other steps keep the 1 MiB
       // of every JSON body, checked before the body is read.
@@ -117,7 +119,7 @@ export function caseRoutes(ctx: Ctx) {
       },
       schema: {
         summary: 'Take a step: triage, start, evidence, ready, schedule, deploy, verify, monitor, solve, reopen, reject, rollback, supersede (role per step: docs/cases.md)',
-        params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 }, action: { type: 'string', enum: [...ACTIONS] } }, required: ['id', 'action'] },
+        params: { type: 'object', properties: { id: SERIAL_ID, action: { type: 'string', enum: [...ACTIONS] } }, required: ['id', 'action'] },
         body: {
           type: 'object', additionalProperties: false,
           properties: {
@@ -132,7 +134,7 @@ export function caseRoutes(ctx: Ctx) {
       return act(db, me, req.params.id, req.params.action, req.body ?? {});
     });
 
-    app.get<{ Params: { id: number } }>('/v1/cases/:id/release-notes.md', { schema: { summary: "The hotfix's release notes in Markdown, made when the case became ready (viewer)", params: ID } }, async (req, reply) => {
+    app.get<{ Params: { id: number } }>('/v1/cases/:id/release-notes.md', { config: { allow: 'viewer' }, schema: { summary: "The hotfix's release notes in Markdown, made when the case became ready (viewer)", params: ID } }, async (req, reply) => {
       actorOf(req, 'viewer');
       const c = await db.selectFrom('cases').select(['id', 'release_notes', 'hotfix_id']).where('id', '=', req.params.id).executeTakeFirst();
       if (!c) throw new HfxError('HFX_E_NOT_FOUND', `no case ${req.params.id}`);
@@ -140,7 +142,7 @@ export function caseRoutes(ctx: Ctx) {
       return reply.type('text/markdown; charset=utf-8').header('content-disposition', `attachment; filename="${c.hotfix_id ?? `case-${c.id}`}.md"`).send(c.release_notes);
     });
 
-    app.get<{ Params: { id: string } }>('/v1/updates/:id/release-notes.md', { schema: { summary: "An update level's release notes in Markdown (viewer)", params: { type: 'object', properties: { id: NAME }, required: ['id'] } } }, async (req, reply) => {
+    app.get<{ Params: { id: string } }>('/v1/updates/:id/release-notes.md', { config: { allow: 'viewer' }, schema: { summary: "An update level's release notes in Markdown (viewer)", params: { type: 'object', properties: { id: NAME }, required: ['id'] } } }, async (req, reply) => {
       actorOf(req, 'viewer');
       const a = await db.selectFrom('archives').selectAll().where('id', '=', req.params.id).where('kind', '=', 'update').executeTakeFirst();
       if (!a) throw new HfxError('HFX_E_NOT_FOUND', `no update ${req.params.id}`);
@@ -150,14 +152,14 @@ export function caseRoutes(ctx: Ctx) {
     });
 
     // Subscriptions: webhooks, a user's own e-mail, and a customer's contacts.
-    app.get('/v1/subscriptions', { schema: { summary: 'Notification subscriptions (release-manager; secrets are not shown)' } }, async (req) => {
+    app.get('/v1/subscriptions', { config: { allow: 'release-manager' }, schema: { summary: 'Notification subscriptions (release-manager; secrets are not shown)' } }, async (req) => {
       requireRole(req, 'release-manager');
       return { subscriptions: await db.selectFrom('notify_subscriptions').select(['id', 'kind', 'target', 'customer_id', 'username', 'events', 'created_by', 'created_at']).orderBy('id').execute() };
     });
 
-    app.post<{ Body: { kind: 'webhook' | 'email'; target: string; events?: string[]; customer?: string; secret?: string } }>('/v1/subscriptions', {
+    app.post<{ Body: { kind: 'webhook' | 'email'; target: string; events?: string[]; customer?: string; secret?: string } }>('/v1/subscriptions', { config: { allow: 'viewer' },
       schema: {
-        summary: 'Subscribe a webhook or an e-mail address to events (release-manager; any user may subscribe their own e-mail). A webhook secret is made if none is given and shown once.',
+        summary: 'Subscribe a webhook, a customer\'s contact or an e-mail address to events (admin; any user may subscribe their own e-mail of record). A webhook secret is made if none is given and shown once.',
         body: {
           type: 'object', additionalProperties: false, required: ['kind', 'target'],
           properties: { kind: { type: 'string', enum: ['webhook', 'email'] }, target: str(2048), events: { type: 'array', minItems: 1, maxItems: 10, uniqueItems: true, items: { type: 'string', enum: [...EVENTS] } }, customer: NAME, secret: { type: 'string', minLength: 16, maxLength: 200 } },
@@ -166,24 +168,35 @@ export function caseRoutes(ctx: Ctx) {
     }, async (req, reply) => {
       const me = requireRole(req, 'viewer');
       const b = req.body;
-      if (b.kind === 'webhook' || b.customer) requireRole(req, 'release-manager');
-      if (b.kind === 'webhook' && !/^https?:\/\//.test(b.target)) throw new HfxError('HFX_E_USAGE', 'a webhook target is an http(s) URL');
+      // Only an admin points notifications at an address that is not the caller's own: a webhook
+      // (which the server itself connects to), a customer's contact, someone else's mailbox.
+      const own = b.kind === 'email' && !b.customer ? await ownEmail(me.userId) : null;
+      const isOwn = own !== null && own.toLowerCase() === b.target.toLowerCase();
+      if (!isOwn && me.role !== 'admin') {
+        throw new HfxError('HFX_E_FORBIDDEN', b.kind === 'email' && !b.customer ? `you may subscribe only your own e-mail address${own ? ` (${own})` : '; none is recorded for you'}` : 'only an admin may subscribe webhooks and customers\' contacts', {
+          hint: own || b.kind !== 'email' || b.customer ? 'Ask an admin to add the subscription.' : 'Ask an admin to record your address (PATCH /v1/users/NAME).',
+        });
+      }
+      if (b.customer && !(await db.selectFrom('customers').select('id').where('id', '=', b.customer).executeTakeFirst())) {
+        throw new HfxError('HFX_E_NOT_FOUND', `no customer ${b.customer}`, { hint: 'List the customers: GET /v1/customers.' });
+      }
+      if (b.kind === 'webhook') checkWebhookUrl(b.target, ctx.limits.webhookAllow);
       if (b.kind === 'email' && !/^[^\s@]+@[^\s@]+$/.test(b.target)) throw new HfxError('HFX_E_USAGE', 'an e-mail target is an address');
       const secret = b.kind === 'webhook' ? (b.secret ?? randomBytes(24).toString('base64url')) : null;
       const events = b.events ?? [...EVENTS];
       const r = await db.transaction().execute(async (tx) => {
-        const row = await tx.insertInto('notify_subscriptions').values({ kind: b.kind, target: b.target, secret, customer_id: b.customer ?? null, username: me.role === 'viewer' || me.role === 'developer' ? me.username : null, events: JSON.stringify(events), created_by: me.username }).returning('id').executeTakeFirstOrThrow();
+        const row = await tx.insertInto('notify_subscriptions').values({ kind: b.kind, target: b.target, secret, customer_id: b.customer ?? null, username: isOwn ? me.username : null, events: JSON.stringify(events), created_by: me.username }).returning('id').executeTakeFirstOrThrow();
         await audit(tx, me.username, 'subscribe', 'subscription', String(row.id), { kind: b.kind, target: b.target, events, customer: b.customer ?? null });
         return row;
       });
       return reply.status(201).send({ id: r.id, kind: b.kind, target: b.target, events, customer: b.customer ?? null, ...(secret ? { secret } : {}) });
     });
 
-    app.delete<{ Params: { id: number } }>('/v1/subscriptions/:id', { schema: { summary: 'Remove a subscription (release-manager, or its own user)', params: ID } }, async (req) => {
+    app.delete<{ Params: { id: number } }>('/v1/subscriptions/:id', { config: { allow: 'viewer' }, schema: { summary: 'Remove a subscription (release-manager, or its own user)', params: ID } }, async (req) => {
       const me = requireRole(req, 'viewer');
       const s = await db.selectFrom('notify_subscriptions').select(['id', 'username']).where('id', '=', req.params.id).executeTakeFirst();
-      if (!s) throw new HfxError('HFX_E_NOT_FOUND', `no subscription ${req.params.id}`);
-      if (s.username !== me.username) requireRole(req, 'release-manager');
+      // Another's subscription reads like none to a user who may not remove it.
+      if (!s || (s.username !== me.username && rank(me.role) < rank('release-manager'))) throw new HfxError('HFX_E_NOT_FOUND', `no subscription ${req.params.id} of yours`);
       await db.transaction().execute(async (tx) => {
         await tx.deleteFrom('notify_subscriptions').where('id', '=', s.id).execute();
         await audit(tx, me.username, 'unsubscribe', 'subscription', String(s.id));
@@ -191,7 +204,7 @@ export function caseRoutes(ctx: Ctx) {
       return { ok: true };
     });
 
-    app.get<{ Querystring: { pending?: boolean; limit?: number } }>('/v1/notifications', {
+    app.get<{ Querystring: { pending?: boolean; limit?: number } }>('/v1/notifications', { config: { allow: 'release-manager' },
       schema: { summary: 'The notification outbox, newest first (release-manager)', querystring: { type: 'object', additionalProperties: false, properties: { pending: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 1000 } } } },
     }, async (req) => {
       requireRole(req, 'release-manager');

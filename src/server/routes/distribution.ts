@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import { requireAny } from '../auth.js';
+import { LEVEL, NAME } from './schemas.js';
 
 export const METADATA_TYPE = 'hfx-targets/1';
 
@@ -30,7 +31,6 @@ export function acceptsGzip(header: string): boolean {
   return (weights.get('gzip') ?? weights.get('*') ?? 0) > 0;
 }
 
-const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$' } as const;
 
 export function distributionRoutes(ctx: Ctx) {
   const db = ctx.store.db;
@@ -44,15 +44,15 @@ export function distributionRoutes(ctx: Ctx) {
     return reply.header('content-encoding', 'gzip').send(entry.gz);
   };
   return async (app: FastifyInstance) => {
-    app.get('/v1/server-key', { schema: { summary: 'The public key that signs distribution metadata (pin it on login)', security: [] } }, async () => ({ keyid: ctx.key.keyid, publicKey: ctx.key.publicPem }));
+    app.get('/v1/server-key', { config: { allow: 'public' }, schema: { summary: 'The public key that signs distribution metadata (pin it on login)', security: [] } }, async () => ({ keyid: ctx.key.keyid, publicKey: ctx.key.publicPem }));
 
-    app.get<{ Querystring: { product: string; release: string; level: number; channel?: 'full' | 'security'; customer?: string; since?: number } }>('/v1/metadata', {
+    app.get<{ Querystring: { product: string; release: string; level: number; channel?: 'full' | 'security'; customer?: string; since?: number } }>('/v1/metadata', { config: { allow: 'login' },
       compress: false,
       schema: {
         summary: 'Signed list of the updates and hotfixes an installation may take (The Update Framework style targets)',
         querystring: {
           type: 'object', additionalProperties: false, required: ['product', 'release', 'level'],
-          properties: { product: NAME, release: NAME, level: { type: 'integer', minimum: 0, maximum: 1000000 }, channel: { type: 'string', enum: ['full', 'security'] }, customer: NAME, since: { type: 'integer', minimum: 0, maximum: 1e15 } },
+          properties: { product: NAME, release: NAME, level: LEVEL, channel: { type: 'string', enum: ['full', 'security'] }, customer: NAME, since: { type: 'integer', minimum: 0, maximum: 1e15 } },
         },
       },
     }, async (req, reply) => {

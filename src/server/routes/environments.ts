@@ -2,19 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
 import { HfxError, isHfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
+import { requireVisibleArchives } from './archives.js';
 import { actorName, rank, requireAny, requireRole } from '../auth.js';
 import { contentSignature, nextTag, type Content } from '../environments/model.js';
 import { fixPresence, membersOf, pipelineOf } from '../environments/presence.js';
 import { compareEnvs, contentOf, currentVersion, deployedHotfixes, envView, lastTag, manifestEntries, presenceCache, requireEnv, requireProduct } from '../environments/views.js';
 import type { Database } from '../../store/schema.js';
 import { audit } from './audit.js';
+import { LEVEL, NAME } from './schemas.js';
 
 /** Serialises deployments to one environment (across server processes): the re-check inside sees every earlier one. */
 async function lockEnv(tx: Kysely<Database>, product: string, env: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext(${`hfx-env:${product}/${env}`}))`.execute(tx);
 }
 
-const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$' } as const;
 const SHA = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const DIGESTS = { type: 'array', maxItems: 10000, items: { type: 'object', additionalProperties: false, required: ['id', 'digest'], properties: { id: NAME, digest: SHA } } } as const;
 const REASON = { type: 'string', minLength: 1, maxLength: 2000 } as const;
@@ -27,7 +28,7 @@ interface Propagate { to: string; merged?: { commit: string; files: Record<strin
 export function environmentRoutes(ctx: Ctx) {
   const db = ctx.store.db;
   return async (app: FastifyInstance) => {
-    app.get<{ Params: { product: string } }>('/v1/environments/:product', {
+    app.get<{ Params: { product: string } }>('/v1/environments/:product', { config: { allow: 'viewer' },
       schema: { summary: 'The product\'s pipeline: what runs in each environment, its version (with + for untagged changes) and red hotfixes (viewer)', params: { type: 'object', required: ['product'], properties: { product: NAME } } },
     }, async (req) => {
       requireRole(req, 'viewer');
@@ -49,7 +50,7 @@ export function environmentRoutes(ctx: Ctx) {
       return { product: req.params.product, environments, next };
     });
 
-    app.put<{ Params: { product: string }; Body: { environments: string[] } }>('/v1/environments/:product/pipeline', {
+    app.put<{ Params: { product: string }; Body: { environments: string[] } }>('/v1/environments/:product/pipeline', { config: { allow: 'release-manager' },
       schema: {
         summary: 'Sets the product\'s ordered environments (release manager)', params: { type: 'object', required: ['product'], properties: { product: NAME } },
         body: { type: 'object', additionalProperties: false, required: ['environments'], properties: { environments: { type: 'array', minItems: 1, maxItems: 20, items: NAME } } },
@@ -74,7 +75,7 @@ export function environmentRoutes(ctx: Ctx) {
       return { product, environments: envs };
     });
 
-    app.get<{ Params: { product: string }; Querystring: { a: string; b: string } }>('/v1/environments/:product/compare', {
+    app.get<{ Params: { product: string }; Querystring: { a: string; b: string } }>('/v1/environments/:product/compare', { config: { allow: 'viewer' },
       schema: {
         summary: 'Two environments compared hotfix by hotfix and file by file (viewer)', params: { type: 'object', required: ['product'], properties: { product: NAME } },
         querystring: { type: 'object', additionalProperties: false, required: ['a', 'b'], properties: { a: NAME, b: NAME } },
@@ -86,7 +87,7 @@ export function environmentRoutes(ctx: Ctx) {
       return compareEnvs(db, req.params.product, req.query.a, req.query.b);
     });
 
-    app.get<{ Params: { product: string; env: string } }>('/v1/environments/:product/:env', {
+    app.get<{ Params: { product: string; env: string } }>('/v1/environments/:product/:env', { config: { allow: 'viewer' },
       schema: { summary: 'One environment: what runs, its installations, deployments and tags (viewer)', params: PE },
     }, async (req) => {
       requireRole(req, 'viewer');
@@ -102,7 +103,7 @@ export function environmentRoutes(ctx: Ctx) {
       return { ...view, installationList: members.map((m) => ({ ...m, report: reports.find((r) => r.installation === m.id) ?? null })), deployments, tags };
     });
 
-    app.post<{ Params: { product: string; env: string }; Body: { installation: string } }>('/v1/environments/:product/:env/installations', {
+    app.post<{ Params: { product: string; env: string }; Body: { installation: string } }>('/v1/environments/:product/:env/installations', { config: { allow: 'developer' },
       schema: {
         summary: 'Assigns an installation to an environment (developer)', params: PE,
         body: { type: 'object', additionalProperties: false, required: ['installation'], properties: { installation: { type: 'string', minLength: 1, maxLength: 200 } } },
@@ -124,12 +125,12 @@ export function environmentRoutes(ctx: Ctx) {
       return reply.status(before ? 200 : 201).send({ installation: inst.id, product, environment: env, before: before?.environment ?? null });
     });
 
-    app.post<{ Body: { installation: string; release: string; level: number; hotfixes: { id: string; digest: string }[]; updates: { id: string; digest: string }[]; packHash: string } }>('/v1/environments/report', {
+    app.post<{ Body: { installation: string; release: string; level: number; hotfixes: { id: string; digest: string }[]; updates: { id: string; digest: string }[]; packHash: string } }>('/v1/environments/report', { config: { allow: 'report' },
       schema: {
         summary: 'An installation reports its content: hotfixes and updates by digest, and its pack content hash (installation token, or a developer for in-house installations)',
         body: {
           type: 'object', additionalProperties: false, required: ['installation', 'release', 'level', 'hotfixes', 'updates', 'packHash'],
-          properties: { installation: { type: 'string', minLength: 1, maxLength: 200 }, release: NAME, level: { type: 'integer', minimum: 0, maximum: 1000000 }, hotfixes: DIGESTS, updates: DIGESTS, packHash: SHA },
+          properties: { installation: { type: 'string', minLength: 1, maxLength: 200 }, release: NAME, level: LEVEL, hotfixes: DIGESTS, updates: DIGESTS, packHash: SHA },
         },
       },
     }, async (req) => {
@@ -140,6 +141,7 @@ export function environmentRoutes(ctx: Ctx) {
       const inst = await db.selectFrom('installations').select(['id', 'customer_id']).where('id', '=', b.installation).executeTakeFirst();
       // Same rule as the fleet report: an installation is reported only by whoever registered it.
       if (!inst || inst.customer_id !== customer) throw new HfxError('HFX_E_NOT_FOUND', `no installation ${b.installation}`, { hint: 'Register it first: `hfx state --report`.' });
+      await requireVisibleArchives(db, p, [...b.hotfixes, ...b.updates].map((x) => x.id));
       const values = { release: b.release, level: b.level, hotfixes: JSON.stringify(b.hotfixes), updates: JSON.stringify(b.updates), pack_hash: b.packHash, reported_at: new Date() };
       const member = await db.transaction().execute(async (tx) => {
         const cur = await tx.selectFrom('env_reports').select(['installation_id']).where('installation_id', '=', inst.id).forUpdate().executeTakeFirst();
@@ -158,12 +160,12 @@ export function environmentRoutes(ctx: Ctx) {
       return { installation: inst.id, environment: member?.environment ?? null };
     });
 
-    app.post<{ Params: { product: string; env: string }; Body: Deploy }>('/v1/environments/:product/:env/deploy', {
+    app.post<{ Params: { product: string; env: string }; Body: Deploy }>('/v1/environments/:product/:env/deploy', { config: { allow: 'developer' },
       schema: {
         summary: 'Records a deployment of a hotfix or an update level to an environment, tagged (developer; skipping to Production: release manager with a reason)', params: PE,
         body: {
           type: 'object', additionalProperties: false,
-          properties: { hotfix: NAME, level: { type: 'integer', minimum: 0, maximum: 1000000 }, tag: NAME, approval: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: REASON } }, dryRun: { type: 'boolean' } },
+          properties: { hotfix: NAME, level: LEVEL, tag: NAME, approval: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: REASON } }, dryRun: { type: 'boolean' } },
         },
       },
     }, async (req, reply) => {
@@ -227,7 +229,7 @@ export function environmentRoutes(ctx: Ctx) {
       return reply.status(201).send({ id, product, environment: env, tag, suggestedTag: suggested, approved: skip ? b.approval!.reason : null });
     });
 
-    app.get<{ Params: { product: string; id: string } }>('/v1/environments/:product/hotfixes/:id/presence', {
+    app.get<{ Params: { product: string; id: string } }>('/v1/environments/:product/hotfixes/:id/presence', { config: { allow: 'viewer' },
       schema: { summary: 'Where the fix is verifiably present (by content), environment by environment (viewer)', params: PH },
     }, async (req) => {
       requireRole(req, 'viewer');
@@ -235,7 +237,7 @@ export function environmentRoutes(ctx: Ctx) {
       return { product: req.params.product, hotfix: req.params.id, ...(await fixPresence(db, { product: req.params.product, hotfixId: req.params.id })) };
     });
 
-    app.get<{ Params: { product: string; id: string } }>('/v1/environments/:product/hotfixes/:id/files', {
+    app.get<{ Params: { product: string; id: string } }>('/v1/environments/:product/hotfixes/:id/files', { config: { allow: 'viewer' },
       schema: { summary: 'The paths a hotfix touches and their content after it (for checking a merge) (viewer)', params: PH },
     }, async (req) => {
       requireRole(req, 'viewer');
@@ -244,7 +246,7 @@ export function environmentRoutes(ctx: Ctx) {
       return { hotfix: req.params.id, files: manifestEntries(a.manifest) };
     });
 
-    app.post<{ Params: { product: string; id: string }; Body: Propagate }>('/v1/environments/:product/hotfixes/:id/propagate', {
+    app.post<{ Params: { product: string; id: string }; Body: Propagate }>('/v1/environments/:product/hotfixes/:id/propagate', { config: { allow: 'developer' },
       schema: {
         summary: 'Propagates a hotfix back to an earlier environment: a deployment its installations apply, or a merge by commit checked file by file (developer)', params: PH,
         body: {

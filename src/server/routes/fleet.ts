@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { sql, type SqlBool } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
+import { requireVisibleArchives } from './archives.js';
 import { actorName, requireAny, requireRole } from '../auth.js';
+import { LEVEL, NAME } from './schemas.js';
 
-const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$' } as const;
 
 /** The most hotfixes a summary names (the most applied first). */
 const SUMMARY_HOTFIXES = 500;
@@ -33,14 +34,14 @@ interface Report {
 export function fleetRoutes(ctx: Ctx) {
   const db = ctx.store.db;
   return async (app: FastifyInstance) => {
-    app.post<{ Body: Report }>('/v1/installations/report', {
+    app.post<{ Body: Report }>('/v1/installations/report', { config: { allow: 'report' },
       schema: {
         summary: 'An installation registers or reports its state (installation token, or a vendor user for in-house environments)',
         body: {
           type: 'object', additionalProperties: false, required: ['product', 'release', 'level', 'channel', 'hotfixes'],
           properties: {
             id: { type: 'string', format: 'uuid' }, name: { type: 'string', minLength: 1, maxLength: 200 }, product: NAME, release: NAME,
-            level: { type: 'integer', minimum: 0, maximum: 1000000 }, channel: { type: 'string', enum: ['full', 'security'] },
+            level: LEVEL, channel: { type: 'string', enum: ['full', 'security'] },
             hotfixes: { type: 'array', maxItems: 10000, items: NAME },
             events: { type: 'array', maxItems: 1000, items: { type: 'object', additionalProperties: false, required: ['kind', 'archive'], properties: { kind: { type: 'string', enum: ['applied', 'reverted', 'updated'] }, archive: NAME, reason: { type: 'string', maxLength: 2000 } } } },
           },
@@ -51,6 +52,7 @@ export function fleetRoutes(ctx: Ctx) {
       if (p.kind === 'user') requireRole(req, 'developer');
       const customer = p.kind === 'customer' ? p.customerId : null;
       const b = req.body;
+      await requireVisibleArchives(db, p, [...b.hotfixes, ...(b.events ?? []).map((e) => e.archive)]);
       const now = new Date();
       const id = b.id ?? randomUUID();
       const created = await db.transaction().execute(async (tx) => {
@@ -68,10 +70,10 @@ export function fleetRoutes(ctx: Ctx) {
       return reply.status(created ? 201 : 200).send({ id, created });
     });
 
-    app.get<{ Querystring: { product?: string; release?: string; level?: number; hotfix?: string; limit?: number; offset?: number } }>('/v1/fleet/installations', {
+    app.get<{ Querystring: { product?: string; release?: string; level?: number; hotfix?: string; limit?: number; offset?: number } }>('/v1/fleet/installations', { config: { allow: 'login' },
       schema: {
         summary: 'Installations by product, release, level and hotfix (customer tokens see their own)',
-        querystring: { type: 'object', additionalProperties: false, properties: { product: NAME, release: NAME, level: { type: 'integer', minimum: 0, maximum: 1000000 }, hotfix: NAME, limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0, maximum: 100000000 } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { product: NAME, release: NAME, level: LEVEL, hotfix: NAME, limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0, maximum: 100000000 } } },
       },
     }, async (req) => {
       const p = requireAny(req);
@@ -85,7 +87,7 @@ export function fleetRoutes(ctx: Ctx) {
       return { installations: await q.execute() };
     });
 
-    app.get<{ Querystring: { product?: string; release?: string } }>('/v1/fleet/summary', {
+    app.get<{ Querystring: { product?: string; release?: string } }>('/v1/fleet/summary', { config: { allow: 'login' },
       schema: {
         summary: 'Installations counted by update level and by hotfix (customer tokens: their own)',
         querystring: { type: 'object', additionalProperties: false, properties: { product: NAME, release: NAME } },
@@ -112,7 +114,7 @@ export function fleetRoutes(ctx: Ctx) {
       };
     });
 
-    app.get<{ Params: { id: string } }>('/v1/fleet/hotfixes/:id', {
+    app.get<{ Params: { id: string } }>('/v1/fleet/hotfixes/:id', { config: { allow: 'viewer' },
       schema: { summary: 'Where one hotfix is applied now, and where it was reverted and why (viewer)', params: { type: 'object', properties: { id: NAME }, required: ['id'] } },
     }, async (req) => {
       requireRole(req, 'viewer');

@@ -9,8 +9,8 @@ import { actorName, requireRole } from '../auth.js';
 import { requireProduct } from '../environments/views.js';
 import { audit } from './audit.js';
 import { ensureRelease } from './registry.js';
+import { NAME } from './schemas.js';
 
-const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$' } as const;
 const VERSION = { type: 'string', maxLength: 128, pattern: VERSION_RE.source } as const;
 const P = { type: 'object', required: ['product'], properties: { product: NAME } } as const;
 const PV = { type: 'object', required: ['product', 'version'], properties: { product: NAME, version: VERSION } } as const;
@@ -52,7 +52,7 @@ export function manifestRoutes(ctx: Ctx) {
   }
 
   return async (app: FastifyInstance) => {
-    app.post<{ Params: { product: string }; Body: unknown }>('/v1/products/:product/manifests', {
+    app.post<{ Params: { product: string }; Body: unknown }>('/v1/products/:product/manifests', { config: { allow: 'release-manager' },
       schema: {
         summary: 'Stores a published release manifest (docs/releases.md) of the product; the same release again answers 200 existed (release-manager)',
         params: P,
@@ -89,7 +89,7 @@ export function manifestRoutes(ctx: Ctx) {
       return reply.status(200).send({ product, version: m.version, existed: true, manifest: have });
     });
 
-    app.get<{ Params: { product: string } }>('/v1/products/:product/manifests', {
+    app.get<{ Params: { product: string } }>('/v1/products/:product/manifests', { config: { allow: 'viewer' },
       schema: { summary: 'The product\'s release manifests, oldest version first (semver order), without images and components (viewer)', params: P },
     }, async (req) => {
       requireRole(req, 'viewer');
@@ -99,14 +99,14 @@ export function manifestRoutes(ctx: Ctx) {
       return { product: req.params.product, manifests: rows.map((r) => ({ ...summary(r.manifest), uploaded_by: r.uploaded_by, uploaded_at: r.created_at })) };
     });
 
-    app.get<{ Params: { product: string; version: string } }>('/v1/products/:product/manifests/:version', {
+    app.get<{ Params: { product: string; version: string } }>('/v1/products/:product/manifests/:version', { config: { allow: 'viewer' },
       schema: { summary: 'One release manifest, as published (viewer)', params: PV },
     }, async (req) => {
       requireRole(req, 'viewer');
       return { manifest: await manifestOf(req.params.product, req.params.version) };
     });
 
-    app.get<{ Params: { product: string }; Querystring: { from: string; to: string } }>('/v1/products/:product/manifests-diff', {
+    app.get<{ Params: { product: string }; Querystring: { from: string; to: string } }>('/v1/products/:product/manifests-diff', { config: { allow: 'viewer' },
       schema: {
         summary: 'What changed from release `from` to release `to`: the document `hfx release diff FROM TO --json` prints, without `ok` (viewer)',
         params: P,

@@ -3,21 +3,21 @@ import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import { requireAny, requireRole } from '../auth.js';
 import { audit } from './audit.js';
+import { NAME_PATTERN } from './schemas.js';
 
-const NAME = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$';
 
 export function registryRoutes(ctx: Ctx) {
   const db = ctx.store.db;
   return async (app: FastifyInstance) => {
-    app.get('/v1/products', { schema: { summary: 'List products with their releases' } }, async (req) => {
+    app.get('/v1/products', { config: { allow: 'login' }, schema: { summary: 'List products with their releases' } }, async (req) => {
       requireAny(req);
       const products = await db.selectFrom('products').selectAll().orderBy('name').execute();
       const releases = await db.selectFrom('releases').selectAll().orderBy('product').orderBy('version').execute();
       return { products: products.map((p) => ({ ...p, releases: releases.filter((r) => r.product === p.name).map((r) => r.version) })) };
     });
 
-    app.post<{ Body: { name: string; title?: string } }>('/v1/products', {
-      schema: { summary: 'Register a product (release-manager)', body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', pattern: NAME }, title: { type: 'string', maxLength: 200 } } } },
+    app.post<{ Body: { name: string; title?: string } }>('/v1/products', { config: { allow: 'release-manager' },
+      schema: { summary: 'Register a product (release-manager)', body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', pattern: NAME_PATTERN }, title: { type: 'string', maxLength: 200 } } } },
     }, async (req, reply) => {
       const me = requireRole(req, 'release-manager');
       const r = await db.insertInto('products').values({ name: req.body.name, title: req.body.title ?? req.body.name }).onConflict((c) => c.column('name').doNothing()).executeTakeFirst();
@@ -26,11 +26,11 @@ export function registryRoutes(ctx: Ctx) {
       return reply.status(201).send({ name: req.body.name });
     });
 
-    app.post<{ Params: { product: string }; Body: { version: string } }>('/v1/products/:product/releases', {
+    app.post<{ Params: { product: string }; Body: { version: string } }>('/v1/products/:product/releases', { config: { allow: 'release-manager' },
       schema: {
         summary: 'Register a release of a product (release-manager)',
-        params: { type: 'object', properties: { product: { type: 'string', pattern: NAME } }, required: ['product'] },
-        body: { type: 'object', additionalProperties: false, required: ['version'], properties: { version: { type: 'string', pattern: NAME } } },
+        params: { type: 'object', properties: { product: { type: 'string', pattern: NAME_PATTERN } }, required: ['product'] },
+        body: { type: 'object', additionalProperties: false, required: ['version'], properties: { version: { type: 'string', pattern: NAME_PATTERN } } },
       },
     }, async (req, reply) => {
       const me = requireRole(req, 'release-manager');
@@ -38,7 +38,7 @@ export function registryRoutes(ctx: Ctx) {
       return reply.status(201).send({ product: req.params.product, version: req.body.version });
     });
 
-    app.get<{ Querystring: { actor?: string; object_type?: string; object_id?: string; limit?: number } }>('/v1/audit', {
+    app.get<{ Querystring: { actor?: string; object_type?: string; object_id?: string; limit?: number } }>('/v1/audit', { config: { allow: 'release-manager' },
       schema: {
         summary: 'The audit log, newest first (release-manager)',
         querystring: { type: 'object', additionalProperties: false, properties: { actor: { type: 'string', maxLength: 200 }, object_type: { type: 'string', maxLength: 64 }, object_id: { type: 'string', maxLength: 200 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } } },

@@ -110,7 +110,7 @@ export const caseCommand: Command = {
         out.result({ file: path(opt(v, 'out')!) });
         out.line(`${out.c.green('✓')} release notes written to ${opt(v, 'out')}`);
       } else if (out.json) out.result({ markdown: md });
-      else io.stdout.write(md);
+      else out.print(md); // neutralised: the notes quote case titles and reasons as people typed them
       return 0;
     }
     if (s === 'priority') {

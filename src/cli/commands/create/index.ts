@@ -14,7 +14,7 @@ function buildReporter(io: Io, out: Output): { onBuild(e: BuildEvent): void; sto
     if (timer) {
       clearInterval(timer);
       timer = undefined;
-      io.stderr.write('\r\x1b[2K');
+      out.endProgress();
     }
   };
   return {
@@ -25,7 +25,8 @@ function buildReporter(io: Io, out: Output): { onBuild(e: BuildEvent): void; sto
         if (!tty) return out.line(`building ${what}; log: ${e.log}`);
         const t0 = Date.now();
         let i = 0;
-        const draw = (): void => void io.stderr.write(`\r${FRAMES[i++ % FRAMES.length]} building ${what} ${Math.floor((Date.now() - t0) / 1000)}s`);
+        // Through out.status: the ref is a branch name from the repository, printed neutralised.
+        const draw = (): void => out.status(`${FRAMES[i++ % FRAMES.length]} building ${what} ${Math.floor((Date.now() - t0) / 1000)}s`);
         draw();
         timer = setInterval(draw, 100);
         timer.unref();

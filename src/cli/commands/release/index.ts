@@ -10,6 +10,7 @@ import { publishRelease, type PublishTarget } from '../../../release/publish.js'
 import type { ReleaseManifest } from '../../../release/schema.js';
 import { listReleases, readRelease, releaseFile } from '../../../release/store.js';
 import type { Command, Ctx } from '../../command.js';
+import { neutralize } from '../../neutralize.js';
 import type { Io, Output } from '../../output.js';
 
 const HELP = 'See `hfx release --help`.';
@@ -35,7 +36,8 @@ function terminalAsk(stdin: Stdin, io: Io): { ask: Ask; close(): void } {
   return {
     ask: async (q) => {
       try {
-        return await rl.question(q, { signal: ac.signal });
+        // Questions quote release manifests (names, notes): shown neutralised, as out.line() would.
+        return await rl.question(neutralize(q), { signal: ac.signal });
       } catch (e) {
         if ((e as Error).name === 'AbortError') throw new HfxError('HFX_E_USAGE', 'cancelled at a prompt; nothing was written');
         throw e;

@@ -38,7 +38,7 @@ names the proxies (addresses, CIDRs, or loopback/linklocal/uniquelocal) whose X-
 the client address that failed logins are throttled by; without it the socket's peer is the client.
 Webhooks may not reach loopback, private, link-local, unique-local or other internal addresses;
 --webhook-allow CIDR[,CIDR] ($HFX_WEBHOOK_ALLOW) opens chosen ranges for in-house receivers. On
-SIGTERM, requests in flight get 10 s to finish. Logs are JSON lines on stdout. The dashboard is at the server's address
+SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, then are cut off. Logs are JSON lines on stdout. The dashboard is at the server's address
 (/, docs/dashboard.md); the API is described at /openapi.json.`,
   examples: [
     '$ hfx serve --port 8080',
@@ -61,6 +61,7 @@ SIGTERM, requests in flight get 10 s to finish. Logs are JSON lines on stdout. T
       limits: {
         trustProxy: (v['trust-proxy'] as string | undefined) ?? (env['HFX_TRUST_PROXY'] || undefined),
         webhookAllow: cidrList((v['webhook-allow'] as string | undefined) ?? env['HFX_WEBHOOK_ALLOW'] ?? ''),
+        ...(env['HFX_SHUTDOWN_GRACE'] ? { shutdownGraceMs: int(env['HFX_SHUTDOWN_GRACE'], 'HFX_SHUTDOWN_GRACE') * 1000 } : {}),
       },
       onAdminCreated: (u, pw, generated) => {
         io.stderr.write(generated ? `\nFirst start: created user "${u}" with password ${pw}\nIt is shown only this once. Sign in to the dashboard with it, or: hfx login URL --user ${u}\n\n` : `\nFirst start: created user "${u}" with the password from HFX_ADMIN_PASSWORD\n\n`);

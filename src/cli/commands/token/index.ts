@@ -13,7 +13,8 @@ export const tokenCommand: Command = {
   usage: `hfx token ${SUBS} [--server URL]`,
   details: [
     '`list` shows your tokens, or as an admin everyone\'s, installation tokens included: the owner, when each was made and last used, and when it expires (never the secret). `--all` adds revoked and expired ones.',
-    '`new NAME` makes a token that acts as you (for CI); `--customer ID` (admin) makes an installation token for that customer, linked on the installation with `hfx login URL --token TOKEN --home DIR`. The token is printed once.',
+    '`new NAME` makes a token that acts as you (for CI); `--customer ID` (admin) makes an installation token for that customer, linked on the '
+      + 'installation with `hfx login URL --token-stdin --home DIR` (the token on standard input). The token is printed once.',
     '`revoke ID` cuts one off: your own, or as an admin anyone\'s. It stops working within 5 seconds on every server process. Uses the login of `hfx login URL --user NAME`.',
   ].join('\n\n'),
   examples: [
@@ -48,7 +49,9 @@ export const tokenCommand: Command = {
         out.result({ name, customer: customer ?? null, token: r.token });
         // The token alone on stdout, so that TOKEN=$(hfx token new ci) works; the advice on stderr.
         out.line(r.token);
-        if (!out.json) ctx.io.stderr.write(out.c.dim(customer ? `Shown only this once. On the installation: hfx login ${remote.url} --token TOKEN --home DIR\n` : 'Shown only this once. It acts as you, with your role.\n'));
+        out.note(out.c.dim(customer
+          ? `Shown only this once. On the installation: hfx login ${remote.url} --token-stdin --home DIR (the token on stdin)`
+          : 'Shown only this once. It acts as you, with your role.'));
         return 0;
       }
       case 'revoke': {

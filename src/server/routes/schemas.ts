@@ -1,0 +1,14 @@
+/** JSON-schema pieces the routes share, so one rule means one thing everywhere. */
+
+/** Ids and names: products, releases, archives, customers, environments (1–128 characters). */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$';
+export const NAME = { type: 'string', pattern: NAME_PATTERN } as const;
+
+/**
+ * A row id from a serial (int4) column: 1 to 2^31−1. Anything past the column's range is the
+ * validator's 400, never the database's error.
+ */
+export const SERIAL_ID = { type: 'integer', minimum: 1, maximum: 2147483647 } as const;
+
+/** An update level. */
+export const LEVEL = { type: 'integer', minimum: 0, maximum: 1000000 } as const;
