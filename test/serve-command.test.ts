@@ -2,11 +2,11 @@
 // the one a test needs a real process for: an archive over it is refused with a hint naming the
 // flag, and its partial upload is not kept.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { bytes } from '../src/cli/command.js';
 import { isHfxError } from '../src/errors.js';
 import { hfx } from './helpers/cli.js';
@@ -15,6 +15,28 @@ import { rawExchange } from './helpers/raw-http.js';
 import { api } from './helpers/server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/hfx.js', import.meta.url));
+
+/** `hfx serve --port 0 --quiet ARGS` as a process, with the first admin's password set; resolves once it listens. */
+async function startServe(t: TestContext, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--quiet', ...args], {
+    env: { ...process.env, HFX_ADMIN_PASSWORD: 'serve-test-password-1', NO_COLOR: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start in 60 s:\n${stderr}`)), 60_000);
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      const m = /hfx server on (http:\/\/\S+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${stderr}`)));
+  });
+  return { url, child, stderr: () => stderr };
+}
 
 test('sizes: whole numbers with binary units; anything else is HFX_E_USAGE', () => {
   assert.equal(bytes('512', 'x'), 512);
@@ -36,21 +58,7 @@ test('hfx serve --max-upload refuses a bad size before starting', async () => {
 
 test('hfx serve --max-upload 2K: a larger upload is 413 HFX_E_TOO_LARGE naming the flag, and leaves no partial file', async (t) => {
   const data = tmp(t);
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data, '--quiet', '--max-upload', '2K'], { env: { ...process.env, HFX_ADMIN_PASSWORD: 'serve-test-password-1', NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start in 60 s:\n${stderr}`)), 60_000);
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      const m = /hfx server on (http:\/\/\S+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${stderr}`)));
-  });
+  const { url } = await startServe(t, ['--data', data, '--max-upload', '2K']);
   const admin = (await api(url, 'POST', '/v1/login', null, { username: 'admin', password: 'serve-test-password-1' })).body.token as string;
   const r = await api(url, 'POST', '/v1/archives', admin, new Uint8Array(3000).fill(0x50));
   assert.equal(r.status, 413, JSON.stringify(r.body));
@@ -63,23 +71,7 @@ test('hfx serve --max-upload 2K: a larger upload is 413 HFX_E_TOO_LARGE naming t
 
 test('SIGTERM: a request in flight finishes within the grace period, a stalled one is cut off at its end, and the process exits', async (t) => {
   const data = tmp(t);
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data, '--quiet'], {
-    env: { ...process.env, HFX_ADMIN_PASSWORD: 'serve-test-password-1', HFX_SHUTDOWN_GRACE: '2', NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  t.after(() => child.kill('SIGKILL'));
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start in 60 s:\n${stderr}`)), 60_000);
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      const m = /hfx server on (http:\/\/\S+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${stderr}`)));
-  });
+  const { url, child, stderr } = await startServe(t, ['--data', data], { HFX_SHUTDOWN_GRACE: '2' });
   const port = Number(new URL(url).port);
   const admin = (await api(url, 'POST', '/v1/login', null, { username: 'admin', password: 'serve-test-password-1' })).body.token as string;
   const body = (id: string) => JSON.stringify({ id, name: 'Drained' });
@@ -99,6 +91,6 @@ test('SIGTERM: a request in flight finishes within the grace period, a stalled o
   const cut = await stalled.answer;
   assert.equal(cut.status, 0, 'the stalled request gets no answer: its connection is closed');
   const { code, ms } = await exited;
-  assert.equal(code, 0, stderr);
+  assert.equal(code, 0, stderr());
   assert.ok(ms >= 1500 && ms < 6000, `exited ${ms} ms after SIGTERM (grace 2 s)`);
 });

@@ -10,12 +10,12 @@
 // requests with HFX_SERVER_FUZZ_RUNS=… (per route and token kind; default 7).
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ERRORS } from '../src/errors.js';
 import { world } from './helpers/fixtures.js';
+import { rawExchange } from './helpers/raw-http.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
 const SEED = Number(process.env['HFX_SERVER_FUZZ_SEED'] ?? 20260214);
@@ -412,7 +412,12 @@ for (const store of STORES) describe(`server fuzz on ${store}`, () => {
       if (problems.length) failures.push(`${problems.join('; ')}\n      ${describeCase(c, status, text)}`);
     }
     // A Content-Length far past the body limit is refused from the header, before any byte of body.
-    const lie = await rawRequest(s.port, `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n{"id":`);
+    const ex = rawExchange(s.port, `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n{"id":`);
+    const timer = setTimeout(() => ex.socket.destroy(), 10_000);
+    const answer = await ex.answer;
+    clearTimeout(timer);
+    ex.socket.destroy();
+    const lie = { status: answer.status, type: answer.headers['content-type'] ?? null, body: answer.body };
     const lp = problemsOf({ kind: 'content-length-lie', token: 'admin', method: 'POST', path: '/v1/customers', headers: {}, mustFail: true }, lie.status, lie.type, lie.body);
     if (lp.length) failures.push(`${lp.join('; ')}\n      [content-length-lie] POST /v1/customers Content-Length: 10737418240, 6 bytes sent → ${lie.status} ${lie.body.slice(0, 200)}`);
     const up = await api(s.url, 'GET', '/healthz', null);
@@ -504,31 +509,3 @@ for (const store of STORES) describe(`server fuzz on ${store}`, () => {
     t.diagnostic(`${store}: ${sent} requests; statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([k, n]) => `${k}×${n}`).join(' ')}`);
   });
 });
-
-/** A hand-written HTTP/1.1 request on a socket; resolves with the first response (or status 0 after 10 s). */
-function rawRequest(port: number, head: string): Promise<{ status: number; type: string | null; body: string }> {
-  return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
-    let buf = '';
-    const done = () => {
-      sock.destroy();
-      clearTimeout(timer);
-      const m = /^HTTP\/1\.1 (\d+)/.exec(buf);
-      const sep = buf.indexOf('\r\n\r\n');
-      const type = /\r\ncontent-type: ([^\r]*)/i.exec(buf)?.[1] ?? null;
-      let body = sep >= 0 ? buf.slice(sep + 4) : '';
-      if (/\r\ntransfer-encoding: chunked/i.test(buf)) body = body.replace(/^[0-9a-f]+\r\n/i, '').replace(/\r\n0\r\n\r\n$/, '');
-      resolve({ status: m ? Number(m[1]) : 0, type, body });
-    };
-    const timer = setTimeout(done, 10_000);
-    sock.on('data', (d) => {
-      buf += d.toString('latin1');
-      const sep = buf.indexOf('\r\n\r\n');
-      const len = /\r\ncontent-length: (\d+)/i.exec(buf);
-      if (sep >= 0 && len && buf.length >= sep + 4 + Number(len[1])) done();
-    });
-    sock.on('error', done);
-    sock.on('close', done);
-    sock.write(head);
-  });
-}
