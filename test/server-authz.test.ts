@@ -16,9 +16,12 @@ import { ROLES, type Role } from '../src/store/schema.js';
 import { world } from './helpers/fixtures.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
-type Caller = 'anonymous' | 'bad-token' | 'revoked-token' | Role | 'customer-a' | 'customer-b';
-const CALLERS: readonly Caller[] = ['anonymous', 'bad-token', 'revoked-token', ...ROLES, 'customer-a', 'customer-b'];
+// customer-a/b: an installation token of customers A and B; customer-user-a/b: one of A's and B's own
+// people signed in (a user with role customer).
+type Caller = 'anonymous' | 'bad-token' | 'revoked-token' | Role | 'customer-a' | 'customer-b' | 'customer-user-a' | 'customer-user-b';
+const CALLERS: readonly Caller[] = ['anonymous', 'bad-token', 'revoked-token', ...ROLES, 'customer-a', 'customer-b', 'customer-user-a', 'customer-user-b'];
 const isCustomer = (c: Caller): c is 'customer-a' | 'customer-b' => c === 'customer-a' || c === 'customer-b';
+const isCustomerUser = (c: Caller): c is 'customer-user-a' | 'customer-user-b' => c === 'customer-user-a' || c === 'customer-user-b';
 const isUser = (c: Caller): c is Role => (ROLES as readonly string[]).includes(c);
 
 /** Customer A's objects that every request aims at, and the strings B must never be shown. */
@@ -56,10 +59,11 @@ interface Variant {
   /** Shown in failures; a route may have several requests (its variants). */
   name: string;
   /**
-   * Who may call: 'public' (no login needed), 'login' (any valid token: a vendor user or an
-   * installation), or the least vendor role.
+   * Who may call: 'public' (no login needed), 'login' (any valid token: a vendor user, an
+   * installation or a customer's user), 'customer-user' (a customer's own people only), or the
+   * least vendor role.
    */
-  allow: 'public' | 'login' | Role;
+  allow: 'public' | 'login' | 'customer-user' | Role;
   /** Installation tokens may call this role-gated route too (fleet reporting). */
   installations?: boolean;
   /**
@@ -177,6 +181,10 @@ const ROUTES: Record<string, Variant[]> = {
   ],
   'DELETE /v1/subscriptions/{id}': [v("remove the admin's webhook subscription", { allow: 'viewer', hiddenBelow: 'release-manager', request: (f) => ({ path: `/v1/subscriptions/${f.spareSubscription()}` }) })],
   'GET /v1/notifications': [v('the notification outbox', { allow: 'release-manager', request: () => ({ path: '/v1/notifications' }) })],
+  'GET /v1/overview': [v('set-up checklist and what needs attention', { allow: 'viewer', request: () => ({ path: '/v1/overview' }) })],
+  // A customer's own people see their cases, told in plain words; nobody else uses these routes.
+  'GET /v1/customer/cases': [v("my customer's cases", { allow: 'customer-user', request: () => ({ path: '/v1/customer/cases' }) })],
+  'GET /v1/customer/cases/{id}': [v("A's case as A's people see it", { allow: 'customer-user', foreign: { status: 404, vendorSees: false }, request: (f) => ({ path: `/v1/customer/cases/${f.caseA}` }) })],
 };
 
 /** Passing JUnit XML, for a case's functional and regression evidence. */
@@ -198,13 +206,14 @@ const HIDDEN: Record<string, Variant[]> = {
 
 /** The rule table as docs/server.md shows it (between its authz-table markers), one line per request. */
 function renderRules(): string[] {
-  const who = (r: Variant) => (r.allow === 'public' ? 'anyone, no login' : r.allow === 'login' ? 'any login' : r.allow === 'admin' ? 'admin' : `${r.allow} and up`);
+  const who = (r: Variant) => (r.allow === 'public' ? 'anyone, no login' : r.allow === 'login' ? 'any login' : r.allow === 'customer-user' ? "a customer's users only" : r.allow === 'admin' ? 'admin' : `${r.allow} and up`);
   const inst = (r: Variant) => (r.allow === 'public' || r.allow === 'login' || r.installations ? 'yes' : 'no');
+  const people = (r: Variant) => (r.allow === 'public' || r.allow === 'login' || r.allow === 'customer-user' ? 'yes' : 'no');
   const foreign = (r: Variant) => (r.foreign ? `${r.foreign.status}${r.foreign.asAbsent ? ' (same answer as for nothing)' : ''} to other customers${r.foreign.vendorSees ? '' : ' and to vendor users'}` : '');
   const lists = (r: Variant) => (r.lists ? `shows A's ${r.lists.of}s to A${r.lists.vendorSees ? ' and vendor users' : ''} only` : '');
   const hidden = (r: Variant) => (r.hiddenBelow ? `404 (same answer as for nothing) to users below ${r.hiddenBelow}` : '');
   const objects = (r: Variant) => [foreign(r), hidden(r), lists(r)].filter(Boolean).join('; ') || '—';
-  return Object.entries(ROUTES).flatMap(([route, variants]) => variants.map((r) => `| \`${route}\` | ${r.name} | ${who(r)} | ${inst(r)} | ${objects(r)} |`));
+  return Object.entries(ROUTES).flatMap(([route, variants]) => variants.map((r) => `| \`${route}\` | ${r.name} | ${who(r)} | ${inst(r)} | ${people(r)} | ${objects(r)} |`));
 }
 
 type Expect = 'ok' | 401 | 403 | 404;
@@ -216,8 +225,10 @@ function expect(row: Variant, c: Caller): Expect {
   if (c === 'bad-token' || c === 'revoked-token') return 401;
   if (row.allow === 'public') return 'ok';
   if (c === 'anonymous') return 401;
-  if (row.allow !== 'login') {
-    const allowed = isCustomer(c) ? row.installations === true : ROLES.indexOf(c) >= ROLES.indexOf(row.allow);
+  if (row.allow === 'customer-user') {
+    if (!isCustomerUser(c)) return 403;
+  } else if (row.allow !== 'login') {
+    const allowed = isCustomer(c) ? row.installations === true : isCustomerUser(c) ? false : ROLES.indexOf(c) >= ROLES.indexOf(row.allow);
     if (!allowed) return 403;
   }
   if (row.foreign && !isOwner(c, row.foreign.vendorSees)) return row.foreign.status;
@@ -226,7 +237,7 @@ function expect(row: Variant, c: Caller): Expect {
 }
 
 function isOwner(c: Caller, vendorSees: boolean): boolean {
-  return c === 'customer-a' || (isUser(c) && vendorSees);
+  return c === 'customer-a' || c === 'customer-user-a' || (isUser(c) && vendorSees);
 }
 
 const CODE: Record<401 | 403 | 404, string> = { 401: 'HFX_E_AUTH', 403: 'HFX_E_FORBIDDEN', 404: 'HFX_E_NOT_FOUND' };
@@ -284,6 +295,10 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
     await ok('POST', '/v1/customers', adminToken, { id: `globex-${suffix}`, name: 'Globex' });
     tokens.set('customer-a', (await ok('POST', `/v1/customers/${custA}/tokens`, adminToken, { name: 'prod-1' })).token);
     tokens.set('customer-b', (await ok('POST', `/v1/customers/globex-${suffix}/tokens`, adminToken, { name: 'prod-1' })).token);
+    for (const [caller, customer] of [['customer-user-a', custA], ['customer-user-b', `globex-${suffix}`]] as const) {
+      await ok('POST', '/v1/users', adminToken, { username: caller, password: `${caller}-password`, role: 'customer', customer });
+      tokens.set(caller, (await ok('POST', '/v1/login', null, { username: caller, password: `${caller}-password` })).token);
+    }
     tokens.set('anonymous', null);
     tokens.set('bad-token', `hfx_${randomBytes(32).toString('base64url')}`);
     const revoked = (await ok('POST', '/v1/tokens', tokens.get('viewer')!, { name: 'to-revoke' })).token;
@@ -365,6 +380,7 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
   /** A token of the same principal that may be used up (for logout). */
   async function freshToken(c: Caller): Promise<string | null> {
     if (isUser(c)) return (await ok('POST', '/v1/tokens', tokens.get(c)!, { name: `fresh-${uniq()}` })).token;
+    if (isCustomerUser(c)) return (await ok('POST', '/v1/login', null, { username: c, password: `${c}-password` })).token;
     if (isCustomer(c)) return (await ok('POST', `/v1/customers/${c === 'customer-a' ? f.custA : (await ok('GET', '/v1/me', tokens.get(c)!)).customer}/tokens`, adminToken, { name: `fresh-${uniq()}` })).token;
     return tokens.get(c) ?? null;
   }
@@ -401,7 +417,7 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
     assert.ok(cells.length > 0, 'the matrix ran');
     const secrets = [f.archA, f.instA, f.instAName, f.custA, f.custAName];
     const leaks: string[] = [];
-    for (const c of cells.filter((x) => x.caller === 'customer-b')) {
+    for (const c of cells.filter((x) => x.caller === 'customer-b' || x.caller === 'customer-user-b')) {
       const sent = c.req.path + (c.req.body instanceof Uint8Array ? '' : JSON.stringify(c.req.body ?? ''));
       for (const secret of secrets) {
         // B may read back what it sent itself (an id in an error message); see the next test.
@@ -431,20 +447,20 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
   test('a refusal that hides A\'s object from B reads exactly like the answer about nothing', async () => {
     const checked: string[] = [];
     for (const [route, variants] of Object.entries(ROUTES)) {
-      for (const row of variants.filter((x) => x.foreign?.asAbsent)) {
-        const c = cells.find((x) => x.route === route && x.variant === row.name && x.caller === 'customer-b');
-        assert.ok(c, `${route} has a customer-b cell`);
+      for (const row of variants.filter((x) => x.foreign?.asAbsent)) for (const who of ['customer-b', 'customer-user-b'] as const) {
+        const c = cells.find((x) => x.route === route && x.variant === row.name && x.caller === who);
+        assert.ok(c, `${route} has a ${who} cell`);
         // The same request with A's ids replaced by ids nobody has.
         const swap = new Map([[f.archA, `HF-NOBODY-${uniq()}`], [f.custA, `nobody-${uniq()}`]]);
         const sub = (x: string, m: Map<string, string>) => [...m].reduce((acc, [a, b]) => acc.split(a).join(b), x);
-        const req = row.request(f, 'customer-b');
+        const req = row.request(f, who);
         const body = req.body === undefined || req.body instanceof Uint8Array ? req.body : JSON.parse(sub(JSON.stringify(req.body), swap));
-        const res = await fetch(s.url + sub(req.path, swap), requestInit(route.split(' ')[0]!, tokens.get('customer-b')!, body));
+        const res = await fetch(s.url + sub(req.path, swap), requestInit(route.split(' ')[0]!, tokens.get(who)!, body));
         const text = await res.text();
         const back = new Map([...swap].map(([a, b]) => [b, a] as [string, string]));
-        assert.equal(res.status, c.status, `${route}: status for A's object vs for nothing`);
-        assert.equal(sub(text, back), c.text, `${route}: body for A's object vs for nothing`);
-        checked.push(route);
+        assert.equal(res.status, c.status, `${route} as ${who}: status for A's object vs for nothing`);
+        assert.equal(sub(text, back), c.text, `${route} as ${who}: body for A's object vs for nothing`);
+        checked.push(`${route} as ${who}`);
       }
     }
     assert.ok(checked.length >= 3, checked.join(', '));

@@ -6,6 +6,7 @@ import { isConnectionLost, type Store } from '../store/store.js';
 import { admit, principalOf } from './auth.js';
 import { BlobStore } from './blobs.js';
 import { archiveRoutes } from './routes/archives.js';
+import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { distributionRoutes } from './routes/distribution.js';
 import { fleetRoutes } from './routes/fleet.js';
@@ -205,6 +206,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true, store: ctx.store.kind }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(authRoutes(ctx));
+  await app.register(adminRoutes(ctx));
   await app.register(registryRoutes(ctx));
   await app.register(archiveRoutes(ctx));
   await app.register(distributionRoutes(ctx));
@@ -214,5 +216,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // cases (issue 5):
   await app.register((await import('./routes/cases.js')).caseRoutes(ctx));
   await app.register((await import('./routes/manifests.js')).manifestRoutes(ctx));
+  await app.register((await import('./routes/overview.js')).overviewRoutes(ctx));
+  await app.register((await import('./routes/customer-cases.js')).customerCaseRoutes(ctx));
   return app;
 }

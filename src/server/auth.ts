@@ -7,9 +7,14 @@ import { ROLES, type Role } from '../store/schema.js';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
 
+/**
+ * Who a token speaks for: a vendor user with a role, or a customer. A customer is either one of
+ * its installations (an installation token; `user` absent) or one of its own people signed in
+ * (`user`): both see exactly what the customer may see, and only installations report.
+ */
 export type Principal =
   | { kind: 'user'; userId: number; username: string; role: Role; tokenId: number }
-  | { kind: 'customer'; customerId: string; tokenId: number; name: string };
+  | { kind: 'customer'; customerId: string; tokenId: number; name: string; user?: { id: number; username: string } };
 
 /**
  * Who may call a route, checked from the headers before its body is read (so an anonymous or
@@ -17,7 +22,7 @@ export type Principal =
  * 'public' anyone; 'login' any valid token; 'report' an installation token or a developer and up
  * (fleet and environment reports); a role: vendor users with that role or a higher one.
  */
-export type Allow = 'public' | 'login' | 'report' | Role;
+export type Allow = 'public' | 'login' | 'report' | 'customer-user' | Role;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,7 +39,11 @@ declare module 'fastify' {
 export function admit(p: Principal | null, allow: Allow): void {
   if (allow === 'public') return;
   if (!p) throw new HfxError('HFX_E_AUTH', 'this needs a login or an installation token', { hint: 'Log in: `hfx login URL`.' });
-  if (allow === 'login' || (allow === 'report' && p.kind === 'customer')) return;
+  if (allow === 'login' || (allow === 'report' && p.kind === 'customer' && !p.user)) return;
+  if (allow === 'customer-user') {
+    if (p.kind === 'customer' && p.user) return;
+    throw new HfxError('HFX_E_FORBIDDEN', "this is for a customer's own people, signed in as a customer user", { hint: 'Vendor users see the same through the cases routes.' });
+  }
   const min: Role = allow === 'report' ? 'developer' : allow;
   if (p.kind !== 'user' || rank(p.role) < rank(min)) {
     throw new HfxError('HFX_E_FORBIDDEN', `this needs the ${min} role${p.kind === 'user' ? `; you are ${p.role}` : ''}`, { hint: 'Ask an admin for the role.' });
@@ -77,7 +86,7 @@ export async function principalOf(store: Store, req: FastifyRequest): Promise<Pr
   const row = await store.db
     .selectFrom('tokens')
     .leftJoin('users', 'users.id', 'tokens.user_id')
-    .select(['tokens.id', 'tokens.hash', 'tokens.name', 'tokens.customer_id', 'tokens.revoked', 'tokens.expires_at', 'tokens.last_used_at', 'users.id as uid', 'users.username', 'users.role'])
+    .select(['tokens.id', 'tokens.hash', 'tokens.name', 'tokens.customer_id', 'tokens.revoked', 'tokens.expires_at', 'tokens.last_used_at', 'users.id as uid', 'users.username', 'users.role', 'users.customer_id as user_customer', 'users.disabled'])
     .where('tokens.hash', '=', hash)
     .executeTakeFirst();
   if (!row || row.revoked || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) {
@@ -88,7 +97,11 @@ export async function principalOf(store: Store, req: FastifyRequest): Promise<Pr
   let principal: Principal;
   if (row.customer_id !== null) principal = { kind: 'customer', customerId: row.customer_id, tokenId: row.id, name: row.name };
   else if (row.uid === null || row.username === null || row.role === null) throw new HfxError('HFX_E_AUTH', 'the token has no owner');
-  else principal = { kind: 'user', userId: row.uid, username: row.username, role: row.role, tokenId: row.id };
+  else if (row.disabled) throw new HfxError('HFX_E_AUTH', 'the token is unknown or revoked', { hint: 'Log in again: `hfx login URL`.' });
+  else if (row.role === 'customer') {
+    if (row.user_customer === null) throw new HfxError('HFX_E_AUTH', 'the token has no owner');
+    principal = { kind: 'customer', customerId: row.user_customer, tokenId: row.id, name: row.name, user: { id: row.uid, username: row.username } };
+  } else principal = { kind: 'user', userId: row.uid, username: row.username, role: row.role, tokenId: row.id };
   // "Last used" helps an admin find stale tokens to revoke; written at most hourly per token, and
   // never in the way of the request.
   if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > LAST_USED_EVERY_MS) {
@@ -113,6 +126,14 @@ export function forgetToken(tokenId: number): void {
   for (const [h, c] of tokenCache) if (c.principal.tokenId === tokenId) tokenCache.delete(h);
 }
 
+/** Forgets every remembered token of a user (disabled, or a new password). */
+export function forgetUser(userId: number): void {
+  for (const [h, c] of tokenCache) {
+    const p = c.principal;
+    if ((p.kind === 'user' && p.userId === userId) || (p.kind === 'customer' && p.user?.id === userId)) tokenCache.delete(h);
+  }
+}
+
 export function rank(role: Role): number {
   return ROLES.indexOf(role);
 }
@@ -134,5 +155,5 @@ export function requireAny(req: FastifyRequest): Principal {
 }
 
 export function actorName(p: Principal): string {
-  return p.kind === 'user' ? p.username : `customer:${p.customerId}/${p.name}`;
+  return p.kind === 'user' ? p.username : `customer:${p.customerId}/${p.user ? p.user.username : p.name}`;
 }

@@ -68,6 +68,8 @@ import { tokenExpiryMigration } from './migrations/token-expiry.js'; migrations[
 
 // internet-facing hardening: login failures by address, users' e-mail of record:
 import { securityMigration } from './migrations/security.js'; migrations['0006-security'] = securityMigration;
+// customer users, disabled users:
+import { customerUsersMigration } from './migrations/customer-users.js'; migrations['0007-customer-users'] = customerUsersMigration;
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,

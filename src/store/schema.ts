@@ -8,7 +8,17 @@ export interface Database {
   products: { name: string; title: string; created_at: Created };
   releases: { product: string; version: string; created_at: Created };
   customers: { id: string; name: string; created_at: Created };
-  users: { id: Generated<number>; username: string; password_hash: string; role: Role; email: ColumnType<string | null, string | null | undefined, string | null>; created_at: Created };
+  users: {
+    id: Generated<number>;
+    username: string;
+    password_hash: string;
+    /** A vendor role, or 'customer' for a customer's own people (customer_id says whose). */
+    role: Role | 'customer';
+    email: ColumnType<string | null, string | null | undefined, string | null>;
+    customer_id: ColumnType<string | null, string | null | undefined, string | null>;
+    disabled: ColumnType<boolean, boolean | undefined, boolean>;
+    created_at: Created;
+  };
   tokens: {
     id: Generated<number>;
     hash: string;
@@ -173,5 +183,9 @@ export interface Database {
 /** Pass/fail counts parsed from JUnit XML (cases). */
 export interface CaseTestCounts { tests: number; failed: number; errors: number; skipped: number; passed: number; failures: string[] }
 
+/** The vendor's roles, each including the ones before it. */
 export const ROLES = ['viewer', 'developer', 'release-manager', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+/** A user's role as stored: a vendor role, or 'customer' (a customer's own people; no vendor role at all). */
+export const USER_ROLES = [...ROLES, 'customer'] as const;
+export type UserRole = (typeof USER_ROLES)[number];

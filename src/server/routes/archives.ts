@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { HfxError } from '../../errors.js';
+import { HfxError, isHfxError } from '../../errors.js';
 import { DEFAULT_LIMITS, openArchive } from '../../engine/archive/read-archive.js';
 import { parsePublicKey, verifyManifestSignature } from '../../engine/archive/signature.js';
 import type { Kysely } from 'kysely';
@@ -95,7 +95,17 @@ export function archiveRoutes(ctx: Ctx) {
         // manifest's entries or the ZIP's are looked at (an unsigned upload costs no per-entry work).
         const a = await openArchive(got.tmp, { ...DEFAULT_LIMITS, maxManifestBytes: ctx.limits.uploadManifestBytes, maxEntries: ctx.limits.uploadEntries }, (raw, sigs) => {
           if (!sigs?.signatures.length) throw new HfxError('HFX_E_UNSIGNED', 'the archive is not signed', { hint: 'Sign it with `hfx sign` before pushing.' });
-          signer = verifyManifestSignature(raw, sigs, keys).keyid;
+          try {
+            signer = verifyManifestSignature(raw, sigs, keys).keyid;
+          } catch (e) {
+            // The engine's words are for an installation; here the fix is the server's trust list.
+            if (isHfxError(e, 'HFX_E_UNTRUSTED')) {
+              throw new HfxError('HFX_E_UNTRUSTED', e.message.replace('this installation trusts', 'this server trusts'), {
+                hint: 'An admin trusts the publisher\'s key on the server: `hfx key trust PUBLISHER.pub --name NAME` (an installation\'s own `hfx trust add` does not reach the server).',
+              });
+            }
+            throw e;
+          }
         });
         try {
           // Every payload byte is checked now, so a bad archive is refused at upload, not at a customer.

@@ -1,12 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { HfxError, isHfxError } from '../../errors.js';
 import { addressKey, loginSucceeded, reserveAttempt } from '../login-throttle.js';
-import { keyId, parsePublicKey } from '../../engine/archive/signature.js';
-import { ROLES, type Role } from '../../store/schema.js';
 import type { Ctx } from '../app.js';
-import { actorName, checkPassword, forgetToken, hashPassword, newToken, requireAny, requireRole } from '../auth.js';
+import { actorName, checkPassword, forgetToken, newToken, requireAny, requireRole } from '../auth.js';
 import { audit } from './audit.js';
-import { NAME_PATTERN, SERIAL_ID } from './schemas.js';
+import { SERIAL_ID, obj, str } from './schemas.js';
 
 /** The longest a token made with a `ttl` lives: 90 days. */
 const MAX_TTL = 90 * 24 * 3600;
@@ -25,10 +23,6 @@ export interface TokenRow {
   /** The token of the request that asked. */
   current: boolean;
 }
-/** An e-mail address of record: the only one a non-admin may subscribe to notifications. */
-const EMAIL = { type: 'string', maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' } as const;
-const str = (max = 200) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
-const obj = (props: Record<string, object>, required: string[]) => ({ type: 'object', additionalProperties: false, properties: props, required }) as const;
 
 export function authRoutes(ctx: Ctx) {
   const db = ctx.store.db;
@@ -53,15 +47,18 @@ export function authRoutes(ctx: Ctx) {
       const ok = await checkPassword(password, user?.password_hash ?? 'scrypt$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
       if (!user || !ok) throw new HfxError('HFX_E_AUTH', 'wrong username or password');
       await loginSucceeded(db, username, address);
+      // Said only to whoever knows the password: a disabled user cannot be told from a wrong guess otherwise.
+      if (user.disabled) throw new HfxError('HFX_E_AUTH', `user ${user.username} is disabled`, { hint: 'Ask an admin to enable it again.' });
       const t = newToken();
       const expiresAt = req.body.ttl ? new Date(Date.now() + req.body.ttl * 1000) : null;
       await db.insertInto('tokens').values({ hash: t.hash, name: req.body.name ?? 'login', user_id: user.id, customer_id: null, expires_at: expiresAt }).execute();
       await audit(db, user.username, 'login', 'user', user.username);
-      return reply.status(201).send({ token: t.token, user: { username: user.username, role: user.role }, expiresAt: expiresAt?.toISOString() ?? null });
+      return reply.status(201).send({ token: t.token, user: { username: user.username, role: user.role, customer: user.customer_id }, expiresAt: expiresAt?.toISOString() ?? null });
     });
 
     app.get('/v1/me', { config: { allow: 'login' }, schema: { summary: 'Who the token belongs to' } }, async (req) => {
       const p = requireAny(req);
+      if (p.kind === 'customer' && p.user) return { kind: 'customer-user', username: p.user.username, customer: p.customerId };
       if (p.kind === 'customer') return { kind: 'customer', customer: p.customerId, token: p.name };
       const u = await db.selectFrom('users').select(['email']).where('id', '=', p.userId).executeTakeFirst();
       return { kind: 'user', username: p.username, role: p.role, email: u?.email ?? null };
@@ -72,69 +69,6 @@ export function authRoutes(ctx: Ctx) {
       await db.updateTable('tokens').set({ revoked: true }).where('id', '=', p.tokenId).execute();
       forgetToken(p.tokenId);
       return { ok: true };
-    });
-
-    app.get('/v1/users', { config: { allow: 'admin' }, schema: { summary: 'List users (admin)' } }, async (req) => {
-      requireRole(req, 'admin');
-      return { users: await db.selectFrom('users').select(['username', 'role', 'email', 'created_at']).orderBy('username').execute() };
-    });
-
-    app.post<{ Body: { username: string; password: string; role: Role; email?: string } }>('/v1/users', { config: { allow: 'admin' },
-      schema: {
-        summary: 'Create a user (admin); `email` is the one address the user may subscribe to notifications',
-        body: obj({ username: { type: 'string', pattern: NAME_PATTERN }, password: { type: 'string', minLength: 12, maxLength: 1024 }, role: { type: 'string', enum: [...ROLES] }, email: EMAIL }, ['username', 'password', 'role']),
-      },
-    }, async (req, reply) => {
-      const me = requireRole(req, 'admin');
-      const exists = await db.selectFrom('users').select('id').where('username', '=', req.body.username).executeTakeFirst();
-      if (exists) throw new HfxError('HFX_E_USAGE', `user ${req.body.username} exists`);
-      await db.insertInto('users').values({ username: req.body.username, password_hash: await hashPassword(req.body.password), role: req.body.role, email: req.body.email ?? null }).execute();
-      await audit(db, me.username, 'create', 'user', req.body.username, { role: req.body.role, email: req.body.email ?? null });
-      return reply.status(201).send({ username: req.body.username, role: req.body.role, email: req.body.email ?? null });
-    });
-
-    app.patch<{ Params: { username: string }; Body: { email: string | null } }>('/v1/users/:username', { config: { allow: 'admin' },
-      schema: {
-        summary: "Change a user's e-mail of record (admin); null removes it",
-        params: obj({ username: { type: 'string', pattern: NAME_PATTERN } }, ['username']),
-        body: obj({ email: { anyOf: [EMAIL, { type: 'null' }] } }, ['email']),
-      },
-    }, async (req) => {
-      const me = requireRole(req, 'admin');
-      const r = await db.transaction().execute(async (tx) => {
-        const u = await tx.updateTable('users').set({ email: req.body.email }).where('username', '=', req.params.username).returning(['username', 'role', 'email']).executeTakeFirst();
-        if (u) await audit(tx, me.username, 'update', 'user', u.username, { email: u.email });
-        return u;
-      });
-      if (!r) throw new HfxError('HFX_E_NOT_FOUND', `no user ${req.params.username}`, { hint: 'List the users: GET /v1/users.' });
-      return r;
-    });
-
-    app.get('/v1/customers', { config: { allow: 'release-manager' }, schema: { summary: 'List customers (release-manager)' } }, async (req) => {
-      requireRole(req, 'release-manager');
-      return { customers: await db.selectFrom('customers').selectAll().orderBy('id').execute() };
-    });
-
-    app.post<{ Body: { id: string; name: string } }>('/v1/customers', { config: { allow: 'admin' },
-      schema: { summary: 'Create a customer (admin)', body: obj({ id: { type: 'string', pattern: NAME_PATTERN }, name: str() }, ['id', 'name']) },
-    }, async (req, reply) => {
-      const me = requireRole(req, 'admin');
-      const r = await db.insertInto('customers').values({ id: req.body.id, name: req.body.name }).onConflict((c) => c.column('id').doNothing()).executeTakeFirst();
-      if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) throw new HfxError('HFX_E_USAGE', `customer ${req.body.id} exists`);
-      await audit(db, me.username, 'create', 'customer', req.body.id);
-      return reply.status(201).send({ id: req.body.id, name: req.body.name });
-    });
-
-    app.post<{ Params: { id: string }; Body: { name: string } }>('/v1/customers/:id/tokens', { config: { allow: 'admin' },
-      schema: { summary: "Make a token for a customer's installations (admin); shown once", params: obj({ id: str() }, ['id']), body: obj({ name: str() }, ['name']) },
-    }, async (req, reply) => {
-      const me = requireRole(req, 'admin');
-      const c = await db.selectFrom('customers').select('id').where('id', '=', req.params.id).executeTakeFirst();
-      if (!c) throw new HfxError('HFX_E_NOT_FOUND', `no customer ${req.params.id}`);
-      const t = newToken();
-      await db.insertInto('tokens').values({ hash: t.hash, name: req.body.name, user_id: null, customer_id: c.id }).execute();
-      await audit(db, me.username, 'create-token', 'customer', c.id, { name: req.body.name });
-      return reply.status(201).send({ token: t.token, customer: c.id, name: req.body.name });
     });
 
     app.post<{ Body: { name: string } }>('/v1/tokens', { config: { allow: 'viewer' },
@@ -184,22 +118,6 @@ export function authRoutes(ctx: Ctx) {
       });
       forgetToken(t.id);
       return { id: t.id, revoked: true, already: !changed };
-    });
-
-    app.get('/v1/publisher-keys', { config: { allow: 'viewer' }, schema: { summary: 'Keys whose signatures the server accepts on uploads' } }, async (req) => {
-      requireRole(req, 'viewer');
-      return { keys: await db.selectFrom('publisher_keys').select(['keyid', 'name', 'public_pem', 'created_at']).orderBy('name').execute() };
-    });
-
-    app.post<{ Body: { name: string; publicKey: string } }>('/v1/publisher-keys', { config: { allow: 'admin' },
-      schema: { summary: 'Trust a publisher key (admin)', body: obj({ name: str(), publicKey: str(4096) }, ['name', 'publicKey']) },
-    }, async (req, reply) => {
-      const me = requireRole(req, 'admin');
-      const key = parsePublicKey(req.body.publicKey, 'publicKey');
-      const id = keyId(key);
-      await db.insertInto('publisher_keys').values({ keyid: id, name: req.body.name, public_pem: req.body.publicKey }).onConflict((c) => c.column('keyid').doNothing()).execute();
-      await audit(db, me.username, 'trust', 'publisher-key', id, { name: req.body.name });
-      return reply.status(201).send({ keyid: id, name: req.body.name });
     });
   };
 }

@@ -10,5 +10,14 @@ export const NAME = { type: 'string', pattern: NAME_PATTERN } as const;
  */
 export const SERIAL_ID = { type: 'integer', minimum: 1, maximum: 2147483647 } as const;
 
+/** An e-mail address of record: the only one a non-admin may subscribe to notifications. */
+export const EMAIL = { type: 'string', maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' } as const;
+
+/** A non-empty string of at most `max` characters. */
+export const str = (max = 200) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
+
+/** An object with exactly these properties, `required` among them. */
+export const obj = (props: Record<string, object>, required: string[]) => ({ type: 'object', additionalProperties: false, properties: props, required }) as const;
+
 /** An update level. */
 export const LEVEL = { type: 'integer', minimum: 0, maximum: 1000000 } as const;

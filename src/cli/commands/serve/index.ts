@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { HfxError } from '../../../errors.js';
+import { resetPassword } from '../../../server/reset-password.js';
 import { startServer } from '../../../server/serve.js';
+import { readStdin } from '../../read-secret.js';
 import { WEB_DIR } from '../../../server/web.js';
 import { bytes, int, type Command } from '../../command.js';
 
@@ -24,7 +26,7 @@ function cidrList(v: string): string[] {
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the hfx server: registry, distribution, fleet and cases API, and the web dashboard',
-  usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR] [--max-upload SIZE] [--trust-proxy ADDRS] [--webhook-allow CIDRS]',
+  usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR] [--max-upload SIZE] [--trust-proxy ADDRS] [--webhook-allow CIDRS]\n       hfx serve --reset-admin-password [--user NAME] [--data DIR]',
   details: `Stores everything under --data (default $HFX_DATA, else ./hfx-data): an embedded PGlite
 database and the archive blobs. With DATABASE_URL=postgres://… it uses PostgreSQL instead, and
 several servers may run side by side on it (give them one shared --blobs directory).
@@ -32,6 +34,11 @@ several servers may run side by side on it (give them one shared --blobs directo
 On the very first start it creates the user "admin" and prints its password once (or uses
 HFX_ADMIN_PASSWORD). Archive uploads over --max-upload (default $HFX_MAX_UPLOAD, else 4G) are
 refused with HFX_E_TOO_LARGE.
+
+A lost admin password: --reset-admin-password (with the same --data, or DATABASE_URL) sets a new
+one for --user (default admin) and exits without serving: from HFX_NEW_PASSWORD, else standard
+input when it is not a terminal, else generated and printed once. The user is enabled again and
+its tokens are revoked; the audit log records it.
 
 Facing the internet (docs/security.md): behind a reverse proxy, --trust-proxy ADDRS ($HFX_TRUST_PROXY)
 names the proxies (addresses, CIDRs, or loopback/linklocal/uniquelocal) whose X-Forwarded-For gives
@@ -45,10 +52,23 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
     '$ DATABASE_URL=postgres://hfx@db/hfx hfx serve --port 8080 --blobs /srv/hfx-blobs',
     '$ hfx serve --max-upload 10G     # products whose update archives are larger than 4 GiB',
     '$ hfx serve --host 0.0.0.0 --trust-proxy 10.0.0.5 --webhook-allow 10.20.0.0/16   # behind a proxy; an in-house receiver',
+    '$ hfx serve --reset-admin-password --data /srv/hfx     # a lost admin password: prints a new one',
   ],
-  options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, blobs: { type: 'string' }, 'max-upload': { type: 'string' }, 'trust-proxy': { type: 'string' }, 'webhook-allow': { type: 'string' }, quiet: { type: 'boolean' } },
+  options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, blobs: { type: 'string' }, 'max-upload': { type: 'string' }, 'trust-proxy': { type: 'string' }, 'webhook-allow': { type: 'string' }, 'reset-admin-password': { type: 'boolean' }, user: { type: 'string' }, quiet: { type: 'boolean' } },
   async run({ values: v }, { io, out, path }) {
     const env = io.env;
+    if (v['reset-admin-password']) {
+      const stdin = io.stdin ?? process.stdin;
+      const given = env['HFX_NEW_PASSWORD'] || (stdin.isTTY ? undefined : (await readStdin(io)).replace(/\r?\n$/, '') || undefined);
+      const r = await resetPassword({
+        dataDir: path((v['data'] as string | undefined) ?? env['HFX_DATA'] ?? 'hfx-data'), databaseUrl: env['DATABASE_URL'] || undefined,
+        username: (v['user'] as string | undefined) ?? 'admin', password: given,
+      });
+      out.result({ username: r.username, tokensRevoked: r.revoked, ...(r.generated ? { password: r.password } : {}) });
+      out.line(`${out.c.green('✓')} new password for ${r.username}${r.generated ? `: ${r.password}\n  It is shown only this once.` : ' set'}; ${r.revoked} token(s) revoked`);
+      return 0;
+    }
+    if (v['user'] !== undefined) throw new HfxError('HFX_E_USAGE', '--user goes with --reset-admin-password', { hint: 'See `hfx serve --help`.' });
     const s = await startServer({
       port: int(v['port'] ?? env['PORT'], 'port', 8080),
       host: (v['host'] as string | undefined) ?? env['HFX_HOST'] ?? '127.0.0.1',
