@@ -21,7 +21,7 @@ import pg from 'pg';
 import { buildApp } from '../src/server/app.js';
 import { hashPassword, newToken } from '../src/server/auth.js';
 import { BlobStore } from '../src/server/blobs.js';
-import { loadServerKey } from '../src/server/server-key.js';
+import { developmentTufKeys } from '../src/server/tuf/keys-dir.js';
 import { openStore, type Store } from '../src/store/store.js';
 
 const CASES = 10_000;
@@ -109,7 +109,7 @@ async function measure(kind: 'pglite' | 'postgres', url: string | undefined, req
     const t0 = performance.now();
     const token = await seed(store);
     const seedMs = performance.now() - t0;
-    const app = await buildApp({ store, blobs: new BlobStore(join(dir, 'blobs')), key: await loadServerKey(store) });
+    const app = await buildApp({ store, blobs: new BlobStore(join(dir, 'blobs')), tufKeys: developmentTufKeys(dir).keys });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     const h = { authorization: `Bearer ${token}` };
     const routes: [string, string, boolean][] = [

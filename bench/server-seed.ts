@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { newToken } from '../src/server/auth.js';
+import { bumpVersion } from '../src/server/metadata-version.js';
 import type { BlobStore } from '../src/server/blobs.js';
 import type { Store } from '../src/store/store.js';
 
@@ -58,7 +59,8 @@ export async function seed(store: Store, opts: { archives: number; installations
     };
   });
   await inBatches(archives, 500, (b) => db.insertInto('archives').values(b).execute());
-  await db.selectNoFrom((e) => e.fn('nextval', [e.val('metadata_version')]).as('v')).execute();
+  // As an upload does: the metadata version moves and the new archives are offered from it.
+  await bumpVersion(db);
 
   const hotfixIds = archives.filter((a) => a.kind === 'hotfix').map((a) => a.id);
   const now = new Date();

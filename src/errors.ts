@@ -57,9 +57,9 @@ export const ERRORS = {
   HFX_E_INSECURE: { exit: EXIT.usage, http: 400, summary: '`hfx login` to a plain http:// URL on another host would send the token in clear; use https://, or --insecure on a network you trust.' },
   HFX_E_TARGET_BLOCKED: { exit: EXIT.usage, http: 400, summary: 'A webhook target is, or resolves to, a loopback, private, link-local or other internal address; the server operator can open a range with `hfx serve --webhook-allow CIDR`.' },
   HFX_E_REGISTRY: { exit: EXIT.network, http: 502, summary: 'A container registry refused or failed a request of `hfx image --push` or `--base` (the message has its HTTP status and answer).' },
-  HFX_E_METADATA: { exit: EXIT.integrity, http: 422, summary: 'Server metadata is unsigned, signed by another key, or for another product, release or customer.' },
-  HFX_E_EXPIRED: { exit: EXIT.integrity, http: 422, summary: 'Server metadata has expired (a freeze attack, or a server clock problem).' },
-  HFX_E_ROLLBACK: { exit: EXIT.integrity, http: 422, summary: 'Server metadata is older than metadata this installation has already seen.' },
+  HFX_E_METADATA: { exit: EXIT.integrity, http: 422, summary: 'TUF metadata is not signed by the keys and threshold the trusted root names, a root is signed by fewer keys than its threshold, or its parts do not fit together (mix-and-match).' },
+  HFX_E_EXPIRED: { exit: EXIT.integrity, http: 422, summary: 'TUF metadata has expired (a freeze attack, or a clock problem).' },
+  HFX_E_ROLLBACK: { exit: EXIT.integrity, http: 422, summary: 'TUF metadata is older than metadata this installation already trusts (a rollback).' },
 
   HFX_E_DRIFT: { exit: EXIT.drift, http: 409, summary: '`hfx verify` found files that differ from the recorded state.' },
 

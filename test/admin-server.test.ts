@@ -157,7 +157,7 @@ for (const store of STORES) test(`hfx serve --reset-admin-password on ${store}: 
     assert.equal(g.status, 0, g.stderr);
     const generated = /new password for admin: (\S+)/.exec(g.stdout)?.[1];
     assert.ok(generated, g.stdout);
-    const again = await startServer({ dataDir: s.dir, databaseUrl: s.databaseUrl, port: 0 });
+    const again = await startServer({ dataDir: s.dir, databaseUrl: s.databaseUrl, port: 0, tufKeys: join(s.tufDir, 'server') });
     try {
       assert.equal((await api(again.url, 'GET', '/v1/me', old)).status, 401, 'the old token is revoked');
       assert.equal((await api(again.url, 'POST', '/v1/login', null, { username: 'admin', password: 'a-brand-new-password' })).status, 401, 'the first reset was replaced by the second');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -116,7 +117,7 @@ for (const store of STORES) describe(`durable notifications on ${store}`, () => 
     await hook.firstArrived;
     await s.close(); // mid-delivery: the first webhook is being received and never answered
     hook.release();
-    s2 = await startServer({ dataDir: s.dir, databaseUrl: s.databaseUrl, adminPassword: s.adminPassword, port: 0, limits: { webhookAllow: ['127.0.0.1/32'] } });
+    s2 = await startServer({ dataDir: s.dir, databaseUrl: s.databaseUrl, adminPassword: s.adminPassword, port: 0, tufKeys: join(s.tufDir, 'server'), limits: { webhookAllow: ['127.0.0.1/32'] } });
     const t0 = Date.now();
     let pending = 1;
     while (Date.now() - t0 < 20_000) {

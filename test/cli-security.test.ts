@@ -161,7 +161,6 @@ async function hostileServer(): Promise<{ url: string; server: Server }> {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (req.url === '/v1/server-key') return json(200, { keyid: 'a'.repeat(64), publicKey: 'not used here' });
     if (req.url === '/v1/me') return json(200, { kind: 'user', username: `mallory${TITLE}`, role: 'admin' });
     if (req.url === '/v1/cases/1/release-notes.md') {
       res.writeHead(200, { 'content-type': 'text/markdown' });
@@ -261,7 +260,7 @@ describe('hfx login over plain http', () => {
     const login = (args: string[]) => runCommand(loginCommand, args, { env, stdin: stdin() });
     const { result: r, urls } = await withFetchLog(() => login(['http://203.0.113.9:8080', '--token-stdin', '--insecure']));
     assert.equal(r.error?.code, 'HFX_E_NETWORK', r.stderr);
-    assert.deepEqual(urls, ['http://203.0.113.9:8080/v1/server-key']);
+    assert.deepEqual(urls, ['http://203.0.113.9:8080/v1/me']);
     // https to any host is fine, and so is the same through the whole CLI.
     const tls = await withFetchLog(() => runCommand(loginCommand, ['https://203.0.113.9', '--token-stdin'], { env, stdin: stdin() }));
     assert.equal(tls.result.error?.code, 'HFX_E_NETWORK');
@@ -324,7 +323,7 @@ describe('installation tokens off the command line (real server)', () => {
   test('--token-stdin links an installation with the token read from standard input (trimmed), without a warning', async () => {
     const token = await newToken('stdin');
     const env = { HFX_CONFIG_DIR: join(w.dir, 'c1'), NO_COLOR: '1' };
-    const r = await runCommand(loginCommand, [s.url, '--token-stdin', '--home', w.home], { env, stdin: Readable.from([`  ${token}`, '\r\n']) });
+    const r = await runCommand(loginCommand, [s.url, '--token-stdin', '--home', w.home, '--root', s.rootFile], { env, stdin: Readable.from([`  ${token}`, '\r\n']) });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     assert.match(r.stdout, /logged in to .* as customer acme/);
@@ -336,7 +335,7 @@ describe('installation tokens off the command line (real server)', () => {
     const token = await newToken('env');
     const w2 = await world(t);
     const env = { HFX_CONFIG_DIR: join(w2.dir, 'c2'), NO_COLOR: '1', HFX_TOKEN: token, HFX_PASSWORD: s.adminPassword };
-    const r = await hfx(['login', s.url, '--home', w2.home, '--json'], { env });
+    const r = await hfx(['login', s.url, '--home', w2.home, '--root', s.rootFile, '--json'], { env });
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.json.who, /customer acme/);
     assert.equal(linked(w2.home).token, token);
@@ -348,7 +347,7 @@ describe('installation tokens off the command line (real server)', () => {
   test('--token on the command line still works but warns that other users of the machine can read it', async (t) => {
     const token = await newToken('argv');
     const w3 = await world(t);
-    const r = await hfx(['login', s.url, '--token', token, '--home', w3.home], { env: { HFX_CONFIG_DIR: join(w3.dir, 'c3'), NO_COLOR: '1' } });
+    const r = await hfx(['login', s.url, '--token', token, '--home', w3.home, '--root', s.rootFile], { env: { HFX_CONFIG_DIR: join(w3.dir, 'c3'), NO_COLOR: '1' } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^warning: --token puts the token in the process list \(ps\) and the shell history/);
     assert.match(r.stderr, /--token-stdin/);
@@ -374,7 +373,7 @@ describe('installation tokens off the command line (real server)', () => {
     const up = await api(s.url, 'POST', '/v1/archives', admin, new Uint8Array(readFileSync(zip)));
     assert.equal(up.status, 201, JSON.stringify(up.body));
     const env = { HFX_CONFIG_DIR: join(w.dir, 'c5'), NO_COLOR: '1' };
-    assert.equal((await hfx(['login', s.url, '--token', await newToken('check'), '--home', w.home], { env })).code, 0);
+    assert.equal((await hfx(['login', s.url, '--token', await newToken('check'), '--home', w.home, '--root', s.rootFile], { env })).code, 0);
     const c = await hfx(['check', '--home', w.home], { env });
     assert.equal(c.code, 0, c.stderr);
     assert.match(c.stdout, /HF-EVIL-2/);

@@ -96,7 +96,7 @@ for (const store of STORES) describe(`end-to-end pipeline on ${store}`, () => {
       cpSync(w.home, homes[e], { recursive: true, verbatimSymlinks: true });
       instEnv[e] = { HFX_CONFIG_DIR: join(w.dir, `cfg-${e}`), NO_COLOR: '1' };
       const token = e === 'Development' || e === 'QA' ? tok['dev']! : tok['acme']!;
-      assert.equal((await hfx(['login', s.url, '--token', token, '--home', homes[e]], { env: instEnv[e] })).code, 0);
+      assert.equal((await hfx(['login', s.url, '--token', token, '--home', homes[e], '--root', s.rootFile], { env: instEnv[e] })).code, 0);
       const r = await must(['state', '--report', '--name', `demo-${e}`, '--home', homes[e]], instEnv[e]);
       ids[e] = r.reported.id;
       await must(['env', 'assign', 'demo', e, ids[e]], dev);

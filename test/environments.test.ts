@@ -79,7 +79,7 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     for (const e of ENVS) {
       homes[e] = join(w.dir, `env-${e}`);
       cpSync(w.home, homes[e]!, { recursive: true, verbatimSymlinks: true });
-      assert.equal((await hfx(['login', s.url, '--token', tok['acme']!, '--home', homes[e]!], { env: inst })).code, 0);
+      assert.equal((await hfx(['login', s.url, '--token', tok['acme']!, '--home', homes[e]!, '--root', s.rootFile], { env: inst })).code, 0);
       const r = await hfx(['state', '--report', '--name', e, '--home', homes[e]!, '--json'], { env: inst });
       assert.equal(r.code, 0, r.stdout);
       ids[e] = r.json.reported.id;

@@ -8,7 +8,7 @@
 // or names (except where B itself sent them), and a refusal that hides an object from B reads
 // exactly like the answer for an object that does not exist.
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -48,6 +48,9 @@ interface Fixture {
   uniq(): string;
   /** The installation each caller registered itself (vendor users share an in-house one). */
   ownInstallation(c: Caller): string;
+  /** sha256 of A's archive, and the path of A's repository's online role now. */
+  shaA: string;
+  onlineA: string;
 }
 
 interface Req {
@@ -122,12 +125,12 @@ const ROUTES: Record<string, Variant[]> = {
   ],
   'GET /v1/archives/{id}': [v("A's archive", { allow: 'login', foreign: { status: 404, vendorSees: true, asAbsent: true }, request: (f) => ({ path: `/v1/archives/${f.archA}` }) })],
   'GET /v1/archives/{id}/download': [v("download A's archive", { allow: 'login', foreign: { status: 404, vendorSees: true, asAbsent: true }, request: (f) => ({ path: `/v1/archives/${f.archA}/download` }) })],
-  'GET /v1/server-key': [v('the metadata key', { allow: 'public', request: () => ({ path: '/v1/server-key' }) })],
-  'GET /v1/metadata': [
-    v("metadata for customer A's installations", { allow: 'login', foreign: { status: 403, vendorSees: true, asAbsent: true }, lists: { of: 'archive', vendorSees: true }, request: (f) => ({ path: `/v1/metadata?product=demo&release=1.0.0&level=0&customer=${f.custA}` }) }),
-    // Without ?customer a vendor user gets the metadata every customer shares: A's hotfix is not in it.
-    v('metadata for my installations', { allow: 'login', lists: { of: 'archive', vendorSees: false }, request: () => ({ path: '/v1/metadata?product=demo&release=1.0.0&level=0' }) }),
+  // TUF (docs/distribution.md): a customer's repository is its own; another's reads like none.
+  'GET /v1/tuf/{repo}/metadata/{file}': [
+    v("A's repository: timestamp.json", { allow: 'login', foreign: { status: 404, vendorSees: true, asAbsent: true }, request: (f) => ({ path: `/v1/tuf/${f.custA}/metadata/timestamp.json` }) }),
+    v("A's repository: what it offers (the online role)", { allow: 'login', foreign: { status: 404, vendorSees: true, asAbsent: true }, lists: { of: 'archive', vendorSees: true }, request: (f) => ({ path: f.onlineA }) }),
   ],
+  'GET /v1/tuf/{repo}/targets/{file}': [v("A's archive as a target of A's repository", { allow: 'login', foreign: { status: 404, vendorSees: true, asAbsent: true }, request: (f) => ({ path: `/v1/tuf/${f.custA}/targets/${f.shaA}.${f.archA}.zip` }) })],
   'POST /v1/installations/report': [
     // An installation belongs to whoever registered it; nobody else may report over it.
     v("report over A's installation", { allow: 'developer', installations: true, foreign: { status: 404, vendorSees: false }, request: (f) => ({ path: '/v1/installations/report', body: { id: f.instA, product: 'demo', release: '1.0.0', level: 0, channel: 'full', hotfixes: [f.archA] } }) }),
@@ -358,7 +361,11 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
       assert.ok(id, 'the fixture has enough spare tokens');
       return id;
     };
-    f = { custA, custAName, archA, archABytes: new Uint8Array(readFileSync(zipA)), instA, instAName, publisherKey, viewerPassword: passwords.viewer, caseA, testingCaseA, update, spareSubscription, spareToken, uniq, ownInstallation };
+    const shaA = createHash('sha256').update(readFileSync(zipA)).digest('hex');
+    const ts = await ok('GET', `/v1/tuf/${custA}/metadata/timestamp.json`, adminToken);
+    const snap = await ok('GET', `/v1/tuf/${custA}/metadata/${ts.signed.meta['snapshot.json'].version}.snapshot.json`, adminToken);
+    const onlineA = `/v1/tuf/${custA}/metadata/${snap.signed.meta['online.json'].version}.online.json`;
+    f = { custA, custAName, archA, archABytes: new Uint8Array(readFileSync(zipA)), instA, instAName, publisherKey, viewerPassword: passwords.viewer, caseA, testingCaseA, update, spareSubscription, spareToken, uniq, ownInstallation, shaA, onlineA };
   });
   after(async () => {
     await s?.dispose();

@@ -7,7 +7,7 @@
 // Needs HFX_TEST_DATABASE_URL (a PostgreSQL the suite may create databases on); without it the
 // suite says so in a test of its own rather than vanishing.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -17,8 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { migrationProvider } from '../src/store/migrations.js';
+import { initTuf } from '../src/tuf/offline.js';
 import { world, type World } from './helpers/fixtures.js';
 import { api, STORES } from './helpers/server.js';
+import { offered } from './helpers/tuf.js';
 
 const BIN = fileURLToPath(new URL('../../bin/hfx.js', import.meta.url));
 const BASE_URL = process.env['HFX_TEST_DATABASE_URL'];
@@ -26,13 +28,14 @@ const BASE_URL = process.env['HFX_TEST_DATABASE_URL'];
 if (!BASE_URL) {
   test('server cluster: not run, HFX_TEST_DATABASE_URL is not set (it needs PostgreSQL)', (t) => {
     assert.ok(!STORES.includes('postgres'), 'STORES has no postgres');
-    t.diagnostic('set HFX_TEST_DATABASE_URL (eval "$(.ci/start-postgres)") to run the cluster suite');
+    t.diagnostic('run it through `npm test`, which starts a PostgreSQL, or set HFX_TEST_DATABASE_URL');
   });
 } else describe('two hfx serve processes on one PostgreSQL and one blob directory', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hfx-cluster-'));
   const blobs = join(dir, 'blobs');
   const adminPassword = randomBytes(12).toString('hex');
   const dbName = `hfx_cluster_${randomBytes(6).toString('hex')}`;
+  const tuf = initTuf(join(dir, 'tuf'), { keys: 1, threshold: 1 });
   let databaseUrl = '';
   const nodes: Node[] = [];
   let admin = '';
@@ -60,10 +63,10 @@ if (!BASE_URL) {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('started at the same moment: migrations run once, the admin is made once, one metadata key', async () => {
+  test('started at the same moment: migrations run once, the admin is made once; both serve the same TUF root', async () => {
     const ports = await freePorts(2);
-    // Both spawned before either is awaited.
-    const starting = ports.map((port, i) => startNode(`s${i + 1}`, port, { DATABASE_URL: databaseUrl, HFX_ADMIN_PASSWORD: adminPassword, HFX_DATA: mkdtempSync(join(dir, `data${i + 1}-`)) }, blobs));
+    // Both spawned before either is awaited; they share the TUF keys, as they must (docs/distribution.md).
+    const starting = ports.map((port, i) => startNode(`s${i + 1}`, port, { DATABASE_URL: databaseUrl, HFX_ADMIN_PASSWORD: adminPassword, HFX_DATA: mkdtempSync(join(dir, `data${i + 1}-`)), HFX_TUF_KEYS: tuf.serverDir }, blobs));
     nodes.push(...(await Promise.all(starting)));
     const firstStart = nodes.map((n) => (n.stderr.match(/First start/g) ?? []).length);
     assert.equal(firstStart[0]! + firstStart[1]!, 1, `"First start" printed ${firstStart.join(' + ')} times:\n${nodes.map((n) => n.stderr).join('\n---\n')}`);
@@ -75,12 +78,13 @@ if (!BASE_URL) {
       assert.deepEqual(mig.rows.map((r) => r.name), known, 'each migration recorded exactly once');
       assert.equal((await db.query('select count(*)::int as n from users')).rows[0].n, 1);
       assert.equal((await db.query("select count(*)::int as n from audit_log where object_type = 'user' and action = 'create'")).rows[0].n, 1);
-      assert.equal((await db.query('select count(*)::int as n from server_keys')).rows[0].n, 1);
     } finally {
       await db.end();
     }
-    const keys = await Promise.all(nodes.map((n) => api(n.url, 'GET', '/v1/server-key', null)));
-    assert.equal(keys[0]!.body.keyid, keys[1]!.body.keyid, 'both sign metadata with the same key');
+    // Without the keys, a process on PostgreSQL refuses to start rather than sign with keys of its own.
+    const alone = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--quiet'], { env: { ...process.env, DATABASE_URL: databaseUrl, HFX_DATA: mkdtempSync(join(dir, 'alone-')), NO_COLOR: '1' }, encoding: 'utf8' });
+    assert.equal(alone.status, 2, alone.stderr);
+    assert.match(alone.stderr, /HFX_E_USAGE: with DATABASE_URL, hfx serve needs --tuf-keys/);
   });
 
   test('a write through one server is read through the other', async () => {
@@ -99,39 +103,36 @@ if (!BASE_URL) {
     assert.deepEqual((await api(s2.url, 'GET', '/v1/archives', admin)).body.archives.map((a: { id: string }) => a.id), ['HF-C-1']);
     assert.deepEqual(await download(s2.url, admin, 'HF-C-1'), { status: 200, sha256: sha(zip) });
     const token = (await api(s2.url, 'POST', '/v1/customers/acme/tokens', admin, { name: 'prod' })).body.token;
-    const meta = await api(s1.url, 'GET', '/v1/metadata?product=demo&release=1.0.0&level=0', token);
-    assert.deepEqual(meta.body.signed.hotfixes.map((h: { id: string }) => h.id), ['HF-C-1']);
+    assert.deepEqual(await offered(s1.url, 'acme', token), ['HF-C-1.zip']);
+    // Each process signs the same bytes for the same versions: one's answers never contradict the other's.
+    const ts = await Promise.all([s1, s2].map(async (n) => Buffer.from(await (await fetch(`${n.url}/v1/tuf/acme/metadata/timestamp.json`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer())));
+    assert.deepEqual(ts[0], ts[1]);
   });
 
-  test('metadata: a process answers with at least the version the installation has seen (since), even just after an upload through another', async () => {
+  test('TUF: a process answers with at least the timestamp the installation has seen (since), even just after an upload through another', async () => {
     const [s1, s2] = nodes as [Node, Node];
     const token = (await api(s1.url, 'POST', '/v1/customers/acme/tokens', admin, { name: 'since' })).body.token;
-    const q = '/v1/metadata?product=demo&release=1.0.0&level=0';
-    const ids = (m: { body: { signed: { hotfixes: { id: string }[] } } }) => m.body.signed.hotfixes.map((h) => h.id);
+    const ts = async (n: Node, since?: number) => (await api(n.url, 'GET', `/v1/tuf/acme/metadata/timestamp.json${since ? `?since=${since}` : ''}`, token)).body.signed.version as number;
     for (let round = 1; round <= 3; round++) {
       // s2 holds its copy of the version now.
-      const v0 = (await api(s2.url, 'GET', q, token)).body.signed.version as number;
+      const v0 = await ts(s2);
       const id = `HF-C-SINCE-${round}`;
       const zip = new Uint8Array(readFileSync(await w.hotfix(id, (d) => writeFileSync(join(d, 'docs/README'), `since ${round}\n`), { customer: 'acme' })));
       assert.equal((await api(s1.url, 'POST', '/v1/archives', admin, zip)).status, 201);
-      const seen = await api(s1.url, 'GET', q, token);
-      const v1 = seen.body.signed.version as number;
-      assert.ok(v1 > v0, `the upload moved the version: ${v0} -> ${v1}`);
-      assert.ok(ids(seen).includes(id));
+      const v1 = await ts(s1);
+      assert.ok(v1 > v0, `the upload moved the timestamp: ${v0} -> ${v1}`);
+      assert.ok((await offered(s1.url, 'acme', token)).includes(`${id}.zip`));
       // The installation then asks the other process, which has not read the version since.
-      const other = await api(s2.url, 'GET', `${q}&since=${v1}`, token);
-      assert.equal(other.status, 200);
-      assert.ok(other.body.signed.version >= v1, `round ${round}: version ${other.body.signed.version} after ${v1} was seen`);
-      assert.ok(ids(other).includes(id), `round ${round}: the new archive is offered`);
+      const other = await ts(s2, v1);
+      assert.ok(other >= v1, `round ${round}: timestamp ${other} after ${v1} was seen`);
+      assert.ok((await offered(s2.url, 'acme', token)).includes(`${id}.zip`), `round ${round}: the new archive is offered`);
     }
     // Without since, a process notices within a second.
-    const v = (await api(s1.url, 'GET', q, token)).body.signed.version as number;
+    const v = await ts(s1);
     await new Promise((r) => setTimeout(r, 1100));
-    assert.ok((await api(s2.url, 'GET', q, token)).body.signed.version >= v);
+    assert.ok((await ts(s2)) >= v);
     // A version no process has (a replayed or invented one) is answered with the real one, which the client refuses.
-    const ahead = await api(s2.url, 'GET', `${q}&since=${v + 1000}`, token);
-    assert.equal(ahead.status, 200);
-    assert.equal(ahead.body.signed.version, v);
+    assert.equal(await ts(s2, v + 1000), v);
   });
 
   test('the same archive pushed through both at once is stored once; every push gets a 2xx', async () => {

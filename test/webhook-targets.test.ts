@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -371,7 +372,7 @@ for (const store of STORES) describe(`webhook targets through the server on ${st
     assert.equal((await api(s.url, 'POST', '/v1/subscriptions', admin, { kind: 'webhook', target, events: ['case.created'] })).status, 201);
     await s.close();
     // The operator closes the range again: the stored subscription is checked at every delivery.
-    s2 = await startServer({ dataDir: s.dir, databaseUrl: s.databaseUrl, adminPassword: s.adminPassword, port: 0 });
+    s2 = await startServer({ dataDir: s.dir, databaseUrl: s.databaseUrl, adminPassword: s.adminPassword, port: 0, tufKeys: join(s.tufDir, 'server') });
     const intake = { title: 'broken', source: 'monitoring', reporter: 'grafana', product: 'demo', impact: 'all', severity: 'S1' };
     assert.equal((await api(s2.url, 'POST', '/v1/cases', admin, intake)).status, 201);
     let row: any;

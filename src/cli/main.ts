@@ -32,7 +32,11 @@ const LOADERS: readonly [string, string[], () => Promise<Command>][] = [
   ['login', [], async () => (await import('./commands/login/index.js')).loginCommand],
   ['push', [], async () => (await import('./commands/push/index.js')).pushCommand],
   ['token', [], async () => (await import('./commands/token/index.js')).tokenCommand],
+  ['user', [], async () => (await import('./commands/user/index.js')).userCommand],
+  ['customer', [], async () => (await import('./commands/customer/index.js')).customerCommand],
+  ['key', [], async () => (await import('./commands/key/index.js')).keyCommand],
   ['check', [], async () => (await import('./commands/check/index.js')).checkCommand],
+  ['tuf', [], async () => (await import('./commands/tuf/index.js')).tufCommand],
   ['demo', [], async () => (await import('./commands/demo/index.js')).demoCommand],
 ];
 

@@ -10,9 +10,6 @@ export interface ServerLogin {
   url: string;
   token: string;
   who: string;
-  /** The metadata key pinned at login (trust on first use; check it against /v1/server-key out of band). */
-  keyid: string;
-  publicKey: string;
 }
 
 interface UserConfig {
@@ -52,11 +49,18 @@ export function currentLogin(env: NodeJS.ProcessEnv, url?: string): ServerLogin 
   return l;
 }
 
-/** An installation's link to its server: .hfx/server.json (mode 0600), with the installation token. */
-export interface InstallationLink extends ServerLogin {
+/**
+ * An installation's link to its server: .hfx/server.json (mode 0600), with the installation token;
+ * or to a static mirror of its repository (`file:///…`, no token, nothing reported). The trusted
+ * TUF metadata is beside it, in .hfx/tuf/ (client/tuf.ts).
+ */
+export interface InstallationLink {
+  url: string;
+  token: string | null;
+  who: string;
+  /** The TUF repository this installation reads: its customer's, or `_everyone`. */
+  repo: string;
   installationId: string | null;
-  /** Highest metadata version seen: older metadata is a rollback attack. */
-  lastVersion: number;
   /** How many lines of .hfx/events.jsonl the server has acknowledged. */
   reportedEvents: number;
 }

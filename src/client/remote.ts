@@ -1,19 +1,14 @@
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HfxError } from '../errors.js';
 import { layout, type Layout } from '../engine/home/layout.js';
 import { readState } from '../engine/home/state.js';
-import type { TargetsSigned } from '../server/routes/distribution.js';
 import { readEvents } from './events.js';
 import { call, send, type Remote } from './http.js';
 import { readLink, requireLink, saveLink, saveUserLogin, type InstallationLink, type ServerLogin } from './config.js';
-import { verifyMetadata } from './metadata.js';
-
-async function serverKey(url: string): Promise<{ keyid: string; publicKey: string }> {
-  return call(await remoteOf(url, null), 'GET', '/v1/server-key');
-}
+import { EVERYONE } from '../tuf/metadata.js';
+import { downloadTarget, refresh, trustRoot, type Offered, type TufSource } from './tuf.js';
 
 async function remoteOf(url: string, token: string | null): Promise<Remote> {
   return { url: url.replace(/\/+$/, ''), token };
@@ -22,26 +17,88 @@ async function remoteOf(url: string, token: string | null): Promise<Remote> {
 /** `hfx login URL --user U`: a user token, kept in the user's config. */
 export async function loginUser(env: NodeJS.ProcessEnv, url: string, username: string, password: string): Promise<ServerLogin & { file: string }> {
   const r = await remoteOf(url, null);
-  const key = await serverKey(r.url);
   const res = await call<{ token: string; user: { username: string; role: string } }>(r, 'POST', '/v1/login', { username, password, name: 'hfx login' });
-  const login: ServerLogin = { url: r.url, token: res.token, who: `${res.user.username} (${res.user.role})`, keyid: key.keyid, publicKey: key.publicKey };
+  const login: ServerLogin = { url: r.url, token: res.token, who: `${res.user.username} (${res.user.role})` };
   return { ...login, file: saveUserLogin(env, login) };
 }
 
-/** `hfx login URL --token-stdin [--home DIR]`: an installation token links the installation, else a user token goes to the config. */
-export async function loginToken(env: NodeJS.ProcessEnv, url: string, token: string, home?: string): Promise<ServerLogin & { file: string }> {
+/** A root as `hfx login` shows it before it is trusted. */
+export interface RootInfo {
+  version: number;
+  keyids: string[];
+  threshold: number;
+}
+
+/**
+ * How an installation comes to trust its repository's root: the file given out of band
+ * (`--root FILE`), or, when the person at the terminal confirms the key ids shown, the server's
+ * own 1.root.json.
+ */
+export interface RootChoice {
+  root?: Buffer;
+  confirm?: (info: RootInfo) => Promise<boolean>;
+}
+
+/** The TUF repository an installation link reads. */
+export function tufSource(link: InstallationLink): TufSource {
+  return { base: link.url.startsWith('file:') ? link.url : `${link.url}/v1/tuf/${encodeURIComponent(link.repo)}`, token: link.token };
+}
+
+async function bootstrap(l: Layout, src: TufSource, choice: RootChoice): Promise<RootInfo> {
+  let root = choice.root;
+  if (!root) {
+    const offered = await downloadRoot(src);
+    const peek = JSON.parse(offered.toString('utf8')) as { signed?: { version?: number; roles?: { root?: { keyids?: string[]; threshold?: number } } } };
+    const info = { version: peek.signed?.version ?? 0, keyids: peek.signed?.roles?.root?.keyids ?? [], threshold: peek.signed?.roles?.root?.threshold ?? 0 };
+    if (!choice.confirm) {
+      throw new HfxError('HFX_E_USAGE', 'the repository\'s root must be trusted from outside the connection: give --root FILE', {
+        hint: 'Your vendor gives 1.root.json with the installation token (made by `hfx tuf init`). On a terminal, hfx login shows its key ids and asks instead.',
+      });
+    }
+    if (!(await choice.confirm(info))) throw new HfxError('HFX_E_AUTH', 'the root was not trusted; nothing was linked', { hint: 'Compare the key ids with your vendor\'s, or give --root FILE.' });
+    root = offered;
+  }
+  const trusted = trustRoot(l, root);
+  await refresh(l, src);
+  return trusted;
+}
+
+async function downloadRoot(src: TufSource): Promise<Buffer> {
+  if (src.base.startsWith('file:')) return readFileSync(new URL(`${src.base.replace(/\/+$/, '')}/metadata/1.root.json`));
+  const res = await send({ url: new URL(src.base).origin, token: src.token }, 'GET', `${new URL(src.base).pathname}/metadata/1.root.json`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/**
+ * `hfx login URL --token-stdin [--home DIR] [--root FILE]`: with --home, the installation is linked
+ * to its customer's TUF repository and trusts its root; else the token goes to the user's config.
+ */
+export async function loginToken(env: NodeJS.ProcessEnv, url: string, token: string, home?: string, choice: RootChoice = {}): Promise<ServerLogin & { file: string; root?: RootInfo }> {
   const r = await remoteOf(url, token);
-  const key = await serverKey(r.url);
   const me = await call<{ kind: string; username?: string; role?: string; customer?: string; token?: string }>(r, 'GET', '/v1/me');
-  const who = me.kind === 'user' ? `${me.username} (${me.role})` : `customer ${me.customer} (${me.token})`;
-  const login: ServerLogin = { url: r.url, token, who, keyid: key.keyid, publicKey: key.publicKey };
+  const who = me.kind === 'user' ? `${me.username} (${me.role})` : `customer ${me.customer} (${me.token ?? me.username})`;
+  const login: ServerLogin = { url: r.url, token, who };
   if (home === undefined) return { ...login, file: saveUserLogin(env, login) };
   const l = layout(resolve(home));
   await readState(l);
   const prev = readLink(l);
-  // The rollback counter survives a re-login to the same server.
-  saveLink(l, { ...login, installationId: prev?.url === r.url ? prev.installationId : null, lastVersion: prev?.url === r.url ? prev.lastVersion : 0, reportedEvents: prev?.url === r.url ? prev.reportedEvents : 0 });
-  return { ...login, file: join(l.dir, 'server.json') };
+  const link: InstallationLink = {
+    url: r.url, token, who, repo: me.kind === 'user' ? EVERYONE : me.customer!,
+    installationId: prev?.url === r.url ? prev.installationId : null, reportedEvents: prev?.url === r.url ? prev.reportedEvents : 0,
+  };
+  const root = await bootstrap(l, tufSource(link), choice);
+  saveLink(l, link);
+  return { ...login, file: join(l.dir, 'server.json'), root };
+}
+
+/** `hfx login file:///MIRROR --home DIR --root FILE`: an installation reads a static mirror (`hfx tuf export`); it reports nothing. */
+export async function loginMirror(url: string, home: string, choice: RootChoice): Promise<{ url: string; who: string; file: string; root: RootInfo }> {
+  const l = layout(resolve(home));
+  await readState(l);
+  const link: InstallationLink = { url: url.replace(/\/+$/, ''), token: null, who: 'a static mirror', repo: '', installationId: null, reportedEvents: 0 };
+  const root = await bootstrap(l, tufSource(link), choice);
+  saveLink(l, link);
+  return { url: link.url, who: link.who, file: join(l.dir, 'server.json'), root };
 }
 
 export async function push(login: ServerLogin, file: string, customer?: string): Promise<{ id: string; sha256: string; size: number; customer: string | null; existed?: boolean }> {
@@ -51,77 +108,33 @@ export async function push(login: ServerLogin, file: string, customer?: string):
   return call(await remoteOf(login.url, login.token), 'POST', `/v1/archives${q}`, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
 }
 
-/** Fetches and checks the metadata for an installation, and remembers its version. */
-export async function fetchMetadata(l: Layout, link: InstallationLink, channel?: 'full' | 'security'): Promise<TargetsSigned> {
-  const s = await readState(l);
-  const ch = channel ?? s.channel;
-  // `since`: the server answers with at least this version, whichever of its processes answers.
-  const q = new URLSearchParams({ product: s.product, release: s.version, level: String(s.level), channel: ch, ...(link.lastVersion > 0 ? { since: String(link.lastVersion) } : {}) });
-  const doc = await call(await remoteOf(link.url, link.token), 'GET', `/v1/metadata?${q}`);
-  const signed = verifyMetadata(doc, { publicKey: link.publicKey, product: s.product, release: s.version, level: s.level, lastVersion: link.lastVersion });
-  if (signed.version > link.lastVersion) saveLink(l, { ...link, lastVersion: signed.version });
-  return signed;
-}
-
 export interface Available {
   metadataVersion: number;
   expires: string;
-  updates: TargetsSigned['updates'];
-  hotfixes: (TargetsSigned['hotfixes'][number] & { applied: boolean })[];
+  updates: Offered[];
+  hotfixes: (Offered & { applied: boolean })[];
+}
+
+/** What the trusted metadata offers this installation: updates from its level on its channel, and hotfixes for its level. */
+export async function available(l: Layout, channel?: 'full' | 'security'): Promise<Available> {
+  const s = await readState(l);
+  const r = await refresh(l, tufSource(requireLink(l)));
+  const ch = channel ?? s.channel;
+  const mine = r.targets.filter((t) => t.product === s.product && t.release === s.version);
+  const updates = mine.filter((t) => t.kind === 'update' && t.level >= s.level && (ch === 'full' || t.channel === 'security')).sort((a, b) => a.level - b.level || (a.toLevel ?? 0) - (b.toLevel ?? 0));
+  const applied = new Set(s.hotfixes.map((h) => h.id));
+  const hotfixes = mine.filter((t) => t.kind === 'hotfix' && t.level === s.level).map((h) => ({ ...h, applied: applied.has(h.id) }));
+  return { metadataVersion: r.version, expires: r.expires, updates, hotfixes };
 }
 
 /** WSO2's `check`: what the server has for this installation. */
 export async function check(home: string): Promise<Available> {
-  const l = layout(resolve(home));
-  const s = await readState(l);
-  const m = await fetchMetadata(l, requireLink(l));
-  const applied = new Set(s.hotfixes.map((h) => h.id));
-  return { metadataVersion: m.version, expires: m.expires, updates: m.updates, hotfixes: m.hotfixes.map((h) => ({ ...h, applied: applied.has(h.id) })) };
+  return available(layout(resolve(home)));
 }
 
-/**
- * Downloads one archive into .hfx/downloads/, resuming a partial download with Range/If-Range,
- * and refuses anything that is not exactly the size and sha256 the signed metadata names
- * (mix-and-match, and endless data: it stops reading past the size).
- */
-export async function download(l: Layout, link: InstallationLink, target: { id: string; sha256: string; size: number }): Promise<string> {
-  const dir = join(l.dir, 'downloads');
-  mkdirSync(dir, { recursive: true });
-  const final = join(dir, `${target.sha256}.zip`);
-  if (existsSync(final)) return final;
-  const part = `${final}.part`;
-  let have = existsSync(part) ? statSync(part).size : 0;
-  if (have > target.size) {
-    rmSync(part);
-    have = 0;
-  }
-  let n = have;
-  if (have < target.size) {
-    const headers: Record<string, string> = have > 0 ? { range: `bytes=${have}-`, 'if-range': `"${target.sha256}"` } : {};
-    const res = await send(await remoteOf(link.url, link.token), 'GET', `/v1/archives/${encodeURIComponent(target.id)}/download`, undefined, headers);
-    if (have > 0 && res.status !== 206) n = have = 0; // the server sent everything again
-    const fd = openSync(part, have > 0 ? 'a' : 'w', 0o600);
-    try {
-      if (!res.body) throw new HfxError('HFX_E_NETWORK', 'empty download');
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        n += chunk.length;
-        if (n > target.size) {
-          rmSync(part, { force: true });
-          throw new HfxError('HFX_E_INTEGRITY', `${target.id} is longer than the ${target.size} bytes the signed metadata names`, { hint: 'The server or something in between sent other data; nothing was applied.' });
-        }
-        writeSync(fd, chunk);
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
-  const h = createHash('sha256').update(readFileSync(part)).digest('hex');
-  if (n !== target.size || h !== target.sha256) {
-    rmSync(part, { force: true });
-    throw new HfxError('HFX_E_INTEGRITY', `${target.id} does not match the size and sha256 in the signed metadata`, { hint: 'Nothing was applied. Try again; if it persists, tell the vendor.' });
-  }
-  renameSync(part, final);
-  return final;
+/** One offered archive, downloaded (resumably) and checked against the trusted metadata. */
+export async function download(l: Layout, id: string): Promise<string> {
+  return downloadTarget(l, tufSource(requireLink(l)), id);
 }
 
 /** `hfx state --report`: registers the installation on first use, then sends its state and new events. */
@@ -129,6 +142,7 @@ export async function report(home: string, name?: string): Promise<{ id: string;
   const l = layout(resolve(home));
   const s = await readState(l);
   const link = requireLink(l);
+  if (link.url.startsWith('file:')) throw new HfxError('HFX_E_USAGE', `${l.home} reads a static mirror: there is no server to report to`, { hint: 'Link it to its server to report: `hfx login URL --token-stdin --home DIR --root FILE`.' });
   const events = readEvents(l).slice(link.reportedEvents);
   const body = {
     ...(link.installationId ? { id: link.installationId } : {}),

@@ -8,10 +8,11 @@ import { BlobStore } from './blobs.js';
 import { archiveRoutes } from './routes/archives.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
-import { distributionRoutes } from './routes/distribution.js';
 import { fleetRoutes } from './routes/fleet.js';
 import { registryRoutes } from './routes/registry.js';
-import type { ServerKey } from './server-key.js';
+import type { TufServerKeys } from './tuf/keys-dir.js';
+import { TufRepos } from './tuf/repos.js';
+import { tufRoutes } from './routes/tuf.js';
 import { versionKeeper, type VersionKeeper } from './metadata-version.js';
 import { limitsOf, type ServerLimits } from './limits.js';
 import { registerWeb } from './web.js';
@@ -19,11 +20,10 @@ import { registerWeb } from './web.js';
 export interface AppOptions {
   store: Store;
   blobs: BlobStore;
-  key: ServerKey;
+  /** The online TUF key and the metadata signed offline (tuf/keys-dir.ts). */
+  tufKeys: TufServerKeys;
   /** Largest archive upload, in bytes. */
   maxUpload?: number;
-  /** How long signed metadata stays valid, in seconds. */
-  metadataTtl?: number;
   logger?: boolean | object;
   /** Timeouts, proxies, webhook reach, upload bounds (limits.ts); defaults for what is not given. */
   limits?: Partial<ServerLimits>;
@@ -32,9 +32,9 @@ export interface AppOptions {
 export interface Ctx {
   store: Store;
   blobs: BlobStore;
-  key: ServerKey;
+  /** Every repository's TUF metadata (docs/distribution.md). */
+  tuf: TufRepos;
   maxUpload: number;
-  metadataTtl: number;
   /** The metadata version: it only grows (see metadata-version.ts). */
   version: VersionKeeper;
   limits: ServerLimits;
@@ -120,13 +120,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
+  const version = await versionKeeper(opts.store);
   const ctx: Ctx = {
     store: opts.store,
     blobs: opts.blobs,
-    key: opts.key,
     maxUpload: opts.maxUpload ?? 4 * 1024 ** 3,
-    metadataTtl: opts.metadataTtl ?? 24 * 3600,
-    version: await versionKeeper(opts.store),
+    version,
+    tuf: new TufRepos(opts.store.db, opts.tufKeys, version),
     limits,
   };
   app.server.headersTimeout = limits.headersTimeoutMs;
@@ -209,7 +209,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes(ctx));
   await app.register(registryRoutes(ctx));
   await app.register(archiveRoutes(ctx));
-  await app.register(distributionRoutes(ctx));
+  await app.register(tufRoutes(ctx));
   await app.register(fleetRoutes(ctx));
   // environments (issue 5):
   await app.register((await import('./routes/environments.js')).environmentRoutes(ctx));

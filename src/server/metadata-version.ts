@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -18,10 +19,36 @@ export interface VersionKeeper {
   bumped(v: number): void;
 }
 
-async function readVersion(store: Store): Promise<number> {
-  const v = await sql<{ last_value: number; is_called: boolean }>`select last_value, is_called from metadata_version`.execute(store.db);
-  const row = v.rows[0]!;
-  return row.is_called ? Number(row.last_value) : 0;
+async function readVersion(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('metadata_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
+  return Number(row.version);
+}
+
+/**
+ * Moves the metadata version and gives it to every archive not yet offered, in one transaction:
+ * a process that reads version S (after the commit) sees exactly the archives it covers, so every
+ * process computes the same repository for S (docs/distribution.md). The row lock orders bumps.
+ */
+export async function bumpVersion(db: Kysely<Database>, tuf?: { targets: number; online: string }): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const r = await tx.updateTable('metadata_state').set((e) => ({ version: sql`${e.ref('version')} + 1`, ...(tuf ? { tuf_targets: tuf.targets, tuf_online: tuf.online } : {}) }))
+      .where('id', '=', 1).returning('version').executeTakeFirstOrThrow();
+    const v = Number(r.version);
+    await tx.updateTable('archives').set({ seq: v }).where('seq', 'is', null).execute();
+    return v;
+  });
+}
+
+/**
+ * Keys of TUF changed since the version last moved (a rotation: a new top-level targets or online
+ * key), or archives wait unoffered (a bump that failed): moves the version so every repository is
+ * signed afresh. Run at start.
+ */
+export async function settleVersion(db: Kysely<Database>, tuf: { targets: number; online: string }): Promise<number | null> {
+  const row = await db.selectFrom('metadata_state').select(['tuf_targets', 'tuf_online']).where('id', '=', 1).executeTakeFirstOrThrow();
+  const waiting = await db.selectFrom('archives').select('id').where('seq', 'is', null).limit(1).executeTakeFirst();
+  if (row.tuf_targets === tuf.targets && row.tuf_online === tuf.online && !waiting) return null;
+  return bumpVersion(db, tuf);
 }
 
 /**
@@ -30,11 +57,11 @@ async function readVersion(store: Store): Promise<number> {
  * installation that has seen a newer one: update checks then cost no query at all.
  */
 export async function versionKeeper(store: Store): Promise<VersionKeeper> {
-  let version = await readVersion(store);
+  let version = await readVersion(store.db);
   let readAt = Date.now();
   let pending: { startedAt: number; done: Promise<number> } | null = null;
   const read = async (): Promise<number> => {
-    const v = await readVersion(store);
+    const v = await readVersion(store.db);
     if (v > version) version = v;
     readAt = Date.now();
     return version;

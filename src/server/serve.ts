@@ -4,9 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import { openStore, type Store } from '../store/store.js';
 import { buildApp } from './app.js';
 import { hashPassword } from './auth.js';
+import { HfxError } from '../errors.js';
 import { BlobStore } from './blobs.js';
 import { audit } from './routes/audit.js';
-import { loadServerKey } from './server-key.js';
+import { settleVersion } from './metadata-version.js';
+import { developmentTufKeys, loadTufKeys, type TufServerKeys } from './tuf/keys-dir.js';
 import { sweepLoginFailures } from './login-throttle.js';
 import { limitsOf, type ServerLimits } from './limits.js';
 
@@ -23,7 +25,10 @@ export interface ServeOptions {
   adminPassword?: string | undefined;
   logger?: boolean;
   maxUpload?: number;
-  metadataTtl?: number;
+  /** The TUF directory (`hfx tuf init` made it: online.key, N.root.json, N.targets.json); see docs/distribution.md. */
+  tufKeys?: string | undefined;
+  /** Told when the server made development TUF keys for itself (no --tuf-keys, embedded store). */
+  onDevelopmentKeys?: (dir: string, made: boolean) => void;
   limits?: Partial<ServerLimits>;
   /** Told once, on the very first start, the admin credentials it made. */
   onAdminCreated?: (username: string, password: string, generated: boolean) => void;
@@ -52,6 +57,23 @@ async function ensureAdmin(store: Store, opts: ServeOptions): Promise<void> {
   }
 }
 
+/**
+ * The server's TUF keys: --tuf-keys when given; else, on the embedded store, development keys made
+ * once in DATA/tuf. Several processes on one PostgreSQL must sign with the same keys, so there
+ * --tuf-keys is required.
+ */
+function tufKeysFor(opts: ServeOptions, kind: 'pglite' | 'postgres'): TufServerKeys {
+  if (opts.tufKeys) return loadTufKeys(resolve(opts.tufKeys), process.env);
+  if (kind === 'postgres') {
+    throw new HfxError('HFX_E_USAGE', 'with DATABASE_URL, hfx serve needs --tuf-keys DIR (HFX_TUF_KEYS): every process must sign with the same keys', {
+      hint: 'Make them on an offline machine: `hfx tuf init --out DIR`; give every server DIR/server.',
+    });
+  }
+  const dev = developmentTufKeys(resolve(opts.dataDir));
+  opts.onDevelopmentKeys?.(dev.keys.dir, dev.made);
+  return dev.keys;
+}
+
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir);
   // Connection errors come from the pool before the app (and its logger) exists.
@@ -59,9 +81,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const store = await openStore({ url: opts.databaseUrl, dataDir, onError: (e) => onStoreError(e) });
   try {
     await ensureAdmin(store, opts);
-    const key = await loadServerKey(store);
+    const tufKeys = tufKeysFor(opts, store.kind);
+    // A rotation (new top-level targets or online key) or archives left unoffered: sign afresh.
+    await settleVersion(store.db, { targets: tufKeys.targetsVersion, online: tufKeys.online.keyid });
     const blobs = new BlobStore(resolve(opts.blobDir ?? join(dataDir, 'blobs')));
-    const app = await buildApp({ store, blobs, key, logger: opts.logger ?? false, ...(opts.maxUpload ? { maxUpload: opts.maxUpload } : {}), ...(opts.metadataTtl ? { metadataTtl: opts.metadataTtl } : {}), ...(opts.limits ? { limits: opts.limits } : {}) });
+    const app = await buildApp({ store, blobs, tufKeys, logger: opts.logger ?? false, ...(opts.maxUpload ? { maxUpload: opts.maxUpload } : {}), ...(opts.limits ? { limits: opts.limits } : {}) });
     onStoreError = (err) => app.log.warn({ err }, 'database connection lost; the pool opens a new one for the next query');
     const address = await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
     const port = Number(new URL(address).port);

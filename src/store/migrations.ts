@@ -70,6 +70,8 @@ import { tokenExpiryMigration } from './migrations/token-expiry.js'; migrations[
 import { securityMigration } from './migrations/security.js'; migrations['0006-security'] = securityMigration;
 // customer users, disabled users:
 import { customerUsersMigration } from './migrations/customer-users.js'; migrations['0007-customer-users'] = customerUsersMigration;
+// TUF distribution: the metadata version in a row, archives' first version; no server key in the database:
+import { tufMigration } from './migrations/tuf.js'; migrations['0008-tuf'] = tufMigration;
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,

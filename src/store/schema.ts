@@ -32,7 +32,6 @@ export interface Database {
     expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   };
   publisher_keys: { keyid: string; name: string; public_pem: string; created_at: Created };
-  server_keys: { id: string; keyid: string; private_pem: string; public_pem: string; created_at: Created };
   archives: {
     id: string;
     kind: 'hotfix' | 'update';
@@ -51,8 +50,12 @@ export interface Database {
     manifest: Json<unknown>;
     includes: Json<string[]>;
     uploaded_by: string;
+    /** The metadata version that first offered it; null until that version is taken (metadata-version.ts). */
+    seq: ColumnType<number | null, number | null | undefined, number | null>;
     created_at: Created;
   };
+  /** One row: the metadata version, and what of the TUF keys it was last moved for. */
+  metadata_state: { id: number; version: number; tuf_targets: ColumnType<number, number | undefined, number>; tuf_online: ColumnType<string, string | undefined, string> };
   installations: {
     id: string;
     customer_id: string | null;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/server/serve.js';
+import { initTuf } from '../../src/tuf/offline.js';
 
 export type StoreKind = 'pglite' | 'postgres';
 
@@ -13,9 +14,14 @@ export type StoreKind = 'pglite' | 'postgres';
  */
 export const STORES: StoreKind[] = ['pglite', ...(process.env['HFX_TEST_DATABASE_URL'] ? (['postgres'] as const) : [])];
 
-/** A server on port 0 with a fresh database (on PostgreSQL, a new database is created for it). */
-export async function testServer(opts: Partial<ServeOptions> & { store?: StoreKind } = {}): Promise<RunningServer & { adminPassword: string; dir: string; databaseUrl: string | undefined; dispose(): Promise<void> }> {
+/**
+ * A server on port 0 with a fresh database (on PostgreSQL, a new database is created for it) and
+ * TUF keys made for it as `hfx tuf init` makes them: `tufDir` holds offline/ and server/, and
+ * `rootFile` is the 1.root.json an installation is given (`hfx login … --root`).
+ */
+export async function testServer(opts: Partial<ServeOptions> & { store?: StoreKind } = {}): Promise<RunningServer & { adminPassword: string; dir: string; databaseUrl: string | undefined; tufDir: string; rootFile: string; dispose(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'hfx-server-'));
+  const tuf = initTuf(join(dir, 'tuf-vendor'), { keys: 1, threshold: 1 });
   const adminPassword = randomBytes(12).toString('hex');
   const base = opts.store === 'postgres' ? process.env['HFX_TEST_DATABASE_URL'] : undefined;
   let databaseUrl: string | undefined;
@@ -37,12 +43,14 @@ export async function testServer(opts: Partial<ServeOptions> & { store?: StoreKi
       await c.end();
     };
   }
-  const s = await startServer({ dataDir: dir, databaseUrl, adminPassword, port: 0, ...opts });
+  const s = await startServer({ dataDir: dir, databaseUrl, adminPassword, port: 0, tufKeys: tuf.serverDir, ...opts });
   return {
     ...s,
     adminPassword,
     dir,
     databaseUrl,
+    tufDir: tuf.dir,
+    rootFile: tuf.rootFile,
     async dispose() {
       await s.close();
       await drop?.();

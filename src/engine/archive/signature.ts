@@ -52,6 +52,11 @@ export function parsePrivateKey(pem: string, from: string): KeyObject {
 }
 
 export function parsePublicKey(pem: string, from: string): KeyObject {
+  // Node derives a public key from a private one without a word: a NAME.key given here would be
+  // stored and shown as if it were public.
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    throw new HfxError('HFX_E_USAGE', `${from} is a private key: it must never be given to anyone, and is not kept`, { hint: 'Give the NAME.pub file that `hfx keygen` wrote, not NAME.key.' });
+  }
   try {
     const k = createPublicKey(pem);
     if (k.asymmetricKeyType !== 'ed25519') throw new Error(`a ${k.asymmetricKeyType} key`);

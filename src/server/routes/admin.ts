@@ -163,8 +163,9 @@ export function adminRoutes(ctx: Ctx) {
         if (fresh) await audit(tx, me.username, 'trust', 'publisher-key', id, { name: req.body.name });
         return fresh;
       });
-      // Trusting a key again answers as the first time did (idempotent), with `existed` set.
-      return reply.status(added ? 201 : 200).send({ keyid: id, name: req.body.name, existed: !added });
+      // Trusting a key again answers as the first time did (idempotent), with `existed` set and the name it has.
+      const name = added ? req.body.name : ((await db.selectFrom('publisher_keys').select('name').where('keyid', '=', id).executeTakeFirst())?.name ?? req.body.name);
+      return reply.status(added ? 201 : 200).send({ keyid: id, name, existed: !added });
     });
   };
 }

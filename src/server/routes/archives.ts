@@ -6,6 +6,7 @@ import { parsePublicKey, verifyManifestSignature } from '../../engine/archive/si
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import type { Ctx } from '../app.js';
+import { bumpVersion } from '../metadata-version.js';
 import { actorName, requireAny, requireRole, type Principal } from '../auth.js';
 import { audit } from './audit.js';
 import { ensureRelease } from './registry.js';
@@ -148,8 +149,7 @@ export function archiveRoutes(ctx: Ctx) {
         // once, so taken inside the transaction an update check could read the new version, not
         // yet see the archive, and cache an answer without it under that version.
         try {
-          const v = await db.selectNoFrom((e) => e.fn<number>('nextval', [e.val('metadata_version')]).as('v')).executeTakeFirstOrThrow();
-          ctx.version.bumped(Number(v.v));
+          ctx.version.bumped(await bumpVersion(db));
         } catch (err) {
           // The archive is stored: say so. Update checks list it once their cached answers expire.
           req.log.warn({ err }, 'archive stored, but the metadata version could not be moved');
@@ -190,7 +190,7 @@ export function archiveRoutes(ctx: Ctx) {
 }
 
 /** Serves a blob with a strong ETag (its sha256) and single-range requests, as resumable downloads need. */
-function sendBlob(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, sha256: string, name: string) {
+export function sendBlob(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, sha256: string, name: string) {
   const size = ctx.blobs.size(sha256);
   const etag = `"${sha256}"`;
   reply.header('ETag', etag).header('Accept-Ranges', 'bytes').header('Content-Type', 'application/zip')

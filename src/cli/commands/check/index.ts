@@ -5,7 +5,7 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'ask the server what updates and hotfixes there are for this installation',
   usage: 'hfx check [--home DIR] [--json]',
-  details: 'The answer is signed metadata, checked against the key pinned at login, its expiry, and the highest version seen before.',
+  details: 'The answer is the TUF repository of the installation\'s customer, checked by tuf-js against the root trusted at login: signatures, thresholds, expiry, and versions never older than before (docs/distribution.md).',
   examples: ['$ hfx check --home /opt/wso2am'],
   options: { ...HOME },
   async run({ values }, { out, home }) {
@@ -14,7 +14,7 @@ export const checkCommand: Command = {
     const c = out.c;
     out.line(`metadata version ${r.metadataVersion}, valid until ${r.expires}`);
     if (r.updates.length === 0) out.line('  no updates');
-    for (const u of r.updates) out.line(`  update ${c.bold(u.id)}: level ${u.level} → ${u.toLevel}${u.security ? c.yellow(' security') : ''}`);
+    for (const u of r.updates) out.line(`  update ${c.bold(u.id)}: level ${u.level} → ${u.toLevel}${u.channel === 'security' ? c.yellow(' security') : ''}`);
     const todo = r.hotfixes.filter((h) => !h.applied);
     if (r.hotfixes.length === 0) out.line('  no hotfixes for this level');
     for (const h of r.hotfixes) out.line(`  hotfix ${c.bold(h.id)} ${h.severity} ${h.title}${h.applied ? c.dim(' (applied)') : ''}${h.customer ? c.dim(` for ${h.customer}`) : ''}`);

@@ -1,5 +1,7 @@
 import { HfxError } from '../../../errors.js';
-import { loginToken, loginUser } from '../../../client/remote.js';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { loginMirror, loginToken, loginUser, type RootChoice, type RootInfo } from '../../../client/remote.js';
 import { checkServerUrl } from '../../../client/server-url.js';
 import { onePositional, type Command } from '../../command.js';
 import type { Io, Output } from '../../output.js';
@@ -23,24 +25,54 @@ async function installationToken(v: Record<string, unknown>, io: Io, out: Output
   return token;
 }
 
+/** --root FILE; else, on a terminal, a question about the server's own root. */
+function rootChoice(v: Record<string, unknown>, io: Io, path: (p: string) => string): RootChoice {
+  if (typeof v['root'] === 'string') {
+    try {
+      return { root: readFileSync(path(v['root'])) };
+    } catch (e) {
+      throw new HfxError('HFX_E_NOT_FOUND', `cannot read the root ${v['root']}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'The vendor gives N.root.json with the installation token.' });
+    }
+  }
+  const stdin = io.stdin ?? process.stdin;
+  if (!(stdin as { isTTY?: boolean }).isTTY || !io.stderr.isTTY) return {};
+  return {
+    confirm: async (info: RootInfo) => {
+      io.stderr.write(`The server offers TUF root ${info.version}, signed by ${info.threshold} of these keys:\n${info.keyids.map((k) => `  ${k}\n`).join('')}`);
+      const rl = createInterface({ input: stdin, output: io.stderr, terminal: true });
+      try {
+        return /^y(es)?$/i.test((await rl.question('Are these your vendor\'s root keys? Trust them [y/N] ')).trim());
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
 export const loginCommand: Command = {
   name: 'login',
   summary: 'log in to an hfx server (a user), or link an installation to it (an installation token)',
-  usage: 'hfx login URL --user NAME [--password-stdin] [--insecure] | hfx login URL --token-stdin [--home DIR] [--insecure]',
+  usage: 'hfx login URL --user NAME [--password-stdin] [--insecure] | hfx login URL --token-stdin [--home DIR --root FILE] [--insecure]\n       hfx login file:///MIRROR --home DIR --root FILE',
   details: `A user login is kept in $HFX_CONFIG_DIR (default ~/.config/hfx)/config.json, mode 0600; the
 password comes from HFX_PASSWORD, standard input, or a prompt. An installation token comes from
 standard input with --token-stdin, or from HFX_TOKEN (when no --user or --token flag is given);
 --token TOKEN still works but shows the token to every user of the machine (ps, shell history), so
 it warns. With a token and --home, the installation is linked to the server (.hfx/server.json, mode
-0600) for check, apply --server, update --server and state --report. Either way the server's metadata
-key is pinned now: later metadata signed by another key is refused.
+0600) for check, apply --server, update --server and state --report, and trusts its customer's TUF
+repository from --root FILE: the N.root.json the vendor gave out of band (docs/distribution.md).
+Without --root, on a terminal, hfx shows the server's root (its key ids and threshold) and asks;
+elsewhere it refuses. Every later check walks the roots from there, and refuses metadata the
+trusted keys did not sign, that expired, or that is older than what it saw before.
+A static mirror made by hfx tuf export (a directory carried into a site without a connection) is
+linked with a file:// URL, --home and --root: the same checks, and nothing is reported.
 Plain http:// is refused (HFX_E_INSECURE) unless the server is this machine (localhost, 127.0.0.0/8,
 ::1): the password or token would cross the network in clear. --insecure allows it on a network you
 trust.`,
   examples: [
     '$ hfx login https://hfx.example.com --user alice',
-    '$ hfx login https://hfx.example.com --token-stdin --home /opt/wso2am < acme-prod-1.token',
-    '$ HFX_TOKEN="$(cat /run/secrets/hfx-token)" hfx login https://hfx.example.com --home /opt/wso2am',
+    '$ hfx login https://hfx.example.com --token-stdin --home /opt/wso2am --root 1.root.json < acme-prod-1.token',
+    '$ HFX_TOKEN="$(cat /run/secrets/hfx-token)" hfx login https://hfx.example.com --home /opt/wso2am --root 1.root.json',
+    '$ hfx login file:///media/usb/acme-mirror --home /opt/wso2am --root 1.root.json   # a site without a connection',
     '$ hfx login http://hfx.lab.internal:8080 --user alice --insecure',
   ],
   options: {
@@ -50,9 +82,19 @@ trust.`,
     home: { type: 'string' },
     'password-stdin': { type: 'boolean' },
     insecure: { type: 'boolean' },
+    root: { type: 'string' },
   },
   async run({ values: v, positionals }, { io, out, path }) {
     const url = onePositional(positionals, 'URL', 'login');
+    const choice = rootChoice(v, io, path);
+    if (url.startsWith('file:')) {
+      if (typeof v['home'] !== 'string' || !choice.root) throw new HfxError('HFX_E_USAGE', 'a mirror is linked to an installation with --home DIR and --root FILE', { hint: HELP });
+      const m = await loginMirror(url, path(v['home']), choice);
+      out.result({ url: m.url, who: m.who, file: m.file, root: m.root });
+      out.line(`${out.c.green('✓')} ${m.file} reads the mirror ${m.url}`);
+      out.line(`  TUF root ${m.root.version} trusted: ${m.root.threshold} of ${m.root.keyids.map((k) => k.slice(0, 12)).join(', ')}`);
+      return 0;
+    }
     const tokenGiven = v['token'] !== undefined || v['token-stdin'] === true;
     if (v['user'] !== undefined && tokenGiven) throw new HfxError('HFX_E_USAGE', 'give --user NAME or an installation token, not both', { hint: HELP });
     if (v['user'] === undefined && !tokenGiven && !io.env['HFX_TOKEN']?.trim()) {
@@ -63,11 +105,12 @@ trust.`,
     const token = await installationToken(v, io, out);
     const password = () => readSecret(io, { envVar: 'HFX_PASSWORD', fromStdin: v['password-stdin'] === true, prompt: 'password: ' });
     const r = token !== undefined
-      ? await loginToken(io.env, url, token, typeof v['home'] === 'string' ? path(v['home']) : undefined)
+      ? await loginToken(io.env, url, token, typeof v['home'] === 'string' ? path(v['home']) : undefined, choice)
       : await loginUser(io.env, url, v['user'] as string, await password());
-    out.result({ url: r.url, who: r.who, keyid: r.keyid, file: r.file });
+    const root = 'root' in r ? (r.root as RootInfo | undefined) : undefined;
+    out.result({ url: r.url, who: r.who, file: r.file, ...(root ? { root } : {}) });
     out.line(`${out.c.green('✓')} logged in to ${r.url} as ${r.who}; saved in ${r.file}`);
-    out.line(`  server metadata key ${r.keyid.slice(0, 16)} pinned`);
+    if (root) out.line(`  TUF root ${root.version} trusted: ${root.threshold} of ${root.keyids.map((k) => k.slice(0, 12)).join(', ')}`);
     return 0;
   },
 };

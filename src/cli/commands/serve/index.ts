@@ -26,7 +26,7 @@ function cidrList(v: string): string[] {
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the hfx server: registry, distribution, fleet and cases API, and the web dashboard',
-  usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR] [--max-upload SIZE] [--trust-proxy ADDRS] [--webhook-allow CIDRS]\n       hfx serve --reset-admin-password [--user NAME] [--data DIR]',
+  usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR] [--max-upload SIZE] [--trust-proxy ADDRS] [--webhook-allow CIDRS] [--tuf-keys DIR]\n       hfx serve --reset-admin-password [--user NAME] [--data DIR]',
   details: `Stores everything under --data (default $HFX_DATA, else ./hfx-data): an embedded PGlite
 database and the archive blobs. With DATABASE_URL=postgres://… it uses PostgreSQL instead, and
 several servers may run side by side on it (give them one shared --blobs directory).
@@ -34,6 +34,12 @@ several servers may run side by side on it (give them one shared --blobs directo
 On the very first start it creates the user "admin" and prints its password once (or uses
 HFX_ADMIN_PASSWORD). Archive uploads over --max-upload (default $HFX_MAX_UPLOAD, else 4G) are
 refused with HFX_E_TOO_LARGE.
+
+Distribution is a TUF repository per customer (docs/distribution.md), signed online with the key in
+--tuf-keys DIR ($HFX_TUF_KEYS; the DIR/server that \`hfx tuf init\` made, or HFX_TUF_ONLINE_KEY for
+the key alone), beside the roots and targets signed offline. Without it, on the embedded store, the
+server makes development keys in DATA/tuf and says so; with DATABASE_URL it is required, so every
+process signs with the same keys.
 
 A lost admin password: --reset-admin-password (with the same --data, or DATABASE_URL) sets a new
 one for --user (default admin) and exits without serving: from HFX_NEW_PASSWORD, else standard
@@ -54,7 +60,7 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
     '$ hfx serve --host 0.0.0.0 --trust-proxy 10.0.0.5 --webhook-allow 10.20.0.0/16   # behind a proxy; an in-house receiver',
     '$ hfx serve --reset-admin-password --data /srv/hfx     # a lost admin password: prints a new one',
   ],
-  options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, blobs: { type: 'string' }, 'max-upload': { type: 'string' }, 'trust-proxy': { type: 'string' }, 'webhook-allow': { type: 'string' }, 'reset-admin-password': { type: 'boolean' }, user: { type: 'string' }, quiet: { type: 'boolean' } },
+  options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, blobs: { type: 'string' }, 'max-upload': { type: 'string' }, 'trust-proxy': { type: 'string' }, 'webhook-allow': { type: 'string' }, 'reset-admin-password': { type: 'boolean' }, 'tuf-keys': { type: 'string' }, user: { type: 'string' }, quiet: { type: 'boolean' } },
   async run({ values: v }, { io, out, path }) {
     const env = io.env;
     if (v['reset-admin-password']) {
@@ -65,7 +71,8 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
         username: (v['user'] as string | undefined) ?? 'admin', password: given,
       });
       out.result({ username: r.username, tokensRevoked: r.revoked, ...(r.generated ? { password: r.password } : {}) });
-      out.line(`${out.c.green('✓')} new password for ${r.username}${r.generated ? `: ${r.password}\n  It is shown only this once.` : ' set'}; ${r.revoked} token(s) revoked`);
+      out.line(`${out.c.green('✓')} new password for ${r.username}${r.generated ? `: ${r.password}` : ' set'}; ${r.revoked} token(s) revoked`);
+      if (r.generated) out.line('  It is shown only this once.');
       return 0;
     }
     if (v['user'] !== undefined) throw new HfxError('HFX_E_USAGE', '--user goes with --reset-admin-password', { hint: 'See `hfx serve --help`.' });
@@ -78,6 +85,11 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
       adminPassword: env['HFX_ADMIN_PASSWORD'] || undefined,
       maxUpload: bytes(v['max-upload'] ?? (env['HFX_MAX_UPLOAD'] || undefined), 'max-upload', 4 * 1024 ** 3),
       logger: v['quiet'] !== true,
+      tufKeys: typeof v['tuf-keys'] === 'string' ? path(v['tuf-keys']) : env['HFX_TUF_KEYS'] ? path(env['HFX_TUF_KEYS']) : undefined,
+      onDevelopmentKeys: (dir, made) => {
+        io.stderr.write(`${made ? 'Made development TUF keys' : 'Using the development TUF keys'} in ${dir}: its root and targets keys are on this machine.\n`
+          + `  Installations trust ${join(dir, '1.root.json')} (hfx login … --root). For production: hfx tuf init --out DIR on an offline machine, then --tuf-keys DIR/server.\n`);
+      },
       limits: {
         trustProxy: (v['trust-proxy'] as string | undefined) ?? (env['HFX_TRUST_PROXY'] || undefined),
         webhookAllow: cidrList((v['webhook-allow'] as string | undefined) ?? env['HFX_WEBHOOK_ALLOW'] ?? ''),
