@@ -3,57 +3,16 @@
 // forever or would start this test run again) carries `<!-- not run by test/readme.test.ts: WHY -->`
 // on the line before it; a block with neither fails the first test.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import { bash, cleanEnv, notRun, ROOT, shellBlocks } from './helpers/doc-blocks.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const NOT_RUN = /^<!--\s*not run by test\/readme\.test\.ts:(.*?)-->$/;
+const NOT_RUN = notRun('test/readme.test.ts');
 
-interface Block {
-  line: number;
-  code: string;
-  /** Why it is not run, from the comment before it; null: it is run. */
-  skip: string | null;
-}
-
-// Every fence a reader would paste into a shell counts, so a block cannot dodge the test by its tag.
-function shellBlocks(md: string): Block[] {
-  const lines = md.split('\n');
-  const blocks: Block[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\S*)\s*$/.exec(lines[i]!);
-    if (!open) continue;
-    let end = i + 1;
-    while (end < lines.length && !/^```\s*$/.test(lines[end]!)) end++;
-    if (['sh', 'bash', 'shell', 'console'].includes(open[1]!)) {
-      let before = i - 1;
-      while (before >= 0 && lines[before]!.trim() === '') before--;
-      const comment = before >= 0 ? NOT_RUN.exec(lines[before]!.trim()) : null;
-      blocks.push({ line: i + 1, code: lines.slice(i + 1, end).join('\n') + '\n', skip: comment ? comment[1]!.trim() : null });
-    }
-    i = end;
-  }
-  return blocks;
-}
-
-function bash(code: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', code], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (c) => resolve({ code: c, stdout, stderr }));
-  });
-}
-
-const blocks = shellBlocks(README);
+const blocks = shellBlocks(README, 'test/readme.test.ts');
 const W = mkdtempSync(join(tmpdir(), 'hfx-readme-'));
 after(() => rmSync(W, { recursive: true, force: true }));
 
@@ -102,10 +61,7 @@ const EXPECT: { block: RegExp; output: RegExp[]; check?: (tmp: string, stdout: s
 for (const b of blocks.filter((x) => x.skip === null)) {
   test(`README.md line ${b.line}: the shell block runs as pasted (bash -euo pipefail, from the repository root)`, async () => {
     const tmp = mkdtempSync(join(W, 'tmp-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, NO_COLOR: '1' };
-    // The reader's own hfx settings would change what the commands do.
-    for (const k of Object.keys(env)) if (k.startsWith('HFX_')) delete env[k];
-    const r = await bash(b.code, env);
+    const r = await bash(b.code, cleanEnv(tmp));
     assert.equal(r.code, 0, `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
     for (const e of EXPECT.filter((x) => x.block.test(b.code))) {
       for (const re of e.output) assert.match(r.stdout, re);

@@ -9,7 +9,7 @@ export type StoreKind = 'pglite' | 'postgres';
 
 /**
  * The stores the server suites run against: always the embedded PGlite, and PostgreSQL too when
- * HFX_TEST_DATABASE_URL is set (.ci/run starts a real server and sets it). Each suite runs once
+ * HFX_TEST_DATABASE_URL is set (`npm test`, scripts/test.js, starts a real server and sets it). Each suite runs once
  * per store.
  */
 export const STORES: StoreKind[] = ['pglite', ...(process.env['HFX_TEST_DATABASE_URL'] ? (['postgres'] as const) : [])];

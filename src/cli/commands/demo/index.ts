@@ -53,7 +53,7 @@ export const demoCommand: Command = {
         const code = await step(text, argv);
         if (code !== 0) return code;
       }
-      out.line(`\n${c.green('Done.')} Next: \`npx hfx --help\`, docs/ in the repository, and \`npm test\`.`);
+      out.line(`\n${c.green('Done.')} Next: \`node bin/hfx.js --help\` in the repository, docs/getting-started.md, and \`npm test\`.`);
       return 0;
     } finally {
       if (values['keep']) out.line(c.dim(`(kept ${root})`));
