@@ -7,7 +7,7 @@ import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, readFile
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { BaseFetcher, Updater } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
@@ -17,7 +17,8 @@ import { keyFromPem, readKeyFile, type SigningKey } from '../src/tuf/keys.js';
 import { onlineTargets, signRoot, snapshot, timestamp, type RootSpec } from '../src/tuf/metadata.js';
 import { initTuf, rotateTuf } from '../src/tuf/offline.js';
 import { compose, decompose, iso } from '../src/tuf/versions.js';
-import { hfx } from './helpers/cli.js';
+import { loginCommand } from '../src/cli/commands/login/index.js';
+import { hfx, runCommand } from './helpers/cli.js';
 import { snapshot as packSnapshot, tmp, world, type World } from './helpers/fixtures.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
@@ -164,6 +165,26 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
     const a = await hfx(['apply', 'HF-ACME-1', '--server', '--home', site.home, '--json'], { env });
     assert.equal(a.code, 0, a.stdout);
     assert.equal((await hfx(['state', '--report', '--home', site.home, '--json'], { env })).json.error.code, 'HFX_E_USAGE', 'a mirror has no server to report to');
+  });
+
+  test('without --root, on a terminal, hfx login shows the root\'s key ids and trusts it only when told yes; elsewhere it refuses', async () => {
+    const rootKeyid = json(readFileSync(s.rootFile)).signed.roles.root.keyids[0] as string;
+    const answer = (text: string) => Object.assign(new PassThrough(), { isTTY: true }).end(text) as PassThrough & { isTTY: boolean };
+    for (const [reply, ok] of [['n\n', false], ['yes\n', true]] as const) {
+      const site = await world(suite);
+      const env = { HFX_CONFIG_DIR: join(site.dir, 'cfg'), HFX_TOKEN: tok['acme']!, NO_COLOR: '1' };
+      const r = await runCommand(loginCommand, [s.url, '--home', site.home], { env, stdin: answer(reply), tty: true });
+      assert.match(r.stderr, new RegExp(`TUF root 1, signed by 1 of these keys:\\n  ${rootKeyid}`));
+      assert.equal(r.code === 0, ok, r.stderr);
+      assert.equal(existsSync(join(site.home, '.hfx', 'server.json')), ok, 'linked only when trusted');
+      if (!ok) assert.equal(r.error?.code, 'HFX_E_AUTH');
+    }
+    // Not a terminal, no --root: refused with what to do, nothing linked.
+    const site = await world(suite);
+    const r = await hfx(['login', s.url, '--home', site.home, '--json'], { env: { HFX_CONFIG_DIR: join(site.dir, 'cfg'), HFX_TOKEN: tok['acme']!, NO_COLOR: '1' } });
+    assert.equal(r.json.error.code, 'HFX_E_USAGE');
+    assert.match(r.json.error.message, /--root FILE/);
+    assert.equal(existsSync(join(site.home, '.hfx', 'server.json')), false);
   });
 
   describe('attacks by a machine in the middle, refused by hfx', () => {
