@@ -127,7 +127,8 @@ function overLimit(s: Schema, maxLen: number): fc.Arbitrary<unknown> | null {
     const min = Math.max(s.maxLength ?? 128, 128) + 1;
     return fc.integer({ min, max: Math.max(min, maxLen) }).map((n) => 'x'.repeat(n));
   }
-  if (s.type === 'integer' && s.maximum !== undefined) return fc.integer({ min: s.maximum + 1, max: Number.MAX_SAFE_INTEGER });
+  // (A maximum at the largest safe integer has nothing above it that JSON numbers hold exactly.)
+  if (s.type === 'integer' && s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER) return fc.integer({ min: s.maximum + 1, max: Number.MAX_SAFE_INTEGER });
   if (s.type === 'integer' && s.minimum !== undefined) return fc.integer({ min: Number.MIN_SAFE_INTEGER, max: s.minimum - 1 });
   return null;
 }

@@ -71,8 +71,8 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
         username: (v['user'] as string | undefined) ?? 'admin', password: given,
       });
       out.result({ username: r.username, tokensRevoked: r.revoked, ...(r.generated ? { password: r.password } : {}) });
-      out.line(`${out.c.green('✓')} new password for ${r.username}${r.generated ? `: ${r.password}` : ' set'}; ${r.revoked} token(s) revoked`);
-      if (r.generated) out.line('  It is shown only this once.');
+      out.line(`${out.c.green('✓')} new password for ${r.username}${r.generated ? `: ${r.password}` : ' set'}`);
+      out.line(`  ${r.revoked} token(s) of ${r.username} revoked${r.generated ? '; the password is shown only this once' : ''}`);
       return 0;
     }
     if (v['user'] !== undefined) throw new HfxError('HFX_E_USAGE', '--user goes with --reset-admin-password', { hint: 'See `hfx serve --help`.' });
