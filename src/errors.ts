@@ -14,6 +14,7 @@ export const EXIT = {
   state: 8,
   auth: 9,
   network: 10,
+  health: 11,
 } as const;
 
 interface ErrorSpec {
@@ -45,6 +46,8 @@ export const ERRORS = {
   HFX_E_REQUIRES: { exit: EXIT.incompatible, http: 409, summary: 'The archive requires hotfixes that are not applied.' },
   HFX_E_NOT_INCLUDED: { exit: EXIT.incompatible, http: 409, summary: 'An applied hotfix is not included in the update; updating would lose its fix.' },
   HFX_E_ALREADY_APPLIED: { exit: EXIT.incompatible, http: 409, summary: 'A hotfix with this id is already applied.' },
+
+  HFX_E_HEALTH: { exit: EXIT.health, http: 409, summary: 'The health check after an apply failed or timed out; the hotfix was reverted and the pack is as before.' },
 
   HFX_E_BUSY: { exit: EXIT.busy, http: 423, summary: 'Another hfx command holds the lock on this installation.' },
 

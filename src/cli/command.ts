@@ -76,6 +76,17 @@ export function bytes(v: unknown, flag: string, dflt?: number): number {
   return n;
 }
 
+const DURATION: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration in milliseconds: a whole number with a unit (500ms, 90s, 2m, 24h, 7d); a bare number is seconds. */
+export function duration(v: unknown, flag: string, dflt?: number): number {
+  if (v === undefined && dflt !== undefined) return dflt;
+  const m = typeof v === 'string' ? /^(\d+)\s*(ms|s|m|h|d)?$/i.exec(v.trim()) : null;
+  const n = m ? Number(m[1]) * DURATION[(m[2] ?? 's').toLowerCase()]! : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new HfxError('HFX_E_USAGE', `--${flag} must be a duration such as 90s, 2m or 24h, not ${JSON.stringify(v)}`);
+  return n;
+}
+
 /** A subcommand's arguments, exactly `n` of them; otherwise its usage line (`hfx CMD USAGE`). */
 export function exactArgs(pos: string[], n: number, cmd: string, usage: string): string[] {
   if (pos.length !== n) throw new HfxError('HFX_E_USAGE', `usage: hfx ${cmd} ${usage}`, { hint: `See \`hfx ${cmd} --help\`.` });

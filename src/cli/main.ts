@@ -66,7 +66,7 @@ function overview(COMMANDS: Command[]): string {
     '',
     'Every command: --json for one JSON document on stdout; --home DIR (default $HFX_HOME, then .).',
     'Exit codes: 0 ok, 1 internal, 2 usage, 3 conflict, 4 integrity/signature, 5 incompatible,',
-    '6 busy, 7 drift, 8 state, 9 auth, 10 network. Error codes: docs/errors.md.',
+    '6 busy, 7 drift, 8 state, 9 auth, 10 network, 11 health. Error codes: docs/errors.md.',
     '',
     'Example:',
     '  $ hfx apply HF-4.2.0-12-0007.zip --home /opt/wso2am && hfx state --home /opt/wso2am',

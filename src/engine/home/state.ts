@@ -15,6 +15,11 @@ export interface AppliedHotfix {
   /** The trusted key that signed it, or null when applied with --allow-unsigned. */
   keyid: string | null;
   customer: string | null;
+  /**
+   * Applied, its health check not yet passed (engine/ops/health.ts): reverted by the next command's
+   * recovery if the process died during the check.
+   */
+  unconfirmed?: { health: string; since: string };
 }
 
 /** An update applied on top of the baseline; kept so that `hfx update --revert` can undo it. */
@@ -42,6 +47,8 @@ export interface InstallState {
   hotfixes: AppliedHotfix[];
   /** Updates applied since `init`, oldest first. Every applied hotfix is newer than every update. */
   updates: AppliedUpdate[];
+  /** The product's health check (`hfx init --health CMD`): run after applies from a server. */
+  health?: string;
 }
 
 export async function readState(l: Layout): Promise<InstallState> {

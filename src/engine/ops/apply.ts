@@ -6,13 +6,15 @@ import { DEFAULT_LIMITS, openArchive, type ArchiveLimits, type OpenArchive } fro
 import { verifyManifestSignature } from '../archive/signature.js';
 import { hashFileSync } from '../fs/hash-core.js';
 import type { Layout } from '../home/layout.js';
-import type { AppliedHotfix, InstallState } from '../home/state.js';
+import { readState, type AppliedHotfix, type InstallState } from '../home/state.js';
 import { trustedKeys } from '../home/trust.js';
 import { runTransaction, type Journal, type RecoveryReport } from '../home/tx.js';
 import { clearConflict, conflictArchive, conflictPaths, readConflict, writeConflictArea } from './conflict-area.js';
 import { observe } from './observe.js';
 import { planApply, type ApplyPlan, type Conflict, type Resolution } from './plan-apply.js';
 import { stageArchive } from './stage.js';
+import { confirmHotfix, runHealth, type HealthCheck, type HealthOutcome } from './health.js';
+import { revertIn } from './revert.js';
 import { withSession, type HomeOptions } from './session.js';
 
 export type ProgressFn = (phase: string, done: number, total: number) => void;
@@ -27,6 +29,10 @@ export interface ApplyOptions extends HomeOptions {
   use?: 'new' | 'mine';
   limits?: ArchiveLimits;
   onProgress?: ProgressFn;
+  /** Run after the commit; the hotfix stays only if it passes (health.ts). */
+  health?: HealthCheck;
+  /** Told when the health check starts (the CLI says so on a terminal). */
+  onHealth?: (command: string) => void;
 }
 
 export interface ApplyResult {
@@ -40,6 +46,8 @@ export interface ApplyResult {
   recovered: RecoveryReport;
   /** Set when the hotfix was made for another update level but every file it touches still matches. */
   crossLevel: { madeFor: number; installed: number } | null;
+  /** The health check's outcome, when one ran; not ok means the hotfix was reverted and the pack is as before. */
+  health: HealthOutcome | null;
 }
 
 /** Checks signature and trust; returns the signing key id, or null for an accepted unsigned archive. */
@@ -130,11 +138,18 @@ export async function applyHotfix(opts: ApplyOptions): Promise<ApplyResult> {
         keyid,
         recovered,
         crossLevel: crossLevel ? { madeFor: m.level, installed: state.level } : null,
+        health: null,
       };
       if (opts.dryRun) return result;
-      await execute(l, state, archive, plan, keyid, opts.onProgress);
+      await execute(l, state, archive, plan, keyid, opts.onProgress, opts.health?.command);
       if (pending) clearConflict(l);
-      return result;
+      if (!opts.health) return result;
+      // Applied, not yet confirmed: the lock is held through the check, so nothing else runs meanwhile.
+      opts.onHealth?.(opts.health.command);
+      const outcome = await runHealth(opts.health, { home: l.home, hotfix: m.id });
+      if (outcome.ok) await confirmHotfix(l, m.id);
+      else await revertIn(l, await readState(l), [m.id], opts.onProgress);
+      return { ...result, health: outcome };
     } finally {
       archive.close();
     }
@@ -171,7 +186,7 @@ function resolutionsFor(l: Layout, conflicts: Conflict[], use: 'new' | 'mine' | 
 }
 
 /** Stages everything, writes the record, then runs the transaction. Any failure before the journal leaves no trace. */
-async function execute(l: Layout, state: InstallState, archive: OpenArchive, plan: ApplyPlan, keyid: string | null, onProgress?: ProgressFn): Promise<void> {
+async function execute(l: Layout, state: InstallState, archive: OpenArchive, plan: ApplyPlan, keyid: string | null, onProgress?: ProgressFn, health?: string): Promise<void> {
   const m = archive.manifest;
   const recDir = l.appliedOne(m.id);
   rmSync(l.tx, { recursive: true, force: true });
@@ -184,7 +199,7 @@ async function execute(l: Layout, state: InstallState, archive: OpenArchive, pla
       subject: m.id,
       startedAt: new Date().toISOString(),
       steps,
-      newState: { ...state, tx: state.tx + 1, hotfixes: [...state.hotfixes, appliedEntry(archive, keyid)] },
+      newState: { ...state, tx: state.tx + 1, hotfixes: [...state.hotfixes, { ...appliedEntry(archive, keyid), ...(health ? { unconfirmed: { health, since: new Date().toISOString() } } : {}) }] },
       commitRemove: [],
       rollbackRemove: [relTo(l, recDir)],
     };

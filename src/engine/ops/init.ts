@@ -12,6 +12,8 @@ export interface InitOptions {
   version: string;
   level?: number;
   channel?: 'full' | 'security';
+  /** The product's health check, run after applies from a server (engine/ops/health.ts). */
+  health?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -52,6 +54,7 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
       tx: 0,
       hotfixes: [],
       updates: [],
+      ...(opts.health ? { health: opts.health } : {}),
     };
     // The state file is written last: its presence is what makes the directory an installation.
     writeStateSync(l, state);

@@ -3,6 +3,7 @@ import { layout } from '../home/layout.js';
 import { acquireLock } from '../home/lock.js';
 import { readState } from '../home/state.js';
 import { recoverTransaction, type RecoveryReport } from '../home/tx.js';
+import { settleUnconfirmed } from './health.js';
 import { recordIds } from './session.js';
 
 /** `hfx recover`: finishes an interrupted operation (or with `rollback`, undoes it). */
@@ -12,7 +13,9 @@ export async function recoverHome(opts: { home: string; rollback?: boolean }): P
   const release = acquireLock(l, 'recover');
   try {
     const s = await readState(l);
-    return recoverTransaction(l, s.tx, recordIds(s), opts.rollback ? 'rollback' : 'forward');
+    const journal = recoverTransaction(l, s.tx, recordIds(s), opts.rollback ? 'rollback' : 'forward');
+    const settled = await settleUnconfirmed(l, journal.action === 'completed' || journal.action === 'rolled-back' ? await readState(l) : s);
+    return settled.report ?? journal;
   } finally {
     release();
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { HfxError } from '../../errors.js';
 import { sameNode, type NodeState } from '../archive/manifest.js';
 import { afterOf, readRecord, type LoadedRecord } from '../home/records.js';
+import type { Layout } from '../home/layout.js';
 import type { InstallState } from '../home/state.js';
 import { runTransaction, type Journal, type RecoveryReport, type Step } from '../home/tx.js';
 import type { ProgressFn } from './apply.js';
@@ -84,37 +85,55 @@ export async function assertUnchanged(home: string, recs: LoadedRecord[], ids: s
 
 export async function revertHotfix(opts: RevertOptions): Promise<RevertResult> {
   return withSession({ home: opts.home, command: 'revert', readOnly: opts.dryRun ?? false }, async ({ l, state, recovered }) => {
-    const records = new Map<string, LoadedRecord>();
-    const rec = (id: string): LoadedRecord => {
-      let r = records.get(id);
-      if (!r) records.set(id, (r = readRecord(l, id)));
-      return r;
-    };
+    const rec = recordsOf(l);
     const ids = chooseReverts(state, (id) => new Set(rec(id).manifest.entries.map((e) => e.path)), opts.id, opts.all);
-
-    await assertUnchanged(l.home, ids.map(rec), ids, opts.onProgress);
-    const changes = ids.flatMap((id) => rec(id).manifest.entries.filter((e) => !rec(id).record.untouched.includes(e.path)).map((e) => ({ id, path: e.path })));
-    const result: RevertResult = { reverted: ids, dryRun: opts.dryRun ?? false, changes, recovered };
-    if (opts.dryRun) return result;
-
-    const trash = join('.hfx', 'tx', 'trash');
-    rmSync(l.tx, { recursive: true, force: true });
-    mkdirSync(join(l.home, trash), { recursive: true });
-    const n = { i: 0 };
-    const steps = ids.flatMap((id) => revertSteps(rec(id), trash, n));
-    const gone = new Set(ids);
-    const journal: Journal = {
-      format: 'hfx-journal/1',
-      txid: state.tx + 1,
-      operation: 'revert',
-      subject: ids.join(', '),
-      startedAt: new Date().toISOString(),
-      steps,
-      newState: { ...state, tx: state.tx + 1, hotfixes: state.hotfixes.filter((h) => !gone.has(h.id)) },
-      commitRemove: ids.map((id) => join('.hfx', 'applied', id)),
-      rollbackRemove: [],
-    };
-    runTransaction(l, journal, (d, t) => opts.onProgress?.('revert', d, t));
-    return result;
+    if (opts.dryRun) {
+      await assertUnchanged(l.home, ids.map(rec), ids, opts.onProgress);
+      return { reverted: ids, dryRun: true, changes: changesOf(rec, ids), recovered };
+    }
+    const changes = await revertIn(l, state, ids, opts.onProgress, rec);
+    return { reverted: ids, dryRun: false, changes, recovered };
   });
+}
+
+/** Each hotfix's record, read once. */
+function recordsOf(l: Layout): (id: string) => LoadedRecord {
+  const records = new Map<string, LoadedRecord>();
+  return (id) => {
+    let r = records.get(id);
+    if (!r) records.set(id, (r = readRecord(l, id)));
+    return r;
+  };
+}
+
+function changesOf(rec: (id: string) => LoadedRecord, ids: string[]): { id: string; path: string }[] {
+  return ids.flatMap((id) => rec(id).manifest.entries.filter((e) => !rec(id).record.untouched.includes(e.path)).map((e) => ({ id, path: e.path })));
+}
+
+/**
+ * Reverts `ids` (newest first) in one transaction, the caller holding the lock: `hfx revert`, and a
+ * failed or interrupted health check (health.ts). Refuses, changing nothing, when a file to restore
+ * was changed since.
+ */
+export async function revertIn(l: Layout, state: InstallState, ids: string[], onProgress?: ProgressFn, rec = recordsOf(l)): Promise<{ id: string; path: string }[]> {
+  await assertUnchanged(l.home, ids.map(rec), ids, onProgress);
+  const trash = join('.hfx', 'tx', 'trash');
+  rmSync(l.tx, { recursive: true, force: true });
+  mkdirSync(join(l.home, trash), { recursive: true });
+  const n = { i: 0 };
+  const steps = ids.flatMap((id) => revertSteps(rec(id), trash, n));
+  const gone = new Set(ids);
+  const journal: Journal = {
+    format: 'hfx-journal/1',
+    txid: state.tx + 1,
+    operation: 'revert',
+    subject: ids.join(', '),
+    startedAt: new Date().toISOString(),
+    steps,
+    newState: { ...state, tx: state.tx + 1, hotfixes: state.hotfixes.filter((h) => !gone.has(h.id)) },
+    commitRemove: ids.map((id) => join('.hfx', 'applied', id)),
+    rollbackRemove: [],
+  };
+  runTransaction(l, journal, (d, t) => onProgress?.('revert', d, t));
+  return changesOf(rec, ids);
 }

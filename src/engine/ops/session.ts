@@ -10,6 +10,7 @@ export function recordIds(s: InstallState): string[] {
   return [...s.hotfixes.map((h) => h.id), ...s.updates.map((u) => u.id)];
 }
 import { readJournal, recoverTransaction, type RecoveryReport } from '../home/tx.js';
+import { settleUnconfirmed } from './health.js';
 
 export interface HomeOptions {
   /** The installation directory (the CLI resolves --home, HFX_HOME and the cwd). */
@@ -40,9 +41,11 @@ export async function withSession<T>(opts: HomeOptions & { command: string; read
   const release = acquireLock(l, opts.command);
   try {
     const before = await readState(l);
-    const recovered = recoverTransaction(l, before.tx, recordIds(before));
-    const state = recovered.action === 'completed' ? await readState(l) : before;
-    return await fn({ l, state, recovered });
+    const journal = recoverTransaction(l, before.tx, recordIds(before));
+    const after = journal.action === 'completed' ? await readState(l) : before;
+    // An apply whose health check never finished was never confirmed: it goes, before anything else.
+    const settled = await settleUnconfirmed(l, after);
+    return await fn({ l, state: settled.state, recovered: settled.report ?? journal });
   } finally {
     release();
   }

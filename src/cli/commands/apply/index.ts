@@ -3,13 +3,40 @@ import { abortApply, applyHotfix } from '../../../engine/ops/apply.js';
 import { appendEvents } from '../../../client/events.js';
 import { downloadHotfix } from '../../../client/fetch-archive.js';
 import { layout } from '../../../engine/home/layout.js';
-import { HOME, type Command } from '../../command.js';
+import { HOME, duration, int, type Command } from '../../command.js';
+import type { Output } from '../../output.js';
+import { healthReason, type HealthCheck } from '../../../engine/ops/health.js';
+import { readState } from '../../../engine/home/state.js';
+import { readLink } from '../../../client/config.js';
+import { report } from '../../../client/remote.js';
+
+/** --health CMD, or with --server the product's own check (hfx init --health). */
+export async function healthOf(v: Record<string, unknown>, home: string, fromServer: boolean): Promise<HealthCheck | undefined> {
+  let command = typeof v['health'] === 'string' ? v['health'] : undefined;
+  if (command === undefined && fromServer) command = (await readState(layout(home))).health;
+  if (command === undefined) {
+    if (v['health-timeout'] !== undefined || v['health-retries'] !== undefined) throw new HfxError('HFX_E_USAGE', '--health-timeout and --health-retries go with --health CMD');
+    return undefined;
+  }
+  return { command, timeoutMs: duration(v['health-timeout'], 'health-timeout', 120_000), retries: int(v['health-retries'], 'health-retries', 0) };
+}
+
+/** A revert after a failed check goes to the fleet view at once when the installation is linked; a failed report does not hide the check's failure. */
+export async function reportIfLinked(home: string, out: Output): Promise<void> {
+  const link = readLink(layout(home));
+  if (!link || link.url.startsWith('file:') || !link.token) return;
+  try {
+    await report(home);
+  } catch (e) {
+    out.warn(`the revert is recorded here but was not reported to ${link.url}: ${(e as Error).message}; \`hfx state --report\` sends it later`);
+  }
+}
 
 export const applyCommand: Command = {
   name: 'apply',
   aliases: ['apply-hotfix'],
   summary: 'apply a signed hotfix archive to the installation, atomically',
-  usage: 'hfx apply FILE.zip [--home DIR] [--dry-run] [--allow-unsigned] | hfx apply HF-ID --server | hfx apply --continue [--use new|mine] | hfx apply --abort',
+  usage: 'hfx apply FILE.zip [--home DIR] [--dry-run] [--allow-unsigned] [--health CMD [--health-timeout 120s] [--health-retries N]] | hfx apply HF-ID --server | hfx apply --continue [--use new|mine] | hfx apply --abort',
   details: `Checks the signature against the trust store, the product, release, update level and
 required hotfixes, and that every file the hotfix touches still holds what it expects. Only then
 are the files replaced, all or none; a crash at any moment is finished by \`hfx recover\`.
@@ -19,12 +46,21 @@ Files you changed locally are conflicts: nothing is applied, and for each one
   write <path>.final and run \`hfx apply --continue\`   your merge goes in; yours is kept for revert
   hfx apply --continue --use new                      the hotfix's version for every unresolved file
   hfx apply --continue --use mine                     keep your version of every unresolved file
-  hfx apply --abort                                   forget the attempt (the pack was never changed)`,
+  hfx apply --abort                                   forget the attempt (the pack was never changed)
+
+--health CMD runs CMD (through sh, in the pack, with HFX_HOTFIX_ID and HFX_HOME set) once the
+hotfix is applied; the hotfix stays only if CMD exits 0 within --health-timeout (default 120s),
+trying --health-retries more times (default 0). Otherwise it is reverted in the same command, the
+pack is byte for byte as before, the revert is recorded with the reason (reported to the server
+when linked), and hfx exits 11 (HFX_E_HEALTH). Until CMD passes the hotfix is unconfirmed: if hfx
+is killed meanwhile, the next hfx command (or \`hfx recover\`) reverts it. With --server and no
+--health, the product's own check (\`hfx init --health CMD\`) is used.`,
   examples: [
     '$ hfx apply HF-4.2.0-12-0007.zip --home /opt/wso2am',
     '$ hfx apply HF-4.2.0-12-0007.zip --dry-run --json',
     '$ hfx apply --continue --use new --home /opt/wso2am',
     '$ hfx apply HF-4.2.0-12-0007 --server --home /opt/wso2am   # fetched from the linked server',
+    "$ hfx apply HF-4.2.0-12-0007.zip --health 'curl -fsS http://localhost:9443/health' --health-timeout 60s --health-retries 2",
   ],
   options: {
     ...HOME,
@@ -34,6 +70,9 @@ Files you changed locally are conflicts: nothing is applied, and for each one
     abort: { type: 'boolean' },
     use: { type: 'string' },
     server: { type: 'boolean' },
+    health: { type: 'string' },
+    'health-timeout': { type: 'string' },
+    'health-retries': { type: 'string' },
   },
   async run({ values: v, positionals }, { out, home, path }) {
     const h = home(v['home']);
@@ -51,6 +90,7 @@ Files you changed locally are conflicts: nothing is applied, and for each one
     }
     // With --server the argument is a hotfix id, fetched as the signed metadata names it.
     const archive = positionals[0] === undefined ? undefined : v['server'] ? await downloadHotfix(h, positionals[0]) : path(positionals[0]);
+    const health = await healthOf(v, h, v['server'] === true);
     const r = await applyHotfix({
       home: h,
       ...(archive ? { archive } : {}),
@@ -59,8 +99,18 @@ Files you changed locally are conflicts: nothing is applied, and for each one
       continue: v['continue'] === true,
       ...(use ? { use: use as 'new' | 'mine' } : {}),
       onProgress: out.progress,
+      ...(health ? { health, onHealth: (cmd: string) => out.note(out.c.dim(`health check: ${cmd}`)) } : {}),
     });
     if (!r.dryRun) appendEvents(layout(h), [{ kind: 'applied', archive: r.id }]);
+    if (r.health && !r.health.ok) {
+      const reason = healthReason(r.health);
+      appendEvents(layout(h), [{ kind: 'reverted', archive: r.id, reason }]);
+      await reportIfLinked(h, out);
+      throw new HfxError('HFX_E_HEALTH', `${r.id} was applied, then reverted: ${reason}; the pack is as it was before`, {
+        hint: 'See what the check printed (--json has it in error.details); fix the product or the check, then apply again.',
+        details: { id: r.id, health: r.health },
+      });
+    }
     out.result(r);
     if (r.recovered.action === 'completed') out.warn(`finished an interrupted ${r.recovered.operation} of ${r.recovered.subject} first`);
     const verb = r.dryRun ? 'would apply' : 'applied';
