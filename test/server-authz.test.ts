@@ -51,6 +51,9 @@ interface Fixture {
   /** sha256 of A's archive, and the path of A's repository's online role now. */
   shaA: string;
   onlineA: string;
+  /** A rollout of A's hotfix with many steps; and archives of A with no rollout yet, one for each caller that may start one. */
+  rollout: string;
+  spareArchive(c: Caller): string;
 }
 
 interface Req {
@@ -184,6 +187,11 @@ const ROUTES: Record<string, Variant[]> = {
   ],
   'DELETE /v1/subscriptions/{id}': [v("remove the admin's webhook subscription", { allow: 'viewer', hiddenBelow: 'release-manager', request: (f) => ({ path: `/v1/subscriptions/${f.spareSubscription()}` }) })],
   'GET /v1/notifications': [v('the notification outbox', { allow: 'release-manager', request: () => ({ path: '/v1/notifications' }) })],
+  // Rollouts (docs/rollouts.md): release managers change them, vendor users see them; customers never.
+  'POST /v1/rollouts': [v("roll A's hotfix out to A", { allow: 'release-manager', request: (f, c) => ({ path: '/v1/rollouts', body: { archive: f.spareArchive(c), customer: f.custA, steps: [10, 100] } }) })],
+  'GET /v1/rollouts': [v('list rollouts', { allow: 'viewer', request: () => ({ path: '/v1/rollouts' }) })],
+  'GET /v1/rollouts/{id}': [v("the rollout of A's hotfix", { allow: 'viewer', request: (f) => ({ path: `/v1/rollouts/${f.rollout}` }) })],
+  'POST /v1/rollouts/{id}/{action}': [v("the next step of the rollout of A's hotfix", { allow: 'release-manager', request: (f) => ({ path: `/v1/rollouts/${f.rollout}/advance`, body: {} }) })],
   'GET /v1/overview': [v('set-up checklist and what needs attention', { allow: 'viewer', request: () => ({ path: '/v1/overview' }) })],
   // A customer's own people see their cases, told in plain words; nobody else uses these routes.
   'GET /v1/customer/cases': [v("my customer's cases", { allow: 'customer-user', request: () => ({ path: '/v1/customer/cases' }) })],
@@ -365,7 +373,16 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
     const ts = await ok('GET', `/v1/tuf/${custA}/metadata/timestamp.json`, adminToken);
     const snap = await ok('GET', `/v1/tuf/${custA}/metadata/${ts.signed.meta['snapshot.json'].version}.snapshot.json`, adminToken);
     const onlineA = `/v1/tuf/${custA}/metadata/${snap.signed.meta['online.json'].version}.online.json`;
-    f = { custA, custAName, archA, archABytes: new Uint8Array(readFileSync(zipA)), instA, instAName, publisherKey, viewerPassword: passwords.viewer, caseA, testingCaseA, update, spareSubscription, spareToken, uniq, ownInstallation, shaA, onlineA };
+    const spareArchives: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const zip = await w.hotfix(`HF-SPARE-${suffix}-${i}`, (d) => writeFileSync(join(d, 'lib/util.jar'), `spare ${i}\n`), { customer: custA });
+      await ok('POST', '/v1/archives', tokens.get('developer')!, new Uint8Array(readFileSync(zip)));
+      spareArchives.push(`HF-SPARE-${suffix}-${i}`);
+    }
+    const rollout = String((await ok('POST', '/v1/rollouts', rm, { archive: archA, customer: custA, steps: Array.from({ length: 20 }, (_, i) => (i + 1) * 5) })).id);
+    // Only release managers and admins start one; the others are refused before anything is done.
+    const spareArchive = (c: Caller) => spareArchives[c === 'release-manager' ? 0 : c === 'admin' ? 1 : 2]!;
+    f = { custA, custAName, archA, archABytes: new Uint8Array(readFileSync(zipA)), instA, instAName, publisherKey, viewerPassword: passwords.viewer, caseA, testingCaseA, update, spareSubscription, spareToken, uniq, ownInstallation, shaA, onlineA, rollout, spareArchive };
   });
   after(async () => {
     await s?.dispose();

@@ -37,6 +37,7 @@ const LOADERS: readonly [string, string[], () => Promise<Command>][] = [
   ['key', [], async () => (await import('./commands/key/index.js')).keyCommand],
   ['check', [], async () => (await import('./commands/check/index.js')).checkCommand],
   ['tuf', [], async () => (await import('./commands/tuf/index.js')).tufCommand],
+  ['rollout', [], async () => (await import('./commands/rollout/index.js')).rolloutCommand],
   ['demo', [], async () => (await import('./commands/demo/index.js')).demoCommand],
 ];
 

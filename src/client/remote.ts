@@ -8,6 +8,7 @@ import { readEvents } from './events.js';
 import { call, send, type Remote } from './http.js';
 import { readLink, requireLink, saveLink, saveUserLogin, type InstallationLink, type ServerLogin } from './config.js';
 import { EVERYONE } from '../tuf/metadata.js';
+import { decide, type Decision } from '../tuf/rollout.js';
 import { downloadTarget, refresh, trustRoot, type Offered, type TufSource } from './tuf.js';
 
 async function remoteOf(url: string, token: string | null): Promise<Remote> {
@@ -108,23 +109,35 @@ export async function push(login: ServerLogin, file: string, customer?: string):
   return call(await remoteOf(login.url, login.token), 'POST', `/v1/archives${q}`, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
 }
 
+/** An archive the trusted metadata names for this installation, with the rollout that decided (docs/rollouts.md). */
+export type Listed = Offered & { rollout: Decision['rollout'] };
+
 export interface Available {
   metadataVersion: number;
   expires: string;
-  updates: Offered[];
-  hotfixes: (Offered & { applied: boolean })[];
+  updates: Listed[];
+  hotfixes: (Listed & { applied: boolean })[];
+  /** Applied here, under a rollout that was paused or aborted since: the vendor may want them reverted. */
+  withdrawn: Listed[];
 }
 
 /** What the trusted metadata offers this installation: updates from its level on its channel, and hotfixes for its level. */
 export async function available(l: Layout, channel?: 'full' | 'security'): Promise<Available> {
   const s = await readState(l);
-  const r = await refresh(l, tufSource(requireLink(l)));
+  const link = requireLink(l);
+  const r = await refresh(l, tufSource(link));
   const ch = channel ?? s.channel;
-  const mine = r.targets.filter((t) => t.product === s.product && t.release === s.version);
-  const updates = mine.filter((t) => t.kind === 'update' && t.level >= s.level && (ch === 'full' || t.channel === 'security')).sort((a, b) => a.level - b.level || (a.toLevel ?? 0) - (b.toLevel ?? 0));
   const applied = new Set(s.hotfixes.map((h) => h.id));
+  const mine: Listed[] = [];
+  const withdrawn: Listed[] = [];
+  for (const t of r.targets.filter((x) => x.product === s.product && x.release === s.version)) {
+    const d = decide(t, link.installationId);
+    if (d.offered || applied.has(t.id)) mine.push({ ...t, rollout: d.rollout });
+    if (!d.offered && applied.has(t.id) && d.rollout && (d.rollout.state === 'aborted' || d.rollout.state === 'paused')) withdrawn.push({ ...t, rollout: d.rollout });
+  }
+  const updates = mine.filter((t) => t.kind === 'update' && t.level >= s.level && (ch === 'full' || t.channel === 'security')).sort((a, b) => a.level - b.level || (a.toLevel ?? 0) - (b.toLevel ?? 0));
   const hotfixes = mine.filter((t) => t.kind === 'hotfix' && t.level === s.level).map((h) => ({ ...h, applied: applied.has(h.id) }));
-  return { metadataVersion: r.version, expires: r.expires, updates, hotfixes };
+  return { metadataVersion: r.version, expires: r.expires, updates, hotfixes, withdrawn };
 }
 
 /** WSO2's `check`: what the server has for this installation. */

@@ -217,6 +217,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register((await import('./routes/cases.js')).caseRoutes(ctx));
   await app.register((await import('./routes/manifests.js')).manifestRoutes(ctx));
   await app.register((await import('./routes/overview.js')).overviewRoutes(ctx));
+  await app.register((await import('./routes/rollouts.js')).rolloutRoutes(ctx));
   await app.register((await import('./routes/customer-cases.js')).customerCaseRoutes(ctx));
   return app;
 }

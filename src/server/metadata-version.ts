@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 
@@ -17,6 +17,8 @@ export interface VersionKeeper {
   current(atLeast?: number): Promise<number>;
   /** Told the new version after this process changed what distribution metadata lists. */
   bumped(v: number): void;
+  /** Reads the version from the database now (after a change that moved it in a transaction of its own). */
+  reload(): Promise<number>;
 }
 
 async function readVersion(db: Kysely<Database>): Promise<number> {
@@ -30,13 +32,16 @@ async function readVersion(db: Kysely<Database>): Promise<number> {
  * process computes the same repository for S (docs/distribution.md). The row lock orders bumps.
  */
 export async function bumpVersion(db: Kysely<Database>, tuf?: { targets: number; online: string }): Promise<number> {
-  return db.transaction().execute(async (tx) => {
-    const r = await tx.updateTable('metadata_state').set((e) => ({ version: sql`${e.ref('version')} + 1`, ...(tuf ? { tuf_targets: tuf.targets, tuf_online: tuf.online } : {}) }))
-      .where('id', '=', 1).returning('version').executeTakeFirstOrThrow();
-    const v = Number(r.version);
-    await tx.updateTable('archives').set({ seq: v }).where('seq', 'is', null).execute();
-    return v;
-  });
+  return db.transaction().execute((tx) => bumpIn(tx, tuf));
+}
+
+/** bumpVersion inside the caller's transaction: a rollout's change and the version it is signed at commit together. */
+export async function bumpIn(tx: Transaction<Database>, tuf?: { targets: number; online: string }): Promise<number> {
+  const r = await tx.updateTable('metadata_state').set((e) => ({ version: sql`${e.ref('version')} + 1`, ...(tuf ? { tuf_targets: tuf.targets, tuf_online: tuf.online } : {}) }))
+    .where('id', '=', 1).returning('version').executeTakeFirstOrThrow();
+  const v = Number(r.version);
+  await tx.updateTable('archives').set({ seq: v }).where('seq', 'is', null).execute();
+  return v;
 }
 
 /**
@@ -80,5 +85,6 @@ export async function versionKeeper(store: Store): Promise<VersionKeeper> {
     bumped(v) {
       if (v > version) version = v;
     },
+    reload: read,
   };
 }

@@ -72,6 +72,8 @@ import { securityMigration } from './migrations/security.js'; migrations['0006-s
 import { customerUsersMigration } from './migrations/customer-users.js'; migrations['0007-customer-users'] = customerUsersMigration;
 // TUF distribution: the metadata version in a row, archives' first version; no server key in the database:
 import { tufMigration } from './migrations/tuf.js'; migrations['0008-tuf'] = tufMigration;
+// rollouts:
+import { rolloutsMigration } from './migrations/rollouts.js'; migrations['0009-rollouts'] = rolloutsMigration;
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,

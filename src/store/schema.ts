@@ -54,6 +54,25 @@ export interface Database {
     seq: ColumnType<number | null, number | null | undefined, number | null>;
     created_at: Created;
   };
+  rollouts: {
+    id: Generated<number>;
+    archive_id: string;
+    customer_id: string | null;
+    env_product: string | null;
+    env_name: string | null;
+    steps: Json<number[]>;
+    step: ColumnType<number, number | undefined, number>;
+    every_seconds: number | null;
+    max_failure_rate: number;
+    min_sample: number;
+    state: RolloutState;
+    seed: string;
+    reason: string | null;
+    created_by: string;
+    created_at: Created;
+    step_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  };
+  rollout_log: { id: Generated<number>; rollout_id: number; seq: number; state: RolloutState; percent: number; installations: Json<string[]> | null; at: Created };
   /** One row: the metadata version, and what of the TUF keys it was last moved for. */
   metadata_state: { id: number; version: number; tuf_targets: ColumnType<number, number | undefined, number>; tuf_online: ColumnType<string, string | undefined, string> };
   installations: {
@@ -182,6 +201,8 @@ export interface Database {
     created_at: Created;
   };
 }
+
+export type RolloutState = 'active' | 'paused' | 'completed' | 'aborted';
 
 /** Pass/fail counts parsed from JUnit XML (cases). */
 export interface CaseTestCounts { tests: number; failed: number; errors: number; skipped: number; passed: number; failures: string[] }

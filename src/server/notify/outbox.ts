@@ -5,7 +5,7 @@ import type { Database } from '../../store/schema.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './sign.js';
 import { postWebhook } from './target.js';
 
-export const EVENTS = ['case.created', 'case.ready', 'case.deployed', 'case.solved', 'security-update.published'] as const;
+export const EVENTS = ['case.created', 'case.ready', 'case.deployed', 'case.solved', 'security-update.published', 'rollout.paused'] as const;
 export type NotifyEvent = (typeof EVENTS)[number];
 
 export interface EventMessage {

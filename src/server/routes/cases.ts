@@ -10,6 +10,7 @@ import { IMPACTS, SEVERITIES } from '../cases/priority.js';
 import { updateNotes } from '../cases/release-notes.js';
 import { act, checkReverts, createCase, notesArchive, overridePriority, type ActionInput, type Actor, type Intake } from '../cases/service.js';
 import { EVENTS, NotifyWorker } from '../notify/outbox.js';
+import { advanceDue } from '../rollouts/service.js';
 import { checkWebhookUrl } from '../notify/target.js';
 import { audit } from './audit.js';
 import { LEVEL, NAME, SERIAL_ID } from './schemas.js';
@@ -30,7 +31,11 @@ export function caseRoutes(ctx: Ctx) {
   const ownEmail = async (userId: number) => (await db.selectFrom('users').select(['email']).where('id', '=', userId).executeTakeFirst())?.email ?? null;
   return async (app: FastifyInstance) => {
     const worker = NotifyWorker.fromEnv(db, process.env, {
-      beforeTick: () => checkReverts(db),
+      // Each round: cases reopened by reverts, rollouts whose step is due.
+      beforeTick: async () => {
+        await checkReverts(db);
+        if (await advanceDue(db)) await ctx.version.reload();
+      },
       webhookAllow: ctx.limits.webhookAllow,
       onError: (e) => app.log.error({ err: e }, 'notification worker'),
     });

@@ -4,6 +4,7 @@ import { sql, type SqlBool } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import { requireVisibleArchives } from './archives.js';
+import { checkFailures } from '../rollouts/service.js';
 import { actorName, requireAny, requireRole } from '../auth.js';
 import { LEVEL, NAME } from './schemas.js';
 
@@ -67,6 +68,9 @@ export function fleetRoutes(ctx: Ctx) {
         if (events.length) await tx.insertInto('installation_events').values(events.map((e) => ({ installation_id: id, kind: e.kind, archive_id: e.archive, reason: e.reason }))).execute();
         return !cur;
       });
+      // A rollout whose failures just passed its threshold pauses now, before the next installation checks.
+      const paused = await checkFailures(db, (b.events ?? []).map((e) => e.archive));
+      if (paused.length) await ctx.version.reload();
       return reply.status(created ? 201 : 200).send({ id, created });
     });
 

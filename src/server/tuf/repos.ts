@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
-import { EVERYONE, onlineTargets, snapshot, timestamp, type HfxCustom, type TargetEntry } from '../../tuf/metadata.js';
+import { EVERYONE, onlineTargets, snapshot, timestamp, type HfxCustom, type RolloutOffer, type TargetEntry } from '../../tuf/metadata.js';
 import { compose, decompose, hourOf, periodExpires, periodOfHour, timestampExpires } from '../../tuf/versions.js';
 import type { VersionKeeper } from '../metadata-version.js';
 import type { TufServerKeys } from './keys-dir.js';
@@ -67,13 +67,40 @@ export class TufRepos {
       .where('seq', 'is not', null).where('seq', '<=', s).orderBy('id');
     q = repo === EVERYONE ? q.where('customer_id', 'is', null) : q.where((e) => e.or([e('customer_id', 'is', null), e('customer_id', '=', repo)]));
     const rows = await q.execute();
+    const offers = await this.rollouts(repo, s, rows.map((a) => a.id));
     return rows.map((a) => ({
       sha256: a.sha256, size: Number(a.size),
       custom: {
         kind: a.kind, id: a.id, product: a.product, release: a.release, level: a.level, toLevel: a.to_level,
         channel: a.security ? 'security' : 'full', includes: a.includes as unknown as string[], severity: a.severity, title: a.title, digest: a.digest, customer: a.customer_id,
+        ...(offers.has(a.id) ? { rollouts: offers.get(a.id)! } : {}),
       } satisfies HfxCustom,
     }));
+  }
+
+  /** Each archive's rollouts as they were at metadata version `s`, as repository `repo` may know them. */
+  private async rollouts(repo: string, s: number, archives: string[]): Promise<Map<string, RolloutOffer[]>> {
+    const out = new Map<string, RolloutOffer[]>();
+    if (archives.length === 0) return out;
+    const rs = await this.db.selectFrom('rollouts').select(['id', 'archive_id', 'customer_id', 'env_product', 'seed']).where('archive_id', 'in', archives).orderBy('id').execute();
+    if (rs.length === 0) return out;
+    const log = await this.db.selectFrom('rollout_log').select(['rollout_id', 'state', 'percent', 'installations', 'seq', 'id'])
+      .where('rollout_id', 'in', rs.map((r) => r.id)).where('seq', '<=', s).orderBy('seq').orderBy('id').execute();
+    const last = new Map(log.map((l) => [l.rollout_id, l]));
+    const customer = repo === EVERYONE ? null : repo;
+    for (const r of rs) {
+      const l = last.get(r.id);
+      if (!l) continue;
+      const base = { id: r.id, state: l.state, percent: Number(l.percent) };
+      let offer: RolloutOffer;
+      if (r.customer_id !== null) offer = r.customer_id === customer ? { ...base, scope: 'customer', seed: r.seed } : { ...base, scope: 'outside' };
+      else if (r.env_product !== null) {
+        const mine = ((l.installations ?? []) as unknown as { id: string; customer: string | null }[]).filter((i) => i.customer === customer).map((i) => i.id);
+        offer = mine.length ? { ...base, scope: 'env', seed: r.seed, installations: mine } : { ...base, scope: 'outside' };
+      } else offer = { ...base, scope: 'all', seed: r.seed };
+      out.set(r.archive_id, [...(out.get(r.archive_id) ?? []), offer]);
+    }
+    return out;
   }
 
   private memo(key: string, make: () => unknown): Served {

@@ -17,7 +17,10 @@ export const checkCommand: Command = {
     for (const u of r.updates) out.line(`  update ${c.bold(u.id)}: level ${u.level} → ${u.toLevel}${u.channel === 'security' ? c.yellow(' security') : ''}`);
     const todo = r.hotfixes.filter((h) => !h.applied);
     if (r.hotfixes.length === 0) out.line('  no hotfixes for this level');
-    for (const h of r.hotfixes) out.line(`  hotfix ${c.bold(h.id)} ${h.severity} ${h.title}${h.applied ? c.dim(' (applied)') : ''}${h.customer ? c.dim(` for ${h.customer}`) : ''}`);
+    for (const h of r.hotfixes) out.line(`  hotfix ${c.bold(h.id)} ${h.severity} ${h.title}${h.applied ? c.dim(' (applied)') : ''}${h.customer ? c.dim(` for ${h.customer}`) : ''}${h.rollout ? c.dim(` (rollout ${h.rollout.id}: ${h.rollout.percent}%, ${h.rollout.state})`) : ''}`);
+    for (const w of r.withdrawn) {
+      out.warn(`${w.id} is applied here, but its rollout ${w.rollout!.id} was ${w.rollout!.state}: the vendor has stopped offering it${w.rollout!.state === 'aborted' ? `; revert it with: hfx revert ${w.id}` : ''}`);
+    }
     if (todo.length) out.line(`apply with: hfx apply ${todo[0]!.id} --server`);
     return 0;
   },
