@@ -3,7 +3,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, launch, overflowsX, PHONE, screenshotDir, signIn, signOut, unlabelled } from './helpers/browser.js';
+import { DESKTOP, launch, overflowsX, PHONE, screenshotDir, signIn, signOut, tooWide, unlabelled } from './helpers/browser.js';
 import { hfx } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
 import { releaseManifest } from './helpers/release.js';
@@ -53,16 +53,24 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
     assert.deepEqual(await unlabelled(page), [], `${name}: every control has a label`);
   };
-  /** Opens the step's form (a disclosure) when it is closed, fills it, submits, and waits for the new state. */
+  /** The button that opens a case step's form. */
+  const stepButton = (label: string) => page.getByRole('group', { name: 'Case steps' }).getByRole('button', { name: label, exact: true });
+  /** Opens the step's form (its button) when it is closed, fills it, submits, and waits for the new state. */
   const step = async (label: string, fill: () => Promise<unknown>, state?: string) => {
     const form = page.getByRole('form', { name: label });
-    const summary = page.locator('summary', { hasText: label });
+    const button = stepButton(label);
     // The case is on screen first: a lone step starts open, and a click would close it.
-    await summary.waitFor();
-    if (!(await form.isVisible())) await summary.click();
+    await button.waitFor();
+    if (!(await form.isVisible())) await button.click();
     await fill();
     await form.getByRole('button', { name: label }).click();
-    if (state) await page.getByTestId('case-state').filter({ hasText: new RegExp(`^${state}$`) }).waitFor();
+    if (state) {
+      await page.getByTestId('case-state').filter({ hasText: new RegExp(`^${state}$`) }).waitFor().catch(async (e: unknown) => {
+        // What the page showed instead: the refusal, or the form as it was sent.
+        await page.screenshot({ path: join(shots, `failed-${label.replace(/\W+/g, '-')}.png`), fullPage: true });
+        throw e;
+      });
+    }
   };
   const until = async (ok: () => Promise<boolean>, what: string) => {
     for (const end = Date.now() + 15_000; !(await ok());) {
@@ -71,6 +79,8 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     }
   };
   const alert = (text: RegExp) => page.getByRole('alert').filter({ hasText: text }).first().waitFor();
+  /** A link of the side navigation (views have links of their own with the same words). */
+  const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
   const hotfixIn = (env: Env) => page.locator(`[data-env="${env}"] [data-hotfix="HF-1"]`);
 
   before(async () => {
@@ -85,7 +95,8 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
       homes[e] = join(w.dir, `inst-${e}`);
       cpSync(w.home, homes[e], { recursive: true, verbatimSymlinks: true });
       instEnv[e] = { HFX_CONFIG_DIR: join(w.dir, `cfg-${e}`), NO_COLOR: '1' };
-      assert.equal((await hfx(['login', s.url, '--token', e === 'Production' ? tok['acme']! : tok['dev']!, '--home', homes[e]], { env: instEnv[e] })).code, 0);
+      const token = e === 'Production' ? tok['acme']! : tok['dev']!;
+      assert.equal((await hfx(['login', s.url, '--token', token, '--home', homes[e], '--root', s.rootFile], { env: instEnv[e] })).code, 0);
       const r = await must(['state', '--report', '--name', `demo-${e}`, '--home', homes[e]], instEnv[e]);
       await must(['env', 'assign', 'demo', e, r.reported.id], dev);
       await report(e);
@@ -116,7 +127,7 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await page.keyboard.press('Tab');
     await page.keyboard.type('dev-password-123');
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Cases' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Cases' }).waitFor();
     assert.match(page.url(), /\/cases$/);
   });
 
@@ -152,11 +163,11 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
 
     // The archive pushed from the browser, then linked: ready.
     const zip = await w.hotfix('HF-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'core 1.0.1 bounded cache\n'));
-    await page.getByRole('link', { name: 'Archives' }).click();
-    await page.locator('summary', { hasText: 'Push an archive' }).click();
+    await nav('Archives').click();
+    await page.getByRole('button', { name: 'Push an archive' }).click();
     await page.getByLabel('Signed archive (.zip)').setInputFiles(zip);
     await page.getByRole('button', { name: 'Push', exact: true }).click();
-    await page.getByRole('status').filter({ hasText: 'HF-1 pushed.' }).waitFor();
+    await page.getByRole('status').filter({ hasText: /HF-1 pushed \(\d/ }).waitFor();
     // Not an archive: refused with the server's code, and the list is as it was.
     writeFileSync(join(w.dir, 'not-an-archive.zip'), 'hello');
     await page.getByLabel('Signed archive (.zip)').setInputFiles(join(w.dir, 'not-an-archive.zip'));
@@ -177,7 +188,8 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await page.getByRole('region', { name: 'Release notes' }).getByText('HF-1').first().waitFor();
 
     // A developer cannot schedule: the release manager takes over.
-    assert.equal(await page.locator('summary', { hasText: 'Schedule' }).count(), 0);
+    // The steps are drawn with the state the step above waited for.
+    assert.equal(await stepButton('Schedule').count(), 0);
     await signOut(page);
     await signIn(page, s.url, 'rm', 'rm-password-123');
     await page.goto(caseUrl);
@@ -188,10 +200,10 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     }, 'scheduled');
 
     // Production first: refused without an approval, then approved; the hotfix is red there.
-    await page.getByRole('link', { name: 'Pipeline' }).click();
+    await nav('Pipeline').click();
     await page.getByRole('heading', { name: 'Production' }).waitFor();
     assert.equal(await hotfixIn('Production').count(), 0);
-    await page.locator('[data-env="Production"] summary').click();
+    await page.locator('[data-env="Production"]').getByRole('button', { name: 'Deploy', exact: true }).click();
     const deploy = page.getByRole('form', { name: 'Deploy to Production' });
     await deploy.getByLabel('Hotfix').selectOption('HF-1');
     await deploy.getByRole('button', { name: 'Deploy to Production' }).click();
@@ -223,7 +235,7 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await shot('06-case-monitoring');
 
     // Propagated back from the board; the installations apply and report; the red mark goes.
-    await page.getByRole('link', { name: 'Pipeline' }).click();
+    await nav('Pipeline').click();
     for (const env of ['QA', 'Development'] as const) {
       await page.getByRole('button', { name: `Propagate HF-1 to ${env}` }).first().click();
       await hotfixIn(env).waitFor();
@@ -244,14 +256,14 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     const timeline = await page.getByRole('region', { name: 'Timeline' }).innerText();
     for (const a of ['create', 'triage', 'start', 'evidence', 'ready', 'schedule', 'deploy', 'verify', 'monitor', 'solve']) assert.match(timeline, new RegExp(`\\b${a}\\b`), a);
     await shot('08-case-solved');
-    await page.getByRole('link', { name: 'Cases' }).click();
+    await nav('Cases').click();
     await page.getByLabel('State').selectOption('solved');
     await page.getByRole('table', { name: 'Cases' }).getByText('Core leaks memory under load').waitFor();
     await shot('09-cases');
   });
 
   test('fleet, hotfix spread, releases with their diff, and update levels', async () => {
-    await page.getByRole('link', { name: 'Fleet' }).click();
+    await nav('Fleet').click();
     await page.getByRole('table', { name: 'Installations' }).getByText('demo-Production').waitFor();
     // The bars are the server's counts (GET /v1/fleet/summary): HF-1 runs on all three.
     assert.match(await page.getByRole('region', { name: 'By hotfix' }).innerText(), /HF-1\s+3/);
@@ -270,7 +282,7 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
 
     assert.equal((await call('rm', 'POST', '/v1/products/demo/manifests', manifest('1.0.0'))).status, 201);
     assert.equal((await call('rm', 'POST', '/v1/products/demo/manifests', manifest('1.0.1', { base: '1.0.0', hotfixes: ['HF-1'] }))).status, 201);
-    await page.getByRole('link', { name: 'Releases' }).click();
+    await nav('Releases').click();
     await page.getByRole('table', { name: 'Release manifests' }).getByText('1.0.1').first().waitFor();
     const diff = page.getByLabel('Changes from 1.0.0 to 1.0.1');
     await diff.waitFor();
@@ -287,12 +299,15 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     // An update to level 1 that includes HF-1, pushed with the API as `hfx push` does.
     const u = await w.hotfix('U-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'core 1.1.0\n'), { kind: 'update', toLevel: 1, includes: ['HF-1'], security: true, title: 'Update 1' });
     assert.equal((await call('dev', 'POST', '/v1/archives', readFileSync(u))).status, 201);
-    await page.getByRole('link', { name: 'Updates' }).click();
+    await nav('Updates').click();
     await page.getByRole('heading', { name: 'demo 1.0.0' }).waitFor();
     const row = page.getByRole('table', { name: 'Updates of 1.0.0' }).locator('tbody tr').filter({ hasText: 'U-1' });
     assert.match(await row.innerText(), /security\s+0 → 1\s+Update 1\s+HF-1/);
-    await row.getByText('Release notes').click();
-    await row.locator('pre.notes').filter({ hasText: 'U-1' }).waitFor();
+    await row.getByRole('button', { name: 'Release notes' }).click();
+    // Rendered from Markdown: a heading and a table, not the raw text.
+    const notes = page.getByRole('region', { name: 'Release notes of U-1' });
+    await notes.locator('.markdown h3').filter({ hasText: 'update level 1' }).waitFor();
+    assert.match(await notes.locator('.markdown table').first().innerText(), /HF-1/);
     await shot('13-updates');
   });
 
@@ -360,10 +375,10 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
   test('an admin makes an installation token, sees it used, and revokes it; the installation is refused at once', async () => {
     await signOut(page);
     await signIn(page, s.url, 'admin', s.adminPassword);
-    await page.getByRole('link', { name: 'Tokens' }).click();
+    await nav('Tokens').click();
     const table = page.getByRole('table', { name: 'Tokens' });
     await table.getByText('this sign-in').waitFor();
-    await page.getByText('New installation token').click();
+    await page.getByRole('button', { name: 'New installation token' }).click();
     const form = page.getByRole('form', { name: 'Make the token' }).last();
     await form.getByLabel('Customer').selectOption('acme');
     await form.getByLabel('Name').fill('acme-dr-site');
@@ -389,9 +404,10 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await page.goto(`${s.url}/cases`);
     await page.getByRole('table', { name: 'Cases' }).waitFor();
     assert.equal(await page.getByRole('link', { name: 'New case' }).count(), 0);
-    await page.getByRole('link', { name: 'Pipeline' }).click();
+    await nav('Pipeline').click();
     await page.getByRole('heading', { name: 'Production' }).waitFor();
-    assert.equal(await page.locator('details.deploy').count(), 0);
+    assert.equal(await page.locator('[data-env] .deploy').count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Deploy', exact: true }).count(), 0);
     // A product name with a '+' (allowed by the API) survives the address bar.
     assert.equal((await call('admin', 'POST', '/v1/products', { name: 'app+x', title: 'App plus' })).status, 201);
     assert.equal((await call('admin', 'PUT', '/v1/environments/app%2Bx/pipeline', { environments: ['Only'] })).status, 200);
@@ -399,9 +415,9 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await page.getByRole('heading', { name: 'Only' }).waitFor();
     assert.match(await page.getByRole('heading', { level: 1 }).innerText(), /Pipeline · app\+x/);
     // By keyboard: a link of the navigation opens its view and puts the focus on its content.
-    await page.getByRole('link', { name: 'Archives' }).focus();
+    await nav('Archives').focus();
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Archives' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Archives' }).waitFor();
     assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'main');
   });
 
@@ -414,7 +430,7 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await page.getByLabel('Username').fill('qa-lead');
     await page.getByLabel('Password').fill('qa-lead-password-123');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Fleet' }).waitFor();
   });
 
   test('every view reads on a phone without sideways scrolling', async () => {
@@ -436,7 +452,7 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
       await phone.goto(`${s.url}${path}`);
       await ready();
       await phone.screenshot({ path: join(shots, `phone-${name}.png`), fullPage: true });
-      assert.equal(await overflowsX(phone), false, `${name} fits a phone's width`);
+      assert.equal(await overflowsX(phone), false, `${name} fits a phone's width: ${(await tooWide(phone)).join(', ')}`);
     }
     await phone.context().close();
     console.log(`# screenshots: ${shots}`);

@@ -153,6 +153,7 @@ const ROUTES: Record<string, Variant[]> = {
   'GET /v1/fleet/hotfixes/{id}': [v("where A's hotfix is applied", { allow: 'viewer', lists: { of: 'installation', vendorSees: true }, request: (f) => ({ path: `/v1/fleet/hotfixes/${f.archA}` }) })],
   'GET /v1/environments/{product}': [v('the pipeline and what runs where', { allow: 'viewer', request: () => ({ path: '/v1/environments/demo' }) })],
   'PUT /v1/environments/{product}/pipeline': [v('set the pipeline', { allow: 'release-manager', request: () => ({ path: '/v1/environments/demo/pipeline', body: { environments: ['Development', 'QA', 'Pre-Production', 'Production'] } }) })],
+  'PUT /v1/environments/{product}/{env}/gates': [v("QA's gates", { allow: 'release-manager', request: () => ({ path: '/v1/environments/demo/QA/gates', body: { soakSeconds: null, freeze: [] } }) })],
   'GET /v1/environments/{product}/compare': [v('compare two environments', { allow: 'viewer', request: () => ({ path: '/v1/environments/demo/compare?a=QA&b=Production' }) })],
   'GET /v1/environments/{product}/{env}': [v('one environment', { allow: 'viewer', request: () => ({ path: '/v1/environments/demo/QA' }) })],
   'POST /v1/environments/{product}/{env}/installations': [v("assign A's installation to an environment", { allow: 'developer', request: (f) => ({ path: '/v1/environments/demo/QA/installations', body: { installation: f.instA } }) })],

@@ -1,18 +1,24 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
-/** A .gz beside every text asset, so the server sends compressed bytes without compressing per request. */
+/**
+ * A .gz beside every text asset, so the server sends compressed bytes without compressing per request.
+ * Made from the files as written: in generateBundle a chunk with a dynamic import still holds Vite's
+ * __VITE_PRELOAD__ placeholder, which is filled in after this plugin's turn.
+ */
 function gzipCopies(): Plugin {
   return {
     name: 'hfx-gzip-copies',
     apply: 'build',
     enforce: 'post',
-    generateBundle(_opts, bundle) {
-      for (const [name, item] of Object.entries(bundle)) {
+    writeBundle(opts, bundle) {
+      const dir = opts.dir ?? fileURLToPath(new URL('../dist/web', import.meta.url));
+      for (const name of Object.keys(bundle)) {
         if (!/\.(js|css|html|svg)$/.test(name)) continue;
-        const source = item.type === 'chunk' ? item.code : item.source;
-        this.emitFile({ type: 'asset', fileName: `${name}.gz`, source: gzipSync(source, { level: 9 }) });
+        writeFileSync(join(dir, `${name}.gz`), gzipSync(readFileSync(join(dir, name)), { level: 9 }));
       }
     },
   };
@@ -31,5 +37,12 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: false,
     reportCompressedSize: false,
+    rolldownOptions: {
+      // lucide-react marks its modules "use client" for React Server Components; a plain SPA has none to keep.
+      onwarn(warning, warn) {
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        warn(warning);
+      },
+    },
   },
 });

@@ -74,6 +74,8 @@ import { customerUsersMigration } from './migrations/customer-users.js'; migrati
 import { tufMigration } from './migrations/tuf.js'; migrations['0008-tuf'] = tufMigration;
 // rollouts:
 import { rolloutsMigration } from './migrations/rollouts.js'; migrations['0009-rollouts'] = rolloutsMigration;
+// gates between environments:
+import { gatesMigration } from './migrations/gates.js'; migrations['0010-gates'] = gatesMigration;
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,

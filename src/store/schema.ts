@@ -72,6 +72,7 @@ export interface Database {
     created_at: Created;
     step_at: ColumnType<Date, Date | string | undefined, Date | string>;
   };
+  env_gates: { product: string; environment: string; soak_seconds: number | null; freeze: Json<string[]> };
   rollout_log: { id: Generated<number>; rollout_id: number; seq: number; state: RolloutState; percent: number; installations: Json<string[]> | null; at: Created };
   /** One row: the metadata version, and what of the TUF keys it was last moved for. */
   metadata_state: { id: number; version: number; tuf_targets: ColumnType<number, number | undefined, number>; tuf_online: ColumnType<string, string | undefined, string> };

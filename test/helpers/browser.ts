@@ -45,7 +45,30 @@ export function unlabelled(page: Page): Promise<string[]> {
     .map((e) => e.outerHTML.slice(0, 120))`);
 }
 
-/** Wider than the window: the page would scroll sideways (tables scroll inside their own box instead). */
+/**
+ * Wider than the window: the page would scroll sideways (tables scroll inside their own box instead).
+ * Measured against the layout width (clientWidth): a phone's browser zooms out to show a page that
+ * overflows, and then window.innerWidth grows with it and hides the overflow.
+ */
 export function overflowsX(page: Page): Promise<boolean> {
-  return page.evaluate('document.documentElement.scrollWidth > window.innerWidth + 1');
+  return page.evaluate('document.documentElement.scrollWidth > document.documentElement.clientWidth + 1');
+}
+
+/** What sticks out past the layout width, outermost first, to say why a page overflows. */
+export function tooWide(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const w = document.documentElement.clientWidth;
+    const out = [];
+    // Inside a box that scrolls or clips, an element's width is that box's business, not the page's.
+    const clipped = (e) => {
+      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) if (getComputedStyle(a).overflowX !== 'visible') return true;
+      return false;
+    };
+    for (const e of document.querySelectorAll('body *')) {
+      const r = e.getBoundingClientRect();
+      if (r.right > w + 1 && !out.some((o) => o.contains(e)) && !clipped(e)) out.push(e);
+    }
+    const name = (e) => e.tagName.toLowerCase() + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+    return out.slice(0, 5).map((e) => name(e) + ' right=' + Math.round(e.getBoundingClientRect().right));
+  })()`);
 }

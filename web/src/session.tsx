@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { ROLES } from '../../src/store/schema.js';
 import { api, ApiError, setToken, storedMe, token, whenUnauthorized } from './api.js';
-import type { Me, Role } from './types.js';
+import type { Me, Role, UserRole } from './types.js';
 
 interface Session {
   me: Me | null;
@@ -11,14 +11,24 @@ interface Session {
   signOut(): Promise<void>;
 }
 
+/** What /v1/me answers: a vendor's user, a customer's user, or an installation token (which has no place here). */
+type MeAnswer = Me | { kind: 'customer'; customer: string; token: string };
+
+/** Only a person's sign-in opens the dashboard: an installation's token is refused like none. */
+function person(m: MeAnswer): Me | null {
+  if (m.kind === 'user') return { kind: 'user', username: m.username, role: m.role, email: m.email ?? null };
+  if (m.kind === 'customer-user') return { kind: 'customer-user', username: m.username, customer: m.customer };
+  return null;
+}
+
 const SessionContext = createContext<Session | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   // With a stored token and its user, views start at once; /v1/me confirms (a 401 signs out, a
   // changed role is taken) without the first view waiting for it.
   const remembered = token() ? storedMe<Me>() : null;
-  const [me, setMe] = useState<Me | null>(remembered);
-  const [checking, setChecking] = useState(token() !== null && remembered === null);
+  const [me, setMe] = useState<Me | null>(remembered && (remembered.kind === 'user' || remembered.kind === 'customer-user') ? remembered : null);
+  const [checking, setChecking] = useState(token() !== null && me === null);
 
   useEffect(() => {
     whenUnauthorized(() => {
@@ -26,8 +36,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setMe(null);
     });
     if (!token()) return;
-    api<Me | { kind: 'customer' }>('GET', '/v1/me')
-      .then((m) => setMe(m.kind === 'user' ? m : null))
+    api<MeAnswer>('GET', '/v1/me')
+      .then((m) => setMe(person(m)))
       .catch((e: unknown) => {
         // The server said no (401 is handled above): sign out. Unreachable: keep what was remembered.
         if (e instanceof ApiError && e.status !== 0) {
@@ -40,8 +50,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signIn = useCallback(async (username: string, password: string, remember: boolean) => {
     // A browser's token expires: 12 hours for a tab, 30 days when kept on this browser.
-    const r = await api<{ token: string; user: { username: string; role: Role } }>('POST', '/v1/login', { username, password, name: 'dashboard', ttl: remember ? 30 * 86400 : 12 * 3600 });
-    const m: Me = { kind: 'user', username: r.user.username, role: r.user.role };
+    const body = { username, password, name: 'dashboard', ttl: remember ? 30 * 86400 : 12 * 3600 };
+    const r = await api<{ token: string; user: { username: string; role: UserRole; customer: string | null } }>('POST', '/v1/login', body);
+    const m: Me = r.user.role === 'customer'
+      ? { kind: 'customer-user', username: r.user.username, customer: r.user.customer ?? '' }
+      : { kind: 'user', username: r.user.username, role: r.user.role };
     setToken(r.token, remember, m);
     setMe(m);
   }, []);
@@ -64,8 +77,18 @@ export function useSession(): Session {
   return s;
 }
 
-/** Whether the signed-in user's role is at least `min` (the server checks again; this only hides what it would refuse). */
+/** Whether the signed-in person is a vendor's user with at least role `min` (the server checks again; this only hides what it would refuse). */
 export function useCan(): (min: Role) => boolean {
   const { me } = useSession();
-  return (min) => me !== null && ROLES.indexOf(me.role) >= ROLES.indexOf(min);
+  return (min) => me?.kind === 'user' && ROLES.indexOf(me.role) >= ROLES.indexOf(min);
 }
+
+/** The customer a customer's user belongs to; null for the vendor's users. */
+export function useCustomer(): string | null {
+  const { me } = useSession();
+  return me?.kind === 'customer-user' ? me.customer : null;
+}
+
+export const ROLE_LABEL: Record<UserRole, string> = {
+  viewer: 'Viewer', developer: 'Developer', 'release-manager': 'Release manager', admin: 'Administrator', customer: 'Customer',
+};

@@ -3,11 +3,18 @@
 import type { EnvView } from '../../src/server/environments/views.js';
 export type { FleetSummary } from '../../src/server/routes/fleet.js';
 export type { TokenRow } from '../../src/server/routes/auth.js';
-import type { CaseTestCounts as TestCounts, Role } from '../../src/store/schema.js';
+export type { CustomerRow, UserRow } from '../../src/server/routes/admin.js';
+export type { Overview, SetupStep } from '../../src/server/routes/overview.js';
+export type { CustomerCase, CustomerCaseDetail } from '../../src/server/routes/customer-cases.js';
+export type { NotifyEvent } from '../../src/server/notify/outbox.js';
+import type { CaseTestCounts as TestCounts, Role, UserRole } from '../../src/store/schema.js';
 
-export type { Role };
+export type { Role, UserRole };
 
-export interface Me { kind: 'user'; username: string; role: Role }
+/** A vendor's user (by role), or one of a customer's own people (who sees only that customer's things). */
+export type Me =
+  | { kind: 'user'; username: string; role: Role; email?: string | null }
+  | { kind: 'customer-user'; username: string; customer: string };
 
 export interface Product { name: string; title: string; releases: string[] }
 
@@ -47,3 +54,14 @@ export interface HotfixSpread {
   events: { installation_id: string; name: string; kind: 'applied' | 'reverted' | 'updated' | 'registered'; reason: string | null; at: string }[];
 }
 export type { Presence } from '../../src/server/environments/presence.js';
+
+export interface PublisherKey { keyid: string; name: string; public_pem: string; created_at: string }
+export interface Subscription {
+  id: number; kind: 'webhook' | 'email'; target: string; customer_id: string | null; username: string | null; events: string[];
+  created_by: string; created_at: string;
+}
+/** One row of the notification outbox (GET /v1/notifications). */
+export interface OutboxRow {
+  id: number; event_id: string; event: string; kind: string; target: string; attempts: number; next_at: string | null;
+  delivered_at: string | null; failed_at: string | null; last_error: string | null; created_at: string;
+}

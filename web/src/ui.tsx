@@ -1,79 +1,32 @@
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
-import { Link, useLocation, useSearch } from 'wouter';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useLocation, useSearch } from 'wouter';
 import { ApiError } from './api.js';
-import { useSession } from './session.js';
+import { Check, CircleCheck, CircleDot, CircleMinus, CircleX, Copy, Info, type Icon } from './icons.js';
 import type { Product } from './types.js';
 import { useApi } from './use-api.js';
 
-const NAV = [
-  ['/pipeline', 'Pipeline'],
-  ['/cases', 'Cases'],
-  ['/fleet', 'Fleet'],
-  ['/archives', 'Archives'],
-  ['/releases', 'Releases'],
-  ['/updates', 'Updates'],
-  ['/tokens', 'Tokens'],
-] as const;
-
-export function Layout({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
-  const { me, signOut } = useSession();
-  const [path] = useLocation();
-  useEffect(() => {
-    document.title = `${title} · hfx`;
-  }, [title]);
-  useEffect(() => {
-    // A new view from the navigation: move focus to its content, so keyboard and screen-reader
-    // users start there. A control inside the view that navigated (a product picker) keeps it.
-    const main = document.getElementById('main');
-    if (main && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
-  }, [path]);
-  return (
-    <>
-      <a className="skip" href="#main">Skip to content</a>
-      <header className="top">
-        <Link href="/" className="brand">hfx</Link>
-        <nav aria-label="Main">
-          <ul>
-            {NAV.map(([href, label]) => (
-              <li key={href}><Link href={href} aria-current={path.startsWith(href) ? 'page' : undefined}>{label}</Link></li>
-            ))}
-          </ul>
-        </nav>
-        {me && (
-          <div className="who">
-            <span>{me.username} <span className="role">{me.role}</span></span>
-            <button type="button" className="link" onClick={() => void signOut()}>Sign out</button>
-          </div>
-        )}
-      </header>
-      <main id="main" tabIndex={-1}>
-        <div className="title-row">
-          <h1>{title}</h1>
-          {actions}
-        </div>
-        {children}
-      </main>
-    </>
-  );
-}
+export { Layout } from './layout.js';
 
 /** An API refusal as the CLI shows it: what happened, the stable code, and what to do next. */
 export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
-  const e = error instanceof ApiError ? error : new ApiError(0, 'HFX_E_INTERNAL', String(error));
+  const e = error instanceof ApiError ? error : new ApiError(0, 'HFX_E_INTERNAL', error instanceof Error ? error.message : String(error));
   return (
     <div className="error" role="alert">
-      <strong>{e.message}</strong> <code>{e.code}</code>
-      {e.hint && <p>{e.hint}</p>}
+      <CircleX size={16} className="error-icon" />
+      <div>
+        <strong>{e.message}</strong> <code>{e.code}</code>
+        {e.hint && <p>{e.hint}</p>}
+      </div>
     </div>
   );
 }
 
 export function Loading({ what }: { what: string }) {
-  return <p className="muted" role="status">Loading {what}…</p>;
+  return <p className="muted loading" role="status"><span className="spinner" aria-hidden="true" />Loading {what}…</p>;
 }
 
-export function Field({ label, children, hint }: { label: string; children: (id: string) => ReactNode; hint?: string }) {
+export function Field({ label, children, hint }: { label: string; children: (id: string) => ReactNode; hint?: ReactNode }) {
   const id = useId();
   return (
     <div className="field">
@@ -85,10 +38,12 @@ export function Field({ label, children, hint }: { label: string; children: (id:
 }
 
 /** A form that posts once at a time and shows the server's refusal in place. */
-export function ActionForm({ label, onSubmit, children, danger }: { label: string; onSubmit: (form: FormData) => Promise<void>; children?: ReactNode; danger?: boolean }) {
+export function ActionForm({ label, onSubmit, children, danger, submit, icon: I, className }: {
+  label: string; onSubmit: (form: FormData) => Promise<void>; children?: ReactNode; danger?: boolean; submit?: string; icon?: Icon; className?: string;
+}) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const submit = async (ev: FormEvent<HTMLFormElement>) => {
+  const go = async (ev: FormEvent<HTMLFormElement>) => {
     ev.preventDefault();
     setBusy(true);
     setError(null);
@@ -100,10 +55,13 @@ export function ActionForm({ label, onSubmit, children, danger }: { label: strin
       setBusy(false);
     }
   };
+  const text = submit ?? label;
   return (
-    <form className="action" onSubmit={(e) => void submit(e)} aria-label={label}>
+    <form className={`action${className ? ` ${className}` : ''}`} onSubmit={(e) => void go(e)} aria-label={label}>
       {children}
-      <button type="submit" disabled={busy} className={danger ? 'danger' : undefined}>{busy ? `${label}…` : label}</button>
+      <div className="form-actions">
+        <button type="submit" disabled={busy} className={danger ? 'danger' : 'primary'}>{I && <I size={16} />}{busy ? `${text}…` : text}</button>
+      </div>
       <ErrorBox error={error} />
     </form>
   );
@@ -116,30 +74,43 @@ export function str(f: FormData, k: string): string | undefined {
 
 // One formatter for every date on a page: making one per call costs more than the rest of a table row.
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const DAY = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
-export function When({ at }: { at: string | null | undefined }) {
+/** A moment, in the reader's time zone (the exact UTC time on hover); `date` alone where the hour says nothing. */
+export function When({ at, date }: { at: string | null | undefined; date?: boolean }) {
   if (!at) return <span className="muted">—</span>;
   const d = new Date(at);
-  return <time dateTime={d.toISOString()} title={d.toISOString()}>{DATE.format(d)}</time>;
+  return <time dateTime={d.toISOString()} title={d.toISOString()}>{(date ? DAY : DATE).format(d)}</time>;
 }
 
-export function Badge({ children, tone }: { children: ReactNode; tone?: 'red' | 'green' | 'amber' | 'grey' }) {
-  return <span className={`badge ${tone ?? ''}`}>{children}</span>;
+export type Tone = 'red' | 'green' | 'amber' | 'grey' | 'blue';
+const TONE_ICON: Record<Tone, Icon> = { red: CircleX, green: CircleCheck, amber: CircleDot, grey: CircleMinus, blue: Info };
+
+/** A status: its colour always comes with an icon of its own shape and a word, so it reads without colour too. */
+export function Badge({ children, tone, icon }: { children: ReactNode; tone?: Tone; icon?: Icon | null }) {
+  const I = icon === null ? null : icon ?? (tone ? TONE_ICON[tone] : null);
+  return <span className={`badge ${tone ?? ''}`}>{I && <I size={12} strokeWidth={2.5} />}{children}</span>;
 }
 
-export function bytes(n: number): string {
+/** A size in bytes; a missing one (an archive pushed again is answered without it) reads as a dash. */
+export function bytes(n: number | null | undefined): string {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return '—';
   if (n < 1024) return `${n} B`;
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
   if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 export function useProducts() {
   return useApi<{ products: Product[] }>('/v1/products');
 }
 
 /** The product chooser most views start with; its value lives in the URL so views can be linked. */
-export function ProductPicker({ value, onChange, products, allowAll }: { value: string; onChange: (p: string) => void; products: Product[]; allowAll?: boolean }) {
+export function ProductPicker({ value, onChange, products, allowAll }: {
+  value: string; onChange: (p: string) => void; products: Product[]; allowAll?: boolean;
+}) {
   return (
     <Field label="Product">
       {(id) => (
@@ -163,4 +134,137 @@ export function useQuery(): [URLSearchParams, (patch: Record<string, string | nu
     navigate(`${path}${s ? `?${s}` : ''}`);
   };
   return [q, set];
+}
+
+/** A bordered box with a heading row, as GitHub's settings and Grafana's admin pages group things. */
+export function Card({ title, actions, children, className, headingLevel = 2, description }: {
+  title: ReactNode; actions?: ReactNode; children: ReactNode; className?: string; headingLevel?: 2 | 3; description?: ReactNode;
+}) {
+  const id = useId();
+  const H = headingLevel === 2 ? 'h2' : 'h3';
+  return (
+    <section className={`card${className ? ` ${className}` : ''}`} aria-labelledby={id}>
+      <div className="card-head">
+        <div>
+          <H id={id}>{title}</H>
+          {description && <p className="card-desc">{description}</p>}
+        </div>
+        {actions && <div className="card-actions">{actions}</div>}
+      </div>
+      <div className="card-body">{children}</div>
+    </section>
+  );
+}
+
+/** What would fill an empty view, and the way to get it there. */
+export function EmptyState({ icon: I, title, children, actions, level = 2 }: {
+  icon: Icon; title: string; children?: ReactNode; actions?: ReactNode; level?: 2 | 3;
+}) {
+  const H = level === 2 ? 'h2' : 'h3';
+  return (
+    <div className={`empty${level === 3 ? ' compact' : ''}`} role="note" aria-label={title}>
+      <span className="empty-icon"><I size={24} /></span>
+      <H className="empty-title">{title}</H>
+      {children && <div className="empty-body">{children}</div>}
+      {actions && <div className="empty-actions">{actions}</div>}
+    </div>
+  );
+}
+
+/** Puts `text` on the clipboard (the API needs a secure context; a selection and execCommand otherwise). */
+async function copyText(text: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return;
+  } catch {
+    // Not allowed here (plain http to another host, or no permission): the old way below.
+  }
+  const t = document.createElement('textarea');
+  t.value = text;
+  t.setAttribute('readonly', '');
+  t.className = 'offscreen';
+  document.body.append(t);
+  t.select();
+  document.execCommand('copy');
+  t.remove();
+}
+
+export function CopyButton({ text, what }: { text: string; what: string }) {
+  const [done, setDone] = useState(false);
+  return (
+    <button type="button" className="small copy" aria-label={`Copy ${what}`} onClick={() => {
+      void copyText(text).then(() => {
+        setDone(true);
+        setTimeout(() => setDone(false), 1500);
+      });
+    }}>
+      {done ? <Check size={14} /> : <Copy size={14} />}<span aria-live="polite">{done ? 'Copied' : 'Copy'}</span>
+    </button>
+  );
+}
+
+/** A command to run, with a button that copies it. */
+export function Command({ children, what = 'the command' }: { children: string; what?: string }) {
+  return (
+    <div className="cmd">
+      <code><span className="prompt" aria-hidden="true">$ </span>{children}</code>
+      <CopyButton text={children} what={what} />
+    </div>
+  );
+}
+
+/**
+ * A button that shows its form or panel below it (and hides it again): the main actions are
+ * buttons, not disclosure triangles. The panel is mounted only while open, so it fetches nothing before.
+ */
+export function Reveal({ label, icon: I, children, startOpen = false, primary, className }: {
+  label: string; icon?: Icon; children: ReactNode; startOpen?: boolean; primary?: boolean; className?: string;
+}) {
+  const [open, setOpen] = useState(startOpen);
+  const id = useId();
+  return (
+    <div className={`reveal${className ? ` ${className}` : ''}`}>
+      <button type="button" className={primary ? 'primary' : undefined} aria-expanded={open} aria-controls={id} onClick={() => setOpen((o) => !o)}>
+        {I && <I size={16} />}{label}
+      </button>
+      <div id={id} className="panel" hidden={!open}>{open && children}</div>
+    </div>
+  );
+}
+
+/** A one-time secret (a token, a webhook secret): shown once, with a copy button. */
+export function Secret({ value, what, children, testId }: { value: string; what: string; children?: ReactNode; testId?: string }) {
+  return (
+    <div className="made" role="status">
+      <p><strong>Copy it now:</strong> it is shown only this once.</p>
+      <div className="cmd secret"><code data-testid={testId}>{value}</code><CopyButton text={value} what={what} /></div>
+      {children}
+    </div>
+  );
+}
+
+/** A table's header row: a column is its name, or { label, num } (right-aligned) or { label, hidden } (for screen readers only). */
+export function Head({ cols }: { cols: (string | { label: string; num?: boolean; hidden?: boolean })[] }) {
+  return (
+    <thead>
+      <tr>
+        {cols.map((c) => {
+          const col = typeof c === 'string' ? { label: c } : c;
+          const text = col.hidden ? <span className="sr-only">{col.label}</span> : col.label;
+          return <th key={col.label} scope="col" className={col.num ? 'num' : undefined}>{text}</th>;
+        })}
+      </tr>
+    </thead>
+  );
+}
+
+/** The button that shows or hides a view's form (its panel is elsewhere on the page, named by `controls`). */
+export function Toggle({ open, onToggle, controls, icon: I, children, primary }: {
+  open: boolean; onToggle: (open: boolean) => void; controls: string; icon: Icon; children: ReactNode; primary?: boolean;
+}) {
+  return (
+    <button type="button" className={primary ? 'primary' : undefined} aria-expanded={open} aria-controls={controls} onClick={() => onToggle(!open)}>
+      <I size={16} />{children}
+    </button>
+  );
 }

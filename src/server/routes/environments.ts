@@ -6,6 +6,7 @@ import { requireVisibleArchives } from './archives.js';
 import { actorName, rank, requireAny, requireRole } from '../auth.js';
 import { contentSignature, nextTag, type Content } from '../environments/model.js';
 import { fixPresence, membersOf, pipelineOf } from '../environments/presence.js';
+import { gateViolations, gatesOf, parseWindow } from '../environments/gates.js';
 import { compareEnvs, contentOf, currentVersion, deployedHotfixes, envView, lastTag, manifestEntries, presenceCache, requireEnv, requireProduct } from '../environments/views.js';
 import type { Database } from '../../store/schema.js';
 import { audit } from './audit.js';
@@ -100,7 +101,7 @@ export function environmentRoutes(ctx: Ctx) {
       const deployments = await db.selectFrom('env_deployments').select(['id', 'kind', 'archive_id', 'level', 'tag', 'commit', 'approval', 'actor', 'at'])
         .where('product', '=', product).where('environment', '=', env).orderBy('id').execute();
       const tags = await db.selectFrom('env_tags').select(['tag', 'pack_hash', 'actor', 'at']).where('product', '=', product).where('environment', '=', env).orderBy('id').execute();
-      return { ...view, installationList: members.map((m) => ({ ...m, report: reports.find((r) => r.installation === m.id) ?? null })), deployments, tags };
+      return { ...view, installationList: members.map((m) => ({ ...m, report: reports.find((r) => r.installation === m.id) ?? null })), deployments, tags, gates: await gatesOf(db, product, env) };
     });
 
     app.post<{ Params: { product: string; env: string }; Body: { installation: string } }>('/v1/environments/:product/:env/installations', { config: { allow: 'developer' },
@@ -209,24 +210,52 @@ export function environmentRoutes(ctx: Ctx) {
       const sameContent = await db.selectFrom('env_tags').select(['tag']).where('product', '=', product).where('content', '=', contentSignature(expected)).orderBy('id', 'desc').limit(1).executeTakeFirst();
       const suggested = sameContent?.tag ?? nextTag(await currentVersion(db, product, t?.tag ?? release), b.hotfix !== undefined ? 'hotfix' : 'update');
       const tag = b.tag ?? suggested;
-      if (b.dryRun) return { product, environment: env, suggestedTag: suggested, tag, approvalRequired: skip, dryRun: true };
-      if (skip) {
-        if (!b.approval) throw new HfxError('HFX_E_APPROVAL_REQUIRED', `${b.hotfix} is not in ${pipeline[index - 1]}: deploying it straight to ${env} needs an approval with a reason`, { hint: 'A release manager deploys with an approval reason (`hfx deploy … --approve "REASON"`).' });
-        if (rank(p.role) < rank('release-manager')) throw new HfxError('HFX_E_FORBIDDEN', `approving a deployment straight to ${env} needs the release-manager role; you are ${p.role}`);
+      // The gates (a soak in the environment before, freeze windows) hold unless approved; the skip
+      // straight to the last environment is one such gate.
+      const gates = await gateViolations(db, { product, pipeline, index, hotfix: b.hotfix ?? null });
+      if (skip) gates.unshift(`${b.hotfix} is not in ${pipeline[index - 1]}: it goes straight to ${env}`);
+      if (b.dryRun) return { product, environment: env, suggestedTag: suggested, tag, approvalRequired: gates.length > 0, gates, dryRun: true };
+      if (gates.length) {
+        if (!b.approval) throw new HfxError('HFX_E_APPROVAL_REQUIRED', `deploying to ${env} needs an approval with a reason: ${gates.join('; ')}`, { hint: 'A release manager deploys with an approval reason (`hfx deploy … --approve "REASON"`).', details: { gates } });
+        if (rank(p.role) < rank('release-manager')) throw new HfxError('HFX_E_FORBIDDEN', `approving a deployment to ${env} past its gates needs the release-manager role; you are ${p.role}`);
       }
       const id = await db.transaction().execute(async (tx) => {
         await lockEnv(tx, product, env);
         if (b.hotfix !== undefined && (await deployedHotfixes(tx, product, env)).includes(b.hotfix)) throw new HfxError('HFX_E_ALREADY_APPLIED', `${b.hotfix} is already deployed to ${env}`);
         const row = await tx.insertInto('env_deployments').values({
           product, environment: env, kind: b.hotfix !== undefined ? 'hotfix' : 'update', archive_id: b.hotfix ?? null, level: b.level ?? null, tag, commit: null, files: null,
-          approval: skip ? b.approval!.reason : null, actor: actorName(p),
+          approval: gates.length ? b.approval!.reason : null, actor: actorName(p),
         }).returning('id').executeTakeFirstOrThrow();
         await tx.insertInto('env_tags').values({ product, environment: env, tag, content: contentSignature(expected), pack_hash: null, actor: actorName(p) }).execute();
         await audit(tx, actorName(p), 'environments.deploy', 'environment', `${product}/${env}`, { deployment: row.id, hotfix: b.hotfix ?? null, level: b.level ?? null, tag, suggested });
         if (skip) await audit(tx, actorName(p), 'environments.skip-approved', 'environment', `${product}/${env}`, { deployment: row.id, hotfix: b.hotfix, skipped: pipeline.slice(0, index), reason: b.approval!.reason });
+        if (gates.length) await audit(tx, actorName(p), 'environments.gate-approved', 'environment', `${product}/${env}`, { deployment: row.id, gates, reason: b.approval!.reason });
         return row.id;
       });
-      return reply.status(201).send({ id, product, environment: env, tag, suggestedTag: suggested, approved: skip ? b.approval!.reason : null });
+      return reply.status(201).send({ id, product, environment: env, tag, suggestedTag: suggested, approved: gates.length ? b.approval!.reason : null });
+    });
+
+    app.put<{ Params: { product: string; env: string }; Body: { soakSeconds: number | null; freeze: string[] } }>('/v1/environments/:product/:env/gates', {
+      config: { allow: 'release-manager' },
+      schema: {
+        summary: "Sets an environment's gates: a soak time in the environment before it, and freeze windows (release manager)", params: PE,
+        body: {
+          type: 'object', additionalProperties: false, required: ['soakSeconds', 'freeze'],
+          properties: { soakSeconds: { anyOf: [{ type: 'integer', minimum: 0, maximum: 365 * 86400 }, { type: 'null' }] }, freeze: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 100 } } },
+        },
+      },
+    }, async (req) => {
+      const p = requireRole(req, 'release-manager');
+      const { product, env } = req.params;
+      await requireEnv(db, product, env);
+      for (const w of req.body.freeze) parseWindow(w);
+      const before = await gatesOf(db, product, env);
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('env_gates').values({ product, environment: env, soak_seconds: req.body.soakSeconds, freeze: JSON.stringify(req.body.freeze) })
+          .onConflict((c) => c.columns(['product', 'environment']).doUpdateSet({ soak_seconds: req.body.soakSeconds, freeze: JSON.stringify(req.body.freeze) })).execute();
+        await audit(tx, actorName(p), 'environments.gates', 'environment', `${product}/${env}`, { before, after: req.body });
+      });
+      return { product, environment: env, ...(await gatesOf(db, product, env)) };
     });
 
     app.get<{ Params: { product: string; id: string } }>('/v1/environments/:product/hotfixes/:id/presence', { config: { allow: 'viewer' },

@@ -1,7 +1,8 @@
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import { TABLE, type CaseAction, type CaseState } from '../../../src/server/cases/machine.js';
 import { api } from '../api.js';
 import { useCan, useSession } from '../session.js';
+import { Ban, CircleCheck, Clock, Eye, Inbox, Layers, PackageCheck, Pencil, RefreshCw, Rocket, Undo2, Upload, type Icon } from '../icons.js';
 import type { ArchiveRow, CaseDetail, Pipeline } from '../types.js';
 import { ActionForm, Field, str } from '../ui.js';
 import { useApi } from '../use-api.js';
@@ -11,32 +12,45 @@ const LABEL: Record<CaseAction, string> = {
   verify: 'Verify (sign-off)', monitor: 'Start monitoring', solve: 'Mark solved', reopen: 'Reopen', reject: 'Reject', rollback: 'Roll back', supersede: 'Supersede',
 };
 
-/** The steps this case's state allows (the server's own table), for the roles the user has. */
+/** The steps this case's state allows (the server's own table), for the roles the user has: a button each, its form below. */
 export function CaseActions({ c, onDone }: { c: CaseDetail; onDone: () => void }) {
   const can = useCan();
   const allowed = Object.entries(TABLE[c.state as CaseState] ?? {}).filter(([, t]) => can(t.role)) as [CaseAction, { role: string }][];
+  // A lone step starts open; otherwise none, until its button is pressed.
+  const [open, setOpen] = useState<CaseAction | null>(null);
+  const shown = open && allowed.some(([a]) => a === open) ? open : allowed.length === 1 ? allowed[0]![0] : null;
   if (allowed.length === 0) return <p className="muted">{Object.keys(TABLE[c.state as CaseState] ?? {}).length ? 'Your role cannot take the next steps of this case.' : `A ${c.state} case is final.`}</p>;
   const post = async (action: CaseAction, body: object) => {
     await api('POST', `/v1/cases/${c.id}/${action}`, body);
+    setOpen(null);
     onDone();
   };
   return (
     <div className="actions">
-      {allowed.map(([action]) => <Step key={action} label={LABEL[action]} startOpen={allowed.length === 1}><ActionFor action={action} c={c} post={post} /></Step>)}
+      <div className="button-row" role="group" aria-label="Case steps">
+        {allowed.map(([action]) => {
+          const I = ICON[action];
+          return (
+            <button key={action} type="button" aria-expanded={shown === action} aria-controls="case-step"
+              className={shown === action ? 'selected' : DANGER.has(action) ? 'danger-outline' : undefined}
+              onClick={() => setOpen(shown === action ? null : action)}>
+              <I size={16} />{LABEL[action]}
+            </button>
+          );
+        })}
+      </div>
+      <div id="case-step" className="panel" hidden={shown === null}>
+        {shown && <ActionFor key={shown} action={shown} c={c} post={post} />}
+      </div>
     </div>
   );
 }
 
-/** A step's form, mounted only once opened: closed steps fetch nothing. */
-function Step({ label, startOpen, children }: { label: string; startOpen: boolean; children: ReactNode }) {
-  const [open, setOpen] = useState(startOpen);
-  return (
-    <details open={open || undefined} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
-      <summary>{label}</summary>
-      {open && children}
-    </details>
-  );
-}
+const DANGER = new Set<CaseAction>(['reject', 'rollback']);
+const ICON: Record<CaseAction, Icon> = {
+  triage: Inbox, start: Pencil, evidence: Upload, ready: PackageCheck, schedule: Clock, deploy: Rocket, verify: CircleCheck, monitor: Eye,
+  solve: CircleCheck, reopen: RefreshCw, reject: Ban, rollback: Undo2, supersede: Layers,
+};
 
 const iso = (local: string | undefined) => (local ? new Date(local).toISOString() : undefined);
 const readFile = async (f: FormData, k: string) => {
@@ -46,6 +60,7 @@ const readFile = async (f: FormData, k: string) => {
 
 function ActionFor({ action, c, post }: { action: CaseAction; c: CaseDetail; post: (a: CaseAction, b: object) => Promise<void> }) {
   const { me } = useSession();
+  const can = useCan();
   const label = LABEL[action];
   const reason = (required: boolean) => <Field label="Reason">{(id) => <input id={id} name="reason" required={required} />}</Field>;
   switch (action) {
@@ -100,7 +115,7 @@ function ActionFor({ action, c, post }: { action: CaseAction; c: CaseDetail; pos
       return (
         <ActionForm label={label} onSubmit={(f) => post(action, f.get('override') === 'on' ? { override: true, reason: str(f, 'reason') } : {})}>
           <p className="muted">Refused while the fix is not present in every environment of the pipeline.</p>
-          {me?.role === 'admin' && (
+          {can('admin') && (
             <>
               <div className="check"><input id="solve-override" name="override" type="checkbox" /><label htmlFor="solve-override">Override (admin): solve although the fix is not everywhere</label></div>
               {reason(false)}

@@ -1,9 +1,10 @@
 import { Link, useLocation } from 'wouter';
 import { STATES } from '../../../src/server/cases/machine.js';
 import { api, qs } from '../api.js';
+import { ArrowLeft, ArrowRight, LifeBuoy, Plus } from '../icons.js';
 import { useCan } from '../session.js';
 import type { CaseRow } from '../types.js';
-import { ActionForm, Badge, ErrorBox, Field, Layout, Loading, str, useProducts, useQuery, When } from '../ui.js';
+import { ActionForm, Badge, EmptyState, ErrorBox, Field, Layout, Loading, str, useProducts, useQuery, When } from '../ui.js';
 import { useApi } from '../use-api.js';
 
 const SEVERITIES = ['S1', 'S2', 'S3', 'S4'] as const;
@@ -14,6 +15,16 @@ export function stateTone(state: string): 'red' | 'green' | 'amber' | 'grey' {
   if (state === 'rolled-back' || state === 'reported') return 'red';
   if (state === 'rejected' || state === 'superseded') return 'grey';
   return 'amber';
+}
+
+/** A case's state: its word, with the tone's colour and icon. */
+export function StateBadge({ state, testId }: { state: string; testId?: string }) {
+  return <Badge tone={stateTone(state)}><span data-testid={testId}>{state}</span></Badge>;
+}
+
+/** S1 and S2 need attention first: marked, not only coloured. */
+export function SeverityBadge({ severity }: { severity: string }) {
+  return <Badge tone={severity === 'S1' ? 'red' : severity === 'S2' ? 'amber' : undefined}>{severity}</Badge>;
 }
 
 /** Newest first, 50 a page by id (keyset: fast on any page of 10,000 and more); filters live in the URL. */
@@ -27,7 +38,8 @@ export function CasesView() {
   // The cursors of the pages seen, so "Previous" goes back without counting rows.
   const trail = (q.get('trail') ?? '').split(',').filter(Boolean);
   return (
-    <Layout title="Cases" actions={can('developer') ? <Link href="/cases/new" className="button">New case</Link> : undefined}>
+    <Layout title="Cases" description="Every reported problem and the hotfix that answers it, newest first."
+      actions={can('developer') ? <Link href="/cases/new" className="button primary"><Plus size={16} />New case</Link> : undefined}>
       <form className="filters" aria-label="Filter cases" onSubmit={(e) => e.preventDefault()}>
         <FilterSelect label="State" any="Any state" value={filters.state} options={STATES} onChange={(v) => setQ({ state: v, before: null, trail: null })} />
         <FilterSelect label="Severity" any="Any severity" value={filters.severity} options={SEVERITIES} onChange={(v) => setQ({ severity: v, before: null, trail: null })} />
@@ -42,23 +54,31 @@ export function CasesView() {
       </form>
       <ErrorBox error={cases.error} />
       {cases.loading && !cases.data && <Loading what="cases" />}
-      {cases.data && (
+      {cases.data && cases.data.cases.length === 0 && !before && !Object.values(filters).some(Boolean) && (
+        <EmptyState icon={LifeBuoy} title="No cases yet"
+          actions={can('developer') ? <Link href="/cases/new" className="button primary"><Plus size={16} />Report the first case</Link> : undefined}>
+          <p>
+            A case follows one problem from its report to a hotfix deployed everywhere. Report one here, or from the command line: <code>hfx case new</code>.
+          </p>
+        </EmptyState>
+      )}
+      {cases.data && (cases.data.cases.length > 0 || before || Object.values(filters).some(Boolean)) && (
         <>
           <div className="table-wrap">
             <table className="cases" aria-label="Cases" aria-busy={cases.loading}>
               <thead><tr><th scope="col">#</th><th scope="col">Title</th><th scope="col">Product</th><th scope="col">Customer</th><th scope="col">Severity</th><th scope="col">Priority</th><th scope="col">State</th><th scope="col">Hotfix</th><th scope="col">Updated</th></tr></thead>
               <tbody>
-                {cases.data.cases.length === 0 && <tr><td colSpan={9} className="muted">No cases match.</td></tr>}
+                {cases.data.cases.length === 0 && <tr><td colSpan={9} className="muted empty-row">No cases match.</td></tr>}
                 {cases.data.cases.map((c) => (
                   <tr key={c.id}>
-                    <td>{c.id}</td>
+                    <td className="num">{c.id}</td>
                     <td><Link href={`/cases/${c.id}`}>{c.title}</Link></td>
                     <td>{c.product}{c.release ? ` ${c.release}` : ''}</td>
-                    <td>{c.customer_id ?? '—'}</td>
-                    <td>{c.severity}</td>
+                    <td>{c.customer_id ?? <span className="muted">—</span>}</td>
+                    <td><SeverityBadge severity={c.severity} /></td>
                     <td>{c.priority}</td>
-                    <td><Badge tone={stateTone(c.state)}>{c.state}</Badge></td>
-                    <td>{c.hotfix_id ?? '—'}</td>
+                    <td><StateBadge state={c.state} /></td>
+                    <td>{c.hotfix_id ?? <span className="muted">—</span>}</td>
                     <td><When at={c.updated_at} /></td>
                   </tr>
                 ))}
@@ -66,8 +86,14 @@ export function CasesView() {
             </table>
           </div>
           <nav className="pager" aria-label="Pages of cases">
-            <button type="button" disabled={!before || cases.loading} onClick={() => setQ({ before: trail.at(-1) ?? null, trail: trail.slice(0, -1).join(',') || null })}>Previous page</button>
-            <button type="button" disabled={cases.data.next === null || cases.loading} onClick={() => setQ({ before: String(cases.data!.next), trail: (before ? [...trail, before] : trail).join(',') || null })}>Next page</button>
+            <button type="button" disabled={!before || cases.loading}
+              onClick={() => setQ({ before: trail.at(-1) ?? null, trail: trail.slice(0, -1).join(',') || null })}>
+              <ArrowLeft size={16} />Previous page
+            </button>
+            <button type="button" disabled={cases.data.next === null || cases.loading}
+              onClick={() => setQ({ before: String(cases.data!.next), trail: (before ? [...trail, before] : trail).join(',') || null })}>
+              Next page<ArrowRight size={16} />
+            </button>
           </nav>
         </>
       )}
@@ -90,9 +116,10 @@ export function NewCaseView() {
   const products = useProducts();
   const [, navigate] = useLocation();
   return (
-    <Layout title="New case">
+    <Layout title="New case" back={{ href: '/cases', label: 'All cases' }}
+      description="What went wrong, for whom, and how badly: severity and impact set the priority.">
       <ErrorBox error={products.error} />
-      <ActionForm label="Report the case" onSubmit={async (f) => {
+      <ActionForm label="Report the case" className="card-form" onSubmit={async (f) => {
         const body = {
           title: str(f, 'title'), description: str(f, 'description') ?? '', source: str(f, 'source'), reporter: str(f, 'reporter'),
           product: str(f, 'product'), severity: str(f, 'severity'), impact: str(f, 'impact'),

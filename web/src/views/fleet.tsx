@@ -1,7 +1,9 @@
-import { Link, useLocation } from 'wouter';
+import { Link } from 'wouter';
 import { qs } from '../api.js';
 import type { FleetSummary, HotfixSpread, Installation } from '../types.js';
-import { Badge, ErrorBox, Field, Layout, Loading, ProductPicker, useProducts, useQuery, When } from '../ui.js';
+import { Server } from '../icons.js';
+import { useCustomer } from '../session.js';
+import { Badge, Card, Command, EmptyState, ErrorBox, Field, Head, Layout, Loading, ProductPicker, useProducts, useQuery, When } from '../ui.js';
 import { useApi } from '../use-api.js';
 import { SpreadChart } from './spread-chart.js';
 
@@ -9,6 +11,7 @@ const LIMIT = 1000;
 
 /** App Center's view of a release: installations by level and by hotfix, each hotfix a link to how it spread. */
 export function FleetView() {
+  const customer = useCustomer();
   const [q, setQ] = useQuery();
   const products = useProducts();
   const product = q.get('product') ?? '';
@@ -21,8 +24,12 @@ export function FleetView() {
   const byLevel: [string, number][] = (summary.data?.byLevel ?? []).map((r) => [`${r.product} ${r.release} level ${r.level}`, r.n]);
   const byHotfix: [string, number][] = (summary.data?.byHotfix ?? []).map((r) => [r.hotfix, r.n]);
   const releases = products.data?.products.find((p) => p.name === product)?.releases ?? [];
+  const filtered = product !== '' || release !== '';
   return (
-    <Layout title="Fleet">
+    <Layout title={customer ? 'Installations' : 'Fleet'}
+      description={customer
+        ? 'Your installations as they last reported: release, update level and hotfixes applied.'
+        : 'Every installation that reports to this server, counted over the whole fleet.'}>
       <div className="toolbar">
         <ProductPicker value={product} products={products.data?.products ?? []} allowAll onChange={(p) => setQ({ product: p, release: null })} />
         <Field label="Release">{(id) => (
@@ -34,28 +41,43 @@ export function FleetView() {
       </div>
       <ErrorBox error={list.error ?? summary.error} />
       {(list.loading || summary.loading) && !(list.data && summary.data) && <Loading what="installations" />}
-      {list.data && summary.data && (
+      {list.data && summary.data && total === 0 && !filtered && (
+        <EmptyState icon={Server} title="No installation has reported yet">
+          <p>
+            An installation appears here after its first report. On the installation, link it with{' '}
+            {customer
+              ? 'the token and the root file (1.root.json) your vendor gave you'
+              : 'an installation token (Customers, or hfx token new NAME --customer ID) and the TUF root (1.root.json)'},
+            then report:
+          </p>
+          <Command>{`hfx login ${window.location.origin} --token-stdin --home DIR --root 1.root.json < token.txt`}</Command>
+          <Command>hfx state --report --home DIR</Command>
+        </EmptyState>
+      )}
+      {list.data && summary.data && (total > 0 || filtered) && (
         <>
           <div className="cols">
-            <section aria-labelledby="h-levels">
-              <h2 id="h-levels">By update level</h2>
+            <Card title="By update level">
               <Bars rows={byLevel} total={total} />
-            </section>
-            <section aria-labelledby="h-hotfixes">
-              <h2 id="h-hotfixes">By hotfix</h2>
-              <Bars rows={byHotfix} total={total} link={(id) => `/fleet/hotfixes/${encodeURIComponent(id)}`} />
+            </Card>
+            <Card title="By hotfix">
+              <Bars rows={byHotfix} total={total} link={customer ? undefined : (id) => `/fleet/hotfixes/${encodeURIComponent(id)}`} />
               {summary.data.hotfixesCapped && <p className="muted">The {byHotfix.length} most applied hotfixes.</p>}
-            </section>
+            </Card>
           </div>
           <section aria-labelledby="h-inst">
             <h2 id="h-inst">Installations ({total})</h2>
             {inst.length < total && <p className="muted">Listing the first {inst.length} of {total}; choose a product and release to narrow.</p>}
             <div className="table-wrap"><table aria-label="Installations">
-              <thead><tr><th scope="col">Name</th><th scope="col">Customer</th><th scope="col">Product</th><th scope="col">Level</th><th scope="col">Channel</th><th scope="col">Hotfixes</th><th scope="col">Reported</th></tr></thead>
-              <tbody>{inst.map((i) => (
-                <tr key={i.id}><td title={i.id}>{i.name}</td><td>{i.customer_id ?? 'in-house'}</td><td>{i.product} {i.release}</td><td>{i.level}</td><td>{i.channel}</td>
-                  <td>{i.hotfixes.length ? i.hotfixes.join(', ') : '—'}</td><td><When at={i.reported_at} /></td></tr>
-              ))}</tbody>
+              <Head cols={['Name', ...(customer ? [] : ['Customer']), 'Product', 'Level', 'Channel', 'Hotfixes', 'Reported']} />
+              <tbody>
+                {inst.length === 0 && <tr><td colSpan={7} className="muted empty-row">No installations match.</td></tr>}
+                {inst.map((i) => (
+                  <tr key={i.id}><td title={i.id}>{i.name}</td>{!customer && <td>{i.customer_id ?? 'in-house'}</td>}
+                    <td>{i.product} {i.release}</td><td>{i.level}</td><td>{i.channel}</td>
+                    <td>{i.hotfixes.length ? i.hotfixes.join(', ') : '—'}</td><td><When at={i.reported_at} /></td></tr>
+                ))}
+              </tbody>
             </table></div>
           </section>
         </>
@@ -64,7 +86,7 @@ export function FleetView() {
   );
 }
 
-function Bars({ rows, total, link }: { rows: [string, number][]; total: number; link?: (k: string) => string }) {
+function Bars({ rows, total, link }: { rows: [string, number][]; total: number; link?: ((k: string) => string) | undefined }) {
   if (rows.length === 0) return <p className="muted">None.</p>;
   return (
     <ul className="bars">
@@ -82,10 +104,9 @@ function Bars({ rows, total, link }: { rows: [string, number][]; total: number; 
 /** One hotfix: where it runs now, a chart of how it spread, and where it was reverted and why. */
 export function HotfixSpreadView({ id }: { id: string }) {
   const s = useApi<HotfixSpread>(`/v1/fleet/hotfixes/${encodeURIComponent(id)}`);
-  const [, navigate] = useLocation();
   const reverted = s.data?.events.filter((e) => e.kind === 'reverted') ?? [];
   return (
-    <Layout title={`Spread of ${id}`} actions={<button type="button" className="link" onClick={() => navigate('/fleet')}>Back to the fleet</button>}>
+    <Layout title={`Spread of ${id}`} back={{ href: '/fleet', label: 'Fleet' }}>
       <ErrorBox error={s.error} />
       {s.loading && !s.data && <Loading what="the hotfix's history" />}
       {s.data && (
@@ -104,7 +125,9 @@ export function HotfixSpreadView({ id }: { id: string }) {
           <section aria-labelledby="h-where">
             <h2 id="h-where">Where it runs</h2>
             {s.data.applied.length === 0 ? <p className="muted">Nowhere now.</p> : (
-              <ul>{s.data.applied.map((a) => <li key={a.id}>{a.name} <Badge>{a.customer_id ?? 'in-house'}</Badge> {a.product} {a.release} level {a.level}</li>)}</ul>
+              <ul className="plain-list">
+                {s.data.applied.map((a) => <li key={a.id}>{a.name} <Badge>{a.customer_id ?? 'in-house'}</Badge> {a.product} {a.release} level {a.level}</li>)}
+              </ul>
             )}
           </section>
         </>

@@ -3,8 +3,10 @@ import { Link, useLocation } from 'wouter';
 import { api, qs } from '../api.js';
 import { useCan } from '../session.js';
 import type { ArchiveRow, EnvView, Pipeline } from '../types.js';
-import { ActionForm, Badge, ErrorBox, Field, Layout, Loading, ProductPicker, str, useProducts, useQuery } from '../ui.js';
+import { GitCompare, Rocket, Workflow } from '../icons.js';
+import { ActionForm, Badge, Card, Command, EmptyState, ErrorBox, Field, Layout, Loading, ProductPicker, Reveal, str, useProducts, useQuery } from '../ui.js';
 import { useApi } from '../use-api.js';
+import { NoProducts } from './overview.js';
 
 /** LifeTime's grid: environments as columns, what each runs, red for a hotfix not yet everywhere before it. */
 export function PipelineView({ product }: { product: string | null }) {
@@ -15,10 +17,10 @@ export function PipelineView({ product }: { product: string | null }) {
   const board = useApi<Pipeline>(chosen ? `/v1/environments/${encodeURIComponent(chosen)}` : null);
   const hotfixes = useApi<{ archives: ArchiveRow[] }>(chosen ? `/v1/archives?product=${encodeURIComponent(chosen)}&kind=hotfix` : null);
   return (
-    <Layout title={chosen ? `Pipeline · ${chosen}` : 'Pipeline'}>
+    <Layout title={chosen ? `Pipeline · ${chosen}` : 'Pipeline'} description="Environments in order; a hotfix is red where an earlier environment lacks it.">
       {products.error && <ErrorBox error={products.error} />}
       {products.loading && !products.data && <Loading what="products" />}
-      {products.data && list.length === 0 && <p>No products yet. Push a hotfix archive (<code>hfx push FILE.zip</code>) or register a product.</p>}
+      {products.data && list.length === 0 && <NoProducts onDone={products.reload} />}
       {chosen && list.length > 0 && (
         <div className="toolbar">
           <ProductPicker value={chosen} products={list} onChange={(p) => navigate(`/pipeline/${encodeURIComponent(p)}`)} />
@@ -29,7 +31,13 @@ export function PipelineView({ product }: { product: string | null }) {
       )}
       <ErrorBox error={board.error} />
       {board.loading && !board.data && <Loading what="the pipeline" />}
-      {board.data && board.data.environments.length === 0 && <p>This product has no pipeline yet: <code>hfx env pipeline {chosen} Development,QA,Production</code> (release manager).</p>}
+      {board.data && board.data.environments.length === 0 && (
+        <EmptyState icon={Workflow} title="No pipeline yet">
+          <p>Name the product's environments in the order a fix travels (a release manager), then assign installations to them.</p>
+          <Command>{`hfx env pipeline ${chosen ?? 'PRODUCT'} Development,QA,Production`}</Command>
+          <Command>{`hfx env assign ${chosen ?? 'PRODUCT'} QA INSTALLATION-ID`}</Command>
+        </EmptyState>
+      )}
       {board.data && (
         <ol className="board" aria-label="Environments in pipeline order">
           {board.data.environments.map((e) => (
@@ -56,12 +64,13 @@ function EnvColumn({ env, product, hotfixes, all, onChange }: { env: EnvView; pr
         {env.tag && <><dt>Tag</dt><dd>{env.tag}{env.untagged && <span title="changed since the tag"> (changed since)</span>}</dd></>}
       </dl>
       {!env.consistent && <p><Badge tone="amber">installations differ</Badge></p>}
+      {env.red && <p className="red-note"><Badge tone="red">not propagated</Badge></p>}
       <ul className="hotfixes" aria-label={`Hotfixes in ${env.name}`}>
         {env.hotfixes.length === 0 && <li className="muted">no hotfixes</li>}
         {env.hotfixes.map((h) => (
           <li key={h.id} className={h.red ? 'red' : undefined} data-hotfix={h.id} data-red={h.red ? 'true' : 'false'}>
             <Link href={`/archives/${encodeURIComponent(h.id)}`}>{h.id}</Link>{h.red && <span aria-hidden="true">+</span>}{' '}
-            <Badge tone={h.state === 'applied' ? 'green' : h.state === 'partial' ? 'amber' : 'grey'}>{h.state}</Badge>
+            <Badge tone={h.state === 'applied' ? 'green' : h.state === 'partial' ? 'amber' : 'blue'}>{h.state}</Badge>
             {h.red && <small className="why">not propagated: missing in {h.missingIn.join(', ')}</small>}
             {h.red && can('developer') && h.missingIn.map((to) => (waiting(to, h.id)
               ? <small key={to} className="muted wait">deployed to {to}, waiting for its installations to apply it</small>
@@ -101,8 +110,7 @@ function Compare({ product, envs }: { product: string; envs: string[] }) {
   const hf = c?.hotfixes.filter((h) => !h.same) ?? [];
   const files = c?.files.filter((f) => !f.same) ?? [];
   return (
-    <section aria-labelledby="h-compare">
-      <h2 id="h-compare">Compare two environments</h2>
+    <Card title={<><GitCompare size={18} className="h-icon" />Compare two environments</>}>
       <div className="toolbar">{pick('Environment A', a, 'a')}{pick('Environment B', b, 'b')}</div>
       <ErrorBox error={cmp.error} />
       {a === b && <p className="muted">Choose two different environments.</p>}
@@ -123,7 +131,7 @@ function Compare({ product, envs }: { product: string; envs: string[] }) {
           {c.unknown.length > 0 && <p className="muted">No archive on the server for {c.unknown.join(', ')}: their files could not be compared.</p>}
         </div>
       ))}
-    </section>
+    </Card>
   );
 }
 
@@ -144,7 +152,7 @@ function PropagateButton({ product, hotfix, to, onDone }: { product: string; hot
   };
   return (
     <span className="propagate">
-      <button type="button" className="small" disabled={busy} onClick={() => void go()}>Propagate {hotfix} to {to}</button>
+      <button type="button" className="small primary" disabled={busy} onClick={() => void go()}>Propagate {hotfix} to {to}</button>
       <ErrorBox error={error} />
     </span>
   );
@@ -153,9 +161,8 @@ function PropagateButton({ product, hotfix, to, onDone }: { product: string; hot
 function DeployForm({ env, product, hotfixes, isLast, onDone }: { env: EnvView; product: string; hotfixes: ArchiveRow[]; isLast: boolean; onDone: () => void }) {
   const [done, setDone] = useState<string | null>(null);
   return (
-    <details className="deploy">
-      <summary>Deploy to {env.name}</summary>
-      <ActionForm label={`Deploy to ${env.name}`} onSubmit={async (f) => {
+    <Reveal label="Deploy" icon={Rocket} className="deploy">
+      <ActionForm label={`Deploy to ${env.name}`} icon={Rocket} onSubmit={async (f) => {
         const hotfix = str(f, 'hotfix');
         const level = str(f, 'level');
         const reason = str(f, 'approval');
@@ -175,6 +182,6 @@ function DeployForm({ env, product, hotfixes, isLast, onDone }: { env: EnvView; 
         {isLast && <Field label="Approval reason" hint="Needed (release manager) when the environment before this one does not have the hotfix.">{(id) => <input id={id} name="approval" />}</Field>}
       </ActionForm>
       {done && <p role="status" className="ok">{done}</p>}
-    </details>
+    </Reveal>
   );
 }

@@ -2,8 +2,10 @@ import { useLocation } from 'wouter';
 import type { ReleaseDiff, MapDiff } from '../../../src/release/diff.js';
 import type { ReleaseManifest } from '../../../src/release/schema.js';
 import { qs } from '../api.js';
-import { Badge, ErrorBox, Field, Layout, Loading, ProductPicker, useProducts, useQuery, When } from '../ui.js';
+import { Tag } from '../icons.js';
+import { Badge, Card, Command, EmptyState, ErrorBox, Field, Layout, Loading, ProductPicker, useProducts, useQuery, When } from '../ui.js';
 import { useApi } from '../use-api.js';
+import { NoProducts } from './overview.js';
 
 type Summary = Pick<ReleaseManifest, 'version' | 'status' | 'released_at' | 'base' | 'hotfixes' | 'channels' | 'notes' | 'commit'> & { published_at?: string | null };
 
@@ -30,11 +32,23 @@ export function ReleasesView({ product }: { product: string | null }) {
     )}</Field>
   );
   return (
-    <Layout title={chosen ? `Releases · ${chosen}` : 'Releases'}>
+    <Layout title={chosen ? `Releases · ${chosen}` : 'Releases'}
+      description="Release manifests published to the server: what each release is made of, and what changed between two.">
+      {products.loading && !products.data && <Loading what="products" />}
+      {products.data && products.data.products.length === 0 && <NoProducts onDone={products.reload} />}
       {chosen && <div className="toolbar"><ProductPicker value={chosen} products={products.data?.products ?? []} onChange={(x) => navigate(`/releases/${encodeURIComponent(x)}`)} /></div>}
       <ErrorBox error={products.error ?? list.error} />
       {list.loading && !list.data && <Loading what="release manifests" />}
-      {list.data && versions.length === 0 && <p>No release manifests on the server yet: <code>hfx release publish VERSION --server</code>.</p>}
+      {list.data && versions.length === 0 && (
+        <EmptyState icon={Tag} title={`No release of ${chosen} published yet`}>
+          <p>
+            A release manifest (<code>releases/VERSION.json</code> in the product's repository) names a release's images, components and hotfixes.
+            A release manager publishes it here:
+          </p>
+          <Command>hfx release publish VERSION --server</Command>
+          <p className="muted">A release published before: <code>hfx release push VERSION</code>. How manifests are made: docs/releases.md.</p>
+        </EmptyState>
+      )}
       {list.data && versions.length > 0 && (
         <>
           <div className="table-wrap"><table aria-label="Release manifests">
@@ -49,18 +63,16 @@ export function ReleasesView({ product }: { product: string | null }) {
           </table></div>
 
           {one.data && (
-            <section aria-labelledby="h-manifest">
-              <h2 id="h-manifest">{one.data.manifest.name} {one.data.manifest.version}</h2>
+            <Card title={`${one.data.manifest.name} ${one.data.manifest.version}`}>
               <dl className="facts wide">
                 <dt>Commit</dt><dd><code>{one.data.manifest.commit}</code></dd>
                 {Object.entries(one.data.manifest.images).map(([k, v]) => <Pair key={`i-${k}`} k={`image ${k}`} v={v} />)}
                 {Object.entries(one.data.manifest.components).map(([k, v]) => <Pair key={`c-${k}`} k={`component ${k}`} v={v} />)}
               </dl>
-            </section>
+            </Card>
           )}
 
-          <section aria-labelledby="h-diff">
-            <h2 id="h-diff">Compare two releases</h2>
+          <Card title="Compare two releases">
             <div className="toolbar">{pick('From', from, 'from')}{pick('To', to, 'to')}</div>
             <ErrorBox error={diff.error} />
             {from === to && <p className="muted">Choose two different versions.</p>}
@@ -74,7 +86,7 @@ export function ReleasesView({ product }: { product: string | null }) {
                 {d.notes && <p>Notes changed: “{d.notes.to}”</p>}
               </div>
             ))}
-          </section>
+          </Card>
         </>
       )}
     </Layout>

@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import { api, qs } from '../api.js';
+import { KeyRound, Plus, Trash } from '../icons.js';
 import { useCan } from '../session.js';
-import type { TokenRow } from '../types.js';
-import { ActionForm, Badge, ErrorBox, Field, Layout, Loading, str, useQuery, When } from '../ui.js';
+import type { CustomerRow, TokenRow } from '../types.js';
+import { ActionForm, Badge, ErrorBox, Field, Layout, Loading, Reveal, Secret, str, useQuery, When } from '../ui.js';
 import { useApi } from '../use-api.js';
+import { InstallationTokenForm } from './admin-forms.js';
 
 /** Tokens in use (an admin sees everyone's, installations' too): find a stale or leaked one and revoke it. */
 export function TokensView() {
@@ -11,27 +13,30 @@ export function TokensView() {
   const can = useCan();
   const all = q.get('all') === 'true';
   const list = useApi<{ tokens: TokenRow[]; capped: boolean }>(`/v1/tokens${qs({ all: all ? 'true' : '' })}`);
-  const customers = useApi<{ customers: { id: string; name: string }[] }>(can('admin') ? '/v1/customers' : null);
+  const customers = useApi<{ customers: CustomerRow[] }>(can('admin') ? '/v1/customers' : null);
   return (
-    <Layout title="Tokens">
-      <p className="muted">{can('admin') ? 'Every token in use: users\' sign-ins and CI tokens, and customers\' installation tokens.' : 'Your sign-ins and tokens.'} A revoked token stops working within 5 seconds on every server.</p>
+    <Layout title="Tokens" description={<>
+      {can('admin') ? 'Every token in use: users\' sign-ins and CI tokens, and customers\' installation tokens.' : 'Your sign-ins and tokens.'}{' '}
+      A revoked token stops working within 5 seconds on every server.
+    </>}>
+      <div className="button-row">
+        <Reveal label="New token for me" icon={Plus}><MyToken onDone={list.reload} /></Reveal>
+        {can('admin') && (
+          <Reveal label="New installation token" icon={KeyRound}>
+            <InstallationTokenForm customers={customers.data?.customers ?? []} onDone={list.reload} />
+          </Reveal>
+        )}
+      </div>
       <div className="toolbar">
         <label className="check"><input type="checkbox" checked={all} onChange={(e) => setQ({ all: e.target.checked ? 'true' : '' })} /> Show revoked and expired</label>
-      </div>
-      <div className="grid2">
-        <NewToken label="New token for me" hint="For CI or scripts: it acts as you, with your role." onMake={async (name) => (await api<{ token: string }>('POST', '/v1/tokens', { name })).token} onDone={list.reload} />
-        {can('admin') && (
-          <NewToken label="New installation token" hint="Link an installation with: hfx login URL --token TOKEN" customers={customers.data?.customers ?? []}
-            onMake={async (name, customer) => (await api<{ token: string }>('POST', `/v1/customers/${encodeURIComponent(customer ?? '')}/tokens`, { name })).token} onDone={list.reload} />
-        )}
       </div>
       <ErrorBox error={list.error} />
       {list.loading && !list.data && <Loading what="tokens" />}
       {list.data && (
-        <div className="table-wrap"><table aria-label="Tokens">
+        <div className="table-wrap"><table className="stack" aria-label="Tokens">
           <thead><tr><th scope="col">Name</th><th scope="col">Belongs to</th><th scope="col">Made</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span className="sr-only">State</span></th></tr></thead>
           <tbody>
-            {list.data.tokens.length === 0 && <tr><td colSpan={6} className="muted">No tokens.</td></tr>}
+            {list.data.tokens.length === 0 && <tr><td colSpan={6} className="muted empty-row">No tokens.</td></tr>}
             {list.data.tokens.map((t) => <Row key={t.id} t={t} onRevoked={list.reload} />)}
           </tbody>
         </table></div>
@@ -41,23 +46,24 @@ export function TokensView() {
   );
 }
 
-function Row({ t, onRevoked }: { t: TokenRow; onRevoked: () => void }) {
+export function Row({ t, onRevoked, owner = true }: { t: TokenRow; onRevoked: () => void; owner?: boolean }) {
   const [error, setError] = useState<unknown>(null);
   const expired = t.expiresAt !== null && new Date(t.expiresAt).getTime() <= Date.now();
   return (
     <tr>
-      <td>{t.name}{t.current && <> <Badge tone="green">this sign-in</Badge></>}</td>
-      <td>{t.customer ? <>customer {t.customer}</> : t.user}</td>
-      <td><When at={t.createdAt} /></td>
-      <td>{t.lastUsedAt ? <When at={t.lastUsedAt} /> : <span className="muted">never</span>}</td>
-      <td>{t.expiresAt ? <When at={t.expiresAt} /> : <span className="muted">never</span>}</td>
-      <td>
+      <td data-label="Name">{t.name}{t.current && <> <Badge tone="green">this sign-in</Badge></>}</td>
+      {owner && <td data-label="Belongs to">{t.customer ? <>customer {t.customer}</> : t.user}</td>}
+      <td data-label="Made"><When at={t.createdAt} /></td>
+      <td data-label="Last used">{t.lastUsedAt ? <When at={t.lastUsedAt} /> : <span className="muted">never</span>}</td>
+      <td data-label="Expires">{t.expiresAt ? <When at={t.expiresAt} /> : <span className="muted">never</span>}</td>
+      <td className="row-actions">
         {t.revoked ? <Badge tone="grey">revoked</Badge> : expired ? <Badge tone="grey">expired</Badge> : t.current ? <span className="muted">use Sign out</span> : (
-          <button type="button" className="danger" aria-label={`Revoke ${t.name} (${t.customer ? `customer ${t.customer}` : t.user})`} onClick={() => {
-            if (!window.confirm(`Revoke the token "${t.name}"? Whatever uses it stops working.`)) return;
-            setError(null);
-            api('DELETE', `/v1/tokens/${t.id}`).then(onRevoked, setError);
-          }}>Revoke</button>
+          <button type="button" className="small danger-outline" aria-label={`Revoke ${t.name} (${t.customer ? `customer ${t.customer}` : t.user})`}
+            onClick={() => {
+              if (!window.confirm(`Revoke the token "${t.name}"? Whatever uses it stops working.`)) return;
+              setError(null);
+              api('DELETE', `/v1/tokens/${t.id}`).then(onRevoked, setError);
+            }}><Trash size={14} />Revoke</button>
         )}
         <ErrorBox error={error} />
       </td>
@@ -65,31 +71,23 @@ function Row({ t, onRevoked }: { t: TokenRow; onRevoked: () => void }) {
   );
 }
 
-function NewToken({ label, hint, customers, onMake, onDone }: { label: string; hint: string; customers?: { id: string; name: string }[]; onMake: (name: string, customer?: string) => Promise<string>; onDone: () => void }) {
+function MyToken({ onDone }: { onDone: () => void }) {
   const [made, setMade] = useState<string | null>(null);
   return (
-    <details className="push">
-      <summary>{label}</summary>
-      <ActionForm label="Make the token" onSubmit={async (f) => {
-        setMade(await onMake(str(f, 'name') ?? '', str(f, 'customer')));
+    <>
+      <ActionForm label="Make my token" icon={KeyRound} onSubmit={async (f) => {
+        setMade((await api<{ token: string }>('POST', '/v1/tokens', { name: str(f, 'name') ?? '' })).token);
         onDone();
       }}>
-        {customers && (
-          <Field label="Customer">{(id) => (
-            <select id={id} name="customer" required>
-              <option value="">Choose…</option>
-              {customers.map((c) => <option key={c.id} value={c.id}>{c.id} — {c.name}</option>)}
-            </select>
-          )}</Field>
-        )}
-        <Field label="Name" hint="Where it will be used, e.g. ci-nightly or acme-prod-1.">{(id) => <input id={id} name="name" required maxLength={200} />}</Field>
+        <Field label="Name" hint="Where it will be used, e.g. ci-nightly. It acts as you, with your role.">
+          {(id) => <input id={id} name="name" required maxLength={200} />}
+        </Field>
       </ActionForm>
       {made && (
-        <div className="made" role="status">
-          <p>Copy it now: it is shown only this once. {hint}</p>
-          <code data-testid="new-token">{made}</code>
-        </div>
+        <Secret value={made} what="the token" testId="my-token">
+          <p>Use it as <code>Authorization: Bearer …</code>, or <code>HFX_TOKEN</code> for the CLI.</p>
+        </Secret>
       )}
-    </details>
+    </>
   );
 }

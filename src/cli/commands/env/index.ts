@@ -2,7 +2,7 @@ import { currentLogin } from '../../../client/config.js';
 import { reportEnvironment, userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
-import { exactArgs, type Command, type Ctx } from '../../command.js';
+import { duration, exactArgs, type Command, type Ctx } from '../../command.js';
 
 interface HotfixView { id: string; state: string; red: boolean; missingIn: string[] }
 interface EnvView {
@@ -10,7 +10,7 @@ interface EnvView {
   untagged: boolean; red: boolean; consistent: boolean; packHash: string | null; hotfixes: HotfixView[];
 }
 
-const SUBS = 'list PRODUCT | show PRODUCT ENV | compare PRODUCT A B | pipeline PRODUCT ENV,ENV,… | assign PRODUCT ENV INSTALLATION | presence PRODUCT HOTFIX | report';
+const SUBS = 'list PRODUCT | show PRODUCT ENV | compare PRODUCT A B | pipeline PRODUCT ENV,ENV,… | gates PRODUCT ENV [--soak 24h] [--freeze WINDOW]… [--clear] | assign PRODUCT ENV INSTALLATION | presence PRODUCT HOTFIX | report';
 
 const enc = encodeURIComponent;
 
@@ -29,17 +29,21 @@ export const envCommand: Command = {
     'Each product has an ordered pipeline (default Development, QA, Pre-Production, Production). An environment runs what its installations report (`hfx env report --home DIR` after `hfx state --report`).',
     'A version followed by + has changes made since it was tagged; a hotfix shown red (with +) is in an environment but not yet in every earlier one: propagate it (`hfx propagate`).',
     '`compare` shows the hotfixes and the files (from the archives\' manifests) that differ between two environments. `presence` tells where a hotfix\'s fix verifiably is, by content.',
+    '`gates` sets what a deployment to ENV must pass (release manager): --soak T, how long a hotfix must have been in the environment before with no revert and no recurrence there; '
+      + '--freeze WINDOW (repeatable), when no deployment goes: weekly "Fri 18:00-Mon 08:00" or dated "2026-12-24T00:00Z/2026-12-27T00:00Z", in UTC; --clear removes both. '
+      + 'A deployment past a gate needs `hfx deploy … --approve "REASON"` by a release manager, audited.',
   ].join('\n\n'),
   examples: [
     '$ hfx env list ecommerce',
     '$ hfx env show ecommerce Pre-Production',
     '$ hfx env compare ecommerce Pre-Production QA',
     '$ hfx env pipeline ecommerce Development,QA,Pre-Production,Production',
+    '$ hfx env gates ecommerce Production --soak 24h --freeze "Fri 18:00-Mon 08:00"',
     '$ hfx env assign ecommerce QA 6f1c…',
     '$ hfx env report --home /opt/ecommerce',
     '$ hfx env presence ecommerce HF-1.7.0-0-0001',
   ],
-  options: { server: { type: 'string' }, home: { type: 'string' } },
+  options: { server: { type: 'string' }, home: { type: 'string' }, soak: { type: 'string' }, freeze: { type: 'string', multiple: true }, clear: { type: 'boolean' } },
   async run({ values: v, positionals }, ctx) {
     const { out } = ctx;
     const [sub, ...rest] = positionals;
@@ -61,14 +65,27 @@ export const envCommand: Command = {
       }
       case 'show': {
         const [product, env] = exactArgs(rest, 2, 'env', 'show PRODUCT ENV');
-        const r = await call<EnvView & { installationList: { id: string; name: string; report: { packHash: string } | null }[]; deployments: { id: number; kind: string; archive_id: string | null; level: number | null; tag: string | null; commit: string | null; approval: string | null; actor: string }[] }>(remote, 'GET', `/v1/environments/${enc(product!)}/${enc(env!)}`);
+        const r = await call<EnvView & { gates: { soakSeconds: number | null; freeze: string[] }; installationList: { id: string; name: string; report: { packHash: string } | null }[]; deployments: { id: number; kind: string; archive_id: string | null; level: number | null; tag: string | null; commit: string | null; approval: string | null; actor: string }[] }>(remote, 'GET', `/v1/environments/${enc(product!)}/${enc(env!)}`);
         out.result(r);
         out.line(envLine(ctx, r));
         for (const h of r.hotfixes) if (h.red) out.line(`  ${out.c.red(h.id)} not propagated to ${h.missingIn.join(', ')}`);
+        if (r.gates.soakSeconds !== null || r.gates.freeze.length) out.line(`gates: ${r.gates.soakSeconds !== null ? `soak ${r.gates.soakSeconds} s` : 'no soak'}${r.gates.freeze.length ? `; frozen ${r.gates.freeze.join('; ')}` : ''}`);
         out.line('installations:');
         for (const i of r.installationList) out.line(`  ${i.name} ${out.c.dim(i.id)} ${i.report ? `pack ${i.report.packHash.slice(0, 12)}` : out.c.dim('no content report')}`);
         out.line('deployments:');
         for (const d of r.deployments) out.line(`  #${d.id} ${d.kind} ${d.archive_id ?? `level ${d.level}`}${d.tag ? ` tag ${d.tag}` : ''}${d.commit ? ` commit ${d.commit}` : ''}${d.approval ? ` approved: ${d.approval}` : ''} by ${d.actor}`);
+        return 0;
+      }
+      case 'gates': {
+        const [product, env] = exactArgs(rest, 2, 'env', 'gates PRODUCT ENV [--soak 24h] [--freeze WINDOW]… [--clear]');
+        if (v['clear'] && (v['soak'] !== undefined || v['freeze'] !== undefined)) throw new HfxError('HFX_E_USAGE', '--clear takes no --soak or --freeze');
+        const body = v['clear'] ? { soakSeconds: null, freeze: [] } : {
+          soakSeconds: v['soak'] !== undefined ? Math.round(duration(v['soak'], 'soak') / 1000) : null,
+          freeze: (v['freeze'] as string[] | undefined) ?? [],
+        };
+        const r = await call<{ soakSeconds: number | null; freeze: string[] }>(remote, 'PUT', `/v1/environments/${enc(product!)}/${enc(env!)}/gates`, body);
+        out.result(r);
+        out.line(`${out.c.green('✓')} ${product}/${env}: ${r.soakSeconds !== null ? `soak ${r.soakSeconds} s in the environment before` : 'no soak'}; ${r.freeze.length ? `frozen ${r.freeze.join('; ')}` : 'no freeze windows'}`);
         return 0;
       }
       case 'compare': {
