@@ -18,6 +18,7 @@ import pg from 'pg';
 import { buildApp } from '../src/server/app.js';
 import { BlobStore } from '../src/server/blobs.js';
 import { developmentTufKeys } from '../src/server/tuf/keys-dir.js';
+import { newToken } from '../src/server/auth.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { median, run } from './proc.js';
 import { CHECK_LEVEL, PRODUCT, RELEASE, seed, seedBigArchive, type Seeded } from './server-seed.js';
@@ -92,6 +93,8 @@ interface StoreResult {
   /** The same, over the constant route with the token. */
   ratioAuth: number;
   download: DownloadResult;
+  /** Update checks while a rollout advanced every 200 ms, over the constant route; and the ms from the report that crossed a threshold to a client seeing the pause. */
+  rollout: { checks: WrkResult; advances: number; ratio: number; pauseSeenMs: number };
 }
 
 interface DownloadResult {
@@ -126,6 +129,62 @@ async function wrk(work: string, url: string, path: string, token: string | null
     label, path, rps: j.requests / (j.duration_us / 1e6), p50ms: j.p50_us / 1000, p99ms: j.p99_us / 1000, maxms: j.max_us / 1000, requests: j.requests,
     errors: j.errors + j.status_errors, timeouts: j.timeouts, otherLoad: r.otherCpu === null ? null : r.otherCpu / r.wall,
   };
+}
+
+/**
+ * A rollout of an archive the bench customer is offered, advanced every 200 ms (each step moves the
+ * metadata version, so timestamps are signed anew) while wrk polls; then a rollout that a report of
+ * one revert pauses, and the time until a client's refresh (timestamp → snapshot → online) shows it.
+ */
+async function duringRollout(store: Store, url: string, s: Seeded, work: string, seconds: number): Promise<{ checks: WrkResult; advances: number; pauseSeenMs: number }> {
+  const rm = newToken();
+  const user = await store.db.insertInto('users').values({ username: 'bench-rm', password_hash: 'x', role: 'release-manager' }).returning('id').executeTakeFirstOrThrow();
+  await store.db.insertInto('tokens').values({ hash: rm.hash, name: 'bench', user_id: user.id, customer_id: null }).execute();
+  const api = async (method: string, path: string, token: string, body?: unknown) => {
+    const r = await fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+  const archives = (await store.db.selectFrom('archives').select('id').where('customer_id', 'is', null).where('kind', '=', 'hotfix').orderBy('id').execute()).map((a) => a.id);
+  if (archives.length < 3) throw new Error('the rollout bench needs at least 3 seeded hotfixes');
+  // A rollout has at most 20 steps, so the stepper walks one rollout to 100 % and starts the next
+  // on another archive: every advance and every start moves the metadata version clients see.
+  const steps = Array.from({ length: 20 }, (_, i) => (i + 1) * 5);
+  let advances = 0;
+  let going = true;
+  let next = 0;
+  const stepper = (async () => {
+    while (going) {
+      const id = (await api('POST', '/v1/rollouts', rm.token, { archive: archives[next++ % (archives.length - 1)], customer: s.customer, steps })).id as number;
+      for (let i = 1; i < steps.length && going; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        await api('POST', `/v1/rollouts/${id}/advance`, rm.token, {});
+        advances++;
+      }
+    }
+  })();
+  const checks = await wrk(work, url, `/v1/tuf/${s.customer}/metadata/timestamp.json`, s.token, seconds, 'during-rollout');
+  going = false;
+  await stepper;
+  if (checks.errors > 0) throw new Error(`during-rollout: ${checks.errors} of ${checks.requests} requests failed or were not 2xx`);
+
+  const second = (await api('POST', '/v1/rollouts', rm.token, { archive: archives[archives.length - 1], customer: s.customer, steps: [100], maxFailureRate: 0, minSample: 1 })).id as number;
+  const installation = (await store.db.selectFrom('installations').select(['id', 'product', 'release', 'level']).where('customer_id', '=', s.customer).limit(1).executeTakeFirstOrThrow());
+  const repo = `/v1/tuf/${s.customer}/metadata`;
+  const t0 = performance.now();
+  await api('POST', '/v1/installations/report', s.token, {
+    id: installation.id, product: installation.product, release: installation.release, level: installation.level, channel: 'full', hotfixes: [],
+    events: [{ kind: 'applied', archive: archives[archives.length - 1] }, { kind: 'reverted', archive: archives[archives.length - 1], reason: 'bench' }],
+  });
+  for (;;) {
+    const ts = (await api('GET', `${repo}/timestamp.json`, s.token)) as { signed: { meta: Record<string, { version: number }> } };
+    const snap = (await api('GET', `${repo}/${ts.signed.meta['snapshot.json']!.version}.snapshot.json`, s.token)) as { signed: { meta: Record<string, { version: number }> } };
+    const online = (await api('GET', `${repo}/${snap.signed.meta['online.json']!.version}.online.json`, s.token)) as { signed: { targets: Record<string, { custom: { hfx: { rollouts?: { id: number; state: string }[] } } }> } };
+    if (online.signed.targets[`${archives[archives.length - 1]}.zip`]?.custom.hfx.rollouts?.some((r) => r.id === second && r.state === 'paused')) break;
+    if (performance.now() - t0 > 30_000) throw new Error('the pause was not seen within 30 s');
+  }
+  return { checks, advances, pauseSeenMs: performance.now() - t0 };
 }
 
 async function measureDownload(url: string, token: string, file: string, bytes: number, rounds: number): Promise<DownloadResult> {
@@ -240,10 +299,13 @@ async function benchStore(kind: StoreKind, a: Args, work: string, blobs: BlobSto
       const ratio = rps(metadata) / rps(constant);
       const ratioAuth = rps(metadata) / rps(constantAuth);
 
+      log(`${kind}: update checks while a rollout advances, and how soon a pause is seen`);
+      const during = await duringRollout(store, address, s, work, seconds);
+
       log(`${kind}: download of ${bigBytes / 1e6} MB`);
       const download = await measureDownload(`${address}/v1/archives/${bigArchive.id}/download`, s.token, bigArchive.path, bigBytes, a.quick ? 2 : 3);
       const { token: _t, ...seeded } = s;
-      return { result: { store: kind, seeded, metadataEntries: entries, metadataBytes: bytes, constant, constantAuth, metadata, ratio, ratioAuth, download }, big: { path: bigArchive.path, sha256: bigArchive.sha256 } };
+      return { result: { store: kind, seeded, metadataEntries: entries, metadataBytes: bytes, constant, constantAuth, metadata, ratio, ratioAuth, download, rollout: { ...during, ratio: during.checks.rps / rps(constant) } }, big: { path: bigArchive.path, sha256: bigArchive.sha256 } };
     } finally {
       await app.close();
     }
@@ -269,12 +331,14 @@ function table(results: StoreResult[], a: Args): string {
     lines.push(`${pad(r.store, 9)}${pad('GET /bench/constant (no token)', 34)}${lpad(med(r.constant, (x) => x.rps).toFixed(0), 9)}${lpad(med(r.constant, (x) => x.p50ms).toFixed(2), 9)}${lpad(med(r.constant, (x) => x.p99ms).toFixed(2), 9)}${late(r.constant)}`);
     lines.push(`${pad(r.store, 9)}${pad('GET /bench/constant (token)', 34)}${lpad(med(r.constantAuth, (x) => x.rps).toFixed(0), 9)}${lpad(med(r.constantAuth, (x) => x.p50ms).toFixed(2), 9)}${lpad(med(r.constantAuth, (x) => x.p99ms).toFixed(2), 9)}${late(r.constantAuth)}`);
     lines.push(`${pad(r.store, 9)}${pad(`GET timestamp.json (${r.metadataBytes.noChange} B)`, 34)}${lpad(med(r.metadata, (x) => x.rps).toFixed(0), 9)}${lpad(med(r.metadata, (x) => x.p50ms).toFixed(2), 9)}${lpad(med(r.metadata, (x) => x.p99ms).toFixed(2), 9)}${lpad(r.ratio.toFixed(2), 8)}${lpad(`≥${GOAL_RPS_RATIO}`, 7)}  ${r.ratio >= GOAL_RPS_RATIO ? 'PASS' : 'FAIL'}${late(r.metadata)}`);
+    lines.push(`${pad(r.store, 9)}${pad('timestamp.json, rollout advancing', 34)}${lpad(r.rollout.checks.rps.toFixed(0), 9)}${lpad(r.rollout.checks.p50ms.toFixed(2), 9)}${lpad(r.rollout.checks.p99ms.toFixed(2), 9)}${lpad(r.rollout.ratio.toFixed(2), 8)}${lpad(`≥${GOAL_RPS_RATIO}`, 7)}  ${r.rollout.ratio >= GOAL_RPS_RATIO ? 'PASS' : 'FAIL'}`);
   }
   lines.push('');
   lines.push(`${pad('store', 9)}${pad('download', 34)}${lpad('MB/s', 9)}${lpad('cat MB/s', 11)}${lpad('ratio', 8)}`);
   for (const r of results) {
     lines.push(`${pad(r.store, 9)}${pad(`${r.download.bytes / 1e6} MB archive, curl`, 34)}${lpad(r.download.serverMBps.toFixed(0), 9)}${lpad(r.download.catMBps.toFixed(0), 11)}${lpad(r.download.ratio.toFixed(2), 8)}`);
   }
+  lines.push('', results.map((r) => `${r.store}: the rollout advanced ${r.rollout.advances} times during its run; a pause was seen by a client refresh ${r.rollout.pauseSeenMs.toFixed(0)} ms after the report that crossed its threshold`).join('\n'));
   lines.push('', results.map((r) => `${r.store}: a no-change refresh is ${r.metadataBytes.noChange} bytes (timestamp.json); a full one ${r.metadataBytes.full} bytes (with snapshot, targets and the online role's ${r.metadataEntries} targets, uncompressed)`).join('\n'));
   lines.push('', 'ratio: update checks (no-change TUF refreshes)/s over constant answers/s (no token). Over the constant route with the token:');
   lines.push(results.map((r) => `${r.store} ${r.ratioAuth.toFixed(2)}`).join(', '));
