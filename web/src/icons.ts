@@ -53,5 +53,12 @@ export {
   Pencil,
   Eye,
   PackageCheck,
+  ChartNoAxesColumnIncreasing as RolloutIcon,
+  CirclePause,
+  CirclePlay,
+  OctagonX,
+  Pause,
+  Play,
+  StepForward,
 } from 'lucide-react';
 export type { LucideIcon as Icon } from 'lucide-react';

@@ -1,8 +1,8 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
 import {
-  ArchiveIcon, ArrowLeft, Bell, CircleArrowUp, CustomerIcon, House, KeyRound, Layers, LayoutDashboard, LifeBuoy, LogOut, Menu, Server, ShieldCheck,
-  Tag, Users, Workflow, X, type Icon,
+  ArchiveIcon, ArrowLeft, Bell, CircleArrowUp, CustomerIcon, House, KeyRound, Layers, LayoutDashboard, LifeBuoy, LogOut, Menu, RolloutIcon, Server,
+  ShieldCheck, Tag, Users, Workflow, X, type Icon,
 } from './icons.js';
 import { ROLE_LABEL, useSession } from './session.js';
 import type { Me, Role } from './types.js';
@@ -21,6 +21,7 @@ const VENDOR_NAV: NavSection[] = [
   ] },
   { title: 'Shipping', items: [
     { href: '/archives', label: 'Archives', icon: ArchiveIcon },
+    { href: '/rollouts', label: 'Rollouts', icon: RolloutIcon },
     { href: '/releases', label: 'Releases', icon: Tag },
     { href: '/updates', label: 'Updates', icon: Layers },
   ] },

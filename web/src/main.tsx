@@ -16,6 +16,7 @@ import { OverviewView } from './views/overview.js';
 import { PipelineView } from './views/pipeline.js';
 import { PublisherKeysView } from './views/publisher-keys.js';
 import { ReleasesView } from './views/releases.js';
+import { RolloutsView } from './views/rollouts.js';
 import { SignInView } from './views/sign-in.js';
 import { TokensView } from './views/tokens.js';
 import { UpdatesView } from './views/updates.js';
@@ -53,6 +54,7 @@ function Routes() {
       <Route path="/fleet"><FleetView /></Route>
       <Route path="/archives/:id">{(p) => <ArchiveView id={dec(p.id)!} />}</Route>
       <Route path="/archives"><ArchivesView /></Route>
+      <Route path="/rollouts"><RolloutsView /></Route>
       <Route path="/releases/:product?">{(p) => <ReleasesView product={dec(p.product)} />}</Route>
       <Route path="/tokens"><TokensView /></Route>
       <Route path="/updates/:product?">{(p) => <UpdatesView product={dec(p.product)} />}</Route>

@@ -7,6 +7,7 @@ export type { CustomerRow, UserRow } from '../../src/server/routes/admin.js';
 export type { Overview, SetupStep } from '../../src/server/routes/overview.js';
 export type { CustomerCase, CustomerCaseDetail } from '../../src/server/routes/customer-cases.js';
 export type { NotifyEvent } from '../../src/server/notify/outbox.js';
+export type { RolloutView } from '../../src/server/rollouts/service.js';
 import type { CaseTestCounts as TestCounts, Role, UserRole } from '../../src/store/schema.js';
 
 export type { Role, UserRole };

@@ -5,7 +5,8 @@ export interface Loaded<T> {
   data: T | null;
   error: ApiError | null;
   loading: boolean;
-  reload(): void;
+  // A property, not a method: views hand it on as a callback (onChange={list.reload}).
+  reload: () => void;
 }
 
 /** GETs `path` (null: nothing yet) and again when it changes or on reload(); a stale answer is dropped. */

@@ -9,6 +9,7 @@ import {
 } from '../ui.js';
 import { useApi } from '../use-api.js';
 import { SeverityBadge } from './cases.js';
+import { ArchiveRollouts } from './rollouts.js';
 
 export function ArchivesView() {
   const [q, setQ] = useQuery();
@@ -117,7 +118,9 @@ export function ArchiveView({ id }: { id: string }) {
   // Publisher keys are the vendor's list: a customer's user is not asked for it (403).
   const keys = useApi<{ keys: { keyid: string; name: string }[] }>(customer ? null : '/v1/publisher-keys');
   const [error, setError] = useState<unknown>(null);
-  const d = a.data;
+  // The signature names its key from the publisher keys: the page waits for them (or their refusal)
+  // rather than say "a trusted key" and then change under the reader.
+  const d = customer !== null || keys.data !== null || keys.error !== null ? a.data : null;
   const m = d?.manifest;
   const signer = d?.signer ? (keys.data?.keys ?? []).find((k) => k.keyid === d.signer) : undefined;
   const missing = a.error instanceof ApiError && a.error.status === 404;
@@ -133,7 +136,7 @@ export function ArchiveView({ id }: { id: string }) {
           <p>There is no archive {id}{customer ? ' offered to you' : ''}.</p>
         </EmptyState>
       ) : <ErrorBox error={a.error ?? error} />}
-      {a.loading && !d && <Loading what="the archive" />}
+      {!d && !a.error && <Loading what="the archive" />}
       {d && (
         <>
           <Card title={d.title}>
@@ -166,6 +169,8 @@ export function ArchiveView({ id }: { id: string }) {
               </>
             ) : <p><Link href={`/fleet/hotfixes/${encodeURIComponent(d.id)}`}>Where it runs and how it spread</Link></p>}
           </Card>
+          {/* A customer's people are not shown the vendor's rollouts (the server refuses them). */}
+          {!customer && <ArchiveRollouts archive={d} />}
           <section aria-labelledby="h-files">
             <h2 id="h-files">Files ({m?.entries?.length ?? 0})</h2>
             <div className="table-wrap"><table aria-label="Files">
