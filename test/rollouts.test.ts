@@ -124,6 +124,12 @@ describe('a fleet of 200 installations takes a rollout; a failing fix pauses it 
     if (kept !== undefined) {
       const c = await hfx(['check', '--home', homes[kept]!], { env: env(kept) });
       assert.match(c.stderr, /HF-BAD is applied here, but its rollout \d+ was aborted[^\n]*hfx revert HF-BAD/);
+      // Its figures stop at the abort: a revert reported afterwards is not the rollout's.
+      const before = await rollout(id);
+      assert.equal((await hfx(['revert', 'HF-BAD', '--home', homes[kept]!], { env: env(kept) })).code, 0);
+      assert.equal((await hfx(['state', '--report', '--home', homes[kept]!], { env: env(kept) })).code, 0);
+      const afterAbort = await rollout(id);
+      assert.deepEqual([afterAbort.applied, afterAbort.reverted], [before.applied, before.reverted]);
     }
     // The pause was announced, and audited.
     const audit = (await api(s.url, 'GET', '/v1/audit?object_type=rollout', admin)).body.entries.map((e: { action: string; actor: string }) => `${e.actor}:${e.action}`);

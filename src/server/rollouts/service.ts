@@ -143,7 +143,11 @@ export async function changeRollout(db: Kysely<Database>, actor: string, id: num
 const scopeText = (r: { customer_id: string | null; env_product: string | null; env_name: string | null }) =>
   r.customer_id ? `customer ${r.customer_id}` : r.env_product ? `${r.env_product}/${r.env_name}` : 'every installation that may take it';
 
-/** Installations in the rollout's scope that applied its archive since it began, and of those the ones that reverted it. */
+/**
+ * Installations in the rollout's scope that applied its archive while it ran, and of those the ones
+ * that reverted it. An aborted or completed rollout's figures stop at its end: what happens to the
+ * archive afterwards belongs to whatever offers it next.
+ */
 async function progress(db: Db, r: Row): Promise<{ applied: number; reverted: number }> {
   const scope = r.customer_id
     ? sql`i.customer_id = ${r.customer_id}`
@@ -154,7 +158,8 @@ async function progress(db: Db, r: Row): Promise<{ applied: number; reverted: nu
     select count(distinct e.installation_id) filter (where e.kind = 'applied')::int as applied,
            count(distinct e.installation_id) filter (where e.kind = 'reverted')::int as reverted
     from installation_events e join installations i on i.id = e.installation_id
-    where e.archive_id = ${r.archive_id} and e.at >= ${r.created_at} and ${scope}`.execute(db);
+    where e.archive_id = ${r.archive_id} and e.at >= ${r.created_at} and ${scope}
+      and e.at <= coalesce((select max(l.at) from rollout_log l where l.rollout_id = ${r.id} and l.state in ('aborted', 'completed')), 'infinity'::timestamptz)`.execute(db);
   return res.rows[0] ?? { applied: 0, reverted: 0 };
 }
 
