@@ -65,18 +65,18 @@ function archiveError(file: string, why: string, cause?: unknown): HfxError {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
+ * Called with the manifest as parsed JSON and the signature file, before the manifest's schema
+ * and any entry beyond those two are looked at: a server checks the publisher's signature here,
+ * so an unsigned or foreign archive costs it no per-entry work.
+ */
+type TrustCheck = (rawManifest: unknown, signatures: SignatureFile | null) => void;
+
+/**
  * Opens an archive and checks everything that can be checked without trusting it:
  * ZIP structure, entry names and types, sizes against limits, the manifest schema,
  * and that payload entries and manifest entries match one to one.
  * Signature trust is the caller's decision (see verifyManifestSignature).
  */
-/**
- * Called with the manifest as parsed JSON and the signature file, before the manifest's schema
- * and any entry beyond those two are looked at: a server checks the publisher's signature here,
- * so an unsigned or foreign archive costs it no per-entry work.
- */
-export type TrustCheck = (rawManifest: unknown, signatures: SignatureFile | null) => void;
-
 export async function openArchive(file: string, limits: ArchiveLimits = DEFAULT_LIMITS, trust?: TrustCheck): Promise<OpenArchive> {
   let zip: yauzl.ZipFile;
   try {
