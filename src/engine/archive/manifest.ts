@@ -1,11 +1,7 @@
 import { z } from 'zod';
 import { HfxError } from '../../errors.js';
+import { ARCHIVE_FORMAT, PAYLOAD_PREFIX } from './format.js';
 import { checkNoTwins, checkRelPath, parentOf } from './paths.js';
-
-export const ARCHIVE_FORMAT = 'hfx-archive/1';
-export const MANIFEST_NAME = 'hfx-manifest.json';
-export const SIGNATURE_NAME = 'hfx-signature.json';
-export const PAYLOAD_PREFIX = 'payload/';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256');
 const Mode = z.string().regex(/^0[0-7]{3,4}$/, 'an octal mode such as "0644"');
@@ -146,4 +142,5 @@ function checkLinkTarget(path: string, target: string): void {
   if (stack[0]?.toLowerCase() === '.hfx') fail('points into .hfx/');
 }
 
+export { ARCHIVE_FORMAT, MANIFEST_NAME, PAYLOAD_PREFIX, SIGNATURE_NAME } from './format.js';
 export { modeNumber, modeString } from './mode.js';

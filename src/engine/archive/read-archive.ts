@@ -6,27 +6,9 @@ import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { HfxError, asHfxError } from '../../errors.js';
 import { MANIFEST_NAME, PAYLOAD_PREFIX, SIGNATURE_NAME, parseManifest, payloadName, type FileState, type Manifest } from './manifest.js';
+import type { ArchiveLimits } from './limits.js';
 import { checkRelPath } from './paths.js';
 import { parseSignatureFile, signedBytes, type SignatureFile } from './signature.js';
-
-export interface ArchiveLimits {
-  /** Largest manifest accepted, in bytes (it is read before the signature is checked). */
-  maxManifestBytes: number;
-  maxSignatureBytes: number;
-  maxEntries: number;
-  /** Largest sum of payload sizes. */
-  maxTotalBytes: number;
-  /** Largest uncompressed:compressed ratio of one entry; deflate itself cannot exceed ~1032. */
-  maxRatio: number;
-}
-
-export const DEFAULT_LIMITS: ArchiveLimits = {
-  maxManifestBytes: 256 * 1024 * 1024,
-  maxSignatureBytes: 64 * 1024,
-  maxEntries: 2_000_000,
-  maxTotalBytes: 64 * 1024 ** 3,
-  maxRatio: 1100,
-};
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -77,7 +59,7 @@ type TrustCheck = (rawManifest: unknown, signatures: SignatureFile | null) => vo
  * and that payload entries and manifest entries match one to one.
  * Signature trust is the caller's decision (see verifyManifestSignature).
  */
-export async function openArchive(file: string, limits: ArchiveLimits = DEFAULT_LIMITS, trust?: TrustCheck): Promise<OpenArchive> {
+export async function openArchive(file: string, limits: ArchiveLimits, trust?: TrustCheck): Promise<OpenArchive> {
   let zip: yauzl.ZipFile;
   try {
     zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });

@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { HfxError } from '../../errors.js';
-import { ARCHIVE_FORMAT } from './manifest.js';
+import { ARCHIVE_FORMAT } from './format.js';
 
 export const SIGNATURE_FORMAT = 'hfx-signature/1';
 
