@@ -3,10 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symli
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { applyHotfix, abortApply } from '../src/engine/ops/apply.js';
-import { revertHotfix } from '../src/engine/ops/revert.js';
-import { readStatus } from '../src/engine/ops/status.js';
-import { verifyHome } from '../src/engine/ops/verify.js';
+import { abortApply, applyHotfix, readStatus, revertHotfix, verifyHome } from '../src/engine/index.js';
 import { snapshot, world, type World } from './helpers/fixtures.js';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;

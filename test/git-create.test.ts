@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createCommand } from '../src/cli/commands/create/index.js';
 import { startCommand } from '../src/cli/commands/start/index.js';
-import { inspectArchive } from '../src/engine/ops/inspect.js';
-import { keygen } from '../src/engine/ops/keys.js';
+import { inspectArchive, keygen } from '../src/engine/index.js';
 import { makeRepo, run, type Repo } from './helpers/git.js';
 
 // The "build": the product is src/ copied to out/, plus a file stamped with the package.json version.

@@ -9,12 +9,10 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ARCHIVE_FORMAT, modeString, payloadName, type FileState, type Manifest, type ManifestEntry, type NodeState } from '../src/engine/archive/manifest.js';
-import { DEFAULT_LIMITS, type ArchiveLimits } from '../src/engine/archive/read-archive.js';
+import { ARCHIVE_FORMAT, modeString, payloadName, type FileState, type ManifestEntry } from '../src/engine/archive/manifest.js';
+import { applyHotfix, type ArchiveLimits, DEFAULT_LIMITS, type Manifest, type NodeState, revertHotfix } from '../src/engine/index.js';
 import { parsePrivateKey, signManifest, SIGNATURE_FORMAT } from '../src/engine/archive/signature.js';
 import { hashFileSync } from '../src/engine/fs/hash-core.js';
-import { applyHotfix } from '../src/engine/ops/apply.js';
-import { revertHotfix } from '../src/engine/ops/revert.js';
 import { HfxError, type ErrorCode } from '../src/errors.js';
 import { BASE, snapshot, tmp, world, type Spec, type World } from './helpers/fixtures.js';
 import { fixStoredCrc, forgeZip, hfxEntries, localHeader, zipLayout, type ForgeEntry } from './helpers/zip-forge.js';

@@ -4,7 +4,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { readStatus } from '../src/engine/ops/status.js';
+import { readStatus } from '../src/engine/index.js';
 import { hfx } from './helpers/cli.js';
 import { snapshot, world, type World } from './helpers/fixtures.js';
 import { api, STORES, testServer } from './helpers/server.js';

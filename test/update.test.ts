@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { diffTrees } from '../src/engine/ops/diff.js';
-import { applyHotfix } from '../src/engine/ops/apply.js';
-import { revertHotfix } from '../src/engine/ops/revert.js';
-import { readStatus } from '../src/engine/ops/status.js';
-import { chooseChain, revertUpdate, updateHome } from '../src/engine/ops/update.js';
-import { verifyHome } from '../src/engine/ops/verify.js';
+import { applyHotfix, chooseChain, diffTrees, readStatus, revertHotfix, revertUpdate, updateHome, verifyHome } from '../src/engine/index.js';
 import { snapshot, world, type World } from './helpers/fixtures.js';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;

@@ -2,8 +2,7 @@ import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { HfxError } from '../errors.js';
-import { writeFileAtomicSync } from '../engine/fs/durable.js';
-import type { Layout } from '../engine/home/layout.js';
+import { type Layout, writeFileAtomicSync } from '../engine/index.js';
 
 /** A server as a user logged in to it: in $HFX_CONFIG_DIR (default ~/.config/hfx)/config.json, mode 0600. */
 export interface ServerLogin {
@@ -66,7 +65,7 @@ export interface InstallationLink {
 }
 
 export function linkFile(l: Layout): string {
-  return join(l.dir, 'server.json');
+  return l.server;
 }
 
 export function readLink(l: Layout): InstallationLink | null {

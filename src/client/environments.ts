@@ -2,10 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HfxError } from '../errors.js';
-import type { NodeState } from '../engine/archive/manifest.js';
-import { layout } from '../engine/home/layout.js';
-import { expectedTree } from '../engine/home/records.js';
-import { readState } from '../engine/home/state.js';
+import { expectedTree, layout, type NodeState, readState } from '../engine/index.js';
 import { requireLink } from './config.js';
 import { call } from './http.js';
 
@@ -43,7 +40,7 @@ export async function environmentReportOf(home: string, installation: string): P
     level: s.level,
     hotfixes: s.hotfixes.map((h) => ({ id: h.id, digest: h.digest })),
     updates: s.updates.map((u) => ({ id: u.id, digest: u.digest })),
-    packHash: packContentHash(expectedTree(l, s)),
+    packHash: packContentHash(await expectedTree(l, s)),
   };
 }
 

@@ -1,6 +1,5 @@
 import { appendFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Layout } from '../engine/home/layout.js';
+import type { Layout } from '../engine/index.js';
 
 export interface FleetEvent {
   kind: 'applied' | 'reverted' | 'updated';
@@ -13,12 +12,12 @@ export interface FleetEvent {
 export function appendEvents(l: Layout, events: Omit<FleetEvent, 'at'>[]): void {
   if (events.length === 0) return;
   const at = new Date().toISOString();
-  appendFileSync(join(l.dir, 'events.jsonl'), events.map((e) => JSON.stringify({ ...e, at }) + '\n').join(''));
+  appendFileSync(l.events, events.map((e) => JSON.stringify({ ...e, at }) + '\n').join(''));
 }
 
 export function readEvents(l: Layout): FleetEvent[] {
   try {
-    return readFileSync(join(l.dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((x) => JSON.parse(x) as FleetEvent);
+    return readFileSync(l.events, 'utf8').split('\n').filter(Boolean).map((x) => JSON.parse(x) as FleetEvent);
   } catch {
     return [];
   }

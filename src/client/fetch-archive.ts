@@ -1,9 +1,7 @@
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HfxError } from '../errors.js';
-import { layout } from '../engine/home/layout.js';
-import { readState } from '../engine/home/state.js';
-import { chooseChain } from '../engine/ops/update.js';
+import { chooseChain, layout, readState } from '../engine/index.js';
 import { available, download } from './remote.js';
 
 /** `hfx apply HF-ID --server`: the hotfix as the trusted metadata names it, downloaded and checked. */
@@ -23,7 +21,7 @@ export async function downloadUpdates(home: string, channel?: 'full' | 'security
   const s = await readState(l);
   const m = await available(l, channel);
   const chain = chooseChain(m.updates.map((u) => ({ id: u.id, level: u.level, toLevel: u.toLevel ?? u.level, security: u.channel === 'security' })), s.level, channel ?? s.channel);
-  const dir = join(l.dir, 'downloads', 'chain');
+  const dir = join(l.downloads, 'chain');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const c of chain) symlinkSync(await download(l, c.id), join(dir, `${c.id}.zip`));

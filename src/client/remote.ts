@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { HfxError } from '../errors.js';
-import { layout, type Layout } from '../engine/home/layout.js';
-import { readState } from '../engine/home/state.js';
+import { layout, type Layout, readState } from '../engine/index.js';
 import { readEvents } from './events.js';
 import { call, send, type Remote } from './http.js';
 import { readLink, requireLink, saveLink, saveUserLogin, type InstallationLink, type ServerLogin } from './config.js';
@@ -89,7 +88,7 @@ export async function loginToken(env: NodeJS.ProcessEnv, url: string, token: str
   };
   const root = await bootstrap(l, tufSource(link), choice);
   saveLink(l, link);
-  return { ...login, file: join(l.dir, 'server.json'), root };
+  return { ...login, file: l.server, root };
 }
 
 /** `hfx login file:///MIRROR --home DIR --root FILE`: an installation reads a static mirror (`hfx tuf export`); it reports nothing. */
@@ -99,7 +98,7 @@ export async function loginMirror(url: string, home: string, choice: RootChoice)
   const link: InstallationLink = { url: url.replace(/\/+$/, ''), token: null, who: 'a static mirror', repo: '', installationId: null, reportedEvents: 0 };
   const root = await bootstrap(l, tufSource(link), choice);
   saveLink(l, link);
-  return { url: link.url, who: link.who, file: join(l.dir, 'server.json'), root };
+  return { url: link.url, who: link.who, file: l.server, root };
 }
 
 export async function push(login: ServerLogin, file: string, customer?: string): Promise<{ id: string; sha256: string; size: number; customer: string | null; existed?: boolean }> {

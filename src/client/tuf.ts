@@ -5,7 +5,7 @@ import { Metadata, MetadataKind, type TargetFile } from '@tufjs/models';
 import { Updater, type Fetcher } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { HfxError, isHfxError } from '../errors.js';
-import type { Layout } from '../engine/home/layout.js';
+import type { Layout } from '../engine/index.js';
 import { ONLINE_ROLE, targetPath, type HfxCustom } from '../tuf/metadata.js';
 import { send, type Remote } from './http.js';
 
@@ -24,7 +24,7 @@ export interface TufSource {
 /** Sizes no honest metadata reaches: a server sending more is cut off (endless data). */
 const LIMITS = { rootMaxLength: 512 * 1024, timestampMaxLength: 16 * 1024, snapshotMaxLength: 1024 * 1024, targetsMaxLength: 64 * 1024 * 1024 };
 
-export const tufDir = (l: Layout) => join(l.dir, 'tuf');
+export const tufDir = (l: Layout) => l.tuf;
 const metadataDir = (l: Layout) => join(tufDir(l), 'metadata');
 
 /** The root an installation starts from, given out of band (`hfx login --root FILE`). */
@@ -218,8 +218,8 @@ export async function downloadTarget(l: Layout, src: TufSource, id: string): Pro
   try {
     const info: TargetFile | undefined = await u.getTargetInfo(targetPath(id));
     if (!info) throw new HfxError('HFX_E_NOT_FOUND', `the server offers no archive ${id} to this installation`, { hint: 'See `hfx check`.' });
-    const file = join(l.dir, 'downloads', `${info.hashes['sha256']}.zip`);
-    mkdirSync(join(l.dir, 'downloads'), { recursive: true });
+    const file = join(l.downloads, `${info.hashes['sha256']}.zip`);
+    mkdirSync(l.downloads, { recursive: true });
     return (await u.findCachedTarget(info, file)) ?? (await u.downloadTarget(info, file));
   } catch (e) {
     throw tufError(e);

@@ -2,10 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HfxError } from '../errors.js';
-import { layout } from '../engine/home/layout.js';
-import { expectedTree } from '../engine/home/records.js';
-import { readState, type InstallState } from '../engine/home/state.js';
-import { withSession } from '../engine/ops/session.js';
+import { expectedTree, type InstallState, layout, readState, withSession } from '../engine/index.js';
 import { GzipPool } from './gzip-pool.js';
 import { buildLayer, cacheLayout, normPrefix, planLayers, statCheck, type BuiltLayer, type Cache } from './layers.js';
 import { isValidTag, parseRef, Registry, type Creds, type RegistryStats } from './registry.js';
@@ -162,9 +159,9 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
 
   return withSession({ home, command: 'image' }, async ({ l, state }) => {
     const prefix = opts.prefix ?? `/opt/${state.product}`;
-    const plans = planLayers(l, state, { prefix, mtime: epoch, squash: opts.squash ?? false });
-    statCheck(home, expectedTree(l, state));
-    const cache: Cache = cacheLayout(opts.cacheDir ? resolve(opts.cacheDir) : join(l.dir, 'image-cache'));
+    const plans = await planLayers(l, state, { prefix, mtime: epoch, squash: opts.squash ?? false });
+    statCheck(home, await expectedTree(l, state));
+    const cache: Cache = cacheLayout(opts.cacheDir ? resolve(opts.cacheDir) : l.imageCache);
     const pool = new GzipPool(opts.threads);
     const built: BuiltLayer[] = [];
     try {

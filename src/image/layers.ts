@@ -2,11 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { HfxError } from '../errors.js';
-import type { NodeState } from '../engine/archive/manifest.js';
-import { readBaseline, type Tree } from '../engine/home/baseline.js';
-import type { Layout } from '../engine/home/layout.js';
-import { afterOf, expectedTree, readRecord, type LoadedRecord } from '../engine/home/records.js';
-import type { InstallState } from '../engine/home/state.js';
+import { afterOf, expectedTree, type InstallState, type Layout, type LoadedRecord, type NodeState, readBaseline, readRecord, type Tree } from '../engine/index.js';
 import type { GzipPool } from './gzip-pool.js';
 import { pad, tarHeader, TAR_END, type TarEntry } from './tar.js';
 
@@ -92,11 +88,11 @@ function keyOf(what: string, mtime: number, entries: PlanEntry[]): string {
 const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /** The layers of an installation: the pack at its release and level (baseline + updates), then one per hotfix. */
-export function planLayers(l: Layout, state: InstallState, opts: { prefix: string; mtime: number; squash?: boolean }): LayerPlan[] {
+export async function planLayers(l: Layout, state: InstallState, opts: { prefix: string; mtime: number; squash?: boolean }): Promise<LayerPlan[]> {
   const prefix = normPrefix(opts.prefix);
-  if (opts.squash) return [squashedLayer(l, state, prefix, opts.mtime)];
-  const updates = state.updates.map((u) => readRecord(l, u.id));
-  const hotfixes = state.hotfixes.map((h) => readRecord(l, h.id));
+  if (opts.squash) return [await squashedLayer(l, state, prefix, opts.mtime)];
+  const updates = await Promise.all(state.updates.map((u) => readRecord(l, u.id)));
+  const hotfixes = await Promise.all(state.hotfixes.map((h) => readRecord(l, h.id)));
   const find = sourceFinder(l, hotfixes);
   const tree: Tree = readBaseline(l);
   for (const r of updates) {
@@ -285,11 +281,11 @@ export async function buildLayer(plan: LayerPlan, opts: { cache: Cache; pool: Gz
  * --squash: the installation as it is now (baseline, updates and hotfixes) in one layer, every
  * file read from the pack. Smaller to pull once; loses the per-hotfix layers and their reuse.
  */
-function squashedLayer(l: Layout, state: InstallState, prefix: string, mtime: number): LayerPlan {
+async function squashedLayer(l: Layout, state: InstallState, prefix: string, mtime: number): Promise<LayerPlan> {
   const entries: PlanEntry[] = [];
   const parts = prefix ? prefix.split('/') : [];
   for (let i = 1; i <= parts.length; i++) entries.push({ type: 'dir', path: parts.slice(0, i).join('/'), mode: 0o755 });
-  for (const [p, n] of expectedTree(l, state)) entries.push(nodeEntry(prefix, p, n, (q) => ({ src: join(l.home, q), onDisk: true })));
+  for (const [p, n] of await expectedTree(l, state)) entries.push(nodeEntry(prefix, p, n, (q) => ({ src: join(l.home, q), onDisk: true })));
   entries.sort(byPath);
   const ids = state.hotfixes.map((h) => h.id);
   const what = `pack ${state.product} ${state.version} level ${state.level}${ids.length ? ` with ${ids.join(', ')}` : ''} (squashed)`;

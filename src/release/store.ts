@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HfxError, asHfxError, isHfxError } from '../errors.js';
-import { fsyncPathSync } from '../engine/fs/durable.js';
+import { fsyncPathSync } from '../engine/index.js';
 import { parseReleaseManifest, serializeRelease, type ReleaseManifest } from './schema.js';
 import { checkVersion, compareVersions, isVersion } from './version.js';
 

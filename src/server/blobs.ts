@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HfxError } from '../errors.js';
-import { fsyncPathSync } from '../engine/fs/durable.js';
+import { fsyncPathSync } from '../engine/index.js';
 
 /**
  * Content-addressed files under DATA/blobs/sha256/ab/abcd…: written to a temp file, fsync'd and

@@ -3,11 +3,7 @@ import { chmodSync, cpSync, lstatSync, mkdirSync, symlinkSync, mkdtempSync, read
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { keygen } from '../../src/engine/ops/keys.js';
-import { diffTrees, type DiffOptions } from '../../src/engine/ops/diff.js';
-import { initHome } from '../../src/engine/ops/init.js';
-import { layout } from '../../src/engine/home/layout.js';
-import { addTrust } from '../../src/engine/home/trust.js';
+import { addTrust, type DiffOptions, diffTrees, initHome, keygen, layout } from '../../src/engine/index.js';
 
 /** A temp dir removed when the test ends. */
 export function tmp(t: TestContext | { after(fn: () => void): void }, prefix = 'hfx-test-'): string {

@@ -1,11 +1,7 @@
 import { z } from 'zod';
 import { HfxError } from '../../errors.js';
+import { ARCHIVE_FORMAT, PAYLOAD_PREFIX } from './format.js';
 import { checkNoTwins, checkRelPath, parentOf } from './paths.js';
-
-export const ARCHIVE_FORMAT = 'hfx-archive/1';
-export const MANIFEST_NAME = 'hfx-manifest.json';
-export const SIGNATURE_NAME = 'hfx-signature.json';
-export const PAYLOAD_PREFIX = 'payload/';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256');
 const Mode = z.string().regex(/^0[0-7]{3,4}$/, 'an octal mode such as "0644"');
@@ -33,7 +29,7 @@ const Source = z.strictObject({
   commits: z.array(z.strictObject({ sha: z.string().max(64), subject: z.string().max(1000) })).max(10_000).optional(),
 });
 
-export const ManifestSchema = z.strictObject({
+const ManifestSchema = z.strictObject({
   format: z.literal(ARCHIVE_FORMAT),
   kind: z.enum(['hotfix', 'update']),
   id: Id,
@@ -87,10 +83,10 @@ export function parseManifest(raw: unknown): Manifest {
   if (m.kind === 'hotfix' && (m.toLevel !== null || m.includes.length > 0)) bad('a hotfix has no toLevel and includes nothing');
   if (m.kind === 'update' && (m.toLevel === null || m.toLevel <= m.level)) bad('an update needs toLevel greater than level');
   if (Number.isNaN(Date.parse(m.createdAt))) bad('createdAt is not a date');
-  const paths = new Set<string>();
+  const byPath = new Map<string, ManifestEntry>();
   for (const e of m.entries) {
     checkRelPath(e.path, 'manifest path');
-    paths.add(e.path);
+    byPath.set(e.path, e);
     const expect = e.op === 'add' ? [false, true] : e.op === 'delete' ? [true, false] : [true, true];
     if ((e.before !== null) !== expect[0] || (e.after !== null) !== expect[1]) {
       bad(`entry ${JSON.stringify(e.path)}: op "${e.op}" does not match its before/after`);
@@ -102,8 +98,8 @@ export function parseManifest(raw: unknown): Manifest {
   // A path cannot be both a file and the parent of another entry after the change.
   for (const e of m.entries) {
     const p = parentOf(e.path);
-    if (p && paths.has(p)) {
-      const pe = m.entries.find((x) => x.path === p)!;
+    const pe = p ? byPath.get(p) : undefined;
+    if (pe) {
       if (e.after !== null && pe.after?.type !== 'dir') bad(`entry ${JSON.stringify(e.path)} lies under ${JSON.stringify(p)}, which is not a directory after the change`);
     }
   }
@@ -121,7 +117,7 @@ export function sameNode(a: NodeState | null, b: NodeState | null): boolean {
 }
 
 /** A symlink in a pack must be relative and resolve inside the pack. */
-export function checkLinkTarget(path: string, target: string): void {
+function checkLinkTarget(path: string, target: string): void {
   const fail = (why: string): never => {
     throw new HfxError('HFX_E_UNSAFE_PATH', `symlink ${JSON.stringify(path)} -> ${JSON.stringify(target)} ${why}`, {
       hint: 'Links must stay inside the pack; nothing was changed.',
@@ -146,4 +142,5 @@ export function checkLinkTarget(path: string, target: string): void {
   if (stack[0]?.toLowerCase() === '.hfx') fail('points into .hfx/');
 }
 
+export { ARCHIVE_FORMAT, MANIFEST_NAME, PAYLOAD_PREFIX, SIGNATURE_NAME } from './format.js';
 export { modeNumber, modeString } from './mode.js';

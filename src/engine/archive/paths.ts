@@ -36,7 +36,7 @@ export function checkRelPath(p: unknown, where = 'path'): string {
 }
 
 /** Two paths that collide on a case-insensitive or normalising file system share this key. */
-export function portableKey(p: string): string {
+function portableKey(p: string): string {
   return p.normalize('NFC').toLowerCase();
 }
 

@@ -6,27 +6,9 @@ import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { HfxError, asHfxError } from '../../errors.js';
 import { MANIFEST_NAME, PAYLOAD_PREFIX, SIGNATURE_NAME, parseManifest, payloadName, type FileState, type Manifest } from './manifest.js';
+import type { ArchiveLimits } from './limits.js';
 import { checkRelPath } from './paths.js';
 import { parseSignatureFile, signedBytes, type SignatureFile } from './signature.js';
-
-export interface ArchiveLimits {
-  /** Largest manifest accepted, in bytes (it is read before the signature is checked). */
-  maxManifestBytes: number;
-  maxSignatureBytes: number;
-  maxEntries: number;
-  /** Largest sum of payload sizes. */
-  maxTotalBytes: number;
-  /** Largest uncompressed:compressed ratio of one entry; deflate itself cannot exceed ~1032. */
-  maxRatio: number;
-}
-
-export const DEFAULT_LIMITS: ArchiveLimits = {
-  maxManifestBytes: 256 * 1024 * 1024,
-  maxSignatureBytes: 64 * 1024,
-  maxEntries: 2_000_000,
-  maxTotalBytes: 64 * 1024 ** 3,
-  maxRatio: 1100,
-};
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -65,19 +47,19 @@ function archiveError(file: string, why: string, cause?: unknown): HfxError {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
+ * Called with the manifest as parsed JSON and the signature file, before the manifest's schema
+ * and any entry beyond those two are looked at: a server checks the publisher's signature here,
+ * so an unsigned or foreign archive costs it no per-entry work.
+ */
+type TrustCheck = (rawManifest: unknown, signatures: SignatureFile | null) => void;
+
+/**
  * Opens an archive and checks everything that can be checked without trusting it:
  * ZIP structure, entry names and types, sizes against limits, the manifest schema,
  * and that payload entries and manifest entries match one to one.
  * Signature trust is the caller's decision (see verifyManifestSignature).
  */
-/**
- * Called with the manifest as parsed JSON and the signature file, before the manifest's schema
- * and any entry beyond those two are looked at: a server checks the publisher's signature here,
- * so an unsigned or foreign archive costs it no per-entry work.
- */
-export type TrustCheck = (rawManifest: unknown, signatures: SignatureFile | null) => void;
-
-export async function openArchive(file: string, limits: ArchiveLimits = DEFAULT_LIMITS, trust?: TrustCheck): Promise<OpenArchive> {
+export async function openArchive(file: string, limits: ArchiveLimits, trust?: TrustCheck): Promise<OpenArchive> {
   let zip: yauzl.ZipFile;
   try {
     zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });

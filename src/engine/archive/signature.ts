@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { HfxError } from '../../errors.js';
-import { ARCHIVE_FORMAT } from './manifest.js';
+import { ARCHIVE_FORMAT } from './format.js';
 
 export const SIGNATURE_FORMAT = 'hfx-signature/1';
 
@@ -11,14 +11,14 @@ export interface SignatureFile {
 }
 
 /**
- * The bytes a signature covers: a domain tag, then the RFC 8785 canonical document. The tag keeps a
- * signature made for one kind of document (an archive manifest, server metadata) from being
- * accepted as another.
+ * The bytes a signature covers: a domain tag (the archive format), then the RFC 8785 canonical
+ * manifest. The tag keeps a signature made for another kind of document from being accepted as
+ * an archive's.
  */
-export function signedBytes(doc: unknown, domain: string = ARCHIVE_FORMAT): Buffer {
-  const c = canonicalize(doc);
+export function signedBytes(manifest: unknown): Buffer {
+  const c = canonicalize(manifest);
   if (c === undefined) throw new HfxError('HFX_E_MANIFEST', 'the document cannot be canonicalised');
-  return Buffer.from(`${domain}\n${c}`, 'utf8');
+  return Buffer.from(`${ARCHIVE_FORMAT}\n${c}`, 'utf8');
 }
 
 /** Key ids are the sha256 of the raw 32-byte ed25519 public key, as in TUF. */
@@ -68,9 +68,9 @@ export function parsePublicKey(pem: string, from: string): KeyObject {
   }
 }
 
-export function signManifest(manifest: unknown, key: KeyObject, domain: string = ARCHIVE_FORMAT): { keyid: string; sig: string } {
+export function signManifest(manifest: unknown, key: KeyObject): { keyid: string; sig: string } {
   const pub = createPublicKey(key);
-  return { keyid: keyId(pub), sig: sign(null, signedBytes(manifest, domain), key).toString('base64') };
+  return { keyid: keyId(pub), sig: sign(null, signedBytes(manifest), key).toString('base64') };
 }
 
 export function parseSignatureFile(raw: unknown): SignatureFile {
@@ -93,8 +93,8 @@ export interface TrustedKey {
  * Returns the trusted key that signed the manifest. Every signature present must verify:
  * a bad one means tampering, even when another signature is good.
  */
-export function verifyManifestSignature(manifest: unknown, sigs: SignatureFile, trusted: readonly TrustedKey[], domain: string = ARCHIVE_FORMAT): TrustedKey {
-  const bytes = signedBytes(manifest, domain);
+export function verifyManifestSignature(manifest: unknown, sigs: SignatureFile, trusted: readonly TrustedKey[]): TrustedKey {
+  const bytes = signedBytes(manifest);
   let good: TrustedKey | undefined;
   for (const s of sigs.signatures) {
     const k = trusted.find((t) => t.keyid === s.keyid);

@@ -9,12 +9,12 @@ import { MANIFEST_NAME, SIGNATURE_NAME, payloadName, type Manifest } from './man
 import type { SignatureFile } from './signature.js';
 
 /** Where a payload file's bytes come from when the archive is written. */
-export type PayloadSource = { file: string } | { open: () => Promise<Readable> };
+type PayloadSource = { file: string } | { open: () => Promise<Readable> };
 
 // Already-compressed formats gain nothing from deflate; storing them keeps apply fast.
 const STORED = /\.(jar|war|ear|zip|gz|tgz|bz2|xz|zst|7z|png|jpe?g|gif|webp|woff2?|mp[34]|pdf)$/i;
 
-export interface WriteOptions {
+interface WriteOptions {
   /**
    * zlib level for payload files (1 fastest, 9 smallest). Default 1: level 6 costs about three
    * times the CPU for archives a few percent smaller, and `hfx diff` should run at disk speed.

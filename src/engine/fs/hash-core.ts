@@ -3,7 +3,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { modeString } from '../archive/mode.js';
 
 /** What hashing a regular file tells: used by init, verify, apply's checks and diff. */
-export interface FileFacts {
+interface FileFacts {
   size: number;
   mode: string;
   sha256: string;

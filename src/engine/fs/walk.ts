@@ -14,9 +14,8 @@ export type WalkEntry =
  * Lists a tree below `root` (paths relative, '/'-separated, sorted), skipping hfx's own state dir.
  * Files are not stat'ed here: the hash workers do it with the same open, which halves the syscalls.
  */
-export function walkTree(root: string, opts: { skipStateDir?: boolean } = {}): WalkEntry[] {
+export function walkTree(root: string): WalkEntry[] {
   const out: WalkEntry[] = [];
-  const skip = opts.skipStateDir ?? true;
   const visit = (rel: string): void => {
     let dirents;
     try {
@@ -27,7 +26,7 @@ export function walkTree(root: string, opts: { skipStateDir?: boolean } = {}): W
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const d of dirents) {
       const p = rel === '' ? d.name : `${rel}/${d.name}`;
-      if (rel === '' && skip && d.name === STATE_DIR) continue;
+      if (rel === '' && d.name === STATE_DIR) continue;
       if (d.isFile()) out.push({ path: p, type: 'file' });
       else if (d.isDirectory()) {
         out.push({ path: p, type: 'dir', mode: modeString(lstatSync(join(root, p)).mode) });

@@ -4,7 +4,7 @@ import type { NodeState } from '../archive/manifest.js';
 import { fsyncPathSync } from '../fs/durable.js';
 import type { Layout } from './layout.js';
 
-export const BASELINE_FORMAT = 'hfx-baseline/1';
+const BASELINE_FORMAT = 'hfx-baseline/1';
 
 /** path → what was there when the pack was adopted (or last moved to a new update level). */
 export type Tree = Map<string, NodeState>;

@@ -5,6 +5,9 @@ import type { Layout } from './layout.js';
 
 export const STATE_FORMAT = 'hfx-state/1';
 
+/** Which updates an installation follows: all of them, or only security updates. */
+export type Channel = 'full' | 'security';
+
 export interface AppliedHotfix {
   id: string;
   title: string;
@@ -40,7 +43,7 @@ export interface InstallState {
   product: string;
   version: string;
   level: number;
-  channel: 'full' | 'security';
+  channel: Channel;
   initializedAt: string;
   /** Number of committed transactions; a journal with a larger txid was not committed. */
   tx: number;

@@ -1,11 +1,11 @@
 import { chmodSync, closeSync, fsyncSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { HfxError, asHfxError } from '../../errors.js';
 import { writeFileAtomicSync } from '../fs/durable.js';
 import type { Layout } from './layout.js';
 import { writeStateSync, type InstallState } from './state.js';
 
-export const JOURNAL_FORMAT = 'hfx-journal/1';
+const JOURNAL_FORMAT = 'hfx-journal/1';
 
 /**
  * One change to one path of the pack, made of renames only, so each half is atomic.
@@ -17,7 +17,7 @@ export type Step =
   | { kind: 'move'; target: string; source: string | null; save: string | null }
   | { kind: 'chmod'; target: string; from: string; to: string };
 
-export interface Journal {
+interface Journal {
   format: typeof JOURNAL_FORMAT;
   txid: number;
   operation: string;
@@ -29,6 +29,34 @@ export interface Journal {
   commitRemove: string[];
   /** Removed once the transaction is rolled back (e.g. an aborted apply's record). */
   rollbackRemove: string[];
+}
+
+/** What an operation decides; `nextJournal` makes the journal of it. */
+interface JournalSpec {
+  operation: string;
+  subject: string;
+  steps: Step[];
+  /** The state once committed; its `tx` is set to the journal's txid. */
+  newState: InstallState;
+  commitRemove?: string[];
+  rollbackRemove?: string[];
+  startedAt?: string;
+}
+
+/** The journal of the transaction that follows the one `state` committed last. */
+export function nextJournal(state: InstallState, spec: JournalSpec): Journal {
+  const txid = state.tx + 1;
+  return {
+    format: JOURNAL_FORMAT,
+    txid,
+    operation: spec.operation,
+    subject: spec.subject,
+    startedAt: spec.startedAt ?? new Date().toISOString(),
+    steps: spec.steps,
+    newState: { ...spec.newState, tx: txid },
+    commitRemove: spec.commitRemove ?? [],
+    rollbackRemove: spec.rollbackRemove ?? [],
+  };
 }
 
 function exists(p: string): boolean {
@@ -197,9 +225,11 @@ function cleanLeftovers(l: Layout, knownRecords: readonly string[]): boolean {
  * baseline). Others, like server.json's, may belong to a command running now without the lock.
  */
 function cleanTempFiles(l: Layout): boolean {
+  const written = new Set([l.journal, l.state, l.baseline].map((f) => basename(f)));
   let cleaned = false;
   for (const name of safeList(l.dir)) {
-    if (/^(journal\.json|state\.json|baseline\.jsonl)\.tmp-\d+$/.test(name)) {
+    const stem = /^(.+)\.tmp-\d+$/.exec(name)?.[1];
+    if (stem !== undefined && written.has(stem)) {
       rmSync(join(l.dir, name), { force: true });
       cleaned = true;
     }

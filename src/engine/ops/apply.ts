@@ -1,23 +1,21 @@
-import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { HfxError } from '../../errors.js';
 import type { Manifest } from '../archive/manifest.js';
-import { DEFAULT_LIMITS, openArchive, type ArchiveLimits, type OpenArchive } from '../archive/read-archive.js';
-import { verifyManifestSignature } from '../archive/signature.js';
+import { DEFAULT_LIMITS, type ArchiveLimits } from '../archive/limits.js';
+import { openArchive, type OpenArchive } from '../archive/read-archive.js';
 import { hashFileSync } from '../fs/hash-core.js';
 import type { Layout } from '../home/layout.js';
 import { readState, type AppliedHotfix, type InstallState } from '../home/state.js';
-import { trustedKeys } from '../home/trust.js';
-import { runTransaction, type Journal, type RecoveryReport } from '../home/tx.js';
-import { clearConflict, conflictArchive, conflictPaths, readConflict, writeConflictArea } from './conflict-area.js';
+import { nextJournal, runTransaction, type RecoveryReport } from '../home/tx.js';
+import { authenticate } from './authenticate.js';
+import { clearConflict, conflictError, readConflict, writeConflictArea } from './conflict-area.js';
+import { runHealth, type HealthCheck, type HealthOutcome } from './health.js';
 import { observe } from './observe.js';
 import { planApply, type ApplyPlan, type Conflict, type Resolution } from './plan-apply.js';
-import { stageArchive } from './stage.js';
-import { confirmHotfix, runHealth, type HealthCheck, type HealthOutcome } from './health.js';
 import { revertIn } from './revert.js';
-import { withSession, type HomeOptions } from './session.js';
-
-export type ProgressFn = (phase: string, done: number, total: number) => void;
+import { withSession, type HomeOptions, type ProgressFn } from './session.js';
+import { stageArchive, withStaging } from './stage.js';
+import { confirmHotfix } from './unconfirmed.js';
 
 export interface ApplyOptions extends HomeOptions {
   /** The archive; omitted with `continue`, which uses the copy kept with the conflict. */
@@ -50,26 +48,8 @@ export interface ApplyResult {
   health: HealthOutcome | null;
 }
 
-/** Checks signature and trust; returns the signing key id, or null for an accepted unsigned archive. */
-export function authenticate(l: Layout, a: OpenArchive, allowUnsigned: boolean): string | null {
-  const trusted = trustedKeys(l);
-  if (a.signatures === null || a.signatures.signatures.length === 0) {
-    if (allowUnsigned) return null;
-    throw new HfxError('HFX_E_UNSIGNED', `${a.file} is not signed`, {
-      hint: 'Sign it with `hfx sign FILE --key NAME.key` and trust NAME.pub here, or pass --allow-unsigned if you know where it came from.',
-    });
-  }
-  try {
-    return verifyManifestSignature(a.rawManifest, a.signatures, trusted).keyid;
-  } catch (e) {
-    // --allow-unsigned accepts an unknown signer, never a signature that fails to verify.
-    if (allowUnsigned && e instanceof HfxError && (e.code === 'HFX_E_UNTRUSTED' || e.code === 'HFX_E_UNSIGNED')) return null;
-    throw e;
-  }
-}
-
 /** Product, release, level, requires, not applied yet. A level mismatch is checked later against the files (see applyHotfix). */
-export function checkCompatible(m: Manifest, s: InstallState, opts: { ignoreLevel?: boolean } = {}): void {
+function checkCompatible(m: Manifest, s: InstallState, opts: { ignoreLevel?: boolean } = {}): void {
   if (m.kind !== 'hotfix') {
     throw new HfxError('HFX_E_INCOMPATIBLE', `${m.id} is an update archive, not a hotfix`, { hint: `Use \`hfx update ${m.id}.zip\`.` });
   }
@@ -91,10 +71,6 @@ export function checkCompatible(m: Manifest, s: InstallState, opts: { ignoreLeve
   }
 }
 
-function opOf(m: Manifest, path: string): 'add' | 'modify' | 'delete' {
-  return m.entries.find((e) => e.path === path)?.op ?? 'modify';
-}
-
 export async function applyHotfix(opts: ApplyOptions): Promise<ApplyResult> {
   return withSession({ home: opts.home, command: opts.continue ? 'apply --continue' : 'apply', readOnly: opts.dryRun ?? false }, async ({ l, state, recovered }) => {
     const pending = readConflict(l);
@@ -104,7 +80,7 @@ export async function applyHotfix(opts: ApplyOptions): Promise<ApplyResult> {
         hint: 'Resolve it with `hfx apply --continue` (see `hfx state`), or give it up with `hfx apply --abort`.',
       });
     }
-    const file = opts.continue ? conflictArchive(l) : opts.archive;
+    const file = opts.continue ? l.conflict.archive : opts.archive;
     if (!file) throw new HfxError('HFX_E_USAGE', 'no archive given', { hint: 'Usage: hfx apply FILE.zip' });
     const archive = await openArchive(file, opts.limits ?? DEFAULT_LIMITS);
     try {
@@ -121,18 +97,26 @@ export async function applyHotfix(opts: ApplyOptions): Promise<ApplyResult> {
       if (crossLevel && (plan.conflicts.length > 0 || plan.untouched.length > 0 || Object.keys(plan.resolved).length > 0)) checkCompatible(m, state);
       if (plan.conflicts.length > 0) {
         if (opts.continue) {
-          throw conflictError('HFX_E_CONFLICT_UNRESOLVED', m.id, plan.conflicts, l, 'Write the resolved file as <path>.final in .hfx/conflict/files/, or pass --use new|mine; or `hfx apply --abort`.');
+          throw conflictError('HFX_E_CONFLICT_UNRESOLVED', m.id, plan.conflicts, {
+            nothing: 'applied',
+            hint: 'Write the resolved file as <path>.final in .hfx/conflict/files/, or pass --use new|mine; or `hfx apply --abort`.',
+          });
         }
         if (!opts.dryRun) await writeConflictArea(l, archive, plan.conflicts);
-        throw conflictError('HFX_E_CONFLICT', m.id, plan.conflicts, l, opts.dryRun
-          ? 'Without --dry-run hfx keeps both versions of each file in .hfx/conflict/files/ for you to resolve.'
-          : 'Both versions of each file are in .hfx/conflict/files/ (.mine, .new). Write <path>.final and run `hfx apply --continue`, or `hfx apply --continue --use new|mine`, or `hfx apply --abort`.');
+        throw conflictError('HFX_E_CONFLICT', m.id, plan.conflicts, {
+          nothing: 'applied',
+          area: l.conflict,
+          hint: opts.dryRun
+            ? 'Without --dry-run hfx keeps both versions of each file in .hfx/conflict/files/ for you to resolve.'
+            : 'Both versions of each file are in .hfx/conflict/files/ (.mine, .new). Write <path>.final and run `hfx apply --continue`, or `hfx apply --continue --use new|mine`, or `hfx apply --abort`.',
+        });
       }
+      const untouched = new Set(plan.untouched);
       const result: ApplyResult = {
         id: m.id,
         title: m.title,
         dryRun: opts.dryRun ?? false,
-        changes: m.entries.filter((e) => !plan.untouched.includes(e.path)).map((e) => ({ path: e.path, op: opOf(m, e.path) })),
+        changes: m.entries.filter((e) => !untouched.has(e.path)).map((e) => ({ path: e.path, op: e.op })),
         untouched: plan.untouched,
         resolved: Object.keys(plan.resolved),
         keyid,
@@ -164,19 +148,10 @@ export async function abortApply(opts: HomeOptions): Promise<{ aborted: string |
   });
 }
 
-function conflictError(code: 'HFX_E_CONFLICT' | 'HFX_E_CONFLICT_UNRESOLVED', id: string, conflicts: Conflict[], l: Layout, hint: string): HfxError {
-  const list = conflicts.slice(0, 10).map((c) => `  ${c.path} (${c.reason})`).join('\n');
-  const more = conflicts.length > 10 ? `\n  … and ${conflicts.length - 10} more` : '';
-  return new HfxError(code, `${id}: ${conflicts.length} file(s) were changed locally; nothing was applied:\n${list}${more}`, {
-    hint,
-    details: { id, conflicts: conflicts.map((c) => ({ ...c, ...(code === 'HFX_E_CONFLICT' ? { files: conflictPaths(l, c.path) } : {}) })) },
-  });
-}
-
 function resolutionsFor(l: Layout, conflicts: Conflict[], use: 'new' | 'mine' | undefined): Map<string, Resolution> {
   const out = new Map<string, Resolution>();
   for (const c of conflicts) {
-    const f = conflictPaths(l, c.path).final;
+    const f = l.conflict.versions(c.path).final;
     if (existsSync(f)) {
       const facts = hashFileSync(f);
       out.set(c.path, { final: { type: 'file', ...facts } });
@@ -187,37 +162,21 @@ function resolutionsFor(l: Layout, conflicts: Conflict[], use: 'new' | 'mine' | 
 
 /** Stages everything, writes the record, then runs the transaction. Any failure before the journal leaves no trace. */
 async function execute(l: Layout, state: InstallState, archive: OpenArchive, plan: ApplyPlan, keyid: string | null, onProgress?: ProgressFn, health?: string): Promise<void> {
-  const m = archive.manifest;
-  const recDir = l.appliedOne(m.id);
-  rmSync(l.tx, { recursive: true, force: true });
-  try {
-    const steps = await stageArchive(l, archive, plan, join(l.tx, 'stage'), (d, t) => onProgress?.('stage', d, t));
-    const journal: Journal = {
-      format: 'hfx-journal/1',
-      txid: state.tx + 1,
+  await withStaging(l, async (staging) => {
+    const steps = await stageArchive(staging, archive, plan, l.stage, (d, t) => onProgress?.('stage', d, t));
+    const applied: AppliedHotfix = { ...appliedEntry(archive, keyid), ...(health ? { unconfirmed: { health, since: new Date().toISOString() } } : {}) };
+    const journal = nextJournal(state, {
       operation: 'apply',
-      subject: m.id,
-      startedAt: new Date().toISOString(),
+      subject: archive.manifest.id,
       steps,
-      newState: { ...state, tx: state.tx + 1, hotfixes: [...state.hotfixes, { ...appliedEntry(archive, keyid), ...(health ? { unconfirmed: { health, since: new Date().toISOString() } } : {}) }] },
-      commitRemove: [],
-      rollbackRemove: [relTo(l, recDir)],
-    };
+      newState: { ...state, hotfixes: [...state.hotfixes, applied] },
+      rollbackRemove: staging.records,
+    });
     runTransaction(l, journal, (d, t) => onProgress?.('apply', d, t));
-  } catch (e) {
-    if (!existsSync(l.journal)) {
-      rmSync(l.tx, { recursive: true, force: true });
-      rmSync(recDir, { recursive: true, force: true });
-    }
-    throw e;
-  }
+  });
 }
 
-export function relTo(l: Layout, abs: string): string {
-  return abs.slice(l.home.length + 1);
-}
-
-export function appliedEntry(archive: OpenArchive, keyid: string | null): AppliedHotfix {
+function appliedEntry(archive: OpenArchive, keyid: string | null): AppliedHotfix {
   const m = archive.manifest;
   return { id: m.id, title: m.title, severity: m.severity, appliedAt: new Date().toISOString(), digest: archive.digest, keyid, customer: m.customer };
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HfxError } from '../../errors.js';
 import { ARCHIVE_FORMAT, parseManifest, type Manifest, type ManifestEntry, type NodeState, type Severity } from '../archive/manifest.js';
@@ -6,6 +6,7 @@ import { parsePrivateKey, signManifest, SIGNATURE_FORMAT, type SignatureFile } f
 import { writeArchive } from '../archive/write-archive.js';
 import { compareMany, hashMany } from '../fs/hash-pool.js';
 import { walkTree, type WalkEntry } from '../fs/walk.js';
+import { readKey } from './keys.js';
 
 export interface DiffOptions {
   oldDir: string;
@@ -152,12 +153,4 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
     payloadBytes,
     signed: signatures?.signatures[0]?.keyid ?? null,
   };
-}
-
-export function readKey(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    throw new HfxError('HFX_E_NOT_FOUND', `key file ${file} does not exist`, { hint: 'Make one with `hfx keygen --out NAME`.' });
-  }
 }

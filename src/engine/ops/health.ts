@@ -1,14 +1,10 @@
 import { spawn } from 'node:child_process';
-import type { Layout } from '../home/layout.js';
-import { readState, writeStateSync, type InstallState } from '../home/state.js';
-import type { RecoveryReport } from '../home/tx.js';
-import { revertIn } from './revert.js';
 
 /**
  * A health check after an apply (`--health CMD`, or the product's own from `hfx init --health`):
  * the hotfix is applied but not confirmed until CMD succeeds. It fails, times out, or the process
- * dies while it runs: the hotfix is reverted, by this command or by the next one's recovery, and
- * the pack is byte for byte as before (docs/updates.md#health-checks).
+ * dies while it runs: the hotfix is reverted, by this command or by the next one's recovery
+ * (unconfirmed.ts), and the pack is byte for byte as before (docs/updates.md#health-checks).
  */
 export interface HealthCheck {
   command: string;
@@ -84,26 +80,4 @@ export function healthReason(o: HealthOutcome): string {
   const how = o.timedOut ? 'timed out' : o.exitCode !== null ? `exit ${o.exitCode}` : `killed by ${o.signal ?? 'a signal'}`;
   const last = o.tail.split('\n').filter((x) => x.trim()).pop();
   return `health check failed (${how}${o.attempts > 1 ? ` after ${o.attempts} attempts` : ''})${last ? `: ${last.slice(0, 300)}` : ''}`;
-}
-
-/** Confirms an applied hotfix whose health check passed: it stays. */
-export async function confirmHotfix(l: Layout, id: string): Promise<void> {
-  const s = await readState(l);
-  writeStateSync(l, { ...s, hotfixes: s.hotfixes.map((h) => (h.id === id ? withoutPending(h) : h)) });
-}
-
-function withoutPending<T extends { unconfirmed?: unknown }>(h: T): T {
-  const { unconfirmed: _u, ...rest } = h;
-  return rest as T;
-}
-
-/**
- * Hotfixes applied whose health check never finished (the process died during it) were never
- * confirmed: they are reverted now, newest first. Runs under the lock, after the journal's recovery.
- */
-export async function settleUnconfirmed(l: Layout, state: InstallState): Promise<{ state: InstallState; report: RecoveryReport | null }> {
-  const ids = state.hotfixes.filter((h) => h.unconfirmed).map((h) => h.id).reverse();
-  if (ids.length === 0) return { state, report: null };
-  await revertIn(l, state, ids);
-  return { state: await readState(l), report: { action: 'completed', operation: 'unconfirmed apply (its health check never finished): reverted', subject: ids.join(', ') } };
 }

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { HfxError } from '../../errors.js';
 import { payloadName, type Manifest } from '../archive/manifest.js';
-import { DEFAULT_LIMITS, openArchive } from '../archive/read-archive.js';
+import { DEFAULT_LIMITS } from '../archive/limits.js';
+import { openArchive } from '../archive/read-archive.js';
 import { layout } from '../home/layout.js';
-import { authenticate } from './apply.js';
+import { authenticate } from './authenticate.js';
 
 export interface InspectResult {
   file: string;

@@ -1,11 +1,7 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HfxError } from '../../errors.js';
-import type { Manifest } from '../archive/manifest.js';
-import { DEFAULT_LIMITS, openArchive } from '../archive/read-archive.js';
-import { generateKeys, parsePrivateKey, signManifest, SIGNATURE_FORMAT, type SignatureFile } from '../archive/signature.js';
-import { writeArchive } from '../archive/write-archive.js';
-import { readKey } from './diff.js';
+import { generateKeys } from '../archive/signature.js';
 
 export interface KeygenResult {
   privateKey: string;
@@ -27,20 +23,11 @@ export function keygen(out: string): KeygenResult {
   return { privateKey: priv, publicKey: pub, keyid: k.keyid };
 }
 
-/**
- * Signs an archive in place (atomically: a new file replaces the old). An existing signature by
- * the same key is replaced; signatures by other keys are kept, so several parties can sign.
- */
-export async function signArchive(file: string, keyFile: string): Promise<{ keyid: string; signatures: number }> {
-  const key = parsePrivateKey(readKey(keyFile), keyFile);
-  const a = await openArchive(file, DEFAULT_LIMITS);
+/** The text of a key file (NAME.key to sign with), or a friendly error. */
+export function readKey(file: string): string {
   try {
-    const mine = signManifest(a.rawManifest, key);
-    const others = (a.signatures?.signatures ?? []).filter((s) => s.keyid !== mine.keyid);
-    const sigs: SignatureFile = { format: SIGNATURE_FORMAT, signatures: [...others, mine] };
-    await writeArchive(file, a.rawManifest as Manifest, sigs, (p) => ({ open: () => a.payloadStream(p) }));
-    return { keyid: mine.keyid, signatures: sigs.signatures.length };
-  } finally {
-    a.close();
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new HfxError('HFX_E_NOT_FOUND', `key file ${file} does not exist`, { hint: 'Make one with `hfx keygen --out NAME`.' });
   }
 }

@@ -3,8 +3,8 @@ import { layout } from '../home/layout.js';
 import { acquireLock } from '../home/lock.js';
 import { readState } from '../home/state.js';
 import { recoverTransaction, type RecoveryReport } from '../home/tx.js';
-import { settleUnconfirmed } from './health.js';
 import { recordIds } from './session.js';
+import { settleUnconfirmed } from './unconfirmed.js';
 
 /** `hfx recover`: finishes an interrupted operation (or with `rollback`, undoes it). */
 export async function recoverHome(opts: { home: string; rollback?: boolean }): Promise<RecoveryReport> {

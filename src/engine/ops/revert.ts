@@ -2,13 +2,13 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HfxError } from '../../errors.js';
 import { sameNode, type NodeState } from '../archive/manifest.js';
-import { afterOf, readRecord, type LoadedRecord } from '../home/records.js';
-import type { Layout } from '../home/layout.js';
+import { relTo, type Layout } from '../home/layout.js';
+import { afterOf, type LoadedRecord } from '../home/record-format.js';
+import { readRecord } from '../home/records.js';
 import type { InstallState } from '../home/state.js';
-import { runTransaction, type Journal, type RecoveryReport, type Step } from '../home/tx.js';
-import type { ProgressFn } from './apply.js';
+import { nextJournal, runTransaction, type RecoveryReport, type Step } from '../home/tx.js';
 import { observe } from './observe.js';
-import { withSession, type HomeOptions } from './session.js';
+import { withSession, type HomeOptions, type ProgressFn } from './session.js';
 
 export interface RevertOptions extends HomeOptions {
   /** The hotfix to revert; the last applied one when omitted. */
@@ -46,21 +46,24 @@ export function chooseReverts(state: InstallState, touched: (id: string) => Read
   return [id];
 }
 
-/** The reverse of an apply's steps: put back what it saved, move aside what it put. Pure. */
-export function revertSteps(r: LoadedRecord, trashDir: string, n: { i: number }): Step[] {
+/** The reverse of the applies of `recs` (newest first): put back what each saved, move aside what each put. Pure. */
+export function revertSteps(recs: readonly LoadedRecord[], trashDir: string): Step[] {
   const out: Step[] = [];
-  for (const s of [...r.record.steps].reverse()) {
-    if (s.kind === 'chmod') out.push({ kind: 'chmod', target: s.target, from: s.to, to: s.from });
-    else {
-      out.push({
-        kind: 'move',
-        target: s.target,
-        source: s.save,
-        save: s.source === null ? null : join(trashDir, String(n.i++)),
-      });
+  let n = 0;
+  for (const r of recs) {
+    for (const s of [...r.record.steps].reverse()) {
+      if (s.kind === 'chmod') out.push({ kind: 'chmod', target: s.target, from: s.to, to: s.from });
+      else out.push({ kind: 'move', target: s.target, source: s.save, save: s.source === null ? null : join(trashDir, String(n++)) });
     }
   }
   return out;
+}
+
+/** The steps that revert `recs` (newest first), on an empty staging area with a trash for what they move aside. */
+export function prepareRevert(l: Layout, recs: readonly LoadedRecord[]): Step[] {
+  rmSync(l.tx, { recursive: true, force: true });
+  mkdirSync(l.trash, { recursive: true });
+  return revertSteps(recs, relTo(l, l.trash));
 }
 
 /**
@@ -71,7 +74,8 @@ export async function assertUnchanged(home: string, recs: LoadedRecord[], ids: s
   // Reverting newest first, each archive expects the state its own apply left behind.
   const expect = new Map<string, NodeState | null>();
   for (const r of [...recs].reverse()) {
-    for (const e of r.manifest.entries) if (!r.record.untouched.includes(e.path)) expect.set(e.path, afterOf(r, e.path, e.after));
+    const untouched = new Set(r.record.untouched);
+    for (const e of r.manifest.entries) if (!untouched.has(e.path)) expect.set(e.path, afterOf(r, e.path, e.after));
   }
   const observed = await observe(home, [...expect.keys()], (d, t) => onProgress?.('check', d, t));
   const modified = [...expect].filter(([p, want]) => !sameNode(observed.get(p)!.node, want)).map(([p, want]) => ({ path: p, expected: want, found: observed.get(p)!.node }));
@@ -107,7 +111,11 @@ function recordsOf(l: Layout): (id: string) => LoadedRecord {
 }
 
 function changesOf(rec: (id: string) => LoadedRecord, ids: string[]): { id: string; path: string }[] {
-  return ids.flatMap((id) => rec(id).manifest.entries.filter((e) => !rec(id).record.untouched.includes(e.path)).map((e) => ({ id, path: e.path })));
+  return ids.flatMap((id) => {
+    const r = rec(id);
+    const untouched = new Set(r.record.untouched);
+    return r.manifest.entries.filter((e) => !untouched.has(e.path)).map((e) => ({ id, path: e.path }));
+  });
 }
 
 /**
@@ -116,24 +124,16 @@ function changesOf(rec: (id: string) => LoadedRecord, ids: string[]): { id: stri
  * was changed since.
  */
 export async function revertIn(l: Layout, state: InstallState, ids: string[], onProgress?: ProgressFn, rec = recordsOf(l)): Promise<{ id: string; path: string }[]> {
-  await assertUnchanged(l.home, ids.map(rec), ids, onProgress);
-  const trash = join('.hfx', 'tx', 'trash');
-  rmSync(l.tx, { recursive: true, force: true });
-  mkdirSync(join(l.home, trash), { recursive: true });
-  const n = { i: 0 };
-  const steps = ids.flatMap((id) => revertSteps(rec(id), trash, n));
+  const recs = ids.map(rec);
+  await assertUnchanged(l.home, recs, ids, onProgress);
   const gone = new Set(ids);
-  const journal: Journal = {
-    format: 'hfx-journal/1',
-    txid: state.tx + 1,
+  const journal = nextJournal(state, {
     operation: 'revert',
     subject: ids.join(', '),
-    startedAt: new Date().toISOString(),
-    steps,
-    newState: { ...state, tx: state.tx + 1, hotfixes: state.hotfixes.filter((h) => !gone.has(h.id)) },
-    commitRemove: ids.map((id) => join('.hfx', 'applied', id)),
-    rollbackRemove: [],
-  };
+    steps: prepareRevert(l, recs),
+    newState: { ...state, hotfixes: state.hotfixes.filter((h) => !gone.has(h.id)) },
+    commitRemove: ids.map((id) => relTo(l, l.appliedOne(id))),
+  });
   runTransaction(l, journal, (d, t) => onProgress?.('revert', d, t));
   return changesOf(rec, ids);
 }

@@ -4,23 +4,26 @@ import { HfxError } from '../../errors.js';
 import { layout, type Layout } from '../home/layout.js';
 import { acquireLock } from '../home/lock.js';
 import { readState, type InstallState } from '../home/state.js';
-
-/** Ids whose records in .hfx/applied/ belong to the state (the rest are leftovers). */
-export function recordIds(s: InstallState): string[] {
-  return [...s.hotfixes.map((h) => h.id), ...s.updates.map((u) => u.id)];
-}
 import { readJournal, recoverTransaction, type RecoveryReport } from '../home/tx.js';
-import { settleUnconfirmed } from './health.js';
+import { settleUnconfirmed } from './unconfirmed.js';
 
 export interface HomeOptions {
   /** The installation directory (the CLI resolves --home, HFX_HOME and the cwd). */
   home: string;
 }
 
-export interface Session {
+/** Told how far a phase of an operation got ('check', 'stage', 'apply'…); the CLI draws a bar. */
+export type ProgressFn = (phase: string, done: number, total: number) => void;
+
+interface Session {
   l: Layout;
   state: InstallState;
   recovered: RecoveryReport;
+}
+
+/** Ids whose records in .hfx/applied/ belong to the state (the rest are leftovers). */
+export function recordIds(s: InstallState): string[] {
+  return [...s.hotfixes.map((h) => h.id), ...s.updates.map((u) => u.id)];
 }
 
 /**

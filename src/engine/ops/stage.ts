@@ -1,15 +1,40 @@
-import { chmodSync, copyFileSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HfxError } from '../../errors.js';
 import { modeNumber, type NodeState } from '../archive/manifest.js';
 import type { OpenArchive } from '../archive/read-archive.js';
 import { fsyncPathSync } from '../fs/durable.js';
-import type { Layout } from '../home/layout.js';
-import { RECORD_FORMAT, recordFile, type AppliedRecord } from '../home/records.js';
+import { relTo, type Layout } from '../home/layout.js';
+import { RECORD_FORMAT, type AppliedRecord } from '../home/record-format.js';
 import type { Step } from '../home/tx.js';
-import { conflictPaths } from './conflict-area.js';
 import type { ApplyPlan } from './plan-apply.js';
+
+/** What a transaction has staged so far: the staging area is the layout's `tx`. */
+export interface Staging {
+  readonly l: Layout;
+  /** The records written for it, relative to the home: a rolled-back transaction removes them. */
+  readonly records: string[];
+}
+
+/**
+ * Runs `fn`, which stages a transaction and runs it, on an empty staging area. Until the journal
+ * is written nothing in the pack has changed, so a failure before that removes everything staged
+ * and leaves no trace; after it, the staged files belong to the journal's recovery.
+ */
+export async function withStaging<T>(l: Layout, fn: (s: Staging) => Promise<T>): Promise<T> {
+  rmSync(l.tx, { recursive: true, force: true });
+  const staging: Staging = { l, records: [] };
+  try {
+    return await fn(staging);
+  } catch (e) {
+    if (!existsSync(l.journal)) {
+      rmSync(l.tx, { recursive: true, force: true });
+      for (const r of staging.records) rmSync(join(l.home, r), { recursive: true, force: true });
+    }
+    throw e;
+  }
+}
 
 /**
  * Prepares one archive's part of a transaction: new content staged (and fsync'd) under
@@ -17,18 +42,21 @@ import type { ApplyPlan } from './plan-apply.js';
  * returned. Nothing in the pack changes here.
  */
 export async function stageArchive(
-  l: Layout,
+  staging: Staging,
   archive: OpenArchive,
   plan: ApplyPlan,
   stageDir: string,
   onProgress?: (done: number, total: number) => void,
 ): Promise<Step[]> {
+  const { l } = staging;
   const m = archive.manifest;
   const recDir = l.appliedOne(m.id);
-  const rel = (abs: string) => abs.slice(l.home.length + 1);
+  const rel = (abs: string) => relTo(l, abs);
+  staging.records.push(rel(recDir));
   rmSync(recDir, { recursive: true, force: true });
   mkdirSync(stageDir, { recursive: true });
-  mkdirSync(join(recDir, 'backup'), { recursive: true });
+  const backup = l.backup(m.id);
+  mkdirSync(backup, { recursive: true });
   const steps: Step[] = [];
   const toStage: { path: string; put: NodeState; from: 'payload' | 'final'; dest: string }[] = [];
   plan.steps.forEach((p, n) => {
@@ -37,9 +65,12 @@ export async function stageArchive(
       steps.push({ kind: 'chmod', target: p.path, from: p.from, to: p.to });
       return;
     }
-    const source = p.put === null ? null : join(stageDir, String(i));
-    if (source !== null) toStage.push({ path: p.path, put: p.put!, from: p.from, dest: source });
-    steps.push({ kind: 'move', target: p.path, source: source && rel(source), save: p.takeAway ? rel(join(recDir, 'backup', String(i))) : null });
+    let source: string | null = null;
+    if (p.put !== null) {
+      source = join(stageDir, String(i));
+      toStage.push({ path: p.path, put: p.put, from: p.from, dest: source });
+    }
+    steps.push({ kind: 'move', target: p.path, source: source && rel(source), save: p.takeAway ? rel(join(backup, String(i))) : null });
   });
   // Several files at once: each one's reading, inflating and fsync run in the thread pool while
   // the main thread hashes and writes another, and the fsyncs overlap instead of queueing.
@@ -51,8 +82,8 @@ export async function stageArchive(
   });
   fsyncPathSync(stageDir);
   const record: AppliedRecord = { format: RECORD_FORMAT, manifest: archive.rawManifest, signatures: archive.signatures, untouched: plan.untouched, resolved: plan.resolved, steps };
-  writeFileSync(recordFile(l, m.id), JSON.stringify(record) + '\n', { flush: true });
-  fsyncPathSync(join(recDir, 'backup'));
+  writeFileSync(l.record(m.id), JSON.stringify(record) + '\n', { flush: true });
+  fsyncPathSync(backup);
   fsyncPathSync(recDir);
   fsyncPathSync(l.applied);
   return steps;
@@ -62,7 +93,7 @@ async function stageNode(l: Layout, archive: OpenArchive, path: string, node: No
   switch (node.type) {
     case 'file':
       if (from === 'final') {
-        copyFileSync(conflictPaths(l, path).final, dest);
+        copyFileSync(l.conflict.versions(path).final, dest);
         // Opened before the mode is set, which may deny reading (0200); synced after, so the mode is durable too.
         await syncWithMode(dest, modeNumber(node.mode));
       } else await archive.extractTo(path, dest, node);
@@ -77,10 +108,6 @@ async function stageNode(l: Layout, archive: OpenArchive, path: string, node: No
   }
 }
 
-/**
- * Runs `fn` on every item, `limit` at a time. On a failure no new item starts, and it rejects only
- * once the running ones have ended: the caller's clean-up must not race a file still being written.
- */
 async function syncWithMode(path: string, mode: number): Promise<void> {
   const fh = await open(path, 'r');
   try {
@@ -91,6 +118,10 @@ async function syncWithMode(path: string, mode: number): Promise<void> {
   }
 }
 
+/**
+ * Runs `fn` on every item, `limit` at a time. On a failure no new item starts, and it rejects only
+ * once the running ones have ended: the caller's clean-up must not race a file still being written.
+ */
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failed = false;

@@ -1,21 +1,21 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HfxError } from '../../errors.js';
-import { modeString, type NodeState } from '../archive/manifest.js';
-import { parentOf } from '../archive/paths.js';
-import { DEFAULT_LIMITS, openArchive, type ArchiveLimits, type OpenArchive } from '../archive/read-archive.js';
-import { hashFileSync } from '../fs/hash-core.js';
-import { readRecord, type LoadedRecord } from '../home/records.js';
-import type { AppliedUpdate, InstallState } from '../home/state.js';
-import { runTransaction, type Journal, type RecoveryReport, type Step } from '../home/tx.js';
-import { authenticate, relTo, type ProgressFn } from './apply.js';
-import { observe, type Observed } from './observe.js';
+import { DEFAULT_LIMITS, type ArchiveLimits } from '../archive/limits.js';
+import { openArchive, type OpenArchive } from '../archive/read-archive.js';
+import { relTo } from '../home/layout.js';
+import type { LoadedRecord } from '../home/record-format.js';
+import { readRecord } from '../home/records.js';
+import type { AppliedUpdate, Channel } from '../home/state.js';
+import { nextJournal, runTransaction, type RecoveryReport, type Step } from '../home/tx.js';
+import { authenticate } from './authenticate.js';
+import { chooseChain } from './choose-chain.js';
+import { conflictError } from './conflict-area.js';
+import { Overlay } from './overlay.js';
 import { planApply } from './plan-apply.js';
-import { assertUnchanged, revertSteps } from './revert.js';
-import { withSession, type HomeOptions } from './session.js';
-import { stageArchive } from './stage.js';
-
-export type Channel = 'full' | 'security';
+import { assertUnchanged, prepareRevert } from './revert.js';
+import { withSession, type HomeOptions, type ProgressFn } from './session.js';
+import { stageArchive, withStaging } from './stage.js';
 
 export interface UpdateOptions extends HomeOptions {
   /** One update archive. */
@@ -45,94 +45,11 @@ export interface UpdateResult {
   recovered: RecoveryReport;
 }
 
-export interface Candidate {
-  id: string;
-  level: number;
-  toLevel: number;
-  security: boolean;
-}
-
-/**
- * Picks the chain of updates from `level`, pure. At each level it takes the update that goes
- * furthest without passing `target` (updates are cumulative), on the security channel only
- * security updates. A gap before `target` is an error; so are two different archives for the
- * same step.
- */
-export function chooseChain(cands: readonly Candidate[], level: number, channel: Channel, target?: number): Candidate[] {
-  if (target !== undefined && target < level) {
-    throw new HfxError('HFX_E_INCOMPATIBLE', `the installation is at level ${level}, above ${target}`, { hint: 'Go back one level at a time with `hfx update --revert`.' });
-  }
-  const usable = cands.filter((c) => channel === 'full' || c.security);
-  const chain: Candidate[] = [];
-  let cur = level;
-  for (;;) {
-    if (target !== undefined && cur >= target) break;
-    const next = usable.filter((c) => c.level === cur && (target === undefined || c.toLevel <= target));
-    if (next.length === 0) {
-      if (target !== undefined) {
-        throw new HfxError('HFX_E_INCOMPATIBLE', `no ${channel === 'security' ? 'security ' : ''}update goes from level ${cur}${cur === level ? '' : ` (reached from ${level})`} towards level ${target}`, {
-          hint: 'A level is missing from the updates given. Get the missing update, or choose a lower --level.',
-        });
-      }
-      break;
-    }
-    const far = Math.max(...next.map((c) => c.toLevel));
-    const best = next.filter((c) => c.toLevel === far);
-    if (new Set(best.map((c) => c.id)).size > 1) {
-      throw new HfxError('HFX_E_INCOMPATIBLE', `${best.map((c) => c.id).join(' and ')} both go from level ${cur} to ${far}`, { hint: 'Keep one of them in the directory.' });
-    }
-    chain.push(best[0]!);
-    cur = far;
-  }
-  return chain;
-}
-
-function nodeAt(abs: string): NodeState | null {
-  let st;
-  try {
-    st = lstatSync(abs);
-  } catch {
-    return null;
-  }
-  if (st.isSymbolicLink()) return { type: 'symlink', target: readlinkSync(abs) };
-  if (st.isDirectory()) return { type: 'dir', mode: modeString(st.mode) };
-  return { type: 'file', ...hashFileSync(abs) };
-}
-
-/**
- * What the pack will look like once `steps` have run, for the paths they touch: the chain is one
- * transaction, so each update is planned against the tree the steps before it leave, not the disk.
- */
-function simulate(home: string, steps: readonly Step[], overlay: Map<string, NodeState | null>): void {
-  for (const s of steps) {
-    if (s.kind === 'move') overlay.set(s.target, s.source === null ? null : nodeAt(join(home, s.source)));
-    else {
-      const cur = overlay.has(s.target) ? overlay.get(s.target)! : nodeAt(join(home, s.target));
-      if (cur && cur.type !== 'symlink') overlay.set(s.target, { ...cur, mode: s.to });
-    }
-  }
-}
-
-async function observeVirtual(home: string, paths: string[], overlay: ReadonlyMap<string, NodeState | null>): Promise<Map<string, Observed>> {
-  const disk = await observe(home, paths.filter((p) => !overlay.has(p) || overlay.get(p)?.type === 'dir'));
-  const isDir = (p: string): boolean => (p === '' ? true : overlay.has(p) ? overlay.get(p)?.type === 'dir' : (() => { try { return statSync(join(home, p)).isDirectory() && !lstatSync(join(home, p)).isSymbolicLink(); } catch { return false; } })());
-  const out = new Map<string, Observed>();
-  for (const p of paths) {
-    const node = overlay.has(p) ? overlay.get(p)! : disk.get(p)!.node;
-    const o: Observed = { node, parentIsDir: isDir(parentOf(p)) };
-    if (node?.type === 'dir') {
-      const kids = new Set(existsSync(join(home, p)) && lstatSync(join(home, p)).isDirectory() ? readdirSync(join(home, p)) : []);
-      for (const [q, n] of overlay) {
-        if (parentOf(q) !== p) continue;
-        const name = q.slice(p.length + 1);
-        if (n === null) kids.delete(name);
-        else kids.add(name);
-      }
-      o.children = [...kids];
-    }
-    out.set(p, o);
-  }
-  return out;
+/** An update's target level; parseManifest guarantees one for every update. */
+function toLevelOf(a: OpenArchive): number {
+  const to = a.manifest.toLevel;
+  if (to === null) throw new HfxError('HFX_E_INTERNAL', `${a.manifest.id} has no toLevel`);
+  return to;
 }
 
 function listArchives(opts: UpdateOptions): string[] {
@@ -162,12 +79,13 @@ export async function updateHome(opts: UpdateOptions): Promise<UpdateResult> {
         }
         byId.set(m.id, a);
       }
-      const chain = chooseChain([...byId.values()].map((a) => ({ id: a.manifest.id, level: a.manifest.level, toLevel: a.manifest.toLevel!, security: a.manifest.security })), state.level, channel, opts.level);
+      const chain = chooseChain([...byId.values()].map((a) => ({ id: a.manifest.id, level: a.manifest.level, toLevel: toLevelOf(a), security: a.manifest.security, archive: a })), state.level, channel, opts.level);
       if (opts.archive && chain.length === 0) {
         const m = open[0]!.manifest;
         throw new HfxError('HFX_E_INCOMPATIBLE', `${m.id} goes from level ${m.level} to ${m.toLevel}${m.security ? '' : ' (not a security update)'}; this installation is at level ${state.level} on the ${channel} channel`, { hint: 'See `hfx state`.' });
       }
-      const archives = chain.map((c) => byId.get(c.id)!);
+      const archives = chain.map((c) => c.archive);
+      const toLevel = chain.at(-1)?.toLevel ?? state.level;
       const keyids = archives.map((a) => authenticate(l, a, opts.allowUnsigned ?? false));
 
       // Hotfixes: the ones the updates include are reverted for them; any other stops the update.
@@ -175,7 +93,7 @@ export async function updateHome(opts: UpdateOptions): Promise<UpdateResult> {
       const applied = state.hotfixes.map((h) => h.id);
       const stray = chain.length === 0 ? [] : applied.filter((id) => !included.has(id));
       if (stray.length > 0) {
-        throw new HfxError('HFX_E_NOT_INCLUDED', `applied hotfix${stray.length > 1 ? 'es' : ''} ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} not included in the update to level ${chain[chain.length - 1]!.toLevel}; updating would lose ${stray.length > 1 ? 'them' : 'it'}`, {
+        throw new HfxError('HFX_E_NOT_INCLUDED', `applied hotfix${stray.length > 1 ? 'es' : ''} ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} not included in the update to level ${toLevel}; updating would lose ${stray.length > 1 ? 'them' : 'it'}`, {
           hint: `Revert ${stray.length > 1 ? 'them' : 'it'} explicitly (\`hfx revert ${stray[stray.length - 1]}\`) if the fix is no longer needed, or get an update that includes ${stray.join(', ')}.`,
           details: { notIncluded: stray },
         });
@@ -186,7 +104,7 @@ export async function updateHome(opts: UpdateOptions): Promise<UpdateResult> {
 
       const result: UpdateResult = {
         fromLevel: state.level,
-        toLevel: chain.length ? chain[chain.length - 1]!.toLevel : state.level,
+        toLevel,
         channel,
         applied: chain.map((c) => c.id),
         reverted: toRevert,
@@ -196,34 +114,25 @@ export async function updateHome(opts: UpdateOptions): Promise<UpdateResult> {
       };
       if (chain.length === 0 && channel === state.channel) return result;
 
-      rmSync(l.tx, { recursive: true, force: true });
-      const trash = join('.hfx', 'tx', 'trash');
-      const n = { i: 0 };
-      const steps: Step[] = recs.flatMap((r) => revertSteps(r, trash, n));
-      const overlay = new Map<string, NodeState | null>();
-      const stagedRecords: string[] = [];
-      try {
-        mkdirSync(join(l.home, trash), { recursive: true });
-        simulate(l.home, steps, overlay);
+      const chainSubject = chain.length ? `${chain.map((c) => c.id).join(', ')} (level ${state.level} → ${result.toLevel})` : `channel ${channel}`;
+      return await withStaging(l, async (staging) => {
+        const steps: Step[] = prepareRevert(l, recs);
+        const overlay = new Overlay(l.home);
+        overlay.run(steps);
         for (const [k, a] of archives.entries()) {
           const m = a.manifest;
-          const observed = await observeVirtual(l.home, m.entries.map((e) => e.path), overlay);
-          const plan = planApply(m.entries, observed);
+          const plan = planApply(m.entries, await overlay.observe(m.entries.map((e) => e.path)));
           if (plan.conflicts.length > 0) {
-            throw new HfxError('HFX_E_CONFLICT', `${m.id}: ${plan.conflicts.length} file(s) were changed locally; nothing was updated:\n${plan.conflicts.slice(0, 10).map((c) => `  ${c.path} (${c.reason})`).join('\n')}`, {
-              hint: 'Restore those files (`hfx verify` lists every drift), then update again.',
-              details: { id: m.id, conflicts: plan.conflicts },
-            });
+            throw conflictError('HFX_E_CONFLICT', m.id, plan.conflicts, { nothing: 'updated', hint: 'Restore those files (`hfx verify` lists every drift), then update again.' });
           }
           result.changes += plan.steps.length;
           if (opts.dryRun) {
-            // Without staging there are no sources to simulate from: later updates are planned from their own `after`s.
+            // Without staging there are no sources to read: later updates are planned from their own `after`s.
             for (const e of m.entries) overlay.set(e.path, e.after);
             continue;
           }
-          stagedRecords.push(relTo(l, l.appliedOne(m.id)));
-          const s = await stageArchive(l, a, plan, join(l.tx, 'stage', String(k)), (d, t) => opts.onProgress?.(`stage ${k + 1}/${archives.length}`, d, t));
-          simulate(l.home, s, overlay);
+          const s = await stageArchive(staging, a, plan, join(l.stage, String(k)), (d, t) => opts.onProgress?.(`stage ${k + 1}/${archives.length}`, d, t));
+          overlay.run(s);
           steps.push(...s);
         }
         if (opts.dryRun) return result;
@@ -231,34 +140,25 @@ export async function updateHome(opts: UpdateOptions): Promise<UpdateResult> {
         const updates: AppliedUpdate[] = archives.map((a, k) => ({
           id: a.manifest.id,
           fromLevel: a.manifest.level,
-          toLevel: a.manifest.toLevel!,
+          toLevel: toLevelOf(a),
           security: a.manifest.security,
           appliedAt: now,
           digest: a.digest,
           keyid: keyids[k] ?? null,
           reverted: k === 0 ? toRevert : [],
         }));
-        const newState: InstallState = { ...state, tx: state.tx + 1, level: result.toLevel, channel, hotfixes: [], updates: [...state.updates, ...updates] };
-        const journal: Journal = {
-          format: 'hfx-journal/1',
-          txid: state.tx + 1,
+        const journal = nextJournal(state, {
           operation: 'update',
-          subject: chain.length ? `${chain.map((c) => c.id).join(', ')} (level ${state.level} → ${result.toLevel})` : `channel ${channel}`,
+          subject: chainSubject,
           startedAt: now,
           steps,
-          newState,
+          newState: { ...state, level: result.toLevel, channel, hotfixes: [], updates: [...state.updates, ...updates] },
           commitRemove: toRevert.map((id) => relTo(l, l.appliedOne(id))),
-          rollbackRemove: stagedRecords,
-        };
+          rollbackRemove: staging.records,
+        });
         runTransaction(l, journal, (d, t) => opts.onProgress?.('update', d, t));
         return result;
-      } catch (e) {
-        if (!existsSync(l.journal)) {
-          rmSync(l.tx, { recursive: true, force: true });
-          for (const r of stagedRecords) rmSync(join(l.home, r), { recursive: true, force: true });
-        }
-        throw e;
-      }
+      });
     } finally {
       for (const a of open) a.close();
     }
@@ -285,20 +185,13 @@ export async function revertUpdate(opts: HomeOptions & { dryRun?: boolean; onPro
     await assertUnchanged(l.home, [r], [last.id], opts.onProgress);
     const result: UpdateRevertResult = { reverted: last.id, fromLevel: state.level, toLevel: last.fromLevel, dryRun: opts.dryRun ?? false, recovered };
     if (opts.dryRun) return result;
-    rmSync(l.tx, { recursive: true, force: true });
-    const trash = join('.hfx', 'tx', 'trash');
-    mkdirSync(join(l.home, trash), { recursive: true });
-    const journal: Journal = {
-      format: 'hfx-journal/1',
-      txid: state.tx + 1,
+    const journal = nextJournal(state, {
       operation: 'update --revert',
       subject: `${last.id} (level ${state.level} → ${last.fromLevel})`,
-      startedAt: new Date().toISOString(),
-      steps: revertSteps(r, trash, { i: 0 }),
-      newState: { ...state, tx: state.tx + 1, level: last.fromLevel, updates: state.updates.slice(0, -1) },
+      steps: prepareRevert(l, [r]),
+      newState: { ...state, level: last.fromLevel, updates: state.updates.slice(0, -1) },
       commitRemove: [relTo(l, l.appliedOne(last.id))],
-      rollbackRemove: [],
-    };
+    });
     runTransaction(l, journal, (d, t) => opts.onProgress?.('revert', d, t));
     return result;
   });

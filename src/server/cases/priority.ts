@@ -1,4 +1,4 @@
-import type { Severity } from '../../engine/archive/manifest.js';
+import type { Severity } from '../../engine/index.js';
 
 /** Who is affected: everyone, many users, a few users, or only internal/non-production use. */
 export const IMPACTS = ['all', 'many', 'few', 'internal'] as const;

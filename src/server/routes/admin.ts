@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { HfxError } from '../../errors.js';
-import { keyId, parsePublicKey } from '../../engine/archive/signature.js';
+import { keyId, parsePublicKey } from '../../engine/index.js';
 import { USER_ROLES, type Database, type UserRole } from '../../store/schema.js';
 import type { Ctx } from '../app.js';
 import { forgetUser, hashPassword, newToken, requireRole } from '../auth.js';

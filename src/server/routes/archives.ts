@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { HfxError, isHfxError } from '../../errors.js';
-import { DEFAULT_LIMITS, openArchive } from '../../engine/archive/read-archive.js';
-import { parsePublicKey, verifyManifestSignature } from '../../engine/archive/signature.js';
+import { DEFAULT_LIMITS, openArchive, parsePublicKey, verifyManifestSignature } from '../../engine/index.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import type { Ctx } from '../app.js';

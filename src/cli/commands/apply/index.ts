@@ -1,12 +1,9 @@
 import { HfxError } from '../../../errors.js';
-import { abortApply, applyHotfix } from '../../../engine/ops/apply.js';
+import { abortApply, applyHotfix, type HealthCheck, healthReason, layout, readState } from '../../../engine/index.js';
 import { appendEvents } from '../../../client/events.js';
 import { downloadHotfix } from '../../../client/fetch-archive.js';
-import { layout } from '../../../engine/home/layout.js';
 import { HOME, duration, int, type Command } from '../../command.js';
 import type { Output } from '../../output.js';
-import { healthReason, type HealthCheck } from '../../../engine/ops/health.js';
-import { readState } from '../../../engine/home/state.js';
 import { readLink } from '../../../client/config.js';
 import { report } from '../../../client/remote.js';
 

@@ -1,5 +1,5 @@
 import { HfxError } from '../../../errors.js';
-import type { Severity } from '../../../engine/archive/manifest.js';
+import type { Severity } from '../../../engine/index.js';
 import { createHotfix, type BuildEvent } from '../../../git/create.js';
 import { fmtBytes, type Io, type Output } from '../../output.js';
 import { int, str, type Command } from '../../command.js';

@@ -1,6 +1,5 @@
 import { HfxError } from '../../../errors.js';
-import { diffTrees } from '../../../engine/ops/diff.js';
-import type { Severity } from '../../../engine/archive/manifest.js';
+import { diffTrees, type Severity } from '../../../engine/index.js';
 import { fmtBytes } from '../../output.js';
 import { int, str, type Command } from '../../command.js';
 

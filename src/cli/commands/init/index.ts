@@ -1,4 +1,4 @@
-import { initHome } from '../../../engine/ops/init.js';
+import { initHome } from '../../../engine/index.js';
 import { fmtBytes } from '../../output.js';
 import { HOME, int, str, type Command } from '../../command.js';
 

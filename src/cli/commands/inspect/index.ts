@@ -1,4 +1,4 @@
-import { inspectArchive } from '../../../engine/ops/inspect.js';
+import { inspectArchive } from '../../../engine/index.js';
 import { fmtBytes } from '../../output.js';
 import { onePositional, type Command } from '../../command.js';
 

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { currentLogin } from '../../../client/config.js';
 import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
-import { keyId, parsePublicKey } from '../../../engine/archive/signature.js';
+import { keyId, parsePublicKey } from '../../../engine/index.js';
 import { HfxError } from '../../../errors.js';
 import { exactArgs, type Command } from '../../command.js';
 

@@ -1,4 +1,4 @@
-import { keygen } from '../../../engine/ops/keys.js';
+import { keygen } from '../../../engine/index.js';
 import { str, type Command } from '../../command.js';
 
 export const keygenCommand: Command = {

@@ -1,4 +1,4 @@
-import { recoverHome } from '../../../engine/ops/recover.js';
+import { recoverHome } from '../../../engine/index.js';
 import { HOME, type Command } from '../../command.js';
 
 export const recoverCommand: Command = {

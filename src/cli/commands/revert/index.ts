@@ -1,7 +1,6 @@
 import { HfxError } from '../../../errors.js';
-import { revertHotfix } from '../../../engine/ops/revert.js';
+import { layout, revertHotfix } from '../../../engine/index.js';
 import { appendEvents } from '../../../client/events.js';
-import { layout } from '../../../engine/home/layout.js';
 import { HOME, type Command } from '../../command.js';
 
 export const revertCommand: Command = {

@@ -1,4 +1,4 @@
-import { signArchive } from '../../../engine/ops/keys.js';
+import { signArchive } from '../../../engine/index.js';
 import { onePositional, str, type Command } from '../../command.js';
 
 export const signCommand: Command = {

@@ -1,4 +1,4 @@
-import { readStatus } from '../../../engine/ops/status.js';
+import { readStatus } from '../../../engine/index.js';
 import { report } from '../../../client/remote.js';
 import { HOME, type Command } from '../../command.js';
 

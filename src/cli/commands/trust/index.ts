@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
 import { HfxError } from '../../../errors.js';
-import { layout } from '../../../engine/home/layout.js';
-import { readState } from '../../../engine/home/state.js';
-import { addTrust, listTrust, removeTrust } from '../../../engine/home/trust.js';
+import { addTrust, layout, listTrust, readState, removeTrust } from '../../../engine/index.js';
 import { HOME, type Command } from '../../command.js';
 
 export const trustCommand: Command = {

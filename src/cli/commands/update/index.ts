@@ -1,8 +1,7 @@
 import { HfxError } from '../../../errors.js';
-import { revertUpdate, updateHome, type Channel } from '../../../engine/ops/update.js';
+import { type Channel, layout, revertUpdate, updateHome } from '../../../engine/index.js';
 import { appendEvents } from '../../../client/events.js';
 import { downloadUpdates } from '../../../client/fetch-archive.js';
-import { layout } from '../../../engine/home/layout.js';
 import { HOME, int, type Command } from '../../command.js';
 
 export const updateCommand: Command = {

@@ -1,5 +1,5 @@
 import { HfxError } from '../../../errors.js';
-import { verifyHome } from '../../../engine/ops/verify.js';
+import { verifyHome } from '../../../engine/index.js';
 import { HOME, type Command } from '../../command.js';
 
 export const verifyCommand: Command = {
