@@ -86,25 +86,45 @@ function notesCase(c: CaseRow): NotesCase {
   return { ...c, functional: c.functional, regression: c.regression };
 }
 export function notesArchive(a: Selectable<Database['archives']>): NotesArchive {
-  return { ...a, includes: a.includes as unknown as string[], manifest: (typeof a.manifest === 'string' ? JSON.parse(a.manifest) : a.manifest) as NotesArchive['manifest'] };
+  return { ...a, manifest: (typeof a.manifest === 'string' ? JSON.parse(a.manifest) : a.manifest) as NotesArchive['manifest'] };
 }
 
 export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
   triage: {},
   start: {
     prepare({ b, set, f }) {
-      if (b.assignee !== undefined) (set.assignee = b.assignee), (f.assignee = b.assignee);
-      if (b.team !== undefined) (set.team = b.team), (f.team = b.team);
-      if (b.rootCause !== undefined) (set.root_cause = b.rootCause), (f.rootCause = b.rootCause);
+      if (b.assignee !== undefined) {
+        set.assignee = b.assignee;
+        f.assignee = b.assignee;
+      }
+      if (b.team !== undefined) {
+        set.team = b.team;
+        f.team = b.team;
+      }
+      if (b.rootCause !== undefined) {
+        set.root_cause = b.rootCause;
+        f.rootCause = b.rootCause;
+      }
       if (b.commits !== undefined) set.commits = JSON.stringify(b.commits);
     },
   },
   evidence: {
     prepare({ b, set, f, details, functional, regression }) {
-      if (b.rootCause !== undefined) (set.root_cause = b.rootCause), (f.rootCause = b.rootCause);
+      if (b.rootCause !== undefined) {
+        set.root_cause = b.rootCause;
+        f.rootCause = b.rootCause;
+      }
       if (b.commits !== undefined) set.commits = JSON.stringify(b.commits);
-      if (functional) (set.functional = JSON.stringify(functional)), (f.functional = { tests: functional.tests, failed: failing(functional) }), (details['functional'] = counts(functional));
-      if (regression) (set.regression = JSON.stringify(regression)), (f.regression = { tests: regression.tests, failed: failing(regression) }), (details['regression'] = counts(regression));
+      if (functional) {
+        set.functional = JSON.stringify(functional);
+        f.functional = { tests: functional.tests, failed: failing(functional) };
+        details['functional'] = counts(functional);
+      }
+      if (regression) {
+        set.regression = JSON.stringify(regression);
+        f.regression = { tests: regression.tests, failed: failing(regression) };
+        details['regression'] = counts(regression);
+      }
     },
     // The XML itself is kept beside the counts: a re-run's evidence is another row, not a replacement.
     async record({ tx, actor, c, b, functional, regression }) {
@@ -131,9 +151,9 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
     },
     async notify({ tx }, r) {
       await enqueue(tx, {
-        eventId: `case.ready:${r.id}:${r.hotfix_id}`, event: 'case.ready', customer: r.customer_id,
-        subject: `[hfx] Hotfix ${r.hotfix_id} is ready (case #${r.id})`,
-        text: `Hotfix ${r.hotfix_id} for ${placeOf(r)} is ready: ${r.title}\n\nRelease notes: /v1/cases/${r.id}/release-notes.md\nApply: hfx apply ${r.hotfix_id} --server --home PACK\n`,
+        eventId: `case.ready:${r.id}:${String(r.hotfix_id)}`, event: 'case.ready', customer: r.customer_id,
+        subject: `[hfx] Hotfix ${String(r.hotfix_id)} is ready (case #${r.id})`,
+        text: `Hotfix ${String(r.hotfix_id)} for ${placeOf(r)} is ready: ${r.title}\n\nRelease notes: /v1/cases/${r.id}/release-notes.md\nApply: hfx apply ${String(r.hotfix_id)} --server --home PACK\n`,
         data: caseData(r),
       });
     },
@@ -151,15 +171,15 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
     // Stakeholders of the window are told at once, by e-mail, whatever they subscribed to.
     async notify({ tx, b }, r) {
       if (!b.stakeholders?.length) return;
-      const payload = JSON.stringify({ id: `case.scheduled:${r.id}`, event: 'case.scheduled', subject: `[hfx] Deployment of case #${r.id} scheduled`, text: `Hotfix ${r.hotfix_id} for ${placeOf(r)} is scheduled from ${r.window_start?.toISOString()} to ${r.window_end?.toISOString()}.\n`, data: caseData(r) });
-      await tx.insertInto('notify_outbox').values(b.stakeholders.map((s) => ({ event_id: `case.scheduled:${r.id}:${r.window_start?.toISOString()}`, event: 'case.scheduled', kind: 'email' as const, target: s, secret: null, payload })))
+      const payload = JSON.stringify({ id: `case.scheduled:${r.id}`, event: 'case.scheduled', subject: `[hfx] Deployment of case #${r.id} scheduled`, text: `Hotfix ${String(r.hotfix_id)} for ${placeOf(r)} is scheduled from ${String(r.window_start?.toISOString())} to ${String(r.window_end?.toISOString())}.\n`, data: caseData(r) });
+      await tx.insertInto('notify_outbox').values(b.stakeholders.map((s) => ({ event_id: `case.scheduled:${r.id}:${String(r.window_start?.toISOString())}`, event: 'case.scheduled', kind: 'email' as const, target: s, secret: null, payload })))
         .onConflict((c) => c.columns(['event_id', 'kind', 'target']).doNothing()).execute();
     },
   },
   deploy: {
     prepare({ actor, c, b, set, f, details }) {
       f.environment = b.environment ?? null;
-      const list = [...(c.deployed as unknown as { environment: string; at: string; by: string }[])];
+      const list = [...c.deployed];
       if (b.environment && list.some((d) => d.environment === b.environment)) throw new HfxError('HFX_E_GUARD', `already deployed to ${b.environment}`, { details: { guard: 'environment' } });
       list.push({ environment: b.environment ?? '', at: new Date().toISOString(), by: actor.name });
       set.deployed = JSON.stringify(list);
@@ -168,8 +188,8 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
     async notify({ tx, details }, r) {
       await enqueue(tx, {
         eventId: `case.deployed:${r.id}:${String(details['environment'])}`, event: 'case.deployed', customer: r.customer_id,
-        subject: `[hfx] Hotfix ${r.hotfix_id} deployed to ${String(details['environment'])} (case #${r.id})`,
-        text: `Hotfix ${r.hotfix_id} for ${placeOf(r)} was deployed to ${String(details['environment'])}.\n`,
+        subject: `[hfx] Hotfix ${String(r.hotfix_id)} deployed to ${String(details['environment'])} (case #${r.id})`,
+        text: `Hotfix ${String(r.hotfix_id)} for ${placeOf(r)} was deployed to ${String(details['environment'])}.\n`,
         data: { ...caseData(r), environment: details['environment'] },
       });
     },
@@ -203,7 +223,7 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
       await enqueue(tx, {
         eventId: `case.solved:${r.id}:${r.reopened}`, event: 'case.solved', customer: r.customer_id,
         subject: `[hfx] Case #${r.id} solved: ${r.title}`,
-        text: `Case #${r.id} (${placeOf(r)}) is solved: ${r.outcome}.\n`,
+        text: `Case #${r.id} (${placeOf(r)}) is solved: ${String(r.outcome)}.\n`,
         data: caseData(r),
       });
     },
@@ -224,7 +244,7 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
     async prepare({ tx, c, b, set, f, details }) {
       if (b.update && c.hotfix_id) {
         const u = await tx.selectFrom('archives').select(['id', 'kind', 'includes']).where('id', '=', b.update).executeTakeFirst();
-        if (u && u.kind === 'update' && (u.includes as unknown as string[]).includes(c.hotfix_id)) f.includedBy = u.id;
+        if (u && u.kind === 'update' && u.includes.includes(c.hotfix_id)) f.includedBy = u.id;
       }
       set.outcome = `superseded by ${b.update ?? ''}`;
       details['update'] = b.update;

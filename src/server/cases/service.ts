@@ -124,8 +124,7 @@ export async function act(db: Kysely<Database>, actor: Actor, id: number, action
 
 /** The action's inputs as the audit log keeps them: the JUnit XML is stored as evidence, not logged. */
 function pick(b: ActionInput): Record<string, unknown> {
-  const { functional: _f, regression: _r, ...rest } = b;
-  return rest;
+  return Object.fromEntries(Object.entries(b).filter(([k]) => k !== 'functional' && k !== 'regression'));
 }
 
 /**

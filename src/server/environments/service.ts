@@ -53,8 +53,8 @@ export async function board(db: Db, product: string): Promise<Board> {
 export async function setPipeline(db: Db, actor: string, product: string, envs: string[]): Promise<{ product: string; environments: string[] }> {
   await requireProduct(db, product);
   if (new Set(envs.map((e) => e.toLowerCase())).size !== envs.length) throw new HfxError('HFX_E_USAGE', 'an environment is named twice');
-  const reserved = envs.filter((e) => RESERVED.includes(e.toLowerCase()));
-  if (reserved.length) throw new HfxError('HFX_E_USAGE', `"${reserved[0]}" is a reserved name (a route of the API)`);
+  const reserved = envs.find((e) => RESERVED.includes(e.toLowerCase()));
+  if (reserved !== undefined) throw new HfxError('HFX_E_USAGE', `"${reserved}" is a reserved name (a route of the API)`);
   const before = await pipelineOf(db, product);
   await db.transaction().execute(async (tx) => {
     const used = await tx.selectFrom('env_members').select(['environment']).where('product', '=', product).execute();
@@ -171,11 +171,20 @@ export interface Deployment {
   approved: string | null;
 }
 
-/** What a deployment would change: the content it leads to, and whether it skips the environment before. */
+/** What is deployed: one hotfix or one update level. */
+type Target = { kind: 'hotfix'; hotfix: string } | { kind: 'update'; level: number };
+
+function targetOf(b: DeployInput): Target {
+  if (b.hotfix !== undefined && b.level === undefined) return { kind: 'hotfix', hotfix: b.hotfix };
+  if (b.level !== undefined && b.hotfix === undefined) return { kind: 'update', level: b.level };
+  throw new HfxError('HFX_E_USAGE', 'give exactly one of hotfix and level');
+}
+
+/** What a deployment would change: the content it leads to, and the environment before when it skips it. */
 interface Plan {
   expected: Content;
   release: string;
-  skip: boolean;
+  skips: string | null;
 }
 
 async function planHotfix(db: Db, product: string, env: string, pipeline: string[], index: number, cur: Content | null, hotfix: string): Promise<Plan> {
@@ -186,10 +195,10 @@ async function planHotfix(db: Db, product: string, env: string, pipeline: string
   if (pres.environments[index]?.present || (await deployedHotfixes(db, product, env)).includes(a.id)) {
     throw new HfxError('HFX_E_ALREADY_APPLIED', `${a.id} is already deployed to ${env}`);
   }
-  const prev = index > 0 ? pipeline[index - 1]! : null;
+  const prev = pipeline[index - 1] ?? null;
   // The hotfix path: straight to the last environment without the one before it having the hotfix.
   const skip = index === pipeline.length - 1 && prev !== null && !pres.environments[index - 1]?.present && !(await deployedHotfixes(db, product, prev)).includes(a.id);
-  return { release: a.release, skip, expected: { release: a.release, level: a.level, hotfixes: [...(cur?.hotfixes ?? []).filter((h) => h.id !== a.id), { id: a.id, digest: a.digest }] } };
+  return { release: a.release, skips: skip ? prev : null, expected: { release: a.release, level: a.level, hotfixes: [...(cur?.hotfixes ?? []).filter((h) => h.id !== a.id), { id: a.id, digest: a.digest }] } };
 }
 
 async function planUpdate(db: Db, product: string, env: string, cur: Content | null, level: number): Promise<Plan> {
@@ -200,11 +209,11 @@ async function planUpdate(db: Db, product: string, env: string, cur: Content | n
   if (cur && cur.level >= level) throw new HfxError('HFX_E_INCOMPATIBLE', `${env} already runs level ${cur.level}`);
   const included = await db.selectFrom('archives').select(['includes']).where('product', '=', product).where('release', '=', u.release).where('kind', '=', 'update').where('to_level', '<=', level).execute();
   const gone = new Set(included.flatMap((x) => x.includes));
-  return { release: u.release, skip: false, expected: { release: u.release, level, hotfixes: (cur?.hotfixes ?? []).filter((h) => !gone.has(h.id)) } };
+  return { release: u.release, skips: null, expected: { release: u.release, level, hotfixes: (cur?.hotfixes ?? []).filter((h) => !gone.has(h.id)) } };
 }
 
 /** The tag a deployment to `env` gets unless one is given. */
-async function suggestTag(db: Db, product: string, env: string, plan: Plan, kind: 'hotfix' | 'update'): Promise<string> {
+async function suggestTag(db: Db, product: string, env: string, plan: Plan, kind: Target['kind']): Promise<string> {
   const t = await lastTag(db, product, env);
   // The same content already tagged in another environment keeps its tag (Pre-Production's 1.7.1 goes to Production as 1.7.1).
   const sameContent = await db.selectFrom('env_tags').select(['tag']).where('product', '=', product).where('content', '=', contentSignature(plan.expected)).orderBy('id', 'desc').limit(1).executeTakeFirst();
@@ -213,33 +222,34 @@ async function suggestTag(db: Db, product: string, env: string, plan: Plan, kind
 
 /** Records a deployment of one hotfix or one update level, tagged; past its gates only with a release manager's approval. */
 export async function deploy(db: Db, actor: Actor, product: string, env: string, b: DeployInput): Promise<DeployPreview | Deployment> {
-  if ((b.hotfix === undefined) === (b.level === undefined)) throw new HfxError('HFX_E_USAGE', 'give exactly one of hotfix and level');
+  const target = targetOf(b);
+  const hotfix = target.kind === 'hotfix' ? target.hotfix : null;
   const { pipeline, index } = await requireEnv(db, product, env);
   const { reports } = await membersOf(db, product, env);
   const cur = contentOf(reports).content;
-  const plan = b.hotfix !== undefined ? await planHotfix(db, product, env, pipeline, index, cur, b.hotfix) : await planUpdate(db, product, env, cur, b.level!);
-  const suggested = await suggestTag(db, product, env, plan, b.hotfix !== undefined ? 'hotfix' : 'update');
+  const plan = target.kind === 'hotfix' ? await planHotfix(db, product, env, pipeline, index, cur, target.hotfix) : await planUpdate(db, product, env, cur, target.level);
+  const suggested = await suggestTag(db, product, env, plan, target.kind);
   const tag = b.tag ?? suggested;
   // The gates (a soak in the environment before, freeze windows) hold unless approved; the skip
   // straight to the last environment is one such gate.
-  const gates = await gateViolations(db, { product, pipeline, index, hotfix: b.hotfix ?? null });
-  if (plan.skip) gates.unshift(`${b.hotfix} is not in ${pipeline[index - 1]}: it goes straight to ${env}`);
+  const gates = await gateViolations(db, { product, pipeline, index, hotfix });
+  if (plan.skips !== null) gates.unshift(`${String(hotfix)} is not in ${plan.skips}: it goes straight to ${env}`);
   if (b.dryRun) return { product, environment: env, suggestedTag: suggested, tag, approvalRequired: gates.length > 0, gates, dryRun: true };
+  let approval: string | null = null;
   if (gates.length) {
     if (!b.approval) throw new HfxError('HFX_E_APPROVAL_REQUIRED', `deploying to ${env} needs an approval with a reason: ${gates.join('; ')}`, { hint: 'A release manager deploys with an approval reason (`hfx deploy … --approve "REASON"`).', details: { gates } });
     if (rank(actor.role) < rank('release-manager')) throw new HfxError('HFX_E_FORBIDDEN', `approving a deployment to ${env} past its gates needs the release-manager role; you are ${actor.role}`);
+    approval = b.approval.reason;
   }
-  const approval = gates.length ? b.approval!.reason : null;
   const id = await db.transaction().execute(async (tx) => {
     await lockEnv(tx, product, env);
-    if (b.hotfix !== undefined && (await deployedHotfixes(tx, product, env)).includes(b.hotfix)) throw new HfxError('HFX_E_ALREADY_APPLIED', `${b.hotfix} is already deployed to ${env}`);
+    if (hotfix !== null && (await deployedHotfixes(tx, product, env)).includes(hotfix)) throw new HfxError('HFX_E_ALREADY_APPLIED', `${hotfix} is already deployed to ${env}`);
     const row = await tx.insertInto('env_deployments').values({
-      product, environment: env, kind: b.hotfix !== undefined ? 'hotfix' : 'update', archive_id: b.hotfix ?? null, level: b.level ?? null, tag, commit: null, files: null,
-      approval, actor: actor.name,
+      product, environment: env, kind: target.kind, archive_id: hotfix, level: b.level ?? null, tag, commit: null, files: null, approval, actor: actor.name,
     }).returning('id').executeTakeFirstOrThrow();
     await tx.insertInto('env_tags').values({ product, environment: env, tag, content: contentSignature(plan.expected), pack_hash: null, actor: actor.name }).execute();
-    await audit(tx, actor.name, 'environments.deploy', 'environment', `${product}/${env}`, { deployment: row.id, hotfix: b.hotfix ?? null, level: b.level ?? null, tag, suggested });
-    if (plan.skip) await audit(tx, actor.name, 'environments.skip-approved', 'environment', `${product}/${env}`, { deployment: row.id, hotfix: b.hotfix, skipped: pipeline.slice(0, index), reason: approval });
+    await audit(tx, actor.name, 'environments.deploy', 'environment', `${product}/${env}`, { deployment: row.id, hotfix, level: b.level ?? null, tag, suggested });
+    if (plan.skips !== null) await audit(tx, actor.name, 'environments.skip-approved', 'environment', `${product}/${env}`, { deployment: row.id, hotfix, skipped: pipeline.slice(0, index), reason: approval });
     if (gates.length) await audit(tx, actor.name, 'environments.gate-approved', 'environment', `${product}/${env}`, { deployment: row.id, gates, reason: approval });
     return row.id;
   });
@@ -303,9 +313,10 @@ export async function propagate(db: Db, actor: string, product: string, id: stri
   const a = await db.selectFrom('archives').select(['id', 'kind', 'manifest']).where('id', '=', id).where('product', '=', product).executeTakeFirst();
   if (!a || a.kind !== 'hotfix') throw new HfxError('HFX_E_NOT_FOUND', `no hotfix ${id} of product ${product}`);
   const pres = await fixPresence(db, { product, hotfixId: id });
-  if (pres.environments[index]?.present) throw new HfxError('HFX_E_ALREADY_APPLIED', `${id} is already present in ${b.to} (${pres.environments[index]!.how})`);
+  const here = pres.environments[index];
+  if (here?.present) throw new HfxError('HFX_E_ALREADY_APPLIED', `${id} is already present in ${b.to} (${String(here.how)})`);
   let later = false;
-  for (let i = index + 1; i < pipeline.length; i++) if (pres.environments[i]?.present || (await deployedHotfixes(db, product, pipeline[i]!)).includes(id)) later = true;
+  for (const [i, name] of pipeline.entries()) if (i > index && (pres.environments[i]?.present || (await deployedHotfixes(db, product, name)).includes(id))) later = true;
   if (!later) throw new HfxError('HFX_E_USAGE', `${id} is in no environment after ${b.to}: propagation goes backwards`, { hint: `Deploy it instead: \`hfx deploy ${product} ${b.to} --hotfix ${id}\`.` });
   if (!b.merged && (await deployedHotfixes(db, product, b.to)).includes(id)) throw new HfxError('HFX_E_ALREADY_APPLIED', `${id} is already deployed to ${b.to}; its installations apply it with \`hfx apply ${id} --server\``);
   if (b.merged) {
