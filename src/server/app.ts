@@ -1,18 +1,25 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import { ERRORS, HfxError } from '../errors.js';
 import { isConnectionLost, type Store } from '../store/store.js';
 import { admit, principalOf } from './auth.js';
 import { BlobStore } from './blobs.js';
-import { archiveRoutes } from './routes/archives.js';
 import { adminRoutes } from './routes/admin.js';
+import { archiveRoutes } from './routes/archives.js';
+import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { caseRoutes } from './routes/cases.js';
+import { customerCaseRoutes } from './routes/customer-cases.js';
+import { environmentRoutes } from './routes/environments.js';
 import { fleetRoutes } from './routes/fleet.js';
+import { manifestRoutes } from './routes/manifests.js';
+import { overviewRoutes } from './routes/overview.js';
 import { registryRoutes } from './routes/registry.js';
+import { rolloutRoutes } from './routes/rollouts.js';
+import { tufRoutes } from './routes/tuf.js';
 import type { TufServerKeys } from './tuf/keys-dir.js';
 import { TufRepos } from './tuf/repos.js';
-import { tufRoutes } from './routes/tuf.js';
 import { versionKeeper, type VersionKeeper } from './metadata-version.js';
 import { limitsOf, type ServerLimits } from './limits.js';
 import { registerWeb } from './web.js';
@@ -39,6 +46,15 @@ export interface Ctx {
   version: VersionKeeper;
   limits: ServerLimits;
 }
+
+/**
+ * Every API route plugin, in the order they are registered (the order /openapi.json lists them).
+ * Each route declares who may call it (config.allow), checked at start-up.
+ */
+const ROUTES: readonly ((ctx: Ctx) => FastifyPluginAsync)[] = [
+  authRoutes, adminRoutes, registryRoutes, auditRoutes, archiveRoutes, tufRoutes, fleetRoutes,
+  environmentRoutes, caseRoutes, manifestRoutes, overviewRoutes, rolloutRoutes, customerCaseRoutes,
+];
 
 /** Whether `test` holds for any value or key anywhere in a parsed query, params or body. */
 function deepSome(v: unknown, test: (x: unknown) => boolean): boolean {
@@ -205,19 +221,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true, store: ctx.store.kind }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(authRoutes(ctx));
-  await app.register(adminRoutes(ctx));
-  await app.register(registryRoutes(ctx));
-  await app.register(archiveRoutes(ctx));
-  await app.register(tufRoutes(ctx));
-  await app.register(fleetRoutes(ctx));
-  // environments (issue 5):
-  await app.register((await import('./routes/environments.js')).environmentRoutes(ctx));
-  // cases (issue 5):
-  await app.register((await import('./routes/cases.js')).caseRoutes(ctx));
-  await app.register((await import('./routes/manifests.js')).manifestRoutes(ctx));
-  await app.register((await import('./routes/overview.js')).overviewRoutes(ctx));
-  await app.register((await import('./routes/rollouts.js')).rolloutRoutes(ctx));
-  await app.register((await import('./routes/customer-cases.js')).customerCaseRoutes(ctx));
+  for (const routes of ROUTES) await app.register(routes(ctx));
   return app;
 }

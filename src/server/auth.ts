@@ -154,6 +154,12 @@ export function requireAny(req: FastifyRequest): Principal {
   return req.principal;
 }
 
+/** Who a service acts for: the name the audit log records and the role its rules check. */
+export interface Actor {
+  name: string;
+  role: Role;
+}
+
 export function actorName(p: Principal): string {
   return p.kind === 'user' ? p.username : `customer:${p.customerId}/${p.user ? p.user.username : p.name}`;
 }

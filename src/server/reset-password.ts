@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { HfxError } from '../errors.js';
 import { openStore } from '../store/store.js';
 import { forgetUser, hashPassword } from './auth.js';
-import { audit } from './routes/audit.js';
+import { audit } from './audit.js';
 
 /**
  * A lost admin password, recovered by whoever runs the server (`hfx serve --reset-admin-password`):

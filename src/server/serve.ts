@@ -6,7 +6,7 @@ import { buildApp } from './app.js';
 import { hashPassword } from './auth.js';
 import { HfxError } from '../errors.js';
 import { BlobStore } from './blobs.js';
-import { audit } from './routes/audit.js';
+import { audit } from './audit.js';
 import { settleVersion } from './metadata-version.js';
 import { developmentTufKeys, loadTufKeys, type TufServerKeys } from './tuf/keys-dir.js';
 import { sweepLoginFailures } from './login-throttle.js';

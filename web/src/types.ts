@@ -1,6 +1,6 @@
 /** The API's answers, as far as the dashboard reads them (the server's OpenAPI document is at /openapi.json). */
 // Shapes the server already declares are its own types, imported; the rest are the JSON rows as sent.
-import type { EnvView } from '../../src/server/environments/views.js';
+import type { EnvView } from '../../src/server/environments/queries.js';
 export type { FleetSummary } from '../../src/server/routes/fleet.js';
 export type { TokenRow } from '../../src/server/routes/auth.js';
 export type { CustomerRow, UserRow } from '../../src/server/routes/admin.js';
@@ -19,7 +19,7 @@ export type Me =
 
 export interface Product { name: string; title: string; releases: string[] }
 
-export type { EnvView, HotfixView } from '../../src/server/environments/views.js';
+export type { EnvView, HotfixView } from '../../src/server/environments/queries.js';
 export interface Pipeline { product: string; environments: EnvView[]; next: { hotfix: string; update: string } | null }
 
 export interface CaseRow {

@@ -4,7 +4,7 @@ import { HfxError } from '../../errors.js';
 import type { Database, RolloutState } from '../../store/schema.js';
 import { bumpIn } from '../metadata-version.js';
 import { enqueue } from '../notify/outbox.js';
-import { audit } from '../routes/audit.js';
+import { audit } from '../audit.js';
 
 /**
  * Rollouts (docs/rollouts.md): a fix offered to a growing share of a scope — a customer's

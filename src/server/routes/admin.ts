@@ -5,7 +5,7 @@ import { keyId, parsePublicKey } from '../../engine/index.js';
 import { USER_ROLES, type Database, type UserRole } from '../../store/schema.js';
 import type { Ctx } from '../app.js';
 import { forgetUser, hashPassword, newToken, requireRole } from '../auth.js';
-import { audit } from './audit.js';
+import { audit } from '../audit.js';
 import { EMAIL, NAME_PATTERN, obj, str } from './schemas.js';
 
 /** A user as the admin views list them: never the password hash. */

@@ -3,7 +3,7 @@ import { HfxError, isHfxError } from '../../errors.js';
 import { addressKey, loginSucceeded, reserveAttempt } from '../login-throttle.js';
 import type { Ctx } from '../app.js';
 import { actorName, checkPassword, forgetToken, newToken, requireAny, requireRole } from '../auth.js';
-import { audit } from './audit.js';
+import { audit } from '../audit.js';
 import { SERIAL_ID, obj, str } from './schemas.js';
 
 /** The longest a token made with a `ttl` lives: 90 days. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type SqlBool } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
-import { requireVisibleArchives } from './archives.js';
+import { requireVisibleArchives } from '../visibility.js';
 import { checkFailures } from '../rollouts/service.js';
 import { actorName, requireAny, requireRole } from '../auth.js';
 import { LEVEL, NAME } from './schemas.js';

@@ -6,8 +6,8 @@ import { parseReleaseManifest, serializeRelease, type ReleaseManifest } from '..
 import { compareVersions, VERSION_RE } from '../../release/version.js';
 import type { Ctx } from '../app.js';
 import { actorName, requireRole } from '../auth.js';
-import { requireProduct } from '../environments/views.js';
-import { audit } from './audit.js';
+import { requireProduct } from '../environments/queries.js';
+import { audit } from '../audit.js';
 import { ensureRelease } from './registry.js';
 import { NAME } from './schemas.js';
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Ctx } from '../app.js';
 import { rank, requireRole } from '../auth.js';
 import { pipelineOf } from '../environments/presence.js';
-import { envView, presenceCache } from '../environments/views.js';
+import { envView, presenceCache } from '../environments/queries.js';
 
 /** One step from a fresh server to a customer's installation reporting a fix (docs/getting-started.md). */
 export interface SetupStep {

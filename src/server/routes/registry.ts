@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import { requireAny, requireRole } from '../auth.js';
-import { audit } from './audit.js';
+import { audit } from '../audit.js';
 import { NAME_PATTERN } from './schemas.js';
-
 
 export function registryRoutes(ctx: Ctx) {
   const db = ctx.store.db;
@@ -36,20 +35,6 @@ export function registryRoutes(ctx: Ctx) {
       const me = requireRole(req, 'release-manager');
       await ensureRelease(ctx, req.params.product, req.body.version, me.username, false);
       return reply.status(201).send({ product: req.params.product, version: req.body.version });
-    });
-
-    app.get<{ Querystring: { actor?: string; object_type?: string; object_id?: string; limit?: number } }>('/v1/audit', { config: { allow: 'release-manager' },
-      schema: {
-        summary: 'The audit log, newest first (release-manager)',
-        querystring: { type: 'object', additionalProperties: false, properties: { actor: { type: 'string', maxLength: 200 }, object_type: { type: 'string', maxLength: 64 }, object_id: { type: 'string', maxLength: 200 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } } },
-      },
-    }, async (req) => {
-      requireRole(req, 'release-manager');
-      let q = db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(req.query.limit ?? 100);
-      if (req.query.actor) q = q.where('actor', '=', req.query.actor);
-      if (req.query.object_type) q = q.where('object_type', '=', req.query.object_type);
-      if (req.query.object_id) q = q.where('object_id', '=', req.query.object_id);
-      return { entries: await q.execute() };
     });
   };
 }

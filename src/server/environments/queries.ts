@@ -6,6 +6,10 @@ import { fixPresence, membersMemo, membersOf, pipelineOf, type MemberReport, typ
 
 type Db = Kysely<Database>;
 
+// What the environments' tables say, shaped as the API shows it: lookups that refuse unknown
+// names, an environment's view (content, tag, red hotfixes) and two environments compared.
+// Nothing here writes; the rules that change environments are in service.ts.
+
 export interface HotfixView {
   id: string;
   digest: string | null;
