@@ -4,7 +4,7 @@ import { isHfxError } from '../src/errors.js';
 import { refFromBuildOutput } from '../src/release/build.js';
 import { diffReleases } from '../src/release/diff.js';
 import { checkChoices, parseAssignments, planRelease } from '../src/release/plan.js';
-import { parseSelection } from '../src/release/prompt.js';
+import { parseSelection } from '../src/cli/commands/release/questions.js';
 import { parseImageRef, withDigest } from '../src/release/reference.js';
 import { parseReleaseManifest, serializeRelease, type ReleaseManifest } from '../src/release/schema.js';
 import { compareVersions, nextPatch } from '../src/release/version.js';
