@@ -1,5 +1,7 @@
 // Versions, tags and hotfix branch names: pure functions, no git.
 
+import { NAME_RE } from '../names.js';
+
 export const HOTFIX_PREFIX = 'hotfix/';
 
 export interface TagVersion {
@@ -39,7 +41,7 @@ export function normaliseVersion(v: string): string {
 
 /** Versions become branch names, tag names and the archive's `release`: letters, digits, `. _ + -`, starting with a letter or digit. */
 export function isValidVersion(v: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(v) && !v.includes('..') && !v.endsWith('.');
+  return NAME_RE.test(v) && !v.includes('..') && !v.endsWith('.');
 }
 
 /** The tag for a new version in the style of the base tag: base v1.7.0 → v1.7.1; release-1.7.0 → release-1.7.1. */
