@@ -7,7 +7,7 @@ import { checkChoices, parseAssignments, planRelease } from '../src/release/plan
 import { parseSelection } from '../src/cli/commands/release/questions.js';
 import { parseImageRef, withDigest } from '../src/release/reference.js';
 import { parseReleaseManifest, serializeRelease, type ReleaseManifest } from '../src/release/schema.js';
-import { compareVersions, nextPatch } from '../src/release/version.js';
+import { compareSemver as compareVersions, nextSemverPatch as nextPatch } from '../src/version.js';
 
 const D = 'a'.repeat(64);
 const D2 = '0123456789abcdef'.repeat(4);

@@ -10,7 +10,7 @@ import { NAME_RE, NAME_RULE } from '../names.js';
 import { runBuild, tailOf } from './build.js';
 import { baseTag, branchArg, commitsIn, openRepo, repositoryName, requireBranch, requireClean, requireTag, shortSha, upstreamOf } from './repo.js';
 import { git, tryGit } from './run.js';
-import { parseTag } from './version.js';
+import { parseTag } from '../version.js';
 
 export interface CreateOptions {
   repo: string;

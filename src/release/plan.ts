@@ -6,7 +6,7 @@ import { HfxError } from '../errors.js';
 import { NAME_RE, NAME_RULE } from '../names.js';
 import { parseImageRef, type ImageRef } from './reference.js';
 import { CHANNEL_RE, COMMIT_RE, parseReleaseManifest, type ReleaseManifest } from './schema.js';
-import { checkVersion, nextPatch } from './version.js';
+import { checkSemver, nextSemverPatch } from '../version.js';
 
 /** What the user chose: from flags or from the prompts. */
 export interface ReleaseChoices {
@@ -60,7 +60,7 @@ function unknown(kind: string, name: string, known: string[], base: string): nev
 }
 
 export function checkChoices(base: ReleaseManifest, c: ReleaseChoices): ReleasePlan {
-  const version = c.version === undefined ? nextPatch(base.version) : checkVersion(c.version);
+  const version = c.version === undefined ? nextSemverPatch(base.version) : checkSemver(c.version);
   if (version === base.version) throw new HfxError('HFX_E_RELEASE_EXISTS', `release ${version} already exists: it is the base`, { hint: 'Give another --version.' });
 
   const images = Object.keys(base.images);

@@ -5,9 +5,9 @@ import { z } from 'zod';
 import { HfxError } from '../errors.js';
 import { NAME_RE, NAME_RULE } from '../names.js';
 import { parseImageRef } from './reference.js';
-import { isVersion } from './version.js';
+import { isSemver } from '../version.js';
 
-const Version = z.string().refine(isVersion, 'a semantic version such as 1.7.1');
+const Version = z.string().refine(isSemver, 'a semantic version such as 1.7.1');
 const IsoDate = z.iso.datetime({ offset: true });
 /** Image and component names: also used on the command line as NAME=VALUE. */
 const COMPONENT_NAME_RE = /^[A-Za-z0-9@][A-Za-z0-9._/@+-]{0,127}$/;
