@@ -17,11 +17,11 @@ interface UserConfig {
   servers: Record<string, ServerLogin>;
 }
 
-export function configDir(env: NodeJS.ProcessEnv): string {
+function configDir(env: NodeJS.ProcessEnv): string {
   return env['HFX_CONFIG_DIR'] || join(env['XDG_CONFIG_HOME'] || join(homedir(), '.config'), 'hfx');
 }
 
-export function readUserConfig(env: NodeJS.ProcessEnv): UserConfig {
+function readUserConfig(env: NodeJS.ProcessEnv): UserConfig {
   try {
     return JSON.parse(readFileSync(join(configDir(env), 'config.json'), 'utf8')) as UserConfig;
   } catch {
@@ -65,7 +65,7 @@ export interface InstallationLink {
   reportedEvents: number;
 }
 
-export function linkFile(l: Layout): string {
+function linkFile(l: Layout): string {
   return join(l.dir, 'server.json');
 }
 

@@ -24,7 +24,7 @@ export interface TufSource {
 /** Sizes no honest metadata reaches: a server sending more is cut off (endless data). */
 const LIMITS = { rootMaxLength: 512 * 1024, timestampMaxLength: 16 * 1024, snapshotMaxLength: 1024 * 1024, targetsMaxLength: 64 * 1024 * 1024 };
 
-export const tufDir = (l: Layout) => join(l.dir, 'tuf');
+const tufDir = (l: Layout) => join(l.dir, 'tuf');
 const metadataDir = (l: Layout) => join(tufDir(l), 'metadata');
 
 /** The root an installation starts from, given out of band (`hfx login --root FILE`). */
@@ -54,7 +54,7 @@ function writeAtomic(file: string, data: Buffer): void {
 }
 
 /** Maps what tuf-js refuses to hfx's codes; hfx's own errors (network, auth) pass through. */
-export function tufError(e: unknown): HfxError {
+function tufError(e: unknown): HfxError {
   if (isHfxError(e)) return e;
   const err = e as Error;
   const name = err?.constructor?.name ?? '';

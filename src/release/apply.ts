@@ -23,7 +23,7 @@ export function gitHead(cwd: string, env: NodeJS.ProcessEnv): Promise<string | n
 }
 
 /** The first patch version after `version` with no manifest in `dir`. */
-export function nextFreePatch(dir: string, version: string): string {
+function nextFreePatch(dir: string, version: string): string {
   let v = nextSemverPatch(version);
   while (releaseExists(dir, v)) v = nextSemverPatch(v);
   return v;

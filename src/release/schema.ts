@@ -20,7 +20,7 @@ const ComponentName = z.string().regex(COMPONENT_NAME_RE, 'letters, digits and .
 const ComponentVersion = z.string().regex(/^[^\s\u0000-\u001f\u007f]{1,128}$/, '1 to 128 characters without spaces');
 
 /** A fully qualified image reference pinned by a tag, a digest or both. */
-export const ImageReference = z.string().superRefine((s, ctx) => {
+const ImageReference = z.string().superRefine((s, ctx) => {
   try {
     const r = parseImageRef(s);
     if (r.tag === undefined && r.digest === undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} has neither a tag nor a digest; a release pins one` });
@@ -33,7 +33,7 @@ export const ImageReference = z.string().superRefine((s, ctx) => {
 const unique = <T extends z.ZodType<string>>(item: T, max: number) =>
   z.array(item).max(max).refine((a) => new Set(a).size === a.length, 'must not repeat an entry');
 
-export const ReleaseManifestSchema = z
+const ReleaseManifestSchema = z
   .strictObject({
     name: z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters'),
     version: Version,
