@@ -6,10 +6,11 @@ import type { Io, Output } from './output.js';
 export interface Ctx {
   io: Io;
   out: Output;
+  // Properties, not methods: handlers destructure them (`{ out, path }`).
   /** Resolves a path the user typed against the command's cwd. */
-  path(p: string): string;
+  path: (p: string) => string;
   /** --home, else HFX_HOME, else the cwd. */
-  home(v: string | undefined): string;
+  home: (v: string | undefined) => string;
 }
 
 // ---- flags ----
@@ -57,11 +58,11 @@ function checkArgs(path: string, names: readonly string[], given: readonly strin
   const required = names.filter((n) => !isOptional(n)).length;
   if (given.length < required) {
     const missing = names.slice(given.length, required);
-    const listed = missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)!}` : missing[0]!;
+    const listed = missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing.slice(-1).join('')}` : missing.join('');
     throw new HfxError('HFX_E_USAGE', `${listed} ${missing.length > 1 ? 'are' : 'is'} missing`, { hint });
   }
   if (given.length > names.length) {
-    const one = names.length === 1 ? ` (one ${bare(names[0]!)} expected)` : '';
+    const one = names.length === 1 ? ` (one ${names.map(bare).join('')} expected)` : '';
     throw new HfxError('HFX_E_USAGE', `too many arguments: ${given.slice(names.length).join(' ')}${one}`, { hint });
   }
 }
@@ -86,6 +87,8 @@ export interface Subcommand {
   summary: string;
   /** What follows `hfx COMMAND NAME` in its usage line. */
   usage: string;
+  /** What follows it in its --help instead, with no commonUsage after it, when that differs. */
+  helpUsage?: string | undefined;
   args: readonly string[];
   /** Its own flags, besides those of its command. */
   options: FlagSpecs;
@@ -136,6 +139,8 @@ export interface SubcommandSpec<S extends FlagSpecs, F extends FlagSpecs, A exte
   args?: A;
   /** What follows `hfx COMMAND NAME` in the usage line; by default the args. */
   usage?: string;
+  /** What follows it in its --help instead, when the command's commonUsage does not apply to it. */
+  helpUsage?: string;
   details?: string;
   examples?: readonly string[];
   options?: F;
@@ -149,32 +154,32 @@ export interface CommandWithSubcommandsSpec extends Help {
   subcommands: readonly Subcommand[];
 }
 
-type NoFlags = Readonly<Record<never, FlagSpec>>;
-
 // parse() checked every flag's type against the same specs, and the dispatch the positionals'
 // arity, so the values are what the handler's types say.
 const typed = <F extends FlagSpecs, A extends readonly string[]>(parsed: ParsedArgs): Input<F, A> =>
   ({ values: parsed.values as FlagValues<F>, args: parsed.positionals as unknown as ArgValues<A> });
 
 export function defineCommand<const F extends FlagSpecs, const A extends readonly string[] = string[]>(spec: CommandSpec<F, A>): Command {
-  const { run, args, ...help } = spec;
+  const { args, ...help } = spec;
   return {
     ...help,
     run: async (parsed, ctx) => {
       if (args) checkArgs(spec.name, args, parsed.positionals);
-      return await run(typed<F, A>(parsed), ctx);
+      return await spec.run(typed<F, A>(parsed), ctx);
     },
   };
 }
 
 /** The subcommand maker of a command whose own flags are S: each handler gets those and its own, typed. */
 export function subcommandsOf<S extends FlagSpecs>() {
-  return <const F extends FlagSpecs = NoFlags, const A extends readonly string[] = readonly []>(spec: SubcommandSpec<S, F, A>): Subcommand => {
+  // Without flags of its own, a subcommand's F is S again: S & S is S.
+  return <const F extends FlagSpecs = S, const A extends readonly string[] = readonly []>(spec: SubcommandSpec<S, F, A>): Subcommand => {
     const args = spec.args ?? [];
     return {
       name: spec.name,
       summary: spec.summary,
       usage: spec.usage ?? args.join(' '),
+      helpUsage: spec.helpUsage,
       args,
       options: spec.options ?? {},
       details: spec.details,
@@ -316,7 +321,7 @@ function examplesOf(cmd: Command, sub: Subcommand): string[] {
 export function helpText(cmd: Command, sub?: string): string {
   const s = cmd.subcommands?.find((x) => x.name === sub);
   if (s) {
-    const usage = [`hfx ${cmd.name} ${s.name}`, s.usage, cmd.commonUsage].filter(Boolean).join(' ');
+    const usage = [`hfx ${cmd.name} ${s.name}`, ...(s.helpUsage !== undefined ? [s.helpUsage] : [s.usage, cmd.commonUsage])].filter(Boolean).join(' ');
     return helpLines(`hfx ${cmd.name} ${s.name} — ${s.summary}`, usage, s.details, examplesOf(cmd, s));
   }
   return helpLines(`hfx ${[cmd.name, ...(cmd.aliases ?? [])].join(', ')} — ${cmd.summary}`, cmd.usage, cmd.details, cmd.examples);

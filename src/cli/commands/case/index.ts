@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { currentLogin } from '../../../client/config.js';
 import { call, send } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
-import { defineCommandWithSubcommands, flags, int, str, subcommandsOf, type Ctx, type FlagValues } from '../../command.js';
+import { defineCommandWithSubcommands, flags, int, str, subcommandsOf, type Ctx, type FlagValues, type Subcommand } from '../../command.js';
 import type { Output } from '../../output.js';
 
 interface CaseJson {
@@ -69,6 +69,7 @@ const list = subcommand({
   name: 'list',
   summary: 'cases, newest first, a page at a time',
   usage: '[--state S] [--product P] [--customer C] [--limit N] [--before ID]',
+  examples: ['$ hfx case list --state in-progress --product apim'],
   async run({ values: v }, ctx) {
     const { out } = ctx;
     const login = loginFor(ctx, v);
@@ -139,62 +140,74 @@ const priority = subcommand({
   },
 });
 
+interface Step {
+  usage: string;
+  /** How the answer says what was done. */
+  verb: string;
+  summary: string;
+  /** For steps that have none among the command's examples. */
+  example?: string;
+}
+
 /** The steps of the process (docs/cases.md): each a POST of its name, with what its flags give. */
 const STEPS = {
-  triage: { usage: 'ID [--reason R]', verb: 'triaged', summary: 'accept a reported case' },
+  triage: { usage: 'ID [--reason R]', verb: 'triaged', summary: 'accept a reported case', example: '12 --reason "reproduced on 4.2.0"' },
   start: { usage: 'ID (--assignee U | --team T) [--root-cause T]', verb: 'started', summary: 'start work on it, assigned to a person or a team' },
   evidence: { usage: 'ID --functional FILE.xml --regression FILE.xml [--root-cause T]', verb: 'recorded evidence on', summary: 'the functional and regression test results (JUnit XML)' },
   ready: { usage: 'ID --hotfix ARCHIVE-ID', verb: 'readied', summary: 'link the signed hotfix archive that fixes it' },
-  schedule: { usage: 'ID --start ISO --end ISO [--stakeholder EMAIL]...', verb: 'scheduled', summary: 'a deployment window; the stakeholders are notified' },
-  deploy: { usage: 'ID --env NAME', verb: 'deployed', summary: 'record a deployment to an environment' },
-  verify: { usage: 'ID --by USER', verb: 'verified', summary: 'record who signed the deployment off' },
-  monitor: { usage: 'ID --days N', verb: 'monitoring', summary: 'watch for recurrences and reverts for N days' },
+  schedule: { usage: 'ID --start ISO --end ISO [--stakeholder EMAIL]...', verb: 'scheduled', summary: 'a deployment window; the stakeholders are notified', example: '12 --start 2026-05-02T22:00Z --end 2026-05-03T02:00Z --stakeholder ops@example.com' },
+  deploy: { usage: 'ID --env NAME', verb: 'deployed', summary: 'record a deployment to an environment', example: '12 --env Production' },
+  verify: { usage: 'ID --by USER', verb: 'verified', summary: 'record who signed the deployment off', example: '12 --by ann' },
+  monitor: { usage: 'ID --days N', verb: 'monitoring', summary: 'watch for recurrences and reverts for N days', example: '12 --days 14' },
   solve: { usage: 'ID [--override --reason R]', verb: 'solved', summary: 'close it once the fix is present everywhere (or, as an admin, override)' },
-  reject: { usage: 'ID --reason R', verb: 'rejected', summary: 'refuse the case' },
-  rollback: { usage: 'ID --reason R', verb: 'rolled back', summary: 'record that the fix was rolled back' },
-  reopen: { usage: 'ID --reason R', verb: 'reopened', summary: 'work on it again' },
-  supersede: { usage: 'ID --update UPDATE-ID', verb: 'superseded', summary: 'close it as included in an update' },
-} as const;
+  reject: { usage: 'ID --reason R', verb: 'rejected', summary: 'refuse the case', example: '12 --reason "works as designed"' },
+  rollback: { usage: 'ID --reason R', verb: 'rolled back', summary: 'record that the fix was rolled back', example: '12 --reason "login latency doubled"' },
+  reopen: { usage: 'ID --reason R', verb: 'reopened', summary: 'work on it again', example: '12 --reason "seen again at acme"' },
+  supersede: { usage: 'ID --update UPDATE-ID', verb: 'superseded', summary: 'close it as included in an update', example: '12 --update UPD-4.2.0-13' },
+} satisfies Record<string, Step>;
 
-const step = (name: keyof typeof STEPS) => subcommand({
-  name,
-  summary: STEPS[name].summary,
-  args: ['ID'],
-  usage: STEPS[name].usage,
-  async run({ values: v, args: [idArg] }, ctx) {
-    const { path } = ctx;
-    const login = loginFor(ctx, v);
-    const id = caseId(name, idArg);
-    const body: Record<string, unknown> = {};
-    const put = (value: string | undefined, key: string) => {
-      if (value !== undefined) body[key] = value;
-    };
-    put(v.reason, 'reason');
-    put(v.assignee, 'assignee');
-    put(v.team, 'team');
-    put(v['root-cause'], 'rootCause');
-    put(v.hotfix, 'hotfix');
-    put(v.start, 'windowStart');
-    put(v.end, 'windowEnd');
-    put(v.env, 'environment');
-    put(v.by, 'signoffBy');
-    put(v.update, 'update');
-    if (v.stakeholder) body['stakeholders'] = v.stakeholder;
-    if (v.days !== undefined) body['monitorDays'] = int(v.days, 'days');
-    if (v.override) body['override'] = true;
-    for (const k of ['functional', 'regression'] as const) {
-      const file = v[k];
-      if (file) body[k] = readFileSync(path(file), 'utf8');
-    }
-    return shown(ctx.out, await call<CaseJson>(login, 'POST', `/v1/cases/${id}/${name}`, body), STEPS[name].verb);
-  },
-});
+function step(name: keyof typeof STEPS): Subcommand {
+  const it: Step = STEPS[name];
+  return subcommand({
+    name,
+    summary: it.summary,
+    args: ['ID'],
+    usage: it.usage,
+    examples: it.example !== undefined ? [`$ hfx case ${name} ${it.example}`] : [],
+    async run({ values: v, args: [idArg] }, ctx) {
+      const { path } = ctx;
+      const login = loginFor(ctx, v);
+      const id = caseId(name, idArg);
+      const body: Record<string, unknown> = {};
+      const put = (value: string | undefined, key: string) => {
+        if (value !== undefined) body[key] = value;
+      };
+      put(v.reason, 'reason');
+      put(v.assignee, 'assignee');
+      put(v.team, 'team');
+      put(v['root-cause'], 'rootCause');
+      put(v.hotfix, 'hotfix');
+      put(v.start, 'windowStart');
+      put(v.end, 'windowEnd');
+      put(v.env, 'environment');
+      put(v.by, 'signoffBy');
+      put(v.update, 'update');
+      if (v.stakeholder) body['stakeholders'] = v.stakeholder;
+      if (v.days !== undefined) body['monitorDays'] = int(v.days, 'days');
+      if (v.override) body['override'] = true;
+      for (const k of ['functional', 'regression'] as const) {
+        const file = v[k];
+        if (file) body[k] = readFileSync(path(file), 'utf8');
+      }
+      return shown(ctx.out, await call<CaseJson>(login, 'POST', `/v1/cases/${id}/${name}`, body), it.verb);
+    },
+  });
+}
 
 const SUBCOMMANDS = [
   create, list, show, step('triage'), step('start'), step('evidence'), step('ready'), step('schedule'), step('deploy'), step('verify'), step('monitor'),
   step('solve'), step('reject'), step('rollback'), step('reopen'), step('supersede'), priority, notes,
 ];
-
 
 export const caseCommand = defineCommandWithSubcommands({
   name: 'case',

@@ -7,7 +7,7 @@ import { choice, defineCommand, int, str } from '../../command.js';
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /** One line per build: a spinner on a terminal, plain lines elsewhere (nothing with --json). */
-function buildReporter(io: Io, out: Output): { onBuild(e: BuildEvent): void; stop(): void } {
+function buildReporter(io: Io, out: Output): { onBuild: (e: BuildEvent) => void; stop: () => void } {
   const tty = !out.json && !!io.stderr.isTTY;
   let timer: NodeJS.Timeout | undefined;
   const stop = (): void => {

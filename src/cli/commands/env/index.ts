@@ -66,7 +66,7 @@ const compare = subcommand({
     const r = await call<{ same: boolean; hotfixes: { id: string; a: string | null; b: string | null; same: boolean }[]; files: { path: string; a: string | null; b: string | null; same: boolean }[]; unknown: string[] }>(remoteOf(ctx, values), 'GET', `/v1/environments/${enc(product)}/compare?a=${enc(a)}&b=${enc(b)}`);
     out.result(r);
     if (r.same) out.line(`${out.c.green('=')} ${a} and ${b} run the same content`);
-    for (const h of r.hotfixes.filter((x) => !x.same)) out.line(`${h.a === null ? out.c.green(`> ${h.id}`) : h.b === null ? out.c.red(`< ${h.id}`) : out.c.yellow(`~ ${h.id} (different content)`)}`);
+    for (const h of r.hotfixes.filter((x) => !x.same)) out.line(h.a === null ? out.c.green(`> ${h.id}`) : h.b === null ? out.c.red(`< ${h.id}`) : out.c.yellow(`~ ${h.id} (different content)`));
     const short = (x: string | null): string => (x === null ? '(absent)' : x.length === 64 ? x.slice(0, 12) : x);
     for (const f of r.files.filter((x) => !x.same)) out.line(`  ${f.path}: ${short(f.a)} ≠ ${short(f.b)}`);
     if (r.unknown.length) out.warn(`no archive for ${r.unknown.join(', ')}: their files are not compared`);
@@ -136,7 +136,8 @@ const presence = subcommand({
 const report = subcommand({
   name: 'report',
   summary: "send what the installation runs (its content, by hash) to its server's environment view",
-  details: 'Run on the installation (--home DIR), after `hfx state --report`.',
+  helpUsage: '[--home DIR]',
+  details: 'Run on the installation, after `hfx state --report`; it goes to the server the installation is linked to.',
   async run({ values }, ctx) {
     const { out } = ctx;
     const r = await reportEnvironment(ctx.home(values.home));

@@ -12,7 +12,7 @@ export const releaseDiff = subcommand({
     const dir = releasesDir(ctx, values);
     const d = diffReleases(readRelease(dir, a), readRelease(dir, b));
     out.result(d);
-    out.line(`${out.c.bold(`${d.from} → ${d.to}`)}`);
+    out.line(out.c.bold(`${d.from} → ${d.to}`));
     printDiff(out, d);
     return 0;
   },

@@ -84,6 +84,7 @@ const show = subcommand({
   name: 'show',
   summary: 'one rollout: its scope, step, share, and how many installations applied and reverted it',
   args: ['ID'],
+  examples: ['$ hfx rollout show 3 --json'],
   async run({ values: v, args: [id] }, ctx) {
     const remote = remoteOf(ctx, v);
     const r = await call<RolloutView>(remote, 'GET', `/v1/rollouts/${rolloutId(id)}`);
@@ -94,16 +95,18 @@ const show = subcommand({
 });
 
 const CHANGES = {
-  pause: 'offer the fix to nobody new',
-  resume: 'go on with a paused rollout',
-  advance: 'move to the next step now',
-  abort: 'withdraw the fix: installations that have it are told by `hfx check`',
-} as const;
+  pause: { summary: 'offer the fix to nobody new', examples: ['$ hfx rollout pause 3 --reason "support is short-staffed this weekend"'] },
+  resume: { summary: 'go on with a paused rollout', examples: ['$ hfx rollout resume 3'] },
+  advance: { summary: 'move to the next step now', examples: [] },
+  abort: { summary: 'withdraw the fix: installations that have it are told by `hfx check`', examples: [] },
+} satisfies Record<string, { summary: string; examples: string[] }>;
 
 /** pause, resume, advance and abort: the same request to another action. */
 const change = (action: keyof typeof CHANGES) => subcommand({
   name: action,
-  summary: CHANGES[action],
+  summary: CHANGES[action].summary,
+  // advance and abort have theirs among the command's examples.
+  examples: CHANGES[action].examples,
   args: ['ID'],
   usage: 'ID [--reason TEXT]',
   async run({ values: v, args: [id] }, ctx) {

@@ -116,6 +116,8 @@ const able = (disable: boolean) => subcommand({
   name: disable ? 'disable' : 'enable',
   summary: disable ? 'stop a user signing in, and revoke its tokens at once' : 'let a disabled user sign in again (with a new login)',
   args: ['NAME'],
+  // The command's example disables, then enables.
+  examples: disable ? [] : ['$ hfx user enable alice'],
   async run({ values: v, args: [name] }, ctx) {
     const { out } = ctx;
     const u = await call<UserRow>(remoteOf(ctx, v), 'PATCH', userPath(name), { disabled: disable });
