@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { userCommand } from '../src/cli/commands/user/index.js';
-import { readSecret } from '../src/cli/read-secret.js';
+import { readSecret } from '../src/cli/prompt.js';
 import { hfx, runCommand } from './helpers/cli.js';
 import { world } from './helpers/fixtures.js';
 import { STORES, testServer } from './helpers/server.js';

@@ -21,6 +21,18 @@ test('every command has --help with a usage line and an example', async () => {
   for (const c of COMMANDS) assert.match(top.stdout, new RegExp(`\\b${c.name}\\b`));
 });
 
+test('every subcommand has its own --help with a usage line and an example', async () => {
+  for (const c of await loadCommands()) {
+    for (const s of c.subcommands ?? []) {
+      const r = await hfx([c.name, s.name, '--help']);
+      assert.equal(r.code, 0, `${c.name} ${s.name}`);
+      assert.match(r.stdout, new RegExp(`^hfx ${c.name} ${s.name} — `), `${c.name} ${s.name}`);
+      assert.match(r.stdout, new RegExp(`Usage: hfx ${c.name} ${s.name}\\b`), `${c.name} ${s.name}`);
+      assert.match(r.stdout, new RegExp(`Examples:\\n {2}\\$ hfx ${c.name} ${s.name}\\b`), `${c.name} ${s.name}`);
+    }
+  }
+});
+
 test('usage errors exit 2 with a stable code, in text and JSON', async () => {
   const r = await hfx(['frobnicate']);
   assert.equal(r.code, 2);

@@ -6,7 +6,8 @@ import { globToRegExp, scopeMatcher } from '../src/git/glob.js';
 import { redactUrl } from '../src/git/repo.js';
 import { parseNumstat, reviewWarnings, type ReviewCommit } from '../src/git/review.js';
 import { isVersionLine, isVersionOnly } from '../src/git/version-lines.js';
-import { isValidVersion, nextPatch, normaliseVersion, parseTag, tagNameFor, versionOfBranch } from '../src/git/version.js';
+import { versionOfBranch } from '../src/git/hotfix-branch.js';
+import { isVersionName as isValidVersion, nextTagPatch as nextPatch, parseTag, tagNameFor, withoutLeadingV as normaliseVersion } from '../src/version.js';
 
 test('tags: prefix and version; the next patch; the new tag in the base tag\'s style', () => {
   assert.deepEqual(parseTag('v1.7.0'), { prefix: 'v', version: '1.7.0', numbers: [1, 7, 0], suffix: '' });

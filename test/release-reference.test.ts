@@ -4,10 +4,10 @@ import { isHfxError } from '../src/errors.js';
 import { refFromBuildOutput } from '../src/release/build.js';
 import { diffReleases } from '../src/release/diff.js';
 import { checkChoices, parseAssignments, planRelease } from '../src/release/plan.js';
-import { parseSelection } from '../src/release/prompt.js';
+import { parseSelection } from '../src/cli/commands/release/questions.js';
 import { parseImageRef, withDigest } from '../src/release/reference.js';
 import { parseReleaseManifest, serializeRelease, type ReleaseManifest } from '../src/release/schema.js';
-import { compareVersions, nextPatch } from '../src/release/version.js';
+import { compareSemver as compareVersions, nextSemverPatch as nextPatch } from '../src/version.js';
 
 const D = 'a'.repeat(64);
 const D2 = '0123456789abcdef'.repeat(4);

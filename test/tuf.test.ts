@@ -16,7 +16,7 @@ import { startServer } from '../src/server/serve.js';
 import { keyFromPem, readKeyFile, type SigningKey } from '../src/tuf/keys.js';
 import { onlineTargets, signRoot, snapshot, timestamp, type RootSpec } from '../src/tuf/metadata.js';
 import { initTuf, rotateTuf } from '../src/tuf/offline.js';
-import { compose, decompose, iso } from '../src/tuf/versions.js';
+import { iso, metadataVersion as compose, splitMetadataVersion as decompose } from '../src/tuf/metadata-versions.js';
 import { loginCommand } from '../src/cli/commands/login/index.js';
 import { hfx, runCommand } from './helpers/cli.js';
 import { snapshot as packSnapshot, tmp, world, type World } from './helpers/fixtures.js';

@@ -81,8 +81,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const json = rest.includes('--json');
   const out = new Output(io, json);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const sub = name === 'help' && rest[0] ? await findCommand(rest[0]) : undefined;
-    io.stdout.write(sub ? helpText(sub) : overview(await loadCommands()));
+    const cmd = name === 'help' && rest[0] ? await findCommand(rest[0]) : undefined;
+    io.stdout.write(cmd ? helpText(cmd, rest[1]) : overview(await loadCommands()));
     return 0;
   }
   if (name === '--version' || name === '-v') {
@@ -94,7 +94,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (!cmd) throw new HfxError('HFX_E_USAGE', `unknown command ${JSON.stringify(name)}`, { hint: 'See `hfx --help` for the list.' });
     const args = parse(cmd, rest);
     if (args.values['help']) {
-      io.stdout.write(helpText(cmd));
+      // `hfx env show --help` is the help of `show`; a word that names no subcommand, the command's.
+      io.stdout.write(helpText(cmd, args.positionals[0]));
       return 0;
     }
     return await cmd.run(args, makeCtx(io, out));

@@ -16,11 +16,11 @@ interface UserConfig {
   servers: Record<string, ServerLogin>;
 }
 
-export function configDir(env: NodeJS.ProcessEnv): string {
+function configDir(env: NodeJS.ProcessEnv): string {
   return env['HFX_CONFIG_DIR'] || join(env['XDG_CONFIG_HOME'] || join(homedir(), '.config'), 'hfx');
 }
 
-export function readUserConfig(env: NodeJS.ProcessEnv): UserConfig {
+function readUserConfig(env: NodeJS.ProcessEnv): UserConfig {
   try {
     return JSON.parse(readFileSync(join(configDir(env), 'config.json'), 'utf8')) as UserConfig;
   } catch {

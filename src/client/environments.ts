@@ -31,7 +31,7 @@ export interface EnvironmentReport {
 }
 
 /** What an installation tells the server about its content (for environments). */
-export async function environmentReportOf(home: string, installation: string): Promise<EnvironmentReport> {
+async function environmentReportOf(home: string, installation: string): Promise<EnvironmentReport> {
   const l = layout(resolve(home));
   const s = await readState(l);
   return {

@@ -7,8 +7,8 @@ export interface Remote {
 }
 
 /** Calls the hfx server; its error bodies become the same HfxErrors the server raised. */
-export async function call<T>(r: Remote, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const res = await send(r, method, path, body, headers);
+export async function call<T>(r: Remote, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await send(r, method, path, body);
   const text = await res.text();
   return (text ? JSON.parse(text) : {}) as T;
 }

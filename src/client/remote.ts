@@ -40,7 +40,7 @@ export interface RootChoice {
 }
 
 /** The TUF repository an installation link reads. */
-export function tufSource(link: InstallationLink): TufSource {
+function tufSource(link: InstallationLink): TufSource {
   return { base: link.url.startsWith('file:') ? link.url : `${link.url}/v1/tuf/${encodeURIComponent(link.repo)}`, token: link.token };
 }
 

@@ -13,7 +13,7 @@ import { send, type Remote } from './http.js';
  * Any file server can serve DIR, or a disk can carry it into a site without a connection
  * (`hfx login file:///DIR --home … --root …`). Its timestamp expires as the server's does.
  */
-export async function exportRepository(remote: Remote, repo: string, dir: string, onFile: (name: string, bytes: number) => void = () => {}): Promise<{ roots: number; targets: number; bytes: number; expires: string }> {
+export async function exportRepository(remote: Remote, repo: string, dir: string): Promise<{ roots: number; targets: number; bytes: number; expires: string }> {
   const base = `/v1/tuf/${encodeURIComponent(repo)}`;
   const get = async (path: string) => Buffer.from(await (await send(remote, 'GET', `${base}/${path}`)).arrayBuffer());
   const meta = join(dir, 'metadata');
@@ -24,7 +24,6 @@ export async function exportRepository(remote: Remote, repo: string, dir: string
   const put = (d: string, name: string, data: Buffer) => {
     writeFileSync(join(d, name), data);
     bytes += data.length;
-    onFile(name, data.length);
   };
   let roots = 0;
   for (let v = 1; ; v++) {
@@ -62,7 +61,6 @@ export async function exportRepository(remote: Remote, repo: string, dir: string
     if (!res.body) throw new HfxError('HFX_E_NETWORK', `empty answer for ${name}`);
     await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(join(tdir, name)));
     bytes += info.length;
-    onFile(name, info.length);
     n++;
   }
   return { roots, targets: n, bytes, expires: t.signed.expires };

@@ -54,7 +54,7 @@ function writeAtomic(file: string, data: Buffer): void {
 }
 
 /** Maps what tuf-js refuses to hfx's codes; hfx's own errors (network, auth) pass through. */
-export function tufError(e: unknown): HfxError {
+function tufError(e: unknown): HfxError {
   if (isHfxError(e)) return e;
   const err = e as Error;
   const name = err?.constructor?.name ?? '';

@@ -65,6 +65,7 @@ export const openArchive: typeof ReadArchive.openArchive = async (file, limits, 
 export type { OpenArchive } from './archive/read-archive.js';
 export { DEFAULT_LIMITS, type ArchiveLimits } from './archive/limits.js';
 export { keyId, parsePublicKey, verifyManifestSignature } from './archive/signature.js';
+export { ARCHIVE_KINDS, SEVERITIES } from './archive/format.js';
 export type { Manifest, NodeState, Severity } from './archive/manifest.js';
 
 // Durable writes, which the server's blob store, release files and the client's link share.

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { HfxError } from '../errors.js';
 import { type DiffResult, diffTrees, readKey, type Severity } from '../engine/index.js';
+import { NAME_RE, NAME_RULE } from '../names.js';
 import { runBuild, tailOf } from './build.js';
 import { baseTag, branchArg, commitsIn, openRepo, repositoryName, requireBranch, requireClean, requireTag, shortSha, upstreamOf } from './repo.js';
 import { git, tryGit } from './run.js';
-import { parseTag } from './version.js';
+import { parseTag } from '../version.js';
 
 export interface CreateOptions {
   repo: string;
@@ -53,7 +54,7 @@ export interface CreateResult extends DiffResult {
 }
 
 function checkName(flag: string, v: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(v)) throw new HfxError('HFX_E_USAGE', `${flag} ${JSON.stringify(v)} is not valid: letters, digits and . _ + - (1 to 128)`);
+  if (!NAME_RE.test(v)) throw new HfxError('HFX_E_USAGE', `${flag} ${JSON.stringify(v)} is not valid: ${NAME_RULE}`);
 }
 
 export function checkOutputDir(rel: string): string {

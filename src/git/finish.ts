@@ -2,9 +2,10 @@
 // and develop (--no-ff). Every step is skipped when already done, so after a merge conflict the
 // user resolves, commits, and runs it again.
 import { HfxError, isHfxError } from '../errors.js';
+import { tagNameFor } from '../version.js';
 import { baseTag, branchCommit, currentBranch, dirtyFiles, getConfig, isAncestor, mainBranch, mergeInProgress, openRepo, requireBranch, requireClean, tagCommit } from './repo.js';
 import { git, gitFailure, splitZ, tryGit } from './run.js';
-import { tagNameFor, versionOfBranch } from './version.js';
+import { versionOfBranch } from './hotfix-branch.js';
 
 export interface FinishOptions {
   repo: string;

@@ -5,7 +5,7 @@ import { git, gitPipe } from './run.js';
 const LOG_P = ['log', '-p', '--no-merges', '--no-color', '--no-ext-diff', '--no-textconv', '--binary', '--format=commit %H'];
 
 /** patch-id by commit, for the non-merge commits of `range` (empty commits have none). */
-export async function patchIds(top: string, range: string, paths?: readonly string[]): Promise<Map<string, string>> {
+async function patchIds(top: string, range: string, paths?: readonly string[]): Promise<Map<string, string>> {
   const spec = paths && paths.length > 0 && paths.length <= 1000 ? ['--', ...paths.map((p) => `:(literal)${p}`)] : [];
   const out = await gitPipe(top, [...LOG_P, range, ...spec], ['patch-id', '--stable']);
   const m = new Map<string, string>();

@@ -13,7 +13,7 @@ export async function openRepo(dir: string): Promise<string> {
 }
 
 /** The commit a ref names, or null. */
-export async function commitOf(top: string, ref: string): Promise<string | null> {
+async function commitOf(top: string, ref: string): Promise<string | null> {
   const r = await tryGit(top, ['rev-parse', '-q', '--verify', `${ref}^{commit}`]);
   return r.code === 0 ? r.stdout.trim() : null;
 }

@@ -9,7 +9,7 @@ export interface GitResult {
   stderr: string;
 }
 
-export function gitEnv(): NodeJS.ProcessEnv {
+function gitEnv(): NodeJS.ProcessEnv {
   return { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', GIT_MERGE_AUTOEDIT: 'no' };
 }
 
@@ -28,7 +28,7 @@ export function gitFailure(args: string[], r: GitResult): HfxError {
 }
 
 /** Runs git in `cwd` and returns its exit code and output; never throws for a non-zero exit. */
-export function tryGit(cwd: string, args: string[], opts: { input?: string } = {}): Promise<GitResult> {
+export function tryGit(cwd: string, args: string[]): Promise<GitResult> {
   return new Promise((resolvePromise, reject) => {
     const child = execFile('git', [...BASE, ...args], { cwd, env: gitEnv(), maxBuffer: MAX_BUFFER, encoding: 'utf8' }, (err, stdout, stderr) => {
       const code = (err as { code?: unknown } | null)?.code;
@@ -36,14 +36,15 @@ export function tryGit(cwd: string, args: string[], opts: { input?: string } = {
       if (err && typeof code !== 'number') return reject(new HfxError('HFX_E_GIT', `git ${args.join(' ')}: ${err.message}`, { cause: err }));
       resolvePromise({ code: err ? (code as number) : 0, stdout, stderr });
     });
+    // Closed at once, so a git that would read standard input never waits on it.
     child.stdin?.on('error', () => {}); // EPIPE when git exits without reading: its exit code tells
-    child.stdin?.end(opts.input ?? '');
+    child.stdin?.end();
   });
 }
 
 /** Runs git and returns stdout; a non-zero exit is HFX_E_GIT. */
-export async function git(cwd: string, args: string[], opts: { input?: string } = {}): Promise<string> {
-  const r = await tryGit(cwd, args, opts);
+export async function git(cwd: string, args: string[]): Promise<string> {
+  const r = await tryGit(cwd, args);
   if (r.code !== 0) throw gitFailure(args, r);
   return r.stdout;
 }

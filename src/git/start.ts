@@ -1,8 +1,9 @@
 // `hfx start`: git-flow's `hotfix start` — a hotfix/VERSION branch from a release tag.
 import { HfxError } from '../errors.js';
+import { isVersionName, nextTagPatch, tagNameFor, withoutLeadingV } from '../version.js';
 import { baseKey, branchCommit, currentBranch, openRepo, requireClean, requireTag, tagCommit } from './repo.js';
 import { git, tryGit } from './run.js';
-import { hotfixBranch, isValidVersion, nextPatch, normaliseVersion, tagNameFor } from './version.js';
+import { hotfixBranch } from './hotfix-branch.js';
 
 export interface StartOptions {
   repo: string;
@@ -28,9 +29,9 @@ export async function startHotfix(opts: StartOptions): Promise<StartResult> {
   const top = await openRepo(opts.repo);
   const tag = opts.from;
   const commit = await requireTag(top, tag);
-  const version = opts.version === undefined ? nextPatch(tag) : normaliseVersion(opts.version);
+  const version = opts.version === undefined ? nextTagPatch(tag) : withoutLeadingV(opts.version);
   if (version === null) throw new HfxError('HFX_E_USAGE', `cannot tell the next version after ${tag}`, { hint: `Give it: hfx start VERSION --from ${tag}` });
-  if (!isValidVersion(version)) throw new HfxError('HFX_E_USAGE', `${JSON.stringify(version)} is not a version: use letters, digits and . _ + -`);
+  if (!isVersionName(version)) throw new HfxError('HFX_E_USAGE', `${JSON.stringify(version)} is not a version: use letters, digits and . _ + -`);
   const branch = hotfixBranch(version);
   if ((await tryGit(top, ['check-ref-format', '--branch', branch])).code !== 0) throw new HfxError('HFX_E_USAGE', `${branch} is not a valid branch name`);
 

@@ -7,7 +7,7 @@ import { constants, gzipSync } from 'node:zlib';
  * compressed, where higher levels cost CPU for a few percent. The header has no name and mtime 0,
  * its OS byte is fixed to 3 (Unix).
  */
-export const GZIP_LEVEL = 1;
+const GZIP_LEVEL = 1;
 export function gzipMember(data: Uint8Array): Uint8Array {
   const z = gzipSync(data, { level: GZIP_LEVEL, memLevel: 8, strategy: constants.Z_DEFAULT_STRATEGY });
   z[9] = 3;

@@ -8,7 +8,7 @@ import { buildLayer, cacheLayout, normPrefix, planLayers, statCheck, type BuiltL
 import { isValidTag, parseRef, Registry, type Creds, type RegistryStats } from './registry.js';
 import { pad, tarHeader, TAR_END } from './tar.js';
 
-export const MT = {
+const MT = {
   index: 'application/vnd.oci.image.index.v1+json',
   manifest: 'application/vnd.oci.image.manifest.v1+json',
   config: 'application/vnd.oci.image.config.v1+json',

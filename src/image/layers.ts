@@ -9,7 +9,7 @@ import { pad, tarHeader, TAR_END, type TarEntry } from './tar.js';
 /** Bumped whenever the bytes of a layer for the same input would change. */
 const LAYER_FORMAT = 'hfx-image-layer/2';
 /** The tar stream is compressed in independent gzip members of this many bytes. */
-export const CHUNK = 4 << 20;
+const CHUNK = 4 << 20;
 
 export type PlanEntry =
   | { type: 'file'; path: string; mode: number; size: number; sha256: string; src: string; onDisk: boolean }
@@ -75,13 +75,12 @@ function nodeEntry(prefix: string, path: string, n: NodeState, find: (p: string)
   }
 }
 
-function keyOf(what: string, mtime: number, entries: PlanEntry[]): string {
+function keyOf(mtime: number, entries: PlanEntry[]): string {
   const h = createHash('sha256').update(JSON.stringify([LAYER_FORMAT, mtime, CHUNK]));
   for (const e of entries) {
     const { src: _s, onDisk: _o, ...rest } = e as PlanEntry & { src?: string; onDisk?: boolean };
     h.update(JSON.stringify(rest) + '\n');
   }
-  void what;
   return h.digest('hex');
 }
 
@@ -108,7 +107,7 @@ export async function planLayers(l: Layout, state: InstallState, opts: { prefix:
   for (const [p, n] of tree) base.push(nodeEntry(prefix, p, n, (q) => find(q, -1)));
   base.sort(byPath);
   const what = `pack ${state.product} ${state.version} level ${state.level}`;
-  const plans: LayerPlan[] = [{ key: keyOf(what, opts.mtime, base), what, hotfix: null, entries: base }];
+  const plans: LayerPlan[] = [{ key: keyOf(opts.mtime, base), what, hotfix: null, entries: base }];
   hotfixes.forEach((r, i) => {
     const afters = new Map<string, NodeState | null>();
     for (const e of r.manifest.entries) afters.set(e.path, afterOf(r, e.path, e.after));
@@ -130,7 +129,7 @@ export async function planLayers(l: Layout, state: InstallState, opts: { prefix:
       entries.push({ type: 'whiteout', path: prefix ? `${prefix}/${wh}` : wh });
     }
     entries.sort(byPath);
-    plans.push({ key: keyOf(r.manifest.id, opts.mtime, entries), what: `hotfix ${r.manifest.id}`, hotfix: r.manifest.id, entries });
+    plans.push({ key: keyOf(opts.mtime, entries), what: `hotfix ${r.manifest.id}`, hotfix: r.manifest.id, entries });
   });
   return plans;
 }
@@ -289,5 +288,5 @@ async function squashedLayer(l: Layout, state: InstallState, prefix: string, mti
   entries.sort(byPath);
   const ids = state.hotfixes.map((h) => h.id);
   const what = `pack ${state.product} ${state.version} level ${state.level}${ids.length ? ` with ${ids.join(', ')}` : ''} (squashed)`;
-  return { key: keyOf(what, mtime, entries), what, hotfix: null, entries };
+  return { key: keyOf(mtime, entries), what, hotfix: null, entries };
 }

@@ -10,7 +10,7 @@ import { checkChoices, planRelease, type ReleaseChoices, type ReleasePlan } from
 import { parseImageRef, type ImageRef } from './reference.js';
 import type { ReleaseManifest } from './schema.js';
 import { readRelease, releaseExists, writeNewRelease } from './store.js';
-import { nextPatch } from './version.js';
+import { nextSemverPatch } from '../version.js';
 
 /** `git rev-parse HEAD` in `cwd`, or null when it is not a git work tree (or has no commit, or git is missing). */
 export function gitHead(cwd: string, env: NodeJS.ProcessEnv): Promise<string | null> {
@@ -23,9 +23,9 @@ export function gitHead(cwd: string, env: NodeJS.ProcessEnv): Promise<string | n
 }
 
 /** The first patch version after `version` with no manifest in `dir`. */
-export function nextFreePatch(dir: string, version: string): string {
-  let v = nextPatch(version);
-  while (releaseExists(dir, v)) v = nextPatch(v);
+function nextFreePatch(dir: string, version: string): string {
+  let v = nextSemverPatch(version);
+  while (releaseExists(dir, v)) v = nextSemverPatch(v);
   return v;
 }
 

@@ -15,7 +15,7 @@ const ConfigSchema = z.strictObject({
 
 export type ReleaseConfig = z.infer<typeof ConfigSchema>;
 
-export function configFile(dir: string): string {
+function configFile(dir: string): string {
   return join(dir, CONFIG_NAME);
 }
 

@@ -3,9 +3,10 @@
 // the builds have named their references.
 
 import { HfxError } from '../errors.js';
+import { NAME_RE, NAME_RULE } from '../names.js';
 import { parseImageRef, type ImageRef } from './reference.js';
-import { CHANNEL_RE, COMMIT_RE, HOTFIX_ID_RE, parseReleaseManifest, type ReleaseManifest } from './schema.js';
-import { checkVersion, nextPatch } from './version.js';
+import { CHANNEL_RE, COMMIT_RE, parseReleaseManifest, type ReleaseManifest } from './schema.js';
+import { checkSemver, nextSemverPatch } from '../version.js';
 
 /** What the user chose: from flags or from the prompts. */
 export interface ReleaseChoices {
@@ -59,7 +60,7 @@ function unknown(kind: string, name: string, known: string[], base: string): nev
 }
 
 export function checkChoices(base: ReleaseManifest, c: ReleaseChoices): ReleasePlan {
-  const version = c.version === undefined ? nextPatch(base.version) : checkVersion(c.version);
+  const version = c.version === undefined ? nextSemverPatch(base.version) : checkSemver(c.version);
   if (version === base.version) throw new HfxError('HFX_E_RELEASE_EXISTS', `release ${version} already exists: it is the base`, { hint: 'Give another --version.' });
 
   const images = Object.keys(base.images);
@@ -81,7 +82,7 @@ export function checkChoices(base: ReleaseManifest, c: ReleaseChoices): ReleaseP
   }
   const commit = c.commit.toLowerCase();
   if (!COMMIT_RE.test(commit)) throw new HfxError('HFX_E_USAGE', `--commit ${JSON.stringify(c.commit)} is not a git commit id (7 to 64 hex digits)`);
-  for (const id of c.hotfixes) if (!HOTFIX_ID_RE.test(id)) throw new HfxError('HFX_E_USAGE', `hotfix id ${JSON.stringify(id)} must be letters, digits and . _ + - (1 to 128)`);
+  for (const id of c.hotfixes) if (!NAME_RE.test(id)) throw new HfxError('HFX_E_USAGE', `hotfix id ${JSON.stringify(id)} must be ${NAME_RULE}`);
   const hotfixes = [...new Set([...(base.hotfixes ?? []), ...c.hotfixes])];
   const channels = c.channels === undefined ? [...base.channels] : [...new Set(c.channels)];
   for (const ch of channels) if (!CHANNEL_RE.test(ch)) throw new HfxError('HFX_E_USAGE', `channel ${JSON.stringify(ch)} must be letters, digits and . _ - (1 to 64)`);

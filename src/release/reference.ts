@@ -11,7 +11,7 @@
 
 import { HfxError } from '../errors.js';
 
-export const DEFAULT_REGISTRY = 'docker.io';
+const DEFAULT_REGISTRY = 'docker.io';
 
 export interface ImageRef {
   /** host[:port], e.g. `registry.example.com:5000`; `docker.io` when the reference names none. */
@@ -93,16 +93,6 @@ export function parseImageRef(ref: string): ImageRef {
   if (registry === DEFAULT_REGISTRY && !path.includes('/')) path = `library/${path}`;
   const full = `${registry}/${path}${tag === undefined ? '' : `:${tag}`}${digest === undefined ? '' : `@${digest}`}`;
   return { registry, repository: path, tag, digest, full };
-}
-
-/** True when `ref` parses as an image reference. */
-export function isImageRef(ref: string): boolean {
-  try {
-    parseImageRef(ref);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The image `base` names, pinned to `digest` instead of its tag and old digest. */

@@ -3,24 +3,24 @@
 
 import { z } from 'zod';
 import { HfxError } from '../errors.js';
+import { NAME_RE, NAME_RULE } from '../names.js';
 import { parseImageRef } from './reference.js';
-import { isVersion } from './version.js';
+import { isSemver } from '../version.js';
 
-const Version = z.string().refine(isVersion, 'a semantic version such as 1.7.1');
+const Version = z.string().refine(isSemver, 'a semantic version such as 1.7.1');
 const IsoDate = z.iso.datetime({ offset: true });
 /** Image and component names: also used on the command line as NAME=VALUE. */
-export const NAME_RE = /^[A-Za-z0-9@][A-Za-z0-9._/@+-]{0,127}$/;
+const COMPONENT_NAME_RE = /^[A-Za-z0-9@][A-Za-z0-9._/@+-]{0,127}$/;
 export const IMAGE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-export const HOTFIX_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
 export const COMMIT_RE = /^[0-9a-f]{7,64}$/;
 export const CHANNEL_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const ImageName = z.string().regex(IMAGE_NAME_RE, 'letters, digits and . _ - (1 to 128)');
-const ComponentName = z.string().regex(NAME_RE, 'letters, digits and . _ / @ + - (1 to 128)');
+const ComponentName = z.string().regex(COMPONENT_NAME_RE, 'letters, digits and . _ / @ + - (1 to 128)');
 const ComponentVersion = z.string().regex(/^[^\s\u0000-\u001f\u007f]{1,128}$/, '1 to 128 characters without spaces');
 
 /** A fully qualified image reference pinned by a tag, a digest or both. */
-export const ImageReference = z.string().superRefine((s, ctx) => {
+const ImageReference = z.string().superRefine((s, ctx) => {
   try {
     const r = parseImageRef(s);
     if (r.tag === undefined && r.digest === undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} has neither a tag nor a digest; a release pins one` });
@@ -33,14 +33,14 @@ export const ImageReference = z.string().superRefine((s, ctx) => {
 const unique = <T extends z.ZodType<string>>(item: T, max: number) =>
   z.array(item).max(max).refine((a) => new Set(a).size === a.length, 'must not repeat an entry');
 
-export const ReleaseManifestSchema = z
+const ReleaseManifestSchema = z
   .strictObject({
     name: z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters'),
     version: Version,
     status: z.enum(['draft', 'published']),
     published_at: IsoDate.optional(),
     base: Version.optional(),
-    hotfixes: unique(z.string().regex(HOTFIX_ID_RE, 'letters, digits and . _ + - (1 to 128)'), 10_000).optional(),
+    hotfixes: unique(z.string().regex(NAME_RE, NAME_RULE), 10_000).optional(),
     commit: z.string().regex(COMMIT_RE, '7 to 64 lower-case hex digits of a git commit'),
     released_at: IsoDate,
     notes: z.string().max(100_000),

@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { HfxError, asHfxError, isHfxError } from '../errors.js';
 import { fsyncPathSync } from '../engine/index.js';
 import { parseReleaseManifest, serializeRelease, type ReleaseManifest } from './schema.js';
-import { checkVersion, compareVersions, isVersion } from './version.js';
+import { checkSemver, compareSemver, isSemver } from '../version.js';
 
 export const CONFIG_NAME = 'hfx-release.config.json';
 /** Manifests are small; anything larger is not one. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 export function releaseFile(dir: string, version: string): string {
-  return join(dir, `${checkVersion(version)}.json`);
+  return join(dir, `${checkSemver(version)}.json`);
 }
 
 function checkDir(dir: string): void {
@@ -99,7 +99,7 @@ export function listReleases(dir: string): ReleaseListing {
   for (const n of names.sort()) {
     if (!n.endsWith('.json') || n === CONFIG_NAME || n.startsWith('.')) continue;
     const version = n.slice(0, -'.json'.length);
-    if (!isVersion(version)) {
+    if (!isSemver(version)) {
       out.ignored.push(join(dir, n));
       continue;
     }
@@ -110,7 +110,7 @@ export function listReleases(dir: string): ReleaseListing {
       out.invalid.push({ file: join(dir, n), error: e });
     }
   }
-  out.releases.sort((a, b) => compareVersions(a.version, b.version));
+  out.releases.sort((a, b) => compareSemver(a.version, b.version));
   return out;
 }
 

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { HfxError } from '../../errors.js';
 import { ARCHIVE_FORMAT, PAYLOAD_PREFIX } from './format.js';
+import { NAME_RE, NAME_RULE } from '../../names.js';
 import { checkNoTwins, checkRelPath, parentOf } from './paths.js';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256');
 const Mode = z.string().regex(/^0[0-7]{3,4}$/, 'an octal mode such as "0644"');
-const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'letters, digits and . _ + - (1 to 128)');
-const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'letters, digits and . _ + - (1 to 128)');
+const Id = z.string().regex(NAME_RE, NAME_RULE);
+const Name = z.string().regex(NAME_RE, NAME_RULE);
 
 const FileNode = z.strictObject({ type: z.literal('file'), sha256: Sha256, size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), mode: Mode });
 const LinkNode = z.strictObject({ type: z.literal('symlink'), target: z.string().min(1).max(4096) });

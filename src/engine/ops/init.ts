@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HfxError } from '../../errors.js';
+import { NAME_RE as NAME } from '../../names.js';
 import { writeBaselineSync } from '../home/baseline.js';
 import { layout } from '../home/layout.js';
 import { STATE_FORMAT, writeStateSync, type InstallState } from '../home/state.js';
@@ -26,7 +27,6 @@ export interface InitResult {
   bytes: number;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
 
 /** Adopts a directory as a pack: records every file's size, mode and sha256 as the baseline. */
 export async function initHome(opts: InitOptions): Promise<InitResult> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Database } from '../../store/schema.js';
@@ -184,8 +183,4 @@ async function announceSecurityUpdates(db: Kysely<Database>): Promise<void> {
       });
     });
   }
-}
-
-export function newEventId(prefix: string): string {
-  return `${prefix}:${randomUUID()}`;
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { HfxError } from '../../errors.js';
 import { diffReleases } from '../../release/diff.js';
 import { parseReleaseManifest, serializeRelease, type ReleaseManifest } from '../../release/schema.js';
-import { compareVersions, VERSION_RE } from '../../release/version.js';
+import { compareSemver as compareVersions, SEMVER_RE as VERSION_RE } from '../../version.js';
 import type { Ctx } from '../app.js';
 import { actorName, requireRole } from '../auth.js';
 import { requireProduct } from '../environments/queries.js';

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../app.js';
 import { actorName, requireRole } from '../auth.js';
 import { changeRollout, getRollout, listRollouts, startRollout, type RolloutAction, type RolloutView } from '../rollouts/service.js';
+import { NAME_CHARS } from '../../names.js';
 import { NAME, SERIAL_ID } from './schemas.js';
 
 const ID = { type: 'object', required: ['id'], properties: { id: SERIAL_ID } } as const;
@@ -19,7 +20,7 @@ export function rolloutRoutes(ctx: Ctx) {
         body: {
           type: 'object', additionalProperties: false, required: ['archive', 'steps'],
           properties: {
-            archive: NAME, customer: NAME, env: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}/[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$' },
+            archive: NAME, customer: NAME, env: { type: 'string', pattern: `^${NAME_CHARS}/${NAME_CHARS}$` },
             steps: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'number', minimum: 0.01, maximum: 100 } },
             everySeconds: { type: 'integer', minimum: 60, maximum: 30 * 86400 }, maxFailureRate: { type: 'number', minimum: 0, maximum: 1 },
             minSample: { type: 'integer', minimum: 1, maximum: 1_000_000 },

@@ -1,7 +1,8 @@
 /** JSON-schema pieces the routes share, so one rule means one thing everywhere. */
 
 /** Ids and names: products, releases, archives, customers, environments (1–128 characters). */
-export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$';
+import { NAME_PATTERN } from '../../names.js';
+export { NAME_PATTERN };
 export const NAME = { type: 'string', pattern: NAME_PATTERN } as const;
 
 /**

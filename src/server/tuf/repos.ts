@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { EVERYONE, onlineTargets, snapshot, timestamp, type HfxCustom, type RolloutOffer, type TargetEntry } from '../../tuf/metadata.js';
-import { compose, decompose, hourOf, periodExpires, periodOfHour, timestampExpires } from '../../tuf/versions.js';
+import { hourOf, metadataVersion, periodExpires, periodOfHour, splitMetadataVersion, timestampExpires } from '../../tuf/metadata-versions.js';
 import type { VersionKeeper } from '../metadata-version.js';
 import type { TufServerKeys } from './keys-dir.js';
 
@@ -17,7 +17,7 @@ const CACHE_MAX = 20_000;
 
 /**
  * Each repository's online metadata, signed on demand and kept in memory. Nothing is stored: a
- * version names its inputs (docs/distribution.md, src/tuf/versions.ts), so any process asked for
+ * version names its inputs (docs/distribution.md, src/tuf/metadata-versions.ts), so any process asked for
  * it signs the same bytes, and an answer from another process never contradicts this one's.
  */
 export class TufRepos {
@@ -41,16 +41,16 @@ export class TufRepos {
    * process answers, as long as it is no more than an hour ahead of this process's clock.
    */
   async timestamp(repo: string, since = 0): Promise<Served> {
-    const seen = decompose(since);
+    const seen = splitMetadataVersion(since);
     const now = hourOf(Date.now());
     const h = Math.max(now, Math.min(seen.hi, now + 1));
     const s = await this.version.current(seen.s);
-    return this.memo(`${repo}|timestamp|${h}|${s}`, () => timestamp(compose(h, s), timestampExpires(h), compose(periodOfHour(h), s), this.keys.online));
+    return this.memo(`${repo}|timestamp|${h}|${s}`, () => timestamp(metadataVersion(h, s), timestampExpires(h), metadataVersion(periodOfHour(h), s), this.keys.online));
   }
 
   /** {N}.snapshot.json and {N}.online.json, for any N a timestamp of the last days named. */
   async versioned(repo: string, role: 'snapshot' | 'online', v: number): Promise<Served | null> {
-    const { hi: w, s } = decompose(v);
+    const { hi: w, s } = splitMetadataVersion(v);
     const nowW = periodOfHour(hourOf(Date.now()));
     if (w < nowW - 2 || w > nowW + 1 || s > (await this.version.current(s))) return null;
     if (role === 'snapshot') return this.memo(`${repo}|snapshot|${v}`, () => snapshot(v, periodExpires(w), this.keys.targetsVersion, v, this.keys.online));

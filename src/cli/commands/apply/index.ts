@@ -2,14 +2,16 @@ import { HfxError } from '../../../errors.js';
 import { abortApply, applyHotfix, type HealthCheck, healthReason, layout, readState } from '../../../engine/index.js';
 import { appendEvents } from '../../../client/events.js';
 import { downloadHotfix } from '../../../client/fetch-archive.js';
-import { HOME, duration, int, type Command } from '../../command.js';
+import { HOME, choice, defineCommand, duration, flags, int, type FlagValues } from '../../command.js';
 import type { Output } from '../../output.js';
 import { readLink } from '../../../client/config.js';
 import { report } from '../../../client/remote.js';
 
+const HEALTH_FLAGS = flags({ health: { type: 'string' }, 'health-timeout': { type: 'string' }, 'health-retries': { type: 'string' } });
+
 /** --health CMD, or with --server the product's own check (hfx init --health). */
-export async function healthOf(v: Record<string, unknown>, home: string, fromServer: boolean): Promise<HealthCheck | undefined> {
-  let command = typeof v['health'] === 'string' ? v['health'] : undefined;
+async function healthOf(v: FlagValues<typeof HEALTH_FLAGS>, home: string, fromServer: boolean): Promise<HealthCheck | undefined> {
+  let command = v.health;
   if (command === undefined && fromServer) command = (await readState(layout(home))).health;
   if (command === undefined) {
     if (v['health-timeout'] !== undefined || v['health-retries'] !== undefined) throw new HfxError('HFX_E_USAGE', '--health-timeout and --health-retries go with --health CMD');
@@ -19,7 +21,7 @@ export async function healthOf(v: Record<string, unknown>, home: string, fromSer
 }
 
 /** A revert after a failed check goes to the fleet view at once when the installation is linked; a failed report does not hide the check's failure. */
-export async function reportIfLinked(home: string, out: Output): Promise<void> {
+async function reportIfLinked(home: string, out: Output): Promise<void> {
   const link = readLink(layout(home));
   if (!link || link.url.startsWith('file:') || !link.token) return;
   try {
@@ -29,7 +31,7 @@ export async function reportIfLinked(home: string, out: Output): Promise<void> {
   }
 }
 
-export const applyCommand: Command = {
+export const applyCommand = defineCommand({
   name: 'apply',
   aliases: ['apply-hotfix'],
   summary: 'apply a signed hotfix archive to the installation, atomically',
@@ -67,34 +69,33 @@ is killed meanwhile, the next hfx command (or \`hfx recover\`) reverts it. With 
     abort: { type: 'boolean' },
     use: { type: 'string' },
     server: { type: 'boolean' },
-    health: { type: 'string' },
-    'health-timeout': { type: 'string' },
-    'health-retries': { type: 'string' },
+    ...HEALTH_FLAGS,
   },
-  async run({ values: v, positionals }, { out, home, path }) {
-    const h = home(v['home']);
-    if (v['abort']) {
-      if (positionals.length || v['continue']) throw new HfxError('HFX_E_USAGE', '--abort takes no archive and no --continue');
+  // One archive, or none with --continue and --abort: checked below, with those flags.
+  async run({ values: v, args: positionals }, { out, home, path }) {
+    const h = home(v.home);
+    if (v.abort) {
+      if (positionals.length || v.continue) throw new HfxError('HFX_E_USAGE', '--abort takes no archive and no --continue');
       const r = await abortApply({ home: h });
       out.result(r);
       out.line(r.aborted ? `${out.c.green('✓')} gave up the apply of ${r.aborted}; the pack was not changed` : 'there was no conflict to abort');
       return 0;
     }
-    const use = v['use'] as string | undefined;
-    if (use !== undefined && (use !== 'new' && use !== 'mine' || !v['continue'])) throw new HfxError('HFX_E_USAGE', '--use takes new or mine, with --continue');
-    if (v['continue'] ? positionals.length !== 0 : positionals.length !== 1) {
-      throw new HfxError('HFX_E_USAGE', v['continue'] ? '--continue takes no archive (the one that stopped is kept)' : 'give exactly one archive: hfx apply FILE.zip', { hint: 'See `hfx apply --help`.' });
+    const use = choice(v.use, ['new', 'mine']);
+    if (v.use !== undefined && (use === undefined || !v.continue)) throw new HfxError('HFX_E_USAGE', '--use takes new or mine, with --continue');
+    if (v.continue ? positionals.length !== 0 : positionals.length !== 1) {
+      throw new HfxError('HFX_E_USAGE', v.continue ? '--continue takes no archive (the one that stopped is kept)' : 'give exactly one archive: hfx apply FILE.zip', { hint: 'See `hfx apply --help`.' });
     }
     // With --server the argument is a hotfix id, fetched as the signed metadata names it.
-    const archive = positionals[0] === undefined ? undefined : v['server'] ? await downloadHotfix(h, positionals[0]) : path(positionals[0]);
-    const health = await healthOf(v, h, v['server'] === true);
+    const archive = positionals[0] === undefined ? undefined : v.server ? await downloadHotfix(h, positionals[0]) : path(positionals[0]);
+    const health = await healthOf(v, h, v.server === true);
     const r = await applyHotfix({
       home: h,
       ...(archive ? { archive } : {}),
       dryRun: v['dry-run'] === true,
       allowUnsigned: v['allow-unsigned'] === true,
-      continue: v['continue'] === true,
-      ...(use ? { use: use as 'new' | 'mine' } : {}),
+      continue: v.continue === true,
+      ...(use ? { use } : {}),
       onProgress: out.progress,
       ...(health ? { health, onHealth: (cmd: string) => out.note(out.c.dim(`health check: ${cmd}`)) } : {}),
     });
@@ -115,4 +116,4 @@ is killed meanwhile, the next hfx command (or \`hfx recover\`) reverts it. With 
     for (const c of r.changes) out.line(`  ${c.op === 'add' ? 'A' : c.op === 'delete' ? 'D' : 'M'} ${c.path}`);
     return 0;
   },
-};
+});

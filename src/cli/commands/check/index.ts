@@ -1,7 +1,7 @@
 import { check } from '../../../client/remote.js';
-import { HOME, type Command } from '../../command.js';
+import { HOME, defineCommand } from '../../command.js';
 
-export const checkCommand: Command = {
+export const checkCommand = defineCommand({
   name: 'check',
   summary: 'ask the server what updates and hotfixes there are for this installation',
   usage: 'hfx check [--home DIR] [--json]',
@@ -9,7 +9,7 @@ export const checkCommand: Command = {
   examples: ['$ hfx check --home /opt/wso2am'],
   options: { ...HOME },
   async run({ values }, { out, home }) {
-    const r = await check(home(values['home']));
+    const r = await check(home(values.home));
     out.result(r);
     const c = out.c;
     out.line(`metadata version ${r.metadataVersion}, valid until ${r.expires}`);
@@ -24,4 +24,4 @@ export const checkCommand: Command = {
     if (todo.length) out.line(`apply with: hfx apply ${todo[0]!.id} --server`);
     return 0;
   },
-};
+});

@@ -1,13 +1,13 @@
 import { HfxError } from '../../../errors.js';
-import type { Severity } from '../../../engine/index.js';
+import { SEVERITIES, type Severity } from '../../../engine/index.js';
 import { createHotfix, type BuildEvent } from '../../../git/create.js';
 import { fmtBytes, type Io, type Output } from '../../output.js';
-import { int, str, type Command } from '../../command.js';
+import { choice, defineCommand, int, str } from '../../command.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /** One line per build: a spinner on a terminal, plain lines elsewhere (nothing with --json). */
-function buildReporter(io: Io, out: Output): { onBuild(e: BuildEvent): void; stop(): void } {
+function buildReporter(io: Io, out: Output): { onBuild: (e: BuildEvent) => void; stop: () => void } {
   const tty = !out.json && !!io.stderr.isTTY;
   let timer: NodeJS.Timeout | undefined;
   const stop = (): void => {
@@ -38,7 +38,7 @@ function buildReporter(io: Io, out: Output): { onBuild(e: BuildEvent): void; sto
   };
 }
 
-export const createCommand: Command = {
+export const createCommand = defineCommand({
   name: 'create',
   summary: 'build the product at a release tag and at the hotfix branch, and make the hotfix archive',
   usage: 'hfx create --build "CMD" --output REL_DIR -o FILE.zip --product P --level N [--repo DIR] [--tag TAG] [--branch B] [--sign NAME.key]',
@@ -80,26 +80,25 @@ Flags:
     severity: { type: 'string' },
     sign: { type: 'string' },
   },
-  async run({ values: v, positionals }, { io, out, path }) {
-    if (positionals.length) throw new HfxError('HFX_E_USAGE', `unexpected argument ${JSON.stringify(positionals[0])}`, { hint: 'See `hfx create --help`.' });
-    const s = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
-    const severity = s('severity') ?? 'S2';
-    if (!/^S[1-4]$/.test(severity)) throw new HfxError('HFX_E_USAGE', '--severity must be S1, S2, S3 or S4');
+  args: [],
+  async run({ values: v }, { io, out, path }) {
+    const severity = choice(v.severity ?? 'S2', SEVERITIES);
+    if (!severity) throw new HfxError('HFX_E_USAGE', '--severity must be S1, S2, S3 or S4');
     const opts = {
-      repo: path(s('repo') ?? io.cwd),
-      build: str(v['build'], 'build', 'create'),
-      output: str(v['output'], 'output', 'create'),
-      out: path(str(v['out'], 'out', 'create')),
-      product: str(v['product'], 'product', 'create'),
-      level: int(v['level'], 'level'),
-      severity: severity as Severity,
-      ...(s('tag') ? { tag: s('tag')! } : {}),
-      ...(s('branch') ? { branch: s('branch')! } : {}),
-      ...(s('version') ? { version: s('version')! } : {}),
-      ...(s('id') ? { id: s('id')! } : {}),
-      ...(s('title') ? { title: s('title')! } : {}),
-      ...(s('description') !== undefined ? { description: s('description')! } : {}),
-      ...(s('sign') ? { signKey: path(s('sign')!) } : {}),
+      repo: path(v.repo ?? io.cwd),
+      build: str(v.build, 'build', 'create'),
+      output: str(v.output, 'output', 'create'),
+      out: path(str(v.out, 'out', 'create')),
+      product: str(v.product, 'product', 'create'),
+      level: int(v.level, 'level'),
+      severity,
+      ...(v.tag ? { tag: v.tag } : {}),
+      ...(v.branch ? { branch: v.branch } : {}),
+      ...(v.version ? { version: v.version } : {}),
+      ...(v.id ? { id: v.id } : {}),
+      ...(v.title ? { title: v.title } : {}),
+      ...(v.description !== undefined ? { description: v.description } : {}),
+      ...(v.sign ? { signKey: path(v.sign) } : {}),
     };
     const rep = buildReporter(io, out);
     try {
@@ -113,4 +112,4 @@ Flags:
       rep.stop();
     }
   },
-};
+});

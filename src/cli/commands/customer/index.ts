@@ -1,20 +1,57 @@
 import { currentLogin } from '../../../client/config.js';
 import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
-import { HfxError } from '../../../errors.js';
 import type { CustomerRow } from '../../../server/routes/admin.js';
-import { exactArgs, str, type Command } from '../../command.js';
+import { defineCommandWithSubcommands, flags, str, subcommandsOf, synopsis, type Ctx, type FlagValues } from '../../command.js';
 
-const SUBS = 'list | add ID --name NAME';
+const CUSTOMER_FLAGS = flags({ server: { type: 'string' }, name: { type: 'string' } });
+const subcommand = subcommandsOf<typeof CUSTOMER_FLAGS>();
 
-function unknownSub(sub: string | undefined): HfxError {
-  return new HfxError('HFX_E_USAGE', sub ? `unknown subcommand ${JSON.stringify(sub)}` : 'a subcommand is missing', { hint: `hfx customer ${SUBS}` });
-}
+const remoteOf = (ctx: Ctx, v: FlagValues<typeof CUSTOMER_FLAGS>) => userRemote(currentLogin(ctx.io.env, v.server));
 
-export const customerCommand: Command = {
+const list = subcommand({
+  name: 'list',
+  summary: 'every customer with how many live installation tokens, installations and active users it has',
+  async run({ values: v }, ctx) {
+    const { out } = ctx;
+    const r = await call<{ customers: CustomerRow[] }>(remoteOf(ctx, v), 'GET', '/v1/customers');
+    out.result(r);
+    const { c } = out;
+    const w = Math.max(8, ...r.customers.map((x) => x.id.length));
+    const count = (n: number, what: string) => `${String(n).padStart(4)} ${what}${n === 1 ? ' ' : 's'}`;
+    for (const x of r.customers) {
+      const counts = `${count(x.tokens, 'token')}  ${count(x.installations, 'installation')}  ${count(x.users, 'user')}`;
+      out.line(`${x.id.padEnd(w)}  ${counts}  ${x.name}  ${c.dim(`since ${x.createdAt.slice(0, 10)}`)}`);
+    }
+    if (r.customers.length === 0) out.line('no customers: add one with `hfx customer add ID --name NAME`');
+    return 0;
+  },
+});
+
+const add = subcommand({
+  name: 'add',
+  summary: 'register a customer (admin): ID is what archives, tokens and users refer to, NAME is for people',
+  args: ['ID'],
+  usage: 'ID --name NAME',
+  async run({ values: v, args: [id] }, ctx) {
+    const { out } = ctx;
+    const remote = remoteOf(ctx, v);
+    const name = str(v.name, 'name', 'customer');
+    const r = await call<{ id: string; name: string }>(remote, 'POST', '/v1/customers', { id, name });
+    out.result({ customer: r });
+    out.line(`${out.c.green('✓')} customer ${r.id} (${r.name}) added`);
+    out.note(out.c.dim(`Next: hfx token new NAME --customer ${r.id} (for an installation), `
+      + `hfx user add NAME --role customer --customer ${r.id} (for its people)`));
+    return 0;
+  },
+});
+
+const SUBCOMMANDS = [list, add];
+
+export const customerCommand = defineCommandWithSubcommands({
   name: 'customer',
   summary: "the server's customers: add one (admin), list them with their tokens, installations and users",
-  usage: `hfx customer ${SUBS} [--server URL]`,
+  usage: `hfx customer ${synopsis(SUBCOMMANDS)} [--server URL]`,
   details: [
     '`add ID --name NAME` (admin) registers a customer: ID is what archives, tokens and users refer to (letters, digits, . _ + -), NAME is for people. '
       + 'Then, for its installations, `hfx token new NAME --customer ID` makes a token each installation links with; '
@@ -27,40 +64,7 @@ export const customerCommand: Command = {
     '$ hfx customer list',
     '$ hfx token new acme-prod-1 --customer acme      # then a token for its installation',
   ],
-  options: { server: { type: 'string' }, name: { type: 'string' } },
-  async run({ values: v, positionals }, ctx) {
-    const { out } = ctx;
-    const [sub, ...rest] = positionals;
-    // A mistyped subcommand is named before the login is looked for.
-    if (!['list', 'add'].includes(sub ?? '')) throw unknownSub(sub);
-    const remote = userRemote(currentLogin(ctx.io.env, v['server'] as string | undefined));
-    switch (sub) {
-      case 'list': {
-        exactArgs(rest, 0, 'customer', 'list');
-        const r = await call<{ customers: CustomerRow[] }>(remote, 'GET', '/v1/customers');
-        out.result(r);
-        const { c } = out;
-        const w = Math.max(8, ...r.customers.map((x) => x.id.length));
-        const count = (n: number, what: string) => `${String(n).padStart(4)} ${what}${n === 1 ? ' ' : 's'}`;
-        for (const x of r.customers) {
-          const counts = `${count(x.tokens, 'token')}  ${count(x.installations, 'installation')}  ${count(x.users, 'user')}`;
-          out.line(`${x.id.padEnd(w)}  ${counts}  ${x.name}  ${c.dim(`since ${x.createdAt.slice(0, 10)}`)}`);
-        }
-        if (r.customers.length === 0) out.line('no customers: add one with `hfx customer add ID --name NAME`');
-        return 0;
-      }
-      case 'add': {
-        const [id] = exactArgs(rest, 1, 'customer', 'add ID --name NAME');
-        const name = str(v['name'], 'name', 'customer');
-        const r = await call<{ id: string; name: string }>(remote, 'POST', '/v1/customers', { id, name });
-        out.result({ customer: r });
-        out.line(`${out.c.green('✓')} customer ${r.id} (${r.name}) added`);
-        out.note(out.c.dim(`Next: hfx token new NAME --customer ${r.id} (for an installation), `
-          + `hfx user add NAME --role customer --customer ${r.id} (for its people)`));
-        return 0;
-      }
-      default:
-        throw unknownSub(sub);
-    }
-  },
-};
+  options: CUSTOMER_FLAGS,
+  commonUsage: '[--server URL]',
+  subcommands: SUBCOMMANDS,
+});

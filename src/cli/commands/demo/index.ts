@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from '../../command.js';
+import { defineCommand } from '../../command.js';
 
 /** A sample pack: a few libraries, a config, a launcher script. */
 function makePack(dir: string): void {
@@ -14,7 +14,7 @@ function makePack(dir: string): void {
   writeFileSync(join(dir, 'conf', 'server.toml'), '[server]\nport = 9443\n');
 }
 
-export const demoCommand: Command = {
+export const demoCommand = defineCommand({
   name: 'demo',
   summary: 'a guided tour on a generated sample pack in a temp directory (what `npm start` runs)',
   usage: 'hfx demo [--keep]',
@@ -25,7 +25,7 @@ export const demoCommand: Command = {
     const { main } = await import('../../main.js');
     const root = mkdtempSync(join(tmpdir(), 'hfx-demo-'));
     const c = out.c;
-    const step = async (text: string, argv: string[]): Promise<number> => {
+    const step = (text: string, argv: string[]): Promise<number> => {
       out.line(`\n${c.dim('# ' + text)}\n${c.bold('$ hfx ' + argv.join(' '))}`);
       return main(argv, { ...io, cwd: root });
     };
@@ -56,8 +56,8 @@ export const demoCommand: Command = {
       out.line(`\n${c.green('Done.')} Next: \`node bin/hfx.js --help\` in the repository, docs/getting-started.md, and \`npm test\`.`);
       return 0;
     } finally {
-      if (values['keep']) out.line(c.dim(`(kept ${root})`));
+      if (values.keep) out.line(c.dim(`(kept ${root})`));
       else rmSync(root, { recursive: true, force: true });
     }
   },
-};
+});

@@ -2,9 +2,9 @@ import { currentLogin } from '../../../client/config.js';
 import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
-import { int, type Command } from '../../command.js';
+import { defineCommand, int } from '../../command.js';
 
-export const deployCommand: Command = {
+export const deployCommand = defineCommand({
   name: 'deploy',
   summary: 'record a deployment of a hotfix or an update level to an environment, with its tag',
   usage: 'hfx deploy PRODUCT ENV (--hotfix ID | --level N) [--tag V] [--approve REASON] [--dry-run] [--server URL]',
@@ -20,21 +20,20 @@ export const deployCommand: Command = {
     '$ hfx deploy ecommerce QA --level 3',
   ],
   options: { hotfix: { type: 'string' }, level: { type: 'string' }, tag: { type: 'string' }, approve: { type: 'string' }, 'dry-run': { type: 'boolean' }, server: { type: 'string' } },
-  async run({ values: v, positionals }, { io, out }) {
-    if (positionals.length !== 2) throw new HfxError('HFX_E_USAGE', 'usage: hfx deploy PRODUCT ENV (--hotfix ID | --level N)', { hint: 'See `hfx deploy --help`.' });
-    const [product, env] = positionals as [string, string];
-    if ((v['hotfix'] === undefined) === (v['level'] === undefined)) throw new HfxError('HFX_E_USAGE', 'give exactly one of --hotfix and --level');
-    if (v['approve'] !== undefined && String(v['approve']).trim() === '') throw new HfxError('HFX_E_USAGE', '--approve needs a reason');
+  args: ['PRODUCT', 'ENV'],
+  async run({ values: v, args: [product, env] }, { io, out }) {
+    if ((v.hotfix === undefined) === (v.level === undefined)) throw new HfxError('HFX_E_USAGE', 'give exactly one of --hotfix and --level');
+    if (v.approve !== undefined && v.approve.trim() === '') throw new HfxError('HFX_E_USAGE', '--approve needs a reason');
     const body = {
-      ...(v['hotfix'] !== undefined ? { hotfix: String(v['hotfix']) } : { level: int(v['level'], 'level') }),
-      ...(v['tag'] !== undefined ? { tag: String(v['tag']) } : {}),
-      ...(v['approve'] !== undefined ? { approval: { reason: String(v['approve']) } } : {}),
+      ...(v.hotfix !== undefined ? { hotfix: v.hotfix } : { level: int(v.level, 'level') }),
+      ...(v.tag !== undefined ? { tag: v.tag } : {}),
+      ...(v.approve !== undefined ? { approval: { reason: v.approve } } : {}),
       ...(v['dry-run'] ? { dryRun: true } : {}),
     };
-    const r = await call<{ id?: number; tag: string; suggestedTag: string; approvalRequired?: boolean; approved?: string | null }>(userRemote(currentLogin(io.env, v['server'] as string | undefined)), 'POST', `/v1/environments/${encodeURIComponent(product)}/${encodeURIComponent(env)}/deploy`, body);
+    const r = await call<{ id?: number; tag: string; suggestedTag: string; approvalRequired?: boolean; approved?: string | null }>(userRemote(currentLogin(io.env, v.server)), 'POST', `/v1/environments/${encodeURIComponent(product)}/${encodeURIComponent(env)}/deploy`, body);
     out.result(r);
     if (v['dry-run']) out.line(`Tag & Deploy ${r.suggestedTag}${r.approvalRequired ? out.c.yellow(' (needs --approve REASON by a release manager: it skips the environment before)') : ''}`);
     else out.line(`${out.c.green('✓')} deployment #${r.id} to ${env} tagged ${r.tag}${r.approved ? ` (approved: ${r.approved})` : ''}`);
     return 0;
   },
-};
+});

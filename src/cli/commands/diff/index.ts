@@ -1,11 +1,9 @@
 import { HfxError } from '../../../errors.js';
-import { diffTrees, type Severity } from '../../../engine/index.js';
+import { ARCHIVE_KINDS, SEVERITIES, diffTrees, type Severity } from '../../../engine/index.js';
 import { fmtBytes } from '../../output.js';
-import { int, str, type Command } from '../../command.js';
+import { choice, commaList, defineCommand, int, str } from '../../command.js';
 
-const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean) : []);
-
-export const diffCommand: Command = {
+export const diffCommand = defineCommand({
   name: 'diff',
   summary: 'make a hotfix (or update) archive from two pack trees',
   usage: 'hfx diff OLD_DIR NEW_DIR -o FILE.zip --product P --version V --level N --id ID --title T [--sign NAME.key]',
@@ -45,40 +43,40 @@ Flags:
     sign: { type: 'string' },
     'compression-level': { type: 'string' },
   },
-  async run({ values: v, positionals }, { out, path }) {
-    if (positionals.length !== 2) throw new HfxError('HFX_E_USAGE', 'give two directories: OLD_DIR NEW_DIR', { hint: 'See `hfx diff --help`.' });
-    const severity = (v['severity'] as string | undefined) ?? 'S2';
-    if (!/^S[1-4]$/.test(severity)) throw new HfxError('HFX_E_USAGE', '--severity must be S1, S2, S3 or S4');
-    const kind = (v['kind'] as string | undefined) ?? 'hotfix';
-    if (kind !== 'hotfix' && kind !== 'update') throw new HfxError('HFX_E_USAGE', '--kind must be hotfix or update');
+  args: ['OLD_DIR', 'NEW_DIR'],
+  async run({ values: v, args: [oldDir, newDir] }, { out, path }) {
+    const severity = choice(v.severity ?? 'S2', SEVERITIES);
+    if (!severity) throw new HfxError('HFX_E_USAGE', '--severity must be S1, S2, S3 or S4');
+    const kind = choice(v.kind ?? 'hotfix', ARCHIVE_KINDS);
+    if (!kind) throw new HfxError('HFX_E_USAGE', '--kind must be hotfix or update');
     const cl = v['compression-level'] === undefined ? undefined : int(v['compression-level'], 'compression-level');
     if (cl !== undefined && cl > 9) throw new HfxError('HFX_E_USAGE', '--compression-level must be 0 to 9');
     const r = await diffTrees({
-      oldDir: path(positionals[0]!),
-      newDir: path(positionals[1]!),
-      out: path(str(v['out'], 'out', 'diff')),
-      product: str(v['product'], 'product', 'diff'),
-      version: str(v['version'], 'version', 'diff'),
-      level: int(v['level'] ?? v['from-level'], 'level'),
-      id: str(v['id'], 'id', 'diff'),
-      title: str(v['title'], 'title', 'diff'),
-      description: (v['description'] as string | undefined) ?? '',
-      severity: severity as Severity,
-      incident: (v['incident'] as string | undefined) ?? null,
-      customer: (v['customer'] as string | undefined) ?? null,
-      requires: list(v['requires']),
-      supersedes: list(v['supersedes']),
+      oldDir: path(oldDir),
+      newDir: path(newDir),
+      out: path(str(v.out, 'out', 'diff')),
+      product: str(v.product, 'product', 'diff'),
+      version: str(v.version, 'version', 'diff'),
+      level: int(v.level ?? v['from-level'], 'level'),
+      id: str(v.id, 'id', 'diff'),
+      title: str(v.title, 'title', 'diff'),
+      description: v.description ?? '',
+      severity,
+      incident: v.incident ?? null,
+      customer: v.customer ?? null,
+      requires: commaList(v.requires),
+      supersedes: commaList(v.supersedes),
       kind,
       toLevel: v['to-level'] === undefined ? null : int(v['to-level'], 'to-level'),
-      security: v['security'] === true,
-      includes: list(v['includes']),
-      ...(typeof v['sign'] === 'string' ? { signKey: path(v['sign']) } : {}),
+      security: v.security === true,
+      includes: commaList(v.includes),
+      ...(v.sign !== undefined ? { signKey: path(v.sign) } : {}),
       ...(cl === undefined ? {} : { compressionLevel: cl }),
       onProgress: out.progress,
     });
     out.result(r);
     out.line(`${out.c.green('✓')} ${r.out}: ${r.id} — ${r.added} added, ${r.modified} modified, ${r.deleted} deleted, ${fmtBytes(r.payloadBytes)} payload`);
-    out.line(r.signed ? `  signed by ${r.signed.slice(0, 16)}` : out.c.yellow(`  not signed: run \`hfx sign ${positionals.length ? r.out : ''} --key NAME.key\``));
+    out.line(r.signed ? `  signed by ${r.signed.slice(0, 16)}` : out.c.yellow(`  not signed: run \`hfx sign ${r.out} --key NAME.key\``));
     return 0;
   },
-};
+});

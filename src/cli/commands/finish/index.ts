@@ -1,8 +1,7 @@
-import { HfxError } from '../../../errors.js';
 import { finishHotfix } from '../../../git/finish.js';
-import type { Command } from '../../command.js';
+import { defineCommand } from '../../command.js';
 
-export const finishCommand: Command = {
+export const finishCommand = defineCommand({
   name: 'finish',
   summary: 'finish a hotfix: tag it and merge it back into the main branch and develop (--no-ff)',
   usage: 'hfx finish [--repo DIR] [--branch B] [--main B] [--json]',
@@ -20,13 +19,12 @@ Flags:
     '$ hfx finish --branch hotfix/1.7.1 --main trunk --json',
   ],
   options: { repo: { type: 'string' }, branch: { type: 'string' }, main: { type: 'string' } },
-  async run({ values: v, positionals }, { io, out, path }) {
-    if (positionals.length) throw new HfxError('HFX_E_USAGE', `unexpected argument ${JSON.stringify(positionals[0])}`, { hint: 'See `hfx finish --help`.' });
-    const s = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  args: [],
+  async run({ values: v }, { io, out, path }) {
     const r = await finishHotfix({
-      repo: path(s('repo') ?? io.cwd),
-      ...(s('branch') ? { branch: s('branch')! } : {}),
-      ...(s('main') ? { main: s('main')! } : {}),
+      repo: path(v.repo ?? io.cwd),
+      ...(v.branch ? { branch: v.branch } : {}),
+      ...(v.main ? { main: v.main } : {}),
     });
     out.result(r);
     const c = out.c;
@@ -42,4 +40,4 @@ Flags:
     for (const p of r.push) out.line(`  next: ${p}`);
     return 0;
   },
-};
+});

@@ -1,17 +1,17 @@
 import { HfxError } from '../../../errors.js';
 import { buildImage } from '../../../image/image.js';
 import { fmtBytes } from '../../output.js';
-import { HOME, type Command } from '../../command.js';
+import { HOME, defineCommand } from '../../command.js';
 
-const list = (v: unknown): string[] | undefined => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
+const isStrings = (a: unknown): a is string[] => Array.isArray(a) && a.every((x) => typeof x === 'string');
 
 /** "a b" → ["a","b"]; a JSON array is taken as it is. */
-function argv(v: unknown, flag: string): string[] | undefined {
-  if (typeof v !== 'string') return undefined;
+function argv(v: string | undefined, flag: string): string[] | undefined {
+  if (v === undefined) return undefined;
   if (v.trim().startsWith('[')) {
     try {
-      const a = JSON.parse(v) as unknown;
-      if (Array.isArray(a) && a.every((x) => typeof x === 'string')) return a as string[];
+      const a: unknown = JSON.parse(v);
+      if (isStrings(a)) return a;
     } catch {
       // fall through
     }
@@ -20,7 +20,7 @@ function argv(v: unknown, flag: string): string[] | undefined {
   return v.split(/\s+/).filter(Boolean);
 }
 
-export const imageCommand: Command = {
+export const imageCommand = defineCommand({
   name: 'image',
   aliases: ['create-docker'],
   summary: 'build a reproducible OCI image of the installation (pack layer + one layer per hotfix), without Docker',
@@ -70,39 +70,39 @@ export const imageCommand: Command = {
     insecure: { type: 'boolean' },
     cache: { type: 'string' },
   },
-  async run({ values, positionals }, { out, home, path, io }) {
-    if (positionals.length) throw new HfxError('HFX_E_USAGE', `unexpected argument ${positionals[0]}`, { hint: 'See `hfx image --help`.' });
+  args: [],
+  async run({ values }, { out, home, path, io }) {
     const labels: Record<string, string> = {};
-    for (const kv of list(values['label']) ?? []) {
+    for (const kv of values.label ?? []) {
       const i = kv.indexOf('=');
       if (i <= 0) throw new HfxError('HFX_E_USAGE', `--label ${kv}: expected KEY=VALUE`);
       labels[kv.slice(0, i)] = kv.slice(i + 1);
     }
-    for (const kv of list(values['env']) ?? []) if (kv.indexOf('=') <= 0) throw new HfxError('HFX_E_USAGE', `--env ${kv}: expected NAME=VALUE`);
-    const user = (values['username'] as string | undefined) ?? io.env['HFX_REGISTRY_USER'];
-    const pass = (values['password'] as string | undefined) ?? io.env['HFX_REGISTRY_PASSWORD'];
+    for (const kv of values.env ?? []) if (kv.indexOf('=') <= 0) throw new HfxError('HFX_E_USAGE', `--env ${kv}: expected NAME=VALUE`);
+    const user = values.username ?? io.env['HFX_REGISTRY_USER'];
+    const pass = values.password ?? io.env['HFX_REGISTRY_PASSWORD'];
     const sde = io.env['SOURCE_DATE_EPOCH'];
     if (sde !== undefined && sde !== '' && !/^\d+$/.test(sde)) throw new HfxError('HFX_E_USAGE', `SOURCE_DATE_EPOCH must be whole seconds, not ${JSON.stringify(sde)}`);
-    const p = (k: string): string | undefined => (typeof values[k] === 'string' ? path(values[k] as string) : undefined);
+    const p = (v: string | undefined): string | undefined => (v !== undefined ? path(v) : undefined);
     const r = await buildImage({
-      home: home(values['home']),
-      tag: values['tag'] as string | undefined,
-      prefix: values['prefix'] as string | undefined,
-      base: values['base'] as string | undefined,
-      baseLayout: p('base-layout'),
-      oci: p('oci'),
-      dockerArchive: p('docker-archive'),
-      push: !!values['push'],
-      squash: !!values['squash'],
-      cacheDir: p('cache'),
-      entrypoint: argv(values['entrypoint'], 'entrypoint'),
-      cmd: argv(values['cmd'], 'cmd'),
-      env: list(values['env']),
-      user: values['user'] as string | undefined,
-      workdir: values['workdir'] as string | undefined,
+      home: home(values.home),
+      tag: values.tag,
+      prefix: values.prefix,
+      base: values.base,
+      baseLayout: p(values['base-layout']),
+      oci: p(values.oci),
+      dockerArchive: p(values['docker-archive']),
+      push: !!values.push,
+      squash: !!values.squash,
+      cacheDir: p(values.cache),
+      entrypoint: argv(values.entrypoint, 'entrypoint'),
+      cmd: argv(values.cmd, 'cmd'),
+      env: values.env,
+      user: values.user,
+      workdir: values.workdir,
       labels,
       creds: user !== undefined && pass !== undefined ? { username: user, password: pass } : null,
-      insecure: !!values['insecure'],
+      insecure: !!values.insecure,
       epoch: sde ? Number(sde) : 0,
       onLayer: (b) => out.line(`  ${b.cached ? out.c.dim('cached') : out.c.green('built ')} ${b.digest.slice(0, 19)} ${fmtBytes(b.size).padStart(9)}  ${b.what}`),
     });
@@ -112,4 +112,4 @@ export const imageCommand: Command = {
     if (r.push) out.line(`  pushed ${r.push.blobsUploaded} blob(s), ${fmtBytes(r.push.bytesUploaded)}; ${r.push.blobsSkipped} already there, ${r.push.blobsMounted} mounted`);
     return 0;
   },
-};
+});

@@ -1,8 +1,8 @@
 import { initHome } from '../../../engine/index.js';
 import { fmtBytes } from '../../output.js';
-import { HOME, int, str, type Command } from '../../command.js';
+import { HOME, defineCommand, int, str } from '../../command.js';
 
-export const initCommand: Command = {
+export const initCommand = defineCommand({
   name: 'init',
   summary: 'adopt a directory as a product pack: record the hash of every file',
   usage: 'hfx init --home DIR --product P --version V [--level N] [--health CMD]',
@@ -16,15 +16,15 @@ export const initCommand: Command = {
   options: { ...HOME, product: { type: 'string' }, version: { type: 'string' }, level: { type: 'string' }, health: { type: 'string' } },
   async run({ values }, { out, home }) {
     const r = await initHome({
-      home: home(values['home']),
-      product: str(values['product'], 'product', 'init'),
-      version: str(values['version'], 'version', 'init'),
-      level: int(values['level'], 'level', 0),
-      ...(typeof values['health'] === 'string' ? { health: values['health'] } : {}),
+      home: home(values.home),
+      product: str(values.product, 'product', 'init'),
+      version: str(values.version, 'version', 'init'),
+      level: int(values.level, 'level', 0),
+      ...(values.health !== undefined ? { health: values.health } : {}),
       onProgress: (d, t) => out.progress('hashing', d, t),
     });
     out.result(r);
     out.line(`${out.c.green('✓')} ${r.home} is ${r.product} ${r.version} at update level ${r.level}: ${r.files} files, ${fmtBytes(r.bytes)} recorded`);
     return 0;
   },
-};
+});

@@ -1,16 +1,17 @@
 import { inspectArchive } from '../../../engine/index.js';
 import { fmtBytes } from '../../output.js';
-import { onePositional, type Command } from '../../command.js';
+import { HOME, defineCommand } from '../../command.js';
 
-export const inspectCommand: Command = {
+export const inspectCommand = defineCommand({
   name: 'inspect',
   summary: "show an archive's manifest, signatures and file list",
   usage: 'hfx inspect FILE.zip [--home DIR] [--json]',
   details: 'The archive is fully validated (structure, paths, schema). With --home it also says whether that installation trusts the signature.',
   examples: ['$ hfx inspect HF-0007.zip', '$ hfx inspect HF-0007.zip --home /opt/wso2am --json | jq .manifest.entries'],
-  options: { home: { type: 'string' } },
-  async run({ values, positionals }, { out, path }) {
-    const r = await inspectArchive(path(onePositional(positionals, 'FILE.zip', 'inspect')), typeof values['home'] === 'string' ? path(values['home']) : undefined);
+  options: { ...HOME },
+  args: ['FILE.zip'],
+  async run({ values, args: [zip] }, { out, path }) {
+    const r = await inspectArchive(path(zip), values.home !== undefined ? path(values.home) : undefined);
     out.result(r);
     const m = r.manifest;
     const c = out.c;
@@ -33,4 +34,4 @@ export const inspectCommand: Command = {
     }
     return 0;
   },
-};
+});

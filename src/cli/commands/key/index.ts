@@ -5,13 +5,12 @@ import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { keyId, parsePublicKey } from '../../../engine/index.js';
 import { HfxError } from '../../../errors.js';
-import { exactArgs, type Command } from '../../command.js';
+import { defineCommandWithSubcommands, flags, subcommandsOf, synopsis, type Ctx, type FlagValues } from '../../command.js';
 
-const SUBS = 'list | trust FILE.pub [--name N]';
+const KEY_FLAGS = flags({ server: { type: 'string' }, name: { type: 'string' } });
+const subcommand = subcommandsOf<typeof KEY_FLAGS>();
 
-function unknownSub(sub: string | undefined): HfxError {
-  return new HfxError('HFX_E_USAGE', sub ? `unknown subcommand ${JSON.stringify(sub)}` : 'a subcommand is missing', { hint: `hfx key ${SUBS}` });
-}
+const remoteOf = (ctx: Ctx, v: FlagValues<typeof KEY_FLAGS>) => userRemote(currentLogin(ctx.io.env, v.server));
 /** The server takes a PEM of at most this many characters; an ed25519 public key is about 113. */
 const MAX_PEM = 4096;
 
@@ -47,10 +46,48 @@ function readPublicPem(file: string): string {
   return pem;
 }
 
-export const keyCommand: Command = {
+const list = subcommand({
+  name: 'list',
+  summary: "the publisher keys the server accepts: each one's id, name and date",
+  async run({ values: v }, ctx) {
+    const { out } = ctx;
+    const r = await call<{ keys: PublisherKey[] }>(remoteOf(ctx, v), 'GET', '/v1/publisher-keys');
+    out.result(r);
+    for (const k of r.keys) out.line(`${k.keyid.slice(0, 16)}  ${k.name}  ${out.c.dim(`trusted ${new Date(k.created_at).toISOString().slice(0, 10)}`)}`);
+    if (r.keys.length === 0) out.line('no publisher keys: the server refuses every upload until an admin runs `hfx key trust NAME.pub --name NAME`');
+    return 0;
+  },
+});
+
+const trust = subcommand({
+  name: 'trust',
+  summary: 'add the public key `hfx keygen` wrote (admin), named --name (default: the file name without .pub)',
+  args: ['FILE.pub'],
+  usage: 'FILE.pub [--name N]',
+  async run({ values: v, args: [file] }, ctx) {
+    const { out } = ctx;
+    const remote = remoteOf(ctx, v);
+    const abs = ctx.path(file);
+    const pem = readPublicPem(abs);
+    const name = v.name !== undefined && v.name !== '' ? v.name : basename(abs).replace(/\.pub$/, '');
+    const r = await call<{ keyid: string; name: string; existed: boolean }>(remote, 'POST', '/v1/publisher-keys', { name, publicKey: pem });
+    // The answer repeats the name sent; an existing key keeps the name it was trusted under.
+    const known = r.existed ? (await call<{ keys: PublisherKey[] }>(remote, 'GET', '/v1/publisher-keys')).keys : [];
+    const stored = known.find((k) => k.keyid === r.keyid)?.name ?? r.name;
+    out.result({ keyid: r.keyid, name: stored, existed: r.existed });
+    out.line(r.existed
+      ? `key ${r.keyid.slice(0, 16)} is already trusted${stored !== name ? ` (as ${stored})` : ''}: nothing changed`
+      : `${out.c.green('✓')} the server trusts ${r.name} (${r.keyid.slice(0, 16)}): archives it signed can be pushed`);
+    return 0;
+  },
+});
+
+const SUBCOMMANDS = [list, trust];
+
+export const keyCommand = defineCommandWithSubcommands({
   name: 'key',
   summary: "the server's publisher keys: the signatures it accepts on `hfx push` (not an installation's `hfx trust`)",
-  usage: `hfx key ${SUBS} [--server URL]`,
+  usage: `hfx key ${synopsis(SUBCOMMANDS)} [--server URL]`,
   details: [
     'The server refuses an upload (`hfx push`) unless its archive is signed by one of these keys (HFX_E_UNTRUSTED). '
       + '`trust FILE.pub` (admin) adds the public key `hfx keygen` wrote, named --name (default: the file name without .pub); '
@@ -64,39 +101,7 @@ export const keyCommand: Command = {
     '$ hfx key list',
     '$ hfx trust add vendor.pub --home /opt/wso2am      # the same key, on an installation',
   ],
-  options: { server: { type: 'string' }, name: { type: 'string' } },
-  async run({ values: v, positionals }, ctx) {
-    const { out } = ctx;
-    const [sub, ...rest] = positionals;
-    // A mistyped subcommand is named before the login is looked for.
-    if (!['list', 'trust'].includes(sub ?? '')) throw unknownSub(sub);
-    const remote = userRemote(currentLogin(ctx.io.env, v['server'] as string | undefined));
-    switch (sub) {
-      case 'list': {
-        exactArgs(rest, 0, 'key', 'list');
-        const r = await call<{ keys: PublisherKey[] }>(remote, 'GET', '/v1/publisher-keys');
-        out.result(r);
-        for (const k of r.keys) out.line(`${k.keyid.slice(0, 16)}  ${k.name}  ${out.c.dim(`trusted ${new Date(k.created_at).toISOString().slice(0, 10)}`)}`);
-        if (r.keys.length === 0) out.line('no publisher keys: the server refuses every upload until an admin runs `hfx key trust NAME.pub --name NAME`');
-        return 0;
-      }
-      case 'trust': {
-        const [file] = exactArgs(rest, 1, 'key', 'trust FILE.pub [--name N]');
-        const abs = ctx.path(file!);
-        const pem = readPublicPem(abs);
-        const name = typeof v['name'] === 'string' && v['name'] !== '' ? v['name'] : basename(abs).replace(/\.pub$/, '');
-        const r = await call<{ keyid: string; name: string; existed: boolean }>(remote, 'POST', '/v1/publisher-keys', { name, publicKey: pem });
-        // The answer repeats the name sent; an existing key keeps the name it was trusted under.
-        const known = r.existed ? (await call<{ keys: PublisherKey[] }>(remote, 'GET', '/v1/publisher-keys')).keys : [];
-        const stored = known.find((k) => k.keyid === r.keyid)?.name ?? r.name;
-        out.result({ keyid: r.keyid, name: stored, existed: r.existed });
-        out.line(r.existed
-          ? `key ${r.keyid.slice(0, 16)} is already trusted${stored !== name ? ` (as ${stored})` : ''}: nothing changed`
-          : `${out.c.green('✓')} the server trusts ${r.name} (${r.keyid.slice(0, 16)}): archives it signed can be pushed`);
-        return 0;
-      }
-      default:
-        throw unknownSub(sub);
-    }
-  },
-};
+  options: KEY_FLAGS,
+  commonUsage: '[--server URL]',
+  subcommands: SUBCOMMANDS,
+});

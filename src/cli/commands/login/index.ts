@@ -1,17 +1,27 @@
-import { HfxError } from '../../../errors.js';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
 import { loginMirror, loginToken, loginUser, type RootChoice, type RootInfo } from '../../../client/remote.js';
 import { checkServerUrl } from '../../../client/server-url.js';
-import { onePositional, type Command } from '../../command.js';
+import { HfxError } from '../../../errors.js';
+import { defineCommand, flags, type FlagValues } from '../../command.js';
 import type { Io, Output } from '../../output.js';
-import { readSecret, readStdin } from '../../read-secret.js';
+import { openPrompt, readSecret, readStdin, terminalOf } from '../../prompt.js';
 
 const HELP = 'See `hfx login --help`.';
 
+const LOGIN_FLAGS = flags({
+  user: { type: 'string' },
+  token: { type: 'string' },
+  'token-stdin': { type: 'boolean' },
+  home: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  insecure: { type: 'boolean' },
+  root: { type: 'string' },
+});
+type LoginFlags = FlagValues<typeof LOGIN_FLAGS>;
+
 /** The installation token: --token-stdin, --token, else HFX_TOKEN; undefined for a user login. */
-async function installationToken(v: Record<string, unknown>, io: Io, out: Output): Promise<string | undefined> {
-  const flag = typeof v['token'] === 'string' ? v['token'] : undefined;
+async function installationToken(v: LoginFlags, io: Io, out: Output): Promise<string | undefined> {
+  const flag = v.token;
   const fromStdin = v['token-stdin'] === true;
   if (flag !== undefined && fromStdin) throw new HfxError('HFX_E_USAGE', 'give the token by --token-stdin or by --token, not both', { hint: HELP });
   let token: string | undefined;
@@ -20,36 +30,36 @@ async function installationToken(v: Record<string, unknown>, io: Io, out: Output
     out.warn('--token puts the token in the process list (ps) and the shell history, where other users of this machine can read it; '
       + 'give it on standard input with --token-stdin, or in HFX_TOKEN');
     token = flag.trim();
-  } else if (v['user'] === undefined) token = io.env['HFX_TOKEN']?.trim() || undefined;
+  } else if (v.user === undefined) token = io.env['HFX_TOKEN']?.trim() || undefined;
   if (token === '') throw new HfxError('HFX_E_USAGE', fromStdin ? 'no token on standard input' : '--token is empty', { hint: HELP });
   return token;
 }
 
 /** --root FILE; else, on a terminal, a question about the server's own root. */
-function rootChoice(v: Record<string, unknown>, io: Io, path: (p: string) => string): RootChoice {
-  if (typeof v['root'] === 'string') {
+function rootChoice(v: LoginFlags, io: Io, path: (p: string) => string): RootChoice {
+  if (v.root !== undefined) {
     try {
-      return { root: readFileSync(path(v['root'])) };
+      return { root: readFileSync(path(v.root)) };
     } catch (e) {
-      throw new HfxError('HFX_E_NOT_FOUND', `cannot read the root ${v['root']}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'The vendor gives N.root.json with the installation token.' });
+      throw new HfxError('HFX_E_NOT_FOUND', `cannot read the root ${v.root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'The vendor gives N.root.json with the installation token.' });
     }
   }
-  const stdin = io.stdin ?? process.stdin;
-  if (!(stdin as { isTTY?: boolean }).isTTY || !io.stderr.isTTY) return {};
+  const stdin = terminalOf(io);
+  if (!stdin || !io.stderr.isTTY) return {};
   return {
     confirm: async (info: RootInfo) => {
       io.stderr.write(`The server offers TUF root ${info.version}, signed by ${info.threshold} of these keys:\n${info.keyids.map((k) => `  ${k}\n`).join('')}`);
-      const rl = createInterface({ input: stdin, output: io.stderr, terminal: true });
+      const prompt = openPrompt(stdin, io.stderr);
       try {
-        return /^y(es)?$/i.test((await rl.question('Are these your vendor\'s root keys? Trust them [y/N] ')).trim());
+        return /^y(es)?$/i.test((await prompt.ask('Are these your vendor\'s root keys? Trust them [y/N] ')).trim());
       } finally {
-        rl.close();
+        prompt.close();
       }
     },
   };
 }
 
-export const loginCommand: Command = {
+export const loginCommand = defineCommand({
   name: 'login',
   summary: 'log in to an hfx server (a user), or link an installation to it (an installation token)',
   usage: 'hfx login URL --user NAME [--password-stdin] [--insecure] | hfx login URL --token-stdin [--home DIR --root FILE] [--insecure]\n       hfx login file:///MIRROR --home DIR --root FILE',
@@ -75,42 +85,35 @@ trust.`,
     '$ hfx login file:///media/usb/acme-mirror --home /opt/wso2am --root 1.root.json   # a site without a connection',
     '$ hfx login http://hfx.lab.internal:8080 --user alice --insecure',
   ],
-  options: {
-    user: { type: 'string' },
-    token: { type: 'string' },
-    'token-stdin': { type: 'boolean' },
-    home: { type: 'string' },
-    'password-stdin': { type: 'boolean' },
-    insecure: { type: 'boolean' },
-    root: { type: 'string' },
-  },
-  async run({ values: v, positionals }, { io, out, path }) {
-    const url = onePositional(positionals, 'URL', 'login');
+  options: LOGIN_FLAGS,
+  args: ['URL'],
+  async run({ values: v, args: [url] }, { io, out, path }) {
     const choice = rootChoice(v, io, path);
     if (url.startsWith('file:')) {
-      if (typeof v['home'] !== 'string' || !choice.root) throw new HfxError('HFX_E_USAGE', 'a mirror is linked to an installation with --home DIR and --root FILE', { hint: HELP });
-      const m = await loginMirror(url, path(v['home']), choice);
+      if (v.home === undefined || !choice.root) throw new HfxError('HFX_E_USAGE', 'a mirror is linked to an installation with --home DIR and --root FILE', { hint: HELP });
+      const m = await loginMirror(url, path(v.home), choice);
       out.result({ url: m.url, who: m.who, file: m.file, root: m.root });
       out.line(`${out.c.green('✓')} ${m.file} reads the mirror ${m.url}`);
       out.line(`  TUF root ${m.root.version} trusted: ${m.root.threshold} of ${m.root.keyids.map((k) => k.slice(0, 12)).join(', ')}`);
       return 0;
     }
-    const tokenGiven = v['token'] !== undefined || v['token-stdin'] === true;
-    if (v['user'] !== undefined && tokenGiven) throw new HfxError('HFX_E_USAGE', 'give --user NAME or an installation token, not both', { hint: HELP });
-    if (v['user'] === undefined && !tokenGiven && !io.env['HFX_TOKEN']?.trim()) {
+    const tokenGiven = v.token !== undefined || v['token-stdin'] === true;
+    if (v.user !== undefined && tokenGiven) throw new HfxError('HFX_E_USAGE', 'give --user NAME or an installation token, not both', { hint: HELP });
+    if (v.user === undefined && !tokenGiven && !io.env['HFX_TOKEN']?.trim()) {
       throw new HfxError('HFX_E_USAGE', 'give --user NAME, or an installation token with --token-stdin or HFX_TOKEN', { hint: HELP });
     }
     // Refused before a secret is read or anything is sent.
-    checkServerUrl(url, { insecure: v['insecure'] === true });
+    checkServerUrl(url, { insecure: v.insecure === true });
     const token = await installationToken(v, io, out);
     const password = () => readSecret(io, { envVar: 'HFX_PASSWORD', fromStdin: v['password-stdin'] === true, prompt: 'password: ' });
     const r = token !== undefined
-      ? await loginToken(io.env, url, token, typeof v['home'] === 'string' ? path(v['home']) : undefined, choice)
-      : await loginUser(io.env, url, v['user'] as string, await password());
+      ? await loginToken(io.env, url, token, v.home !== undefined ? path(v.home) : undefined, choice)
+      // Without a token there is a --user: checked above.
+      : await loginUser(io.env, url, v.user ?? '', await password());
     const root = 'root' in r ? (r.root as RootInfo | undefined) : undefined;
     out.result({ url: r.url, who: r.who, file: r.file, ...(root ? { root } : {}) });
     out.line(`${out.c.green('✓')} logged in to ${r.url} as ${r.who}; saved in ${r.file}`);
     if (root) out.line(`  TUF root ${root.version} trusted: ${root.threshold} of ${root.keyids.map((k) => k.slice(0, 12)).join(', ')}`);
     return 0;
   },
-};
+});

@@ -1,10 +1,9 @@
 import { currentLogin } from '../../../client/config.js';
 import { filesAt, userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
-import { HfxError } from '../../../errors.js';
-import { str, type Command } from '../../command.js';
+import { defineCommand, str } from '../../command.js';
 
-export const propagateCommand: Command = {
+export const propagateCommand = defineCommand({
   name: 'propagate',
   summary: 'propagate a hotfix back to an earlier environment: deploy it there, or record a merge by commit',
   usage: 'hfx propagate PRODUCT HOTFIX --to ENV [--merged COMMIT --home DIR] [--dry-run] [--server URL]',
@@ -18,18 +17,17 @@ export const propagateCommand: Command = {
     '$ hfx propagate ecommerce HF-1.7.0-0-0001 --to Development --merged 3f2a9c1 --home build/ecommerce',
   ],
   options: { to: { type: 'string' }, 'dry-run': { type: 'boolean' }, merged: { type: 'string' }, home: { type: 'string' }, server: { type: 'string' } },
-  async run({ values: v, positionals }, ctx) {
+  args: ['PRODUCT', 'HOTFIX'],
+  async run({ values: v, args: [product, id] }, ctx) {
     const { io, out } = ctx;
-    if (positionals.length !== 2) throw new HfxError('HFX_E_USAGE', 'usage: hfx propagate PRODUCT HOTFIX --to ENV', { hint: 'See `hfx propagate --help`.' });
-    const [product, id] = positionals as [string, string];
-    const to = str(v['to'], 'to', 'propagate');
-    const remote = userRemote(currentLogin(io.env, v['server'] as string | undefined));
+    const to = str(v.to, 'to', 'propagate');
+    const remote = userRemote(currentLogin(io.env, v.server));
     const base = `/v1/environments/${encodeURIComponent(product)}/hotfixes/${encodeURIComponent(id)}`;
     let merged: { commit: string; files: Record<string, string | null> } | undefined;
-    if (v['merged'] !== undefined) {
-      const commit = str(v['merged'], 'merged', 'propagate');
+    if (v.merged !== undefined) {
+      const commit = str(v.merged, 'merged', 'propagate');
       const f = await call<{ files: { path: string }[] }>(remote, 'GET', `${base}/files`);
-      merged = { commit, files: filesAt(ctx.home(v['home']), f.files.map((x) => x.path)) };
+      merged = { commit, files: filesAt(ctx.home(v.home), f.files.map((x) => x.path)) };
     }
     const r = await call<{ id: number; how: string; presence: { everywhere: boolean; environments: { name: string; present: boolean }[] } }>(remote, 'POST', `${base}/propagate`, { to, ...(merged ? { merged } : {}), ...(v['dry-run'] ? { dryRun: true } : {}) });
     out.result(r);
@@ -42,4 +40,4 @@ export const propagateCommand: Command = {
     out.line(missing.length ? `not yet present in ${missing.join(', ')}` : 'present everywhere: it can be marked solved');
     return 0;
   },
-};
+});

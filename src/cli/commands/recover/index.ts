@@ -1,7 +1,7 @@
 import { recoverHome } from '../../../engine/index.js';
-import { HOME, type Command } from '../../command.js';
+import { HOME, defineCommand } from '../../command.js';
 
-export const recoverCommand: Command = {
+export const recoverCommand = defineCommand({
   name: 'recover',
   summary: 'finish (or with --rollback undo) an interrupted apply or revert',
   usage: 'hfx recover [--home DIR] [--rollback]',
@@ -9,7 +9,7 @@ export const recoverCommand: Command = {
   examples: ['$ hfx recover --home /opt/wso2am', '$ hfx recover --rollback'],
   options: { ...HOME, rollback: { type: 'boolean' } },
   async run({ values }, { out, home }) {
-    const r = await recoverHome({ home: home(values['home']), rollback: values['rollback'] === true });
+    const r = await recoverHome({ home: home(values.home), rollback: values.rollback === true });
     out.result(r);
     const msg = {
       none: 'nothing to recover',
@@ -20,4 +20,4 @@ export const recoverCommand: Command = {
     out.line(`${out.c.green('✓')} ${msg}`);
     return 0;
   },
-};
+});

@@ -1,9 +1,9 @@
 import { HfxError } from '../../../errors.js';
 import { layout, revertHotfix } from '../../../engine/index.js';
 import { appendEvents } from '../../../client/events.js';
-import { HOME, type Command } from '../../command.js';
+import { HOME, defineCommand } from '../../command.js';
 
-export const revertCommand: Command = {
+export const revertCommand = defineCommand({
   name: 'revert',
   aliases: ['revert-hotfix'],
   summary: 'revert the last hotfix, a named one, or all of them, atomically',
@@ -13,12 +13,13 @@ hotfix touches its files (else revert the later one first). Files changed since 
 reported and nothing is reverted. --reason is sent to the server with "hfx state --report" (the fleet view shows why).`,
   examples: ['$ hfx revert --home /opt/wso2am            # the last one', '$ hfx revert HF-4.2.0-12-0007 --dry-run', '$ hfx revert --all --json'],
   options: { ...HOME, all: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, reason: { type: 'string' } },
-  async run({ values: v, positionals }, { out, home }) {
-    if (positionals.length > 1 || (v['all'] && positionals.length)) throw new HfxError('HFX_E_USAGE', 'give one hotfix id, or --all', { hint: 'See `hfx revert --help`.' });
-    const r = await revertHotfix({ home: home(v['home']), ...(positionals[0] ? { id: positionals[0] } : {}), all: v['all'] === true, dryRun: v['dry-run'] === true, onProgress: out.progress });
-    if (!r.dryRun) appendEvents(layout(home(v['home'])), r.reverted.map((id) => ({ kind: 'reverted' as const, archive: id, ...(typeof v['reason'] === 'string' ? { reason: v['reason'] } : {}) })));
+  args: ['[ID]'],
+  async run({ values: v, args: [hotfix] }, { out, home }) {
+    if (v.all && hotfix !== undefined) throw new HfxError('HFX_E_USAGE', 'give one hotfix id, or --all', { hint: 'See `hfx revert --help`.' });
+    const r = await revertHotfix({ home: home(v.home), ...(hotfix ? { id: hotfix } : {}), all: v.all === true, dryRun: v['dry-run'] === true, onProgress: out.progress });
+    if (!r.dryRun) appendEvents(layout(home(v.home)), r.reverted.map((id) => ({ kind: 'reverted' as const, archive: id, ...(v.reason !== undefined ? { reason: v.reason } : {}) })));
     out.result(r);
     out.line(`${out.c.green('✓')} ${r.dryRun ? 'would revert' : 'reverted'} ${r.reverted.join(', ')}: ${r.changes.length} change(s) undone`);
     return 0;
   },
-};
+});

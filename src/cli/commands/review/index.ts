@@ -1,9 +1,7 @@
 import { HfxError } from '../../../errors.js';
 import { reviewHotfix, type ReviewResult } from '../../../git/review.js';
-import type { Command } from '../../command.js';
+import { commaList, defineCommand } from '../../command.js';
 import type { Output } from '../../output.js';
-
-const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean) : []);
 
 function print(out: Output, r: ReviewResult): void {
   const c = out.c;
@@ -21,7 +19,7 @@ function print(out: Output, r: ReviewResult): void {
   if (r.warnings.length === 0) out.line(`${c.green('✓')} no warnings${r.scope.length ? '' : ' (no --scope given: paths not checked)'}`);
 }
 
-export const reviewCommand: Command = {
+export const reviewCommand = defineCommand({
   name: 'review',
   summary: 'review a hotfix branch: its commits and files since the tag, with warnings',
   usage: 'hfx review [--repo DIR] [--branch B] [--tag TAG] [--main B] [--scope GLOB]… [--strict] [--json]',
@@ -49,21 +47,20 @@ Flags:
     scope: { type: 'string', multiple: true },
     strict: { type: 'boolean' },
   },
-  async run({ values: v, positionals }, { io, out, path }) {
-    if (positionals.length) throw new HfxError('HFX_E_USAGE', `unexpected argument ${JSON.stringify(positionals[0])}`, { hint: 'See `hfx review --help`.' });
-    const s = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  args: [],
+  async run({ values: v }, { io, out, path }) {
     const r = await reviewHotfix({
-      repo: path(s('repo') ?? io.cwd),
-      ...(s('branch') ? { branch: s('branch')! } : {}),
-      ...(s('tag') ? { tag: s('tag')! } : {}),
-      ...(s('main') ? { main: s('main')! } : {}),
-      scope: list(v['scope']),
+      repo: path(v.repo ?? io.cwd),
+      ...(v.branch ? { branch: v.branch } : {}),
+      ...(v.tag ? { tag: v.tag } : {}),
+      ...(v.main ? { main: v.main } : {}),
+      scope: commaList(v.scope),
     });
     print(out, r);
-    if (v['strict'] === true && r.warnings.length > 0) {
+    if (v.strict === true && r.warnings.length > 0) {
       throw new HfxError('HFX_E_REVIEW_WARNINGS', `${r.warnings.length} warning(s) on ${r.branch}`, { hint: 'Fix them, or run without --strict to accept them.', details: r });
     }
     out.result(r);
     return 0;
   },
-};
+});

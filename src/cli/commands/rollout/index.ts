@@ -3,22 +3,33 @@ import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
 import type { RolloutView } from '../../../server/rollouts/service.js';
-import { duration, exactArgs, int, type Command } from '../../command.js';
+import { defineCommandWithSubcommands, duration, flags, int, subcommandsOf, type Ctx, type FlagValues } from '../../command.js';
 import type { Output } from '../../output.js';
 
-const SUBS = 'start ARCHIVE-ID [--customer C | --env PRODUCT/ENV] --steps 1,10,50,100 [--every 2h | --manual] [--max-failure-rate 5%] [--min-sample 20] | list [--archive ID] | show ID | pause|resume|advance|abort ID [--reason TEXT]';
+const ROLLOUT_FLAGS = flags({
+  customer: { type: 'string' }, env: { type: 'string' }, steps: { type: 'string' }, every: { type: 'string' }, manual: { type: 'boolean' },
+  'max-failure-rate': { type: 'string' }, 'min-sample': { type: 'string' }, archive: { type: 'string' }, reason: { type: 'string' }, server: { type: 'string' },
+});
+const subcommand = subcommandsOf<typeof ROLLOUT_FLAGS>();
+
+const remoteOf = (ctx: Ctx, v: FlagValues<typeof ROLLOUT_FLAGS>) => userRemote(currentLogin(ctx.io.env, v.server));
+
+function rolloutId(id: string): string {
+  if (!/^[1-9]\d{0,9}$/.test(id)) throw new HfxError('HFX_E_USAGE', `a rollout id is a number (see \`hfx rollout list\`), not ${JSON.stringify(id)}`);
+  return id;
+}
 
 /** 5%, 0.05 and 5 all mean five per cent. */
-function rate(v: unknown): number {
-  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)(%?)$/.exec(v.trim()) : null;
+function rate(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(v.trim());
   const n = m ? Number(m[1]) : NaN;
   const r = m && (m[2] === '%' || n > 1) ? n / 100 : n;
   if (!(r >= 0 && r <= 1)) throw new HfxError('HFX_E_USAGE', `--max-failure-rate is a share such as 5%, not ${JSON.stringify(v)}`);
   return r;
 }
 
-function steps(v: unknown): number[] {
-  const parts = typeof v === 'string' ? v.split(',').map((x) => Number(x.trim().replace(/%$/, ''))) : [];
+function steps(v: string | undefined): number[] {
+  const parts = v !== undefined ? v.split(',').map((x) => Number(x.trim().replace(/%$/, ''))) : [];
   if (!parts.length || parts.some((x) => !Number.isFinite(x))) throw new HfxError('HFX_E_USAGE', '--steps is a list of percentages such as 1,10,50,100');
   return parts;
 }
@@ -32,10 +43,85 @@ function print(out: Output, r: RolloutView): void {
     + `${r.everySeconds ? `; next step every ${r.everySeconds} s` : '; advanced by hand'}${r.reason ? `; ${r.reason}` : ''}`);
 }
 
-export const rolloutCommand: Command = {
+const start = subcommand({
+  name: 'start',
+  summary: 'offer an archive (pushed before) to a growing share of a scope, step by step',
+  args: ['ARCHIVE-ID'],
+  usage: 'ARCHIVE-ID [--customer C | --env PRODUCT/ENV] --steps 1,10,50,100 [--every 2h | --manual] [--max-failure-rate 5%] [--min-sample 20]',
+  async run({ values: v, args: [archive] }, ctx) {
+    const { out } = ctx;
+    const remote = remoteOf(ctx, v);
+    if (v.every !== undefined && v.manual) throw new HfxError('HFX_E_USAGE', 'give --every or --manual, not both');
+    const body = {
+      archive, steps: steps(v.steps), ...(v.customer !== undefined ? { customer: v.customer } : {}), ...(v.env !== undefined ? { env: v.env } : {}),
+      ...(v.every !== undefined ? { everySeconds: Math.round(duration(v.every, 'every') / 1000) } : {}),
+      ...(v['max-failure-rate'] !== undefined ? { maxFailureRate: rate(v['max-failure-rate']) } : {}),
+      ...(v['min-sample'] !== undefined ? { minSample: int(v['min-sample'], 'min-sample') } : {}),
+    };
+    const r = await call<RolloutView>(remote, 'POST', '/v1/rollouts', body);
+    out.result(r);
+    out.line(`${out.c.green('✓')} rollout ${r.id} started`);
+    print(out, r);
+    return 0;
+  },
+});
+
+const list = subcommand({
+  name: 'list',
+  summary: 'the rollouts, of one archive with --archive',
+  usage: '[--archive ID]',
+  async run({ values: v }, ctx) {
+    const { out } = ctx;
+    const r = await call<{ rollouts: RolloutView[] }>(remoteOf(ctx, v), 'GET', `/v1/rollouts${v.archive !== undefined ? `?archive=${encodeURIComponent(v.archive)}` : ''}`);
+    out.result(r);
+    if (r.rollouts.length === 0) out.line('no rollouts');
+    for (const x of r.rollouts) print(out, x);
+    return 0;
+  },
+});
+
+const show = subcommand({
+  name: 'show',
+  summary: 'one rollout: its scope, step, share, and how many installations applied and reverted it',
+  args: ['ID'],
+  examples: ['$ hfx rollout show 3 --json'],
+  async run({ values: v, args: [id] }, ctx) {
+    const remote = remoteOf(ctx, v);
+    const r = await call<RolloutView>(remote, 'GET', `/v1/rollouts/${rolloutId(id)}`);
+    ctx.out.result(r);
+    print(ctx.out, r);
+    return 0;
+  },
+});
+
+const CHANGES = {
+  pause: { summary: 'offer the fix to nobody new', examples: ['$ hfx rollout pause 3 --reason "support is short-staffed this weekend"'] },
+  resume: { summary: 'go on with a paused rollout', examples: ['$ hfx rollout resume 3'] },
+  advance: { summary: 'move to the next step now', examples: [] },
+  abort: { summary: 'withdraw the fix: installations that have it are told by `hfx check`', examples: [] },
+} satisfies Record<string, { summary: string; examples: string[] }>;
+
+/** pause, resume, advance and abort: the same request to another action. */
+const change = (action: keyof typeof CHANGES) => subcommand({
+  name: action,
+  summary: CHANGES[action].summary,
+  // advance and abort have theirs among the command's examples.
+  examples: CHANGES[action].examples,
+  args: ['ID'],
+  usage: 'ID [--reason TEXT]',
+  async run({ values: v, args: [id] }, ctx) {
+    const remote = remoteOf(ctx, v);
+    const r = await call<RolloutView>(remote, 'POST', `/v1/rollouts/${rolloutId(id)}/${action}`, v.reason !== undefined ? { reason: v.reason } : {});
+    ctx.out.result(r);
+    print(ctx.out, r);
+    return 0;
+  },
+});
+
+export const rolloutCommand = defineCommandWithSubcommands({
   name: 'rollout',
   summary: 'staged rollouts: a fix offered to 1%, 10%, 50%, 100% of a scope, pausing by itself when installations revert it',
-  usage: `hfx rollout ${SUBS} [--server URL]`,
+  usage: 'hfx rollout start ARCHIVE-ID [--customer C | --env PRODUCT/ENV] --steps 1,10,50,100 [--every 2h | --manual] [--max-failure-rate 5%] [--min-sample 20] | list [--archive ID] | show ID | pause|resume|advance|abort ID [--reason TEXT] [--server URL]',
   details: [
     '`start` offers an archive on the server (pushed before) to a growing share of a scope: the customer`s installations (--customer), '
       + 'an environment`s (--env PRODUCT/ENV), or every installation that may take it. Installations are drawn by a stable number from the '
@@ -53,58 +139,7 @@ export const rolloutCommand: Command = {
     '$ hfx rollout advance 3',
     '$ hfx rollout abort 3 --reason "memory leak under load"',
   ],
-  options: {
-    customer: { type: 'string' }, env: { type: 'string' }, steps: { type: 'string' }, every: { type: 'string' }, manual: { type: 'boolean' },
-    'max-failure-rate': { type: 'string' }, 'min-sample': { type: 'string' }, archive: { type: 'string' }, reason: { type: 'string' }, server: { type: 'string' },
-  },
-  async run({ values: v, positionals }, ctx) {
-    const { out } = ctx;
-    const [sub, ...rest] = positionals;
-    const known = ['start', 'list', 'show', 'pause', 'resume', 'advance', 'abort'];
-    if (!sub || !known.includes(sub)) throw new HfxError('HFX_E_USAGE', sub ? `unknown subcommand ${sub}` : 'give a subcommand', { hint: `hfx rollout ${SUBS}` });
-    const remote = userRemote(currentLogin(ctx.io.env, v['server'] as string | undefined));
-    const idOf = (usage: string) => {
-      const [id] = exactArgs(rest, 1, 'rollout', usage);
-      if (!/^[1-9]\d{0,9}$/.test(id!)) throw new HfxError('HFX_E_USAGE', `a rollout id is a number (see \`hfx rollout list\`), not ${JSON.stringify(id)}`);
-      return id!;
-    };
-    switch (sub) {
-      case 'start': {
-        const [archive] = exactArgs(rest, 1, 'rollout', 'start ARCHIVE-ID --steps …');
-        if (v['every'] !== undefined && v['manual']) throw new HfxError('HFX_E_USAGE', 'give --every or --manual, not both');
-        const body = {
-          archive, steps: steps(v['steps']), ...(typeof v['customer'] === 'string' ? { customer: v['customer'] } : {}), ...(typeof v['env'] === 'string' ? { env: v['env'] } : {}),
-          ...(v['every'] !== undefined ? { everySeconds: Math.round(duration(v['every'], 'every') / 1000) } : {}),
-          ...(v['max-failure-rate'] !== undefined ? { maxFailureRate: rate(v['max-failure-rate']) } : {}),
-          ...(v['min-sample'] !== undefined ? { minSample: int(v['min-sample'], 'min-sample') } : {}),
-        };
-        const r = await call<RolloutView>(remote, 'POST', '/v1/rollouts', body);
-        out.result(r);
-        out.line(`${out.c.green('✓')} rollout ${r.id} started`);
-        print(out, r);
-        return 0;
-      }
-      case 'list': {
-        exactArgs(rest, 0, 'rollout', 'list [--archive ID]');
-        const r = await call<{ rollouts: RolloutView[] }>(remote, 'GET', `/v1/rollouts${typeof v['archive'] === 'string' ? `?archive=${encodeURIComponent(v['archive'])}` : ''}`);
-        out.result(r);
-        if (r.rollouts.length === 0) out.line('no rollouts');
-        for (const x of r.rollouts) print(out, x);
-        return 0;
-      }
-      case 'show': {
-        const r = await call<RolloutView>(remote, 'GET', `/v1/rollouts/${idOf('show ID')}`);
-        out.result(r);
-        print(out, r);
-        return 0;
-      }
-      default: {
-        const id = idOf(`${sub} ID [--reason TEXT]`);
-        const r = await call<RolloutView>(remote, 'POST', `/v1/rollouts/${id}/${sub}`, typeof v['reason'] === 'string' ? { reason: v['reason'] } : {});
-        out.result(r);
-        print(out, r);
-        return 0;
-      }
-    }
-  },
-};
+  options: ROLLOUT_FLAGS,
+  commonUsage: '[--server URL]',
+  subcommands: [start, list, show, change('pause'), change('resume'), change('advance'), change('abort')],
+});

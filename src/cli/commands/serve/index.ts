@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { HfxError } from '../../../errors.js';
 import { resetPassword } from '../../../server/reset-password.js';
 import { startServer } from '../../../server/serve.js';
-import { readStdin } from '../../read-secret.js';
 import { WEB_DIR } from '../../../server/web.js';
-import { bytes, int, type Command } from '../../command.js';
+import { bytes, defineCommand, int } from '../../command.js';
+import { pipedSecret } from '../../prompt.js';
 
 /** `10.0.0.0/8,192.168.1.7`: each a CIDR or a single address, checked now rather than at the first webhook. */
 function cidrList(v: string): string[] {
@@ -23,7 +23,7 @@ function cidrList(v: string): string[] {
   return out;
 }
 
-export const serveCommand: Command = {
+export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'run the hfx server: registry, distribution, fleet and cases API, and the web dashboard',
   usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR] [--max-upload SIZE] [--trust-proxy ADDRS] [--webhook-allow CIDRS] [--tuf-keys DIR]\n       hfx serve --reset-admin-password [--user NAME] [--data DIR]',
@@ -64,35 +64,34 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
   async run({ values: v }, { io, out, path }) {
     const env = io.env;
     if (v['reset-admin-password']) {
-      const stdin = io.stdin ?? process.stdin;
-      const given = env['HFX_NEW_PASSWORD'] || (stdin.isTTY ? undefined : (await readStdin(io)).replace(/\r?\n$/, '') || undefined);
+      const given = await pipedSecret(io, 'HFX_NEW_PASSWORD');
       const r = await resetPassword({
-        dataDir: path((v['data'] as string | undefined) ?? env['HFX_DATA'] ?? 'hfx-data'), databaseUrl: env['DATABASE_URL'] || undefined,
-        username: (v['user'] as string | undefined) ?? 'admin', password: given,
+        dataDir: path(v.data ?? env['HFX_DATA'] ?? 'hfx-data'), databaseUrl: env['DATABASE_URL'] || undefined,
+        username: v.user ?? 'admin', password: given,
       });
       out.result({ username: r.username, tokensRevoked: r.revoked, ...(r.generated ? { password: r.password } : {}) });
       out.line(`${out.c.green('✓')} new password for ${r.username}${r.generated ? `: ${r.password}` : ' set'}`);
       out.line(`  ${r.revoked} token(s) of ${r.username} revoked${r.generated ? '; the password is shown only this once' : ''}`);
       return 0;
     }
-    if (v['user'] !== undefined) throw new HfxError('HFX_E_USAGE', '--user goes with --reset-admin-password', { hint: 'See `hfx serve --help`.' });
+    if (v.user !== undefined) throw new HfxError('HFX_E_USAGE', '--user goes with --reset-admin-password', { hint: 'See `hfx serve --help`.' });
     const s = await startServer({
-      port: int(v['port'] ?? env['PORT'], 'port', 8080),
-      host: (v['host'] as string | undefined) ?? env['HFX_HOST'] ?? '127.0.0.1',
-      dataDir: path((v['data'] as string | undefined) ?? env['HFX_DATA'] ?? 'hfx-data'),
+      port: int(v.port ?? env['PORT'], 'port', 8080),
+      host: v.host ?? env['HFX_HOST'] ?? '127.0.0.1',
+      dataDir: path(v.data ?? env['HFX_DATA'] ?? 'hfx-data'),
       databaseUrl: env['DATABASE_URL'] || undefined,
-      blobDir: typeof v['blobs'] === 'string' ? path(v['blobs']) : env['HFX_BLOBS'],
+      blobDir: v.blobs !== undefined ? path(v.blobs) : env['HFX_BLOBS'],
       adminPassword: env['HFX_ADMIN_PASSWORD'] || undefined,
       maxUpload: bytes(v['max-upload'] ?? (env['HFX_MAX_UPLOAD'] || undefined), 'max-upload', 4 * 1024 ** 3),
-      logger: v['quiet'] !== true,
-      tufKeys: typeof v['tuf-keys'] === 'string' ? path(v['tuf-keys']) : env['HFX_TUF_KEYS'] ? path(env['HFX_TUF_KEYS']) : undefined,
+      logger: v.quiet !== true,
+      tufKeys: v['tuf-keys'] !== undefined ? path(v['tuf-keys']) : env['HFX_TUF_KEYS'] ? path(env['HFX_TUF_KEYS']) : undefined,
       onDevelopmentKeys: (dir, made) => {
         io.stderr.write(`${made ? 'Made development TUF keys' : 'Using the development TUF keys'} in ${dir}: its root and targets keys are on this machine.\n`
           + `  Installations trust ${join(dir, '1.root.json')} (hfx login … --root). For production: hfx tuf init --out DIR on an offline machine, then --tuf-keys DIR/server.\n`);
       },
       limits: {
-        trustProxy: (v['trust-proxy'] as string | undefined) ?? (env['HFX_TRUST_PROXY'] || undefined),
-        webhookAllow: cidrList((v['webhook-allow'] as string | undefined) ?? env['HFX_WEBHOOK_ALLOW'] ?? ''),
+        trustProxy: v['trust-proxy'] ?? (env['HFX_TRUST_PROXY'] || undefined),
+        webhookAllow: cidrList(v['webhook-allow'] ?? env['HFX_WEBHOOK_ALLOW'] ?? ''),
         ...(env['HFX_SHUTDOWN_GRACE'] ? { shutdownGraceMs: int(env['HFX_SHUTDOWN_GRACE'], 'HFX_SHUTDOWN_GRACE') * 1000 } : {}),
       },
       onAdminCreated: (u, pw, generated) => {
@@ -111,7 +110,6 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
-    void out;
     return 0;
   },
-};
+});

@@ -1,8 +1,8 @@
 import { startHotfix } from '../../../git/start.js';
-import type { Command } from '../../command.js';
 import { HfxError } from '../../../errors.js';
+import { defineCommand } from '../../command.js';
 
-export const startCommand: Command = {
+export const startCommand = defineCommand({
   name: 'start',
   summary: 'start a hotfix from git: branch hotfix/VERSION from a release tag and check it out',
   usage: 'hfx start [VERSION] --from TAG [--repo DIR] [--json]',
@@ -19,17 +19,17 @@ Flags:
     '$ hfx start 1.7.0.1 --from release-1.7.0 --repo ~/src/product',
   ],
   options: { from: { type: 'string' }, repo: { type: 'string' } },
-  async run({ values: v, positionals }, { io, out, path }) {
-    if (positionals.length > 1) throw new HfxError('HFX_E_USAGE', `one VERSION expected, got ${positionals.length}`, { hint: 'See `hfx start --help`.' });
-    if (typeof v['from'] !== 'string' || v['from'] === '') throw new HfxError('HFX_E_USAGE', '--from TAG is required: the release tag to branch from', { hint: 'e.g. hfx start --from v1.7.0' });
+  args: ['[VERSION]'],
+  async run({ values: v, args: [version] }, { io, out, path }) {
+    if (v.from === undefined || v.from === '') throw new HfxError('HFX_E_USAGE', '--from TAG is required: the release tag to branch from', { hint: 'e.g. hfx start --from v1.7.0' });
     const r = await startHotfix({
-      repo: path(typeof v['repo'] === 'string' ? v['repo'] : io.cwd),
-      from: v['from'],
-      ...(positionals[0] === undefined ? {} : { version: positionals[0] }),
+      repo: path(v.repo ?? io.cwd),
+      from: v.from,
+      ...(version === undefined ? {} : { version }),
     });
     out.result(r);
     out.line(`${out.c.green('✓')} on ${out.c.bold(r.branch)}, from ${r.tag} (${r.tagCommit.slice(0, 7)})`);
     out.line(`  cherry-pick the fixes (git cherry-pick -x SHA), then: hfx review --scope GLOB; hfx create …; hfx finish (tags ${r.releaseTag})`);
     return 0;
   },
-};
+});

@@ -1,8 +1,8 @@
 import { readStatus } from '../../../engine/index.js';
 import { report } from '../../../client/remote.js';
-import { HOME, type Command } from '../../command.js';
+import { HOME, defineCommand } from '../../command.js';
 
-export const stateCommand: Command = {
+export const stateCommand = defineCommand({
   name: 'state',
   aliases: ['current-state'],
   summary: 'product, release, update level, channel, applied hotfixes and any pending operation',
@@ -11,8 +11,8 @@ export const stateCommand: Command = {
   examples: ['$ hfx state --home /opt/wso2am', '$ HFX_HOME=/opt/wso2am hfx current-state --json', '$ hfx state --report --name prod-eu-1'],
   options: { ...HOME, report: { type: 'boolean' }, name: { type: 'string' } },
   async run({ values }, { out, home }) {
-    const s = await readStatus(home(values['home']));
-    const reported = values['report'] ? await report(home(values['home']), values['name'] as string | undefined) : null;
+    const s = await readStatus(home(values.home));
+    const reported = values.report ? await report(home(values.home), values.name) : null;
     out.result({ ...s, ...(reported ? { reported } : {}) });
     if (reported) out.line(`${out.c.green('✓')} reported to the server as installation ${reported.id}${reported.events ? ` with ${reported.events} event(s)` : ''}`);
     const c = out.c;
@@ -29,4 +29,4 @@ export const stateCommand: Command = {
     }
     return 0;
   },
-};
+});

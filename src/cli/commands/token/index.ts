@@ -3,14 +3,73 @@ import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
 import type { TokenRow } from '../../../server/routes/auth.js';
-import { exactArgs, type Command } from '../../command.js';
+import { defineCommandWithSubcommands, flags, subcommandsOf, synopsis, type Ctx, type FlagValues } from '../../command.js';
 
-const SUBS = 'list [--all] | new NAME [--customer ID] | revoke ID';
+const TOKEN_FLAGS = flags({ server: { type: 'string' }, all: { type: 'boolean' }, customer: { type: 'string' } });
+const subcommand = subcommandsOf<typeof TOKEN_FLAGS>();
 
-export const tokenCommand: Command = {
+const remoteOf = (ctx: Ctx, v: FlagValues<typeof TOKEN_FLAGS>) => userRemote(currentLogin(ctx.io.env, v.server));
+
+const list = subcommand({
+  name: 'list',
+  summary: 'your tokens, or as an admin everyone\'s: owner, made, last used, expiry',
+  usage: '[--all]',
+  async run({ values: v }, ctx) {
+    const { out } = ctx;
+    const r = await call<{ tokens: TokenRow[]; capped: boolean }>(remoteOf(ctx, v), 'GET', `/v1/tokens${v.all ? '?all=true' : ''}`);
+    out.result(r);
+    const { c } = out;
+    for (const t of r.tokens) {
+      const state = t.revoked ? c.dim(' revoked') : t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? c.dim(' expired') : '';
+      out.line(`${String(t.id).padStart(6)}  ${t.name}${t.current ? c.green(' (this login)') : ''}${state}  ${c.dim(t.customer ? `customer ${t.customer}` : `user ${t.user}`)}  ${c.dim(`last used ${t.lastUsedAt ?? 'never'}${t.expiresAt ? `, expires ${t.expiresAt}` : ''}`)}`);
+    }
+    if (r.tokens.length === 0) out.line('no tokens');
+    if (r.capped) out.warn('the newest 1,000 are shown');
+    return 0;
+  },
+});
+
+const make = subcommand({
+  name: 'new',
+  summary: 'a token that acts as you (for CI), or with --customer an installation token (admin); printed once',
+  args: ['NAME'],
+  usage: 'NAME [--customer ID]',
+  async run({ values: v, args: [name] }, ctx) {
+    const { out } = ctx;
+    const remote = remoteOf(ctx, v);
+    const customer = v.customer;
+    const r = await call<{ token: string }>(remote, 'POST', customer ? `/v1/customers/${encodeURIComponent(customer)}/tokens` : '/v1/tokens', { name });
+    out.result({ name, customer: customer ?? null, token: r.token });
+    // The token alone on stdout, so that TOKEN=$(hfx token new ci) works; the advice on stderr.
+    out.line(r.token);
+    out.note(out.c.dim(customer
+      ? `Shown only this once. On the installation: hfx login ${remote.url} --token-stdin --home DIR (the token on stdin)`
+      : 'Shown only this once. It acts as you, with your role.'));
+    return 0;
+  },
+});
+
+const revoke = subcommand({
+  name: 'revoke',
+  summary: "cut a token off: your own, or as an admin anyone's",
+  args: ['ID'],
+  async run({ values: v, args: [id] }, ctx) {
+    const { out } = ctx;
+    const remote = remoteOf(ctx, v);
+    if (!/^[1-9]\d{0,9}$/.test(id)) throw new HfxError('HFX_E_USAGE', `a token id is a number (see \`hfx token list\`), not ${JSON.stringify(id)}`);
+    const r = await call<{ id: number; already: boolean }>(remote, 'DELETE', `/v1/tokens/${id}`);
+    out.result(r);
+    out.line(r.already ? `token ${r.id} was already revoked` : `${out.c.green('✓')} token ${r.id} revoked`);
+    return 0;
+  },
+});
+
+const SUBCOMMANDS = [list, make, revoke];
+
+export const tokenCommand = defineCommandWithSubcommands({
   name: 'token',
   summary: 'API tokens on the server: list the ones in use, make one for CI or an installation, revoke one',
-  usage: `hfx token ${SUBS} [--server URL]`,
+  usage: `hfx token ${synopsis(SUBCOMMANDS)} [--server URL]`,
   details: [
     '`list` shows your tokens, or as an admin everyone\'s, installation tokens included: the owner, when each was made and last used, and when it expires (never the secret). `--all` adds revoked and expired ones.',
     '`new NAME` makes a token that acts as you (for CI); `--customer ID` (admin) makes an installation token for that customer, linked on the '
@@ -23,47 +82,7 @@ export const tokenCommand: Command = {
     '$ hfx token new acme-prod-1 --customer acme',
     '$ hfx token revoke 42',
   ],
-  options: { server: { type: 'string' }, all: { type: 'boolean' }, customer: { type: 'string' } },
-  async run({ values: v, positionals }, ctx) {
-    const { out } = ctx;
-    const [sub, ...rest] = positionals;
-    const remote = userRemote(currentLogin(ctx.io.env, v['server'] as string | undefined));
-    switch (sub) {
-      case 'list': {
-        exactArgs(rest, 0, 'token', 'list [--all]');
-        const r = await call<{ tokens: TokenRow[]; capped: boolean }>(remote, 'GET', `/v1/tokens${v['all'] ? '?all=true' : ''}`);
-        out.result(r);
-        const { c } = out;
-        for (const t of r.tokens) {
-          const state = t.revoked ? c.dim(' revoked') : t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? c.dim(' expired') : '';
-          out.line(`${String(t.id).padStart(6)}  ${t.name}${t.current ? c.green(' (this login)') : ''}${state}  ${c.dim(t.customer ? `customer ${t.customer}` : `user ${t.user}`)}  ${c.dim(`last used ${t.lastUsedAt ?? 'never'}${t.expiresAt ? `, expires ${t.expiresAt}` : ''}`)}`);
-        }
-        if (r.tokens.length === 0) out.line('no tokens');
-        if (r.capped) out.warn('the newest 1,000 are shown');
-        return 0;
-      }
-      case 'new': {
-        const [name] = exactArgs(rest, 1, 'token', 'new NAME [--customer ID]');
-        const customer = v['customer'] as string | undefined;
-        const r = await call<{ token: string }>(remote, 'POST', customer ? `/v1/customers/${encodeURIComponent(customer)}/tokens` : '/v1/tokens', { name });
-        out.result({ name, customer: customer ?? null, token: r.token });
-        // The token alone on stdout, so that TOKEN=$(hfx token new ci) works; the advice on stderr.
-        out.line(r.token);
-        out.note(out.c.dim(customer
-          ? `Shown only this once. On the installation: hfx login ${remote.url} --token-stdin --home DIR (the token on stdin)`
-          : 'Shown only this once. It acts as you, with your role.'));
-        return 0;
-      }
-      case 'revoke': {
-        const [id] = exactArgs(rest, 1, 'token', 'revoke ID');
-        if (!/^[1-9]\d{0,9}$/.test(id!)) throw new HfxError('HFX_E_USAGE', `a token id is a number (see \`hfx token list\`), not ${JSON.stringify(id)}`);
-        const r = await call<{ id: number; already: boolean }>(remote, 'DELETE', `/v1/tokens/${id}`);
-        out.result(r);
-        out.line(r.already ? `token ${r.id} was already revoked` : `${out.c.green('✓')} token ${r.id} revoked`);
-        return 0;
-      }
-      default:
-        throw new HfxError('HFX_E_USAGE', sub ? `unknown subcommand ${JSON.stringify(sub)}` : 'a subcommand is missing', { hint: `hfx token ${SUBS}` });
-    }
-  },
-};
+  options: TOKEN_FLAGS,
+  commonUsage: '[--server URL]',
+  subcommands: SUBCOMMANDS,
+});

@@ -1,10 +1,10 @@
 import { HfxError } from '../../../errors.js';
-import { type Channel, layout, revertUpdate, updateHome } from '../../../engine/index.js';
+import { layout, revertUpdate, updateHome, type Channel } from '../../../engine/index.js';
 import { appendEvents } from '../../../client/events.js';
 import { downloadUpdates } from '../../../client/fetch-archive.js';
-import { HOME, int, type Command } from '../../command.js';
+import { HOME, choice, defineCommand, int } from '../../command.js';
 
-export const updateCommand: Command = {
+export const updateCommand = defineCommand({
   name: 'update',
   summary: 'move the installation to a later update level (one archive, or a chain from a directory)',
   usage: 'hfx update [FILE.zip | --from DIR | --server] [--level N] [--channel full|security] [--dry-run] [--home DIR] | hfx update --revert',
@@ -35,26 +35,26 @@ first). --channel alone switches the channel the installation follows.`,
     revert: { type: 'boolean' },
     server: { type: 'boolean' },
   },
-  async run({ values: v, positionals }, { out, home, path }) {
-    const h = home(v['home']);
-    if (positionals.length > 1) throw new HfxError('HFX_E_USAGE', 'give at most one update archive', { hint: 'See `hfx update --help`.' });
-    if (v['revert']) {
-      if (positionals.length || v['from'] || v['level'] || v['channel']) throw new HfxError('HFX_E_USAGE', '--revert takes no archive, --from, --level or --channel');
+  args: ['[FILE.zip]'],
+  async run({ values: v, args: [archive] }, { out, home, path }) {
+    const h = home(v.home);
+    if (v.revert) {
+      if (archive !== undefined || v.from || v.level || v.channel) throw new HfxError('HFX_E_USAGE', '--revert takes no archive, --from, --level or --channel');
       const r = await revertUpdate({ home: h, dryRun: v['dry-run'] === true, onProgress: out.progress });
       out.result(r);
       out.line(`${out.c.green('✓')} ${r.dryRun ? 'would revert' : 'reverted'} ${r.reverted}: level ${r.fromLevel} → ${r.toLevel}`);
       return 0;
     }
-    const channel = v['channel'] as string | undefined;
-    if (channel !== undefined && channel !== 'full' && channel !== 'security') throw new HfxError('HFX_E_USAGE', '--channel must be full or security');
-    if (v['server'] && (positionals.length || v['from'])) throw new HfxError('HFX_E_USAGE', '--server takes no archive and no --from');
-    const from = v['server'] ? await downloadUpdates(h, channel as Channel | undefined) : typeof v['from'] === 'string' ? path(v['from']) : undefined;
+    const channel = choice(v.channel, ['full', 'security']);
+    if (v.channel !== undefined && channel === undefined) throw new HfxError('HFX_E_USAGE', '--channel must be full or security');
+    if (v.server && (archive !== undefined || v.from)) throw new HfxError('HFX_E_USAGE', '--server takes no archive and no --from');
+    const from = v.server ? await downloadUpdates(h, channel) : v.from !== undefined ? path(v.from) : undefined;
     const r = await updateHome({
       home: h,
-      ...(positionals[0] ? { archive: path(positionals[0]) } : {}),
+      ...(archive ? { archive: path(archive) } : {}),
       ...(from ? { from } : {}),
-      ...(v['level'] !== undefined ? { level: int(v['level'], 'level') } : {}),
-      ...(channel ? { channel: channel as Channel } : {}),
+      ...(v.level !== undefined ? { level: int(v.level, 'level') } : {}),
+      ...(channel ? { channel } : {}),
       dryRun: v['dry-run'] === true,
       allowUnsigned: v['allow-unsigned'] === true,
       onProgress: out.progress,
@@ -69,4 +69,4 @@ first). --channel alone switches the channel the installation follows.`,
     if (r.reverted.length) out.line(`  reverted the hotfixes it includes: ${r.reverted.join(', ')}`);
     return 0;
   },
-};
+});

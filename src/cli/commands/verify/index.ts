@@ -1,8 +1,8 @@
 import { HfxError } from '../../../errors.js';
 import { verifyHome } from '../../../engine/index.js';
-import { HOME, type Command } from '../../command.js';
+import { HOME, defineCommand } from '../../command.js';
 
-export const verifyCommand: Command = {
+export const verifyCommand = defineCommand({
   name: 'verify',
   summary: 'compare every file with the recorded state (baseline + hotfixes); report drift',
   usage: 'hfx verify [--home DIR] [--json]',
@@ -10,7 +10,7 @@ export const verifyCommand: Command = {
   examples: ['$ hfx verify --home /opt/wso2am', '$ hfx verify --json | jq .modified'],
   options: { ...HOME },
   async run({ values }, { out, home }) {
-    const r = await verifyHome({ home: home(values['home']), onProgress: (d, t) => out.progress('verify', d, t) });
+    const r = await verifyHome({ home: home(values.home), onProgress: (d, t) => out.progress('verify', d, t) });
     const c = out.c;
     if (r.ok) {
       out.result(r);
@@ -27,4 +27,4 @@ export const verifyCommand: Command = {
       details: r,
     });
   },
-};
+});

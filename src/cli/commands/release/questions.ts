@@ -1,13 +1,11 @@
 // The questions `hfx release new` asks on a terminal when flags are missing: which release to
 // hotfix from, which images to build, which other images to change and to what. The asking
-// itself is a function given by the caller (readline on a terminal, scripted answers in tests).
+// itself is a function given by the caller (cli/prompt.ts on a terminal, scripted answers in tests).
 
-import { HfxError } from '../errors.js';
-import { parseImageRef } from './reference.js';
-import { COMMIT_RE, type ReleaseManifest } from './schema.js';
-
-/** Asks one question and resolves with the answer (without its newline). */
-export type Ask = (question: string) => Promise<string>;
+import { HfxError } from '../../../errors.js';
+import { parseImageRef } from '../../../release/reference.js';
+import { COMMIT_RE, type ReleaseManifest } from '../../../release/schema.js';
+import type { Ask } from '../../prompt.js';
 
 export interface Prompter {
   ask: Ask;

@@ -1,7 +1,7 @@
 /**
- * Versions and lifetimes of the online metadata, computed rather than stored (docs/distribution.md):
- * every server process signs the same bytes for the same inputs, so processes that share only a
- * database never contradict each other. A version is HI·2³² + S, where S is the metadata version
+ * Versions and lifetimes of the online TUF metadata (product versions are src/version.ts), computed
+ * rather than stored (docs/distribution.md): every server process signs the same bytes for the same
+ * inputs, so processes that share only a database never contradict each other. A version is HI·2³² + S, where S is the metadata version
  * (moved by each upload) and HI a time period: the hour for timestamps, the half-week for snapshot
  * and the online targets. Both only grow, so versions only grow.
  */
@@ -14,8 +14,9 @@ export const PERIODS_VALID = 2;
 /** A timestamp is valid a day past the end of its hour: an installation cut off from its server notices within a day (freeze). */
 export const TIMESTAMP_LIFE_S = 24 * HOUR_S;
 
-export const compose = (hi: number, s: number): number => hi * LOW + s;
-export const decompose = (v: number): { hi: number; s: number } => ({ hi: Math.floor(v / LOW), s: v % LOW });
+/** The version of online metadata signed in period `hi` at metadata version `s`. */
+export const metadataVersion = (hi: number, s: number): number => hi * LOW + s;
+export const splitMetadataVersion = (v: number): { hi: number; s: number } => ({ hi: Math.floor(v / LOW), s: v % LOW });
 
 export const hourOf = (ms: number): number => Math.floor(ms / 1000 / HOUR_S);
 /** The half-week an hour falls in: the snapshot a timestamp of that hour names. */
