@@ -30,6 +30,9 @@ export const config = tseslint.config(
         },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
+      // `(x) => doSomething(x)` as a callback is the common idiom whether or not doSomething returns
+      // a value; a void used as a value anywhere else (a condition, a return, an argument) is still caught.
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
     },
   },
   {

@@ -103,7 +103,7 @@ async function measure(kind: 'pglite' | 'postgres', url: string | undefined, req
       await d.end();
     };
   }
-  process.env['HFX_NOTIFY_WORKER'] = '0';
+  process.env.HFX_NOTIFY_WORKER = '0';
   const store = await openStore({ url: dbUrl, dataDir: dir });
   try {
     const t0 = performance.now();
@@ -134,7 +134,7 @@ async function measure(kind: 'pglite' | 'postgres', url: string | undefined, req
         if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status} ${body.slice(0, 200)}`);
         if (r === 2 && i === 0 && (JSON.parse(body) as { cases: unknown[] }).cases.length !== 50) throw new Error('the first page is not 50 cases');
         if (i === 0 && p === '/v1/environments/demo') checkPipeline(JSON.parse(body));
-        if (i === 0 && p.endsWith('/presence') && (JSON.parse(body) as { everywhere: boolean }).everywhere !== false) throw new Error('HF-B-7 is only in Production: not everywhere');
+        if (i === 0 && p.endsWith('/presence') && (JSON.parse(body) as { everywhere: boolean }).everywhere) throw new Error('HF-B-7 is only in Production: not everywhere');
       }
     }
     await app.close();
@@ -152,7 +152,7 @@ async function main() {
   const si = argv.indexOf('--store');
   const ri = argv.indexOf('--requests');
   const requests = ri >= 0 ? Number(argv[ri + 1]) : 300;
-  const url = process.env['DATABASE_URL'] || process.env['HFX_TEST_DATABASE_URL'] || undefined;
+  const url = process.env.DATABASE_URL || process.env.HFX_TEST_DATABASE_URL || undefined;
   const stores = (si >= 0 ? [argv[si + 1]] : ['pglite', ...(url ? ['postgres'] : [])]) as ('pglite' | 'postgres')[];
   const results = [];
   for (const s of stores) results.push(await measure(s, url, requests));

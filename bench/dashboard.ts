@@ -324,7 +324,7 @@ const esc = (s: unknown) => String(s ?? '—').replace(/[&<>"]/g, (c) => `&#${c.
 
 /** The same 50 rows and columns as the dashboard's table, as one prebuilt HTML document: the least a browser must do to show them. */
 function staticPage(rows: Record<string, unknown>[]): string {
-  const tr = rows.map((c) => `<tr><td>${esc(c['id'])}</td><td><a href="/cases/${esc(c['id'])}">${esc(c['title'])}</a></td><td>${esc(c['product'])}${c['release'] ? ` ${esc(c['release'])}` : ''}</td><td>${esc(c['customer_id'])}</td><td>${esc(c['severity'])}</td><td>${esc(c['priority'])}</td><td><span class="badge">${esc(c['state'])}</span></td><td>${esc(c['hotfix_id'])}</td><td>${esc(new Date(String(c['updated_at'])).toLocaleString('en-GB'))}</td></tr>`).join('\n');
+  const tr = rows.map((c) => `<tr><td>${esc(c.id)}</td><td><a href="/cases/${esc(c.id)}">${esc(c.title)}</a></td><td>${esc(c.product)}${c.release ? ` ${esc(c.release)}` : ''}</td><td>${esc(c.customer_id)}</td><td>${esc(c.severity)}</td><td>${esc(c.priority)}</td><td><span class="badge">${esc(c.state)}</span></td><td>${esc(c.hotfix_id)}</td><td>${esc(new Date(String(c.updated_at)).toLocaleString('en-GB'))}</td></tr>`).join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Cases</title><link rel="icon" href="data:,">
 <style>body{font:14px system-ui,sans-serif;margin:1rem}table{border-collapse:collapse;width:100%}td,th{padding:.3rem .5rem;border-bottom:1px solid #ddd;text-align:left}.badge{padding:0 .4rem;border-radius:.6rem;background:#eee}</style>
 </head><body><h1>Cases</h1><table aria-label="Cases"><thead><tr><th>#</th><th>Title</th><th>Product</th><th>Customer</th><th>Severity</th><th>Priority</th><th>State</th><th>Hotfix</th><th>Updated</th></tr></thead><tbody>
@@ -398,8 +398,8 @@ async function main(): Promise<number> {
     throw new Error(`no built dashboard in ${WEB_DIR} (run npm run build first): ${(e as Error).message}`);
   }
 
-  process.env['HFX_NOTIFY_WORKER'] = '0'; // no background deliveries competing with the page loads
-  const dir = mkdtempSync(join(process.env['HFX_BENCH_DIR'] ?? tmpdir(), 'hfx-bench-dashboard-'));
+  process.env.HFX_NOTIFY_WORKER = '0'; // no background deliveries competing with the page loads
+  const dir = mkdtempSync(join(process.env.HFX_BENCH_DIR ?? tmpdir(), 'hfx-bench-dashboard-'));
   const adminPassword = 'bench-admin-password-1';
   let s: RunningServer | null = null;
   let browser: Browser | null = null;
@@ -413,7 +413,7 @@ async function main(): Promise<number> {
     if (!login.ok) throw new Error(`login answered ${login.status}: ${await login.text()}`);
     const token = ((await login.json()) as { token: string }).token;
     const first = (await (await fetch(`${s.url}/v1/cases?limit=${PAGE_ROWS}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { cases: Record<string, unknown>[] };
-    if (first.cases.length !== PAGE_ROWS || first.cases[0]!['id'] !== CASES) throw new Error(`the first page is not cases ${CASES}…: ${JSON.stringify(first.cases[0])}`);
+    if (first.cases.length !== PAGE_ROWS || first.cases[0]!.id !== CASES) throw new Error(`the first page is not cases ${CASES}…: ${JSON.stringify(first.cases[0])}`);
     const staticHtml = staticPage(first.cases);
     stat = await serveStatic(staticHtml);
 

@@ -31,8 +31,8 @@ async function child(argv: string[]): Promise<void> {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: 'string' }, pack: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
   const runs = Number(values.runs ?? 1);
-  const root = join(process.env['HFX_BENCH_DIR'] ?? '/tmp/hfx-bench', 'image');
-  const src = values.pack ?? join(process.env['HFX_BENCH_DIR'] ?? '/tmp/hfx-bench', 'full', 'packA');
+  const root = join(process.env.HFX_BENCH_DIR ?? '/tmp/hfx-bench', 'image');
+  const src = values.pack ?? join(process.env.HFX_BENCH_DIR ?? '/tmp/hfx-bench', 'full', 'packA');
   const hotfixZip = join(src, '..', 'hotfix.zip');
   if (!existsSync(join(src, '.hfx', 'state.json')) || !existsSync(hotfixZip)) {
     console.error(`${src} (an installation) and ${hotfixZip} are needed: run \`npm run bench -- --only apply\` once to generate them.`);

@@ -73,8 +73,8 @@ function log(msg: string): void {
 }
 
 const ENV: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-delete ENV['HFX_HOME'];
-delete ENV['HFX_FAULT'];
+delete ENV.HFX_HOME;
+delete ENV.HFX_FAULT;
 
 function hfx(args: string[], ok: readonly number[] = [0]): Promise<RunResult> {
   return run([process.execPath, HFX, ...args], { env: ENV, ok, cwd: REPO, label: `hfx ${args.join(' ')}` });
@@ -225,7 +225,7 @@ function gb(n: number): string {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const base = resolve(process.env['HFX_BENCH_DIR'] || '/tmp/hfx-bench');
+  const base = resolve(process.env.HFX_BENCH_DIR || '/tmp/hfx-bench');
   if (args.clean) {
     for (const sub of ['full', 'quick']) wipe(join(base, sub));
     if (existsSync(base) && readdirSync(base).length === 0) rmdirSync(base);
@@ -347,14 +347,14 @@ async function main(): Promise<number> {
           after: async () => void (await hfx(['trust', 'add', pub, '--home', pack])), // untimed: later measures need it
         },
       ]);
-      row(`init-${w}`, `init ${label(w)} / sha256sum`, g['hfx init']!, g['sha256sum']!, 1.0, 'find | xargs -0 sha256sum over the same files (.hfx excluded)');
+      row(`init-${w}`, `init ${label(w)} / sha256sum`, g['hfx init']!, g.sha256sum!, 1.0, 'find | xargs -0 sha256sum over the same files (.hfx excluded)');
     }
   }
   if (want('verify')) {
     for (const w of ['A', 'B'] as const) {
       const pack = w === 'A' ? packA : packB;
       const g = await group(`verify ${w}`, [shaTask(pack), { name: 'hfx verify', cmd: () => hfx(['verify', '--home', pack]) }]);
-      row(`verify-${w}`, `verify ${label(w)} / sha256sum`, g['hfx verify']!, g['sha256sum']!, 1.0, 'find | xargs -0 sha256sum over the same files (.hfx excluded)');
+      row(`verify-${w}`, `verify ${label(w)} / sha256sum`, g['hfx verify']!, g.sha256sum!, 1.0, 'find | xargs -0 sha256sum over the same files (.hfx excluded)');
     }
   }
   if (want('apply')) {
@@ -442,7 +442,7 @@ async function main(): Promise<number> {
     for (const [n, s] of absShown) lines.push(`  ${n.padEnd(40)} ${fmtS(s!.median).padStart(8)}   cpu ${s!.cpu === null ? '?' : fmtS(s!.cpu)}   other load ${s!.otherLoad?.toFixed(2) ?? '?'}`);
   }
   lines.push('');
-  lines.push(`after the run: pack A ${final['A']}; pack B ${final['B']}`);
+  lines.push(`after the run: pack A ${final.A}; pack B ${final.B}`);
   lines.push(`total ${totalSeconds.toFixed(0)} s${generatedNow ? ` (of which data generation ${data.generateSeconds.toFixed(0)} s)` : ' (data reused)'}`);
   const text = lines.join('\n') + '\n';
   const result = { ok: clean, meta, data, hotfix: made, figures, rows, final };

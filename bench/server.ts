@@ -55,8 +55,8 @@ function parseArgs(argv: string[]): Args {
   }
   if (v.store !== undefined && v.store !== 'pglite' && v.store !== 'postgres') throw new Error(`--store is pglite or postgres, not ${v.store}`);
   const a: Args = {
-    stores: v.store ? [v.store as StoreKind] : null, quick: v.quick, json: v.json, duration: v.duration !== undefined ? Number(v.duration) : null,
-    databaseUrl: v['database-url'] ?? (process.env['DATABASE_URL'] || process.env['HFX_TEST_DATABASE_URL'] || undefined),
+    stores: v.store ? [v.store] : null, quick: v.quick, json: v.json, duration: v.duration !== undefined ? Number(v.duration) : null,
+    databaseUrl: v['database-url'] ?? (process.env.DATABASE_URL || process.env.HFX_TEST_DATABASE_URL || undefined),
   };
   if (a.duration !== null && !(a.duration > 0 && a.duration <= 60)) throw new Error('--duration is 1 to 60 seconds');
   return a;
@@ -353,7 +353,7 @@ async function main(): Promise<number> {
   const stores: StoreKind[] = a.stores ?? (a.databaseUrl ? ['pglite', 'postgres'] : ['pglite']);
   const log = (s: string) => process.stderr.write(`${s}\n`);
   if (!a.stores && !a.databaseUrl) log('no DATABASE_URL or HFX_TEST_DATABASE_URL: measuring PGlite only');
-  const work = mkdtempSync(join(process.env['HFX_BENCH_DIR'] ?? tmpdir(), 'hfx-bench-server-'));
+  const work = mkdtempSync(join(process.env.HFX_BENCH_DIR ?? tmpdir(), 'hfx-bench-server-'));
   const results: StoreResult[] = [];
   try {
     const blobs = new BlobStore(join(work, 'blobs'));

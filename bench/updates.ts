@@ -11,7 +11,7 @@ import { median, run } from './proc.js';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const json = args.includes('--json');
-const root = join(process.env['HFX_BENCH_DIR'] ?? '/tmp/hfx-bench', quick ? 'updates-quick' : 'updates');
+const root = join(process.env.HFX_BENCH_DIR ?? '/tmp/hfx-bench', quick ? 'updates-quick' : 'updates');
 const HFX = ['node', join(import.meta.dirname, '..', '..', 'bin', 'hfx.js')];
 const CHAIN = 10;
 const PER_UPDATE = 50;

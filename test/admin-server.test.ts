@@ -23,7 +23,7 @@ for (const store of STORES) describe(`administration on ${store}`, () => {
 
   before(async () => {
     s = await testServer({ store });
-    tok['admin'] = (await login('admin', s.adminPassword)).body.token;
+    tok.admin = (await login('admin', s.adminPassword)).body.token;
     for (const [id, name] of [['acme', 'ACME'], ['globex', 'Globex']]) assert.equal((await call('admin', 'POST', '/v1/customers', { id, name })).status, 201);
     for (const [u, role, customer] of [['dev', 'developer', null], ['rm', 'release-manager', null], ['ann', 'customer', 'acme'], ['gus', 'customer', 'globex']] as const) {
       const r = await call('admin', 'POST', '/v1/users', { username: u, password: `${u}-password-long`, role, ...(customer ? { customer } : {}) });

@@ -32,7 +32,7 @@ test('apply makes the pack equal to the new tree, revert restores it byte for by
   assert.notDeepEqual(after, before);
   assert.equal(after['bin/server.sh']?.split(' ')[1], '700');
   assert.ok(after['lib/ext/deep/new.jar']);
-  assert.equal(after['docs'], undefined);
+  assert.equal(after.docs, undefined);
   assert.equal(after['lib/old.jar'], undefined);
   assert.ok((await verifyHome({ home: w.home })).ok);
   const s = await readStatus(w.home);
@@ -162,11 +162,11 @@ test('an in-process failure mid-transaction rolls back to the tree before', asyn
   const w = await world(t);
   const zip = await bigFix(w);
   const full = snapshot(w.home, { includeState: true });
-  process.env['HFX_FAULT'] = 'fail-after-step:3';
+  process.env.HFX_FAULT = 'fail-after-step:3';
   try {
     await assert.rejects(applyHotfix({ home: w.home, archive: zip }), code('HFX_E_IO'));
   } finally {
-    delete process.env['HFX_FAULT'];
+    delete process.env.HFX_FAULT;
   }
   assert.deepEqual(snapshot(w.home, { includeState: true }), full);
 });
@@ -237,7 +237,7 @@ test('verify reports modified, missing and unexpected files', async (t) => {
 test('an unprivileged user applies a hotfix whose new file denies reading (mode 0200)', async (t) => {
   // Staged files are fsync'd through the descriptor that wrote them: reopened by path, a mode
   // without read permission would refuse anyone but root. Run as `nobody` when the tests are root.
-  if (process.getuid?.() !== 0) return t.diagnostic('not root: cannot switch to an unprivileged user here');
+  if (process.getuid?.() !== 0) { t.diagnostic('not root: cannot switch to an unprivileged user here'); return; }
   const w = await world(t);
   const hf = await w.hotfix('HF-WO', (d) => {
     writeFileSync(join(d, 'conf/drop-box'), 'write only\n');
@@ -246,7 +246,7 @@ test('an unprivileged user applies a hotfix whose new file denies reading (mode 
   execFileSync('chown', ['-R', '65534:65534', w.dir]);
   chmodSync(w.dir, 0o755);
   const bin = new URL('../../bin/hfx.js', import.meta.url).pathname;
-  const out = execFileSync(process.execPath, [bin, 'apply', hf, '--home', w.home, '--json'], { uid: 65534, gid: 65534, env: { PATH: process.env['PATH'], HOME: w.dir, NO_COLOR: '1' }, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [bin, 'apply', hf, '--home', w.home, '--json'], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH, HOME: w.dir, NO_COLOR: '1' }, encoding: 'utf8' });
   assert.equal(JSON.parse(out).id, 'HF-WO');
   assert.equal(statSync(join(w.home, 'conf/drop-box')).mode & 0o777, 0o200);
   assert.equal(statSync(join(w.home, 'conf/drop-box')).uid, 65534);

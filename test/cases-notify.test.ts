@@ -10,8 +10,8 @@ import { verifyWebhook } from '../src/server/notify/sign.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
 // Fast rounds and a short lease, so a delivery cut off by a stop is taken up again quickly after the restart.
-process.env['HFX_NOTIFY_POLL_MS'] = '100';
-process.env['HFX_NOTIFY_LEASE_MS'] = '1500';
+process.env.HFX_NOTIFY_POLL_MS = '100';
+process.env.HFX_NOTIFY_LEASE_MS = '1500';
 
 /** A webhook receiver as a customer would write one: checks the signature, dedupes on the event id. */
 function receiver(secret: () => string) {
@@ -73,7 +73,7 @@ for (const store of STORES) describe(`durable notifications on ${store}`, () => 
     await new Promise<void>((r) => hook.server.listen(0, '127.0.0.1', r));
     hookUrl = `http://127.0.0.1:${(hook.server.address() as AddressInfo).port}/hfx`;
     await new Promise<void>((r) => mail.server.listen(0, '127.0.0.1', r));
-    process.env['HFX_SMTP_URL'] = `smtp://127.0.0.1:${(mail.server.server.address() as AddressInfo).port}`;
+    process.env.HFX_SMTP_URL = `smtp://127.0.0.1:${(mail.server.server.address() as AddressInfo).port}`;
   });
   after(async () => {
     hook.release();
@@ -90,7 +90,7 @@ for (const store of STORES) describe(`durable notifications on ${store}`, () => 
       await s2?.close();
       if (s.databaseUrl) {
         const pg = (await import('pg')).default;
-        const base = process.env['HFX_TEST_DATABASE_URL']!;
+        const base = process.env.HFX_TEST_DATABASE_URL!;
         const c = new pg.Client({ connectionString: base });
         await c.connect();
         await c.query(`drop database if exists ${new URL(s.databaseUrl).pathname.slice(1)} with (force)`);

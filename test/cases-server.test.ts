@@ -9,7 +9,7 @@ import { hfx, runCommand } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
-process.env['HFX_NOTIFY_POLL_MS'] = '100';
+process.env.HFX_NOTIFY_POLL_MS = '100';
 const JUNIT_PASS = `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="regression" tests="3">
   <testsuite name="core" tests="2"><testcase classname="core.Cache" name="hit"/><testcase classname="core.Cache" name="miss" time="0.1"></testcase></testsuite>
@@ -72,7 +72,7 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
 
   before(async () => {
     s = await testServer({ store, limits: { webhookAllow: ['127.0.0.1/32'] } });
-    tk['admin'] = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
+    tk.admin = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
     for (const [u, role] of [['dev', 'developer'], ['view', 'viewer'], ['rm', 'release-manager']]) {
       assert.equal((await call('admin', 'POST', '/v1/users', { username: u, password: `${u}-password-long`, role })).status, 201);
       tk[u!] = (await api(s.url, 'POST', '/v1/login', null, { username: u, password: `${u}-password-long` })).body.token;

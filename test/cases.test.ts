@@ -64,7 +64,7 @@ describe('case state machine', () => {
 
   test('roles: developers develop, release managers ship', () => {
     const dev: CaseAction[] = ['triage', 'start', 'evidence', 'ready', 'reopen'];
-    for (const s of STATES) for (const [a, t] of Object.entries(TABLE[s])) assert.equal(t!.role, dev.includes(a as CaseAction) ? 'developer' : 'release-manager', `${s} ${a}`);
+    for (const s of STATES) for (const [a, t] of Object.entries(TABLE[s])) assert.equal(t.role, dev.includes(a as CaseAction) ? 'developer' : 'release-manager', `${s} ${a}`);
   });
 });
 

@@ -25,7 +25,7 @@ async function processStderrDuring<T>(fn: () => Promise<T>): Promise<{ value: T;
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     written += String(chunk);
     return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write;
+  });
   try {
     return { value: await fn(), written };
   } finally {
@@ -47,7 +47,7 @@ test('readSecret at a terminal: the prompt goes to stderr and nothing typed is e
 });
 
 test('readSecret with a confirmation: asked twice, a mismatch is refused, Ctrl+C cancels; the env var and a pipe still win', async () => {
-  type Outcome = { v?: string; e?: { code: string; message: string } };
+  interface Outcome { v?: string; e?: { code: string; message: string } }
   const twice = { envVar: 'HFX_NEW_PASSWORD', fromStdin: false, prompt: 'p', confirm: 'q' };
   const ask = async (typed: string) => {
     const stdin = fakeTty();
@@ -65,10 +65,10 @@ test('readSecret with a confirmation: asked twice, a mismatch is refused, Ctrl+C
   assert.deepEqual(same, { v: 'pasted-secret-1', shown: 'password: \nagain: \n' });
   const differ = await ask('pasted-secret-1\rpasted-secret-2\r');
   assert.equal(differ.e?.code, 'HFX_E_USAGE');
-  assert.match(differ.e!.message, /differ/);
+  assert.match(differ.e.message, /differ/);
   const cancelled = await ask('pasted\x03');
   assert.equal(cancelled.e?.code, 'HFX_E_USAGE');
-  assert.match(cancelled.e!.message, /cancelled/);
+  assert.match(cancelled.e.message, /cancelled/);
   assert.equal(await readSecret({ env: { HFX_NEW_PASSWORD: 'from-the-env-1' }, stdin: fakeTty() }, twice), 'from-the-env-1');
   const pipe = new PassThrough();
   pipe.end('from-a-pipe-12 \n');
@@ -132,7 +132,7 @@ for (const store of STORES) describe(`hfx user, customer and key on ${store}`, (
     assert.match(text.stderr, /hfx token new NAME --customer initech/, 'the next step is named');
     assert.equal((await run(['token', 'new', 'acme-prod-1', '--customer', 'acme'])).code, 0);
     const list = await run(['customer', 'list', '--json']);
-    type Row = { id: string; tokens: number; installations: number; users: number };
+    interface Row { id: string; tokens: number; installations: number; users: number }
     assert.deepEqual(list.json.customers.map((c: Row) => [c.id, c.tokens, c.installations, c.users]), [['acme', 1, 0, 0], ['initech', 0, 0, 0]]);
     const human = await run(['customer', 'list']);
     assert.match(human.stdout, /^acme\s+1 token\s+0 installations\s+0 users\s+ACME Corp\s+since \d{4}-\d\d-\d\d$/m);
@@ -180,7 +180,7 @@ for (const store of STORES) describe(`hfx user, customer and key on ${store}`, (
     assert.match(badRole.json.error.message, /--role must be one of viewer, developer, release-manager, admin, customer/);
 
     const list = await run(['user', 'list', '--json']);
-    type Row = { username: string; role: string; customer: string | null };
+    interface Row { username: string; role: string; customer: string | null }
     const made = list.json.users.filter((u: Row) => ['dana', 'gil'].includes(u.username));
     assert.deepEqual(made.map((u: Row) => [u.username, u.role, u.customer]), [['dana', 'developer', null], ['gil', 'customer', 'globex']]);
     const human = await run(['user', 'list']);

@@ -161,12 +161,12 @@ async function hostileServer(): Promise<{ url: string; server: Server }> {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (req.url === '/v1/me') return json(200, { kind: 'user', username: `mallory${TITLE}`, role: 'admin' });
+    if (req.url === '/v1/me') { json(200, { kind: 'user', username: `mallory${TITLE}`, role: 'admin' }); return; }
     if (req.url === '/v1/cases/1/release-notes.md') {
       res.writeHead(200, { 'content-type': 'text/markdown' });
       return res.end(`# Release notes\n\n${DESCRIPTION}\n${TITLE}\n\x85 \u2028\n`);
     }
-    return json(404, { error: { code: 'HFX_E_NOT_FOUND', message: `no case ${TITLE}`, hint: `try ${DESCRIPTION} \ud800` } });
+    json(404, { error: { code: 'HFX_E_NOT_FOUND', message: `no case ${TITLE}`, hint: `try ${DESCRIPTION} \ud800` } });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
@@ -223,7 +223,7 @@ describe('hfx login over plain http', () => {
       urls.push(u.href);
       if (isLoopbackHost(u.hostname)) return real(input, init);
       throw new TypeError('fetch failed', { cause: new Error(`no network in this test (${u.host})`) });
-    }) as typeof fetch;
+    });
     try {
       return { result: await fn(), urls };
     } finally {
@@ -313,7 +313,7 @@ describe('installation tokens off the command line (real server)', () => {
   before(async () => {
     s = await testServer();
     w = await world(suite);
-    admin = (await seedVendor(s.url, s.adminPassword, readFileSync(w.pub, 'utf8')))['admin']!;
+    admin = (await seedVendor(s.url, s.adminPassword, readFileSync(w.pub, 'utf8'))).admin!;
   });
   after(async () => {
     await s?.dispose();

@@ -37,7 +37,7 @@ test('a read answered 503 is sent again and succeeds', async () => {
 test('a read still 503 after two retries is HFX_E_UNAVAILABLE with the server message', async () => {
   const s = await scripted([UNAVAILABLE]);
   try {
-    await assert.rejects(call(s, 'GET', '/v1/me'), (e: unknown) => e instanceof HfxError && e.code === 'HFX_E_UNAVAILABLE' && /answer 3/.test(e.message));
+    await assert.rejects(call(s, 'GET', '/v1/me'), (e: unknown) => e instanceof HfxError && e.code === 'HFX_E_UNAVAILABLE' && e.message.includes('answer 3'));
     assert.equal(s.seen.length, 3);
   } finally {
     await s.close();

@@ -30,9 +30,9 @@ import {
   type Rig,
 } from './helpers/crash.js';
 
-const SEED = Number(process.env['HFX_CRASH_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
-const KILL_CASES = Number(process.env['HFX_CRASH_CASES'] ?? 100);
-const BOUNDARIES = Number(process.env['HFX_CRASH_BOUNDARIES'] ?? 12);
+const SEED = Number(process.env.HFX_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const KILL_CASES = Number(process.env.HFX_CRASH_CASES ?? 100);
+const BOUNDARIES = Number(process.env.HFX_CRASH_BOUNDARIES ?? 12);
 // Two lanes, each with its own copy of the pack: a child is mostly one busy thread, so a
 // second lane is what keeps both cores of a small CI machine working.
 const LANES = 2;

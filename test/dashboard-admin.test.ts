@@ -61,8 +61,8 @@ for (const store of STORES) describe(`dashboard administration in chromium on ${
     homes[name] = join(w.dir, `inst-${name}`);
     cpSync(w.home, homes[name], { recursive: true, verbatimSymlinks: true });
     const env = { HFX_CONFIG_DIR: join(w.dir, `cfg-${name}`), HFX_TOKEN: token, NO_COLOR: '1' };
-    await must(['login', s.url, '--home', homes[name]!, '--root', s.rootFile], env);
-    await must(['state', '--report', '--name', name, '--home', homes[name]!], env);
+    await must(['login', s.url, '--home', homes[name], '--root', s.rootFile], env);
+    await must(['state', '--report', '--name', name, '--home', homes[name]], env);
     return env;
   };
   const nav = (p: Page, name: string) => p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
@@ -109,11 +109,11 @@ for (const store of STORES) describe(`dashboard administration in chromium on ${
   before(async () => {
     shots = screenshotDir(store);
     // No deliveries: the outbox keeps what it queued, so the views show it as it stands.
-    const worker = process.env['HFX_NOTIFY_WORKER'];
-    process.env['HFX_NOTIFY_WORKER'] = '0';
+    const worker = process.env.HFX_NOTIFY_WORKER;
+    process.env.HFX_NOTIFY_WORKER = '0';
     s = await testServer({ store });
-    if (worker === undefined) delete process.env['HFX_NOTIFY_WORKER'];
-    else process.env['HFX_NOTIFY_WORKER'] = worker;
+    if (worker === undefined) delete process.env.HFX_NOTIFY_WORKER;
+    else process.env.HFX_NOTIFY_WORKER = worker;
     w = await world({ after: (fn: () => void) => cleanups.push(fn) });
     admin = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
     browser = await launch();
@@ -143,7 +143,7 @@ for (const store of STORES) describe(`dashboard administration in chromium on ${
     for (const path of VIEWS) {
       await page.goto(`${s.url}${path}`);
       await shot(page, `fresh-${slug(path)}`);
-      if (offers[path]) assert.match(await page.locator('main').innerText(), offers[path]!, `${path} on a fresh server`);
+      if (offers[path]) assert.match(await page.locator('main').innerText(), offers[path], `${path} on a fresh server`);
       await phone.goto(`${s.url}${path}`);
       await shot(phone, `phone-fresh-${slug(path)}`);
     }
@@ -639,7 +639,7 @@ for (const store of STORES) describe(`dashboard administration in chromium on ${
     const code = loaded.filter((l) => l.type === 'script' || l.type === 'stylesheet' || l.type === 'document');
     // The page itself is a few hundred bytes, made per request; the code is sent as the build's .gz copies.
     for (const l of code.filter((x) => x.type !== 'document')) assert.equal(l.encoding, 'gzip', `${l.url} is sent gzipped`);
-    assert.equal(loaded.some((l) => /markdown-render/.test(l.url)), false, 'the Markdown renderer is not part of the first view');
+    assert.equal(loaded.some((l) => l.url.includes('markdown-render')), false, 'the Markdown renderer is not part of the first view');
     const kb = (n: number) => `${(n / 1000).toFixed(1)} KB`;
     const each = loaded.map((l) => `${l.url} ${l.bytes}`).join(', ');
     const codeBytes = code.reduce((n, l) => n + l.bytes, 0);

@@ -95,7 +95,7 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
       homes[e] = join(w.dir, `inst-${e}`);
       cpSync(w.home, homes[e], { recursive: true, verbatimSymlinks: true });
       instEnv[e] = { HFX_CONFIG_DIR: join(w.dir, `cfg-${e}`), NO_COLOR: '1' };
-      const token = e === 'Production' ? tok['acme']! : tok['dev']!;
+      const token = e === 'Production' ? tok.acme! : tok.dev!;
       assert.equal((await hfx(['login', s.url, '--token', token, '--home', homes[e], '--root', s.rootFile], { env: instEnv[e] })).code, 0);
       const r = await must(['state', '--report', '--name', `demo-${e}`, '--home', homes[e]], instEnv[e]);
       await must(['env', 'assign', 'demo', e, r.reported.id], dev);
@@ -181,7 +181,7 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     // Download sends the token (a plain link could not) and gives the very bytes that were pushed.
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()]);
     assert.equal(dl.suggestedFilename(), 'HF-1.zip');
-    assert.deepEqual(readFileSync((await dl.path())!), readFileSync(zip));
+    assert.deepEqual(readFileSync((await dl.path())), readFileSync(zip));
     await shot('04-archive');
     await page.goto(caseUrl);
     await step('Mark ready', () => page.getByLabel('Hotfix archive').selectOption('HF-1'), 'ready');

@@ -12,7 +12,7 @@ import { api, seedVendor, STORES, testServer } from './helpers/server.js';
  * its report to "solved" while the hotfix travels Production-first and is propagated back.
  */
 
-process.env['HFX_NOTIFY_POLL_MS'] = '100';
+process.env.HFX_NOTIFY_POLL_MS = '100';
 const ENVS = ['Development', 'QA', 'Pre-Production', 'Production'] as const;
 type Env = (typeof ENVS)[number];
 const JUNIT = (suite: string) => `<?xml version="1.0" encoding="UTF-8"?>
@@ -95,7 +95,7 @@ for (const store of STORES) describe(`end-to-end pipeline on ${store}`, () => {
       homes[e] = join(w.dir, `inst-${e}`);
       cpSync(w.home, homes[e], { recursive: true, verbatimSymlinks: true });
       instEnv[e] = { HFX_CONFIG_DIR: join(w.dir, `cfg-${e}`), NO_COLOR: '1' };
-      const token = e === 'Development' || e === 'QA' ? tok['dev']! : tok['acme']!;
+      const token = e === 'Development' || e === 'QA' ? tok.dev! : tok.acme!;
       assert.equal((await hfx(['login', s.url, '--token', token, '--home', homes[e], '--root', s.rootFile], { env: instEnv[e] })).code, 0);
       const r = await must(['state', '--report', '--name', `demo-${e}`, '--home', homes[e]], instEnv[e]);
       ids[e] = r.reported.id;

@@ -21,8 +21,8 @@ import { planApply, type ApplyPlan, type Resolution } from '../src/engine/ops/pl
 import { chooseReverts, revertSteps } from '../src/engine/ops/revert.js';
 import { HfxError } from '../src/errors.js';
 
-const SEED = Number(process.env['HFX_PURE_SEED'] ?? 20260713);
-const RUNS = Number(process.env['HFX_PURE_RUNS'] ?? 400);
+const SEED = Number(process.env.HFX_PURE_SEED ?? 20260713);
+const RUNS = Number(process.env.HFX_PURE_RUNS ?? 400);
 const params = { seed: SEED, numRuns: RUNS };
 
 const isCode = (c: string) => (e: unknown): boolean => e instanceof HfxError && e.code === c;

@@ -55,7 +55,7 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
       tok[u] = (await api(s.url, 'POST', '/v1/login', null, { username: u, password: `${u}-password-123` })).body.token;
     }
     assert.equal((await api(s.url, 'POST', '/v1/customers', admin, { id: 'acme', name: 'ACME' })).status, 201);
-    tok['acme'] = (await api(s.url, 'POST', '/v1/customers/acme/tokens', admin, { name: 'envs' })).body.token;
+    tok.acme = (await api(s.url, 'POST', '/v1/customers/acme/tokens', admin, { name: 'envs' })).body.token;
     w = await world(suite);
     assert.equal((await api(s.url, 'POST', '/v1/publisher-keys', admin, { name: 'vendor', publicKey: readFileSync(w.pub, 'utf8') })).status, 201);
     dev = { HFX_CONFIG_DIR: join(w.dir, 'dev-config'), HFX_PASSWORD: 'dev-password-123', NO_COLOR: '1' };
@@ -78,9 +78,9 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     assert.equal(pushed.code, 0, pushed.stdout);
     for (const e of ENVS) {
       homes[e] = join(w.dir, `env-${e}`);
-      cpSync(w.home, homes[e]!, { recursive: true, verbatimSymlinks: true });
-      assert.equal((await hfx(['login', s.url, '--token', tok['acme']!, '--home', homes[e]!, '--root', s.rootFile], { env: inst })).code, 0);
-      const r = await hfx(['state', '--report', '--name', e, '--home', homes[e]!, '--json'], { env: inst });
+      cpSync(w.home, homes[e], { recursive: true, verbatimSymlinks: true });
+      assert.equal((await hfx(['login', s.url, '--token', tok.acme!, '--home', homes[e], '--root', s.rootFile], { env: inst })).code, 0);
+      const r = await hfx(['state', '--report', '--name', e, '--home', homes[e], '--json'], { env: inst });
       assert.equal(r.code, 0, r.stdout);
       ids[e] = r.json.reported.id;
       const a = await run(envCommand, ['assign', 'demo', e, ids[e]!, '--json'], dev);
@@ -107,9 +107,9 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     // Nor does a product whose release is not MAJOR.MINOR.PATCH: there is nothing to bump.
     assert.equal((await api(s.url, 'POST', '/v1/products', admin, { name: 'nightly', title: 'Nightly' })).status, 201);
     assert.equal((await api(s.url, 'PUT', '/v1/environments/nightly/pipeline', admin, { environments: ['Only'] })).status, 200);
-    const night = (await api(s.url, 'POST', '/v1/installations/report', tok['dev']!, { name: 'nightly-1', product: 'nightly', release: 'latest', level: 0, channel: 'full', hotfixes: [] })).body.id;
-    assert.equal((await api(s.url, 'POST', '/v1/environments/nightly/Only/installations', tok['dev']!, { installation: night })).status, 201);
-    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok['dev']!, { installation: night, release: 'latest', level: 0, hotfixes: [], updates: [], packHash: 'a'.repeat(64) })).status, 200);
+    const night = (await api(s.url, 'POST', '/v1/installations/report', tok.dev!, { name: 'nightly-1', product: 'nightly', release: 'latest', level: 0, channel: 'full', hotfixes: [] })).body.id;
+    assert.equal((await api(s.url, 'POST', '/v1/environments/nightly/Only/installations', tok.dev!, { installation: night })).status, 201);
+    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok.dev!, { installation: night, release: 'latest', level: 0, hotfixes: [], updates: [], packHash: 'a'.repeat(64) })).status, 200);
     const nightly = (await api(s.url, 'GET', '/v1/environments/nightly', admin)).body;
     assert.equal(nightly.environments[0].release, 'latest');
     assert.equal(nightly.next, null);
@@ -133,14 +133,14 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     assert.deepEqual(pp.hotfixes.map((h: any) => [h.id, h.state, h.red, h.missingIn]), [['HF-1', 'applied', true, ['Development', 'QA']]]);
     // Deploying it again is refused, nothing recorded.
     const n = await deployments();
-    const again = await api(s.url, 'POST', '/v1/environments/demo/Pre-Production/deploy', tok['dev']!, { hotfix: 'HF-1' });
+    const again = await api(s.url, 'POST', '/v1/environments/demo/Pre-Production/deploy', tok.dev!, { hotfix: 'HF-1' });
     assert.equal(again.body.error.code, 'HFX_E_ALREADY_APPLIED');
     assert.equal(await deployments(), n);
     // Production gets the same content: the same tag is suggested (Tag & Deploy 1.0.1 in both).
     const prod = await run(deployCommand, ['demo', 'Production', '--hotfix', 'HF-1', '--json'], dev);
     assert.equal(prod.code, 0, prod.stdout);
     assert.equal(prod.json.tag, '1.0.1');
-    assert.equal((await hfx(['apply', 'HF-1', '--server', '--home', homes['Production']!], { env: inst })).code, 0);
+    assert.equal((await hfx(['apply', 'HF-1', '--server', '--home', homes.Production!], { env: inst })).code, 0);
     await refresh('Production');
     const p = await envOf('Production');
     assert.equal(p.version, '1.0.1');
@@ -158,11 +158,11 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     const id = ids['Pre-Production']!;
     const body = (await run(envCommand, ['show', 'demo', 'Pre-Production', '--json'], dev)).json.installationList[0].report;
     const report = { installation: id, release: body.release, level: body.level, hotfixes: body.hotfixes, updates: body.updates, packHash: 'f'.repeat(64) };
-    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok['acme']!, report)).status, 200);
+    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok.acme!, report)).status, 200);
     const changed = await envOf('Pre-Production');
     assert.equal(changed.version, '1.0.1+');
     assert.equal(changed.untagged, true);
-    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok['acme']!, { ...report, packHash: pp.packHash })).status, 200);
+    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok.acme!, { ...report, packHash: pp.packHash })).status, 200);
     assert.equal((await envOf('Pre-Production')).version, '1.0.1');
     // An untagged hotfix applied by hand in QA: the release shows '+'.
     // (Reported content only; QA's pack is left as it is.)
@@ -172,18 +172,18 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     const hf2Digest = (await api(s.url, 'GET', '/v1/archives/HF-2', admin)).body.digest as string;
     // A hotfix the server does not offer this customer is refused like one that does not exist,
     // and nothing is recorded.
-    const unknown = { installation: ids['QA']!, release: qa.release, level: qa.level, hotfixes: [{ id: 'HF-X', digest: 'a'.repeat(64) }], updates: [], packHash: 'e'.repeat(64) };
-    const refused = await api(s.url, 'POST', '/v1/environments/report', tok['acme']!, unknown);
+    const unknown = { installation: ids.QA!, release: qa.release, level: qa.level, hotfixes: [{ id: 'HF-X', digest: 'a'.repeat(64) }], updates: [], packHash: 'e'.repeat(64) };
+    const refused = await api(s.url, 'POST', '/v1/environments/report', tok.acme!, unknown);
     assert.equal(refused.status, 404);
     assert.equal(refused.body.error.message, 'no archive HF-X');
     assert.equal((await envOf('QA')).version, '1.0.0');
     const q = { ...unknown, hotfixes: [{ id: 'HF-2', digest: hf2Digest }] };
-    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok['acme']!, q)).status, 200);
+    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok.acme!, q)).status, 200);
     assert.equal((await envOf('QA')).version, '1.0.0+');
     await refresh('QA');
     assert.equal((await envOf('QA')).version, '1.0.0');
     // Another customer, or an installation of nobody's, cannot report over it.
-    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok['dev']!, q)).body.error.code, 'HFX_E_NOT_FOUND');
+    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok.dev!, q)).body.error.code, 'HFX_E_NOT_FOUND');
   });
 
   test('a skip straight to Production needs an approval with a reason by a release manager, and is audited', async () => {
@@ -193,15 +193,15 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     const noApproval = await run(deployCommand, ['demo', 'Production', '--hotfix', 'HF-2', '--json'], dev);
     assert.equal(noApproval.json.error.code, 'HFX_E_APPROVAL_REQUIRED');
     assert.equal(noApproval.code, 8);
-    const devApproval = await api(s.url, 'POST', '/v1/environments/demo/Production/deploy', tok['dev']!, { hotfix: 'HF-2', approval: { reason: 'outage' } });
+    const devApproval = await api(s.url, 'POST', '/v1/environments/demo/Production/deploy', tok.dev!, { hotfix: 'HF-2', approval: { reason: 'outage' } });
     assert.equal(devApproval.body.error.code, 'HFX_E_FORBIDDEN');
-    const emptyReason = await api(s.url, 'POST', '/v1/environments/demo/Production/deploy', tok['rm']!, { hotfix: 'HF-2', approval: { reason: '' } });
+    const emptyReason = await api(s.url, 'POST', '/v1/environments/demo/Production/deploy', tok.rm!, { hotfix: 'HF-2', approval: { reason: '' } });
     assert.equal(emptyReason.body.error.code, 'HFX_E_USAGE');
-    const rmNoReason = await api(s.url, 'POST', '/v1/environments/demo/Production/deploy', tok['rm']!, { hotfix: 'HF-2' });
+    const rmNoReason = await api(s.url, 'POST', '/v1/environments/demo/Production/deploy', tok.rm!, { hotfix: 'HF-2' });
     assert.equal(rmNoReason.body.error.code, 'HFX_E_APPROVAL_REQUIRED');
     assert.equal(await deployments(), n);
     assert.equal(JSON.stringify((await api(s.url, 'GET', '/v1/audit?limit=1000', admin)).body).length, auditLen);
-    const ok = await api(s.url, 'POST', '/v1/environments/demo/Production/deploy', tok['rm']!, { hotfix: 'HF-2', approval: { reason: 'checkout down, INC-1' } });
+    const ok = await api(s.url, 'POST', '/v1/environments/demo/Production/deploy', tok.rm!, { hotfix: 'HF-2', approval: { reason: 'checkout down, INC-1' } });
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     assert.equal(ok.body.approved, 'checkout down, INC-1');
     assert.equal(ok.body.tag, '1.0.2');
@@ -227,14 +227,14 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
   });
 
   test('propagate: a deployment the installation applies, then a merge checked by content; red disappears; presence everywhere', async () => {
-    let pres = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', tok['view']!)).body;
+    let pres = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', tok.view!)).body;
     assert.deepEqual(pres.environments.map((e: any) => [e.name, e.how]), [['Development', null], ['QA', null], ['Pre-Production', 'hotfix'], ['Production', 'hotfix']]);
     assert.equal(pres.everywhere, false);
     const n = await deployments();
     // Forwards is not propagation.
-    const fwd = await api(s.url, 'POST', '/v1/environments/demo/hotfixes/HF-2/propagate', tok['dev']!, { to: 'Production' });
+    const fwd = await api(s.url, 'POST', '/v1/environments/demo/hotfixes/HF-2/propagate', tok.dev!, { to: 'Production' });
     assert.equal(fwd.body.error.code, 'HFX_E_USAGE');
-    const fwd2 = await api(s.url, 'POST', '/v1/environments/demo/hotfixes/HF-1/propagate', tok['dev']!, { to: 'Production' });
+    const fwd2 = await api(s.url, 'POST', '/v1/environments/demo/hotfixes/HF-1/propagate', tok.dev!, { to: 'Production' });
     assert.equal(fwd2.body.error.code, 'HFX_E_ALREADY_APPLIED');
     const dry = await run(propagateCommand, ['demo', 'HF-1', '--to', 'QA', '--dry-run', '--json'], dev);
     assert.equal(dry.code, 0, dry.stdout);
@@ -243,11 +243,11 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     const p = await run(propagateCommand, ['demo', 'HF-1', '--to', 'QA', '--json'], dev);
     assert.equal(p.code, 0, p.stdout);
     assert.equal(p.json.how, 'hotfix');
-    assert.equal((await hfx(['apply', 'HF-1', '--server', '--home', homes['QA']!], { env: inst })).code, 0);
+    assert.equal((await hfx(['apply', 'HF-1', '--server', '--home', homes.QA!], { env: inst })).code, 0);
     await refresh('QA');
     assert.deepEqual((await envOf('Production')).hotfixes.find((h: any) => h.id === 'HF-1').missingIn, ['Development']);
     // A merge whose built files do not hold the fix is refused, nothing recorded.
-    const bad = await run(propagateCommand, ['demo', 'HF-1', '--to', 'Development', '--merged', 'abc1234', '--home', homes['Development']!, '--json'], dev);
+    const bad = await run(propagateCommand, ['demo', 'HF-1', '--to', 'Development', '--merged', 'abc1234', '--home', homes.Development!, '--json'], dev);
     assert.equal(bad.json.error.code, 'HFX_E_CONTENT_MISMATCH');
     assert.equal(await deployments(), n + 1);
     // The development build with the change merged (here: a copy of the fixed pack).
@@ -256,7 +256,7 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     const good = await run(propagateCommand, ['demo', 'HF-1', '--to', 'Development', '--merged', 'abc1234', '--home', built, '--json'], dev);
     assert.equal(good.code, 0, good.stdout);
     assert.equal(good.json.presence.everywhere, true);
-    pres = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', tok['view']!)).body;
+    pres = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', tok.view!)).body;
     assert.deepEqual(pres.environments.map((e: any) => e.how), ['merged', 'hotfix', 'hotfix', 'hotfix']);
     for (const e of await list()) assert.equal(e.hotfixes.find((h: any) => h.id === 'HF-1')?.red ?? false, false, e.name);
     // What the case code calls before "solved".
@@ -273,8 +273,8 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
 
   test('presence is by content: a wrong digest does not count; an update level that includes the hotfix does', async () => {
     const qa = (await run(envCommand, ['show', 'demo', 'QA', '--json'], dev)).json.installationList[0].report;
-    const forged = { installation: ids['QA']!, release: qa.release, level: qa.level, hotfixes: qa.hotfixes.map((h: any) => ({ ...h, digest: '0'.repeat(64) })), updates: [], packHash: qa.packHash };
-    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok['acme']!, forged)).status, 200);
+    const forged = { installation: ids.QA!, release: qa.release, level: qa.level, hotfixes: qa.hotfixes.map((h: any) => ({ ...h, digest: '0'.repeat(64) })), updates: [], packHash: qa.packHash };
+    assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok.acme!, forged)).status, 200);
     let pres = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', admin)).body;
     assert.equal(pres.environments[1].present, false);
     assert.equal(pres.everywhere, false);
@@ -283,13 +283,13 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     // HF-2 is included in UP-1 (level 1): environments at level 1 have it.
     for (const e of ENVS) {
       const r = (await run(envCommand, ['show', 'demo', e, '--json'], dev)).json.installationList[0].report;
-      assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok['acme']!, { installation: ids[e]!, release: r.release, level: e === 'QA' ? 0 : 1, hotfixes: [], updates: [], packHash: r.packHash })).status, 200);
+      assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok.acme!, { installation: ids[e]!, release: r.release, level: e === 'QA' ? 0 : 1, hotfixes: [], updates: [], packHash: r.packHash })).status, 200);
     }
     pres = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-2/presence', admin)).body;
     assert.deepEqual(pres.environments.map((e: any) => e.how), ['update', null, 'update', 'update']);
     assert.equal(pres.everywhere, false);
     const r = (await run(envCommand, ['show', 'demo', 'QA', '--json'], dev)).json.installationList[0].report;
-    await api(s.url, 'POST', '/v1/environments/report', tok['acme']!, { installation: ids['QA']!, release: r.release, level: 1, hotfixes: [], updates: [], packHash: r.packHash });
+    await api(s.url, 'POST', '/v1/environments/report', tok.acme!, { installation: ids.QA!, release: r.release, level: 1, hotfixes: [], updates: [], packHash: r.packHash });
     assert.equal((await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-2/presence', admin)).body.everywhere, true);
     for (const e of ENVS) await refresh(e);
     assert.equal((await api(s.url, 'GET', '/v1/environments/demo/hotfixes/NOPE/presence', admin)).body.error.code, 'HFX_E_NOT_FOUND');
@@ -297,24 +297,24 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
 
   test('the pipeline is configurable per product; guards refuse with codes and change nothing', async () => {
     const before = await list();
-    assert.equal((await api(s.url, 'PUT', '/v1/environments/demo/pipeline', tok['dev']!, { environments: ['A'] })).body.error.code, 'HFX_E_FORBIDDEN');
-    assert.equal((await api(s.url, 'PUT', '/v1/environments/demo/pipeline', tok['rm']!, { environments: ['QA', 'qa'] })).body.error.code, 'HFX_E_USAGE');
-    assert.equal((await api(s.url, 'PUT', '/v1/environments/demo/pipeline', tok['rm']!, { environments: ['QA', 'compare'] })).body.error.code, 'HFX_E_USAGE');
-    const drop = await api(s.url, 'PUT', '/v1/environments/demo/pipeline', tok['rm']!, { environments: ['QA', 'Production'] });
+    assert.equal((await api(s.url, 'PUT', '/v1/environments/demo/pipeline', tok.dev!, { environments: ['A'] })).body.error.code, 'HFX_E_FORBIDDEN');
+    assert.equal((await api(s.url, 'PUT', '/v1/environments/demo/pipeline', tok.rm!, { environments: ['QA', 'qa'] })).body.error.code, 'HFX_E_USAGE');
+    assert.equal((await api(s.url, 'PUT', '/v1/environments/demo/pipeline', tok.rm!, { environments: ['QA', 'compare'] })).body.error.code, 'HFX_E_USAGE');
+    const drop = await api(s.url, 'PUT', '/v1/environments/demo/pipeline', tok.rm!, { environments: ['QA', 'Production'] });
     assert.equal(drop.body.error.code, 'HFX_E_USAGE');
     assert.deepEqual((await list()).map((e) => e.name), before.map((e) => e.name));
     const five = await run(envCommand, ['pipeline', 'demo', 'Development,QA,Staging,Pre-Production,Production', '--json', '--server', s.url], { ...dev, HFX_CONFIG_DIR: join(w.dir, 'dev-config') });
     assert.equal(five.json.error.code, 'HFX_E_FORBIDDEN');
-    const ok = await api(s.url, 'PUT', '/v1/environments/demo/pipeline', tok['rm']!, { environments: ['Development', 'QA', 'Staging', 'Pre-Production', 'Production'] });
+    const ok = await api(s.url, 'PUT', '/v1/environments/demo/pipeline', tok.rm!, { environments: ['Development', 'QA', 'Staging', 'Pre-Production', 'Production'] });
     assert.equal(ok.status, 200);
     assert.deepEqual((await list()).map((e) => e.name), ['Development', 'QA', 'Staging', 'Pre-Production', 'Production']);
     // Staging has no installations: the fix is not verifiably everywhere any more.
     assert.equal((await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', admin)).body.everywhere, false);
-    assert.equal((await api(s.url, 'PUT', '/v1/environments/demo/pipeline', tok['rm']!, { environments: [...ENVS] })).status, 200);
+    assert.equal((await api(s.url, 'PUT', '/v1/environments/demo/pipeline', tok.rm!, { environments: [...ENVS] })).status, 200);
     assert.equal((await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', admin)).body.everywhere, true);
     // Deploy guards.
     const n = await deployments();
-    const g = async (body: unknown, env = 'QA') => (await api(s.url, 'POST', `/v1/environments/demo/${env}/deploy`, tok['dev']!, body)).body.error?.code;
+    const g = async (body: unknown, env = 'QA') => (await api(s.url, 'POST', `/v1/environments/demo/${env}/deploy`, tok.dev!, body)).body.error?.code;
     assert.equal(await g({ hotfix: 'NOPE' }), 'HFX_E_NOT_FOUND');
     assert.equal(await g({ hotfix: 'HF-1', level: 1 }), 'HFX_E_USAGE');
     assert.equal(await g({}), 'HFX_E_USAGE');
@@ -326,13 +326,13 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     assert.equal(lvl.json.suggestedTag, '1.1.0');
     assert.equal(await g({ level: 0 }), 'HFX_E_NOT_FOUND');
     // Two deployments of one hotfix at once: exactly one is recorded.
-    const both = await Promise.all([1, 2].map(() => api(s.url, 'POST', '/v1/environments/demo/QA/deploy', tok['dev']!, { hotfix: 'HF-2' })));
+    const both = await Promise.all([1, 2].map(() => api(s.url, 'POST', '/v1/environments/demo/QA/deploy', tok.dev!, { hotfix: 'HF-2' })));
     assert.deepEqual(both.map((r) => r.status).sort(), [201, 409]);
     assert.equal(await deployments(), n + 1);
-    assert.equal((await api(s.url, 'POST', '/v1/environments/nope/QA/deploy', tok['dev']!, { hotfix: 'HF-1' })).body.error.code, 'HFX_E_NOT_FOUND');
+    assert.equal((await api(s.url, 'POST', '/v1/environments/nope/QA/deploy', tok.dev!, { hotfix: 'HF-1' })).body.error.code, 'HFX_E_NOT_FOUND');
     // Assignment guards.
-    assert.equal((await api(s.url, 'POST', '/v1/environments/demo/QA/installations', tok['dev']!, { installation: 'nope' })).body.error.code, 'HFX_E_NOT_FOUND');
-    assert.equal((await api(s.url, 'POST', '/v1/environments/demo/Nowhere/installations', tok['dev']!, { installation: ids['QA'] })).body.error.code, 'HFX_E_NOT_FOUND');
+    assert.equal((await api(s.url, 'POST', '/v1/environments/demo/QA/installations', tok.dev!, { installation: 'nope' })).body.error.code, 'HFX_E_NOT_FOUND');
+    assert.equal((await api(s.url, 'POST', '/v1/environments/demo/Nowhere/installations', tok.dev!, { installation: ids.QA })).body.error.code, 'HFX_E_NOT_FOUND');
   });
 
   test('authorization per role', async () => {

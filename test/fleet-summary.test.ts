@@ -26,7 +26,7 @@ for (const store of STORES) describe(`fleet summary on ${store}`, () => {
       const hotfixes = ['HF-ALL-1', 'HF-ALL-2', ...(customer ? [`HF-${customer.toUpperCase()}-1`] : [])].filter(() => rnd() < 0.5);
       rows.push({ id: `inst-${i}`, customer_id: customer, name: `inst-${i}`, product: i % 10 === 0 ? 'other' : 'demo', release, level: Math.floor(rnd() * 4), channel: 'full', hotfixes: JSON.stringify(hotfixes), reported_at: new Date() });
     }
-    for (let i = 0; i < rows.length; i += 500) await s.store.db.insertInto('installations').values(rows.slice(i, i + 500) as never).execute();
+    for (let i = 0; i < rows.length; i += 500) await s.store.db.insertInto('installations').values(rows.slice(i, i + 500)).execute();
   });
   after(async () => {
     await s?.dispose();
@@ -70,7 +70,7 @@ for (const store of STORES) describe(`fleet summary on ${store}`, () => {
     assert.equal((await api(s.url, 'GET', '/v1/fleet/summary', null)).status, 401);
     const bad = await api(s.url, 'GET', '/v1/fleet/summary?product=../x', admin);
     assert.deepEqual([bad.status, bad.body.error.code], [400, 'HFX_E_USAGE']);
-    await s.store.db.insertInto('installations').values({ id: 'many', customer_id: null, name: 'many', product: 'many', release: '1.0.0', level: 0, channel: 'full', hotfixes: JSON.stringify(Array.from({ length: 510 }, (_, i) => `HF-M-${String(i).padStart(3, '0')}`)), reported_at: new Date() } as never).execute();
+    await s.store.db.insertInto('installations').values({ id: 'many', customer_id: null, name: 'many', product: 'many', release: '1.0.0', level: 0, channel: 'full', hotfixes: JSON.stringify(Array.from({ length: 510 }, (_, i) => `HF-M-${String(i).padStart(3, '0')}`)), reported_at: new Date() }).execute();
     const many = (await api(s.url, 'GET', '/v1/fleet/summary?product=many', admin)).body;
     assert.equal(many.byHotfix.length, 500);
     assert.equal(many.hotfixesCapped, true);

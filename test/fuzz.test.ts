@@ -17,8 +17,8 @@ import { HfxError, type ErrorCode } from '../src/errors.js';
 import { snapshot, tmp, world } from './helpers/fixtures.js';
 import { fixStoredCrc, forgeZip, zipLayout, type ZipLayout } from './helpers/zip-forge.js';
 
-const SEED = Number(process.env['HFX_FUZZ_SEED'] ?? 20260101);
-const RUNS = Number(process.env['HFX_FUZZ_RUNS'] ?? 2000);
+const SEED = Number(process.env.HFX_FUZZ_SEED ?? 20260101);
+const RUNS = Number(process.env.HFX_FUZZ_RUNS ?? 2000);
 const ID = 'HF-FUZZ';
 
 /**

@@ -35,7 +35,7 @@ for (const store of STORES) describe(`gates on ${store}`, () => {
 
   before(async () => {
     s = await testServer({ store });
-    tok['admin'] = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
+    tok.admin = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
     for (const [u, role] of [['dev', 'developer'], ['rm', 'release-manager']] as const) {
       await call('admin', 'POST', '/v1/users', { username: u, password: `${u}-password-long`, role });
       tok[u] = (await api(s.url, 'POST', '/v1/login', null, { username: u, password: `${u}-password-long` })).body.token;

@@ -431,7 +431,7 @@ test('bomb: two entries overlap, the second local header hidden in the first one
     edit: (es) => {
       const a = es.findIndex((e) => e.name === 'payload/lib/a.jar');
       const b = entry(es, 'payload/lib/b.jar');
-      const aName = Buffer.byteLength(es[a]!.name as string);
+      const aName = Buffer.byteLength(es[a]!.name);
       const pad = Buffer.alloc(data.length); // B's header must start past A's name + data as the central directory sees them
       es[a]!.localExtra = Buffer.concat([pad, localHeader({ name: b.name, data })]);
       b.at = (offsets) => offsets[a]! + 30 + aName + pad.length;
@@ -620,7 +620,7 @@ test('a payload for a mode-only change (which carries none)', async (t) => {
   const w = await world(t);
   const before = packNode(w, 'bin/server.sh');
   assert.equal(before.type, 'file');
-  const chmod: ManifestEntry = { path: 'bin/server.sh', op: 'modify', before, after: { ...before, mode: '0700' } as NodeState };
+  const chmod: ManifestEntry = { path: 'bin/server.sh', op: 'modify', before, after: { ...before, mode: '0700' } };
   await refused(w, forge(t, w, { manifest: manifest([chmod]), payload: { 'bin/server.sh': readFileSync(join(w.home, 'bin/server.sh')) } }), 'HFX_E_ARCHIVE');
 });
 

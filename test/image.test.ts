@@ -371,11 +371,11 @@ describe('hfx image', () => {
     const res = JSON.parse(r.out) as ImageResult & { ok: boolean };
     const cfg = JSON.parse(readFileSync(join(d, 'o', 'blobs', 'sha256', res.configDigest.slice(7)), 'utf8')) as { created: string; config: Record<string, unknown> };
     assert.equal(cfg.created, '2023-11-14T22:13:20Z');
-    assert.deepEqual(cfg.config['Entrypoint'], ['/opt/demo/bin/server.sh', 'run']);
-    assert.deepEqual(cfg.config['Env'], ['JAVA_OPTS=-Xmx1g']);
-    assert.equal(cfg.config['User'], '1000');
-    assert.equal(cfg.config['WorkingDir'], '/opt/demo/bin');
-    assert.equal((cfg.config['Labels'] as Record<string, string>)['vendor'], 'acme');
+    assert.deepEqual(cfg.config.Entrypoint, ['/opt/demo/bin/server.sh', 'run']);
+    assert.deepEqual(cfg.config.Env, ['JAVA_OPTS=-Xmx1g']);
+    assert.equal(cfg.config.User, '1000');
+    assert.equal(cfg.config.WorkingDir, '/opt/demo/bin');
+    assert.equal((cfg.config.Labels as Record<string, string>).vendor, 'acme');
     assert.equal((await run(['--home', w.home, '--oci', 'o', '--env', 'novalue'])).code, 2);
     assert.equal((await run(['--home', w.home, '--oci', 'o'], { SOURCE_DATE_EPOCH: 'yesterday' })).code, 2);
     assert.equal((await run(['--home', w.home, '--oci', 'o', '--bogus'])).code, 2);

@@ -40,7 +40,7 @@ describe('migrations', () => {
   for (const store of STORES) {
     test(`a new database on ${store} records exactly these names`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'hfx-migrations-'));
-      const base = store === 'postgres' ? process.env['HFX_TEST_DATABASE_URL'] : undefined;
+      const base = store === 'postgres' ? process.env.HFX_TEST_DATABASE_URL : undefined;
       const name = `hfx_test_${randomBytes(6).toString('hex')}`;
       let url: string | undefined;
       if (base) {

@@ -18,7 +18,7 @@ const NOW = '2026-03-04T05:06:07.000Z';
 
 async function release(args: string[], o: { cwd: string; deps?: ReleaseCommandDeps }): Promise<Run> {
   const cmd = makeReleaseCommand({ now: () => new Date(NOW), ...o.deps });
-  return runCommand(cmd, args, { cwd: o.cwd, env: { PATH: process.env['PATH'], NO_COLOR: '1' } });
+  return runCommand(cmd, args, { cwd: o.cwd, env: { PATH: process.env.PATH, NO_COLOR: '1' } });
 }
 
 const SHA = (c: string) => c.repeat(64);
@@ -77,7 +77,7 @@ test('list fails on an invalid manifest, naming each; and on a missing directory
   assert.match(r.json.error.details[2].error.message, /docker\.io\/library\/nginx:1\.25/);
   const none = await release(['list', '--dir', 'nowhere'], { cwd });
   assert.equal(none.error?.code, 'HFX_E_NOT_FOUND');
-  assert.match(none.error!.message, /no releases directory/);
+  assert.match(none.error.message, /no releases directory/);
 });
 
 // ---- show ----
@@ -109,7 +109,7 @@ test('show refuses unknown, malformed and mismatched versions', async (t) => {
   for (const [args, code, msg] of cases) {
     const r = await release(args, { cwd });
     assert.equal(r.error?.code, code, args.join(' '));
-    assert.match(r.error!.message, msg, args.join(' '));
+    assert.match(r.error.message, msg, args.join(' '));
   }
 });
 
@@ -220,7 +220,7 @@ test('release: subcommands and flags are checked', async (t) => {
   for (const [args, msg] of cases) {
     const r = await release(args, { cwd });
     assert.equal(r.error?.code, 'HFX_E_USAGE', args.join(' '));
-    assert.match(r.error!.message, msg, args.join(' '));
+    assert.match(r.error.message, msg, args.join(' '));
     assert.equal(r.code, 2);
   }
   const cmd = makeReleaseCommand();

@@ -16,7 +16,7 @@ type Run = CliResult;
 
 async function release(args: string[], o: { cwd: string; deps?: ReleaseCommandDeps; stdin?: NodeJS.ReadableStream; env?: NodeJS.ProcessEnv; onStdout?: (chunk: string) => void }): Promise<Run> {
   const cmd = makeReleaseCommand({ now: () => new Date('2026-03-04T05:06:07.000Z'), ...o.deps });
-  return runCommand(cmd, args, { cwd: o.cwd, env: o.env ?? { PATH: process.env['PATH'], NO_COLOR: '1' }, ...(o.stdin ? { stdin: o.stdin } : {}), ...(o.onStdout ? { onStdout: o.onStdout } : {}) });
+  return runCommand(cmd, args, { cwd: o.cwd, env: o.env ?? { PATH: process.env.PATH, NO_COLOR: '1' }, ...(o.stdin ? { stdin: o.stdin } : {}), ...(o.onStdout ? { onStdout: o.onStdout } : {}) });
 }
 
 const D = (s: string) => execFileSync('sh', ['-c', `printf %s "${s}" | sha256sum | cut -d' ' -f1`], { encoding: 'utf8' }).trim();
@@ -109,7 +109,7 @@ test('new: a build may print a full reference; the last line that is one wins; -
 test('new: the commit defaults to git HEAD of the cwd; hotfixes accumulate from a hotfix base', async (t) => {
   const { cwd, dir } = repo(t);
   writeFileSync(join(dir, '1.7.1.json'), JSON.stringify(manifest('1.7.1', { base: '1.7.0', hotfixes: ['HF-1'], status: 'draft', published_at: undefined })));
-  const env = { PATH: process.env['PATH'], HOME: cwd, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
+  const env = { PATH: process.env.PATH, HOME: cwd, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
   execFileSync('git', ['init', '-q'], { cwd, env });
   execFileSync('git', ['add', '.'], { cwd, env });
   execFileSync('git', ['commit', '-q', '-m', 'releases'], { cwd, env });
@@ -120,7 +120,7 @@ test('new: the commit defaults to git HEAD of the cwd; hotfixes accumulate from 
   assert.equal(m.commit, head);
   assert.equal(m.base, '1.7.1');
   assert.deepEqual(m.hotfixes, ['HF-1', 'HF-2']);
-  assert.deepEqual(m.images, manifest('1.7.1')['images']);
+  assert.deepEqual(m.images, manifest('1.7.1').images);
 });
 
 // ---- refusals: each leaves releases/ exactly as it was ----
@@ -135,7 +135,7 @@ async function refused(t: TestContext, args: string[], code: string, message: Re
   const before = snapshot(dir);
   const r = await release(args.includes('--commit') ? args : [...args, '--commit', COMMIT], { cwd });
   assert.equal(r.error?.code, code, `${args.join(' ')}: ${r.stderr}`);
-  assert.match(r.error!.message, message);
+  assert.match(r.error.message, message);
   assert.notEqual(r.code, 0);
   assert.deepEqual(snapshot(dir), before, `${args.join(' ')} changed releases/`);
   if (code !== 'HFX_E_BUILD') assert.equal(existsSync(join(cwd, 'built-api')), false, 'no build ran before the refusal');
@@ -277,7 +277,7 @@ test('interactive: only what the flags leave open is asked; Enter takes the defa
   const before = snapshot(dir);
   const r = await release(['new', '--build', 'api', '--commit', COMMIT], { cwd, deps: { ask: s.ask } });
   assert.equal(r.error?.code, 'HFX_E_USAGE');
-  assert.match(r.error!.message, /cancelled/);
+  assert.match(r.error.message, /cancelled/);
   assert.deepEqual(snapshot(dir), before);
   assert.equal(existsSync(join(cwd, 'env-api.txt')), false, 'nothing was built');
 
@@ -329,6 +329,6 @@ test('interactive on a terminal: readline on the given stdin/stdout; end of inpu
   const before = snapshot(dir);
   const r2 = await timeout(release(['new', '--commit', COMMIT, '--version', '1.7.5'], { cwd, ...terminal([]) }));
   assert.equal(r2.error?.code, 'HFX_E_USAGE');
-  assert.match(r2.error!.message, /cancelled/);
+  assert.match(r2.error.message, /cancelled/);
   assert.deepEqual(snapshot(dir), before);
 });

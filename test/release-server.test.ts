@@ -51,10 +51,10 @@ for (const store of STORES) describe(`release manifests on the server (${store})
   const post = (m: unknown, token = tok['release-manager']!, product = PRODUCT) => api(s.url, 'POST', `/v1/products/${product}/manifests`, token, m);
   /** Everything an upload could change: the manifests, the products and their releases, the audit log. */
   const serverState = async () => ({
-    manifests: await Promise.all(((await ok('GET', `/v1/products/${PRODUCT}/manifests`, tok['admin']!)).manifests as { version: string }[])
-      .map(async (x) => (await ok('GET', `/v1/products/${PRODUCT}/manifests/${encodeURIComponent(x.version)}`, tok['admin']!)).manifest)),
-    products: (await ok('GET', '/v1/products', tok['admin']!)).products.map((p: { created_at?: unknown }) => ({ ...p })),
-    audit: (await ok('GET', '/v1/audit?limit=1000', tok['admin']!)).entries.length,
+    manifests: await Promise.all(((await ok('GET', `/v1/products/${PRODUCT}/manifests`, tok.admin!)).manifests as { version: string }[])
+      .map(async (x) => (await ok('GET', `/v1/products/${PRODUCT}/manifests/${encodeURIComponent(x.version)}`, tok.admin!)).manifest)),
+    products: (await ok('GET', '/v1/products', tok.admin!)).products.map((p: { created_at?: unknown }) => ({ ...p })),
+    audit: (await ok('GET', '/v1/audit?limit=1000', tok.admin!)).entries.length,
   });
   const refused = async (r: { status: number; body: any }, status: number, code: string, before: unknown, msg?: RegExp) => {
     assert.equal(r.status, status, JSON.stringify(r.body));
@@ -65,9 +65,9 @@ for (const store of STORES) describe(`release manifests on the server (${store})
 
   before(async () => {
     s = await testServer({ store });
-    tok['admin'] = (await ok('POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).token;
+    tok.admin = (await ok('POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).token;
     for (const [role, password] of Object.entries(passwords)) {
-      await ok('POST', '/v1/users', tok['admin']!, { username: role, password, role });
+      await ok('POST', '/v1/users', tok.admin!, { username: role, password, role });
       tok[role] = (await ok('POST', '/v1/login', null, { username: role, password })).token;
     }
     await ok('POST', '/v1/products', tok['release-manager']!, { name: PRODUCT });
@@ -83,11 +83,11 @@ for (const store of STORES) describe(`release manifests on the server (${store})
     const r = await post(m);
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.deepEqual(r.body, { product: PRODUCT, version: '1.7.0', existed: false, manifest: m });
-    const got = await ok('GET', `/v1/products/${PRODUCT}/manifests/1.7.0`, tok['viewer']!);
+    const got = await ok('GET', `/v1/products/${PRODUCT}/manifests/1.7.0`, tok.viewer!);
     assert.equal(JSON.stringify(got.manifest, null, 2) + '\n', serializeRelease(m as ReleaseManifest), 'the same text as the file');
-    const products = (await ok('GET', '/v1/products', tok['viewer']!)).products;
+    const products = (await ok('GET', '/v1/products', tok.viewer!)).products;
     assert.deepEqual(products.find((p: { name: string }) => p.name === PRODUCT).releases, ['1.7.0']);
-    const audit = (await ok('GET', '/v1/audit?object_type=release-manifest', tok['admin']!)).entries;
+    const audit = (await ok('GET', '/v1/audit?object_type=release-manifest', tok.admin!)).entries;
     assert.deepEqual(audit.map((e: { actor: string; action: string; object_id: string }) => [e.actor, e.action, e.object_id]), [['release-manager', 'upload', `${PRODUCT}@1.7.0`]]);
   });
 
@@ -99,7 +99,7 @@ for (const store of STORES) describe(`release manifests on the server (${store})
     assert.deepEqual(again.body, { product: PRODUCT, version: '1.7.5', existed: true, manifest: manifest('1.7.5') });
     // Fields in another order are the same content (canonical form).
     const reordered = Object.fromEntries(Object.entries(manifest('1.7.5')).reverse());
-    assert.equal((await post(reordered, tok['admin']!)).status, 200);
+    assert.equal((await post(reordered, tok.admin)).status, 200);
     const later = await post(manifest('1.7.5', { published_at: '2026-02-02T10:00:00.000Z' }));
     assert.equal(later.status, 200);
     assert.equal(later.body.existed, true);
@@ -118,7 +118,7 @@ for (const store of STORES) describe(`release manifests on the server (${store})
     const before = await serverState();
     await refused(await post(draft('1.8.0')), 422, 'HFX_E_MANIFEST', before, /draft/);
     assert.match((await post(draft('1.8.0'))).body.error.hint, /hfx release publish 1\.8\.0 --server/);
-    assert.equal((await api(s.url, 'GET', `/v1/products/${PRODUCT}/manifests/1.8.0`, tok['viewer']!)).status, 404);
+    assert.equal((await api(s.url, 'GET', `/v1/products/${PRODUCT}/manifests/1.8.0`, tok.viewer!)).status, 404);
   });
 
   test('invalid manifests are refused with HFX_E_MANIFEST naming the field; nothing stored', async () => {
@@ -140,25 +140,25 @@ for (const store of STORES) describe(`release manifests on the server (${store})
 
   test('the manifest must be of the product in the path; an unknown product is 404 and not created', async () => {
     const before = await serverState();
-    await refused(await post(manifest('1.8.2'), tok['release-manager']!, 'other-product'), 400, 'HFX_E_USAGE', before, /of acme-platform, not of product other-product/);
-    await refused(await post(manifest('1.8.2', { name: 'nobody' }), tok['release-manager']!, 'nobody'), 404, 'HFX_E_NOT_FOUND', before, /no product nobody/);
-    await refused(await post(manifest('1.8.2'), tok['release-manager']!, '..%2Fetc'), 400, 'HFX_E_USAGE', before);
+    await refused(await post(manifest('1.8.2'), tok['release-manager'], 'other-product'), 400, 'HFX_E_USAGE', before, /of acme-platform, not of product other-product/);
+    await refused(await post(manifest('1.8.2', { name: 'nobody' }), tok['release-manager'], 'nobody'), 404, 'HFX_E_NOT_FOUND', before, /no product nobody/);
+    await refused(await post(manifest('1.8.2'), tok['release-manager'], '..%2Fetc'), 400, 'HFX_E_USAGE', before);
   });
 
   test('roles: viewers and developers may read but not upload; no login is 401', async () => {
     await post(manifest('1.7.7'));
     const before = await serverState();
-    for (const role of ['viewer', 'developer']) await refused(await post(manifest('1.8.3'), tok[role]!), 403, 'HFX_E_FORBIDDEN', before, /release-manager/);
+    for (const role of ['viewer', 'developer']) await refused(await post(manifest('1.8.3'), tok[role]), 403, 'HFX_E_FORBIDDEN', before, /release-manager/);
     await refused(await post(manifest('1.8.3'), null as unknown as string), 401, 'HFX_E_AUTH', before);
     for (const path of [`/v1/products/${PRODUCT}/manifests`, `/v1/products/${PRODUCT}/manifests/1.7.7`, `/v1/products/${PRODUCT}/manifests-diff?from=1.7.7&to=1.7.7`]) {
-      assert.equal((await api(s.url, 'GET', path, tok['viewer']!)).status, 200, path);
+      assert.equal((await api(s.url, 'GET', path, tok.viewer!)).status, 200, path);
       assert.equal((await api(s.url, 'GET', path, null)).body.error.code, 'HFX_E_AUTH', path);
     }
   });
 
   test('list: every manifest summary, in semver order', async () => {
     for (const v of ['1.10.0', '1.7.1', '1.7.1-rc.1', '1.9.0', '1.7.1+build.2']) await ok('POST', `/v1/products/${PRODUCT}/manifests`, tok['release-manager']!, manifest(v, v === '1.7.1' ? { base: '1.7.0', hotfixes: ['HF-1'] } : {}));
-    const l = await ok('GET', `/v1/products/${PRODUCT}/manifests`, tok['viewer']!);
+    const l = await ok('GET', `/v1/products/${PRODUCT}/manifests`, tok.viewer!);
     assert.equal(l.product, PRODUCT);
     const versions = l.manifests.map((x: { version: string }) => x.version);
     assert.deepEqual(versions.filter((v: string) => ['1.7.0', '1.7.1-rc.1', '1.7.1', '1.7.1+build.2', '1.9.0', '1.10.0'].includes(v)), ['1.7.0', '1.7.1-rc.1', '1.7.1', '1.7.1+build.2', '1.9.0', '1.10.0']);
@@ -170,7 +170,7 @@ for (const store of STORES) describe(`release manifests on the server (${store})
       channels: ['stable'], notes: 'release 1.7.1', commit: 'c'.repeat(40), uploaded_by: 'release-manager',
     });
     assert.equal(l.manifests.find((x: { version: string }) => x.version === '1.9.0').base, null);
-    assert.deepEqual((await ok('GET', '/v1/products/other-product/manifests', tok['viewer']!)).manifests, []);
+    assert.deepEqual((await ok('GET', '/v1/products/other-product/manifests', tok.viewer!)).manifests, []);
   });
 
   test('diff: exactly what `hfx release diff A B --json` prints (without ok), from the same function', async (t) => {
@@ -186,12 +186,12 @@ for (const store of STORES) describe(`release manifests on the server (${store})
     for (const [x, y] of [['2.0.0', '2.0.1'], ['2.0.1', '2.0.0'], ['2.0.0', '2.0.0']] as const) {
       const cli = await hfx(['release', 'diff', x, y, '--json'], { cwd });
       assert.equal(cli.code, 0, cli.stdout);
-      const server = await ok('GET', `/v1/products/${PRODUCT}/manifests-diff?from=${x}&to=${y}`, tok['viewer']!);
+      const server = await ok('GET', `/v1/products/${PRODUCT}/manifests-diff?from=${x}&to=${y}`, tok.viewer!);
       assert.deepEqual({ ok: true, ...server }, cli.json);
     }
-    assert.equal((await ok('GET', `/v1/products/${PRODUCT}/manifests-diff?from=2.0.0&to=2.0.1`, tok['viewer']!)).same, false);
+    assert.equal((await ok('GET', `/v1/products/${PRODUCT}/manifests-diff?from=2.0.0&to=2.0.1`, tok.viewer!)).same, false);
     // Build metadata has a + that a query string must escape.
-    assert.equal((await ok('GET', `/v1/products/${PRODUCT}/manifests-diff?from=1.7.1&to=${encodeURIComponent('1.7.1+build.2')}`, tok['viewer']!)).to, '1.7.1+build.2');
+    assert.equal((await ok('GET', `/v1/products/${PRODUCT}/manifests-diff?from=1.7.1&to=${encodeURIComponent('1.7.1+build.2')}`, tok.viewer!)).to, '1.7.1+build.2');
   });
 
   test('404s and bad parameters', async () => {
@@ -209,7 +209,7 @@ for (const store of STORES) describe(`release manifests on the server (${store})
       [`/v1/products/${PRODUCT}/manifests-diff?from=1.7.0&to=1.7.0&x=1`, 400, 'HFX_E_USAGE'],
     ];
     for (const [path, status, code] of cases) {
-      const r = await api(s.url, 'GET', path, tok['viewer']!);
+      const r = await api(s.url, 'GET', path, tok.viewer!);
       assert.equal(r.status, status, `${path}: ${JSON.stringify(r.body)}`);
       assert.equal(r.body.error.code, code, path);
     }
@@ -250,7 +250,7 @@ for (const store of STORES) describe(`release manifests on the server (${store})
       const onDisk = JSON.parse(readFileSync(file('3.0.0'), 'utf8'));
       assert.equal(onDisk.status, 'published');
       assert.equal(onDisk.published_at, '2026-03-04T05:06:07.000Z');
-      assert.deepEqual((await ok('GET', `/v1/products/${PRODUCT}/manifests/3.0.0`, tok['viewer']!)).manifest, onDisk);
+      assert.deepEqual((await ok('GET', `/v1/products/${PRODUCT}/manifests/3.0.0`, tok.viewer!)).manifest, onDisk);
       const h = await release(['publish', '3.0.0', '--server']);
       assert.equal(h.error?.code, 'HFX_E_ALREADY_PUBLISHED');
     });

@@ -103,7 +103,7 @@ describe('a fleet of 200 installations takes a rollout; a failing fix pauses it 
       for (const i of order) {
         const r = await turn(i, 'HF-BAD');
         if (r !== 'not offered') took.push(i);
-        if (r === 'reverted') assert.deepEqual(packOnly(homes[i]!), { ...template, bad: packOnly(homes[i]!)['bad']! }, `installation ${i} is back byte for byte`);
+        if (r === 'reverted') assert.deepEqual(packOnly(homes[i]!), { ...template, bad: packOnly(homes[i]!).bad! }, `installation ${i} is back byte for byte`);
         if ((await rollout(id)).state === 'paused') {
           pausedAfter = took.length;
           break;

@@ -65,7 +65,7 @@ for (const store of STORES) describe(`request bodies on ${store}`, () => {
       const a = await x.answer;
       assert.equal(a.status, status, `${method} ${path}: ${a.body}`);
       assert.equal(a.json?.error?.code, code);
-      assert.equal(a.headers['connection'], 'close', 'the rest of the body is not read');
+      assert.equal(a.headers.connection, 'close', 'the rest of the body is not read');
       assert.ok((await x.closed) < 5000);
     }
     assert.deepEqual(partials(s), [], 'no upload was begun on disk');
@@ -77,7 +77,7 @@ for (const store of STORES) describe(`request bodies on ${store}`, () => {
     assert.equal(a.status, 413);
     assert.equal(a.json.error.code, 'HFX_E_TOO_LARGE');
     assert.match(a.json.error.hint, /hfx serve --max-upload/);
-    assert.equal(a.headers['connection'], 'close');
+    assert.equal(a.headers.connection, 'close');
     // A JSON route's own limit (1 MiB) likewise.
     const j = rawExchange(s.port, head('POST', '/v1/customers', { 'content-type': 'application/json', authorization: `Bearer ${tok.admin}`, 'content-length': 2 * 1024 * 1024 }));
     assert.equal((await j.answer).status, 413);

@@ -506,7 +506,7 @@ for (const store of STORES) describe(`authorization matrix on ${store}`, () => {
 
 function requestInit(method: string, token: string | null, body: unknown): RequestInit {
   const headers: Record<string, string> = {};
-  if (token) headers['authorization'] = `Bearer ${token}`;
+  if (token) headers.authorization = `Bearer ${token}`;
   if (body instanceof Uint8Array) {
     headers['content-type'] = 'application/zip';
     return { method, headers, body: body as RequestInit['body'] };

@@ -23,7 +23,7 @@ import { api, STORES } from './helpers/server.js';
 import { offered } from './helpers/tuf.js';
 
 const BIN = fileURLToPath(new URL('../../bin/hfx.js', import.meta.url));
-const BASE_URL = process.env['HFX_TEST_DATABASE_URL'];
+const BASE_URL = process.env.HFX_TEST_DATABASE_URL;
 
 if (!BASE_URL) {
   test('server cluster: not run, HFX_TEST_DATABASE_URL is not set (it needs PostgreSQL)', (t) => {
@@ -306,17 +306,17 @@ function startNode(name: string, port: number, env: Record<string, string>, blob
       clearTimeout(t);
     },
   };
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (node.stderr += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (node.stderr += d));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 90 s:\n${node.stderr}`)), 90_000);
     const check = () => {
-      if (/hfx server on http/.test(node.stderr)) {
+      if (node.stderr.includes('hfx server on http')) {
         clearTimeout(timer);
-        child.stderr!.off('data', check);
+        child.stderr.off('data', check);
         resolve(node);
       }
     };
-    child.stderr!.on('data', check);
+    child.stderr.on('data', check);
     void exited.then((e) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited (${e.code ?? e.signal}) before listening:\n${node.stderr}`));

@@ -125,29 +125,29 @@ for (const store of STORES) describe(`server on ${store}`, () => {
   });
 
   test('one customer never sees, downloads or is offered another customer\'s hotfix', async () => {
-    assert.deepEqual(await offered(s.url, 'globex', tokens['globex']!), ['HF-ALL-1.zip']);
-    assert.equal((await api(s.url, 'GET', '/v1/archives/HF-ACME-1', tokens['globex']!)).status, 404);
-    assert.equal((await api(s.url, 'GET', '/v1/archives/HF-ACME-1/download', tokens['globex']!)).status, 404);
-    assert.deepEqual((await api(s.url, 'GET', '/v1/archives', tokens['globex']!)).body.archives.map((a: any) => a.id), ['HF-ALL-1']);
-    assert.equal((await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tokens['globex']!)).status, 404);
-    assert.deepEqual(await offered(s.url, 'acme', tokens['acme']!), ['HF-ACME-1.zip', 'HF-ALL-1.zip']);
-    assert.equal((await api(s.url, 'GET', '/v1/archives/HF-ACME-1/download', tokens['acme']!)).status, 200);
+    assert.deepEqual(await offered(s.url, 'globex', tokens.globex!), ['HF-ALL-1.zip']);
+    assert.equal((await api(s.url, 'GET', '/v1/archives/HF-ACME-1', tokens.globex!)).status, 404);
+    assert.equal((await api(s.url, 'GET', '/v1/archives/HF-ACME-1/download', tokens.globex!)).status, 404);
+    assert.deepEqual((await api(s.url, 'GET', '/v1/archives', tokens.globex!)).body.archives.map((a: any) => a.id), ['HF-ALL-1']);
+    assert.equal((await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tokens.globex!)).status, 404);
+    assert.deepEqual(await offered(s.url, 'acme', tokens.acme!), ['HF-ACME-1.zip', 'HF-ALL-1.zip']);
+    assert.equal((await api(s.url, 'GET', '/v1/archives/HF-ACME-1/download', tokens.acme!)).status, 200);
   });
 
   test('downloads have a strong ETag and resume with Range', async () => {
-    const full = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens['acme']}` } });
+    const full = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens.acme}` } });
     const bytes = Buffer.from(await full.arrayBuffer());
     const etag = full.headers.get('etag')!;
     assert.match(etag, /^"[0-9a-f]{64}"$/);
-    const again = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens['acme']}`, 'if-none-match': etag } });
+    const again = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens.acme}`, 'if-none-match': etag } });
     assert.equal(again.status, 304);
-    const part = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens['acme']}`, range: 'bytes=100-', 'if-range': etag } });
+    const part = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens.acme}`, range: 'bytes=100-', 'if-range': etag } });
     assert.equal(part.status, 206);
     assert.deepEqual(Buffer.from(await part.arrayBuffer()), bytes.subarray(100));
-    const bad = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens['acme']}`, range: `bytes=${bytes.length + 5}-` } });
+    const bad = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens.acme}`, range: `bytes=${bytes.length + 5}-` } });
     assert.equal(bad.status, 416);
     // Archives go as they are, gzip asked or not (a ZIP is compressed already, and ranges count its bytes).
-    const asked = await raw(s.url, '/v1/archives/HF-ALL-1/download', { authorization: `Bearer ${tokens['acme']}`, 'accept-encoding': 'gzip' });
+    const asked = await raw(s.url, '/v1/archives/HF-ALL-1/download', { authorization: `Bearer ${tokens.acme}`, 'accept-encoding': 'gzip' });
     assert.equal(asked.headers['content-encoding'], undefined);
     assert.deepEqual(asked.body, bytes);
     // JSON answers are gzipped for a client that asks, and only then.
@@ -159,7 +159,7 @@ for (const store of STORES) describe(`server on ${store}`, () => {
 
   test('an installation: link, check, apply --server, report, revert with a reason; the fleet shows it', async () => {
     const e = { ...env, HFX_CONFIG_DIR: join(w.dir, 'install-config') };
-    assert.equal((await hfx(['login', s.url, '--token', tokens['acme']!, '--home', w.home, '--root', s.rootFile], { env: e })).code, 0);
+    assert.equal((await hfx(['login', s.url, '--token', tokens.acme!, '--home', w.home, '--root', s.rootFile], { env: e })).code, 0);
     const c = await hfx(['check', '--home', w.home, '--json'], { env: e });
     assert.equal(c.code, 0, c.stdout);
     assert.deepEqual(c.json.hotfixes.map((h: any) => h.id).sort(), ['HF-ACME-1', 'HF-ALL-1']);
@@ -180,8 +180,8 @@ for (const store of STORES) describe(`server on ${store}`, () => {
     assert.equal(spread.body.reverted[0].reason, 'broke login page');
     assert.equal(spread.body.reverted[0].name, 'acme-prod-1');
     // Customers see only their own installations.
-    assert.equal((await api(s.url, 'GET', '/v1/fleet/installations', tokens['globex']!)).body.installations.length, 0);
-    assert.equal((await api(s.url, 'GET', '/v1/fleet/hotfixes/HF-ACME-1', tokens['acme']!)).status, 403);
+    assert.equal((await api(s.url, 'GET', '/v1/fleet/installations', tokens.globex!)).body.installations.length, 0);
+    assert.equal((await api(s.url, 'GET', '/v1/fleet/hotfixes/HF-ACME-1', tokens.acme!)).status, 403);
   });
 
   test('update --server takes the chain the trusted metadata offers', async () => {
@@ -196,7 +196,7 @@ for (const store of STORES) describe(`server on ${store}`, () => {
     cpSync(join(w2.dir, 'pristine'), home, { recursive: true, verbatimSymlinks: true });
     assert.equal((await hfx(['init', '--home', home, '--product', 'demo2', '--version', '1.0.0'])).code, 0);
     await hfx(['trust', 'add', w2.pub, '--home', home]);
-    assert.equal((await hfx(['login', s.url, '--token', tokens['globex']!, '--home', home, '--root', s.rootFile], { env: e })).code, 0);
+    assert.equal((await hfx(['login', s.url, '--token', tokens.globex!, '--home', home, '--root', s.rootFile], { env: e })).code, 0);
     const r = await hfx(['update', '--server', '--home', home, '--json'], { env: e });
     assert.equal(r.code, 0, r.stdout);
     assert.deepEqual(r.json.applied, ['U-1']);

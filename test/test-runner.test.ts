@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 
 type Env = Record<string, string | undefined>;
-type RunOptions = { env?: Env; cwd?: string; quiet?: boolean; onChild?: (c: { kill(sig: string): void }) => void };
+interface RunOptions { env?: Env; cwd?: string; quiet?: boolean; onChild?: (c: { kill(sig: string): void }) => void }
 type Run = (cmd: string, args: string[], opts?: RunOptions) => Promise<number>;
 interface Found {
   found: { pkg: string; at: string }[];
@@ -187,7 +187,7 @@ test('root and a package missing: apt-get update, then apt-get install nonintera
   const log = (l: string) => lines.push(l);
   assert.equal(await runner.ensurePackages({ env: m.env, uid: 0, pgRoot: m.pgRoot, chromium: m.chromium, log, run }), 0);
   assert.deepEqual(calls.map((c) => [c.cmd, ...c.args]), [['apt-get', 'update'], ['apt-get', 'install', '-y', '--no-install-recommends', 'skopeo', 'git']]);
-  for (const c of calls) assert.equal(c.env?.['DEBIAN_FRONTEND'], 'noninteractive');
+  for (const c of calls) assert.equal(c.env?.DEBIAN_FRONTEND, 'noninteractive');
   assert.match(lines.join('\n'), /missing skopeo .*git .*installing/);
   assert.match(lines.join('\n'), /installed skopeo, git/);
 
@@ -221,15 +221,15 @@ test('servers given in HFX_TEST_DATABASE_URL and HFX_TEST_REGISTRY: starts none,
   assert.equal(code, 3, 'the exit code of node --test');
   const nodeTest = [process.execPath, '--test', '--test-concurrency=2', 'dist/test/a.test.js'];
   assert.deepEqual(calls.map((c) => [c.cmd, ...c.args]), [['npm', 'run', 'build'], nodeTest]);
-  assert.equal(calls[1]?.env?.['HFX_TEST_DATABASE_URL'], env.HFX_TEST_DATABASE_URL);
-  assert.equal(calls[1]?.env?.['HFX_TEST_REGISTRY'], '127.0.0.1:2');
+  assert.equal(calls[1]?.env?.HFX_TEST_DATABASE_URL, env.HFX_TEST_DATABASE_URL);
+  assert.equal(calls[1]?.env?.HFX_TEST_REGISTRY, '127.0.0.1:2');
   const out = lines.join('\n');
   assert.match(out, /using HFX_TEST_DATABASE_URL=postgres:\/\/hfx:\*\*\*@127\.0\.0\.1:1\/postgres/);
   assert.doesNotMatch(out, /secret/);
   assert.match(out, /using HFX_TEST_REGISTRY=127\.0\.0\.1:2/);
 });
 
-const real = runner.postgresBin('/usr/lib/postgresql') && runner.findCommand('docker-registry', process.env['PATH']);
+const real = runner.postgresBin('/usr/lib/postgresql') && runner.findCommand('docker-registry', process.env.PATH);
 const uid = process.getuid?.() ?? -1;
 
 const skip = !real && 'no postgresql or docker-registry';
@@ -268,17 +268,17 @@ test('SIGTERM while the tests run: they are told, then the PostgreSQL and regist
   const run: Run = (cmd, args, opts) => {
     if (cmd === 'npm') return Promise.resolve(0);
     if (cmd !== process.execPath) return runner.spawnRun(cmd, args, opts);
-    during = { pg: opts?.env?.['HFX_TEST_DATABASE_URL'] ?? '', registry: opts?.env?.['HFX_TEST_REGISTRY'] ?? '' };
+    during = { pg: opts?.env?.HFX_TEST_DATABASE_URL ?? '', registry: opts?.env?.HFX_TEST_REGISTRY ?? '' };
     return new Promise((resolve) => {
       opts?.onChild?.({ kill: (sig) => (told.push(sig), resolve(143)) });
       signals.emit('SIGTERM');
     });
   };
   // Ours last: only what this machine lacks comes from it.
-  const env: Env = { ...process.env, PATH: `${process.env['PATH']}:${m.bin}` };
-  delete env['HFX_TEST_DATABASE_URL'];
-  delete env['HFX_TEST_REGISTRY'];
-  delete env['npm_execpath'];
+  const env: Env = { ...process.env, PATH: `${process.env.PATH}:${m.bin}` };
+  delete env.HFX_TEST_DATABASE_URL;
+  delete env.HFX_TEST_REGISTRY;
+  delete env.npm_execpath;
   const code = await runner.main({ argv: [], env, uid, pgRoot: '/usr/lib/postgresql', chromium: m.chromium, log: (l) => lines.push(l), run, signals });
   assert.equal(code, 143, lines.join('\n'));
   assert.deepEqual(told, ['SIGTERM']);

@@ -117,28 +117,28 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
     copyFileSync(s.rootFile, join(dir, 'metadata', 'root.json'));
     const updater = new Updater({
       metadataBaseUrl: `${s.url}/v1/tuf/acme/metadata`, metadataDir: join(dir, 'metadata'),
-      targetBaseUrl: `${s.url}/v1/tuf/acme/targets`, targetDir: join(dir, 'targets'), fetcher: new TokenFetcher(tok['acme']!),
+      targetBaseUrl: `${s.url}/v1/tuf/acme/targets`, targetDir: join(dir, 'targets'), fetcher: new TokenFetcher(tok.acme!),
     });
     await updater.refresh();
     const info = await updater.getTargetInfo('HF-ACME-1.zip');
     assert.ok(info, 'acme is offered its own hotfix');
-    const file = await updater.downloadTarget(info!, join(dir, 'targets', 'HF-ACME-1.zip'));
+    const file = await updater.downloadTarget(info, join(dir, 'targets', 'HF-ACME-1.zip'));
     assert.deepEqual(readFileSync(file), acmeZip);
-    assert.equal((info!.custom['hfx'] as { kind: string; product: string }).kind, 'hotfix');
+    assert.equal((info.custom.hfx as { kind: string; product: string }).kind, 'hotfix');
     assert.equal(await updater.getTargetInfo('HF-GLOBEX-1.zip'), undefined, "another customer's hotfix is not in acme's repository");
     assert.ok(await updater.getTargetInfo('HF-ALL-1.zip'));
   });
 
   test("a customer asking for another customer's repository, or its files, gets the answer for a repository that does not exist", async () => {
     for (const path of ['metadata/timestamp.json', 'metadata/1.root.json', `targets/${'0'.repeat(64)}.HF-GLOBEX-1.zip`]) {
-      const theirs = await api(s.url, 'GET', `/v1/tuf/globex/${path}`, tok['acme']!);
-      const none = await api(s.url, 'GET', `/v1/tuf/nobody/${path}`, tok['acme']!);
+      const theirs = await api(s.url, 'GET', `/v1/tuf/globex/${path}`, tok.acme!);
+      const none = await api(s.url, 'GET', `/v1/tuf/nobody/${path}`, tok.acme!);
       assert.equal(theirs.status, 404, path);
       assert.deepEqual(JSON.stringify(theirs.body).replace('globex', 'X'), JSON.stringify(none.body).replace('nobody', 'X'), path);
     }
     // The vendor reads any; a customer its own.
     assert.equal((await api(s.url, 'GET', '/v1/tuf/globex/metadata/timestamp.json', admin)).status, 200);
-    assert.equal((await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tok['acme']!)).status, 200);
+    assert.equal((await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tok.acme!)).status, 200);
   });
 
   test('a static export, served by a plain file server, is read by tuf-js with no token; hfx links a site to it as a file:// mirror', async () => {
@@ -169,10 +169,10 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
 
   test('without --root, on a terminal, hfx login shows the root\'s key ids and trusts it only when told yes; elsewhere it refuses', async () => {
     const rootKeyid = json(readFileSync(s.rootFile)).signed.roles.root.keyids[0] as string;
-    const answer = (text: string) => Object.assign(new PassThrough(), { isTTY: true }).end(text) as PassThrough & { isTTY: boolean };
+    const answer = (text: string) => Object.assign(new PassThrough(), { isTTY: true }).end(text);
     for (const [reply, ok] of [['n\n', false], ['yes\n', true]] as const) {
       const site = await world(suite);
-      const env = { HFX_CONFIG_DIR: join(site.dir, 'cfg'), HFX_TOKEN: tok['acme']!, NO_COLOR: '1' };
+      const env = { HFX_CONFIG_DIR: join(site.dir, 'cfg'), HFX_TOKEN: tok.acme!, NO_COLOR: '1' };
       const r = await runCommand(loginCommand, [s.url, '--home', site.home], { env, stdin: answer(reply), tty: true });
       assert.match(r.stderr, new RegExp(`TUF root 1, signed by 1 of these keys:\\n  ${rootKeyid}`));
       assert.equal(r.code === 0, ok, r.stderr);
@@ -181,7 +181,7 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
     }
     // Not a terminal, no --root: refused with what to do, nothing linked.
     const site = await world(suite);
-    const r = await hfx(['login', s.url, '--home', site.home, '--json'], { env: { HFX_CONFIG_DIR: join(site.dir, 'cfg'), HFX_TOKEN: tok['acme']!, NO_COLOR: '1' } });
+    const r = await hfx(['login', s.url, '--home', site.home, '--json'], { env: { HFX_CONFIG_DIR: join(site.dir, 'cfg'), HFX_TOKEN: tok.acme!, NO_COLOR: '1' } });
     assert.equal(r.json.error.code, 'HFX_E_USAGE');
     assert.match(r.json.error.message, /--root FILE/);
     assert.equal(existsSync(join(site.home, '.hfx', 'server.json')), false);
@@ -195,7 +195,7 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
     /** A new link, trusting the genuine metadata of now: each attack starts from what an honest check leaves. */
     const fresh = async () => {
       mitm.set(() => null);
-      assert.equal((await hfx(['login', mitm.url, '--token', tok['acme']!, '--home', home, '--root', s.rootFile], { env })).code, 0);
+      assert.equal((await hfx(['login', mitm.url, '--token', tok.acme!, '--home', home, '--root', s.rootFile], { env })).code, 0);
       assert.equal((await check()).ok, true);
     };
 
@@ -205,7 +205,7 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
       home = site.home;
       env = { HFX_CONFIG_DIR: join(site.dir, 'cfg'), NO_COLOR: '1' };
       await hfx(['trust', 'add', w.pub, '--home', home]);
-      assert.equal((await hfx(['login', mitm.url, '--token', tok['acme']!, '--home', home, '--root', s.rootFile], { env })).code, 0);
+      assert.equal((await hfx(['login', mitm.url, '--token', tok.acme!, '--home', home, '--root', s.rootFile], { env })).code, 0);
     });
     after(() => mitm.server.close());
 
@@ -213,7 +213,7 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
     const forgeTimestamp = (version: number, snapshotVersion: number, expires = iso(Date.now() / 1000 + 86400)) => Buffer.from(JSON.stringify(timestamp(version, expires, snapshotVersion, online)));
 
     test('rollback of timestamp: a genuine older timestamp replayed after a newer one is refused', async () => {
-      const old = Buffer.from(await (await fetch(`${s.url}/v1/tuf/acme/metadata/timestamp.json`, { headers: { authorization: `Bearer ${tok['acme']}` } })).arrayBuffer());
+      const old = Buffer.from(await (await fetch(`${s.url}/v1/tuf/acme/metadata/timestamp.json`, { headers: { authorization: `Bearer ${tok.acme}` } })).arrayBuffer());
       await push('HF-ACME-2', 'acme');
       assert.equal((await check()).ok, true, 'sees the newer one');
       mitm.set((p) => (p.endsWith('/timestamp.json') ? old : null));

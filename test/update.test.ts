@@ -120,11 +120,11 @@ test('locally changed files stop the update with a conflict; a failure mid-chain
   writeFileSync(join(w.home, 'lib/core.jar'), 'core 1.0\n'.repeat(100));
   full = snapshot(w.home, { includeState: true });
   for (const at of [1, 3, 6]) {
-    process.env['HFX_FAULT'] = `fail-after-step:${at}`;
+    process.env.HFX_FAULT = `fail-after-step:${at}`;
     try {
       await assert.rejects(updateHome({ home: w.home, from: updates }), code('HFX_E_IO'));
     } finally {
-      delete process.env['HFX_FAULT'];
+      delete process.env.HFX_FAULT;
     }
     assert.deepEqual(snapshot(w.home, { includeState: true }), full, `after a failure at step ${at}`);
   }

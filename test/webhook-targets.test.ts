@@ -11,7 +11,7 @@ import { checkWebhookUrl, postWebhook, type ResolvedAddress } from '../src/serve
 import { api, STORES, testServer } from './helpers/server.js';
 
 // Fast worker rounds, so end-to-end deliveries are seen within a second.
-process.env['HFX_NOTIFY_POLL_MS'] = '100';
+process.env.HFX_NOTIFY_POLL_MS = '100';
 
 const LOOPBACK = ['127.0.0.1/32'];
 /** What every failed delivery says, whatever went wrong on the wire (10 s: the worker's timeout). */
@@ -360,7 +360,7 @@ for (const store of STORES) describe(`webhook targets through the server on ${st
       await s2?.close();
       if (s.databaseUrl) {
         const pg = (await import('pg')).default;
-        const c = new pg.Client({ connectionString: process.env['HFX_TEST_DATABASE_URL']! });
+        const c = new pg.Client({ connectionString: process.env.HFX_TEST_DATABASE_URL! });
         await c.connect();
         await c.query(`drop database if exists ${new URL(s.databaseUrl).pathname.slice(1)} with (force)`);
         await c.end();

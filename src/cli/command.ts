@@ -239,7 +239,7 @@ export function makeCtx(io: Io, out: Output): Ctx {
     io,
     out,
     path,
-    home: (v) => path(v ?? (io.env['HFX_HOME'] || io.cwd)),
+    home: (v) => path(v ?? (io.env.HFX_HOME || io.cwd)),
   };
 }
 

@@ -93,7 +93,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const cmd = await findCommand(name);
     if (!cmd) throw new HfxError('HFX_E_USAGE', `unknown command ${JSON.stringify(name)}`, { hint: 'See `hfx --help` for the list.' });
     const args = parse(cmd, rest);
-    if (args.values['help']) {
+    if (args.values.help) {
       // `hfx env show --help` is the help of `show`; a word that names no subcommand, the command's.
       io.stdout.write(helpText(cmd, args.positionals[0]));
       return 0;

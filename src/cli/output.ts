@@ -56,8 +56,8 @@ export class Output {
 
   constructor(private readonly io: Io, json: boolean) {
     this.json = json;
-    const color = !json && !!io.stdout.isTTY && io.env['NO_COLOR'] === undefined && io.env['TERM'] !== 'dumb';
-    this.c = markedColors(color || io.env['FORCE_COLOR'] !== undefined && io.env['NO_COLOR'] === undefined);
+    const color = !json && !!io.stdout.isTTY && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
+    this.c = markedColors(color || io.env.FORCE_COLOR !== undefined && io.env.NO_COLOR === undefined);
   }
 
   /** Human text on stdout (ignored in JSON mode). */

@@ -17,7 +17,7 @@ interface UserConfig {
 }
 
 function configDir(env: NodeJS.ProcessEnv): string {
-  return env['HFX_CONFIG_DIR'] || join(env['XDG_CONFIG_HOME'] || join(homedir(), '.config'), 'hfx');
+  return env.HFX_CONFIG_DIR || join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'hfx');
 }
 
 function readUserConfig(env: NodeJS.ProcessEnv): UserConfig {

@@ -24,7 +24,7 @@ export async function send(r: Remote, method: string, path: string, body?: unkno
 
 async function sendOnce(r: Remote, method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
   const h: Record<string, string> = { ...headers };
-  if (r.token) h['authorization'] = `Bearer ${r.token}`;
+  if (r.token) h.authorization = `Bearer ${r.token}`;
   let payload: RequestInit['body'] | undefined;
   if (body instanceof Uint8Array || (body && typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')) {
     payload = body as RequestInit['body'];
@@ -34,7 +34,7 @@ async function sendOnce(r: Remote, method: string, path: string, body: unknown, 
     h['content-type'] = 'application/json';
   }
   try {
-    return await fetch(new URL(path, r.url), { method, headers: h, ...(payload !== undefined ? { body: payload, duplex: 'half' } : {}) } as RequestInit);
+    return await fetch(new URL(path, r.url), { method, headers: h, ...(payload !== undefined ? { body: payload, duplex: 'half' } : {}) });
   } catch (e) {
     throw new HfxError('HFX_E_NETWORK', `cannot reach ${r.url}: ${(e as Error).cause ? String(((e as Error).cause as Error).message ?? (e as Error).cause) : (e as Error).message}`, { hint: 'Check the URL and that the server runs (`hfx serve`).' });
   }

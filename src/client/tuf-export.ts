@@ -59,7 +59,7 @@ export async function exportRepository(remote: Remote, repo: string, dir: string
     // Archives may be gigabytes: streamed to disk, not held.
     const res = await send(remote, 'GET', `${base}/targets/${encodeURIComponent(name)}`);
     if (!res.body) throw new HfxError('HFX_E_NETWORK', `empty answer for ${name}`);
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(join(tdir, name)));
+    await pipeline(Readable.fromWeb(res.body), createWriteStream(join(tdir, name)));
     bytes += info.length;
     n++;
   }

@@ -77,7 +77,7 @@ export async function finishHotfix(opts: FinishOptions): Promise<FinishResult> {
   try {
     base = await baseTag(top, branch);
   } catch (e) {
-    throw new HfxError('HFX_E_NOT_FOUND', `cannot tell which tag ${branch} started from`, { hint: `Record it: git config ${`branch.${branch}.hfx-base`} TAG`, cause: e });
+    throw new HfxError('HFX_E_NOT_FOUND', `cannot tell which tag ${branch} started from`, { hint: `Record it: git config branch.${branch}.hfx-base TAG`, cause: e });
   }
   const baseCommit = await tagCommit(top, base);
   if (baseCommit === commit) throw new HfxError('HFX_E_USAGE', `${branch} has no commits since ${base}: there is nothing to finish`, { hint: 'Cherry-pick the fixes onto it first.' });

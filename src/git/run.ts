@@ -32,8 +32,8 @@ export function tryGit(cwd: string, args: string[]): Promise<GitResult> {
   return new Promise((resolvePromise, reject) => {
     const child = execFile('git', [...BASE, ...args], { cwd, env: gitEnv(), maxBuffer: MAX_BUFFER, encoding: 'utf8' }, (err, stdout, stderr) => {
       const code = (err as { code?: unknown } | null)?.code;
-      if (err && code === 'ENOENT') return reject(notInstalled(err));
-      if (err && typeof code !== 'number') return reject(new HfxError('HFX_E_GIT', `git ${args.join(' ')}: ${err.message}`, { cause: err }));
+      if (err && code === 'ENOENT') { reject(notInstalled(err)); return; }
+      if (err && typeof code !== 'number') { reject(new HfxError('HFX_E_GIT', `git ${args.join(' ')}: ${err.message}`, { cause: err })); return; }
       resolvePromise({ code: err ? (code as number) : 0, stdout, stderr });
     });
     // Closed at once, so a git that would read standard input never waits on it.
@@ -87,8 +87,8 @@ export function gitPipe(cwd: string, first: string[], second: string[]): Promise
     b.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const done = (): void => {
       if (--pending > 0 || failed) return;
-      if (codes[0] !== 0) return reject(gitFailure(first, { code: codes[0], stdout: '', stderr: errA }));
-      if (codes[1] !== 0) return reject(gitFailure(second, { code: codes[1], stdout: '', stderr: errB }));
+      if (codes[0] !== 0) { reject(gitFailure(first, { code: codes[0], stdout: '', stderr: errA })); return; }
+      if (codes[1] !== 0) { reject(gitFailure(second, { code: codes[1], stdout: '', stderr: errB })); return; }
       resolvePromise(out);
     };
     a.on('close', (c) => ((codes[0] = c ?? 1), done()));

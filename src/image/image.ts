@@ -177,7 +177,7 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
     if (!isValidTag(tag)) throw new HfxError('HFX_E_USAGE', `invalid tag ${tag}`);
     const hotfixIds = state.hotfixes.map((h) => h.id);
     const labels: Record<string, string> = {
-      ...((base?.config.config?.['Labels'] as Record<string, string> | undefined) ?? {}),
+      ...((base?.config.config?.Labels as Record<string, string> | undefined) ?? {}),
       'org.opencontainers.image.title': state.product,
       'org.opencontainers.image.version': `${state.version}.${state.level}`,
       'org.opencontainers.image.created': created,
@@ -189,21 +189,21 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
       'io.hfx.prefix': `/${normPrefix(prefix)}`,
       ...(opts.labels ?? {}),
     };
-    const baseCfg = (base?.config.config ?? {}) as Record<string, unknown>;
+    const baseCfg = (base?.config.config ?? {});
     const cfg: Record<string, unknown> = { ...baseCfg, Labels: labels };
-    if (opts.entrypoint) cfg['Entrypoint'] = opts.entrypoint;
-    if (opts.cmd) cfg['Cmd'] = opts.cmd;
-    if (opts.env) cfg['Env'] = [...((baseCfg['Env'] as string[] | undefined) ?? []), ...opts.env];
-    if (opts.user !== undefined) cfg['User'] = opts.user;
-    cfg['WorkingDir'] = opts.workdir ?? `/${normPrefix(prefix)}`;
+    if (opts.entrypoint) cfg.Entrypoint = opts.entrypoint;
+    if (opts.cmd) cfg.Cmd = opts.cmd;
+    if (opts.env) cfg.Env = [...((baseCfg.Env as string[] | undefined) ?? []), ...opts.env];
+    if (opts.user !== undefined) cfg.User = opts.user;
+    cfg.WorkingDir = opts.workdir ?? `/${normPrefix(prefix)}`;
     const config = {
       created,
-      architecture: (base?.config['architecture'] as string | undefined) ?? arch,
+      architecture: (base?.config.architecture as string | undefined) ?? arch,
       os: 'linux',
       config: cfg,
       rootfs: { type: 'layers', diff_ids: [...(base?.config.rootfs?.diff_ids ?? []), ...built.map((b) => b.diffId)] },
       history: [
-        ...((base?.config.history as unknown[] | undefined) ?? []),
+        ...((base?.config.history) ?? []),
         ...built.map((b) => ({ created, created_by: `hfx image: ${b.what}`, comment: 'hfx' })),
       ],
     };

@@ -79,7 +79,7 @@ export class Registry {
 
   private async raw(method: string, url: string, init: { headers?: Record<string, string>; body?: Body } = {}): Promise<Response> {
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
-    if (this.auth) headers['authorization'] = this.auth;
+    if (this.auth) headers.authorization = this.auth;
     const body = typeof init.body === 'function' ? init.body() : init.body;
     try {
       return await fetch(url.startsWith('http') ? url : `${this.base}${url}`, {
@@ -87,7 +87,7 @@ export class Registry {
         headers,
         ...(body === undefined ? {} : { body: body as RequestInit['body'], ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) }),
         redirect: 'follow',
-      } as RequestInit);
+      });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new HfxError('HFX_E_NETWORK', `cannot reach the registry ${this.host}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, {
@@ -121,10 +121,10 @@ export class Registry {
   private async token(challenge: string): Promise<string> {
     const params: Record<string, string> = {};
     for (const m of challenge.replace(/^bearer\s+/i, '').matchAll(/(\w+)="([^"]*)"/g)) params[m[1]!] = m[2]!;
-    if (!params['realm']) throw this.authError('the bearer challenge names no realm');
-    const u = new URL(params['realm']);
-    if (params['service']) u.searchParams.set('service', params['service']);
-    u.searchParams.set('scope', params['scope'] ?? `repository:${this.repository}:pull,push`);
+    if (!params.realm) throw this.authError('the bearer challenge names no realm');
+    const u = new URL(params.realm);
+    if (params.service) u.searchParams.set('service', params.service);
+    u.searchParams.set('scope', params.scope ?? `repository:${this.repository}:pull,push`);
     let r: Response;
     try {
       r = await fetch(u, { headers: this.creds ? { authorization: `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password}`).toString('base64')}` } : {} });

@@ -91,7 +91,7 @@ function bodyTimedOut(req: FastifyRequest, reply: FastifyReply, ms: number): voi
     req.raw.destroy(new HfxError('HFX_E_TIMEOUT', `the request body did not arrive within ${Math.round(ms / 1000)} s`));
     req.raw.socket?.destroy();
   };
-  if (raw.headersSent) return cut();
+  if (raw.headersSent) { cut(); return; }
   const body = JSON.stringify({ error: { code: 'HFX_E_TIMEOUT', message: `the request body did not arrive within ${Math.round(ms / 1000)} s`, hint: 'Retry on a faster or steadier connection.' } });
   raw.writeHead(408, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
   raw.end(body, cut);
@@ -132,7 +132,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     frameworkErrors: (err, _req, reply) => {
       // A bad %-escape and the like: the same error shape as every other refusal.
-      void (reply as unknown as { code(n: number): { header(k: string, v: string): { send(b: string): void } } }).code(400).header('content-type', 'application/json').send(JSON.stringify({ error: { code: 'HFX_E_USAGE', message: err.message } }));
+      (reply as unknown as { code(n: number): { header(k: string, v: string): { send(b: string): void } } }).code(400).header('content-type', 'application/json').send(JSON.stringify({ error: { code: 'HFX_E_USAGE', message: err.message } }));
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });

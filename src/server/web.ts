@@ -47,7 +47,7 @@ export async function registerWeb(app: FastifyInstance, notFound: (req: FastifyR
   app.get('/', { schema: { hide: true } }, (_req, reply) => page(reply));
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
-    if (req.method === 'GET' && !path.startsWith('/v1/') && !path.startsWith('/assets/') && /text\/html/.test(req.headers.accept ?? '')) return page(reply);
+    if (req.method === 'GET' && !path.startsWith('/v1/') && !path.startsWith('/assets/') && (req.headers.accept ?? '').includes('text/html')) return page(reply);
     return notFound(req, reply);
   });
   return true;

@@ -104,7 +104,7 @@ export function rotateTuf(dir: string, o: RotateOptions): RotateResult {
     const key = readKeyFile(join(offline, f), 'root key');
     offlineKeys.set(key.keyid, { key, file: f });
   }
-  const oldRole = cur.signed.roles['root']!;
+  const oldRole = cur.signed.roles.root!;
   const oldSigners = oldRole.keyids.map((id) => offlineKeys.get(id)?.key).filter((k): k is SigningKey => k !== undefined);
   if (oldSigners.length < oldRole.threshold) {
     throw new HfxError('HFX_E_SIGNATURE', `root ${n} needs ${oldRole.threshold} of its keys to sign the next root; ${dir}/offline has ${oldSigners.length}`, { hint: 'Bring the other root key files into DIR/offline (root-N.key) for the signing, then take them away again.' });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's chromium (never a downloaded browser); HFX_CHROMIUM names another binary. */
-export const CHROMIUM = process.env['HFX_CHROMIUM'] ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.HFX_CHROMIUM ?? '/usr/bin/chromium';
 
 // The flags this sandbox needs: root (no sandbox), no GPU, and no calls home, which the closed network refuses.
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
@@ -16,7 +16,7 @@ export async function launch(): Promise<Browser> {
 
 /** Where the tests write their screenshots (printed by the tests): HFX_SCREENSHOTS or ./screenshots, a folder per store. */
 export function screenshotDir(store: string): string {
-  const dir = join(process.env['HFX_SCREENSHOTS'] ?? join(process.cwd(), 'screenshots'), store);
+  const dir = join(process.env.HFX_SCREENSHOTS ?? join(process.cwd(), 'screenshots'), store);
   mkdirSync(dir, { recursive: true });
   return dir;
 }

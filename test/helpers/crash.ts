@@ -116,7 +116,7 @@ export function applyFix(dir: string, seed: number): void {
   spec['docs/latest'] = 'latest is now a file\n';
   spec['docs/api'] = 'the API docs moved online\n';
   spec['bin/tool.sh'] = { content: '#!/bin/sh\necho tool\n', mode: 0o700 };
-  spec['conf'] = { dir: 0o750 };
+  spec.conf = { dir: 0o750 };
   writeTree(dir, spec);
 }
 
@@ -207,9 +207,9 @@ export interface ChildRun {
 /** Runs `node bin/hfx.js ARGS` in a child; with `killAfterMs`, SIGKILLs it that long after spawning. */
 export function runChild(args: string[], opts: { fault?: string; killAfterMs?: number } = {}): Promise<ChildRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  delete env['HFX_FAULT'];
-  delete env['HFX_HOME'];
-  if (opts.fault) env['HFX_FAULT'] = opts.fault;
+  delete env.HFX_FAULT;
+  delete env.HFX_HOME;
+  if (opts.fault) env.HFX_FAULT = opts.fault;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });

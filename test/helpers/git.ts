@@ -9,12 +9,12 @@ import { runCommand, type CliResult } from './cli.js';
 import { snapshot, tmp } from './fixtures.js';
 
 // The machine's git configuration must not leak into the tests (hooks, signing, default branch).
-process.env['GIT_CONFIG_NOSYSTEM'] = '1';
-process.env['GIT_CONFIG_GLOBAL'] = '/dev/null';
-delete process.env['GIT_DIR'];
-delete process.env['GIT_WORK_TREE'];
+process.env.GIT_CONFIG_NOSYSTEM = '1';
+process.env.GIT_CONFIG_GLOBAL = '/dev/null';
+delete process.env.GIT_DIR;
+delete process.env.GIT_WORK_TREE;
 
-type T = { after(fn: () => void): void };
+interface T { after(fn: () => void): void }
 
 export function gitIn(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -12,7 +12,7 @@ export type StoreKind = 'pglite' | 'postgres';
  * HFX_TEST_DATABASE_URL is set (`npm test`, scripts/test.js, starts a real server and sets it). Each suite runs once
  * per store.
  */
-export const STORES: StoreKind[] = ['pglite', ...(process.env['HFX_TEST_DATABASE_URL'] ? (['postgres'] as const) : [])];
+export const STORES: StoreKind[] = ['pglite', ...(process.env.HFX_TEST_DATABASE_URL ? (['postgres'] as const) : [])];
 
 /**
  * A server on port 0 with a fresh database (on PostgreSQL, a new database is created for it) and
@@ -23,7 +23,7 @@ export async function testServer(opts: Partial<ServeOptions> & { store?: StoreKi
   const dir = mkdtempSync(join(tmpdir(), 'hfx-server-'));
   const tuf = initTuf(join(dir, 'tuf-vendor'), { keys: 1, threshold: 1 });
   const adminPassword = randomBytes(12).toString('hex');
-  const base = opts.store === 'postgres' ? process.env['HFX_TEST_DATABASE_URL'] : undefined;
+  const base = opts.store === 'postgres' ? process.env.HFX_TEST_DATABASE_URL : undefined;
   let databaseUrl: string | undefined;
   let drop: (() => Promise<void>) | undefined;
   if (base) {
@@ -61,7 +61,7 @@ export async function testServer(opts: Partial<ServeOptions> & { store?: StoreKi
 
 export async function api(url: string, method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
   const headers: Record<string, string> = {};
-  if (token) headers['authorization'] = `Bearer ${token}`;
+  if (token) headers.authorization = `Bearer ${token}`;
   let payload: RequestInit['body'];
   if (body instanceof Uint8Array) {
     payload = body as RequestInit['body'];
@@ -93,16 +93,16 @@ export async function seedVendor(url: string, adminPassword: string, publicKeyPe
     return r.body as Record<string, string>;
   };
   const tok: Record<string, string> = {};
-  tok['admin'] = ok(await api(url, 'POST', '/v1/login', null, { username: 'admin', password: adminPassword }), 'admin login')['token']!;
+  tok.admin = ok(await api(url, 'POST', '/v1/login', null, { username: 'admin', password: adminPassword }), 'admin login').token!;
   for (const [u, role] of [['dev', 'developer'], ['rm', 'release-manager'], ['qa-lead', 'viewer']] as const) {
-    ok(await api(url, 'POST', '/v1/users', tok['admin'], { username: u, password: `${u}-password-123`, role }), `user ${u}`);
-    tok[u] = ok(await api(url, 'POST', '/v1/login', null, { username: u, password: `${u}-password-123` }), `${u} login`)['token']!;
+    ok(await api(url, 'POST', '/v1/users', tok.admin, { username: u, password: `${u}-password-123`, role }), `user ${u}`);
+    tok[u] = ok(await api(url, 'POST', '/v1/login', null, { username: u, password: `${u}-password-123` }), `${u} login`).token!;
   }
-  ok(await api(url, 'POST', '/v1/customers', tok['admin'], { id: 'acme', name: 'ACME' }), 'customer');
-  tok['acme'] = ok(await api(url, 'POST', '/v1/customers/acme/tokens', tok['admin'], { name: 'e2e' }), 'customer token')['token']!;
-  ok(await api(url, 'POST', '/v1/publisher-keys', tok['admin'], { name: 'vendor', publicKey: publicKeyPem }), 'publisher key');
+  ok(await api(url, 'POST', '/v1/customers', tok.admin, { id: 'acme', name: 'ACME' }), 'customer');
+  tok.acme = ok(await api(url, 'POST', '/v1/customers/acme/tokens', tok.admin, { name: 'e2e' }), 'customer token').token!;
+  ok(await api(url, 'POST', '/v1/publisher-keys', tok.admin, { name: 'vendor', publicKey: publicKeyPem }), 'publisher key');
   // The product and its release are in the registry before anything is shipped for them.
-  ok(await api(url, 'POST', '/v1/products', tok['admin'], { name: 'demo', title: 'Demo' }), 'product');
-  ok(await api(url, 'POST', '/v1/products/demo/releases', tok['admin'], { version: '1.0.0' }), 'release');
+  ok(await api(url, 'POST', '/v1/products', tok.admin, { name: 'demo', title: 'Demo' }), 'product');
+  ok(await api(url, 'POST', '/v1/products/demo/releases', tok.admin, { version: '1.0.0' }), 'release');
   return tok;
 }

@@ -45,7 +45,7 @@ export function whenUnauthorized(fn: () => void): void {
 async function request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
   const headers: Record<string, string> = {};
   const t = token();
-  if (t) headers['authorization'] = `Bearer ${t}`;
+  if (t) headers.authorization = `Bearer ${t}`;
   let payload: BodyInit | undefined;
   if (body instanceof Blob) {
     headers['content-type'] = 'application/zip';

@@ -56,7 +56,7 @@ async function run<T, R>(
           const start = next;
           next = Math.min(total, next + BATCH);
           inFlight++;
-          w.postMessage(makeJob(start, items.slice(start, next) as T[]));
+          w.postMessage(makeJob(start, items.slice(start, next)));
         };
         w.on('message', (r: JobResult) => {
           inFlight--;

@@ -75,7 +75,7 @@ function exists(p: string): boolean {
 // after N steps, so tests can stop a transaction at every step boundary, not only where a
 // timer happens to land.
 function faultAt(): { kind: string; at: number } | null {
-  const m = /^(kill|fail)-after-step:(\d+)$/.exec(process.env['HFX_FAULT'] ?? '');
+  const m = /^(kill|fail)-after-step:(\d+)$/.exec(process.env.HFX_FAULT ?? '');
   return m ? { kind: m[1]!, at: Number(m[2]) } : null;
 }
 

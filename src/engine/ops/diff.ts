@@ -84,7 +84,7 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
   for (const [p, e] of a) if (e.type === 'file' && b.get(p)?.type !== 'file') toHash.add('o:' + p);
   for (const [p, e] of b) if (e.type === 'file' && a.get(p)?.type !== 'file') toHash.add('n:' + p);
   const keys = [...toHash];
-  const facts = await hashMany(keys.map((k) => `${k[0] === 'o' ? oldDir : newDir}/${k.slice(2)}`), (d, t) => opts.onProgress?.('hash', d, t));
+  const facts = await hashMany(keys.map((k) => `${k.startsWith('o') ? oldDir : newDir}/${k.slice(2)}`), (d, t) => opts.onProgress?.('hash', d, t));
   const hashed = new Map<string, NodeState>();
   keys.forEach((k, i) => {
     const f = facts[i]!;

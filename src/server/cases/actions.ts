@@ -118,12 +118,12 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
       if (functional) {
         set.functional = JSON.stringify(functional);
         f.functional = { tests: functional.tests, failed: failing(functional) };
-        details['functional'] = counts(functional);
+        details.functional = counts(functional);
       }
       if (regression) {
         set.regression = JSON.stringify(regression);
         f.regression = { tests: regression.tests, failed: failing(regression) };
-        details['regression'] = counts(regression);
+        details.regression = counts(regression);
       }
     },
     // The XML itself is kept beside the counts: a re-run's evidence is another row, not a replacement.
@@ -141,7 +141,7 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
       // Another customer's hotfix is never linked: the case's contacts would be told of it.
       f.archiveLinked = !!a && a.kind === 'hotfix' && a.product === c.product && a.signer !== null && (a.customer_id === null || a.customer_id === c.customer_id);
       set.hotfix_id = hotfix;
-      details['hotfix'] = hotfix;
+      details.hotfix = hotfix;
     },
     // The guard archive-linked held, so set.hotfix_id names an archive the server holds.
     async complete({ tx, c, set }) {
@@ -165,8 +165,8 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
       f.window = start && end ? { start, end } : null;
       set.window_start = start;
       set.window_end = end;
-      details['window'] = { start, end };
-      details['stakeholders'] = b.stakeholders ?? [];
+      details.window = { start, end };
+      details.stakeholders = b.stakeholders ?? [];
     },
     // Stakeholders of the window are told at once, by e-mail, whatever they subscribed to.
     async notify({ tx, b }, r) {
@@ -183,14 +183,14 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
       if (b.environment && list.some((d) => d.environment === b.environment)) throw new HfxError('HFX_E_GUARD', `already deployed to ${b.environment}`, { details: { guard: 'environment' } });
       list.push({ environment: b.environment ?? '', at: new Date().toISOString(), by: actor.name });
       set.deployed = JSON.stringify(list);
-      details['environment'] = b.environment;
+      details.environment = b.environment;
     },
     async notify({ tx, details }, r) {
       await enqueue(tx, {
-        eventId: `case.deployed:${r.id}:${String(details['environment'])}`, event: 'case.deployed', customer: r.customer_id,
-        subject: `[hfx] Hotfix ${String(r.hotfix_id)} deployed to ${String(details['environment'])} (case #${r.id})`,
-        text: `Hotfix ${String(r.hotfix_id)} for ${placeOf(r)} was deployed to ${String(details['environment'])}.\n`,
-        data: { ...caseData(r), environment: details['environment'] },
+        eventId: `case.deployed:${r.id}:${String(details.environment)}`, event: 'case.deployed', customer: r.customer_id,
+        subject: `[hfx] Hotfix ${String(r.hotfix_id)} deployed to ${String(details.environment)} (case #${r.id})`,
+        text: `Hotfix ${String(r.hotfix_id)} for ${placeOf(r)} was deployed to ${String(details.environment)}.\n`,
+        data: { ...caseData(r), environment: details.environment },
       });
     },
   },
@@ -215,8 +215,8 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
     prepare({ b, set, f, details, presence }) {
       f.everywhere = presence?.everywhere === true;
       f.missingIn = presence?.environments.filter((e) => !e.present).map((e) => e.name) ?? [];
-      details['presence'] = presence;
-      if (f.override && !f.everywhere) details['override'] = true;
+      details.presence = presence;
+      if (f.override && !f.everywhere) details.override = true;
       set.outcome = f.everywhere ? 'present everywhere' : `admin override: ${b.reason ?? ''}`;
     },
     async notify({ tx }, r) {
@@ -247,7 +247,7 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
         if (u && u.kind === 'update' && u.includes.includes(c.hotfix_id)) f.includedBy = u.id;
       }
       set.outcome = `superseded by ${b.update ?? ''}`;
-      details['update'] = b.update;
+      details.update = b.update;
     },
   },
 };

@@ -35,22 +35,22 @@ export function parseJUnit(xml: string): TestCounts {
     if (depth > 50) throw new HfxError('HFX_E_JUNIT', 'test suites nested too deeply');
     if (typeof s !== 'object' || s === null) return;
     const o = s as Record<string, unknown>;
-    for (const c of arr(o['testcase'])) {
+    for (const c of arr(o.testcase)) {
       const tc = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
       out.tests++;
       const name = `${String(tc['@classname'] ?? '')}${tc['@classname'] ? '.' : ''}${String(tc['@name'] ?? '?')}`;
-      if (arr(tc['error']).length) {
+      if (arr(tc.error).length) {
         out.errors++;
         if (out.failures.length < 50) out.failures.push(name);
-      } else if (arr(tc['failure']).length) {
+      } else if (arr(tc.failure).length) {
         out.failed++;
         if (out.failures.length < 50) out.failures.push(name);
-      } else if (arr(tc['skipped']).length) out.skipped++;
+      } else if (arr(tc.skipped).length) out.skipped++;
       else out.passed++;
     }
-    for (const child of arr(o['testsuite'])) suite(child, depth + 1);
+    for (const child of arr(o.testsuite)) suite(child, depth + 1);
   };
-  for (const r of arr(doc[roots[0]!])) suite(r, 0);
+  for (const r of arr(doc[roots[0]])) suite(r, 0);
   return out;
 }
 

@@ -71,7 +71,7 @@ export function updateNotes(a: NotesArchive, included: { id: string; title: stri
   return [
     `# ${a.product} ${a.release}: update level ${a.to_level ?? '?'}${a.security ? ' (security)' : ''}`,
     '',
-    `${esc(a.title)}`, '',
+    esc(a.title), '',
     `From level ${a.level} to ${a.to_level ?? '?'}; archive \`${a.id}\`, sha256 \`${a.sha256}\`${a.signer ? `, signed by \`${a.signer}\`` : ''}.`, '',
     ...(a.manifest.description ? [esc(a.manifest.description), ''] : []),
     '## Hotfixes included', '',

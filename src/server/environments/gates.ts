@@ -52,7 +52,7 @@ export function frozenBy(freeze: readonly string[], now: Date): string[] {
 
 export async function gatesOf(db: Kysely<Database>, product: string, env: string): Promise<Gates> {
   const g = await db.selectFrom('env_gates').select(['soak_seconds', 'freeze']).where('product', '=', product).where('environment', '=', env).executeTakeFirst();
-  return { soakSeconds: g?.soak_seconds ?? null, freeze: (g?.freeze as unknown as string[] | undefined) ?? [] };
+  return { soakSeconds: g?.soak_seconds ?? null, freeze: (g?.freeze) ?? [] };
 }
 
 /**

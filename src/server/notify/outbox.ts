@@ -27,7 +27,7 @@ type Db = Kysely<Database> | Transaction<Database>;
  */
 export async function enqueue(db: Db, m: EventMessage): Promise<number> {
   const subs = await db.selectFrom('notify_subscriptions').selectAll().execute();
-  const rows = subs.filter((s) => (s.events as unknown as string[]).includes(m.event) && (s.customer_id === null || s.customer_id === m.customer));
+  const rows = subs.filter((s) => (s.events).includes(m.event) && (s.customer_id === null || s.customer_id === m.customer));
   if (!rows.length) return 0;
   const payload = JSON.stringify({ id: m.eventId, event: m.event, subject: m.subject, text: m.text, data: m.data, at: new Date().toISOString() });
   const r = await db.insertInto('notify_outbox')
@@ -82,8 +82,8 @@ export class NotifyWorker {
     const n = (k: string) => (env[k] ? Number(env[k]) : undefined);
     return new NotifyWorker(db, {
       ...extra,
-      smtpUrl: env['HFX_SMTP_URL'] || undefined,
-      ...(env['HFX_SMTP_FROM'] ? { from: env['HFX_SMTP_FROM'] } : {}),
+      smtpUrl: env.HFX_SMTP_URL || undefined,
+      ...(env.HFX_SMTP_FROM ? { from: env.HFX_SMTP_FROM } : {}),
       ...(n('HFX_NOTIFY_POLL_MS') ? { pollMs: n('HFX_NOTIFY_POLL_MS')! } : {}),
       ...(n('HFX_NOTIFY_LEASE_MS') ? { leaseMs: n('HFX_NOTIFY_LEASE_MS')! } : {}),
     });

@@ -282,7 +282,7 @@ export async function postWebhook(
       // 3xx included: a redirect is not followed, so it was not accepted.
       if (status < 200 || status >= 300) {
         res.destroy();
-        return give(new Error(`HTTP ${status}`));
+        give(new Error(`HTTP ${status}`)); return;
       }
       // Accepted. Read a little of the answer so the receiver is not cut off mid-write, then close.
       let seen = 0;

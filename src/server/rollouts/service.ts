@@ -114,7 +114,7 @@ export async function changeRollout(db: Kysely<Database>, actor: string, id: num
     const r = await tx.selectFrom('rollouts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!r) throw new HfxError('HFX_E_NOT_FOUND', `no rollout ${id}`, { hint: 'See `hfx rollout list`.' });
     if (!ALLOWED[action].includes(r.state)) throw new HfxError('HFX_E_STATE', `rollout ${id} is ${r.state}: it cannot ${action}`, { hint: 'See `hfx rollout show ID`.' });
-    const steps = r.steps as unknown as number[];
+    const steps = r.steps;
     let step = r.step;
     let state: RolloutState = r.state;
     if (action === 'pause') state = 'paused';
@@ -165,7 +165,7 @@ async function progress(db: Db, r: Row): Promise<{ applied: number; reverted: nu
 
 export async function viewOf(db: Db, r: Row): Promise<RolloutView> {
   const p = await progress(db, r);
-  const steps = r.steps as unknown as number[];
+  const steps = r.steps;
   return {
     id: r.id, archive: r.archive_id, scope: { customer: r.customer_id, env: r.env_product ? `${r.env_product}/${r.env_name}` : null },
     steps, step: r.step, percent: percentOf({ steps, step: r.step, state: r.state }), state: r.state, everySeconds: r.every_seconds,
@@ -185,7 +185,7 @@ export async function checkFailures(db: Kysely<Database>, archives: string[]): P
   const live = await db.selectFrom('rollouts').selectAll().where('archive_id', 'in', [...new Set(archives)]).where('state', '=', 'active').execute();
   const paused: number[] = [];
   for (const r of live) {
-    const p = await progress(db, r as Row);
+    const p = await progress(db, r);
     if (p.applied < r.min_sample || p.reverted / p.applied <= r.max_failure_rate) continue;
     const reason = `${p.reverted} of ${p.applied} installations reverted it (${((p.reverted / p.applied) * 100).toFixed(1)}%, above ${(r.max_failure_rate * 100).toFixed(1)}%)`;
     try {
@@ -218,11 +218,11 @@ export async function advanceDue(db: Kysely<Database>): Promise<number> {
 export async function listRollouts(db: Kysely<Database>, archive?: string): Promise<RolloutView[]> {
   let q = db.selectFrom('rollouts').selectAll().orderBy('id', 'desc').limit(500);
   if (archive) q = q.where('archive_id', '=', archive);
-  return Promise.all((await q.execute()).map((r) => viewOf(db, r as Row)));
+  return Promise.all((await q.execute()).map((r) => viewOf(db, r)));
 }
 
 export async function getRollout(db: Kysely<Database>, id: number): Promise<RolloutView> {
   const r = await db.selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirst();
   if (!r) throw new HfxError('HFX_E_NOT_FOUND', `no rollout ${id}`, { hint: 'See `hfx rollout list`.' });
-  return viewOf(db, r as Row);
+  return viewOf(db, r);
 }

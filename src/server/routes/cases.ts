@@ -40,7 +40,7 @@ export function caseRoutes(ctx: Ctx) {
       webhookAllow: ctx.limits.webhookAllow,
       onError: (e) => app.log.error({ err: e }, 'notification worker'),
     });
-    if (process.env['HFX_NOTIFY_WORKER'] !== '0') {
+    if (process.env.HFX_NOTIFY_WORKER !== '0') {
       app.addHook('onReady', async () => worker.start());
       app.addHook('onClose', async () => worker.stop());
     }
@@ -152,7 +152,7 @@ export function caseRoutes(ctx: Ctx) {
       actorOf(req, 'viewer');
       const a = await db.selectFrom('archives').selectAll().where('id', '=', req.params.id).where('kind', '=', 'update').executeTakeFirst();
       if (!a) throw new HfxError('HFX_E_NOT_FOUND', `no update ${req.params.id}`);
-      const ids = a.includes as unknown as string[];
+      const ids = a.includes;
       const included = ids.length ? await db.selectFrom('archives').select(['id', 'title', 'severity']).where('id', 'in', ids).execute() : [];
       return reply.type('text/markdown; charset=utf-8').header('content-disposition', `attachment; filename="${a.id}.md"`).send(updateNotes(notesArchive(a), included));
     });

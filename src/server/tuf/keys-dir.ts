@@ -42,7 +42,7 @@ function loadVersions(dir: string, name: 'root' | 'targets'): Map<number, Buffer
  */
 export function loadTufKeys(dir: string, env: NodeJS.ProcessEnv = {}, development = false): TufServerKeys {
   if (!existsSync(dir)) throw new HfxError('HFX_E_NOT_FOUND', `no TUF directory ${dir}`, { hint: 'Make one on the vendor\'s offline machine: `hfx tuf init --out DIR`, then give `hfx serve --tuf-keys DIR/server`.' });
-  const online = env['HFX_TUF_ONLINE_KEY'] ? keyFromPem(env['HFX_TUF_ONLINE_KEY'], 'HFX_TUF_ONLINE_KEY') : readKeyFile(join(dir, 'online.key'), 'online key');
+  const online = env.HFX_TUF_ONLINE_KEY ? keyFromPem(env.HFX_TUF_ONLINE_KEY, 'HFX_TUF_ONLINE_KEY') : readKeyFile(join(dir, 'online.key'), 'online key');
   const rootVersion = latestVersion(dir, 'root');
   const targetsVersion = latestVersion(dir, 'targets');
   const roots = loadVersions(dir, 'root');
@@ -52,7 +52,7 @@ export function loadTufKeys(dir: string, env: NodeJS.ProcessEnv = {}, developmen
   }
   const root = JSON.parse(roots.get(rootVersion)!.toString('utf8')) as Doc;
   const top = JSON.parse(targets.get(targetsVersion)!.toString('utf8')) as Doc;
-  const named = [root.signed.roles?.['snapshot']?.keyids, root.signed.roles?.['timestamp']?.keyids, top.signed.delegations?.roles?.find((r) => r.name === ONLINE_ROLE)?.keyids];
+  const named = [root.signed.roles?.snapshot?.keyids, root.signed.roles?.timestamp?.keyids, top.signed.delegations?.roles?.find((r) => r.name === ONLINE_ROLE)?.keyids];
   if (!named.every((ids) => ids?.length === 1 && ids[0] === online.keyid)) {
     throw new HfxError('HFX_E_SIGNATURE', `the online key ${online.keyid.slice(0, 12)} is not the one ${rootVersion}.root.json and ${targetsVersion}.targets.json name`, {
       hint: 'Copy online.key together with the root and targets that `hfx tuf rotate` made for it.',

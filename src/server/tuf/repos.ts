@@ -72,7 +72,7 @@ export class TufRepos {
       sha256: a.sha256, size: Number(a.size),
       custom: {
         kind: a.kind, id: a.id, product: a.product, release: a.release, level: a.level, toLevel: a.to_level,
-        channel: a.security ? 'security' : 'full', includes: a.includes as unknown as string[], severity: a.severity, title: a.title, digest: a.digest, customer: a.customer_id,
+        channel: a.security ? 'security' : 'full', includes: a.includes, severity: a.severity, title: a.title, digest: a.digest, customer: a.customer_id,
         ...(offers.has(a.id) ? { rollouts: offers.get(a.id)! } : {}),
       } satisfies HfxCustom,
     }));

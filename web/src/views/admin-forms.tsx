@@ -81,7 +81,7 @@ export function TrustKeyForm({ onDone }: { onDone: (existed: boolean) => void })
       <ActionForm label="Trust the key" icon={ShieldCheck} onSubmit={async (f) => {
         const pem = str(f, 'publicKey') ?? '';
         // The server derives a public key from a private one, and would show it to every viewer: refused here first.
-        if (/PRIVATE KEY/.test(pem)) throw new Error('that is a private key: paste the public half (NAME.pub), and keep NAME.key secret');
+        if (pem.includes('PRIVATE KEY')) throw new Error('that is a private key: paste the public half (NAME.pub), and keep NAME.key secret');
         const r = await api<{ keyid: string; name: string; existed: boolean }>('POST', '/v1/publisher-keys', { name: str(f, 'name'), publicKey: `${pem}\n` });
         const id = `${r.keyid.slice(0, 16)}…`;
         setSaid(r.existed ? `This key was already trusted (id ${id}): nothing changed.` : `Trusted ${r.name} (id ${id}).`);

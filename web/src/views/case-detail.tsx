@@ -142,7 +142,7 @@ function describe(details: unknown): string {
   if (!details || typeof details !== 'object') return '';
   const d = details as Record<string, unknown>;
   const parts: string[] = [];
-  if (typeof d['from'] === 'string' && typeof d['to'] === 'string') parts.push(`${d['from']} → ${d['to']}`);
+  if (typeof d.from === 'string' && typeof d.to === 'string') parts.push(`${d.from} → ${d.to}`);
   for (const k of ['reason', 'environment', 'hotfix', 'signoffBy', 'priority']) if (typeof d[k] === 'string') parts.push(`${k}: ${d[k]}`);
   return parts.length ? ` (${parts.join('; ')})` : '';
 }

@@ -192,9 +192,9 @@ function step(name: keyof typeof STEPS): Subcommand {
       put(v.env, 'environment');
       put(v.by, 'signoffBy');
       put(v.update, 'update');
-      if (v.stakeholder) body['stakeholders'] = v.stakeholder;
-      if (v.days !== undefined) body['monitorDays'] = int(v.days, 'days');
-      if (v.override) body['override'] = true;
+      if (v.stakeholder) body.stakeholders = v.stakeholder;
+      if (v.days !== undefined) body.monitorDays = int(v.days, 'days');
+      if (v.override) body.override = true;
       for (const k of ['functional', 'regression'] as const) {
         const file = v[k];
         if (file) body[k] = readFileSync(path(file), 'utf8');

@@ -22,7 +22,7 @@ function buildReporter(io: Io, out: Output): { onBuild: (e: BuildEvent) => void;
     onBuild(e) {
       const what = `${e.side} ${e.ref} (${e.commit.slice(0, 7)})`;
       if (e.phase === 'start') {
-        if (!tty) return out.line(`building ${what}; log: ${e.log}`);
+        if (!tty) { out.line(`building ${what}; log: ${e.log}`); return; }
         const t0 = Date.now();
         let i = 0;
         // Through out.status: the ref is a branch name from the repository, printed neutralised.

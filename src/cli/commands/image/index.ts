@@ -79,9 +79,9 @@ export const imageCommand = defineCommand({
       labels[kv.slice(0, i)] = kv.slice(i + 1);
     }
     for (const kv of values.env ?? []) if (kv.indexOf('=') <= 0) throw new HfxError('HFX_E_USAGE', `--env ${kv}: expected NAME=VALUE`);
-    const user = values.username ?? io.env['HFX_REGISTRY_USER'];
-    const pass = values.password ?? io.env['HFX_REGISTRY_PASSWORD'];
-    const sde = io.env['SOURCE_DATE_EPOCH'];
+    const user = values.username ?? io.env.HFX_REGISTRY_USER;
+    const pass = values.password ?? io.env.HFX_REGISTRY_PASSWORD;
+    const sde = io.env.SOURCE_DATE_EPOCH;
     if (sde !== undefined && sde !== '' && !/^\d+$/.test(sde)) throw new HfxError('HFX_E_USAGE', `SOURCE_DATE_EPOCH must be whole seconds, not ${JSON.stringify(sde)}`);
     const p = (v: string | undefined): string | undefined => (v !== undefined ? path(v) : undefined);
     const r = await buildImage({

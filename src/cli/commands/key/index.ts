@@ -36,7 +36,7 @@ function readPublicPem(file: string): string {
   }
   // Node derives a public key from a private one, so the parse below would accept NAME.key and
   // the server would store (and show every viewer) the private key itself.
-  if (/PRIVATE KEY/.test(pem)) {
+  if (pem.includes('PRIVATE KEY')) {
     throw new HfxError('HFX_E_USAGE', `${file} is a private key: nothing was sent`, {
       hint: 'Give the public half, the NAME.pub next to it (`hfx keygen` writes both); keep NAME.key secret.',
     });

@@ -30,7 +30,7 @@ async function installationToken(v: LoginFlags, io: Io, out: Output): Promise<st
     out.warn('--token puts the token in the process list (ps) and the shell history, where other users of this machine can read it; '
       + 'give it on standard input with --token-stdin, or in HFX_TOKEN');
     token = flag.trim();
-  } else if (v.user === undefined) token = io.env['HFX_TOKEN']?.trim() || undefined;
+  } else if (v.user === undefined) token = io.env.HFX_TOKEN?.trim() || undefined;
   if (token === '') throw new HfxError('HFX_E_USAGE', fromStdin ? 'no token on standard input' : '--token is empty', { hint: HELP });
   return token;
 }
@@ -99,7 +99,7 @@ trust.`,
     }
     const tokenGiven = v.token !== undefined || v['token-stdin'] === true;
     if (v.user !== undefined && tokenGiven) throw new HfxError('HFX_E_USAGE', 'give --user NAME or an installation token, not both', { hint: HELP });
-    if (v.user === undefined && !tokenGiven && !io.env['HFX_TOKEN']?.trim()) {
+    if (v.user === undefined && !tokenGiven && !io.env.HFX_TOKEN?.trim()) {
       throw new HfxError('HFX_E_USAGE', 'give --user NAME, or an installation token with --token-stdin or HFX_TOKEN', { hint: HELP });
     }
     // Refused before a secret is read or anything is sent.

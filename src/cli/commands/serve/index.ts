@@ -66,7 +66,7 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
     if (v['reset-admin-password']) {
       const given = await pipedSecret(io, 'HFX_NEW_PASSWORD');
       const r = await resetPassword({
-        dataDir: path(v.data ?? env['HFX_DATA'] ?? 'hfx-data'), databaseUrl: env['DATABASE_URL'] || undefined,
+        dataDir: path(v.data ?? env.HFX_DATA ?? 'hfx-data'), databaseUrl: env.DATABASE_URL || undefined,
         username: v.user ?? 'admin', password: given,
       });
       out.result({ username: r.username, tokensRevoked: r.revoked, ...(r.generated ? { password: r.password } : {}) });
@@ -76,23 +76,23 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
     }
     if (v.user !== undefined) throw new HfxError('HFX_E_USAGE', '--user goes with --reset-admin-password', { hint: 'See `hfx serve --help`.' });
     const s = await startServer({
-      port: int(v.port ?? env['PORT'], 'port', 8080),
-      host: v.host ?? env['HFX_HOST'] ?? '127.0.0.1',
-      dataDir: path(v.data ?? env['HFX_DATA'] ?? 'hfx-data'),
-      databaseUrl: env['DATABASE_URL'] || undefined,
-      blobDir: v.blobs !== undefined ? path(v.blobs) : env['HFX_BLOBS'],
-      adminPassword: env['HFX_ADMIN_PASSWORD'] || undefined,
-      maxUpload: bytes(v['max-upload'] ?? (env['HFX_MAX_UPLOAD'] || undefined), 'max-upload', 4 * 1024 ** 3),
+      port: int(v.port ?? env.PORT, 'port', 8080),
+      host: v.host ?? env.HFX_HOST ?? '127.0.0.1',
+      dataDir: path(v.data ?? env.HFX_DATA ?? 'hfx-data'),
+      databaseUrl: env.DATABASE_URL || undefined,
+      blobDir: v.blobs !== undefined ? path(v.blobs) : env.HFX_BLOBS,
+      adminPassword: env.HFX_ADMIN_PASSWORD || undefined,
+      maxUpload: bytes(v['max-upload'] ?? (env.HFX_MAX_UPLOAD || undefined), 'max-upload', 4 * 1024 ** 3),
       logger: v.quiet !== true,
-      tufKeys: v['tuf-keys'] !== undefined ? path(v['tuf-keys']) : env['HFX_TUF_KEYS'] ? path(env['HFX_TUF_KEYS']) : undefined,
+      tufKeys: v['tuf-keys'] !== undefined ? path(v['tuf-keys']) : env.HFX_TUF_KEYS ? path(env.HFX_TUF_KEYS) : undefined,
       onDevelopmentKeys: (dir, made) => {
         io.stderr.write(`${made ? 'Made development TUF keys' : 'Using the development TUF keys'} in ${dir}: its root and targets keys are on this machine.\n`
           + `  Installations trust ${join(dir, '1.root.json')} (hfx login … --root). For production: hfx tuf init --out DIR on an offline machine, then --tuf-keys DIR/server.\n`);
       },
       limits: {
-        trustProxy: v['trust-proxy'] ?? (env['HFX_TRUST_PROXY'] || undefined),
-        webhookAllow: cidrList(v['webhook-allow'] ?? env['HFX_WEBHOOK_ALLOW'] ?? ''),
-        ...(env['HFX_SHUTDOWN_GRACE'] ? { shutdownGraceMs: int(env['HFX_SHUTDOWN_GRACE'], 'HFX_SHUTDOWN_GRACE') * 1000 } : {}),
+        trustProxy: v['trust-proxy'] ?? (env.HFX_TRUST_PROXY || undefined),
+        webhookAllow: cidrList(v['webhook-allow'] ?? env.HFX_WEBHOOK_ALLOW ?? ''),
+        ...(env.HFX_SHUTDOWN_GRACE ? { shutdownGraceMs: int(env.HFX_SHUTDOWN_GRACE, 'HFX_SHUTDOWN_GRACE') * 1000 } : {}),
       },
       onAdminCreated: (u, pw, generated) => {
         io.stderr.write(generated ? `\nFirst start: created user "${u}" with password ${pw}\nIt is shown only this once. Sign in to the dashboard with it, or: hfx login URL --user ${u}\n\n` : `\nFirst start: created user "${u}" with the password from HFX_ADMIN_PASSWORD\n\n`);
