@@ -29,6 +29,39 @@ const RULES: readonly Rule[] = [
     forbidden: (t) => inside('src/engine')(t) && t !== 'src/engine/index.ts',
     because: 'src/engine/index.ts is the engine\'s public API; what it does not export may change without telling its users.',
   },
+  {
+    name: 'routes are the server\'s own',
+    from: (f) => !inside('src/server')(f),
+    forbidden: (t) => inside('src/server/routes')(t),
+    because: 'a route is schema, role and one call; the shapes it sends are in src/wire, the rules in the services.',
+  },
+  {
+    name: 'the CLI and the client know the server only by its wire protocol',
+    from: (f) => inside('src/cli')(f) || inside('src/client')(f),
+    forbidden: (t) => inside('src/server')(t),
+    because: 'they talk to a server over HTTP; its shapes are in src/wire, and its code must not load with every command.',
+    exceptions: [
+      { file: 'src/cli/commands/serve/index.ts', target: 'src/server/serve.ts', because: '`hfx serve` starts the server.' },
+      { file: 'src/cli/commands/serve/index.ts', target: 'src/server/web.ts', because: '`hfx serve` says where the dashboard is served from.' },
+      { file: 'src/cli/commands/serve/index.ts', target: 'src/server/reset-password.ts', because: '`hfx serve --reset-password` works on the store directly, as the server\'s operator.' },
+    ],
+  },
+  {
+    name: 'the dashboard reaches src/ only through the wire protocol',
+    from: (f) => inside('web/src')(f),
+    forbidden: (t) => inside('src')(t) && !inside('src/wire')(t),
+    because: 'whatever the dashboard imports from src/ enters its bundle; src/wire is made to be shared and holds no server code.',
+  },
+  {
+    name: 'the wire protocol is pure',
+    from: (f) => inside('src/wire')(f),
+    forbidden: (t) => !inside('src/wire')(t),
+    because: 'it is bundled into the dashboard and loaded by every client: no I/O, no packages, no error table, no server code.',
+    exceptions: [
+      { file: 'src/wire/releases.ts', target: 'src/release/schema.ts', because: 'a type-only re-export of the manifest type its schema derives; no code enters the bundle.' },
+      { file: 'src/wire/releases.ts', target: 'src/release/diff.ts', because: 'a type-only re-export of the diff\'s shape; no code enters the bundle.' },
+    ],
+  },
 ];
 
 interface Import {
@@ -148,4 +181,25 @@ test('the scan finds every kind of import, and the rules catch a file reaching i
   // Inside the engine, and through the front door, nothing is reported.
   assert.deepEqual(violations(importsOf(['src/engine/ops/fake.ts'], () => source), RULES), []);
   assert.deepEqual(violations(importsOf(['src/client/fake.ts'], () => "import { c } from '../engine/index.js';"), RULES), []);
+});
+
+test('the rules catch the dashboard, the CLI and the wire reaching into the server', () => {
+  const rulesHit = (file: string, source: string) =>
+    violations(importsOf([file], () => source), RULES).map((v) => v.split(' — ')[1]?.split(':')[0]);
+  assert.deepEqual(rulesHit('web/src/views/fake.tsx', "import { TABLE } from '../../../src/server/cases/machine.js';"), [
+    'the dashboard reaches src/ only through the wire protocol',
+  ]);
+  assert.deepEqual(rulesHit('web/src/fake.ts', "import { HfxError } from '../../src/errors.js';"), [
+    'the dashboard reaches src/ only through the wire protocol',
+  ]);
+  assert.deepEqual(rulesHit('src/cli/commands/fake/index.ts', "import type { UserRow } from '../../../server/routes/admin.js';"), [
+    'routes are the server\'s own',
+    'the CLI and the client know the server only by its wire protocol',
+  ]);
+  assert.deepEqual(rulesHit('src/wire/fake.ts', "import { HfxError } from '../errors.js';\nimport { z } from 'zod';"), [
+    'the wire protocol is pure',
+    'the wire protocol is pure',
+  ]);
+  assert.deepEqual(rulesHit('web/src/fake.ts', "import { TABLE } from '../../src/wire/cases.js';"), []);
+  assert.deepEqual(rulesHit('src/server/routes/fake.ts', "import { x } from './admin.js';"), []);
 });

@@ -5,6 +5,7 @@ import { HfxError } from '../errors.js';
 import { expectedTree, layout, type NodeState, readState } from '../engine/index.js';
 import { requireLink } from './config.js';
 import { call } from './http.js';
+import type { EnvironmentReport } from '../wire/fleet.js';
 
 /**
  * The content hash of a pack: sha256 over its expected tree (the baseline with every update and
@@ -19,15 +20,6 @@ export function packContentHash(tree: Map<string, NodeState>): string {
     h.update(`${path}\0${n.type}\0${what}\n`);
   }
   return h.digest('hex');
-}
-
-export interface EnvironmentReport {
-  installation: string;
-  release: string;
-  level: number;
-  hotfixes: { id: string; digest: string }[];
-  updates: { id: string; digest: string }[];
-  packHash: string;
 }
 
 /** What an installation tells the server about its content (for environments). */

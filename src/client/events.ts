@@ -1,12 +1,6 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Layout } from '../engine/index.js';
-
-export interface FleetEvent {
-  kind: 'applied' | 'reverted' | 'updated';
-  archive: string;
-  reason?: string;
-  at: string;
-}
+import type { FleetEvent } from '../wire/fleet.js';
 
 /** The installation's history for the fleet view, sent with `hfx state --report`. */
 export function appendEvents(l: Layout, events: Omit<FleetEvent, 'at'>[]): void {

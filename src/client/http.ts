@@ -1,5 +1,5 @@
 import { HfxError, type ErrorCode, ERRORS } from '../errors.js';
-import { retryDelayMs, shouldRetry } from './retry.js';
+import { retryDelayMs, shouldRetry } from '../wire/retry.js';
 
 export interface Remote {
   url: string;

@@ -6,8 +6,9 @@ import { Updater, type Fetcher } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { HfxError, isHfxError } from '../errors.js';
 import type { Layout } from '../engine/index.js';
-import { ONLINE_ROLE, targetPath, type HfxCustom } from '../tuf/metadata.js';
+import { ONLINE_ROLE, targetPath } from '../tuf/metadata.js';
 import { send, type Remote } from './http.js';
+import type { HfxCustom } from '../wire/metadata.js';
 
 /**
  * An installation's side of TUF (docs/distribution.md): tuf-js's Updater, as its README uses it,

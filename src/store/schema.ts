@@ -1,5 +1,8 @@
+import type { CaseTestCounts } from '../wire/cases.js';
+import type { Role } from '../wire/roles.js';
 import type { ColumnType, Generated } from 'kysely';
 import type { ReleaseManifest } from '../release/schema.js';
+import type { RolloutState } from '../wire/rollouts.js';
 
 type Created = ColumnType<Date, Date | string | undefined, never>;
 type Json<T> = ColumnType<T, string, string>;
@@ -203,14 +206,5 @@ export interface Database {
   };
 }
 
-export type RolloutState = 'active' | 'paused' | 'completed' | 'aborted';
-
-/** Pass/fail counts parsed from JUnit XML (cases). */
-export interface CaseTestCounts { tests: number; failed: number; errors: number; skipped: number; passed: number; failures: string[] }
-
-/** The vendor's roles, each including the ones before it. */
-export const ROLES = ['viewer', 'developer', 'release-manager', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-/** A user's role as stored: a vendor role, or 'customer' (a customer's own people; no vendor role at all). */
-export const USER_ROLES = [...ROLES, 'customer'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
+export { ROLES, USER_ROLES, type Role, type UserRole } from '../wire/roles.js';
+export type { CaseTestCounts } from '../wire/cases.js';

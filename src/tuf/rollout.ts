@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { HfxCustom, RolloutOffer } from './metadata.js';
+import type { HfxCustom, RolloutOffer } from '../wire/metadata.js';
 
 /**
  * Where an installation stands in a rollout: a number in [0, 100) from the rollout's signed seed

@@ -1,5 +1,5 @@
 /** The dashboard's only way to the server: the same JSON API the CLI uses, with the user's token. */
-import { retryDelayMs, shouldRetry } from '../../src/client/retry.js';
+import { retryDelayMs, shouldRetry } from '../../src/wire/retry.js';
 
 const TOKEN_KEY = 'hfx.token';
 

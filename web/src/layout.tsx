@@ -6,7 +6,7 @@ import {
 } from './icons.js';
 import { ROLE_LABEL, useSession } from './session.js';
 import type { Me, Role } from './types.js';
-import { ROLES } from '../../src/store/schema.js';
+import { ROLES } from '../../src/wire/roles.js';
 
 interface NavItem { href: string; label: string; icon: Icon; min?: Role }
 interface NavSection { title: string | null; items: NavItem[] }

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { ROLES } from '../../src/store/schema.js';
+import { ROLES } from '../../src/wire/roles.js';
 import { api, ApiError, setToken, storedMe, token, whenUnauthorized } from './api.js';
 import type { Me, Role, UserRole } from './types.js';
 

@@ -2,11 +2,11 @@ import type { Selectable, Transaction, Updateable } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { CaseTestCounts, Database } from '../../store/schema.js';
 import type { Actor } from '../auth.js';
-import type { Presence } from '../environments/presence.js';
 import { enqueue } from '../notify/outbox.js';
 import { failing, type TestCounts } from './junit.js';
 import type { CaseAction, Facts } from './machine.js';
 import { hotfixNotes, type NotesArchive, type NotesCase } from './release-notes.js';
+import type { Presence } from '../../wire/environments.js';
 
 export type CaseRow = Selectable<Database['cases']>;
 

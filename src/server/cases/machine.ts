@@ -1,52 +1,8 @@
 import { HfxError } from '../../errors.js';
-import type { Role } from '../../store/schema.js';
 
-/** The life of a hotfix case. Terminal: solved, rejected, superseded (rolled-back and solved can be reopened). */
-export const STATES = ['reported', 'triaged', 'in-progress', 'testing', 'ready', 'scheduled', 'deployed', 'verified', 'monitoring', 'solved', 'rejected', 'rolled-back', 'superseded'] as const;
-export type CaseState = (typeof STATES)[number];
-
-export const ACTIONS = ['triage', 'start', 'evidence', 'ready', 'schedule', 'deploy', 'verify', 'monitor', 'solve', 'reopen', 'reject', 'rollback', 'supersede'] as const;
-export type CaseAction = (typeof ACTIONS)[number];
-
-/** Conditions checked on the case's facts before a transition; each refusal names one. */
-export const GUARDS = ['assigned', 'root-cause', 'evidence-functional', 'evidence-regression', 'tests-pass', 'archive-linked', 'window', 'environment', 'signoff', 'monitor-period', 'present-everywhere', 'reason', 'included-by-update'] as const;
-export type Guard = (typeof GUARDS)[number];
-
-export interface Transition {
-  to: CaseState;
-  guards: readonly Guard[];
-  /** The least role that may take the transition. */
-  role: Role;
-}
-
-const ACTIVE = ['reported', 'triaged', 'in-progress', 'testing', 'ready', 'scheduled', 'deployed', 'verified', 'monitoring'] as const;
-const SHIPPED = ['scheduled', 'deployed', 'verified', 'monitoring'] as const;
-
-function build(): Record<CaseState, Partial<Record<CaseAction, Transition>>> {
-  const t = Object.fromEntries(STATES.map((s) => [s, {}])) as Record<CaseState, Partial<Record<CaseAction, Transition>>>;
-  const add = (from: readonly CaseState[], action: CaseAction, to: CaseState, guards: Guard[], role: Role) => {
-    for (const f of from) t[f][action] = { to, guards, role };
-  };
-  add(['reported'], 'triage', 'triaged', [], 'developer');
-  add(['triaged'], 'start', 'in-progress', ['assigned'], 'developer');
-  // Evidence moves a case into testing, and may be uploaded again while it is there (a re-run).
-  add(['in-progress', 'testing'], 'evidence', 'testing', ['root-cause', 'evidence-functional', 'evidence-regression'], 'developer');
-  add(['testing'], 'ready', 'ready', ['tests-pass', 'archive-linked'], 'developer');
-  add(['ready'], 'schedule', 'scheduled', ['window'], 'release-manager');
-  // Deployed once per environment: deploy again while deployed to add the next one.
-  add(['scheduled', 'deployed'], 'deploy', 'deployed', ['environment'], 'release-manager');
-  add(['deployed'], 'verify', 'verified', ['signoff'], 'release-manager');
-  add(['verified'], 'monitor', 'monitoring', ['monitor-period'], 'release-manager');
-  add(['monitoring'], 'solve', 'solved', ['present-everywhere'], 'release-manager');
-  // A recurrence (or a decision) sends the fix back to development.
-  add(['monitoring', 'solved', 'rolled-back', 'testing', 'ready'], 'reopen', 'in-progress', ['reason'], 'developer');
-  add(['reported', 'triaged', 'in-progress'], 'reject', 'rejected', ['reason'], 'release-manager');
-  add(SHIPPED, 'rollback', 'rolled-back', ['reason'], 'release-manager');
-  add(ACTIVE, 'supersede', 'superseded', ['included-by-update'], 'release-manager');
-  return t;
-}
-
-export const TABLE: Readonly<Record<CaseState, Partial<Record<CaseAction, Transition>>>> = build();
+export { ACTIONS, GUARDS, STATES, TABLE, type CaseAction, type CaseState, type Guard, type Transition } from '../../wire/cases.js';
+import type { CaseAction, CaseState, Guard } from '../../wire/cases.js';
+import { TABLE, type Transition } from '../../wire/cases.js';
 
 /** The transition for `action` in `state`, or HFX_E_TRANSITION. Pure. */
 export function transition(state: CaseState, action: CaseAction): Transition {

@@ -1,16 +1,10 @@
 import type { Kysely } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
+import type { Presence, PresenceHow } from '../../wire/environments.js';
 
 /** The pipeline a product gets until one is configured (OutSystems LifeTime's four environments). */
 export const DEFAULT_PIPELINE: readonly string[] = ['Development', 'QA', 'Pre-Production', 'Production'];
-
-export type PresenceHow = 'hotfix' | 'update' | 'merged' | null;
-
-export interface Presence {
-  everywhere: boolean;
-  environments: { name: string; present: boolean; how: PresenceHow }[];
-}
 
 export interface MemberReport {
   installation: string;

@@ -2,40 +2,14 @@ import type { Kysely } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
 import { compareFiles, compareVersions, contentSignature, displayVersion, type Content, type FileView } from './model.js';
-import { fixPresence, membersMemo, membersOf, pipelineOf, type MemberReport, type MembersMemo, type Presence } from './presence.js';
+import { fixPresence, membersMemo, membersOf, pipelineOf, type MemberReport, type MembersMemo } from './presence.js';
+import type { EnvView, HotfixView, Presence } from '../../wire/environments.js';
 
 type Db = Kysely<Database>;
 
 // What the environments' tables say, shaped as the API shows it: lookups that refuse unknown
 // names, an environment's view (content, tag, red hotfixes) and two environments compared.
 // Nothing here writes; the rules that change environments are in service.ts.
-
-export interface HotfixView {
-  id: string;
-  digest: string | null;
-  /** applied: every installation reports it by digest; partial: some do; deployed: a deployment is recorded, not yet reported. */
-  state: 'applied' | 'partial' | 'deployed';
-  /** Present here but not in every earlier environment: "not propagated". */
-  red: boolean;
-  missingIn: string[];
-}
-
-export interface EnvView {
-  name: string;
-  position: number;
-  installations: { assigned: number; reported: number };
-  release: string | null;
-  level: number | null;
-  packHash: string | null;
-  /** false when the environment's installations report different contents. */
-  consistent: boolean;
-  tag: string | null;
-  /** Changed since the tag (or, without a tag, hotfixes on the release): shown with '+'. */
-  untagged: boolean;
-  version: string | null;
-  red: boolean;
-  hotfixes: HotfixView[];
-}
 
 export async function requireProduct(db: Db, product: string): Promise<void> {
   const p = await db.selectFrom('products').select(['name']).where('name', '=', product).executeTakeFirst();

@@ -6,8 +6,10 @@ import { rank, type Actor, type Principal } from '../auth.js';
 import { requireVisibleArchives } from '../visibility.js';
 import { gateViolations, gatesOf, parseWindow, type Gates } from './gates.js';
 import { contentSignature, nextTag, type Content } from './model.js';
-import { fixPresence, membersOf, pipelineOf, type Presence } from './presence.js';
-import { compareEnvs, contentOf, currentVersion, deployedHotfixes, envView, lastTag, manifestEntries, presenceCache, requireEnv, requireProduct, type Comparison, type EnvView } from './queries.js';
+import { fixPresence, membersOf, pipelineOf } from './presence.js';
+import { compareEnvs, contentOf, currentVersion, deployedHotfixes, envView, lastTag, manifestEntries, presenceCache, requireEnv, requireProduct, type Comparison } from './queries.js';
+import type { EnvView, Pipeline } from '../../wire/environments.js';
+import type { Presence } from '../../wire/environments.js';
 
 /**
  * The environments' rules (docs/environments.md): the pipeline, assignments and reports,
@@ -25,14 +27,7 @@ async function lockEnv(tx: Db, product: string, env: string): Promise<void> {
 /** Names the API uses as routes under /v1/environments/:product. */
 const RESERVED = ['compare', 'hotfixes', 'pipeline'];
 
-export interface Board {
-  product: string;
-  environments: EnvView[];
-  /** The tags the next deployment would get (the dashboard shows them on the board). */
-  next: { hotfix: string; update: string } | null;
-}
-
-export async function board(db: Db, product: string): Promise<Board> {
+export async function board(db: Db, product: string): Promise<Pipeline> {
   await requireProduct(db, product);
   const pipeline = await pipelineOf(db, product);
   const presence = presenceCache(db, product);
@@ -40,7 +35,7 @@ export async function board(db: Db, product: string): Promise<Board> {
   for (let i = 0; i < pipeline.length; i++) environments.push(await envView(db, product, pipeline, i, presence));
   const release = environments.find((e) => e.release)?.release ?? null;
   const base = release ? await currentVersion(db, product, release) : null;
-  let next: Board['next'] = null;
+  let next: Pipeline['next'] = null;
   try {
     if (base) next = { hotfix: nextTag(base, 'hotfix'), update: nextTag(base, 'update') };
   } catch (e) {

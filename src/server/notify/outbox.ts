@@ -3,9 +3,8 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Database } from '../../store/schema.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './sign.js';
 import { postWebhook } from './target.js';
+import type { NotifyEvent } from '../../wire/notify.js';
 
-export const EVENTS = ['case.created', 'case.ready', 'case.deployed', 'case.solved', 'security-update.published', 'rollout.paused'] as const;
-export type NotifyEvent = (typeof EVENTS)[number];
 
 export interface EventMessage {
   /** Stable per event: receivers dedupe on it. */

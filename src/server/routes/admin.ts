@@ -7,26 +7,7 @@ import type { Ctx } from '../app.js';
 import { forgetUser, hashPassword, newToken, requireRole } from '../auth.js';
 import { audit } from '../audit.js';
 import { EMAIL, NAME_PATTERN, obj, str } from './schemas.js';
-
-/** A user as the admin views list them: never the password hash. */
-export interface UserRow {
-  username: string;
-  role: UserRole;
-  customer: string | null;
-  email: string | null;
-  disabled: boolean;
-  createdAt: string;
-}
-
-/** A customer with what the admin needs to onboard it: how many installation tokens and installations it has. */
-export interface CustomerRow {
-  id: string;
-  name: string;
-  createdAt: string;
-  tokens: number;
-  installations: number;
-  users: number;
-}
+import type { CustomerRow, UserRow } from '../../wire/admin.js';
 
 const USERNAME = { type: 'string', pattern: NAME_PATTERN } as const;
 

@@ -5,24 +5,11 @@ import type { Ctx } from '../app.js';
 import { actorName, checkPassword, forgetToken, newToken, requireAny, requireRole } from '../auth.js';
 import { audit } from '../audit.js';
 import { SERIAL_ID, obj, str } from './schemas.js';
+import type { TokenRow } from '../../wire/admin.js';
 
 /** The longest a token made with a `ttl` lives: 90 days. */
 const MAX_TTL = 90 * 24 * 3600;
 const TOKEN_LIST_MAX = 1000;
-
-/** A token as GET /v1/tokens lists it: never its secret. */
-export interface TokenRow {
-  id: number;
-  name: string;
-  user: string | null;
-  customer: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  revoked: boolean;
-  /** The token of the request that asked. */
-  current: boolean;
-}
 
 export function authRoutes(ctx: Ctx) {
   const db = ctx.store.db;

@@ -10,7 +10,8 @@ import { IMPACTS, SEVERITIES } from '../cases/priority.js';
 import { updateNotes } from '../cases/release-notes.js';
 import { notesArchive, type ActionInput } from '../cases/actions.js';
 import { act, checkReverts, createCase, overridePriority, type Intake } from '../cases/service.js';
-import { EVENTS, NotifyWorker } from '../notify/outbox.js';
+import { NotifyWorker } from '../notify/outbox.js';
+import { NOTIFY_EVENTS } from '../../wire/notify.js';
 import { advanceDue } from '../rollouts/service.js';
 import { checkWebhookUrl } from '../notify/target.js';
 import { audit } from '../audit.js';
@@ -168,7 +169,7 @@ export function caseRoutes(ctx: Ctx) {
         summary: 'Subscribe a webhook, a customer\'s contact or an e-mail address to events (admin; any user may subscribe their own e-mail of record). A webhook secret is made if none is given and shown once.',
         body: {
           type: 'object', additionalProperties: false, required: ['kind', 'target'],
-          properties: { kind: { type: 'string', enum: ['webhook', 'email'] }, target: str(2048), events: { type: 'array', minItems: 1, maxItems: 10, uniqueItems: true, items: { type: 'string', enum: [...EVENTS] } }, customer: NAME, secret: { type: 'string', minLength: 16, maxLength: 200 } },
+          properties: { kind: { type: 'string', enum: ['webhook', 'email'] }, target: str(2048), events: { type: 'array', minItems: 1, maxItems: 10, uniqueItems: true, items: { type: 'string', enum: [...NOTIFY_EVENTS] } }, customer: NAME, secret: { type: 'string', minLength: 16, maxLength: 200 } },
         },
       },
     }, async (req, reply) => {
@@ -189,7 +190,7 @@ export function caseRoutes(ctx: Ctx) {
       if (b.kind === 'webhook') checkWebhookUrl(b.target, ctx.limits.webhookAllow);
       if (b.kind === 'email' && !/^[^\s@]+@[^\s@]+$/.test(b.target)) throw new HfxError('HFX_E_USAGE', 'an e-mail target is an address');
       const secret = b.kind === 'webhook' ? (b.secret ?? randomBytes(24).toString('base64url')) : null;
-      const events = b.events ?? [...EVENTS];
+      const events = b.events ?? [...NOTIFY_EVENTS];
       const r = await db.transaction().execute(async (tx) => {
         const row = await tx.insertInto('notify_subscriptions').values({ kind: b.kind, target: b.target, secret, customer_id: b.customer ?? null, username: isOwn ? me.username : null, events: JSON.stringify(events), created_by: me.username }).returning('id').executeTakeFirstOrThrow();
         await audit(tx, me.username, 'subscribe', 'subscription', String(row.id), { kind: b.kind, target: b.target, events, customer: b.customer ?? null });

@@ -4,31 +4,7 @@ import type { Ctx } from '../app.js';
 import type { CaseAction } from '../cases/machine.js';
 import { requireAny } from '../auth.js';
 import { SERIAL_ID } from './schemas.js';
-
-/**
- * What a customer's own people see of their cases (seed 002, "communicate with users"): where the
- * fix stands, its timeline in plain words, and its release notes. Never the vendor's internal
- * notes: no reasons, root cause, evidence, assignee or actors.
- */
-export interface CustomerCase {
-  id: number;
-  title: string;
-  product: string;
-  release: string | null;
-  severity: string;
-  priority: string;
-  state: string;
-  hotfix: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CustomerCaseDetail extends CustomerCase {
-  timeline: { at: string; state: string; what: string }[];
-  deployed: { environment: string; at: string }[];
-  monitorUntil: string | null;
-  releaseNotes: string | null;
-}
+import type { CustomerCase, CustomerCaseDetail } from '../../wire/cases.js';
 
 /** Each step as a customer is told it. */
 const SAID: Record<CaseAction | 'report' | 'priority', string> = {

@@ -7,19 +7,10 @@ import { requireVisibleArchives } from '../visibility.js';
 import { checkFailures } from '../rollouts/service.js';
 import { actorName, requireAny, requireRole } from '../auth.js';
 import { LEVEL, NAME } from './schemas.js';
-
+import type { FleetSummary } from '../../wire/fleet.js';
 
 /** The most hotfixes a summary names (the most applied first). */
 const SUMMARY_HOTFIXES = 500;
-
-/** Installations counted by update level and by hotfix, over the whole fleet the caller may see. */
-export interface FleetSummary {
-  total: number;
-  byLevel: { product: string; release: string; level: number; n: number }[];
-  byHotfix: { hotfix: string; n: number }[];
-  /** More hotfixes are applied than byHotfix names. */
-  hotfixesCapped: boolean;
-}
 
 interface Report {
   id?: string;

@@ -4,22 +4,7 @@ import type { Ctx } from '../app.js';
 import { rank, requireRole } from '../auth.js';
 import { pipelineOf } from '../environments/presence.js';
 import { envView, presenceCache } from '../environments/queries.js';
-
-/** One step from a fresh server to a customer's installation reporting a fix (docs/getting-started.md). */
-export interface SetupStep {
-  id: 'publisher-key' | 'product' | 'customer' | 'installation-token' | 'first-push' | 'first-report';
-  done: boolean;
-  count: number;
-}
-
-/** What the dashboard's first screen shows: the way in on a fresh server, and what needs attention now. */
-export interface Overview {
-  setup: SetupStep[];
-  red: { product: string; environment: string; hotfix: string; missingIn: string[] }[];
-  cases: { id: number; title: string; severity: string; priority: string; state: string; customer: string | null; createdAt: string; ageDays: number }[];
-  failedNotifications: { id: number; event: string; kind: string; target: string | null; lastError: string | null; failedAt: string }[];
-  reverted: { installation: string; name: string; customer: string | null; hotfix: string | null; reason: string | null; at: string }[];
-}
+import type { Overview, SetupStep } from '../../wire/overview.js';
 
 /** How many of each list the overview names, the most urgent first. */
 const LIST_MAX = 20;

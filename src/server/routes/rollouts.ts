@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../app.js';
 import { actorName, requireRole } from '../auth.js';
-import { changeRollout, getRollout, listRollouts, startRollout, type RolloutAction, type RolloutView } from '../rollouts/service.js';
+import { changeRollout, getRollout, listRollouts, startRollout } from '../rollouts/service.js';
 import { NAME_CHARS } from '../../names.js';
 import { NAME, SERIAL_ID } from './schemas.js';
+import type { RolloutAction, RolloutView } from '../../wire/rollouts.js';
 
 const ID = { type: 'object', required: ['id'], properties: { id: SERIAL_ID } } as const;
 

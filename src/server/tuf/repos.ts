@@ -1,10 +1,11 @@
 import { gzipSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
-import { EVERYONE, onlineTargets, snapshot, timestamp, type HfxCustom, type RolloutOffer, type TargetEntry } from '../../tuf/metadata.js';
+import { EVERYONE, onlineTargets, snapshot, timestamp } from '../../tuf/metadata.js';
 import { hourOf, metadataVersion, periodExpires, periodOfHour, splitMetadataVersion, timestampExpires } from '../../tuf/metadata-versions.js';
 import type { VersionKeeper } from '../metadata-version.js';
 import type { TufServerKeys } from './keys-dir.js';
+import type { HfxCustom, RolloutOffer, TargetEntry } from '../../wire/metadata.js';
 
 
 /** A metadata file as served: its bytes, and gzipped once when large enough to be worth it. */

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { TABLE, type CaseAction, type CaseState } from '../../../src/server/cases/machine.js';
+import { TABLE, type CaseAction, type CaseState } from '../../../src/wire/cases.js';
 import { api } from '../api.js';
 import { useCan, useSession } from '../session.js';
 import { Ban, CircleCheck, Clock, Eye, Inbox, Layers, PackageCheck, Pencil, RefreshCw, Rocket, Undo2, Upload, type Icon } from '../icons.js';

@@ -1,5 +1,5 @@
 import { Link, useLocation } from 'wouter';
-import { STATES } from '../../../src/server/cases/machine.js';
+import { STATES } from '../../../src/wire/cases.js';
 import { api, qs } from '../api.js';
 import { ArrowLeft, ArrowRight, LifeBuoy, Plus } from '../icons.js';
 import { useCan } from '../session.js';

@@ -1,6 +1,5 @@
 import { useLocation } from 'wouter';
-import type { ReleaseDiff, MapDiff } from '../../../src/release/diff.js';
-import type { ReleaseManifest } from '../../../src/release/schema.js';
+import type { MapDiff, ReleaseDiff, ReleaseManifest } from '../../../src/wire/releases.js';
 import { qs } from '../api.js';
 import { Tag } from '../icons.js';
 import { Badge, Card, Command, EmptyState, ErrorBox, Field, Layout, Loading, ProductPicker, useProducts, useQuery, When } from '../ui.js';

@@ -5,7 +5,7 @@ import { ROLE_LABEL, useSession } from '../session.js';
 import type { CustomerRow, UserRole, UserRow } from '../types.js';
 import { ActionForm, Badge, Card, EmptyState, ErrorBox, Field, Head, Layout, Loading, str, Toggle, When } from '../ui.js';
 import { useApi } from '../use-api.js';
-import { USER_ROLES } from '../../../src/store/schema.js';
+import { USER_ROLES } from '../../../src/wire/roles.js';
 import { NAME_RE } from './admin-forms.js';
 
 const VENDOR_ROLES = USER_ROLES.filter((r) => r !== 'customer');

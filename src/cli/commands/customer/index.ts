@@ -1,8 +1,8 @@
 import { currentLogin } from '../../../client/config.js';
 import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
-import type { CustomerRow } from '../../../server/routes/admin.js';
 import { defineCommandWithSubcommands, flags, str, subcommandsOf, synopsis, type Ctx, type FlagValues } from '../../command.js';
+import type { CustomerRow } from '../../../wire/admin.js';
 
 const CUSTOMER_FLAGS = flags({ server: { type: 'string' }, name: { type: 'string' } });
 const subcommand = subcommandsOf<typeof CUSTOMER_FLAGS>();

@@ -2,9 +2,9 @@ import { currentLogin } from '../../../client/config.js';
 import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
-import type { RolloutView } from '../../../server/rollouts/service.js';
 import { defineCommandWithSubcommands, duration, flags, int, subcommandsOf, type Ctx, type FlagValues } from '../../command.js';
 import type { Output } from '../../output.js';
+import type { RolloutView } from '../../../wire/rollouts.js';
 
 const ROLLOUT_FLAGS = flags({
   customer: { type: 'string' }, env: { type: 'string' }, steps: { type: 'string' }, every: { type: 'string' }, manual: { type: 'boolean' },

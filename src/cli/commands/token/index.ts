@@ -2,8 +2,8 @@ import { currentLogin } from '../../../client/config.js';
 import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
-import type { TokenRow } from '../../../server/routes/auth.js';
 import { defineCommandWithSubcommands, flags, subcommandsOf, synopsis, type Ctx, type FlagValues } from '../../command.js';
+import type { TokenRow } from '../../../wire/admin.js';
 
 const TOKEN_FLAGS = flags({ server: { type: 'string' }, all: { type: 'boolean' }, customer: { type: 'string' } });
 const subcommand = subcommandsOf<typeof TOKEN_FLAGS>();

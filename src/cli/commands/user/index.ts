@@ -2,11 +2,11 @@ import { currentLogin } from '../../../client/config.js';
 import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
-import type { UserRow } from '../../../server/routes/admin.js';
 import { USER_ROLES, type UserRole } from '../../../store/schema.js';
 import { choice, defineCommandWithSubcommands, flags, subcommandsOf, synopsis, type Ctx, type FlagValues } from '../../command.js';
 import type { Output } from '../../output.js';
 import { readSecret } from '../../prompt.js';
+import type { UserRow } from '../../../wire/admin.js';
 
 const HELP = 'See `hfx user --help`.';
 /** The server's rule (POST /v1/users), checked here too so a short password is refused in plain words. */
