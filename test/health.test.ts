@@ -114,6 +114,90 @@ describe('hfx apply --health', () => {
   });
 });
 
+describe('hfx update --health', () => {
+  const cleanups: (() => void)[] = [];
+  const suite = { after: (fn: () => void) => cleanups.push(fn) };
+  after(() => cleanups.forEach((c) => c()));
+  const stateText = (home: string) => readFileSync(join(home, '.hfx', 'state.json'), 'utf8');
+
+  // A hotfix applied, and an update that includes it (and changes one more file): the update
+  // reverts the hotfix for itself, so undoing the update must bring the hotfix back.
+  const setup = async () => {
+    const w = await world(suite);
+    const hf = await w.hotfix('HF-U1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'fixed\n'));
+    assert.equal((await hfx(['apply', hf, '--home', w.home])).code, 0);
+    const upd = await w.hotfix('U-1', (d) => {
+      writeFileSync(join(d, 'lib/core.jar'), 'fixed\n');
+      writeFileSync(join(d, 'lib/util.jar'), 'level 1\n');
+    }, { kind: 'update', toLevel: 1, includes: ['HF-U1'] });
+    return { w, upd, pack: packOnly(w.home), state: stateText(w.home) };
+  };
+
+  test('a passing check commits the update; the check sees HFX_UPDATE_ID with the new files in place', async () => {
+    const { w, upd } = await setup();
+    const r = await hfx(['update', upd, '--home', w.home, '--health', 'echo "$HFX_UPDATE_ID $(cat lib/util.jar)" > ../seen', '--json']);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(r.json.health.ok, true);
+    assert.equal(readFileSync(join(w.home, '..', 'seen'), 'utf8').trim(), 'U-1 level 1');
+    assert.equal(JSON.parse(stateText(w.home)).level, 1);
+  });
+
+  test('a failing check undoes the whole update: exit 11, the pack and the state byte for byte as before, the hotfix back', async () => {
+    const { w, upd, pack, state: before } = await setup();
+    const r = await hfx(['update', upd, '--home', w.home, '--health', 'echo "db down" >&2; exit 4', '--json']);
+    assert.equal(r.code, 11, r.stdout);
+    assert.equal(r.json.error.code, 'HFX_E_HEALTH');
+    assert.deepEqual(r.json.error.details.applied, ['U-1']);
+    assert.deepEqual(packOnly(w.home), pack);
+    assert.equal(stateText(w.home), before);
+    assert.ok(existsSync(join(w.home, '.hfx', 'applied', 'HF-U1')), "the hotfix's record is kept");
+    assert.ok(!existsSync(join(w.home, '.hfx', 'applied', 'U-1')), "the update's record is gone");
+    const ev = events(w.home);
+    assert.deepEqual(ev.map((e) => `${e.kind} ${e.archive}`), ['applied HF-U1', 'updated U-1', 'reverted U-1']);
+    assert.match(ev[2]!.reason!, /^health check failed \(exit 4\): db down$/);
+    // And the hotfix can still be reverted as usual.
+    assert.equal((await hfx(['revert', 'HF-U1', '--home', w.home])).code, 0);
+  });
+
+  test('kill -9 during the check: the next command undoes the update, the pack and state as before', async () => {
+    for (const next of ['recover', 'update again']) {
+      const { w, upd, pack, state: before } = await setup();
+      const started = join(w.dir, 'started');
+      const child = spawn(process.execPath, [BIN, 'update', upd, '--home', w.home, '--health', `touch ${started}; sleep 30`], { stdio: 'ignore' });
+      const exited = new Promise((r) => child.once('exit', r));
+      for (let i = 0; i < 200 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.ok(existsSync(started), 'the check ran');
+      assert.equal(readFileSync(join(w.home, 'lib/util.jar'), 'utf8'), 'level 1\n', 'the update is in place during the check');
+      child.kill('SIGKILL');
+      await exited;
+      if (next === 'update again') {
+        // Any command that changes the installation recovers first: the held update is undone, then this one runs.
+        const again = await hfx(['update', upd, '--home', w.home, '--json']);
+        assert.equal(again.code, 0, again.stdout);
+        assert.equal(again.json.recovered.action, 'rolled-back');
+        assert.match(again.json.recovered.operation, /health check never finished/);
+        assert.deepEqual(again.json.reverted, ['HF-U1'], 'the hotfix was back, and the update reverted it again');
+        continue;
+      }
+      const rec = await hfx(['recover', '--home', w.home, '--json']);
+      assert.equal(rec.code, 0, rec.stdout);
+      assert.equal(rec.json.action, 'rolled-back');
+      assert.match(rec.json.operation, /health check never finished/);
+      assert.deepEqual(packOnly(w.home), pack);
+      assert.equal(JSON.parse(stateText(w.home)).level, 0);
+      assert.deepEqual(JSON.parse(stateText(w.home)).hotfixes.map((h: { id: string }) => h.id), ['HF-U1']);
+      assert.equal(stateText(w.home), before);
+    }
+  });
+
+  test('--revert with --health is refused', async () => {
+    const { w, pack } = await setup();
+    const r = await hfx(['update', '--revert', '--home', w.home, '--health', 'true', '--json']);
+    assert.equal(r.json.error.code, 'HFX_E_USAGE');
+    assert.deepEqual(packOnly(w.home), pack);
+  });
+});
+
 describe('health checks from the server', () => {
   let s: Awaited<ReturnType<typeof testServer>>;
   const cleanups: (() => void)[] = [];

@@ -29,6 +29,12 @@ interface Journal {
   commitRemove: string[];
   /** Removed once the transaction is rolled back (e.g. an aborted apply's record). */
   rollbackRemove: string[];
+  /**
+   * Held for a health check (an update's `--health`): every step is done but the state is not
+   * committed until the check passes. A recovery rolls it back, whichever way it was asked to go:
+   * a change never confirmed did not happen.
+   */
+  held?: { health: string; since: string };
 }
 
 /** What an operation decides; `nextJournal` makes the journal of it. */
@@ -41,6 +47,7 @@ interface JournalSpec {
   commitRemove?: string[];
   rollbackRemove?: string[];
   startedAt?: string;
+  held?: { health: string; since: string };
 }
 
 /** The journal of the transaction that follows the one `state` committed last. */
@@ -56,6 +63,7 @@ export function nextJournal(state: InstallState, spec: JournalSpec): Journal {
     newState: { ...spec.newState, tx: txid },
     commitRemove: spec.commitRemove ?? [],
     rollbackRemove: spec.rollbackRemove ?? [],
+    ...(spec.held ? { held: spec.held } : {}),
   };
 }
 
@@ -172,11 +180,36 @@ export function runTransaction(l: Layout, j: Journal, onStep?: (done: number, to
     }
     throw cause;
   }
+  if (j.held) {
+    // The steps must be durable before anything runs against them; the commit waits for settle().
+    fsyncDirs(l.home, j.steps);
+    return;
+  }
+  commitOrExplain(l, j);
+}
+
+function commitOrExplain(l: Layout, j: Journal): void {
   try {
     commit(l, j);
   } catch (e) {
     throw new HfxError('HFX_E_RECOVERY', `${j.operation} ${j.subject}: the files are in place but the state could not be written: ${(e as Error).message}`, {
       hint: 'Fix the cause, then run `hfx recover` to finish.',
+      cause: e,
+    });
+  }
+}
+
+/** Ends a held transaction (runTransaction of a journal with `held`): committed if its check passed, else undone. */
+export function settleHeld(l: Layout, j: Journal, confirmed: boolean): void {
+  if (confirmed) {
+    commitOrExplain(l, j);
+    return;
+  }
+  try {
+    rollback(l, j, j.steps.length);
+  } catch (e) {
+    throw new HfxError('HFX_E_RECOVERY', `${j.operation} ${j.subject} failed its health check and undoing it failed: ${(e as Error).message}`, {
+      hint: 'Fix the cause (permissions, disk space), then run `hfx recover`: it undoes a change never confirmed.',
       cause: e,
     });
   }
@@ -267,9 +300,9 @@ export function recoverTransaction(l: Layout, committedTx: number, knownRecords:
       commit(l, j);
       return { action: 'completed', ...base };
     }
-    if (mode === 'rollback') {
+    if (mode === 'rollback' || j.held) {
       rollback(l, j, j.steps.length);
-      return { action: 'rolled-back', ...base };
+      return j.held ? { action: 'rolled-back', operation: `${j.operation} (its health check never finished)`, subject: j.subject } : { action: 'rolled-back', ...base };
     }
     for (const s of j.steps) forward(l.home, s);
     commit(l, j);

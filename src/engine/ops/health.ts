@@ -59,9 +59,15 @@ function runOnce(command: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs
   });
 }
 
-export async function runHealth(h: HealthCheck, ctx: { home: string; hotfix: string }): Promise<HealthOutcome> {
+/** CMD learns what it checks from HFX_HOTFIX_ID (an apply) or HFX_UPDATE_ID (an update's ids, comma-separated). */
+export async function runHealth(h: HealthCheck, ctx: { home: string; hotfix?: string; update?: string }): Promise<HealthOutcome> {
   const t0 = Date.now();
-  const env = { ...process.env, HFX_HOTFIX_ID: ctx.hotfix, HFX_HOME: ctx.home };
+  const env = {
+    ...process.env,
+    HFX_HOME: ctx.home,
+    ...(ctx.hotfix !== undefined ? { HFX_HOTFIX_ID: ctx.hotfix } : {}),
+    ...(ctx.update !== undefined ? { HFX_UPDATE_ID: ctx.update } : {}),
+  };
   let last: Omit<HealthOutcome, 'attempts' | 'ms'> = { ok: false, exitCode: null, signal: null, timedOut: false, tail: '' };
   let attempts = 0;
   for (; attempts <= h.retries; attempts++) {

@@ -7,10 +7,11 @@ import { relTo } from '../home/layout.js';
 import type { LoadedRecord } from '../home/record-format.js';
 import { readRecord } from '../home/records.js';
 import type { AppliedUpdate, Channel } from '../home/state.js';
-import { nextJournal, runTransaction, type RecoveryReport, type Step } from '../home/tx.js';
+import { nextJournal, runTransaction, settleHeld, type RecoveryReport, type Step } from '../home/tx.js';
 import { authenticate } from './authenticate.js';
 import { chooseChain } from './choose-chain.js';
 import { conflictError } from './conflict-area.js';
+import { runHealth, type HealthCheck, type HealthOutcome } from './health.js';
 import { Overlay } from './overlay.js';
 import { planApply } from './plan-apply.js';
 import { assertUnchanged, prepareRevert } from './revert.js';
@@ -30,6 +31,12 @@ export interface UpdateOptions extends HomeOptions {
   allowUnsigned?: boolean;
   limits?: ArchiveLimits;
   onProgress?: ProgressFn;
+  /**
+   * Run once the chain is in place, before it is committed: it stays only if the check passes,
+   * else the whole transaction is undone and the pack is byte for byte as before (health.ts).
+   */
+  health?: HealthCheck;
+  onHealth?: (command: string) => void;
 }
 
 export interface UpdateResult {
@@ -43,6 +50,8 @@ export interface UpdateResult {
   changes: number;
   dryRun: boolean;
   recovered: RecoveryReport;
+  /** The health check's outcome, when one ran; not ok means nothing changed. */
+  health: HealthOutcome | null;
 }
 
 /** An update's target level; parseManifest guarantees one for every update. */
@@ -111,6 +120,7 @@ export async function updateHome(opts: UpdateOptions): Promise<UpdateResult> {
         changes: 0,
         dryRun: opts.dryRun ?? false,
         recovered,
+        health: null,
       };
       if (chain.length === 0 && channel === state.channel) return result;
 
@@ -155,9 +165,15 @@ export async function updateHome(opts: UpdateOptions): Promise<UpdateResult> {
           newState: { ...state, level: result.toLevel, channel, hotfixes: [], updates: [...state.updates, ...updates] },
           commitRemove: toRevert.map((id) => relTo(l, l.appliedOne(id))),
           rollbackRemove: staging.records,
+          ...(opts.health && chain.length > 0 ? { held: { health: opts.health.command, since: now } } : {}),
         });
         runTransaction(l, journal, (d, t) => opts.onProgress?.('update', d, t));
-        return result;
+        if (!journal.held || !opts.health) return result;
+        // In place, not committed: the lock is held through the check, and a kill during it is undone by recovery.
+        opts.onHealth?.(opts.health.command);
+        const outcome = await runHealth(opts.health, { home: l.home, update: result.applied.join(',') });
+        settleHeld(l, journal, outcome.ok);
+        return { ...result, health: outcome };
       });
     } finally {
       for (const a of open) a.close();

@@ -1,13 +1,16 @@
 import { HfxError } from '../../../errors.js';
-import { layout, revertUpdate, updateHome, type Channel } from '../../../engine/index.js';
+import { healthReason, layout, revertUpdate, updateHome, type Channel } from '../../../engine/index.js';
 import { appendEvents } from '../../../client/events.js';
 import { downloadUpdates } from '../../../client/fetch-archive.js';
 import { HOME, choice, defineCommand, int } from '../../command.js';
+import { HEALTH_FLAGS, healthOf, reportIfLinked } from '../../health.js';
 
 export const updateCommand = defineCommand({
   name: 'update',
   summary: 'move the installation to a later update level (one archive, or a chain from a directory)',
-  usage: 'hfx update [FILE.zip | --from DIR | --server] [--level N] [--channel full|security] [--dry-run] [--home DIR] | hfx update --revert',
+  usage:
+    'hfx update [FILE.zip | --from DIR | --server] [--level N] [--channel full|security] [--dry-run] [--home DIR] ' +
+    '[--health CMD [--health-timeout 120s] [--health-retries N]] | hfx update --revert',
   details: `Updates are cumulative archives (kind "update", made with \`hfx diff --kind update\`) from one
 level to a later one. With --from, the chain from the installed level is taken from DIR, up to
 --level N or the latest; the security channel takes only security updates.
@@ -17,13 +20,22 @@ update and is named, so no fix is lost silently. The whole chain is one transact
 leaves the installation at its old level with its hotfixes, or at the new one.
 
 --revert goes back to the level before the last update (hotfixes applied since must be reverted
-first). --channel alone switches the channel the installation follows.`,
+first). --channel alone switches the channel the installation follows.
+
+--health CMD runs CMD (through sh, in the pack, with HFX_UPDATE_ID and HFX_HOME set) once the chain
+is in place and before it is committed; the update stays only if CMD exits 0 within
+--health-timeout (default 120s), trying --health-retries more times. Otherwise the whole
+transaction is undone — the hotfixes it had reverted come back — the pack is byte for byte as
+before, the failure is reported with its reason (when linked), and hfx exits 11 (HFX_E_HEALTH).
+If hfx is killed during CMD, the next command (or \`hfx recover\`) undoes the update. With --server
+and no --health, the product's own check (\`hfx init --health CMD\`) is used.`,
   examples: [
     '$ hfx update wso2am-4.2.0-13.zip --home /opt/wso2am',
     '$ hfx update --from /srv/updates --level 20 --dry-run',
     '$ hfx update --from /srv/updates --channel security',
     '$ hfx update --revert --home /opt/wso2am',
     '$ hfx update --server --level 20 --home /opt/wso2am     # from the linked hfx server',
+    "$ hfx update --from /srv/updates --health 'curl -fsS http://localhost:9443/health' --health-timeout 60s",
   ],
   options: {
     ...HOME,
@@ -34,12 +46,15 @@ first). --channel alone switches the channel the installation follows.`,
     'allow-unsigned': { type: 'boolean' },
     revert: { type: 'boolean' },
     server: { type: 'boolean' },
+    ...HEALTH_FLAGS,
   },
   args: ['[FILE.zip]'],
   async run({ values: v, args: [archive] }, { out, home, path }) {
     const h = home(v.home);
     if (v.revert) {
-      if (archive !== undefined || v.from || v.level || v.channel) throw new HfxError('HFX_E_USAGE', '--revert takes no archive, --from, --level or --channel');
+      if (archive !== undefined || v.from || v.level || v.channel || v.health) {
+        throw new HfxError('HFX_E_USAGE', '--revert takes no archive, --from, --level, --channel or --health');
+      }
       const r = await revertUpdate({ home: h, dryRun: v['dry-run'] === true, onProgress: out.progress });
       out.result(r);
       out.line(`${out.c.green('✓')} ${r.dryRun ? 'would revert' : 'reverted'} ${r.reverted}: level ${r.fromLevel} → ${r.toLevel}`);
@@ -48,6 +63,7 @@ first). --channel alone switches the channel the installation follows.`,
     const channel = choice(v.channel, ['full', 'security']);
     if (v.channel !== undefined && channel === undefined) throw new HfxError('HFX_E_USAGE', '--channel must be full or security');
     if (v.server && (archive !== undefined || v.from)) throw new HfxError('HFX_E_USAGE', '--server takes no archive and no --from');
+    const health = await healthOf(v, h, v.server === true);
     const from = v.server ? await downloadUpdates(h, channel) : v.from !== undefined ? path(v.from) : undefined;
     const r = await updateHome({
       home: h,
@@ -58,7 +74,21 @@ first). --channel alone switches the channel the installation follows.`,
       dryRun: v['dry-run'] === true,
       allowUnsigned: v['allow-unsigned'] === true,
       onProgress: out.progress,
+      ...(health ? { health, onHealth: (cmd: string) => out.note(out.c.dim(`health check: ${cmd}`)) } : {}),
     });
+    if (r.health && !r.health.ok) {
+      const reason = healthReason(r.health);
+      // Taken, then undone: a rollout counts it among the installations that took the update and failed.
+      appendEvents(layout(h), [
+        ...r.applied.map((id) => ({ kind: 'updated' as const, archive: id })),
+        ...r.applied.map((id) => ({ kind: 'reverted' as const, archive: id, reason })),
+      ]);
+      await reportIfLinked(h, out);
+      throw new HfxError('HFX_E_HEALTH', `${r.applied.join(', ')} failed the health check and was undone: ${reason}; the pack is as it was before`, {
+        hint: 'See what the check printed (--json has it in error.details); fix the product or the check, then update again.',
+        details: { applied: r.applied, health: r.health },
+      });
+    }
     if (!r.dryRun) appendEvents(layout(h), [...r.reverted.map((id) => ({ kind: 'reverted' as const, archive: id, reason: `included in ${r.applied.join(', ')}` })), ...r.applied.map((id) => ({ kind: 'updated' as const, archive: id }))]);
     out.result(r);
     if (r.applied.length === 0) {
