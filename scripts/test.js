@@ -388,12 +388,24 @@ export async function main({
       if (!cancelled()) log(`build: failed (exit ${built})`);
       return exitCode(built || 1);
     }
+    // The lint gate (ESLint, Prettier, both type checks) runs with the whole suite, not with the
+    // files a developer names after `npm test --`; its failure fails the run after the suites ran.
+    let linted = 0;
+    if (!argv.some((a) => !a.startsWith('-'))) {
+      const lint = env['npm_execpath'] ? [process.execPath, [env['npm_execpath'], 'run', 'lint']] : ['npm', ['run', 'lint']];
+      const t = Date.now();
+      log('lint: npm run lint');
+      linted = await step(lint[0], lint[1], { env: testEnv });
+      log(`lint: ${linted === 0 ? 'clean' : `failed (exit ${linted})`} in ${secondsSince(t)}`);
+      if (cancelled()) return exitCode(1);
+    }
     const args = testArgs(argv);
     const servers = `HFX_TEST_DATABASE_URL=${maskedUrl(testEnv['HFX_TEST_DATABASE_URL'] ?? '')} HFX_TEST_REGISTRY=${testEnv['HFX_TEST_REGISTRY']}`;
     log(`tests: node ${args.join(' ')} (${servers})`);
     const code = await step(process.execPath, args, { env: testEnv });
     log(`tests: exit ${code} after ${secondsSince(t0)}`);
-    return exitCode(code);
+    if (code === 0 && linted !== 0) log('lint: the suites passed, but the lint gate did not: run `npm run lint` and fix what it says');
+    return exitCode(code || linted);
   } catch (e) {
     log(`failed: ${e instanceof Error ? e.message : String(e)}`);
     return exitCode(1);

@@ -229,6 +229,21 @@ test('servers given in HFX_TEST_DATABASE_URL and HFX_TEST_REGISTRY: starts none,
   assert.match(out, /using HFX_TEST_REGISTRY=127\.0\.0\.1:2/);
 });
 
+test('a whole run lints after the build; a lint failure fails the run, after the suites ran', async () => {
+  const m = machine(EVERYTHING.filter((c) => c !== 'initdb'));
+  const env = { ...m.env, HFX_TEST_DATABASE_URL: 'postgres://hfx@127.0.0.1:1/postgres', HFX_TEST_REGISTRY: '127.0.0.1:2' };
+  const lines: string[] = [];
+  const { calls, run } = recorder((cmd, args) => (cmd === 'npm' && args[1] === 'lint' ? 2 : 0));
+  const code = await runner.main({ argv: [], env, uid: 1000, pgRoot: m.pgRoot, chromium: m.chromium, log: (l: string) => lines.push(l), run });
+  assert.deepEqual(calls.map((c) => [c.cmd, ...c.args]), [
+    ['npm', 'run', 'build'],
+    ['npm', 'run', 'lint'],
+    [process.execPath, '--test', '--test-concurrency=2', 'dist/test/'],
+  ]);
+  assert.equal(code, 2, 'the lint gate\'s exit code, since the suites passed');
+  assert.match(lines.join('\n'), /the lint gate did not: run `npm run lint`/);
+});
+
 const real = runner.postgresBin('/usr/lib/postgresql') && runner.findCommand('docker-registry', process.env.PATH);
 const uid = process.getuid?.() ?? -1;
 
