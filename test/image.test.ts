@@ -87,7 +87,7 @@ describe('hfx image', () => {
       'conf/server.toml': '[server]\nport = 9443\n',
       'conf/secret.key': { content: 'k\n', mode: 0o600 },
       'docs/README': 'read me\n',
-      'docs/current': { link: 'README' },
+      'docs/current': { symlink: 'README' },
       [`deep/${'d'.repeat(60)}/${'e'.repeat(60)}/${'f'.repeat(80)}.txt`]: 'long name\n',
     });
     hf1 = await w.hotfix('HF-1', (d) => {
