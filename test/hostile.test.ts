@@ -15,6 +15,7 @@ import { parsePrivateKey, signManifest, SIGNATURE_FORMAT } from '../src/engine/a
 import { hashFileSync } from '../src/engine/fs/hash-core.js';
 import { HfxError, type ErrorCode } from '../src/errors.js';
 import { BASE, snapshot, tmp, world, type Spec, type World } from './helpers/fixtures.js';
+import type { Json } from './helpers/json.js';
 import { fixStoredCrc, forgeZip, hfxEntries, localHeader, zipLayout, type ForgeEntry } from './helpers/zip-forge.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -79,7 +80,7 @@ interface Forge {
   /** An object (signed) or raw bytes (written as they are). */
   manifest: unknown;
   /** The signature file: by the world's trusted key (default), none, or this content. */
-  sig?: 'trusted' | 'none' | unknown;
+  sig?: unknown;
   /** Payload by manifest path; default: what the manifest names. */
   payload?: Record<string, Buffer>;
   /** Edits the ZIP entries before they are written: [0] manifest, [1] signature, then payload. */
@@ -264,7 +265,11 @@ const hostileLinks: [string, ManifestEntry[], Spec?][] = [
   ['target reaching .HFX/ through lib/..', [addLink('evil', 'lib/../.HFX')]],
   // Lexically inside the pack, but d/up is a link to the root, so d/up/.. is the pack's parent.
   ['target escaping through a link the same hotfix adds', [addDir('d'), addLink('d/up', '..'), addLink('x', 'd/up/../outside')]],
-  ['target escaping through a link already in the pack', [addLink('x', 'docs/up/../outside')], { ...BASE, 'docs/up': { symlink: '..' } }],
+  [
+    'target escaping through a link already in the pack',
+    [addLink('x', 'docs/up/../outside')],
+    { ...BASE, 'docs/up': { symlink: '..' } },
+  ],
 ];
 
 for (const [what, entries, spec] of hostileLinks) {
@@ -633,8 +638,8 @@ test('a payload for a symlink entry', async (t) => {
 // Invalid manifests. Object manifests are signed, so only the schema can refuse them.
 
 /** `good` with one change made to its JSON object. */
-function goodWith(w: World, change: (m: any) => void): Manifest {
-  const m = structuredClone(good(w)) as any;
+function goodWith(w: World, change: (m: Json) => void): Manifest {
+  const m: Json = structuredClone(good(w));
   change(m);
   return m;
 }
@@ -663,7 +668,7 @@ for (const [what, text] of rawManifests) {
   });
 }
 
-const badSchemas: [string, (m: any) => void][] = [
+const badSchemas: [string, (m: Json) => void][] = [
   ['wrong format', (m) => (m.format = 'hfx-archive/2')],
   ['a field missing', (m) => delete m.title],
   ['an extra top-level field', (m) => (m.postInstall = 'rm -rf /')],
