@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { world, type World } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { startServer } from '../src/server/serve.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
@@ -38,7 +39,7 @@ for (const store of STORES) describe(`administration on ${store}`, () => {
     }
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     for (const c of cleanups) c();
   });
 
@@ -172,6 +173,8 @@ for (const store of STORES) test(`hfx serve --reset-admin-password on ${store}: 
     }
   } finally {
     // Closed above; dispose still drops the database and the directory.
-    await s.dispose().catch(() => {});
+    await s.dispose().catch(() => {
+      /* a failure here is of closing a server closed above */
+    });
   }
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { abortApply, applyHotfix, readStatus, revertHotfix, verifyHome } from '../src/engine/index.js';
+import { HfxError, isHfxError } from '../src/errors.js';
 import { snapshot, world, type World } from './helpers/fixtures.js';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
@@ -117,7 +118,10 @@ test('revert of a named hotfix: refused when a later one touches its files, allo
   await applyHotfix({ home: w.home, archive: b });
   await applyHotfix({ home: w.home, archive: c });
   const full = snapshot(w.home, { includeState: true });
-  await assert.rejects(revertHotfix({ home: w.home, id: 'HF-A' }), (e: any) => e.code === 'HFX_E_REVERT_BLOCKED' && /HF-B/.test(e.message));
+  await assert.rejects(
+    revertHotfix({ home: w.home, id: 'HF-A' }),
+    (e: unknown) => isHfxError(e, 'HFX_E_REVERT_BLOCKED') && e.message.includes('HF-B'),
+  );
   await assert.rejects(revertHotfix({ home: w.home, id: 'HF-X' }), code('HFX_E_NOT_APPLIED'));
   assert.deepEqual(snapshot(w.home, { includeState: true }), full);
   await revertHotfix({ home: w.home, id: 'HF-B' }); // HF-C is later but touches other files
@@ -139,7 +143,12 @@ test('revert refuses when a file was changed after the apply, and changes nothin
   await applyHotfix({ home: w.home, archive: zip });
   writeFileSync(join(w.home, 'lib/ext/deep/new.jar'), 'edited by hand\n');
   const full = snapshot(w.home, { includeState: true });
-  await assert.rejects(revertHotfix({ home: w.home }), (e: any) => e.code === 'HFX_E_MODIFIED' && e.details.modified[0].path === 'lib/ext/deep/new.jar');
+  await assert.rejects(
+    revertHotfix({ home: w.home }),
+    (e: unknown) =>
+      isHfxError(e, 'HFX_E_MODIFIED') &&
+      (e.details as { modified: { path: string }[] }).modified[0]!.path === 'lib/ext/deep/new.jar',
+  );
   assert.deepEqual(snapshot(w.home, { includeState: true }), full);
 });
 
@@ -177,9 +186,11 @@ test('conflicts: nothing applied, both versions kept; --continue with .final, th
   writeFileSync(join(w.home, 'lib/core.jar'), 'my local patch\n');
   chmodSync(join(w.home, 'bin/server.sh'), 0o750);
   const pack = snapshot(w.home);
-  const err = await applyHotfix({ home: w.home, archive: zip }).then(() => null, (e) => e);
-  assert.equal(err?.code, 'HFX_E_CONFLICT');
-  assert.deepEqual(err.details.conflicts.map((c: any) => c.path).sort(), ['bin/server.sh', 'lib/core.jar']);
+  const err = await applyHotfix({ home: w.home, archive: zip }).then(() => null, (e: unknown) => e);
+  assert.ok(err instanceof HfxError, String(err));
+  assert.equal(err.code, 'HFX_E_CONFLICT');
+  const { conflicts } = err.details as { conflicts: { path: string }[] };
+  assert.deepEqual(conflicts.map((c) => c.path).sort(), ['bin/server.sh', 'lib/core.jar']);
   assert.deepEqual(snapshot(w.home), pack, 'the pack itself is untouched');
   const area = join(w.home, '.hfx/conflict/files');
   assert.equal(readFileSync(join(area, 'lib/core.jar.mine'), 'utf8'), 'my local patch\n');
@@ -190,7 +201,11 @@ test('conflicts: nothing applied, both versions kept; --continue with .final, th
   await assert.rejects(applyHotfix({ home: w.home, archive: zip }), code('HFX_E_CONFLICT_PENDING'));
   // Continuing without resolving every file is refused, and still changes nothing.
   writeFileSync(join(area, 'lib/core.jar.final'), 'merged\n');
-  await assert.rejects(applyHotfix({ home: w.home, continue: true }), (e: any) => e.code === 'HFX_E_CONFLICT_UNRESOLVED' && e.details.conflicts.length === 1);
+  await assert.rejects(
+    applyHotfix({ home: w.home, continue: true }),
+    (e: unknown) =>
+      isHfxError(e, 'HFX_E_CONFLICT_UNRESOLVED') && (e.details as { conflicts: unknown[] }).conflicts.length === 1,
+  );
   assert.deepEqual(snapshot(w.home), pack);
   // The mode-only conflict is resolved by taking the hotfix's version.
   const r = await applyHotfix({ home: w.home, continue: true, use: 'new' });

@@ -23,7 +23,7 @@ function receiver(secret: () => string) {
   const firstArrived = new Promise<void>((r) => (arrived = r));
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
-    req.on('data', (d) => (body += d));
+    req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       const id = String(req.headers['x-hfx-event-id']);
       const ok = verifyWebhook(secret(), String(req.headers['x-hfx-timestamp']), body, String(req.headers['x-hfx-signature']));
@@ -112,8 +112,8 @@ for (const store of STORES) describe(`durable notifications on ${store}`, () => 
       ids.push(c.body.id);
     }
     // Only S1 and S2 cases are announced; the customer's contact hears only about its own.
-    const wantHook = [`case.created:${ids[0]}`, `case.created:${ids[1]}`];
-    const wantMail = [`case.created:${ids[0]}`];
+    const wantHook = [`case.created:${ids[0]!}`, `case.created:${ids[1]!}`];
+    const wantMail = [`case.created:${ids[0]!}`];
     await hook.firstArrived;
     await s.close(); // mid-delivery: the first webhook is being received and never answered
     hook.release();
@@ -132,11 +132,13 @@ for (const store of STORES) describe(`durable notifications on ${store}`, () => 
     assert.ok(hook.raw.length >= wantHook.length + 1, JSON.stringify(hook.raw));
     assert.equal(hook.raw[0], hook.raw.find((x, i) => i > 0 && x === hook.raw[0]));
     for (const n of [...hook.seen.values(), ...mail.seen.values()]) assert.equal(n, 1);
-    const rows = (await api(s2.url, 'GET', '/v1/notifications', admin)).body.notifications;
+    const rows: { delivered_at: string | null; failed_at: string | null; attempts: number }[] = (
+      await api(s2.url, 'GET', '/v1/notifications', admin)
+    ).body.notifications;
     assert.equal(rows.length, 3);
-    assert.ok(rows.every((r: any) => r.delivered_at && !r.failed_at));
-    assert.ok(rows.some((r: any) => r.attempts >= 2), 'the cut-off row was attempted again');
-    const shown = (await api(s2.url, 'GET', `/v1/cases/${ids[0]}`, admin)).body.notifications;
-    assert.deepEqual(shown.map((n: any) => n.kind).sort(), ['email', 'webhook']);
+    assert.ok(rows.every((r) => r.delivered_at && !r.failed_at));
+    assert.ok(rows.some((r) => r.attempts >= 2), 'the cut-off row was attempted again');
+    const shown: { kind: string }[] = (await api(s2.url, 'GET', `/v1/cases/${ids[0]!}`, admin)).body.notifications;
+    assert.deepEqual(shown.map((n) => n.kind).sort(), ['email', 'webhook']);
   });
 });

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { caseCommand } from '../src/cli/commands/case/index.js';
 import { hfx, runCommand } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
 process.env.HFX_NOTIFY_POLL_MS = '100';
@@ -22,6 +23,23 @@ const JUNIT_FAIL = `<testsuite name="regression" tests="2" failures="0">
 </testsuite>`;
 
 type TS = Awaited<ReturnType<typeof testServer>>;
+
+/** The parts of a case's transitions, evidence and audit entries that these tests read. */
+interface Transition {
+  action: string;
+  to_state: string;
+  actor: string;
+}
+interface Evidence {
+  kind: string;
+  counts: { failed: number; errors: number };
+}
+interface AuditEntry {
+  action: string;
+  actor: string;
+  at: string;
+  details: { reason?: string };
+}
 
 /** `hfx case …` in-process (main.ts registers the command; the owner wires it in). */
 function hfxCase(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
@@ -73,9 +91,9 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
   before(async () => {
     s = await testServer({ store, limits: { webhookAllow: ['127.0.0.1/32'] } });
     tk.admin = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
-    for (const [u, role] of [['dev', 'developer'], ['view', 'viewer'], ['rm', 'release-manager']]) {
+    for (const [u, role] of [['dev', 'developer'], ['view', 'viewer'], ['rm', 'release-manager']] as const) {
       assert.equal((await call('admin', 'POST', '/v1/users', { username: u, password: `${u}-password-long`, role })).status, 201);
-      tk[u!] = (await api(s.url, 'POST', '/v1/login', null, { username: u, password: `${u}-password-long` })).body.token;
+      tk[u] = (await api(s.url, 'POST', '/v1/login', null, { username: u, password: `${u}-password-long` })).body.token;
     }
     assert.equal((await call('admin', 'POST', '/v1/customers', { id: 'acme', name: 'ACME' })).status, 201);
     w = await world({ after: (fn: () => void) => cleanups.push(fn) });
@@ -86,7 +104,7 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
     }
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     for (const c of cleanups) c();
   });
 
@@ -104,9 +122,11 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
     const p = await call('rm', 'POST', `/v1/cases/${c.body.id}/priority`, { priority: 'P1', reason: 'the customer is in go-live week' });
     assert.equal(p.body.priority, 'P1');
     assert.equal(p.body.priority_reason, 'the customer is in go-live week');
-    const audit = (await call('rm', 'GET', `/v1/audit?object_type=case&object_id=${c.body.id}`)).body.entries;
-    assert.deepEqual(audit.map((e: any) => e.action).sort(), ['create', 'priority']);
-    assert.equal(audit.find((e: any) => e.action === 'priority').details.reason, 'the customer is in go-live week');
+    const audit: AuditEntry[] = (
+      await call('rm', 'GET', `/v1/audit?object_type=case&object_id=${c.body.id}`)
+    ).body.entries;
+    assert.deepEqual(audit.map((e) => e.action).sort(), ['create', 'priority']);
+    assert.equal(audit.find((e) => e.action === 'priority')!.details.reason, 'the customer is in go-live week');
     assert.equal((await call('rm', 'POST', `/v1/cases/${c.body.id}/reject`, { reason: 'works as designed' })).body.state, 'rejected');
     await refused('admin', c.body.id, 'triage', {}, 'HFX_E_TRANSITION', 409);
   });
@@ -117,7 +137,7 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
     const c = (await call('dev', 'POST', '/v1/cases', intake())).body;
     const asViewer = (await call('view', 'GET', `/v1/cases/${c.id}`)).body;
     const asRm = (await call('rm', 'GET', `/v1/cases/${c.id}`)).body;
-    assert.ok(asRm.notifications.some((n: any) => n.target === target));
+    assert.ok(asRm.notifications.some((n: { target: string }) => n.target === target));
     assert.ok(asViewer.notifications.length >= 1);
     assert.ok(!JSON.stringify(asViewer).includes('hook-secret-path'));
   });
@@ -153,7 +173,7 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
     await ok('rm', c.id, 'deploy', { environment: 'QA' });
     await refused('rm', c.id, 'deploy', { environment: 'QA' }, 'HFX_E_GUARD', 409);
     const d = await ok('rm', c.id, 'deploy', { environment: 'Production' });
-    assert.deepEqual(d.deployed.map((x: any) => x.environment), ['QA', 'Production']);
+    assert.deepEqual(d.deployed.map((x: { environment: string }) => x.environment), ['QA', 'Production']);
     assert.equal((await refused('rm', c.id, 'verify', { signoffBy: 'nobody' }, 'HFX_E_GUARD', 409)).details.guard, 'signoff');
     const v = await ok('rm', c.id, 'verify', { signoffBy: 'view' });
     assert.equal(v.signoff_by, 'view');
@@ -180,15 +200,23 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
     assert.equal(solved.outcome, 'present everywhere');
 
     const full = (await call('view', 'GET', `/v1/cases/${c.id}`)).body;
-    assert.deepEqual(full.transitions.map((x: any) => `${x.action}:${x.to_state}:${x.actor}`), [
+    const transitions: Transition[] = full.transitions;
+    const evidence: Evidence[] = full.evidence;
+    assert.deepEqual(transitions.map((x) => `${x.action}:${x.to_state}:${x.actor}`), [
       'report:reported:dev', 'triage:triaged:dev', 'start:in-progress:dev', 'evidence:testing:dev', 'evidence:testing:dev', 'ready:ready:dev',
       'schedule:scheduled:rm', 'deploy:deployed:rm', 'deploy:deployed:rm', 'verify:verified:rm', 'monitor:monitoring:rm', 'solve:solved:rm',
     ]);
     assert.equal(full.transitions[1].reason, 'reproduced');
-    assert.deepEqual(full.evidence.map((e: any) => `${e.kind}:${e.counts.failed + e.counts.errors}`), ['functional:0', 'regression:2', 'regression:0']);
-    const audit = (await call('view', 'GET', `/v1/cases/${c.id}/audit`)).body.entries;
-    assert.deepEqual(audit.map((e: any) => e.action), full.transitions.map((x: any) => (x.action === 'report' ? 'create' : x.action)));
-    assert.ok(audit.every((e: any) => e.actor && e.at));
+    assert.deepEqual(
+      evidence.map((e) => `${e.kind}:${e.counts.failed + e.counts.errors}`),
+      ['functional:0', 'regression:2', 'regression:0'],
+    );
+    const audit: AuditEntry[] = (await call('view', 'GET', `/v1/cases/${c.id}/audit`)).body.entries;
+    assert.deepEqual(
+      audit.map((e) => e.action),
+      transitions.map((x) => (x.action === 'report' ? 'create' : x.action)),
+    );
+    assert.ok(audit.every((e) => e.actor && e.at));
   });
 
   test('JUnit evidence of several MiB is taken; one past 20 MiB is HFX_E_JUNIT and nothing is stored', async () => {
@@ -318,10 +346,10 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
   });
 
   test('a published security update is announced once to its subscribers (signed webhook)', async () => {
-    const got: { id: string; body: any }[] = [];
+    const got: { id: string; body: { data: { archive: string } } }[] = [];
     const srv = createServer((req, res) => {
       let b = '';
-      req.on('data', (d) => (b += d));
+      req.on('data', (d: Buffer) => (b += d.toString()));
       req.on('end', () => {
         got.push({ id: String(req.headers['x-hfx-event-id']), body: JSON.parse(b) });
         res.writeHead(204).end();
@@ -346,18 +374,23 @@ for (const store of STORES) describe(`cases on ${store}`, () => {
   });
 
   test('the list is paginated, newest first, and filters', async () => {
-    const all = (await call('view', 'GET', '/v1/cases?limit=500')).body.cases;
+    interface Page {
+      cases: { id: number; state: string }[];
+      next: number | null;
+    }
+    const all: Page['cases'] = (await call('view', 'GET', '/v1/cases?limit=500')).body.cases;
     const ids: number[] = [];
     let before: number | null = null;
     do {
-      const page: any = (await call('view', 'GET', `/v1/cases?limit=2${before ? `&before=${before}` : ''}`)).body;
+      const page: Page = (await call('view', 'GET', `/v1/cases?limit=2${before ? `&before=${before}` : ''}`)).body;
       assert.ok(page.cases.length <= 2);
-      ids.push(...page.cases.map((x: any) => x.id));
+      ids.push(...page.cases.map((x) => x.id));
       before = page.next;
     } while (before);
-    assert.deepEqual(ids, all.map((x: any) => x.id));
+    assert.deepEqual(ids, all.map((x) => x.id));
     assert.deepEqual(ids, [...ids].sort((a, b) => b - a));
-    assert.ok((await call('view', 'GET', '/v1/cases?state=solved')).body.cases.every((x: any) => x.state === 'solved'));
+    const solved: Page['cases'] = (await call('view', 'GET', '/v1/cases?state=solved')).body.cases;
+    assert.ok(solved.every((x) => x.state === 'solved'));
     assert.equal((await call('view', 'GET', '/v1/cases?state=bogus')).status, 400);
     assert.equal((await call('view', 'GET', '/v1/cases/99999')).body.error.code, 'HFX_E_NOT_FOUND');
     assert.equal((await call('dev', 'POST', '/v1/cases/1/fly', {})).status, 400);

@@ -39,7 +39,14 @@ describe('case state machine', () => {
     for (const s of ['rejected', 'superseded'] as CaseState[]) assert.deepEqual(Object.keys(TABLE[s]), []);
     const seen = new Set<CaseState>(['reported']);
     const todo: CaseState[] = ['reported'];
-    while (todo.length) for (const t of Object.values(TABLE[todo.pop()!])) if (t && !seen.has(t.to)) (seen.add(t.to), todo.push(t.to));
+    while (todo.length) {
+      for (const t of Object.values(TABLE[todo.pop()!])) {
+        if (!seen.has(t.to)) {
+          seen.add(t.to);
+          todo.push(t.to);
+        }
+      }
+    }
     assert.deepEqual([...seen].sort(), [...STATES].sort());
   });
 
@@ -73,7 +80,7 @@ describe('priority', () => {
     const doc = ['S1 P1 P1 P2 P2', 'S2 P1 P2 P2 P3', 'S3 P2 P3 P3 P4', 'S4 P3 P4 P4 P4'];
     for (const row of doc) {
       const [s, ...ps] = row.split(' ');
-      IMPACTS.forEach((i, n) => assert.equal(priorityOf(s as 'S1', i), ps[n], `${s} ${i}`));
+      IMPACTS.forEach((i, n) => assert.equal(priorityOf(s as 'S1', i), ps[n], `${s!} ${i}`));
     }
     assert.deepEqual(Object.keys(PRIORITY), [...SEVERITIES]);
     // Monotonic: worse severity or wider impact never lowers the priority.

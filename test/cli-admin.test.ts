@@ -11,6 +11,7 @@ import { userCommand } from '../src/cli/commands/user/index.js';
 import { readSecret } from '../src/cli/prompt.js';
 import { hfx, runCommand } from './helpers/cli.js';
 import { world } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { STORES, testServer } from './helpers/server.js';
 
 /** A stdin that says it is a terminal, as a person typing at the prompt. */
@@ -37,7 +38,7 @@ test('readSecret at a terminal: the prompt goes to stderr and nothing typed is e
   const stdin = fakeTty();
   const stderr = new PassThrough();
   let shown = '';
-  stderr.on('data', (d) => (shown += d));
+  stderr.on('data', (d: Buffer) => (shown += d.toString()));
   setImmediate(() => stdin.write('typed-secret-123\r'));
   const opts = { envVar: 'HFX_PASSWORD', fromStdin: false, prompt: 'password: ' };
   const { value, written } = await processStderrDuring(() => readSecret({ env: {}, stdin, stderr }, opts));
@@ -53,11 +54,11 @@ test('readSecret with a confirmation: asked twice, a mismatch is refused, Ctrl+C
     const stdin = fakeTty();
     const stderr = new PassThrough();
     let shown = '';
-    stderr.on('data', (d) => (shown += d));
+    stderr.on('data', (d: Buffer) => (shown += d.toString()));
     // Both lines at once, as when pasted: the second is kept for the second prompt.
     setImmediate(() => stdin.write(typed));
     const r = await processStderrDuring(() => readSecret({ env: {}, stdin, stderr }, { ...twice, prompt: 'password: ', confirm: 'again: ' })
-      .then((v): Outcome => ({ v }), (e: { code: string; message: string }): Outcome => ({ e })));
+      .then((v): Outcome => ({ v }), (e: unknown): Outcome => ({ e: e as Outcome['e'] })));
     assert.equal(r.written.includes('pasted') || shown.includes('pasted'), false);
     return { ...r.value, shown };
   };
@@ -118,7 +119,7 @@ for (const store of STORES) describe(`hfx user, customer and key on ${store}`, (
     adminDir = await login('admin', s.adminPassword);
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 

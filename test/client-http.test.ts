@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { inspect } from 'node:util';
 import { call } from '../src/client/http.js';
 import { HfxError } from '../src/errors.js';
 import { isConnectionLost } from '../src/store/store.js';
@@ -12,7 +13,7 @@ import { isConnectionLost } from '../src/store/store.js';
 async function scripted(answers: { status: number; code?: string; retryAfter?: string }[]) {
   const seen: string[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    seen.push(`${req.method} ${req.url}`);
+    seen.push(`${req.method!} ${req.url!}`);
     const a = answers[Math.min(seen.length - 1, answers.length - 1)]!;
     res.writeHead(a.status, { 'content-type': 'application/json', ...(a.retryAfter !== undefined ? { 'retry-after': a.retryAfter } : {}) });
     res.end(JSON.stringify(a.status < 400 ? { ok: true } : { error: { code: a.code, message: `answer ${seen.length}` } }));
@@ -78,7 +79,7 @@ test('isConnectionLost: what a dropped database connection looks like, and what 
     new Error('Client has encountered a connection error and is not queryable'),
     new Error('wrapped', { cause: { code: '57P01' } }),
   ];
-  for (const e of lost) assert.ok(isConnectionLost(e), JSON.stringify(e) + String(e));
+  for (const e of lost) assert.ok(isConnectionLost(e), inspect(e));
   const notLost = [
     { code: '23505', message: 'duplicate key value violates unique constraint' },
     { code: '42P01', message: 'relation does not exist' },
@@ -87,5 +88,5 @@ test('isConnectionLost: what a dropped database connection looks like, and what 
     undefined,
     'a string',
   ];
-  for (const e of notLost) assert.equal(isConnectionLost(e), false, String(e));
+  for (const e of notLost) assert.equal(isConnectionLost(e), false, inspect(e));
 });

@@ -47,7 +47,8 @@ async function noLeftovers(t: TestContext, rigs: Rig[], from: number[]): Promise
   const found = rigs.flatMap((r, i) => r.leftovers.slice(from[i]));
   await t.test('recovery leaves nothing behind in .hfx (journal, staging, lock, temp files, orphan records)', () => {
     const kinds = groupLeftovers(found).map(([k, n]) => `  ${n}× ${k}`).join('\n');
-    assert.equal(found.length, 0, `${found.length} leftover(s) in .hfx after recovery:\n${kinds}\nfirst: ${found[0]}`);
+    const first = String(found[0]);
+    assert.equal(found.length, 0, `${found.length} leftover(s) in .hfx after recovery:\n${kinds}\nfirst: ${first}`);
   });
 }
 

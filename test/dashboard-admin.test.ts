@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DESKTOP, launch, overflowsX, PHONE, screenshotDir, signIn, signOut, tooWide, unlabelled } from './helpers/browser.js';
 import { hfx } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { releaseManifest } from './helpers/release.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
@@ -120,8 +121,8 @@ for (const store of STORES) describe(`dashboard administration in chromium on ${
     page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
   });
   after(async () => {
-    await browser?.close();
-    await s?.dispose();
+    await maybe(browser)?.close();
+    await maybe(s)?.dispose();
     for (const c of cleanups) c();
   });
 

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DESKTOP, launch, overflowsX, PHONE, screenshotDir, signIn, tooWide, unlabelled } from './helpers/browser.js';
 import { world, type World } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { api, seedVendor, STORES, testServer } from './helpers/server.js';
 
 /**
@@ -90,8 +91,8 @@ for (const store of STORES) describe(`the rollouts view in chromium on ${store}`
     await signIn(phone, s.url, 'rm', 'rm-password-123');
   });
   after(async () => {
-    await browser?.close();
-    await s?.dispose();
+    await maybe(browser)?.close();
+    await maybe(s)?.dispose();
     for (const c of cleanups) c();
   });
 

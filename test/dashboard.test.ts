@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DESKTOP, launch, overflowsX, PHONE, screenshotDir, signIn, signOut, tooWide, unlabelled } from './helpers/browser.js';
 import { hfx } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { releaseManifest } from './helpers/release.js';
 import { api, seedVendor, STORES, testServer } from './helpers/server.js';
 
@@ -55,6 +56,8 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
   };
   /** The button that opens a case step's form. */
   const stepButton = (label: string) => page.getByRole('group', { name: 'Case steps' }).getByRole('button', { name: label, exact: true });
+  /** What a step whose form has no fields fills in. */
+  const noFields = () => Promise.resolve();
   /** Opens the step's form (its button) when it is closed, fills it, submits, and waits for the new state. */
   const step = async (label: string, fill: () => Promise<unknown>, state?: string) => {
     const form = page.getByRole('form', { name: label });
@@ -105,8 +108,8 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
   });
   after(async () => {
-    await browser?.close();
-    await s?.dispose();
+    await maybe(browser)?.close();
+    await maybe(s)?.dispose();
     for (const c of cleanups) c();
   });
 
@@ -148,7 +151,7 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     const caseUrl = page.url();
     assert.match(caseUrl, /\/cases\/\d+$/);
     await step('Triage', () => page.getByLabel('Reason').fill('reproduced in QA'), 'triaged');
-    await step('Start work', async () => {}, 'in-progress');
+    await step('Start work', noFields, 'in-progress');
     // Evidence without a root cause is refused by the server, with its reason, and nothing changes.
     writeFileSync(join(w.dir, 'functional.xml'), JUNIT('functional'));
     writeFileSync(join(w.dir, 'regression.xml'), JUNIT('regression'));
@@ -228,8 +231,8 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await page.goto(caseUrl);
     await step('Record deployment', () => page.getByLabel('Environment').selectOption('Production'), 'deployed');
     await step('Verify (sign-off)', () => page.getByLabel('Signed off by').fill('qa-lead'), 'verified');
-    await step('Start monitoring', async () => {}, 'monitoring');
-    await step('Mark solved', async () => {});
+    await step('Start monitoring', noFields, 'monitoring');
+    await step('Mark solved', noFields);
     await alert(/not present in every environment: missing in Development, QA/);
     assert.equal(await page.getByTestId('case-state').innerText(), 'monitoring');
     await shot('06-case-monitoring');
@@ -251,7 +254,7 @@ for (const store of STORES) describe(`dashboard in chromium on ${store}`, () => 
     await shot('07-pipeline-propagated');
 
     await page.goto(caseUrl);
-    await step('Mark solved', async () => {}, 'solved');
+    await step('Mark solved', noFields, 'solved');
     await page.locator('.badge', { hasText: 'present everywhere' }).waitFor();
     const timeline = await page.getByRole('region', { name: 'Timeline' }).innerText();
     for (const a of ['create', 'triage', 'start', 'evidence', 'ready', 'schedule', 'deploy', 'verify', 'monitor', 'solve']) assert.match(timeline, new RegExp(`\\b${a}\\b`), a);

@@ -24,7 +24,9 @@ async function fetchRelease(dir: string, version: string): Promise<string> {
     await run('npm', ['pack', `${NAME}@${version}`, '--pack-destination', dest, '--loglevel=error'], { cwd: dir, timeout: 120_000 });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    assert.fail(`cannot fetch ${NAME}@${version} with \`npm pack\` (is the npm registry reachable from here?):\n${(err.stderr || err.message).trim()}`);
+    const why = ((err.stderr ?? '') || err.message).trim();
+    const how = `\`npm pack\` (is the npm registry reachable from here?)`;
+    assert.fail(`cannot fetch ${NAME}@${version} with ${how}:\n${why}`);
   }
   const tgz = readdirSync(dest).filter((f) => f.endsWith('.tgz'));
   assert.equal(tgz.length, 1, `npm pack left ${JSON.stringify(tgz)} in ${dest}`);
@@ -33,7 +35,7 @@ async function fetchRelease(dir: string, version: string): Promise<string> {
   await run('tar', ['-xzf', join(dest, tgz[0]!), '-C', out]);
   // npm tarballs keep everything under package/.
   const root = join(out, 'package');
-  assert.ok(existsSync(join(root, 'package.json')), `no package/package.json in ${tgz[0]}`);
+  assert.ok(existsSync(join(root, 'package.json')), `no package/package.json in ${tgz[0]!}`);
   return root;
 }
 
@@ -65,7 +67,9 @@ test(`a hotfix made from ${NAME} ${OLD} → ${NEW} turns an installed ${OLD} int
   ok(await hfx(['keygen', '--out', key]), 'hfx keygen');
   const zip = join(dir, 'hf.zip');
   const d = ok(await hfx(['diff', oldDir, newDir, '-o', zip, '--product', NAME, '--version', OLD, '--level', '0', '--id', ID, '--title', `${NAME} ${OLD} → ${NEW}`, '--sign', `${key}.key`, '--json']), 'hfx diff');
-  assert.ok(d.json.added + d.json.modified + d.json.deleted > 0);
+  const counts: { added: number; modified: number; deleted: number } = d.json;
+  const changed = counts.added + counts.modified + counts.deleted;
+  assert.ok(changed > 0);
   assert.ok(d.json.signed, 'the archive is not signed');
 
   const pack = join(dir, 'installed');
@@ -77,7 +81,7 @@ test(`a hotfix made from ${NAME} ${OLD} → ${NEW} turns an installed ${OLD} int
 
   const a = ok(await hfx(['apply', zip, '--home', pack, '--json']), 'hfx apply');
   assert.equal(a.json.id, ID);
-  assert.equal(a.json.changes.length, d.json.added + d.json.modified + d.json.deleted);
+  assert.equal(a.json.changes.length, changed);
   assert.deepEqual(snapshot(pack), NEW_TREE);
   ok(await hfx(['verify', '--home', pack]), 'hfx verify after apply');
   assert.deepEqual(ok(await hfx(['state', '--home', pack, '--json']), 'hfx state').json.hotfixes.map((h: { id: string }) => h.id), [ID]);

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Presence } from '../src/server/environments/presence.js';
+import type { EnvView } from '../src/server/environments/queries.js';
 import { hfx } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { api, seedVendor, STORES, testServer } from './helpers/server.js';
 
 /**
@@ -40,8 +43,9 @@ for (const store of STORES) describe(`end-to-end pipeline on ${store}`, () => {
     assert.equal(r.code, 0, `hfx ${args.join(' ')}: ${r.stdout}${r.stderr}`);
     return r.json;
   };
-  const list = async () => (await call('admin', 'GET', '/v1/environments/demo')).body.environments as any[];
-  const hfOf = async (env: Env, id: string) => (await list()).find((e) => e.name === env).hotfixes.find((h: any) => h.id === id);
+  const list = async (): Promise<EnvView[]> => (await call('admin', 'GET', '/v1/environments/demo')).body.environments;
+  const hfOf = async (env: Env, id: string) =>
+    (await list()).find((e) => e.name === env)!.hotfixes.find((h) => h.id === id)!;
   /** Everything a refusal must leave alone: the case, its audit, the deployments, the pipeline view, the whole audit log. */
   const world0 = async (caseId: number) => {
     const c = (await call('admin', 'GET', `/v1/cases/${caseId}`)).body;
@@ -84,7 +88,7 @@ for (const store of STORES) describe(`end-to-end pipeline on ${store}`, () => {
     assert.equal((await hfx(['login', s.url, '--user', 'rm'], { env: rm })).code, 0);
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     for (const c of cleanups) c();
   });
 
@@ -154,12 +158,14 @@ for (const store of STORES) describe(`end-to-end pipeline on ${store}`, () => {
     for (const e of ['Pre-Production', 'Production'] as const) await applyAndReport(e, 'HF-1');
     envs = await list();
     for (const e of ['Pre-Production', 'Production'] as const) {
-      const h = envs.find((x) => x.name === e).hotfixes.find((x: any) => x.id === 'HF-1');
+      const h = envs.find((x) => x.name === e)!.hotfixes.find((x) => x.id === 'HF-1')!;
       assert.equal(h.red, true, e);
       assert.deepEqual(h.missingIn, ['Development', 'QA'], e);
-      assert.equal(envs.find((x) => x.name === e).version, '1.0.1');
+      assert.equal(envs.find((x) => x.name === e)!.version, '1.0.1');
     }
-    for (const e of ['Development', 'QA'] as const) assert.equal(envs.find((x) => x.name === e).hotfixes.some((x: any) => x.id === 'HF-1'), false);
+    for (const e of ['Development', 'QA'] as const) {
+      assert.equal(envs.find((x) => x.name === e)!.hotfixes.some((x) => x.id === 'HF-1'), false);
+    }
     const text = await hfx(['env', 'list', 'demo'], { env: dev });
     assert.match(text.stdout, /HF-1\+/);
 
@@ -167,8 +173,11 @@ for (const store of STORES) describe(`end-to-end pipeline on ${store}`, () => {
     await refused(id, ['case', 'verify', n, '--by', 'nobody'], rm, 'HFX_E_GUARD');
     assert.equal((await must(['case', 'verify', n, '--by', 'qa-lead'], rm)).case.state, 'verified');
     assert.equal((await must(['case', 'monitor', n, '--days', '14'], rm)).case.state, 'monitoring');
-    let pres = (await call('qa-lead', 'GET', '/v1/environments/demo/hotfixes/HF-1/presence')).body;
-    assert.deepEqual(pres.environments.map((e: any) => [e.name, e.how]), [['Development', null], ['QA', null], ['Pre-Production', 'hotfix'], ['Production', 'hotfix']]);
+    let pres: Presence = (await call('qa-lead', 'GET', '/v1/environments/demo/hotfixes/HF-1/presence')).body;
+    assert.deepEqual(
+      pres.environments.map((e) => [e.name, e.how]),
+      [['Development', null], ['QA', null], ['Pre-Production', 'hotfix'], ['Production', 'hotfix']],
+    );
     await refused(id, ['case', 'solve', n], rm, 'HFX_E_GUARD', /not present in every environment/);
     await refused(id, ['case', 'solve', n, '--override', '--reason', 'trust me'], rm, 'HFX_E_FORBIDDEN');
 
@@ -186,21 +195,22 @@ for (const store of STORES) describe(`end-to-end pipeline on ${store}`, () => {
     envs = await list();
     for (const e of envs) {
       assert.equal(e.red, false, e.name);
-      const h = e.hotfixes.find((x: any) => x.id === 'HF-1');
+      const h = e.hotfixes.find((x) => x.id === 'HF-1');
       assert.ok(h, `${e.name} runs HF-1`);
       assert.equal(h.red, false, e.name);
-      assert.deepEqual(h.missingIn ?? [], [], e.name);
+      assert.deepEqual(h.missingIn, [], e.name);
     }
     assert.equal(new Set(envs.map((e) => e.packHash)).size, 1);
     pres = (await call('qa-lead', 'GET', '/v1/environments/demo/hotfixes/HF-1/presence')).body;
     assert.equal(pres.everywhere, true);
-    assert.deepEqual(pres.environments.map((e: any) => e.how), ['hotfix', 'hotfix', 'hotfix', 'hotfix']);
+    assert.deepEqual(pres.environments.map((e) => e.how), ['hotfix', 'hotfix', 'hotfix', 'hotfix']);
 
     const solved = await must(['case', 'solve', n, '--reason', 'present in every environment'], rm);
     assert.equal(solved.case.state, 'solved');
     const full = (await call('qa-lead', 'GET', `/v1/cases/${id}`)).body;
     assert.equal(full.outcome, 'present everywhere');
-    assert.deepEqual(full.transitions.map((x: any) => `${x.action}:${x.to_state}:${x.actor}`), [
+    const transitions: { action: string; to_state: string; actor: string }[] = full.transitions;
+    assert.deepEqual(transitions.map((x) => `${x.action}:${x.to_state}:${x.actor}`), [
       'report:reported:dev', 'triage:triaged:dev', 'start:in-progress:dev', 'evidence:testing:dev', 'ready:ready:dev', 'schedule:scheduled:rm',
       'deploy:deployed:rm', 'deploy:deployed:rm', 'verify:verified:rm', 'monitor:monitoring:rm', 'solve:solved:rm',
     ]);

@@ -56,7 +56,7 @@ describe('environments: pure functions', () => {
     assert.match(packContentHash(new Map()), /^[0-9a-f]{64}$/);
   });
 
-  test('the commands describe themselves like the others', async () => {
+  test('the commands describe themselves like the others', () => {
     for (const c of [envCommand, deployCommand, propagateCommand]) {
       assert.ok(c.summary && c.usage.startsWith(`hfx ${c.name}`) && c.examples.length > 0);
       for (const e of c.examples) assert.ok(e.startsWith('$ hfx '), e);

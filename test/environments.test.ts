@@ -7,9 +7,11 @@ import { envCommand } from '../src/cli/commands/env/index.js';
 import { propagateCommand } from '../src/cli/commands/propagate/index.js';
 import type { Command } from '../src/cli/command.js';
 import { isHfxError } from '../src/errors.js';
-import { fixPresence, requirePresentEverywhere } from '../src/server/environments/presence.js';
+import { fixPresence, requirePresentEverywhere, type Presence } from '../src/server/environments/presence.js';
+import type { Comparison, EnvView } from '../src/server/environments/queries.js';
 import { hfx, runCommand } from './helpers/cli.js';
 import { world, type World } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
 type TS = Awaited<ReturnType<typeof testServer>>;
@@ -32,14 +34,17 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
   const ids: Record<string, string> = {};
   const cleanups: (() => void)[] = [];
   const suite = { after: (fn: () => void) => cleanups.push(fn) };
-  const list = async () => (await api(s.url, 'GET', '/v1/environments/demo', admin)).body.environments as any[];
-  const envOf = async (name: string) => (await list()).find((e) => e.name === name);
+  const list = async (): Promise<EnvView[]> =>
+    (await api(s.url, 'GET', '/v1/environments/demo', admin)).body.environments;
+  const envOf = async (name: string) => (await list()).find((e) => e.name === name)!;
   const deployments = async () => {
     let n = 0;
-    for (const e of ENVS) n += (await api(s.url, 'GET', `/v1/environments/demo/${e}`, admin)).body.deployments.length;
+    for (const e of ENVS) {
+      const listed: unknown[] = (await api(s.url, 'GET', `/v1/environments/demo/${e}`, admin)).body.deployments;
+      n += listed.length;
+    }
     return n;
   };
-  const auditCount = async () => (await api(s.url, 'GET', '/v1/audit?limit=1000', admin)).body.entries?.length ?? (await api(s.url, 'GET', '/v1/audit?limit=1000', admin)).body.length;
   const refresh = async (e: string) => {
     assert.equal((await hfx(['state', '--report', '--home', homes[e]!], { env: inst })).code, 0);
     const r = await run(envCommand, ['report', '--home', homes[e]!, '--json'], inst);
@@ -63,7 +68,7 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     assert.equal((await hfx(['login', s.url, '--user', 'dev'], { env: dev })).code, 0);
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     for (const c of cleanups) c();
   });
 
@@ -122,7 +127,7 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     assert.equal(d.json.tag, '1.0.1');
     // Deployed, not yet applied: shown as deployed, and red.
     let pp = await envOf('Pre-Production');
-    assert.deepEqual(pp.hotfixes.map((h: any) => [h.id, h.state, h.red]), [['HF-1', 'deployed', true]]);
+    assert.deepEqual(pp.hotfixes.map((h) => [h.id, h.state, h.red]), [['HF-1', 'deployed', true]]);
     // The installation applies it from the server and reports.
     assert.equal((await hfx(['apply', 'HF-1', '--server', '--home', homes['Pre-Production']!], { env: inst })).code, 0);
     await refresh('Pre-Production');
@@ -130,7 +135,10 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     assert.equal(pp.version, '1.0.1');
     assert.equal(pp.untagged, false);
     assert.deepEqual((await api(s.url, 'GET', '/v1/environments/demo', admin)).body.next, { hotfix: '1.0.2', update: '1.1.0' });
-    assert.deepEqual(pp.hotfixes.map((h: any) => [h.id, h.state, h.red, h.missingIn]), [['HF-1', 'applied', true, ['Development', 'QA']]]);
+    assert.deepEqual(
+      pp.hotfixes.map((h) => [h.id, h.state, h.red, h.missingIn]),
+      [['HF-1', 'applied', true, ['Development', 'QA']]],
+    );
     // Deploying it again is refused, nothing recorded.
     const n = await deployments();
     const again = await api(s.url, 'POST', '/v1/environments/demo/Pre-Production/deploy', tok.dev!, { hotfix: 'HF-1' });
@@ -214,10 +222,11 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
   test('compare two environments hotfix by hotfix and file by file', async () => {
     const r = await run(envCommand, ['compare', 'demo', 'Pre-Production', 'Development', '--json'], dev);
     assert.equal(r.code, 0, r.stdout);
-    assert.equal(r.json.same, false);
-    assert.deepEqual(r.json.hotfixes.map((h: any) => [h.id, h.a !== null, h.b !== null]), [['HF-1', true, false]]);
-    assert.deepEqual(r.json.files.map((f: any) => [f.path, f.same]), [['lib/core.jar', false]]);
-    assert.equal(r.json.packHash.a === r.json.packHash.b, false);
+    const cmp: Comparison = r.json;
+    assert.equal(cmp.same, false);
+    assert.deepEqual(cmp.hotfixes.map((h) => [h.id, h.a !== null, h.b !== null]), [['HF-1', true, false]]);
+    assert.deepEqual(cmp.files.map((f) => [f.path, f.same]), [['lib/core.jar', false]]);
+    assert.equal(cmp.packHash.a === cmp.packHash.b, false);
     const same = await run(envCommand, ['compare', 'demo', 'Pre-Production', 'Production', '--json'], dev);
     assert.equal(same.json.same, true);
     const text = await run(envCommand, ['compare', 'demo', 'Pre-Production', 'Development'], dev);
@@ -227,8 +236,11 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
   });
 
   test('propagate: a deployment the installation applies, then a merge checked by content; red disappears; presence everywhere', async () => {
-    let pres = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', tok.view!)).body;
-    assert.deepEqual(pres.environments.map((e: any) => [e.name, e.how]), [['Development', null], ['QA', null], ['Pre-Production', 'hotfix'], ['Production', 'hotfix']]);
+    let pres: Presence = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', tok.view!)).body;
+    assert.deepEqual(
+      pres.environments.map((e) => [e.name, e.how]),
+      [['Development', null], ['QA', null], ['Pre-Production', 'hotfix'], ['Production', 'hotfix']],
+    );
     assert.equal(pres.everywhere, false);
     const n = await deployments();
     // Forwards is not propagation.
@@ -245,7 +257,7 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     assert.equal(p.json.how, 'hotfix');
     assert.equal((await hfx(['apply', 'HF-1', '--server', '--home', homes.QA!], { env: inst })).code, 0);
     await refresh('QA');
-    assert.deepEqual((await envOf('Production')).hotfixes.find((h: any) => h.id === 'HF-1').missingIn, ['Development']);
+    assert.deepEqual((await envOf('Production')).hotfixes.find((h) => h.id === 'HF-1')!.missingIn, ['Development']);
     // A merge whose built files do not hold the fix is refused, nothing recorded.
     const bad = await run(propagateCommand, ['demo', 'HF-1', '--to', 'Development', '--merged', 'abc1234', '--home', homes.Development!, '--json'], dev);
     assert.equal(bad.json.error.code, 'HFX_E_CONTENT_MISMATCH');
@@ -257,8 +269,8 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
     assert.equal(good.code, 0, good.stdout);
     assert.equal(good.json.presence.everywhere, true);
     pres = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', tok.view!)).body;
-    assert.deepEqual(pres.environments.map((e: any) => e.how), ['merged', 'hotfix', 'hotfix', 'hotfix']);
-    for (const e of await list()) assert.equal(e.hotfixes.find((h: any) => h.id === 'HF-1')?.red ?? false, false, e.name);
+    assert.deepEqual(pres.environments.map((e) => e.how), ['merged', 'hotfix', 'hotfix', 'hotfix']);
+    for (const e of await list()) assert.equal(e.hotfixes.find((h) => h.id === 'HF-1')?.red ?? false, false, e.name);
     // What the case code calls before "solved".
     assert.equal((await fixPresence(s.store.db, { product: 'demo', hotfixId: 'HF-1' })).everywhere, true);
     assert.equal((await requirePresentEverywhere(s.store.db, { product: 'demo', hotfixId: 'HF-1' })).everywhere, true);
@@ -273,10 +285,17 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
 
   test('presence is by content: a wrong digest does not count; an update level that includes the hotfix does', async () => {
     const qa = (await run(envCommand, ['show', 'demo', 'QA', '--json'], dev)).json.installationList[0].report;
-    const forged = { installation: ids.QA!, release: qa.release, level: qa.level, hotfixes: qa.hotfixes.map((h: any) => ({ ...h, digest: '0'.repeat(64) })), updates: [], packHash: qa.packHash };
+    const forged = {
+      installation: ids.QA!,
+      release: qa.release,
+      level: qa.level,
+      hotfixes: qa.hotfixes.map((h: { id: string; digest: string }) => ({ ...h, digest: '0'.repeat(64) })),
+      updates: [],
+      packHash: qa.packHash,
+    };
     assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok.acme!, forged)).status, 200);
-    let pres = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', admin)).body;
-    assert.equal(pres.environments[1].present, false);
+    let pres: Presence = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', admin)).body;
+    assert.equal(pres.environments[1]!.present, false);
     assert.equal(pres.everywhere, false);
     await refresh('QA');
     assert.equal((await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-1/presence', admin)).body.everywhere, true);
@@ -286,7 +305,7 @@ for (const store of STORES) describe(`environments on ${store}`, () => {
       assert.equal((await api(s.url, 'POST', '/v1/environments/report', tok.acme!, { installation: ids[e]!, release: r.release, level: e === 'QA' ? 0 : 1, hotfixes: [], updates: [], packHash: r.packHash })).status, 200);
     }
     pres = (await api(s.url, 'GET', '/v1/environments/demo/hotfixes/HF-2/presence', admin)).body;
-    assert.deepEqual(pres.environments.map((e: any) => e.how), ['update', null, 'update', 'update']);
+    assert.deepEqual(pres.environments.map((e) => e.how), ['update', null, 'update', 'update']);
     assert.equal(pres.everywhere, false);
     const r = (await run(envCommand, ['show', 'demo', 'QA', '--json'], dev)).json.installationList[0].report;
     await api(s.url, 'POST', '/v1/environments/report', tok.acme!, { installation: ids.QA!, release: r.release, level: 1, hotfixes: [], updates: [], packHash: r.packHash });

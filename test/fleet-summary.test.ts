@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { prng } from './helpers/crash.js';
+import { maybe } from './helpers/hooks.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
 interface Row { id: string; customer_id: string | null; name: string; product: string; release: string; level: number; channel: string; hotfixes: string; reported_at: Date }
@@ -21,7 +22,7 @@ for (const store of STORES) describe(`fleet summary on ${store}`, () => {
     const rnd = prng(7);
     const customers = ['acme', 'beta', null] as const;
     for (let i = 0; i < 1500; i++) {
-      const customer = customers[Math.floor(rnd() * 3)]!;
+      const customer = customers[Math.floor(rnd() * 3)] ?? null;
       const release = rnd() < 0.7 ? '1.0.0' : '2.0.0';
       const hotfixes = ['HF-ALL-1', 'HF-ALL-2', ...(customer ? [`HF-${customer.toUpperCase()}-1`] : [])].filter(() => rnd() < 0.5);
       rows.push({ id: `inst-${i}`, customer_id: customer, name: `inst-${i}`, product: i % 10 === 0 ? 'other' : 'demo', release, level: Math.floor(rnd() * 4), channel: 'full', hotfixes: JSON.stringify(hotfixes), reported_at: new Date() });
@@ -29,7 +30,7 @@ for (const store of STORES) describe(`fleet summary on ${store}`, () => {
     for (let i = 0; i < rows.length; i += 500) await s.store.db.insertInto('installations').values(rows.slice(i, i + 500)).execute();
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
   });
 
   /** What the summary must say, counted here from the rows written. */

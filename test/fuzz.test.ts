@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isDeepStrictEqual } from 'node:util';
+import { inspect, isDeepStrictEqual } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { applyHotfix, revertHotfix } from '../src/engine/index.js';
@@ -93,6 +93,11 @@ const cases: fc.Arbitrary<Case> = fc.record({
   mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }),
   fixCrc: fc.boolean(),
 });
+
+/** A thrown value for a failure message: an error's stack, anything else as util.inspect shows it. */
+function shown(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? String(e)) : inspect(e);
+}
 
 /** [start, end) of a region in the intact archive; `pos` picks the record for 'local'. */
 function range(zip: Buffer, l: ZipLayout, r: Region, pos: number): [number, number] {
@@ -228,7 +233,9 @@ test(`fuzz: ${RUNS} mutated archives are refused cleanly or applied exactly`, as
     await new Promise((r) => setImmediate(r)); // stream errors are re-emitted on the next turn
     const e = escaped;
     escaped = null;
-    if (e !== null) throw new Error(`an error escaped apply as an uncaught exception (it would crash hfx): ${(e as Error)?.stack ?? String(e)}`);
+    if (e !== null) {
+      throw new Error(`an error escaped apply as an uncaught exception (it would crash hfx): ${shown(e)}`);
+    }
   };
 
   let applied = 0;
@@ -243,8 +250,10 @@ test(`fuzz: ${RUNS} mutated archives are refused cleanly or applied exactly`, as
           await applyHotfix({ home, archive: file });
           ok = true;
         } catch (e) {
-          if (!(e instanceof HfxError)) throw new Error(`apply threw a non-HfxError: ${(e as Error)?.stack ?? String(e)}`);
-          if (!REFUSALS.has(e.code)) throw new Error(`apply failed with ${e.code}, which no damaged archive should cause: ${e.stack}`);
+          if (!(e instanceof HfxError)) throw new Error(`apply threw a non-HfxError: ${shown(e)}`);
+          if (!REFUSALS.has(e.code)) {
+            throw new Error(`apply failed with ${e.code}, which no damaged archive should cause: ${shown(e)}`);
+          }
           refusedBy.set(e.code, (refusedBy.get(e.code) ?? 0) + 1);
         }
         await noEscape();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { frozenBy, parseWindow } from '../src/server/environments/gates.js';
 import { world } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
 test('freeze windows: weekly ones wrap over the week end, dated ones are ranges; anything else is refused', () => {
@@ -53,7 +54,7 @@ for (const store of STORES) describe(`gates on ${store}`, () => {
     await call('dev', 'POST', '/v1/environments/report', { installation: inst, release: '1.0.0', level: 0, hotfixes: [{ id: 'HF-G-1', digest }], updates: [], packHash: 'a'.repeat(64) });
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     cleanups.forEach((c) => c());
   });
 

@@ -16,7 +16,7 @@ test('docs/getting-started.md: its one shell block runs as pasted, and the custo
   assert.equal(blocks.length, 1);
   assert.equal(blocks[0]!.skip, null);
   const r = await bash(blocks[0]!.code, cleanEnv(W), 240_000);
-  assert.equal(r.code, 0, `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  assert.equal(r.code, 0, `exit ${String(r.code)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
   for (const said of [
     /logged in to http:\/\/127\.0\.0\.1:\d+ as admin \(admin\)/,
     /the server trusts vendor/,

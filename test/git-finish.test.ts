@@ -5,7 +5,12 @@ import { test } from 'node:test';
 import { finishCommand } from '../src/cli/commands/finish/index.js';
 import { reviewCommand } from '../src/cli/commands/review/index.js';
 import { startCommand } from '../src/cli/commands/start/index.js';
+import type { FinishStep } from '../src/git/finish.js';
+import type { ReviewCommit } from '../src/git/review.js';
 import { makeRepo, run } from './helpers/git.js';
+
+/** Finish's steps as `STEP TARGET STATUS` lines. */
+const shown = (steps: FinishStep[]) => steps.map((s) => `${s.step} ${s.target} ${s.status}`);
 
 const PKG = (v: string): string => `{\n  "name": "app",\n  "version": "${v}",\n  "private": true\n}\n`;
 
@@ -22,7 +27,7 @@ test('finish tags the branch tip v1.7.1 and merges it --no-ff into main and deve
   const res = await run(finishCommand, ['--json'], { cwd: r.dir });
   assert.equal(res.code, 0, res.stdout);
   assert.equal(res.json.tag, 'v1.7.1');
-  assert.deepEqual(res.json.steps.map((s: any) => `${s.step} ${s.target} ${s.status}`), ['tag v1.7.1 done', 'merge main done', 'merge develop done']);
+  assert.deepEqual(shown(res.json.steps), ['tag v1.7.1 done', 'merge main done', 'merge develop done']);
   assert.equal(res.json.returnedTo, 'hotfix/1.7.1');
   assert.deepEqual(res.json.push, ['git push origin main develop v1.7.1']);
   assert.equal(r.sha('v1.7.1'), tip);
@@ -35,7 +40,8 @@ test('finish tags the branch tip v1.7.1 and merges it --no-ff into main and deve
   assert.doesNotMatch(r.git('config', '--local', '--list'), /hfx-finishing/);
 
   const review = await run(reviewCommand, ['--json'], { cwd: r.dir });
-  assert.deepEqual(review.json.commits.map((c: any) => c.onMain), [true], 'merged back: on main');
+  const commits: ReviewCommit[] = review.json.commits;
+  assert.deepEqual(commits.map((c) => c.onMain), [true], 'merged back: on main');
   assert.equal(review.json.tag, 'v1.7.0', 'the recorded base, not the new tag');
 
   const before = r.state();
@@ -52,7 +58,7 @@ test('finish without develop merges into main only; release-1.7.0 gives release-
   r.git('checkout', '-q', 'main');
   const res = await run(finishCommand, ['--branch', 'hotfix/1.7.1', '--json'], { cwd: r.dir });
   assert.equal(res.code, 0, res.stdout);
-  assert.deepEqual(res.json.steps.map((s: any) => `${s.step} ${s.target} ${s.status}`), ['tag release-1.7.1 done', 'merge main done']);
+  assert.deepEqual(shown(res.json.steps), ['tag release-1.7.1 done', 'merge main done']);
   assert.equal(res.json.returnedTo, 'main');
   assert.equal(r.git('symbolic-ref', '--short', 'HEAD').trim(), 'main');
   assert.equal(r.read('src/auth/session.txt'), 'no leak\n');
@@ -71,7 +77,7 @@ test('finish stops on a merge conflict in the merging state; re-run refuses unti
   assert.equal(res.json.error.code, 'HFX_E_MERGE_CONFLICT');
   assert.match(res.json.error.message, /merging hotfix\/1\.7\.1 into develop stopped on conflicts in package\.json/);
   assert.match(res.json.error.hint, /run `hfx finish` again/);
-  assert.deepEqual(res.json.error.details.steps.map((s: any) => `${s.step} ${s.target} ${s.status}`), ['tag v1.7.1 done', 'merge main done']);
+  assert.deepEqual(shown(res.json.error.details.steps), ['tag v1.7.1 done', 'merge main done']);
   assert.equal(r.git('symbolic-ref', '--short', 'HEAD').trim(), 'develop');
   assert.equal(r.sha('MERGE_HEAD'), tip);
   assert.equal(r.sha('v1.7.1'), tip);
@@ -87,7 +93,7 @@ test('finish stops on a merge conflict in the merging state; re-run refuses unti
   r.git('commit', '-q', '--no-edit');
   const done = await run(finishCommand, ['--json'], { cwd: r.dir });
   assert.equal(done.code, 0, done.stdout);
-  assert.deepEqual(done.json.steps.map((s: any) => `${s.step} ${s.target} ${s.status}`), ['tag v1.7.1 already', 'merge main already', 'merge develop already']);
+  assert.deepEqual(shown(done.json.steps), ['tag v1.7.1 already', 'merge main already', 'merge develop already']);
   assert.equal(done.json.returnedTo, 'hotfix/1.7.1', 'back where finish first started');
   assert.equal(r.git('symbolic-ref', '--short', 'HEAD').trim(), 'hotfix/1.7.1');
   assert.equal(mergesOf(r, 'develop', tip).length, 1);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { reviewCommand } from '../src/cli/commands/review/index.js';
 import { startCommand } from '../src/cli/commands/start/index.js';
+import type { ReviewResult, ReviewWarning } from '../src/git/review.js';
 import { makeRepo, run } from './helpers/git.js';
 
 /** hotfix/1.7.1 with: a cherry-pick of main's fix (at other line numbers), a fix not on main, a docs change, a version bump, a merge. */
@@ -26,21 +27,21 @@ test('review lists commits and files, and warns: scope, merge, not on main, vers
   const before = r.state();
   const res = await run(reviewCommand, ['--scope', 'src/auth/**', '--json'], { cwd: r.dir });
   assert.equal(res.code, 0, res.stdout);
-  const j = res.json;
+  const j: ReviewResult = res.json;
   assert.equal(j.branch, 'hotfix/1.7.1');
   assert.equal(j.tag, 'v1.7.0');
   assert.equal(j.main, 'main');
-  const by = new Map<string, any>(j.commits.map((c: any) => [c.sha, c]));
-  assert.deepEqual(j.commits.map((c: any) => c.sha).sort(), [picked, local, docs, bump, merge, r.sha('side')].sort());
-  assert.deepEqual(by.get(picked).files, ['src/auth/token.txt']);
-  assert.equal(by.get(picked).onMain, true, 'a cherry-pick of a main commit is on main (patch-id)');
-  assert.equal(by.get(local).onMain, false);
-  assert.equal(by.get(bump).versionOnly, true);
-  assert.equal(by.get(local).versionOnly, false);
-  assert.equal(by.get(merge).merge, true);
-  assert.deepEqual(by.get(merge).files, ['src/auth/side.txt']);
+  const by = new Map(j.commits.map((c) => [c.sha, c]));
+  assert.deepEqual(j.commits.map((c) => c.sha).sort(), [picked, local, docs, bump, merge, r.sha('side')].sort());
+  assert.deepEqual(by.get(picked)!.files, ['src/auth/token.txt']);
+  assert.equal(by.get(picked)!.onMain, true, 'a cherry-pick of a main commit is on main (patch-id)');
+  assert.equal(by.get(local)!.onMain, false);
+  assert.equal(by.get(bump)!.versionOnly, true);
+  assert.equal(by.get(local)!.versionOnly, false);
+  assert.equal(by.get(merge)!.merge, true);
+  assert.deepEqual(by.get(merge)!.files, ['src/auth/side.txt']);
 
-  const kinds = j.warnings.map((w: any) => `${w.kind} ${w.file ?? w.commits[0].slice(0, 7)}`).sort();
+  const kinds = j.warnings.map((w) => `${w.kind} ${w.file ?? w.commits[0]!.slice(0, 7)}`).sort();
   assert.deepEqual(kinds, [
     `merge ${merge.slice(0, 7)}`,
     `not-on-main ${local.slice(0, 7)}`,
@@ -49,7 +50,10 @@ test('review lists commits and files, and warns: scope, merge, not on main, vers
     'scope docs/README.md',
     `version-only ${bump.slice(0, 7)}`,
   ].sort());
-  assert.deepEqual(j.stat.map((s: any) => s.path), ['docs/README.md', 'package.json', 'src/auth/session.txt', 'src/auth/side.txt', 'src/auth/token.txt']);
+  assert.deepEqual(
+    j.stat.map((s) => s.path),
+    ['docs/README.md', 'package.json', 'src/auth/session.txt', 'src/auth/side.txt', 'src/auth/token.txt'],
+  );
   assert.deepEqual(j.totals, { files: 5, insertions: 5, deletions: 2 });
   assert.equal(r.state(), before, 'review changes nothing');
 
@@ -70,7 +74,11 @@ test('review --strict exits 7 (HFX_E_REVIEW_WARNINGS) on warnings, with the revi
   assert.equal(res.code, 7);
   assert.equal(res.json.ok, false);
   assert.equal(res.json.error.code, 'HFX_E_REVIEW_WARNINGS');
-  assert.deepEqual(res.json.error.details.warnings.map((w: any) => w.kind).sort(), ['merge', 'not-on-main', 'not-on-main', 'not-on-main', 'version-only']);
+  const warnings: ReviewWarning[] = res.json.error.details.warnings;
+  assert.deepEqual(
+    warnings.map((w) => w.kind).sort(),
+    ['merge', 'not-on-main', 'not-on-main', 'not-on-main', 'version-only'],
+  );
 
   const clean = makeRepo(t);
   await run(startCommand, ['--from', 'v1.7.0'], { cwd: clean.dir });

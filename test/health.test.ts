@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { hfx } from './helpers/cli.js';
 import { snapshot, world } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { api, testServer } from './helpers/server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/hfx.js', import.meta.url));
@@ -211,7 +212,7 @@ describe('health checks from the server', () => {
     token = (await api(s.url, 'POST', '/v1/customers/acme/tokens', admin, { name: 'prod' })).body.token;
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     cleanups.forEach((c) => c());
   });
 

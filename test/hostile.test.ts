@@ -15,6 +15,7 @@ import { parsePrivateKey, signManifest, SIGNATURE_FORMAT } from '../src/engine/a
 import { hashFileSync } from '../src/engine/fs/hash-core.js';
 import { HfxError, type ErrorCode } from '../src/errors.js';
 import { BASE, snapshot, tmp, world, type Spec, type World } from './helpers/fixtures.js';
+import type { Json } from './helpers/json.js';
 import { fixStoredCrc, forgeZip, hfxEntries, localHeader, zipLayout, type ForgeEntry } from './helpers/zip-forge.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -79,7 +80,7 @@ interface Forge {
   /** An object (signed) or raw bytes (written as they are). */
   manifest: unknown;
   /** The signature file: by the world's trusted key (default), none, or this content. */
-  sig?: 'trusted' | 'none' | unknown;
+  sig?: unknown;
   /** Payload by manifest path; default: what the manifest names. */
   payload?: Record<string, Buffer>;
   /** Edits the ZIP entries before they are written: [0] manifest, [1] signature, then payload. */
@@ -264,7 +265,11 @@ const hostileLinks: [string, ManifestEntry[], Spec?][] = [
   ['target reaching .HFX/ through lib/..', [addLink('evil', 'lib/../.HFX')]],
   // Lexically inside the pack, but d/up is a link to the root, so d/up/.. is the pack's parent.
   ['target escaping through a link the same hotfix adds', [addDir('d'), addLink('d/up', '..'), addLink('x', 'd/up/../outside')]],
-  ['target escaping through a link already in the pack', [addLink('x', 'docs/up/../outside')], { ...BASE, 'docs/up': { link: '..' } }],
+  [
+    'target escaping through a link already in the pack',
+    [addLink('x', 'docs/up/../outside')],
+    { ...BASE, 'docs/up': { symlink: '..' } },
+  ],
 ];
 
 for (const [what, entries, spec] of hostileLinks) {
@@ -278,17 +283,17 @@ for (const [what, entries, spec] of hostileLinks) {
 // Paths through a symlinked directory already in the pack: a write there lands elsewhere.
 
 test('pack link lib2 -> lib: adding lib2/x.jar is refused', async (t) => {
-  const w = await world(t, { ...BASE, lib2: { link: 'lib' } });
+  const w = await world(t, { ...BASE, lib2: { symlink: 'lib' } });
   await refused(w, forge(t, w, { manifest: manifest([add('lib2/x.jar')]) }), 'HFX_E_UNSAFE_PATH');
 });
 
 test('pack link lib2 -> lib: modifying lib2/core.jar is refused', async (t) => {
-  const w = await world(t, { ...BASE, lib2: { link: 'lib' } });
+  const w = await world(t, { ...BASE, lib2: { symlink: 'lib' } });
   await refused(w, forge(t, w, { manifest: manifest([modify(w, 'lib2/core.jar', 'evil core\n')]) }), 'HFX_E_UNSAFE_PATH');
 });
 
 test('pack link lib2 -> lib: deleting lib2/old.jar is refused', async (t) => {
-  const w = await world(t, { ...BASE, lib2: { link: 'lib' } });
+  const w = await world(t, { ...BASE, lib2: { symlink: 'lib' } });
   const del: ManifestEntry = { path: 'lib2/old.jar', op: 'delete', before: packNode(w, 'lib2/old.jar'), after: null };
   await refused(w, forge(t, w, { manifest: manifest([del]) }), 'HFX_E_UNSAFE_PATH');
 });
@@ -296,7 +301,7 @@ test('pack link lib2 -> lib: deleting lib2/old.jar is refused', async (t) => {
 test('pack link lib2 -> an absolute directory outside: adding lib2/x.jar and lib2/sub/y.jar writes nothing there', async (t) => {
   const outside = tmp(t, 'hfx-outside-');
   writeFileSync(join(outside, 'keep'), 'untouched\n');
-  const w = await world(t, { ...BASE, lib2: { link: outside } });
+  const w = await world(t, { ...BASE, lib2: { symlink: outside } });
   const m = manifest([add('lib2/x.jar'), addDir('lib2/sub'), add('lib2/sub/y.jar', 'y\n')]);
   await refused(w, forge(t, w, { manifest: m }), 'HFX_E_UNSAFE_PATH', { outside: [outside] });
 });
@@ -633,8 +638,8 @@ test('a payload for a symlink entry', async (t) => {
 // Invalid manifests. Object manifests are signed, so only the schema can refuse them.
 
 /** `good` with one change made to its JSON object. */
-function goodWith(w: World, change: (m: any) => void): Manifest {
-  const m = structuredClone(good(w)) as any;
+function goodWith(w: World, change: (m: Json) => void): Manifest {
+  const m: Json = structuredClone(good(w));
   change(m);
   return m;
 }
@@ -663,7 +668,7 @@ for (const [what, text] of rawManifests) {
   });
 }
 
-const badSchemas: [string, (m: any) => void][] = [
+const badSchemas: [string, (m: Json) => void][] = [
   ['wrong format', (m) => (m.format = 'hfx-archive/2')],
   ['a field missing', (m) => delete m.title],
   ['an extra top-level field', (m) => (m.postInstall = 'rm -rf /')],

@@ -13,6 +13,7 @@ import { applyHotfix, revertHotfix, verifyHome } from '../src/engine/index.js';
 import { buildImage, defaultTag, type ImageResult } from '../src/image/image.js';
 import { parseRef } from '../src/image/registry.js';
 import { snapshot, tmp, world, type World } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { htpasswdLine, registryForTests, startRegistry, type TestRegistry } from './helpers/registry.js';
 
 const PREFIX = '/opt/demo';
@@ -87,7 +88,7 @@ describe('hfx image', () => {
       'conf/server.toml': '[server]\nport = 9443\n',
       'conf/secret.key': { content: 'k\n', mode: 0o600 },
       'docs/README': 'read me\n',
-      'docs/current': { link: 'README' },
+      'docs/current': { symlink: 'README' },
       [`deep/${'d'.repeat(60)}/${'e'.repeat(60)}/${'f'.repeat(80)}.txt`]: 'long name\n',
     });
     hf1 = await w.hotfix('HF-1', (d) => {
@@ -103,7 +104,7 @@ describe('hfx image', () => {
     reg = await registryForTests();
   });
   after(async () => {
-    await reg?.stop();
+    await maybe(reg)?.stop();
     for (const f of cleanups) f();
   });
 
@@ -323,11 +324,17 @@ describe('hfx image', () => {
       // proxy to the real registry
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', async () => {
+      const proxy = async () => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'authorization', 'content-length', 'connection'].includes(k)) headers[k] = v;
         const body = chunks.length ? Buffer.concat(chunks) : undefined;
-        const up = await fetch(`http://${reg.host}${req.url}`, { method: req.method!, headers, ...(body && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {}), redirect: 'manual' });
+        const withBody = body && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {};
+        const up = await fetch(`http://${reg.host}${req.url!}`, {
+          method: req.method!,
+          headers,
+          ...withBody,
+          redirect: 'manual',
+        });
         const h: Record<string, string> = {};
         up.headers.forEach((v, k) => {
           if (k === 'location') h[k] = v.replace(`http://${reg.host}`, `http://127.0.0.1:${(srv.address() as { port: number }).port}`);
@@ -336,7 +343,8 @@ describe('hfx image', () => {
         const b = Buffer.from(await up.arrayBuffer());
         res.writeHead(up.status, h);
         res.end(req.method === 'HEAD' ? undefined : b);
-      });
+      };
+      req.on('end', () => void proxy());
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     t.after(() => srv.close());
@@ -354,8 +362,8 @@ describe('hfx image', () => {
       const stdout = new PassThrough();
       const stderr = new PassThrough();
       let out = '';
-      stdout.on('data', (c) => (out += c));
-      stderr.on('data', (c) => (out += c));
+      stdout.on('data', (c: Buffer) => (out += c.toString()));
+      stderr.on('data', (c: Buffer) => (out += c.toString()));
       const io = { cwd: d, env: { NO_COLOR: '1', ...env }, stdout, stderr };
       const o = new Output(io, argv.includes('--json'));
       try {

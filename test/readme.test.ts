@@ -62,7 +62,7 @@ for (const b of blocks.filter((x) => x.skip === null)) {
   test(`README.md line ${b.line}: the shell block runs as pasted (bash -euo pipefail, from the repository root)`, async () => {
     const tmp = mkdtempSync(join(W, 'tmp-'));
     const r = await bash(b.code, cleanEnv(tmp));
-    assert.equal(r.code, 0, `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+    assert.equal(r.code, 0, `exit ${String(r.code)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
     for (const e of EXPECT.filter((x) => x.block.test(b.code))) {
       for (const re of e.output) assert.match(r.stdout, re);
       e.check?.(tmp, r.stdout);

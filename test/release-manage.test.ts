@@ -192,13 +192,23 @@ test('publish: draft → published with published_at, in the manifest itself, at
 test('publish: other targets are told first; a failing target leaves the draft as it was', async (t) => {
   const { cwd, dir } = repo(t, { '1.7.1.json': draft('1.7.1') });
   const seen: ReleaseManifest[] = [];
-  const failing = { name: 'server https://hfx.example.com', publish: async () => { throw new HfxError('HFX_E_IO', 'connection refused'); } };
+  const failing = {
+    name: 'server https://hfx.example.com',
+    publish: () => Promise.reject(new HfxError('HFX_E_IO', 'connection refused')),
+  };
   const snap = snapshot(dir);
-  const bad = await release(['publish', '1.7.1'], { cwd, deps: { targets: [{ name: 'mirror', publish: async (m) => void seen.push(m) }, failing] } });
+  const mirror = {
+    name: 'mirror',
+    publish: (m: ReleaseManifest) => {
+      seen.push(m);
+      return Promise.resolve();
+    },
+  };
+  const bad = await release(['publish', '1.7.1'], { cwd, deps: { targets: [mirror, failing] } });
   assert.equal(bad.error?.code, 'HFX_E_IO');
   assert.deepEqual(snapshot(dir), snap);
   assert.equal(seen[0]?.status, 'published');
-  const ok = await release(['publish', '1.7.1', '--json'], { cwd, deps: { targets: [{ name: 'mirror', publish: async (m) => void seen.push(m) }] } });
+  const ok = await release(['publish', '1.7.1', '--json'], { cwd, deps: { targets: [mirror] } });
   assert.equal(ok.code, 0);
   assert.deepEqual(ok.json.targets, ['mirror']);
   assert.equal(seen.length, 2);

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { makeReleaseCommand, type ReleaseCommandDeps } from '../src/cli/commands/release/index.js';
-import { HfxError } from '../src/errors.js';
 import { runCommand, type CliResult } from './helpers/cli.js';
 import { snapshot, tmp } from './helpers/fixtures.js';
 import { releaseManifest } from './helpers/release.js';
@@ -226,12 +225,12 @@ function script(t: TestContext, steps: [RegExp, string][]): { ask: (q: string) =
   t.after(() => assert.equal(steps.length, 0, `unanswered: ${steps.map((s) => s[0]).join(', ')}`));
   return {
     asked,
-    ask: async (q) => {
+    ask: (q) => {
       asked.push(q);
       const next = steps.shift();
       if (!next) throw new Error(`unexpected question: ${q}`);
       assert.match(q, next[0]);
-      return next[1];
+      return Promise.resolve(next[1]);
     },
   };
 }
@@ -294,7 +293,7 @@ test('interactive: only what the flags leave open is asked; Enter takes the defa
 
 test('interactive: --yes and --json never ask', async (t) => {
   const { cwd, dir } = repo(t);
-  const ask = async (q: string): Promise<string> => assert.fail(`asked ${q}`);
+  const ask = (q: string): Promise<string> => assert.fail(`asked ${q}`);
   const r = await release(['new', '--yes'], { cwd, deps: { ask } });
   assert.equal(r.error?.code, 'HFX_E_USAGE');
   const j = await release(['new', '--base', '1.7.0', '--commit', COMMIT, '--json'], { cwd, deps: { ask } });

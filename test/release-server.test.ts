@@ -9,6 +9,7 @@ import { makeReleaseCommand } from '../src/cli/commands/release/index.js';
 import { serializeRelease, type ReleaseManifest } from '../src/release/schema.js';
 import { hfx, runCommand } from './helpers/cli.js';
 import { snapshot, tmp } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { api, STORES, testServer } from './helpers/server.js';
 import { releaseManifest } from './helpers/release.js';
 
@@ -56,7 +57,8 @@ for (const store of STORES) describe(`release manifests on the server (${store})
     products: (await ok('GET', '/v1/products', tok.admin!)).products.map((p: { created_at?: unknown }) => ({ ...p })),
     audit: (await ok('GET', '/v1/audit?limit=1000', tok.admin!)).entries.length,
   });
-  const refused = async (r: { status: number; body: any }, status: number, code: string, before: unknown, msg?: RegExp) => {
+  type Answer = Awaited<ReturnType<typeof api>>;
+  const refused = async (r: Answer, status: number, code: string, before: unknown, msg?: RegExp) => {
     assert.equal(r.status, status, JSON.stringify(r.body));
     assert.equal(r.body.error.code, code);
     if (msg) assert.match(r.body.error.message, msg);
@@ -74,7 +76,7 @@ for (const store of STORES) describe(`release manifests on the server (${store})
     await ok('POST', '/v1/products', tok['release-manager']!, { name: 'other-product' });
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     for (const c of cleanups) c();
   });
 

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { bucket, decide } from '../src/tuf/rollout.js';
 import { hfx } from './helpers/cli.js';
 import { snapshot, world, type World } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { api, testServer } from './helpers/server.js';
 
 const packOnly = (home: string) => snapshot(home, { includeState: false });
@@ -87,7 +88,7 @@ describe('a fleet of 200 installations takes a rollout; a failing fix pauses it 
     for (let i = 0; i < N; i += 2) writeFileSync(join(homes[i]!, 'bad'), '');
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     cleanups.forEach((c) => c());
   });
 
@@ -175,7 +176,7 @@ describe('rollouts on the server', () => {
     }
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     cleanups.forEach((c) => c());
   });
 

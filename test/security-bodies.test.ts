@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { MANIFEST_NAME, SIGNATURE_NAME } from '../src/engine/archive/manifest.js';
 import { DEFAULT_LIMITS } from '../src/server/limits.js';
 import { tmp, world } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { rawExchange } from './helpers/raw-http.js';
 import { api, STORES, testServer } from './helpers/server.js';
 import { forgeZip } from './helpers/zip-forge.js';
@@ -46,7 +47,7 @@ for (const store of STORES) describe(`request bodies on ${store}`, () => {
     foreignSigned = readFileSync(await other.hotfix('HF-FOREIGN-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'other\n')));
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     for (const c of cleanups) c();
   });
 
@@ -145,7 +146,7 @@ describe('slow clients', () => {
     s = await testServer({ limits: { headersTimeoutMs: 600, bodyTimeoutMs: 600, idleTimeoutMs: 1500, minUploadRate: 1024 * 1024 } });
     admin = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
   });
-  after(async () => s?.dispose());
+  after(async () => maybe(s)?.dispose());
 
   test('headers that trickle in (slowloris) are cut off: 408 HFX_E_TIMEOUT, connection closed', async () => {
     const x = rawExchange(s.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n');

@@ -28,5 +28,7 @@ test('every test docs/security.md cites exists, under that title, in that file',
 test('each of the seven controls cites at least one test', () => {
   const sections = doc.split(/^### /m).slice(1);
   assert.equal(sections.length, 7, 'seven controls');
-  for (const s of sections) assert.match(s, /^- `test\/[\w.-]+\.test\.ts`: "/m, `control "${s.split('\n')[0]}" cites no test`);
+  for (const s of sections) {
+    assert.match(s, /^- `test\/[\w.-]+\.test\.ts`: "/m, `control "${s.split('\n')[0]!}" cites no test`);
+  }
 });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { addressKey, BASE_DELAY_MS, delayAfter, FREE_PER_ACCOUNT, FREE_PER_ADDRESS, MAX_DELAY_MS } from '../src/server/login-throttle.js';
+import { maybe } from './helpers/hooks.js';
 import { jsonFrom } from './helpers/raw-http.js';
 import { STORES, testServer } from './helpers/server.js';
 
@@ -33,7 +34,7 @@ for (const store of STORES) describe(`login throttling on ${store}`, () => {
   before(async () => {
     s = await testServer({ store });
   });
-  after(async () => s?.dispose());
+  after(async () => maybe(s)?.dispose());
 
   test('guesses sent all at once get no more wrong-password answers than the limit; the rest wait', async () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => login(s, '127.0.0.2', 'admin', 'not-the-password')));
@@ -89,7 +90,7 @@ describe('login throttling behind a proxy (--trust-proxy)', () => {
   before(async () => {
     s = await testServer({ limits: { trustProxy: '127.0.0.1' } });
   });
-  after(async () => s?.dispose());
+  after(async () => maybe(s)?.dispose());
 
   test('the client address comes from X-Forwarded-For of the trusted proxy only', async () => {
     // Through the proxy (127.0.0.1): the flooding client 203.0.113.7 waits, the real user 203.0.113.8 does not.

@@ -33,7 +33,7 @@ async function startServe(t: TestContext, args: string[], env: NodeJS.ProcessEnv
         resolve(m[1]!);
       }
     });
-    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${stderr}`)));
+    child.on('exit', (code) => reject(new Error(`exited ${String(code)}:\n${stderr}`)));
   });
   return { url, child, stderr: () => stderr };
 }
@@ -49,8 +49,8 @@ test('sizes: whole numbers with binary units; anything else is HFX_E_USAGE', () 
   }
 });
 
-test('hfx serve --max-upload refuses a bad size before starting', async () => {
-  const r = await hfx(['serve', '--max-upload', '5X', '--port', '0', '--data', tmp({ after: () => {} })]);
+test('hfx serve --max-upload refuses a bad size before starting', async (t) => {
+  const r = await hfx(['serve', '--max-upload', '5X', '--port', '0', '--data', tmp(t)]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /HFX_E_USAGE/);
   assert.match(r.stderr, /--max-upload must be a size/);

@@ -215,7 +215,8 @@ if (!BASE_URL) {
 
     // The survivor served everything asked of it during the burst.
     const survivorUploads = archives.filter((a) => a.to === s2);
-    assert.deepEqual(survivorUploads.filter((a) => !a.acked).map((a) => `${a.id}: ${a.error}`), [], 'uploads to the survivor');
+    const unacked = survivorUploads.filter((a) => !a.acked).map((a) => `${a.id}: ${String(a.error)}`);
+    assert.deepEqual(unacked, [], 'uploads to the survivor');
     assert.deepEqual(downloads.filter((d) => d.to === s2 && !d.ok).map((d) => d.detail), [], 'downloads from the survivor');
     assert.ok(downloads.some((d) => d.to === s2 && d.ok));
 
@@ -250,7 +251,8 @@ if (!BASE_URL) {
       while (loading && s2.child.exitCode === null) {
         const res = await fetch(`${s2.url}/v1/cases?limit=5`, { headers: { authorization: `Bearer ${admin}` } });
         const body = (await res.json()) as { error?: { code: string } };
-        const key = res.status === 200 ? '200' : `${res.status} ${body.error?.code} retry-after=${res.headers.get('retry-after')}`;
+        const retryAfter = String(res.headers.get('retry-after'));
+        const key = res.status === 200 ? '200' : `${res.status} ${String(body.error?.code)} retry-after=${retryAfter}`;
         answers.set(key, (answers.get(key) ?? 0) + 1);
       }
     });
@@ -259,8 +261,11 @@ if (!BASE_URL) {
       const c = new pg.Client({ connectionString: databaseUrl });
       await c.connect();
       try {
-        const r = await c.query('select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
-        terminated += r.rows[0].n;
+        const r = await c.query<{ n: number }>(
+          'select count(pg_terminate_backend(pid))::int as n from pg_stat_activity ' +
+            'where datname = current_database() and pid <> pg_backend_pid()',
+        );
+        terminated += r.rows[0]!.n;
       } finally {
         await c.end();
       }
@@ -319,7 +324,7 @@ function startNode(name: string, port: number, env: Record<string, string>, blob
     child.stderr.on('data', check);
     void exited.then((e) => {
       clearTimeout(timer);
-      reject(new Error(`${name} exited (${e.code ?? e.signal}) before listening:\n${node.stderr}`));
+      reject(new Error(`${name} exited (${String(e.code ?? e.signal)}) before listening:\n${node.stderr}`));
     });
   });
 }

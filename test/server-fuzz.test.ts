@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ERRORS } from '../src/errors.js';
 import { world } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { rawExchange } from './helpers/raw-http.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
@@ -280,15 +281,21 @@ for (const store of STORES) describe(`server fuzz on ${store}`, () => {
     fx = { archiveId: 'HF-FUZZ-1', archive, customer: 'fzc' };
     const o = await api(s.url, 'GET', '/openapi.json', null);
     routes = [];
-    for (const [path, ops] of Object.entries(o.body.paths as Record<string, Record<string, any>>)) {
+    /** The parts of an OpenAPI operation the cases are made from. */
+    interface Operation {
+      parameters?: { in: string; name: string; schema: Schema; required?: boolean }[];
+      requestBody?: { content?: Record<string, { schema?: Schema } | undefined> };
+      security?: unknown[];
+    }
+    for (const [path, ops] of Object.entries(o.body.paths as Record<string, Record<string, Operation>>)) {
       for (const [method, op] of Object.entries(ops)) {
-        const params = (op.parameters ?? []) as { in: string; name: string; schema: Schema; required?: boolean }[];
+        const params = op.parameters ?? [];
         routes.push({
           method: method.toUpperCase(),
           path,
           pathParams: params.filter((p) => p.in === 'path').map((p) => ({ name: p.name, schema: p.schema })),
           query: params.filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema, required: p.required === true })),
-          body: (op.requestBody?.content?.['application/json']?.schema as Schema | undefined) ?? null,
+          body: op.requestBody?.content?.['application/json']?.schema ?? null,
           public: Array.isArray(op.security) && op.security.length === 0,
           otherMethods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'].filter((m) => !(m.toLowerCase() in ops)),
         });
@@ -300,9 +307,10 @@ for (const store of STORES) describe(`server fuzz on ${store}`, () => {
   after(async () => {
     // Some keep-alive connection of this suite's clients can hold a graceful close open until
     // Fastify's keepAliveTimeout (72 s); after 2 s, connections are cut.
-    if (s) {
-      const closing = s.dispose();
-      const cut = setTimeout(() => s.app.server.closeAllConnections(), 2000);
+    const server = maybe(s);
+    if (server) {
+      const closing = server.dispose();
+      const cut = setTimeout(() => server.app.server.closeAllConnections(), 2000);
       await closing;
       clearTimeout(cut);
     }
@@ -327,13 +335,13 @@ for (const store of STORES) describe(`server fuzz on ${store}`, () => {
     if (status >= 500) p.push(`answered ${status}`);
     else if (c.mustFail && !(status >= 400 && status < 500)) p.push(`malformed by construction, yet answered ${status}`);
     if (status >= 400) {
-      let body: any;
+      let body: { error?: { code?: unknown; message?: unknown } } | null | undefined;
       try {
         body = JSON.parse(text);
       } catch {
         p.push('the error body is not JSON');
       }
-      if (!(type ?? '').startsWith("application/json")) p.push(`the error has content-type ${type}`);
+      if (!(type ?? '').startsWith("application/json")) p.push(`the error has content-type ${String(type)}`);
       const code = body?.error?.code;
       if (typeof code !== 'string' || !(code in ERRORS)) p.push(`error.code ${JSON.stringify(code)} is not in src/errors.ts`);
       else if (status < 500 && ERRORS[code as keyof typeof ERRORS].http >= 500) p.push(`a 4xx carries ${code}, a server-error code`);
@@ -482,7 +490,10 @@ for (const store of STORES) describe(`server fuzz on ${store}`, () => {
     const failures: string[] = [];
     const expect2xx = async (method: string, path: string, body?: unknown) => {
       const r = await api(s.url, method, path, admin, body);
-      if (r.status < 200 || r.status >= 300) failures.push(`${method} ${path.replace(/[A-Za-z]{100,}/, (m) => `${m[0]}…(${m.length} letters)`)} → ${r.status} ${JSON.stringify(r.body).slice(0, 160)}`);
+      if (r.status < 200 || r.status >= 300) {
+        const shortPath = path.replace(/[A-Za-z]{100,}/, (m) => `${m.charAt(0)}…(${m.length} letters)`);
+        failures.push(`${method} ${shortPath} → ${r.status} ${JSON.stringify(r.body).slice(0, 160)}`);
+      }
       return r;
     };
     await expect2xx('POST', '/v1/archives', zip);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 import { hfx } from './helpers/cli.js';
+import { maybe } from './helpers/hooks.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
 for (const store of STORES) describe(`tokens on ${store}`, () => {
@@ -18,10 +19,13 @@ for (const store of STORES) describe(`tokens on ${store}`, () => {
     viewer = (await api(s.url, 'POST', '/v1/login', null, { username: 'val', password: 'val-password-123' })).body.token;
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
   });
   const list = async (token: string, all = false) => (await api(s.url, 'GET', `/v1/tokens${all ? '?all=true' : ''}`, token)).body;
-  const audits = async () => (await api(s.url, 'GET', '/v1/audit?limit=1000', admin)).body.entries.filter((e: { action: string }) => e.action === 'revoke-token').length;
+  const audits = async () => {
+    const entries: { action: string }[] = (await api(s.url, 'GET', '/v1/audit?limit=1000', admin)).body.entries;
+    return entries.filter((e) => e.action === 'revoke-token').length;
+  };
 
   test('a user lists only their own tokens; an admin lists everyone\'s, installations\' included', async () => {
     const ci = await api(s.url, 'POST', '/v1/tokens', viewer, { name: 'val-ci' });

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { readStatus } from '../src/engine/index.js';
 import { hfx } from './helpers/cli.js';
 import { snapshot, world, type World } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { api, STORES, testServer } from './helpers/server.js';
 import { offered } from './helpers/tuf.js';
 
@@ -29,7 +30,7 @@ for (const store of STORES) describe(`server on ${store}`, () => {
     admin = login.body.token;
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     for (const c of cleanups) c();
   });
 
@@ -47,11 +48,15 @@ for (const store of STORES) describe(`server on ${store}`, () => {
   });
 
   test('a login with a ttl makes a token that expires; a bad ttl is refused and makes no token', async () => {
-    const count = async () => Number((await s.store.db.selectFrom('tokens').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async () => {
+      const tokensTable = s.store.db.selectFrom('tokens');
+      const row = await tokensTable.select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
+    };
     const before = await count();
     for (const ttl of [0, 59, 90 * 86400 + 1, 1.5, 'an hour', -60, null]) {
       const r = await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword, ttl });
-      assert.equal(r.status, 400, `ttl ${ttl}`);
+      assert.equal(r.status, 400, `ttl ${String(ttl)}`);
       assert.equal(r.body.error.code, 'HFX_E_USAGE');
     }
     assert.equal(await count(), before, 'no token made by a refused login');
@@ -121,33 +126,36 @@ for (const store of STORES) describe(`server on ${store}`, () => {
     const pub = await w.hotfix('HF-ALL-1', (d) => writeFileSync(join(d, 'conf/server.toml'), 'for all\n'));
     assert.equal((await hfx(['push', pub], { env })).code, 0);
     const list = await api(s.url, 'GET', '/v1/archives', admin);
-    assert.deepEqual(list.body.archives.map((a: any) => a.id).sort(), ['HF-ACME-1', 'HF-ALL-1']);
+    assert.deepEqual(list.body.archives.map((a: { id: string }) => a.id).sort(), ['HF-ACME-1', 'HF-ALL-1']);
   });
 
   test('one customer never sees, downloads or is offered another customer\'s hotfix', async () => {
     assert.deepEqual(await offered(s.url, 'globex', tokens.globex!), ['HF-ALL-1.zip']);
     assert.equal((await api(s.url, 'GET', '/v1/archives/HF-ACME-1', tokens.globex!)).status, 404);
     assert.equal((await api(s.url, 'GET', '/v1/archives/HF-ACME-1/download', tokens.globex!)).status, 404);
-    assert.deepEqual((await api(s.url, 'GET', '/v1/archives', tokens.globex!)).body.archives.map((a: any) => a.id), ['HF-ALL-1']);
+    const visible: { id: string }[] = (await api(s.url, 'GET', '/v1/archives', tokens.globex!)).body.archives;
+    assert.deepEqual(visible.map((a) => a.id), ['HF-ALL-1']);
     assert.equal((await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tokens.globex!)).status, 404);
     assert.deepEqual(await offered(s.url, 'acme', tokens.acme!), ['HF-ACME-1.zip', 'HF-ALL-1.zip']);
     assert.equal((await api(s.url, 'GET', '/v1/archives/HF-ACME-1/download', tokens.acme!)).status, 200);
   });
 
   test('downloads have a strong ETag and resume with Range', async () => {
-    const full = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens.acme}` } });
+    const download = `${s.url}/v1/archives/HF-ALL-1/download`;
+    const authorization = `Bearer ${tokens.acme!}`;
+    const full = await fetch(download, { headers: { authorization } });
     const bytes = Buffer.from(await full.arrayBuffer());
     const etag = full.headers.get('etag')!;
     assert.match(etag, /^"[0-9a-f]{64}"$/);
-    const again = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens.acme}`, 'if-none-match': etag } });
+    const again = await fetch(download, { headers: { authorization, 'if-none-match': etag } });
     assert.equal(again.status, 304);
-    const part = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens.acme}`, range: 'bytes=100-', 'if-range': etag } });
+    const part = await fetch(download, { headers: { authorization, range: 'bytes=100-', 'if-range': etag } });
     assert.equal(part.status, 206);
     assert.deepEqual(Buffer.from(await part.arrayBuffer()), bytes.subarray(100));
-    const bad = await fetch(`${s.url}/v1/archives/HF-ALL-1/download`, { headers: { authorization: `Bearer ${tokens.acme}`, range: `bytes=${bytes.length + 5}-` } });
+    const bad = await fetch(download, { headers: { authorization, range: `bytes=${bytes.length + 5}-` } });
     assert.equal(bad.status, 416);
     // Archives go as they are, gzip asked or not (a ZIP is compressed already, and ranges count its bytes).
-    const asked = await raw(s.url, '/v1/archives/HF-ALL-1/download', { authorization: `Bearer ${tokens.acme}`, 'accept-encoding': 'gzip' });
+    const asked = await raw(s.url, '/v1/archives/HF-ALL-1/download', { authorization, 'accept-encoding': 'gzip' });
     assert.equal(asked.headers['content-encoding'], undefined);
     assert.deepEqual(asked.body, bytes);
     // JSON answers are gzipped for a client that asks, and only then.
@@ -162,7 +170,7 @@ for (const store of STORES) describe(`server on ${store}`, () => {
     assert.equal((await hfx(['login', s.url, '--token', tokens.acme!, '--home', w.home, '--root', s.rootFile], { env: e })).code, 0);
     const c = await hfx(['check', '--home', w.home, '--json'], { env: e });
     assert.equal(c.code, 0, c.stdout);
-    assert.deepEqual(c.json.hotfixes.map((h: any) => h.id).sort(), ['HF-ACME-1', 'HF-ALL-1']);
+    assert.deepEqual(c.json.hotfixes.map((h: { id: string }) => h.id).sort(), ['HF-ACME-1', 'HF-ALL-1']);
     const before = snapshot(w.home);
     const a = await hfx(['apply', 'HF-ACME-1', '--server', '--home', w.home, '--json'], { env: e });
     assert.equal(a.code, 0, a.stdout);
@@ -171,7 +179,7 @@ for (const store of STORES) describe(`server on ${store}`, () => {
     assert.equal(rep.code, 0, rep.stdout);
     assert.equal(rep.json.reported.created, true);
     const fleet = await api(s.url, 'GET', '/v1/fleet/installations?hotfix=HF-ACME-1', admin);
-    assert.deepEqual(fleet.body.installations.map((i: any) => i.name), ['acme-prod-1']);
+    assert.deepEqual(fleet.body.installations.map((i: { name: string }) => i.name), ['acme-prod-1']);
     assert.equal((await hfx(['revert', '--reason', 'broke login page', '--home', w.home], { env: e })).code, 0);
     assert.deepEqual(snapshot(w.home), before);
     await hfx(['state', '--report', '--home', w.home], { env: e });

@@ -97,7 +97,10 @@ function alive(pid: number): boolean {
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(false)));
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once('error', () => resolve(true));
   });
 }
@@ -222,7 +225,7 @@ test('servers given in HFX_TEST_DATABASE_URL and HFX_TEST_REGISTRY: starts none,
   const nodeTest = [process.execPath, '--test', '--test-concurrency=2', 'dist/test/a.test.js'];
   assert.deepEqual(calls.map((c) => [c.cmd, ...c.args]), [['npm', 'run', 'build'], nodeTest]);
   assert.equal(calls[1]?.env?.HFX_TEST_DATABASE_URL, env.HFX_TEST_DATABASE_URL);
-  assert.equal(calls[1]?.env?.HFX_TEST_REGISTRY, '127.0.0.1:2');
+  assert.equal(calls[1].env.HFX_TEST_REGISTRY, '127.0.0.1:2');
   const out = lines.join('\n');
   assert.match(out, /using HFX_TEST_DATABASE_URL=postgres:\/\/hfx:\*\*\*@127\.0\.0\.1:1\/postgres/);
   assert.doesNotMatch(out, /secret/);
@@ -285,12 +288,17 @@ test('SIGTERM while the tests run: they are told, then the PostgreSQL and regist
     if (cmd !== process.execPath) return runner.spawnRun(cmd, args, opts);
     during = { pg: opts?.env?.HFX_TEST_DATABASE_URL ?? '', registry: opts?.env?.HFX_TEST_REGISTRY ?? '' };
     return new Promise((resolve) => {
-      opts?.onChild?.({ kill: (sig) => (told.push(sig), resolve(143)) });
+      opts?.onChild?.({
+        kill: (sig) => {
+          told.push(sig);
+          resolve(143);
+        },
+      });
       signals.emit('SIGTERM');
     });
   };
   // Ours last: only what this machine lacks comes from it.
-  const env: Env = { ...process.env, PATH: `${process.env.PATH}:${m.bin}` };
+  const env: Env = { ...process.env, PATH: `${process.env.PATH!}:${m.bin}` };
   delete env.HFX_TEST_DATABASE_URL;
   delete env.HFX_TEST_REGISTRY;
   delete env.npm_execpath;

@@ -4,7 +4,7 @@
 // data) as a machine in the middle would mount it; roots rotate and clients walk the chain.
 import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -20,6 +20,7 @@ import { iso, metadataVersion as compose, splitMetadataVersion as decompose } fr
 import { loginCommand } from '../src/cli/commands/login/index.js';
 import { hfx, runCommand } from './helpers/cli.js';
 import { snapshot as packSnapshot, tmp, world, type World } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
 type TS = Awaited<ReturnType<typeof testServer>>;
@@ -40,7 +41,7 @@ class TokenFetcher extends BaseFetcher {
 /** A machine in the middle: forwards to the server, or answers what `mode` returns for a path. */
 async function proxyTo(target: () => string): Promise<{ url: string; server: Server; set(m: (path: string) => Buffer | Readable | null): void }> {
   let mode: (path: string) => Buffer | Readable | null = () => null;
-  const server = createServer(async (req, res) => {
+  const answer = async (req: IncomingMessage, res: ServerResponse) => {
     const forged = mode(req.url!.split('?')[0]!);
     if (forged instanceof Readable) {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -51,7 +52,8 @@ async function proxyTo(target: () => string): Promise<{ url: string; server: Ser
     const body = forged ?? Buffer.from(await upstream.arrayBuffer());
     res.writeHead(forged ? 200 : upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'content-length': body.length });
     res.end(body);
-  });
+  };
+  const server = createServer((req, res) => void answer(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, set: (m) => (mode = m) };
 }
@@ -69,7 +71,14 @@ async function fileServer(dir: string): Promise<{ url: string; server: Server }>
 }
 
 const json = (b: Buffer) => JSON.parse(b.toString('utf8'));
-const trusted = (home: string, role: string) => json(readFileSync(join(home, '.hfx', 'tuf', 'metadata', `${role}.json`)));
+/** What these tests read of a trusted TUF document: its version, meta (timestamp, snapshot) and roles (root). */
+interface TrustedSigned {
+  version: number;
+  meta: Record<string, { version: number }>;
+  roles: Record<string, { keyids: string[] }>;
+}
+const trusted = (home: string, role: string): { signed: TrustedSigned } =>
+  json(readFileSync(join(home, '.hfx', 'tuf', 'metadata', `${role}.json`)));
 
 for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
   let s: TS;
@@ -106,7 +115,7 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
     assert.equal((await hfx(['login', s.url, '--user', 'admin'], { env: vendorEnv })).code, 0);
   });
   after(async () => {
-    await s?.dispose();
+    await maybe(s)?.dispose();
     for (const c of cleanups) c();
   });
 
@@ -213,7 +222,9 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
     const forgeTimestamp = (version: number, snapshotVersion: number, expires = iso(Date.now() / 1000 + 86400)) => Buffer.from(JSON.stringify(timestamp(version, expires, snapshotVersion, online)));
 
     test('rollback of timestamp: a genuine older timestamp replayed after a newer one is refused', async () => {
-      const old = Buffer.from(await (await fetch(`${s.url}/v1/tuf/acme/metadata/timestamp.json`, { headers: { authorization: `Bearer ${tok.acme}` } })).arrayBuffer());
+      const headers = { authorization: `Bearer ${tok.acme!}` };
+      const res = await fetch(`${s.url}/v1/tuf/acme/metadata/timestamp.json`, { headers });
+      const old = Buffer.from(await res.arrayBuffer());
       await push('HF-ACME-2', 'acme');
       assert.equal((await check()).ok, true, 'sees the newer one');
       mitm.set((p) => (p.endsWith('/timestamp.json') ? old : null));
@@ -225,7 +236,7 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
     test('rollback of snapshot: a timestamp naming an older snapshot than the trusted one is refused', async () => {
       await fresh();
       const ts = trusted(home, 'timestamp').signed;
-      const snap = trusted(home, 'snapshot').signed.version as number;
+      const snap = trusted(home, 'snapshot').signed.version;
       mitm.set((p) => (p.endsWith('/timestamp.json') ? forgeTimestamp(ts.version + 1, snap - 1) : null));
       assert.equal((await check()).error.code, 'HFX_E_ROLLBACK');
       mitm.set(() => null);
@@ -237,7 +248,10 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
       const snap = trusted(home, 'snapshot').signed;
       const v = snap.version + 1;
       const { hi } = decompose(snap.version);
-      const forged = Buffer.from(JSON.stringify(snapshot(v, iso((hi + 2) * 302400), snap.meta['targets.json'].version, snap.meta['online.json'].version - 1, online)));
+      const expires = iso((hi + 2) * 302400);
+      const targetsVersion = snap.meta['targets.json']!.version;
+      const olderOnline = snap.meta['online.json']!.version - 1;
+      const forged = Buffer.from(JSON.stringify(snapshot(v, expires, targetsVersion, olderOnline, online)));
       mitm.set((p) => (p.endsWith('/timestamp.json') ? forgeTimestamp(ts.version + 1, v) : p.endsWith(`/${v}.snapshot.json`) ? forged : null));
       const r = await check();
       assert.equal(r.error.code, 'HFX_E_ROLLBACK', JSON.stringify(r.error));
@@ -247,7 +261,7 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
     test('freeze: an expired timestamp is refused, even when genuinely signed', async () => {
       await fresh();
       const ts = trusted(home, 'timestamp').signed;
-      const snap = ts.meta['snapshot.json'].version as number;
+      const snap = ts.meta['snapshot.json']!.version;
       mitm.set((p) => (p.endsWith('/timestamp.json') ? forgeTimestamp(ts.version + 1, snap, iso(Date.now() / 1000 - 60)) : null));
       const r = await check();
       assert.equal(r.error.code, 'HFX_E_EXPIRED', JSON.stringify(r.error));
@@ -270,7 +284,7 @@ for (const store of STORES) describe(`TUF repositories on ${store}`, () => {
     test('arbitrary key: metadata signed by a key the root does not name is refused', async () => {
       await fresh();
       const ts = trusted(home, 'timestamp').signed;
-      const snap = trusted(home, 'snapshot').signed.version as number;
+      const snap = trusted(home, 'snapshot').signed.version;
       const other = keyFromPem((await import('node:crypto')).generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), 'other');
       mitm.set((p) => (p.endsWith('/timestamp.json') ? Buffer.from(JSON.stringify(timestamp(ts.version + 1, iso(Date.now() / 1000 + 3600), snap, other))) : null));
       assert.equal((await check()).error.code, 'HFX_E_METADATA');
@@ -374,10 +388,12 @@ describe('TUF keys: thresholds and rotation', () => {
       assert.equal(c.ok, true, JSON.stringify(c));
       const root = trusted(x.w.home, 'root').signed;
       assert.equal(root.version, 3);
-      assert.deepEqual(root.roles.timestamp.keyids, [r3.onlineKeyid]);
+      assert.deepEqual(root.roles.timestamp!.keyids, [r3.onlineKeyid]);
       // A timestamp signed by the old online key, however new its version, is refused now.
       const ts = trusted(x.w.home, 'timestamp').signed;
-      const stale = Buffer.from(JSON.stringify(timestamp(ts.version + 1, iso(Date.now() / 1000 + 3600), ts.meta['snapshot.json'].version, oldOnline)));
+      const snapshotVersion = ts.meta['snapshot.json']!.version;
+      const inAnHour = iso(Date.now() / 1000 + 3600);
+      const stale = Buffer.from(JSON.stringify(timestamp(ts.version + 1, inAnHour, snapshotVersion, oldOnline)));
       x.mitm.set((p) => (p.endsWith('/timestamp.json') ? stale : null));
       assert.equal((await x.check()).error.code, 'HFX_E_METADATA');
       x.mitm.set(() => null);
@@ -426,8 +442,10 @@ describe('TUF keys: thresholds and rotation', () => {
   });
 });
 
-test('online versions are computed, so every process signs the same bytes for the same inputs', () => {
-  const k = keyFromPem((globalThis as unknown as { __k?: string }).__k ?? readFileSync(join(initTuf(join(tmp({ after: () => {} }), 't'), { keys: 1, threshold: 1 }).serverDir, 'online.key'), 'utf8'), 'k');
+test('online versions are computed, so every process signs the same bytes for the same inputs', (t) => {
+  const pem = (globalThis as unknown as { __k?: string }).__k ??
+    readFileSync(join(initTuf(join(tmp(t), 't'), { keys: 1, threshold: 1 }).serverDir, 'online.key'), 'utf8');
+  const k = keyFromPem(pem, 'k');
   const a = JSON.stringify(onlineTargets(compose(5800, 7), iso(1e9), [], k));
   const b = JSON.stringify(onlineTargets(compose(5800, 7), iso(1e9), [], k));
   assert.equal(a, b);

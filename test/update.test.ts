@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { applyHotfix, chooseChain, diffTrees, readStatus, revertHotfix, revertUpdate, updateHome, verifyHome } from '../src/engine/index.js';
+import { isHfxError } from '../src/errors.js';
 import { snapshot, world, type World } from './helpers/fixtures.js';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
@@ -105,7 +106,13 @@ test('an applied hotfix the update does not include stops it, and nothing change
   const hfB = await w.hotfix('HF-B', (d) => writeFileSync(join(d, 'conf/server.toml'), 'b\n'));
   await applyHotfix({ home: w.home, archive: hfB });
   const full = snapshot(w.home, { includeState: true });
-  await assert.rejects(updateHome({ home: w.home, from: updates }), (e: any) => e.code === 'HFX_E_NOT_INCLUDED' && e.details.notIncluded[0] === 'HF-B' && /hfx revert HF-B/.test(e.hint));
+  await assert.rejects(
+    updateHome({ home: w.home, from: updates }),
+    (e: unknown) =>
+      isHfxError(e, 'HFX_E_NOT_INCLUDED') &&
+      (e.details as { notIncluded: string[] }).notIncluded[0] === 'HF-B' &&
+      (e.hint ?? '').includes('hfx revert HF-B'),
+  );
   assert.deepEqual(snapshot(w.home, { includeState: true }), full);
 });
 

@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import Fastify, { type FastifyReply } from 'fastify';
 import { registerWeb, WEB_DIR } from '../src/server/web.js';
 import { tmp } from './helpers/fixtures.js';
+import { maybe } from './helpers/hooks.js';
 import { testServer } from './helpers/server.js';
 
 const HTML = { accept: 'text/html,application/xhtml+xml' };
@@ -16,7 +17,7 @@ describe('the server serves the dashboard', () => {
     assert.ok(existsSync(join(WEB_DIR, 'index.html')), 'npm run build makes dist/web');
     s = await testServer({});
   });
-  after(() => s?.dispose());
+  after(() => maybe(s)?.dispose());
 
   test('the app at / and at any deep link a browser opens, with a strict CSP', async () => {
     for (const path of ['/', '/cases/12', '/pipeline/demo?x=1']) {

@@ -8,6 +8,7 @@ import { HfxError } from '../src/errors.js';
 import { startServer, type RunningServer } from '../src/server/serve.js';
 import { verifyWebhook } from '../src/server/notify/sign.js';
 import { checkWebhookUrl, postWebhook, type ResolvedAddress } from '../src/server/notify/target.js';
+import { maybe } from './helpers/hooks.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
 // Fast worker rounds, so end-to-end deliveries are seen within a second.
@@ -27,7 +28,7 @@ async function outcome(fn: () => unknown): Promise<string> {
   }
 }
 
-async function thrown(fn: () => Promise<unknown>): Promise<Error> {
+async function thrown(fn: () => unknown): Promise<Error> {
   try {
     await fn();
   } catch (e) {
@@ -42,7 +43,14 @@ interface Receiver {
   url: string;
   connections: number;
   requests: { url: string; headers: IncomingMessage['headers']; body: string }[];
-  close(): Promise<void>;
+  close: () => Promise<void>;
+}
+
+/** What these tests read of an outbox row (GET /v1/notifications). */
+interface OutboxRow {
+  target: string;
+  delivered_at: string | null;
+  last_error: string | null;
 }
 
 /** An HTTP receiver that counts TCP connections, so a test can prove none was made. */
@@ -50,7 +58,7 @@ async function receiver(handler: (req: IncomingMessage, res: ServerResponse) => 
   const r = { connections: 0, requests: [] } as unknown as Receiver;
   r.server = createServer((req, res) => {
     let body = '';
-    req.on('data', (d) => (body += d));
+    req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       r.requests.push({ url: req.url ?? '', headers: req.headers, body });
       handler(req, res);
@@ -90,11 +98,13 @@ describe('webhook targets: checkWebhookUrl', () => {
     const got = await Promise.all(blocked.map(async (u) => [u, await outcome(() => checkWebhookUrl(u, []))]));
     assert.deepEqual(got.filter(([, c]) => c !== 'HFX_E_TARGET_BLOCKED'), [], 'every one is refused with HFX_E_TARGET_BLOCKED');
     for (const spelling of ['http://2130706433/', 'http://0x7f.1/', 'http://127.1/', 'http://0177.0.0.1/']) {
-      const e = await thrown(async () => checkWebhookUrl(spelling, []));
+      const e = await thrown(() => checkWebhookUrl(spelling, []));
       assert.match(e.message, /127\.0\.0\.1 is blocked: a loopback address \(127\.0\.0\.0\/8\)/, spelling);
-      assert.match((e as HfxError).hint ?? '', /hfx serve --webhook-allow CIDR \(HFX_WEBHOOK_ALLOW\)/);
+      assert.ok(e instanceof HfxError, spelling);
+      assert.match(e.hint ?? '', /hfx serve --webhook-allow CIDR \(HFX_WEBHOOK_ALLOW\)/);
     }
-    assert.match((await thrown(async () => checkWebhookUrl('http://[::ffff:127.0.0.1]/', []))).message, /::ffff:7f00:1 is blocked: an IPv4-mapped address/);
+    const mapped = await thrown(() => checkWebhookUrl('http://[::ffff:127.0.0.1]/', []));
+    assert.match(mapped.message, /::ffff:7f00:1 is blocked: an IPv4-mapped address/);
   });
 
   test('only http(s) URLs without user:pass@ are webhook targets', async () => {
@@ -146,14 +156,15 @@ describe('webhook delivery: postWebhook', () => {
     closers.push(r.close);
     return r;
   };
-  const answers = (list: ResolvedAddress[]) => async () => list;
+  const answers = (list: ResolvedAddress[]) => () => Promise.resolve(list);
 
   test('no DNS rebinding: a host name resolving to 127.0.0.1 is refused before any connection is made', async () => {
     const r = await open(answer(200));
     for (const address of ['127.0.0.1', '::ffff:127.0.0.1', '::1']) {
       const lookup = answers([{ address, family: address.includes(':') ? 6 : 4 }]);
       const e = await thrown(() => postWebhook(`http://hooks.hfx.test:${r.port}/hfx`, {}, '{}', { lookup }));
-      assert.equal((e as HfxError).code, 'HFX_E_TARGET_BLOCKED', address);
+      assert.ok(e instanceof HfxError, address);
+      assert.equal(e.code, 'HFX_E_TARGET_BLOCKED', address);
       assert.match(e.message, /hooks\.hfx\.test is blocked: it resolves to a loopback, private, link-local or other internal address/);
       assert.ok(!e.message.includes(address), 'the internal address itself is not shown');
     }
@@ -179,7 +190,8 @@ describe('webhook delivery: postWebhook', () => {
     const good = await open(answer(204), '127.0.0.2');
     const internal = await open(answer(200), '127.0.0.1', good.port);
     let calls = 0;
-    const rebinding = async () => (calls++ === 0 ? [{ address: '127.0.0.2', family: 4 }] : [{ address: '127.0.0.1', family: 4 }]);
+    const rebinding = () =>
+      Promise.resolve(calls++ === 0 ? [{ address: '127.0.0.2', family: 4 }] : [{ address: '127.0.0.1', family: 4 }]);
     const res = await postWebhook(`http://hooks.hfx.test:${good.port}/hfx`, { 'x-test': '1' }, '{"a":1}', { allow: ['127.0.0.2/32'], lookup: rebinding });
     assert.equal(res.status, 204);
     assert.equal(calls, 1, 'resolved once');
@@ -215,9 +227,8 @@ describe('webhook delivery: postWebhook', () => {
     closers.push(() => new Promise((ok) => reset.close(() => ok())));
     const resetPort = (reset.address() as AddressInfo).port;
     const o = { allow: LOOPBACK, timeoutMs: 300 };
-    const notFound = async (): Promise<ResolvedAddress[]> => {
-      throw Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.hfx.test'), { code: 'ENOTFOUND' });
-    };
+    const notFound = (): Promise<ResolvedAddress[]> =>
+      Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.hfx.test'), { code: 'ENOTFOUND' }));
     const cases: [string, () => Promise<unknown>][] = [
       ['closed port', () => postWebhook(`${gone.url}/`, {}, '{}', o)],
       ['connection reset', () => postWebhook(`http://127.0.0.1:${resetPort}/`, {}, '{}', o)],
@@ -245,22 +256,22 @@ describe('webhook delivery: postWebhook', () => {
   });
 
   test('a receiver answering 2xx is read at most 64 KiB, then the connection is closed (no waiting for an endless answer)', { timeout: 20_000 }, async () => {
-    let closed = false;
+    const conn = { closed: false };
     const endless = await open((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       const chunk = Buffer.alloc(16 * 1024, 'x');
       // One chunk per turn of the event loop, so the sender in this same process gets to run.
       const pump = () => {
-        if (!closed) res.write(chunk, () => setImmediate(pump));
+        if (!conn.closed) res.write(chunk, () => setImmediate(pump));
       };
-      res.on('close', () => (closed = true));
+      res.on('close', () => (conn.closed = true));
       pump();
     });
     const t0 = Date.now();
     assert.equal((await postWebhook(`${endless.url}/`, {}, '{}', { allow: LOOPBACK, timeoutMs: 5000 })).status, 200);
     assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
-    for (let i = 0; i < 50 && !closed; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(closed, 'the connection was closed by the sender');
+    for (let i = 0; i < 50 && !conn.closed; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(conn.closed, 'the connection was closed by the sender');
   });
 
   test('a delivery is aborted by its signal (the worker stopping) without waiting for the timeout', async () => {
@@ -288,10 +299,10 @@ for (const store of STORES) describe(`webhook targets through the server on ${st
     return c.body.id as number;
   };
   /** The outbox row for `target` once the worker has tried it (delivered or failed). */
-  const tried = async (target: string) => {
+  const tried = async (target: string): Promise<OutboxRow> => {
     for (let i = 0; i < 200; i++) {
-      const rows = (await api(opened.url, 'GET', '/v1/notifications', tok.opened)).body.notifications as any[];
-      const row = rows.find((r) => r.target === target && (r.delivered_at || r.last_error));
+      const rows: OutboxRow[] = (await api(opened.url, 'GET', '/v1/notifications', tok.opened)).body.notifications;
+      const row = rows.find((r) => r.target === target && (Boolean(r.delivered_at) || Boolean(r.last_error)));
       if (row) return row;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -306,8 +317,8 @@ for (const store of STORES) describe(`webhook targets through the server on ${st
   });
   after(async () => {
     for (const c of closers.reverse()) await c();
-    await closed?.dispose();
-    await opened?.dispose();
+    await maybe(closed)?.dispose();
+    await maybe(opened)?.dispose();
   });
 
   test('a blocked literal is refused at subscribe time with 400 HFX_E_TARGET_BLOCKED, and nothing is stored', async () => {
@@ -375,14 +386,16 @@ for (const store of STORES) describe(`webhook targets through the server on ${st
     s2 = await startServer({ dataDir: s.dir, databaseUrl: s.databaseUrl, adminPassword: s.adminPassword, port: 0, tufKeys: join(s.tufDir, 'server') });
     const intake = { title: 'broken', source: 'monitoring', reporter: 'grafana', product: 'demo', impact: 'all', severity: 'S1' };
     assert.equal((await api(s2.url, 'POST', '/v1/cases', admin, intake)).status, 201);
-    let row: any;
+    let row: OutboxRow | undefined;
     for (let i = 0; i < 200 && !row; i++) {
-      row = ((await api(s2.url, 'GET', '/v1/notifications', admin)).body.notifications as any[]).find((n) => n.target === target && n.last_error);
+      const rows: OutboxRow[] = (await api(s2.url, 'GET', '/v1/notifications', admin)).body.notifications;
+      row = rows.find((n) => n.target === target && n.last_error);
       if (!row) await new Promise((ok) => setTimeout(ok, 50));
     }
     assert.ok(row, 'the delivery was attempted');
     assert.equal(row.delivered_at, null);
-    assert.match(row.last_error, /^webhook target 127\.0\.0\.1 is blocked: a loopback address \(127\.0\.0\.0\/8\)$/);
+    const blocked = /^webhook target 127\.0\.0\.1 is blocked: a loopback address \(127\.0\.0\.0\/8\)$/;
+    assert.match(row.last_error ?? '', blocked);
     assert.equal(r.connections, 0);
   });
 

@@ -3,13 +3,14 @@ import { makeCtx, parse, type Command } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
 import { Output, type Io } from '../../src/cli/output.js';
 import type { HfxError } from '../../src/errors.js';
+import type { Json } from './json.js';
 
 export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
   /** stdout parsed as JSON, when it is JSON. */
-  json: any;
+  json: Json;
   /** The error a command threw (runCommand only). */
   error?: HfxError;
 }
@@ -29,11 +30,11 @@ function capture(opts: RunOptions): { io: Io; done: (code: number, error?: HfxEr
   const stderr = Object.assign(new PassThrough(), opts.tty ? { isTTY: true, columns: 80 } : {});
   let out = '';
   let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-    opts.onStdout?.(String(d));
+  stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    opts.onStdout?.(d.toString());
   });
-  stderr.on('data', (d) => (err += d));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
   const io: Io = { cwd: opts.cwd ?? process.cwd(), env: opts.env ?? { NO_COLOR: '1' }, stdout, stderr, ...(opts.stdin ? { stdin: opts.stdin } : {}) };
   return {
     io,

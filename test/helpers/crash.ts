@@ -51,7 +51,7 @@ function filler(rand: () => number, tag: string, min: number, max: number): stri
   let s = `// ${tag}\n`;
   while (s.length < size) {
     let line = '';
-    for (let i = 0; i < 72; i++) line += alphabet[Math.floor(rand() * alphabet.length)];
+    for (let i = 0; i < 72; i++) line += alphabet.charAt(Math.floor(rand() * alphabet.length));
     s += line + '\n';
   }
   return s;
@@ -73,8 +73,8 @@ export function packSpec(seed: number): Spec {
     'conf/overrides': 'none\n',
     'docs/README-1': 'release notes 1\n',
     'docs/README-2': 'release notes 2\n',
-    'docs/current': { link: 'README-1' },
-    'docs/latest': { link: 'README-1' },
+    'docs/current': { symlink: 'README-1' },
+    'docs/latest': { symlink: 'README-1' },
     'docs/api/v1.html': '<h1>v1</h1>\n',
     'docs/api/v2.html': '<h1>v2</h1>\n',
   };
@@ -112,7 +112,7 @@ export function applyFix(dir: string, seed: number): void {
   rmSync(join(dir, 'docs/api'), { recursive: true });
   spec['conf/overrides/a.conf'] = 'a = 1\n';
   spec['conf/overrides/b.conf'] = 'b = 2\n';
-  spec['docs/current'] = { link: 'README-2' };
+  spec['docs/current'] = { symlink: 'README-2' };
   spec['docs/latest'] = 'latest is now a file\n';
   spec['docs/api'] = 'the API docs moved online\n';
   spec['bin/tool.sh'] = { content: '#!/bin/sh\necho tool\n', mode: 0o700 };
@@ -217,8 +217,8 @@ export function runChild(args: string[], opts: { fault?: string; killAfterMs?: n
     let stderr = '';
     let sent = false;
     let exited = false;
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const kill = () => {
       if (!exited) sent = child.kill('SIGKILL');
     };
@@ -418,7 +418,10 @@ export async function boundaryCase(rig: Rig, op: Op, n: number): Promise<Boundar
   dropTwin(rig);
   rig.broken = true;
   const c = await runChild(opArgs(rig, op), { fault: `kill-after-step:${n}` });
-  if (c.signal !== 'SIGKILL') fail(`${ctx}: the child was not killed (exit ${c.code}, signal ${c.signal}): ${c.stdout}${c.stderr}`);
+  if (c.signal !== 'SIGKILL') {
+    const how = `exit ${String(c.code)}, signal ${String(c.signal)}`;
+    fail(`${ctx}: the child was not killed (${how}): ${c.stdout}${c.stderr}`);
+  }
   const j = JSON.parse(readFileSync(layout(rig.home).journal, 'utf8')) as { operation: string; steps: unknown[] };
   const total = (op === 'apply' ? rig.applySteps : rig.revertSteps).length;
   if (j.operation !== op || j.steps.length !== total) fail(`${ctx}: the journal is a ${j.operation} of ${j.steps.length} steps, expected ${op} of ${total}`);
@@ -467,7 +470,10 @@ export async function killCase(rig: Rig, op: Op, delayMs: number, mode: RecoverM
   dropTwin(rig);
   rig.broken = true;
   const c = await runChild(opArgs(rig, op), { killAfterMs: delayMs });
-  if (!c.killed && c.code !== 0) fail(`${ctx}: the child exited ${c.code} (signal ${c.signal}) without being killed: ${c.stdout}${c.stderr}`);
+  if (!c.killed && c.code !== 0) {
+    const how = `exited ${String(c.code)} (signal ${String(c.signal)})`;
+    fail(`${ctx}: the child ${how} without being killed: ${c.stdout}${c.stderr}`);
+  }
   const r = await recover(rig.home, mode, ctx);
   const outcome = await settled(rig, rig.home, `${ctx} → ${r.action}`);
   rig.at = outcome;
@@ -484,7 +490,7 @@ export async function timeRuns(rig: Rig, op: Op, runs: number): Promise<number[]
   for (let i = 0; i < runs; i++) {
     await ensureAt(rig, startOf(op));
     const c = await runChild(opArgs(rig, op));
-    if (c.code !== 0) fail(`${rig.name}: uninterrupted ${op} exited ${c.code}: ${c.stdout}${c.stderr}`);
+    if (c.code !== 0) fail(`${rig.name}: uninterrupted ${op} exited ${String(c.code)}: ${c.stdout}${c.stderr}`);
     ms.push(c.ms);
     rig.at = await settled(rig, rig.home, `${rig.name} uninterrupted ${op}`);
     if (rig.at !== endOf(op)) fail(`${rig.name}: uninterrupted ${op} left the pack ${rig.at}`);

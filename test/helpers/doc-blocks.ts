@@ -49,7 +49,6 @@ export function bash(code: string, env: NodeJS.ProcessEnv, timeout = 120_000): P
 
 /** The environment a pasted block gets: the reader's own hfx settings removed, a temp dir of its own. */
 export function cleanEnv(tmp: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, NO_COLOR: '1' };
-  for (const k of Object.keys(env)) if (k.startsWith('HFX_') || k === 'DATABASE_URL') delete env[k];
-  return env;
+  const env = { ...process.env, TMPDIR: tmp, NO_COLOR: '1' };
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('HFX_') && k !== 'DATABASE_URL'));
 }

@@ -12,7 +12,11 @@ export function tmp(t: TestContext | { after(fn: () => void): void }, prefix = '
   return d;
 }
 
-export type Spec = Record<string, string | Buffer | { content: string | Buffer; mode: number } | { link: string } | { dir: number }>;
+/** Files by path: content, content with a mode, a symbolic link to a target, or a directory with a mode. */
+export type Spec = Record<
+  string,
+  string | Buffer | { content: string | Buffer; mode: number } | { symlink: string } | { dir: number }
+>;
 
 /** Writes files (and links, and dirs with modes) under `root`. */
 export function writeTree(root: string, spec: Spec): void {
@@ -21,9 +25,9 @@ export function writeTree(root: string, spec: Spec): void {
     const abs = join(root, p);
     mkdirSync(dirname(abs), { recursive: true });
     if (typeof v === 'string' || Buffer.isBuffer(v)) writeFileSync(abs, v, { mode: 0o644 });
-    else if ('link' in v) {
+    else if ('symlink' in v) {
       rmSync(abs, { force: true });
-      symlinkSync(v.link, abs);
+      symlinkSync(v.symlink, abs);
     } else if ('dir' in v) {
       mkdirSync(abs, { recursive: true });
       chmodSync(abs, v.dir);
@@ -42,7 +46,7 @@ export const BASE: Spec = {
   'lib/old.jar': 'old library\n',
   'conf/server.toml': '[server]\nport = 9443\n',
   'docs/README': 'read me\n',
-  'docs/current': { link: 'README' },
+  'docs/current': { symlink: 'README' },
 };
 
 /** Every path in a tree with its type, mode and content hash (or link target): equal snapshots mean byte-identical trees. */

@@ -106,8 +106,8 @@ function repoAt(root: string): Repo {
   };
   const sha = (ref: string): string => git('rev-parse', `${ref}^{commit}`).trim();
   const state = (): string => {
-    const files = snapshot(dir);
-    for (const k of Object.keys(files)) if (k === '.git' || k.startsWith('.git/')) delete files[k];
+    const inGit = (path: string) => path === '.git' || path.startsWith('.git/');
+    const files = Object.fromEntries(Object.entries(snapshot(dir)).filter(([k]) => !inGit(k)));
     // One shell, many gits: far cheaper than a process per question.
     const script = [
       'git for-each-ref --format="%(refname) %(objectname)"',

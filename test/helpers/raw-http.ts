@@ -2,12 +2,13 @@
 // (127.0.0.2…), an answer that comes before the body was sent, a connection the server closed.
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import type { Json } from './json.js';
 
 export interface RawAnswer {
   status: number;
   headers: Record<string, string>;
   body: string;
-  json: any;
+  json: Json;
 }
 
 /** A JSON request sent from `from` (a local address such as 127.0.0.2; Linux routes all of 127/8 to loopback). */
@@ -81,7 +82,9 @@ export function rawExchange(port: number, head: string, opts: { from?: string } 
       if (sep >= 0 && len && buf.length >= sep + 4 + Number(len[1])) done();
     });
     socket.on('close', done);
-    socket.on('error', () => {});
+    socket.on('error', () => {
+      /* a reset connection also ends in 'close', which answers */
+    });
   });
   socket.write(head);
   return { socket, answer, closed };

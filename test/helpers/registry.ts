@@ -73,6 +73,6 @@ export async function startRegistry(opts: { htpasswd?: string } = {}): Promise<T
 /** HFX_TEST_REGISTRY when set (shared, no auth), else a registry of our own. */
 export async function registryForTests(): Promise<TestRegistry> {
   const env = process.env.HFX_TEST_REGISTRY;
-  if (env) return { host: env, dir: '', log: () => '', stop: async () => undefined };
+  if (env) return { host: env, dir: '', log: () => '', stop: () => Promise.resolve() };
   return startRegistry();
 }

@@ -16,6 +16,5 @@ export function releaseManifest(version: string, over: Record<string, unknown> =
     components: { schema: '41' },
     ...over,
   };
-  for (const k of Object.keys(m)) if (m[k] === undefined) delete m[k];
-  return m;
+  return Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined));
 }

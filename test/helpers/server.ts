@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/server/serve.js';
 import { initTuf } from '../../src/tuf/offline.js';
+import type { Json } from './json.js';
 
 export type StoreKind = 'pglite' | 'postgres';
 
@@ -59,7 +60,13 @@ export async function testServer(opts: Partial<ServeOptions> & { store?: StoreKi
   };
 }
 
-export async function api(url: string, method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+export async function api(
+  url: string,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+): Promise<{ status: number; body: Json; headers: Headers }> {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   let payload: RequestInit['body'];
