@@ -1,5 +1,5 @@
 import { HfxError } from '../../../errors.js';
-import { healthReason, layout, revertUpdate, updateHome, type Channel } from '../../../engine/index.js';
+import { healthReason, layout, revertUpdate, updateHome } from '../../../engine/index.js';
 import { appendEvents } from '../../../client/events.js';
 import { downloadUpdates } from '../../../client/fetch-archive.js';
 import { HOME, choice, defineCommand, int } from '../../command.js';
