@@ -23,6 +23,7 @@ import { hashPassword, newToken } from '../src/server/auth.js';
 import { BlobStore } from '../src/server/blobs.js';
 import { developmentTufKeys } from '../src/server/tuf/keys-dir.js';
 import { openStore, type Store } from '../src/store/store.js';
+import { envSetting } from './proc.js';
 
 const CASES = 10_000;
 const INSTALLATIONS = 1_000;
@@ -68,8 +69,17 @@ async function seed(store: Store): Promise<string> {
   return t.token;
 }
 
+interface PipelineView {
+  environments: {
+    name: string;
+    installations: { reported: number };
+    red: boolean;
+    hotfixes: { id: string; red: boolean; missingIn?: string[] }[];
+  }[];
+}
+
 /** The view the bench measures must be the real one: 250 reported installations per environment, HF-B-7 red in Production only. */
-function checkPipeline(v: { environments: { name: string; installations: { reported: number }; red: boolean; hotfixes: { id: string; red: boolean; missingIn?: string[] }[] }[] }): void {
+function checkPipeline(v: PipelineView): void {
   const names = v.environments.map((e) => e.name).join(',');
   if (names !== 'Development,QA,Pre-Production,Production') throw new Error(`pipeline ${names}`);
   for (const e of v.environments) if (e.installations.reported !== INSTALLATIONS / 4) throw new Error(`${e.name}: ${e.installations.reported} reported installations`);
@@ -133,7 +143,7 @@ async function measure(kind: 'pglite' | 'postgres', url: string | undefined, req
         times[r]!.push(performance.now() - s);
         if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status} ${body.slice(0, 200)}`);
         if (r === 2 && i === 0 && (JSON.parse(body) as { cases: unknown[] }).cases.length !== 50) throw new Error('the first page is not 50 cases');
-        if (i === 0 && p === '/v1/environments/demo') checkPipeline(JSON.parse(body));
+        if (i === 0 && p === '/v1/environments/demo') checkPipeline(JSON.parse(body) as PipelineView);
         if (i === 0 && p.endsWith('/presence') && (JSON.parse(body) as { everywhere: boolean }).everywhere) throw new Error('HF-B-7 is only in Production: not everywhere');
       }
     }
@@ -152,7 +162,7 @@ async function main() {
   const si = argv.indexOf('--store');
   const ri = argv.indexOf('--requests');
   const requests = ri >= 0 ? Number(argv[ri + 1]) : 300;
-  const url = process.env.DATABASE_URL || process.env.HFX_TEST_DATABASE_URL || undefined;
+  const url = envSetting('DATABASE_URL', 'HFX_TEST_DATABASE_URL');
   const stores = (si >= 0 ? [argv[si + 1]] : ['pglite', ...(url ? ['postgres'] : [])]) as ('pglite' | 'postgres')[];
   const results = [];
   for (const s of stores) results.push(await measure(s, url, requests));

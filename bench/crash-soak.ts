@@ -141,10 +141,12 @@ const lines = [
   `  killed:    ${count((r) => r.killed)} (recover did: nothing ${count((r) => r.killed && r.action === 'none')}, cleaned up ${count((r) => r.action === 'cleaned')}, completed ${count((r) => r.action === 'completed')}, rolled back ${count((r) => r.action === 'rolled-back')}); ran to the end: ${count((r) => !r.killed)}`,
   `  failures:  ${failures.length}`,
   ...failures.slice(0, 3).map((f) => `    - ${f.replace(/\n/g, '\n      ')}`),
-  ...(failures.length > 3 ? ['    all failed cases:', ...failures.map((f) => `      ${f.split(': ')[0]}: ${firstError(f)}`)] : []),
+  ...(failures.length > 3
+    ? ['    all failed cases:', ...failures.map((f) => `      ${f.split(': ')[0] ?? f}: ${firstError(f)}`)]
+    : []),
   `  leftovers in .hfx after recovery: ${leftovers.length}`,
   ...groupLeftovers(leftovers).map(([k, n]) => `    ${n}× ${k}`),
-  ...(leftovers.length ? [`    first: ${leftovers[0]}`] : []),
+  ...leftovers.slice(0, 1).map((l) => `    first: ${l}`),
 ];
 process.stdout.write(lines.join('\n') + '\n');
 const bad = failures.length + leftovers.length > 0;

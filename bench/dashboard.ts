@@ -199,7 +199,11 @@ function caseRows(rnd: () => number, now: number): Insertable<Database['cases']>
       signoff_at: stage >= 7 ? at(10) : null,
       monitor_until: stage >= 8 ? at(24) : null,
       outcome: st === 'solved' ? 'fixed: no recurrence during monitoring' : st === 'rejected' ? 'works as designed' : st === 'rolled-back' ? 'rolled back: regression in production' : null,
-      release_notes: stage >= 4 && st !== 'rejected' ? `### ${hotfix}\n\n- ${component}: fixed the ${pick(['crash', 'timeout', 'wrong totals'])} reported in case ${i + 1}.\n` : null,
+      release_notes:
+        hotfix !== null && st !== 'rejected'
+          ? `### ${hotfix}\n\n- ${component}: fixed the ${pick(['crash', 'timeout', 'wrong totals'])} ` +
+            `reported in case ${i + 1}.\n`
+          : null,
       reopened: rnd() < 0.03 ? 1 : 0,
       created_by: source === 'customer' ? 'support' : 'hfx',
       created_at: created,
@@ -306,9 +310,9 @@ async function load(browser: Browser, url: string, token: string, selector: stri
     // A function, not a string: the dashboard's CSP (no unsafe-eval) refuses waitForFunction's eval of a string.
     await page.waitForFunction(() => (globalThis as { __hfxFrame?: number }).__hfxFrame !== undefined, undefined, { timeout: 30_000, polling: 'raf' });
     const wallMs = performance.now() - t0;
-    const t = (await page.evaluate(READ_TIMES)) as Omit<Load, 'wallMs'>;
+    const t = await page.evaluate<Omit<Load, 'wallMs'>>(READ_TIMES);
     if (check) {
-      const got = (await page.evaluate(check)) as string;
+      const got = await page.evaluate<string>(check);
       if (got !== 'ok') throw new Error(`${url}: ${got}`);
     }
     return { ...t, wallMs };
@@ -320,10 +324,11 @@ async function load(browser: Browser, url: string, token: string, selector: stri
 // ---------------------------------------------------------------------------------------------
 // 4. The baselines: a static page with the same rows, and curl on the API
 
-const esc = (s: unknown) => String(s ?? '—').replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+type Cell = string | number | null | undefined;
+const esc = (s: Cell) => String(s ?? '—').replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The same 50 rows and columns as the dashboard's table, as one prebuilt HTML document: the least a browser must do to show them. */
-function staticPage(rows: Record<string, unknown>[]): string {
+function staticPage(rows: Record<string, Cell>[]): string {
   const tr = rows.map((c) => `<tr><td>${esc(c.id)}</td><td><a href="/cases/${esc(c.id)}">${esc(c.title)}</a></td><td>${esc(c.product)}${c.release ? ` ${esc(c.release)}` : ''}</td><td>${esc(c.customer_id)}</td><td>${esc(c.severity)}</td><td>${esc(c.priority)}</td><td><span class="badge">${esc(c.state)}</span></td><td>${esc(c.hotfix_id)}</td><td>${esc(new Date(String(c.updated_at)).toLocaleString('en-GB'))}</td></tr>`).join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Cases</title><link rel="icon" href="data:,">
 <style>body{font:14px system-ui,sans-serif;margin:1rem}table{border-collapse:collapse;width:100%}td,th{padding:.3rem .5rem;border-bottom:1px solid #ddd;text-align:left}.badge{padding:0 .4rem;border-radius:.6rem;background:#eee}</style>
@@ -356,7 +361,7 @@ async function serveStatic(html: string): Promise<{ url: string; server: Server 
 function curl(url: string, token: string): Promise<{ ms: number; bytes: number }> {
   return new Promise((resolve, reject) => {
     execFile('curl', ['-s', '-o', '/dev/null', '--compressed', '-H', `Authorization: Bearer ${token}`, '-w', '%{http_code} %{time_total} %{size_download}', url], { encoding: 'utf8' }, (err, stdout, stderr) => {
-      const [code, total, size] = stdout.trim().split(' ');
+      const [code = '', total, size] = stdout.trim().split(' ');
       if (err || code !== '200') reject(new Error(`curl ${url}: ${err?.message ?? ''} HTTP ${code} ${stderr}`));
       else resolve({ ms: Number(total) * 1000, bytes: Number(size) });
     });
@@ -412,7 +417,9 @@ async function main(): Promise<number> {
     const login = await fetch(`${s.url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: adminPassword, name: 'bench' }) });
     if (!login.ok) throw new Error(`login answered ${login.status}: ${await login.text()}`);
     const token = ((await login.json()) as { token: string }).token;
-    const first = (await (await fetch(`${s.url}/v1/cases?limit=${PAGE_ROWS}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { cases: Record<string, unknown>[] };
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    const page1 = await fetch(`${s.url}/v1/cases?limit=${PAGE_ROWS}`, auth);
+    const first = (await page1.json()) as { cases: Record<string, Cell>[] };
     if (first.cases.length !== PAGE_ROWS || first.cases[0]!.id !== CASES) throw new Error(`the first page is not cases ${CASES}…: ${JSON.stringify(first.cases[0])}`);
     const staticHtml = staticPage(first.cases);
     stat = await serveStatic(staticHtml);

@@ -72,6 +72,14 @@ const WORDS = [
   'sequences', 'policies', 'scripts', 'db', 'mysql', 'postgres', 'oracle', 'h2', 'keys', 'certs', 'themes', 'assets',
   'images', 'fonts', 'locale', 'throttling', 'oauth', 'token', 'cache', 'cluster', 'transport', 'http', 'jms', 'kafka',
 ];
+
+/** The i-th of WORDS: the hotfix plan names some of its files after them. */
+function word(i: number): string {
+  const w = WORDS[i];
+  if (w === undefined) throw new Error(`WORDS has no word ${i}`);
+  return w;
+}
+
 const TEXT_EXT = ['xml', 'properties', 'txt', 'html', 'js', 'json', 'sh', 'md', 'sql', 'yaml', 'css', 'jsp', 'xsd', 'wsdl', 'conf', 'toml'];
 const BIN_EXT = ['class', 'png', 'gif', 'jks', 'ico', 'woff'];
 
@@ -114,10 +122,10 @@ export function hotfixPlan(scale: number): HotfixPlan {
   };
   mod('lib/runtime/platform-core.jar', 15 * 1024, 'bin', 1.03);
   [3800, 2900, 2400, 2000, 1700, 1400, 1200, 1000, 800, 600, 450, 300].forEach((kb, i) =>
-    mod(`repository/components/plugins/org.bench.hf.${WORDS[i]}_4.2.0.jar`, kb, 'bin', 1.03));
+    mod(`repository/components/plugins/org.bench.hf.${word(i)}_4.2.0.jar`, kb, 'bin', 1.03));
   [900, 700, 500, 350, 200, 120].forEach((kb, i) => mod(`repository/components/lib/hf-lib-${i}.jar`, kb, 'bin', 1.03));
-  [2, 4, 6, 8, 10, 12, 14, 16, 20, 24].forEach((kb, i) => mod(`conf/hf-${WORDS[i + 20]}.xml`, kb, 'text', 1.05));
-  [1, 2, 4, 6].forEach((kb, i) => mod(`bin/hf-${WORDS[i + 40]}.sh`, kb, 'text', 1.1));
+  [2, 4, 6, 8, 10, 12, 14, 16, 20, 24].forEach((kb, i) => mod(`conf/hf-${word(i + 20)}.xml`, kb, 'text', 1.05));
+  [1, 2, 4, 6].forEach((kb, i) => mod(`bin/hf-${word(i + 40)}.sh`, kb, 'text', 1.1));
   [1200, 800, 500].forEach((kb, i) => {
     const path = `repository/components/plugins/org.bench.hf.old${i}_4.1.0.jar`;
     originals.push({ path, size: sz(kb), kind: 'bin', ver: 1 });

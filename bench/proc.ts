@@ -25,6 +25,15 @@ export interface RunResult {
 
 const TIME = '/usr/bin/time';
 
+/** The first of these environment variables that is set and not empty. */
+export function envSetting(...names: string[]): string | undefined {
+  for (const n of names) {
+    const v = process.env[n];
+    if (v !== undefined && v !== '') return v;
+  }
+  return undefined;
+}
+
 /** Busy CPU seconds of the whole machine since boot (user, nice, system, irq, softirq, steal), or null. */
 export function machineBusySeconds(): number | null {
   try {
@@ -138,6 +147,6 @@ export async function waitQuiet(maxSeconds: number, log: (s: string) => void): P
   const until = Date.now() + maxSeconds * 1000;
   log(`other processes use ${load.toFixed(2)} cores: waiting up to ${maxSeconds} s for quiet …`);
   while (load !== null && load >= 0.15 && Date.now() < until) load = await machineLoad();
-  log(load !== null && load < 0.15 ? 'quiet now' : `still ${load?.toFixed(2)} cores busy: measuring anyway`);
+  log(load !== null && load < 0.15 ? 'quiet now' : `still ${load?.toFixed(2) ?? '?'} cores busy: measuring anyway`);
   return load;
 }

@@ -7,12 +7,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { cpus, freemem, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
 import { applyPlanTo, GEN_VERSION, hotfixPlan, planPackA, planPackB, SEED, sumBytes, writePack, type HotfixPlan } from './gen.js';
-import { run, stat, waitQuiet, type RunResult, type Stat } from './proc.js';
+import { envSetting, run, stat, waitQuiet, type RunResult, type Stat } from './proc.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const HFX = join(REPO, 'bin', 'hfx.js');
@@ -225,7 +226,7 @@ function gb(n: number): string {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const base = resolve(process.env.HFX_BENCH_DIR || '/tmp/hfx-bench');
+  const base = resolve(envSetting('HFX_BENCH_DIR') ?? '/tmp/hfx-bench');
   if (args.clean) {
     for (const sub of ['full', 'quick']) wipe(join(base, sub));
     if (existsSync(base) && readdirSync(base).length === 0) rmdirSync(base);
@@ -280,7 +281,8 @@ async function main(): Promise<number> {
     name: string;
     cmd: () => Promise<RunResult>;
     before?: () => Promise<void>;
-    after?: (r: RunResult) => Promise<void>;
+    /** Checks the run's output (synchronously) or does untimed work after it. */
+    after?: (r: RunResult) => void | Promise<void>;
   }
   const group = async (gname: string, tasks: Task[], onError?: () => Promise<void>): Promise<Record<string, Stat>> => {
     await waitQuiet(args.waitQuiet, log);
@@ -316,7 +318,7 @@ async function main(): Promise<number> {
       {
         name: `hfx apply ${which}`,
         cmd: () => hfx(['apply', zip, '--home', pack, '--json']),
-        after: async (r) => {
+        after: (r) => {
           const n = (JSON.parse(r.stdout) as { changes: unknown[] }).changes.length;
           if (n !== expectChanges) throw new Error(`apply on pack ${which} made ${n} changes, expected ${expectChanges}`);
         },
@@ -342,9 +344,12 @@ async function main(): Promise<number> {
         shaTask(pack),
         {
           name: 'hfx init',
-          before: async () => rmSync(join(pack, '.hfx'), { recursive: true, force: true }),
+          before: () => rm(join(pack, '.hfx'), { recursive: true, force: true }),
           cmd: () => hfx(['init', '--home', pack, ...PRODUCT]),
-          after: async () => void (await hfx(['trust', 'add', pub, '--home', pack])), // untimed: later measures need it
+          // untimed: later measures need it
+          after: async () => {
+            await hfx(['trust', 'add', pub, '--home', pack]);
+          },
         },
       ]);
       row(`init-${w}`, `init ${label(w)} / sha256sum`, g['hfx init']!, g.sha256sum!, 1.0, 'find | xargs -0 sha256sum over the same files (.hfx excluded)');
@@ -377,7 +382,11 @@ async function main(): Promise<number> {
   if (want('diff')) {
     const g = await group('diff', [
       { name: 'diff -rq', cmd: () => run(['diff', '-rq', '--exclude=.hfx', packA, packANew], { ok: [1] }) },
-      { name: 'hfx diff', before: async () => rmSync(join(outDir, 'diff.zip'), { force: true }), cmd: () => hfx(diffArgs(join(outDir, 'diff.zip'))) },
+      {
+        name: 'hfx diff',
+        before: () => rm(join(outDir, 'diff.zip'), { force: true }),
+        cmd: () => hfx(diffArgs(join(outDir, 'diff.zip'))),
+      },
     ]);
     row('diff', `diff ${kA} vs changed copy / diff -rq`, g['hfx diff']!, g['diff -rq']!, 1.0, 'packA-new is a real copy (cp -a): GNU diff skips files with the same inode unread');
   }
@@ -442,7 +451,7 @@ async function main(): Promise<number> {
     for (const [n, s] of absShown) lines.push(`  ${n.padEnd(40)} ${fmtS(s!.median).padStart(8)}   cpu ${s!.cpu === null ? '?' : fmtS(s!.cpu)}   other load ${s!.otherLoad?.toFixed(2) ?? '?'}`);
   }
   lines.push('');
-  lines.push(`after the run: pack A ${final.A}; pack B ${final.B}`);
+  lines.push(`after the run: pack A ${final.A ?? '?'}; pack B ${final.B ?? '?'}`);
   lines.push(`total ${totalSeconds.toFixed(0)} s${generatedNow ? ` (of which data generation ${data.generateSeconds.toFixed(0)} s)` : ' (data reused)'}`);
   const text = lines.join('\n') + '\n';
   const result = { ok: clean, meta, data, hotfix: made, figures, rows, final };

@@ -128,7 +128,7 @@ export function isHfxError(e: unknown, code?: ErrorCode): e is HfxError {
 /** Wraps a Node fs error as HFX_E_IO, keeping HfxErrors as they are. */
 export function asHfxError(e: unknown, what: string): HfxError {
   if (e instanceof HfxError) return e;
-  const err = e as NodeJS.ErrnoException;
+  const err = e as NodeJS.ErrnoException | null | undefined;
   if (err && typeof err.code === 'string') {
     const hint =
       err.code === 'ENOSPC' ? 'Free some disk space and run the command again.'
@@ -137,5 +137,6 @@ export function asHfxError(e: unknown, what: string): HfxError {
       : undefined;
     return new HfxError('HFX_E_IO', `${what}: ${err.message}`, { cause: e, ...(hint ? { hint } : {}) });
   }
-  return new HfxError('HFX_E_INTERNAL', `${what}: ${String((e as Error)?.message ?? e)}`, { cause: e });
+  const message = String((e as Error | null | undefined)?.message ?? e);
+  return new HfxError('HFX_E_INTERNAL', `${what}: ${message}`, { cause: e });
 }

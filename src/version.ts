@@ -31,8 +31,10 @@ export function checkSemver(v: string, what = 'version'): string {
 
 /** The next patch release: 1.7.0 → 1.7.1; a pre-release or build suffix is dropped (1.7.0-rc.1 → 1.7.1). */
 export function nextSemverPatch(v: string): string {
-  const m = SEMVER_RE.exec(checkSemver(v, 'base version'))!;
-  return `${m[1]}.${m[2]}.${BigInt(m[3]!) + 1n}`;
+  const m = SEMVER_RE.exec(checkSemver(v, 'base version'));
+  if (!m) throw new HfxError('HFX_E_INTERNAL', `${v} passed the semver check but does not match`);
+  const [, major = '', minor = '', patch = ''] = m;
+  return `${major}.${minor}.${BigInt(patch) + 1n}`;
 }
 
 /** semver precedence; versions that differ only in build metadata are ordered by their text. */
@@ -40,8 +42,9 @@ export function compareSemver(a: string, b: string): number {
   const ma = SEMVER_RE.exec(a);
   const mb = SEMVER_RE.exec(b);
   if (!ma || !mb) return a < b ? -1 : a > b ? 1 : 0;
+  // Groups 1 to 3 (major, minor, patch) always take part in a match.
   for (let i = 1; i <= 3; i++) {
-    const d = BigInt(ma[i]!) - BigInt(mb[i]!);
+    const d = BigInt(ma[i] ?? 0) - BigInt(mb[i] ?? 0);
     if (d !== 0n) return d < 0n ? -1 : 1;
   }
   const pa = ma[4];
@@ -92,11 +95,10 @@ export function parseTag(tag: string): TagVersion | null {
 /** The next patch version after a tag: v1.7.0 → 1.7.1, release-2.3 → 2.3.1, 4.2.0.12 → 4.2.0.13. Null for pre-releases (`-rc1`) or tags without a version. */
 export function nextTagPatch(tag: string): string | null {
   const t = parseTag(tag);
-  if (!t || t.suffix !== '') return null;
-  const n = [...t.numbers];
-  if (n.length === 2) n.push(1);
-  else n[n.length - 1] = n[n.length - 1]! + 1;
-  return n.join('.');
+  if (t?.suffix !== '') return null;
+  const n = t.numbers;
+  if (n.length === 2) return [...n, 1].join('.');
+  return n.map((x, i) => (i === n.length - 1 ? x + 1 : x)).join('.');
 }
 
 /** A version as the user typed it, without a leading `v`. */

@@ -84,7 +84,12 @@ export async function createHotfix(opts: CreateOptions): Promise<CreateResult> {
     if (ahead.length) throw new HfxError('HFX_E_GIT_STATE', `${ahead.length} commit(s) of ${branch} are not pushed to ${upstream}`, { hint: 'Push them first (`git push`), so the hotfix is built from what everyone can see.', details: { unpushed: ahead } });
   }
   const commits = (await commitsIn(top, `${tagCommit}..${commit}`)).map((c) => ({ sha: c.sha, subject: c.subject }));
-  if (commits.length === 0) throw new HfxError('HFX_E_USAGE', `${branch} has no commits since ${tag}`, { hint: 'There is nothing to put in a hotfix.' });
+  const newest = commits.at(-1);
+  if (newest === undefined) {
+    throw new HfxError('HFX_E_USAGE', `${branch} has no commits since ${tag}`, {
+      hint: 'There is nothing to put in a hotfix.',
+    });
+  }
   const short = await shortSha(top, commit);
   const id = opts.id ?? `HF-${version}-${opts.level}-${short}`;
   checkName('--id', id);
@@ -116,7 +121,7 @@ export async function createHotfix(opts: CreateOptions): Promise<CreateResult> {
       buildMs[side] = r.ms;
       opts.onBuild?.({ side, ref, commit: sha, log: logs[side], phase: 'done', ms: r.ms });
       if (r.code !== 0) {
-        const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`;
+        const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${String(r.code)}`;
         throw new HfxError('HFX_E_BUILD', `the build at ${side} ${ref} ${how}; log: ${logs[side]}`, {
           hint: `See the log (last lines: ${tailOf(logs[side], 3).join(' ⏎ ') || 'none'}). The worktrees were removed.`,
           details: { side, ref, commit: sha, code: r.code, signal: r.signal, log: logs[side], tail: tailOf(logs[side], 20) },
@@ -133,7 +138,7 @@ export async function createHotfix(opts: CreateOptions): Promise<CreateResult> {
       version,
       level: opts.level,
       id,
-      title: opts.title ?? (commits[commits.length - 1]!.subject.slice(0, 500) || `Hotfix ${version}`),
+      title: opts.title ?? (newest.subject.slice(0, 500) || `Hotfix ${version}`),
       description: opts.description ?? `Built from ${branch} (${short}) against ${tag}:\n${commits.map((c) => `- ${c.sha.slice(0, 7)} ${c.subject}`).join('\n')}`,
       severity: opts.severity ?? 'S2',
       source,

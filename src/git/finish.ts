@@ -51,7 +51,8 @@ async function whichBranch(top: string, explicit: string | undefined, current: s
   if (explicit !== undefined) return explicit;
   if (current && versionOfBranch(current)) return current;
   const pending = await pendingFinishes(top);
-  if (pending.length === 1) return pending[0]!.branch;
+  const only = pending.length === 1 ? pending[0] : undefined;
+  if (only) return only.branch;
   throw new HfxError('HFX_E_USAGE', pending.length > 1 ? `several hotfixes are being finished (${pending.map((p) => p.branch).join(', ')})` : `${current ?? 'HEAD'} is not a hotfix branch`, { hint: 'Give --branch hotfix/VERSION.' });
 }
 
@@ -98,8 +99,9 @@ export async function finishHotfix(opts: FinishOptions): Promise<FinishResult> {
 
   const todo: string[] = [];
   for (const t of targets) {
-    if (await isAncestor(top, commit, `refs/heads/${t}`)) steps.push({ step: 'merge', target: t, status: 'already', commit: (await branchCommit(top, t))! });
-    else todo.push(t);
+    if (await isAncestor(top, commit, `refs/heads/${t}`)) {
+      steps.push({ step: 'merge', target: t, status: 'already', commit: await requireBranch(top, t) });
+    } else todo.push(t);
   }
   let returnedTo: string | null = current ?? (await git(top, ['rev-parse', 'HEAD'])).trim();
   const key = finishingKey(branch);
@@ -122,7 +124,7 @@ export async function finishHotfix(opts: FinishOptions): Promise<FinishResult> {
         }
         if (r.code !== 0) throw gitFailure(['merge', '--no-ff', '--no-edit', branch], r);
         merged++;
-        steps.push({ step: 'merge', target: t, status: 'done', commit: (await branchCommit(top, t))! });
+        steps.push({ step: 'merge', target: t, status: 'done', commit: await requireBranch(top, t) });
       }
     } catch (e) {
       if (isHfxError(e, 'HFX_E_MERGE_CONFLICT')) throw e;
@@ -132,7 +134,10 @@ export async function finishHotfix(opts: FinishOptions): Promise<FinishResult> {
       if (!recorded) await tryGit(top, ['config', '--unset', key]);
       const undone = merged === 0 && steps[0]?.status === 'done';
       if (undone) await tryGit(top, ['tag', '-d', tag]);
-      const err = e instanceof HfxError ? e : new HfxError('HFX_E_GIT', String((e as Error)?.message ?? e), { cause: e });
+      const err =
+        e instanceof HfxError
+          ? e
+          : new HfxError('HFX_E_GIT', String((e as Error | null | undefined)?.message ?? e), { cause: e });
       throw new HfxError(err.code, err.message, {
         hint: merged === 0 ? 'Nothing was changed. Fix the cause and run `hfx finish` again.' : `Done so far: ${steps.filter((x) => x.status === 'done').map((x) => `${x.step} ${x.target}`).join(', ')}. Fix the cause and run \`hfx finish\` again to continue.`,
         details: { steps, cause: err.details },

@@ -15,7 +15,7 @@ export function globToRegExp(pattern: string): RegExp {
   p = p.replace(/^\/+/, '').replace(/\/+$/, '');
   let re = '';
   for (let i = 0; i < p.length; i++) {
-    const ch = p[i]!;
+    const ch = p.charAt(i);
     if (ch === '*') {
       if (p[i + 1] === '*') {
         const atStart = i === 0 || p[i - 1] === '/';

@@ -59,8 +59,9 @@ export interface ReviewResult {
 }
 
 async function filesOf(top: string, c: CommitInfo): Promise<string[]> {
-  const args = c.parents.length > 1
-    ? ['diff', '--name-only', '-z', '--no-renames', c.parents[0]!, c.sha]
+  const [first] = c.parents;
+  const args = c.parents.length > 1 && first !== undefined
+    ? ['diff', '--name-only', '-z', '--no-renames', first, c.sha]
     : ['diff-tree', '--no-commit-id', '--name-only', '-z', '-r', '--no-renames', '--root', c.sha];
   return splitZ(await git(top, args));
 }

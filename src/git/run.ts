@@ -37,7 +37,9 @@ export function tryGit(cwd: string, args: string[]): Promise<GitResult> {
       resolvePromise({ code: err ? (code as number) : 0, stdout, stderr });
     });
     // Closed at once, so a git that would read standard input never waits on it.
-    child.stdin?.on('error', () => {}); // EPIPE when git exits without reading: its exit code tells
+    child.stdin?.on('error', () => {
+      /* EPIPE when git exits without reading: its exit code tells */
+    });
     child.stdin?.end();
   });
 }
@@ -51,7 +53,8 @@ export async function git(cwd: string, args: string[]): Promise<string> {
 
 /** The first line of git's output, trimmed. */
 export async function gitLine(cwd: string, args: string[]): Promise<string> {
-  return (await git(cwd, args)).split('\n')[0]!.trim();
+  const [first = ''] = (await git(cwd, args)).split('\n');
+  return first.trim();
 }
 
 /** NUL-separated output (from -z) as a list. */
@@ -71,7 +74,7 @@ export function gitPipe(cwd: string, first: string[], second: string[]): Promise
     let pending = 2;
     const codes: [number, number] = [0, 0];
     let failed = false;
-    const fail = (e: unknown): void => {
+    const fail = (e: Error): void => {
       if (failed) return;
       failed = true;
       a.kill();
@@ -80,7 +83,9 @@ export function gitPipe(cwd: string, first: string[], second: string[]): Promise
     };
     a.on('error', fail);
     b.on('error', fail);
-    b.stdin.on('error', () => {}); // EPIPE if B exits early: its exit code tells
+    b.stdin.on('error', () => {
+      /* EPIPE if B exits early: its exit code tells */
+    });
     a.stdout.pipe(b.stdin);
     a.stderr.on('data', (d: Buffer) => (errA += d.toString()));
     b.stderr.on('data', (d: Buffer) => (errB += d.toString()));
@@ -91,7 +96,13 @@ export function gitPipe(cwd: string, first: string[], second: string[]): Promise
       if (codes[1] !== 0) { reject(gitFailure(second, { code: codes[1], stdout: '', stderr: errB })); return; }
       resolvePromise(out);
     };
-    a.on('close', (c) => ((codes[0] = c ?? 1), done()));
-    b.on('close', (c) => ((codes[1] = c ?? 1), done()));
+    a.on('close', (c) => {
+      codes[0] = c ?? 1;
+      done();
+    });
+    b.on('close', (c) => {
+      codes[1] = c ?? 1;
+      done();
+    });
   });
 }

@@ -64,9 +64,12 @@ export class GzipPool {
   }
 
   private pump(): void {
-    while (this.idle.length && this.queue.length) {
-      const w = this.idle.pop()!;
-      const job = this.queue.shift()!;
+    for (;;) {
+      const w = this.idle.at(-1);
+      const job = this.queue[0];
+      if (w === undefined || job === undefined) return;
+      this.idle.pop();
+      this.queue.shift();
       w.postMessage(job, [job.data.buffer as ArrayBuffer]);
     }
   }

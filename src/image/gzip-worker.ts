@@ -1,7 +1,10 @@
 import { parentPort } from 'node:worker_threads';
 import { gzipMember } from './gzip-pool.js';
 
-parentPort!.on('message', (job: { id: number; data: Uint8Array }) => {
+const port = parentPort;
+if (port === null) throw new Error('gzip-worker.js runs as a worker thread of gzip-pool.js');
+
+port.on('message', (job: { id: number; data: Uint8Array }) => {
   const out = gzipMember(job.data);
-  parentPort!.postMessage({ id: job.id, data: out }, [out.buffer as ArrayBuffer]);
+  port.postMessage({ id: job.id, data: out }, [out.buffer as ArrayBuffer]);
 });

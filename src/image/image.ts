@@ -65,10 +65,15 @@ export interface ImageResult {
 /** WSO2's style: product:version.level, plus -HOTFIX-IDS, sanitised to a valid tag. */
 export function defaultTag(s: InstallState): string {
   const name = s.product.toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '') || 'product';
+  return `${name}:${defaultTagOnly(s)}`;
+}
+
+/** The tag part of defaultTag: version.level, plus -HOTFIX-IDS. */
+function defaultTagOnly(s: InstallState): string {
   let tag = `${s.version}.${s.level}${s.hotfixes.length ? `-${s.hotfixes.map((h) => h.id).join('-')}` : ''}`;
   tag = tag.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[.-]/, '_');
   if (tag.length > 128) tag = `${tag.slice(0, 111)}-${createHash('sha256').update(tag).digest('hex').slice(0, 16)}`;
-  return `${name}:${tag}`;
+  return tag;
 }
 
 interface BaseImage {
@@ -85,14 +90,15 @@ function sha(b: Uint8Array | string): string {
 }
 
 function pickPlatform(index: { manifests?: (Descriptor & { platform?: { os?: string; architecture?: string } })[] }, arch: string): Descriptor {
-  const m = (index.manifests ?? []).find((d) => d.platform?.os === 'linux' && d.platform?.architecture === arch) ?? (index.manifests ?? [])[0];
+  const all = index.manifests ?? [];
+  const m = all.find((d) => d.platform?.os === 'linux' && d.platform.architecture === arch) ?? all[0];
   if (!m) throw new HfxError('HFX_E_REGISTRY', 'the base image index lists no manifest');
   return m;
 }
 
 const toOciLayer = (mt: string): string => (mt === MT.dockerLayer ? MT.layerGzip : mt);
 
-async function loadBaseLayout(dir: string, arch: string): Promise<BaseImage> {
+function loadBaseLayout(dir: string, arch: string): BaseImage {
   const blobPath = (d: string) => join(dir, 'blobs', ...d.split(':'));
   const read = (d: string): Buffer => {
     try {
@@ -119,7 +125,10 @@ async function loadBaseLayout(dir: string, arch: string): Promise<BaseImage> {
   return {
     config: JSON.parse(read(m.config.digest).toString('utf8')) as BaseImage['config'],
     layers: m.layers.map((x) => ({ mediaType: toOciLayer(x.mediaType), digest: x.digest, size: x.size })),
-    blob: async (digest) => read(digest),
+    // A promise like the registry's: a bad blob rejects it.
+    blob: (digest) => new Promise((done) => {
+      done(read(digest));
+    }),
     registry: null,
   };
 }
@@ -128,7 +137,12 @@ async function loadBaseRegistry(ref: string, arch: string, creds: Creds | null, 
   const r = parseRef(ref, { needRegistry: true });
   const reg = new Registry(r.registry, r.repository, creds, { insecure });
   let got = await reg.getManifest(r.digest ?? r.tag ?? 'latest');
-  let m = JSON.parse(got.body.toString('utf8')) as { manifests?: Descriptor[]; config: Descriptor; layers: Descriptor[] };
+  // Parsed JSON: an index, an image manifest, or some other type (checked below).
+  let m = JSON.parse(got.body.toString('utf8')) as {
+    manifests?: Descriptor[];
+    config?: Descriptor;
+    layers?: Descriptor[];
+  };
   if (m.manifests) {
     got = await reg.getManifest(pickPlatform(m, arch).digest);
     m = JSON.parse(got.body.toString('utf8')) as typeof m;
@@ -155,7 +169,11 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
   if (!Number.isSafeInteger(epoch) || epoch < 0) throw new HfxError('HFX_E_USAGE', `the timestamp (SOURCE_DATE_EPOCH) must be whole seconds ≥ 0, not ${epoch}`);
   const created = new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
   const arch = 'amd64';
-  const base = opts.baseLayout ? await loadBaseLayout(resolve(opts.baseLayout), arch) : opts.base ? await loadBaseRegistry(opts.base, arch, opts.creds ?? null, !!opts.insecure) : null;
+  const base = opts.baseLayout
+    ? loadBaseLayout(resolve(opts.baseLayout), arch)
+    : opts.base
+      ? await loadBaseRegistry(opts.base, arch, opts.creds ?? null, !!opts.insecure)
+      : null;
 
   return withSession({ home, command: 'image' }, async ({ l, state }) => {
     const prefix = opts.prefix ?? `/opt/${state.product}`;
@@ -173,7 +191,7 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
     } finally {
       await pool.close();
     }
-    const tag = ref.tag ?? defaultTag(state).split(':')[1]!;
+    const tag = ref.tag ?? defaultTagOnly(state);
     if (!isValidTag(tag)) throw new HfxError('HFX_E_USAGE', `invalid tag ${tag}`);
     const hotfixIds = state.hotfixes.map((h) => h.id);
     const labels: Record<string, string> = {
@@ -226,7 +244,11 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
     const baseBlobs = new Map<string, Uint8Array>();
     const baseBlob = async (d: string): Promise<Uint8Array> => {
       let b = baseBlobs.get(d);
-      if (!b) baseBlobs.set(d, (b = await base!.blob(d)));
+      if (!b) {
+        if (!base) throw new HfxError('HFX_E_INTERNAL', `layer ${d} is neither built nor from a base image`);
+        b = await base.blob(d);
+        baseBlobs.set(d, b);
+      }
       return b;
     };
     const ourBlob = (d: string): string => cache.blob(d);
@@ -236,21 +258,23 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
       const dir = resolve(opts.oci);
       const blobs = join(dir, 'blobs', 'sha256');
       mkdirSync(blobs, { recursive: true });
-      const put = (d: string, bytes: Uint8Array | null, file: string | null): void => {
+      const putBytes = (d: string, bytes: Uint8Array): void => {
+        const to = join(blobs, d.slice(7));
+        if (!existsSync(to)) writeFileSync(to, bytes);
+      };
+      const putFile = (d: string, file: string): void => {
         const to = join(blobs, d.slice(7));
         if (existsSync(to)) return;
-        if (file) {
-          try {
-            linkSync(file, to);
-          } catch {
-            copyFileSync(file, to);
-          }
-        } else writeFileSync(to, bytes!);
+        try {
+          linkSync(file, to);
+        } catch {
+          copyFileSync(file, to);
+        }
       };
-      for (const d of base?.layers ?? []) put(d.digest, await baseBlob(d.digest), null);
-      for (const d of ours) put(d.digest, null, ourBlob(d.digest));
-      put(configDesc.digest, configBytes, null);
-      put(manifestDigest, manifestBytes, null);
+      for (const d of base?.layers ?? []) putBytes(d.digest, await baseBlob(d.digest));
+      for (const d of ours) putFile(d.digest, ourBlob(d.digest));
+      putBytes(configDesc.digest, configBytes);
+      putBytes(manifestDigest, manifestBytes);
       writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
       // keep other tags already in the layout; replace this one
       let existing: Descriptor[] = [];

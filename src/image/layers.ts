@@ -121,7 +121,7 @@ export async function planLayers(l: Layout, state: InstallState, opts: { prefix:
       let covered = false;
       for (let d = posix.dirname(p); d !== '.' && !covered; d = posix.dirname(d)) {
         const up = afters.get(d);
-        if (up !== undefined && (up === null || up.type !== 'dir')) covered = true;
+        if (up !== undefined && up?.type !== 'dir') covered = true;
       }
       if (covered) continue;
       const dir = posix.dirname(p);
@@ -195,8 +195,11 @@ export async function buildLayer(plan: LayerPlan, opts: { cache: Cache; pool: Gz
   const inFlight: Promise<Uint8Array>[] = [];
   let chunk = new Uint8Array(CHUNK);
   let used = 0;
+  /** Writes out the oldest compression in flight, if any. */
   const writeOut = async (): Promise<void> => {
-    const z = await inFlight.shift()!;
+    const oldest = inFlight.shift();
+    if (oldest === undefined) return;
+    const z = await oldest;
     gzHash.update(z);
     gzSize += z.byteLength;
     let off = 0;

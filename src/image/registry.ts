@@ -120,7 +120,8 @@ export class Registry {
 
   private async token(challenge: string): Promise<string> {
     const params: Record<string, string> = {};
-    for (const m of challenge.replace(/^bearer\s+/i, '').matchAll(/(\w+)="([^"]*)"/g)) params[m[1]!] = m[2]!;
+    const pairs = challenge.replace(/^bearer\s+/i, '').matchAll(/(\w+)="([^"]*)"/g);
+    for (const [, key = '', value = ''] of pairs) params[key] = value;
     if (!params.realm) throw this.authError('the bearer challenge names no realm');
     const u = new URL(params.realm);
     if (params.service) u.searchParams.set('service', params.service);
@@ -217,7 +218,8 @@ export class Registry {
     if (r.status === 404) throw new HfxError('HFX_E_NOT_FOUND', `${this.host}/${this.repository}:${ref} does not exist`);
     if (!r.ok) return this.fail(r, `GET manifest ${ref}`);
     const body = Buffer.from(await r.arrayBuffer());
-    return { body, mediaType: (r.headers.get('content-type') ?? '').split(';')[0]!.trim() };
+    const [mediaType = ''] = (r.headers.get('content-type') ?? '').split(';');
+    return { body, mediaType: mediaType.trim() };
   }
 
   async getBlob(digest: string): Promise<Buffer> {

@@ -16,7 +16,7 @@ import { nextSemverPatch } from '../version.js';
 export function gitHead(cwd: string, env: NodeJS.ProcessEnv): Promise<string | null> {
   return new Promise((resolvePromise) => {
     execFile('git', ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd, env, timeout: 30_000 }, (err, stdout) => {
-      const sha = String(stdout).trim();
+      const sha = stdout.trim();
       resolvePromise(!err && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : null);
     });
   });
@@ -67,13 +67,17 @@ export async function createRelease(o: CreateReleaseOptions): Promise<CreatedRel
   const built: Record<string, ImageRef> = {};
   const results: BuildResult[] = [];
   for (const image of plan.build) {
-    const command = commands[image]!;
+    const command = commands[image];
+    const baseRef = plan.base.images[image];
+    if (command === undefined || baseRef === undefined) {
+      throw new HfxError('HFX_E_INTERNAL', `image ${image} was to be built but has no build command or base reference`);
+    }
     o.onBuild?.(image, command);
     const r = await runBuild({
       image,
       command,
       version: plan.version,
-      baseRef: parseImageRef(plan.base.images[image]!),
+      baseRef: parseImageRef(baseRef),
       cwd: o.cwd,
       env: o.env,
       onOutput: o.onBuildOutput,

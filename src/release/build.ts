@@ -14,9 +14,8 @@ const SHOWN_LINES = 40;
  * are trimmed; anything else (progress, blank lines) is skipped. Null when no line qualifies.
  */
 export function refFromBuildOutput(stdout: string, base: ImageRef): ImageRef | null {
-  const lines = stdout.split(/\r?\n/);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!.trim();
+  for (const raw of stdout.split(/\r?\n/).reverse()) {
+    const line = raw.trim();
     if (line === '') continue;
     if (/^sha(256|512):/.test(line)) {
       try {
@@ -86,7 +85,8 @@ export function runBuild(o: BuildOptions): Promise<BuildResult> {
       const details = { image: o.image, command: o.command, exitCode: code, signal, output };
       const shown = o.onOutput || output.trim() === '' ? '' : `\n${tail(output, SHOWN_LINES)}`;
       if (code !== 0) {
-        reject(new HfxError('HFX_E_BUILD', `the build of ${o.image} failed (${signal ? `killed by ${signal}` : `exit ${code}`}); nothing was written${shown}`, {
+        const how = signal ? `killed by ${signal}` : `exit ${String(code)}`;
+        reject(new HfxError('HFX_E_BUILD', `the build of ${o.image} failed (${how}); nothing was written${shown}`, {
           hint: `The command was: ${o.command}`,
           details,
         }));

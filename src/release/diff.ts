@@ -34,8 +34,9 @@ export interface ReleaseDiff {
 function diffMap(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): MapDiff {
   const out: MapDiff = { added: [], removed: [], changed: [] };
   for (const [name, value] of Object.entries(a)) {
-    if (!Object.hasOwn(b, name)) out.removed.push({ name, value });
-    else if (b[name] !== value) out.changed.push({ name, from: value, to: b[name]! });
+    const to = Object.hasOwn(b, name) ? b[name] : undefined;
+    if (to === undefined) out.removed.push({ name, value });
+    else if (to !== value) out.changed.push({ name, from: value, to });
   }
   for (const [name, value] of Object.entries(b)) if (!Object.hasOwn(a, name)) out.added.push({ name, value });
   const byName = (x: { name: string }, y: { name: string }) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);

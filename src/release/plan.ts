@@ -5,7 +5,7 @@
 import { HfxError } from '../errors.js';
 import { NAME_RE, NAME_RULE } from '../names.js';
 import { parseImageRef, type ImageRef } from './reference.js';
-import { CHANNEL_RE, COMMIT_RE, parseReleaseManifest, type ReleaseManifest } from './schema.js';
+import { CHANNEL_RE, COMMIT_RE, COMPONENT_VERSION_RE, parseReleaseManifest, type ReleaseManifest } from './schema.js';
 import { checkSemver, nextSemverPatch } from '../version.js';
 
 /** What the user chose: from flags or from the prompts. */
@@ -77,7 +77,10 @@ export function checkChoices(base: ReleaseManifest, c: ReleaseChoices): ReleaseP
   const components: Record<string, string> = {};
   for (const [n, v] of Object.entries(c.components)) {
     if (!Object.hasOwn(base.components, n)) unknown('component', n, Object.keys(base.components), base.version);
-    if (!/^[^\s\u0000-\u001f\u007f]{1,128}$/.test(v)) throw new HfxError('HFX_E_USAGE', `component version ${JSON.stringify(v)} must be 1 to 128 characters without spaces`);
+    if (!COMPONENT_VERSION_RE.test(v)) {
+      const what = `component version ${JSON.stringify(v)}`;
+      throw new HfxError('HFX_E_USAGE', `${what} must be 1 to 128 characters without spaces`);
+    }
     components[n] = v;
   }
   const commit = c.commit.toLowerCase();

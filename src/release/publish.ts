@@ -34,7 +34,8 @@ export interface PublishedRelease {
 }
 
 function alreadyPublished(m: ReleaseManifest): never {
-  throw new HfxError('HFX_E_ALREADY_PUBLISHED', `release ${m.version} is already published (at ${m.published_at})`, {
+  const at = String(m.published_at);
+  throw new HfxError('HFX_E_ALREADY_PUBLISHED', `release ${m.version} is already published (at ${at})`, {
     hint: 'A published release does not change; make a new one with `hfx release new --base ' + m.version + '`.',
   });
 }

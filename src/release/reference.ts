@@ -53,6 +53,7 @@ export function checkDigest(digest: string, ref = digest): string {
 /** Parses an image reference; throws HFX_E_USAGE, saying what is wrong, when it is not one. */
 export function parseImageRef(ref: string): ImageRef {
   if (ref === '') invalid(ref, 'it is empty');
+  // eslint-disable-next-line no-control-regex -- the control characters are what the check refuses
   if (/[\s\u0000-\u001f\u007f]/.test(ref)) invalid(ref, 'it contains white space or control characters');
   if (ref.length > 1024) invalid(ref, 'it is too long');
 

@@ -15,9 +15,13 @@ export const IMAGE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const COMMIT_RE = /^[0-9a-f]{7,64}$/;
 export const CHANNEL_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/** A component's version: 1 to 128 characters, none of them white space, a C0 control character or DEL. */
+// eslint-disable-next-line no-control-regex -- the control characters are what the pattern refuses
+export const COMPONENT_VERSION_RE = /^[^\s\u0000-\u001f\u007f]{1,128}$/;
+
 const ImageName = z.string().regex(IMAGE_NAME_RE, 'letters, digits and . _ - (1 to 128)');
 const ComponentName = z.string().regex(COMPONENT_NAME_RE, 'letters, digits and . _ / @ + - (1 to 128)');
-const ComponentVersion = z.string().regex(/^[^\s\u0000-\u001f\u007f]{1,128}$/, '1 to 128 characters without spaces');
+const ComponentVersion = z.string().regex(COMPONENT_VERSION_RE, '1 to 128 characters without spaces');
 
 /** A fully qualified image reference pinned by a tag, a digest or both. */
 const ImageReference = z.string().superRefine((s, ctx) => {
@@ -35,6 +39,7 @@ const unique = <T extends z.ZodType<string>>(item: T, max: number) =>
 
 const ReleaseManifestSchema = z
   .strictObject({
+    // eslint-disable-next-line no-control-regex -- the control characters are what the pattern refuses
     name: z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters'),
     version: Version,
     status: z.enum(['draft', 'published']),

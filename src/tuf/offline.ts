@@ -85,9 +85,18 @@ export function latestVersion(dir: string, name: 'root' | 'targets'): number {
   return Math.max(...versions);
 }
 
-interface RootDoc {
-  signed: { version: number; keys: Record<string, TufKeyJson>; roles: Record<string, { keyids: string[]; threshold: number }> };
+interface Role {
+  keyids: string[];
+  threshold: number;
 }
+
+/** A root's metadata; its roles always include root (TUF requires the four top-level roles). */
+interface RootDoc {
+  signed: { version: number; keys: Record<string, TufKeyJson>; roles: Record<string, Role> & { root: Role } };
+}
+
+/** The number of a root key file, root-N.key. */
+const rootKeyNumber = (file: string): number => Number(file.slice('root-'.length, -'.key'.length));
 
 /**
  * The next root, signed by a threshold of the current root's keys and of the new root's keys
@@ -104,7 +113,7 @@ export function rotateTuf(dir: string, o: RotateOptions): RotateResult {
     const key = readKeyFile(join(offline, f), 'root key');
     offlineKeys.set(key.keyid, { key, file: f });
   }
-  const oldRole = cur.signed.roles.root!;
+  const oldRole = cur.signed.roles.root;
   const oldSigners = oldRole.keyids.map((id) => offlineKeys.get(id)?.key).filter((k): k is SigningKey => k !== undefined);
   if (oldSigners.length < oldRole.threshold) {
     throw new HfxError('HFX_E_SIGNATURE', `root ${n} needs ${oldRole.threshold} of its keys to sign the next root; ${dir}/offline has ${oldSigners.length}`, { hint: 'Bring the other root key files into DIR/offline (root-N.key) for the signing, then take them away again.' });
@@ -112,17 +121,30 @@ export function rotateTuf(dir: string, o: RotateOptions): RotateResult {
   const removing = new Set<string>();
   for (const prefix of o.removeRootKeys ?? []) {
     const hits = oldRole.keyids.filter((id) => id.startsWith(prefix));
-    if (hits.length !== 1) throw new HfxError('HFX_E_USAGE', `--remove-root-key ${prefix} names ${hits.length} of root ${n}'s keys`, { hint: `Its keys: ${oldRole.keyids.join(', ')}` });
-    removing.add(hits[0]!);
+    const [hit, ...more] = hits;
+    if (hit === undefined || more.length > 0) {
+      throw new HfxError('HFX_E_USAGE', `--remove-root-key ${prefix} names ${hits.length} of root ${n}'s keys`, {
+        hint: `Its keys: ${oldRole.keyids.join(', ')}`,
+      });
+    }
+    removing.add(hit);
   }
-  let next = Math.max(0, ...[...offlineKeys.values()].map((k) => Number(/\d+/.exec(k.file)![0])));
+  const keyJson = (id: string): TufKeyJson => {
+    const json = cur.signed.keys[id];
+    if (json === undefined) {
+      throw new HfxError('HFX_E_METADATA', `root ${n} gives the root role key ${id} but does not list it`);
+    }
+    return json;
+  };
+  const kept = oldRole.keyids.filter((id) => !removing.has(id)).map((id) => ({ keyid: id, json: keyJson(id) }));
+  let next = Math.max(0, ...[...offlineKeys.values()].map((k) => rootKeyNumber(k.file)));
   const added = Array.from({ length: o.addRootKeys ?? 0 }, () => {
     const k = newKey();
     writeKeyFile(join(offline, `root-${++next}.key`), k.pem);
     offlineKeys.set(k.key.keyid, { key: k.key, file: `root-${next}.key` });
     return k.key;
   });
-  const rootKeys = [...oldRole.keyids.filter((id) => !removing.has(id)).map((id) => ({ keyid: id, json: cur.signed.keys[id]! })), ...added.map((k) => ({ keyid: k.keyid, json: k.json }))];
+  const rootKeys = [...kept, ...added.map((k) => ({ keyid: k.keyid, json: k.json }))];
   const threshold = o.threshold ?? Math.min(oldRole.threshold, rootKeys.length);
   if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > rootKeys.length) throw new HfxError('HFX_E_USAGE', `--threshold is 1 to the number of root keys (${rootKeys.length})`);
   const newSigners = rootKeys.map((k) => offlineKeys.get(k.keyid)?.key).filter((k): k is SigningKey => k !== undefined);

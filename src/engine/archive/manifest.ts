@@ -124,7 +124,10 @@ function checkLinkTarget(path: string, target: string): void {
       hint: 'Links must stay inside the pack; nothing was changed.',
     });
   };
-  if (target.startsWith('/') || /^[A-Za-z]:/.test(target) || /[\u0000-\u001f\u007f-\u009f\\]/.test(target)) fail('is absolute or has forbidden characters');
+  // \p{Cc}: the C0 and C1 control characters, U+0000–U+001F and U+007F–U+009F.
+  if (target.startsWith('/') || /^[A-Za-z]:/.test(target) || /[\p{Cc}\\]/u.test(target)) {
+    fail('is absolute or has forbidden characters');
+  }
   const stack = parentOf(path) === '' ? [] : parentOf(path).split('/');
   let named = false;
   for (const seg of target.split('/')) {

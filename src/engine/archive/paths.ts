@@ -6,8 +6,8 @@ export const STATE_DIR = '.hfx';
 const MAX_PATH = 4096;
 const MAX_SEGMENT_BYTES = 255;
 // C0 and C1 control characters (C1's CSI can drive a terminal), backslash (a separator on
-// Windows) and the Windows drive prefix.
-const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\\]/;
+// Windows) and the Windows drive prefix. \p{Cc} is exactly U+0000–U+001F and U+007F–U+009F.
+const FORBIDDEN = /[\p{Cc}\\]/u;
 const DRIVE = /^[A-Za-z]:/;
 
 /**
@@ -31,7 +31,7 @@ export function checkRelPath(p: unknown, where = 'path'): string {
     if (s === '' || s === '.' || s === '..') return bad('has an empty, "." or ".." segment');
     if (Buffer.byteLength(s) > MAX_SEGMENT_BYTES) return bad(`has a segment over ${MAX_SEGMENT_BYTES} bytes`);
   }
-  if (segs[0]!.toLowerCase() === STATE_DIR) return bad(`is inside ${STATE_DIR}/, which belongs to hfx`);
+  if (segs[0]?.toLowerCase() === STATE_DIR) return bad(`is inside ${STATE_DIR}/, which belongs to hfx`);
   return p;
 }
 

@@ -175,18 +175,24 @@ async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits:
     verifyPayload: async () => {
       for (const e of manifest.entries) {
         const entry = payload.get(e.path);
-        if (entry) await extract(file, fd, entry, dataStart.get(entry)!, e.path, null, e.after as FileState);
+        if (!entry) continue;
+        const start = dataStart.get(entry);
+        if (start === undefined) throw new HfxError('HFX_E_INTERNAL', `no data offset for ${e.path}`);
+        await extract(file, fd, entry, start, e.path, null, e.after as FileState);
       }
     },
     payloadStream: async (path) => {
       const entry = payload.get(path);
       if (!entry) throw new HfxError('HFX_E_INTERNAL', `no payload for ${path}`);
-      return (await openStream(file, zip, entry)) as Readable;
+      return openStream(file, zip, entry);
     },
     extractTo: (path, dest, expect) => {
       const entry = payload.get(path);
-      if (!entry) return Promise.reject(new HfxError('HFX_E_INTERNAL', `no payload for ${path}`));
-      return extract(file, fd, entry, dataStart.get(entry)!, path, dest, expect);
+      const start = entry && dataStart.get(entry);
+      if (!entry || start === undefined) {
+        return Promise.reject(new HfxError('HFX_E_INTERNAL', `no payload for ${path}`));
+      }
+      return extract(file, fd, entry, start, path, dest, expect);
     },
   };
 }
@@ -233,15 +239,17 @@ async function checkNoOverlap(file: string, zip: yauzl.ZipFile, entries: yauzl.E
     starts.set(e, start);
   }
   spans.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < spans.length; i++) {
-    if (spans[i]![0] < spans[i - 1]![1]) {
+  let end = 0;
+  for (const span of spans) {
+    if (span[0] < end) {
       throw new HfxError('HFX_E_TOO_LARGE', `${file} has entries whose data overlap`, { hint: 'This is how some zip bombs are built; nothing was changed.' });
     }
+    end = span[1];
   }
   return starts;
 }
 
-async function openStream(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
+async function openStream(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
   try {
     return await zip.openReadStreamPromise(entry);
   } catch (e) {
@@ -295,16 +303,20 @@ async function* storedBytes(file: string, archiveFd: number, start: number, leng
 function payloadChunks(file: string, archiveFd: number, entry: yauzl.Entry, start: number): Readable {
   const stored = Readable.from(storedBytes(file, archiveFd, start, entry.compressedSize), { objectMode: false });
   if (entry.compressionMethod === 0) return stored;
-  return pipeline(stored, createInflateRaw({ chunkSize: CHUNK }), () => {});
+  return pipeline(stored, createInflateRaw({ chunkSize: CHUNK }), () => {
+    /* nothing to do: an error of either stage reaches the reader through the returned stream */
+  });
 }
 
 /** Streams one entry to `dest` (or nowhere, to only check it), verifying size, CRC-32 and sha256. */
 async function extract(file: string, archiveFd: number, entry: yauzl.Entry, start: number, path: string, dest: string | null, expect: FileState): Promise<void> {
   let fd: number | null = null;
-  try {
-    fd = dest === null ? null : openSync(dest, 'wx', 0o600);
-  } catch (e) {
-    throw asHfxError(e, `cannot create ${dest}`);
+  if (dest !== null) {
+    try {
+      fd = openSync(dest, 'wx', 0o600);
+    } catch (e) {
+      throw asHfxError(e, `cannot create ${dest}`);
+    }
   }
   try {
     const stream = payloadChunks(file, archiveFd, entry, start);
@@ -321,7 +333,9 @@ async function extract(file: string, archiveFd: number, entry: yauzl.Entry, star
         if (fd !== null) writeSync(fd, chunk);
       }
     } catch (e) {
-      if (e instanceof HfxError || (e as NodeJS.ErrnoException).code === 'ENOSPC') throw asHfxError(e, `writing ${dest}`);
+      if (e instanceof HfxError || (e as NodeJS.ErrnoException).code === 'ENOSPC') {
+        throw asHfxError(e, `writing ${String(dest)}`);
+      }
       throw archiveError(file, `${path}: ${(e as Error).message}`, e);
     }
     // The ZIP's size was checked equal to the manifest's at open: data that inflates to another

@@ -42,7 +42,7 @@ export function generateKeys(): { privatePem: string; publicPem: string; keyid: 
 export function parsePrivateKey(pem: string, from: string): KeyObject {
   try {
     const k = createPrivateKey(pem);
-    if (k.asymmetricKeyType !== 'ed25519') throw new Error(`a ${k.asymmetricKeyType} key`);
+    if (k.asymmetricKeyType !== 'ed25519') throw new Error(`a ${String(k.asymmetricKeyType)} key`);
     return k;
   } catch (e) {
     throw new HfxError('HFX_E_USAGE', `${from} is not an ed25519 private key (${(e as Error).message})`, {
@@ -59,7 +59,7 @@ export function parsePublicKey(pem: string, from: string): KeyObject {
   }
   try {
     const k = createPublicKey(pem);
-    if (k.asymmetricKeyType !== 'ed25519') throw new Error(`a ${k.asymmetricKeyType} key`);
+    if (k.asymmetricKeyType !== 'ed25519') throw new Error(`a ${String(k.asymmetricKeyType)} key`);
     return k;
   } catch (e) {
     throw new HfxError('HFX_E_USAGE', `${from} is not an ed25519 public key (${(e as Error).message})`, {
@@ -74,13 +74,21 @@ export function signManifest(manifest: unknown, key: KeyObject): { keyid: string
 }
 
 export function parseSignatureFile(raw: unknown): SignatureFile {
-  const r = raw as SignatureFile;
+  // Parsed JSON: any field may be missing or of another type until checked.
+  const r = raw as { format?: unknown; signatures?: unknown } | null;
   const ok =
     r !== null && typeof r === 'object' && r.format === SIGNATURE_FORMAT && Array.isArray(r.signatures) &&
     r.signatures.length <= 16 &&
-    r.signatures.every((s) => s && typeof s.keyid === 'string' && /^[0-9a-f]{64}$/.test(s.keyid) && typeof s.sig === 'string' && s.sig.length <= 200);
+    r.signatures.every(
+      (s: { keyid?: unknown; sig?: unknown } | null) =>
+        s &&
+        typeof s.keyid === 'string' &&
+        /^[0-9a-f]{64}$/.test(s.keyid) &&
+        typeof s.sig === 'string' &&
+        s.sig.length <= 200,
+    );
   if (!ok) throw new HfxError('HFX_E_SIGNATURE', `the signature file is not ${SIGNATURE_FORMAT}`, { hint: 'Re-sign the archive with `hfx sign`.' });
-  return r;
+  return r as SignatureFile;
 }
 
 export interface TrustedKey {

@@ -32,9 +32,11 @@ async function run<T, R>(
   const out = new Array<R>(total);
   const threads = Math.min(availableParallelism(), Math.ceil(total / BATCH));
   if (total < INLINE_BELOW || threads <= 1) {
-    for (let i = 0; i < total; i++) {
-      out[i] = inline(items[i]!);
+    let i = 0;
+    for (const item of items) {
+      out[i] = inline(item);
       if (onProgress && (i & 63) === 0) onProgress(i, total);
+      i++;
     }
     onProgress?.(total, total);
     return out;
@@ -61,7 +63,8 @@ async function run<T, R>(
         w.on('message', (r: JobResult) => {
           inFlight--;
           const res = take(r);
-          for (let i = 0; i < res.length; i++) out[r.id + i] = res[i]!;
+          let at = r.id;
+          for (const x of res) out[at++] = x;
           done += res.length;
           onProgress?.(done, total);
           feed();

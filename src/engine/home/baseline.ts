@@ -39,6 +39,9 @@ export function writeBaselineSync(l: Layout, tree: Tree): void {
   fsyncPathSync(l.dir);
 }
 
+/** A file's line as encode() writes it; other lines have only the first three fields. */
+type FileLine = [path: string, type: 'f', mode: string, size: number, sha256: string];
+
 export function readBaseline(l: Layout): Tree {
   let text: string;
   try {
@@ -51,15 +54,18 @@ export function readBaseline(l: Layout): Tree {
   try {
     const head = JSON.parse(lines[0] ?? '') as { format?: string };
     if (head.format !== BASELINE_FORMAT) throw new Error(`not ${BASELINE_FORMAT}`);
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      if (line === '') continue;
-      const a = JSON.parse(line) as [string, string, string | number, number?, string?];
+    let n = 0;
+    for (const line of lines) {
+      n++;
+      if (n === 1 || line === '') continue;
+      const a = JSON.parse(line) as [path: string, type: string, modeOrTarget: string, ...rest: unknown[]];
       const [p, t] = a;
-      if (t === 'f') tree.set(p, { type: 'file', mode: a[2] as string, size: a[3]!, sha256: a[4]! });
-      else if (t === 'd') tree.set(p, { type: 'dir', mode: a[2] as string });
-      else if (t === 'l') tree.set(p, { type: 'symlink', target: a[2] as string });
-      else throw new Error(`line ${i + 1}: unknown type ${t}`);
+      if (t === 'f') {
+        const f = a as FileLine;
+        tree.set(p, { type: 'file', mode: f[2], size: f[3], sha256: f[4] });
+      } else if (t === 'd') tree.set(p, { type: 'dir', mode: a[2] });
+      else if (t === 'l') tree.set(p, { type: 'symlink', target: a[2] });
+      else throw new Error(`line ${n}: unknown type ${t}`);
     }
   } catch (e) {
     throw new HfxError('HFX_E_STATE', `${l.baseline} is damaged: ${(e as Error).message}`, { hint: 'Restore .hfx/ from a backup.' });

@@ -8,8 +8,10 @@ import type { InstallState } from './state.js';
 
 export function readRecord(l: Layout, id: string): LoadedRecord {
   try {
-    const record = JSON.parse(readFileSync(l.record(id), 'utf8')) as AppliedRecord;
-    if (record.format !== RECORD_FORMAT) throw new Error(`not ${RECORD_FORMAT}`);
+    // Parsed JSON: its format is checked before it is taken for a record.
+    const raw = JSON.parse(readFileSync(l.record(id), 'utf8')) as { format?: unknown };
+    if (raw.format !== RECORD_FORMAT) throw new Error(`not ${RECORD_FORMAT}`);
+    const record = raw as AppliedRecord;
     return { record, manifest: parseManifest(record.manifest) };
   } catch (e) {
     throw new HfxError('HFX_E_STATE', `the record of hotfix ${id} is unreadable: ${(e as Error).message}`, {

@@ -67,10 +67,11 @@ export async function readState(l: Layout): Promise<InstallState> {
     throw new HfxError('HFX_E_STATE', `cannot read ${l.state}: ${(e as Error).message}`, { cause: e });
   }
   try {
-    const s = JSON.parse(text) as InstallState;
+    // Parsed JSON: the fields checked here may be missing or of another type until then.
+    const s = JSON.parse(text) as Partial<Record<keyof InstallState, unknown>>;
     if (s.format !== STATE_FORMAT || !Array.isArray(s.hotfixes) || typeof s.tx !== 'number') throw new Error(`not ${STATE_FORMAT}`);
     s.updates ??= [];
-    return s;
+    return s as InstallState;
   } catch (e) {
     throw new HfxError('HFX_E_STATE', `${l.state} is damaged: ${(e as Error).message}`, {
       hint: 'Restore .hfx/ from a backup, or re-adopt the pack with a fresh `hfx init` in a copy.',

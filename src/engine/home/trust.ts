@@ -55,9 +55,11 @@ export function addTrust(l: Layout, pubFile: string, name?: string): TrustEntry 
 export function removeTrust(l: Layout, which: string): TrustEntry {
   const all = entries(l);
   const hits = all.filter((t) => t.name === which || (which.length >= 8 && t.keyid.startsWith(which)));
-  if (hits.length === 0) throw new HfxError('HFX_E_NOT_FOUND', `no trusted key named ${which}`, { hint: 'See `hfx trust list`.' });
   if (hits.length > 1) throw new HfxError('HFX_E_USAGE', `${which} names ${hits.length} keys`, { hint: 'Give the full key id from `hfx trust list`.' });
-  const t = hits[0]!;
+  const t = hits[0];
+  if (t === undefined) {
+    throw new HfxError('HFX_E_NOT_FOUND', `no trusted key named ${which}`, { hint: 'See `hfx trust list`.' });
+  }
   rmSync(join(l.trust, `${t.keyid}.json`));
   return { name: t.name, keyid: t.keyid, addedAt: t.addedAt };
 }

@@ -84,7 +84,9 @@ function exists(p: string): boolean {
 // timer happens to land.
 function faultAt(): { kind: string; at: number } | null {
   const m = /^(kill|fail)-after-step:(\d+)$/.exec(process.env.HFX_FAULT ?? '');
-  return m ? { kind: m[1]!, at: Number(m[2]) } : null;
+  if (!m) return null;
+  const [, kind = '', at = ''] = m;
+  return { kind, at: Number(at) };
 }
 
 /** Idempotent: running it again after a crash at any instant finishes the same step. */
@@ -141,8 +143,9 @@ function commit(l: Layout, j: Journal): void {
   rmSync(l.tx, { recursive: true, force: true });
 }
 
-function rollback(l: Layout, j: Journal, upTo: number): void {
-  for (let i = upTo - 1; i >= 0; i--) backward(l.home, j.steps[i]!);
+/** Undoes every step of `j`, last first. */
+function rollback(l: Layout, j: Journal): void {
+  for (const s of j.steps.toReversed()) backward(l.home, s);
   fsyncDirs(l.home, j.steps);
   removeAll(l.home, j.rollbackRemove);
   rmSync(l.journal, { force: true });
@@ -171,7 +174,7 @@ export function runTransaction(l: Layout, j: Journal, onStep?: (done: number, to
   } catch (e) {
     const cause = asHfxError(e, `${j.operation} ${j.subject} failed at ${j.steps[done]?.target ?? '?'}`);
     try {
-      rollback(l, j, j.steps.length);
+      rollback(l, j);
     } catch (e2) {
       throw new HfxError('HFX_E_RECOVERY', `${cause.message}; undoing it failed too: ${(e2 as Error).message}`, {
         hint: 'Fix the cause (permissions, disk space), then run `hfx recover` (finishes) or `hfx recover --rollback` (undoes).',
@@ -206,7 +209,7 @@ export function settleHeld(l: Layout, j: Journal, confirmed: boolean): void {
     return;
   }
   try {
-    rollback(l, j, j.steps.length);
+    rollback(l, j);
   } catch (e) {
     throw new HfxError('HFX_E_RECOVERY', `${j.operation} ${j.subject} failed its health check and undoing it failed: ${(e as Error).message}`, {
       hint: 'Fix the cause (permissions, disk space), then run `hfx recover`: it undoes a change never confirmed.',
@@ -224,9 +227,10 @@ export function readJournal(l: Layout): Journal | null {
     throw asHfxError(e, 'cannot read the journal');
   }
   try {
-    const j = JSON.parse(text) as Journal;
+    // Parsed JSON: the fields checked here may be missing or of another type until then.
+    const j = JSON.parse(text) as Partial<Record<keyof Journal, unknown>>;
     if (j.format !== JOURNAL_FORMAT || !Array.isArray(j.steps)) throw new Error(`not ${JOURNAL_FORMAT}`);
-    return j;
+    return j as Journal;
   } catch (e) {
     throw new HfxError('HFX_E_STATE', `${l.journal} is damaged: ${(e as Error).message}`, { hint: 'Restore .hfx/ from a backup.' });
   }
@@ -301,8 +305,10 @@ export function recoverTransaction(l: Layout, committedTx: number, knownRecords:
       return { action: 'completed', ...base };
     }
     if (mode === 'rollback' || j.held) {
-      rollback(l, j, j.steps.length);
-      return j.held ? { action: 'rolled-back', operation: `${j.operation} (its health check never finished)`, subject: j.subject } : { action: 'rolled-back', ...base };
+      rollback(l, j);
+      return j.held
+        ? { action: 'rolled-back', operation: `${j.operation} (its health check never finished)`, subject: j.subject }
+        : { action: 'rolled-back', ...base };
     }
     for (const s of j.steps) forward(l.home, s);
     commit(l, j);

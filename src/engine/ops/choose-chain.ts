@@ -38,7 +38,9 @@ export function chooseChain<C extends Candidate>(cands: readonly C[], level: num
     if (new Set(best.map((c) => c.id)).size > 1) {
       throw new HfxError('HFX_E_INCOMPATIBLE', `${best.map((c) => c.id).join(' and ')} both go from level ${cur} to ${far}`, { hint: 'Keep one of them in the directory.' });
     }
-    chain.push(best[0]!);
+    const step = best[0];
+    if (step === undefined) throw new HfxError('HFX_E_INTERNAL', `no update goes from level ${cur} to ${far}`);
+    chain.push(step);
     cur = far;
   }
   return chain;

@@ -66,12 +66,14 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
   const b = walkDir(newDir, 'new');
 
   // Files on both sides are compared byte for byte; only what differs gets hashed.
-  const common = [...a.keys()].filter((p) => a.get(p)!.type === 'file' && b.get(p)?.type === 'file');
+  const common: string[] = [];
+  for (const [p, e] of a) if (e.type === 'file' && b.get(p)?.type === 'file') common.push(p);
   const cmp = await compareMany(common.map((p) => [`${oldDir}/${p}`, `${newDir}/${p}`] as [string, string]), (d, t) => opts.onProgress?.('compare', d, t));
   const toHash = new Set<string>(); // 'o:' + path or 'n:' + path
   const modeOnly = new Map<string, [string, string]>();
   common.forEach((p, i) => {
-    const c = cmp[i]!;
+    const c = cmp[i];
+    if (c === undefined) throw new HfxError('HFX_E_INTERNAL', `${p} was not compared`);
     if ('error' in c) throw new HfxError('HFX_E_IO', `cannot compare ${p}: ${c.error}`);
     if (!c.same) {
       toHash.add('o:' + p);
@@ -87,7 +89,8 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
   const facts = await hashMany(keys.map((k) => `${k.startsWith('o') ? oldDir : newDir}/${k.slice(2)}`), (d, t) => opts.onProgress?.('hash', d, t));
   const hashed = new Map<string, NodeState>();
   keys.forEach((k, i) => {
-    const f = facts[i]!;
+    const f = facts[i];
+    if (f === undefined) throw new HfxError('HFX_E_INTERNAL', `${k.slice(2)} was not hashed`);
     if ('error' in f) throw new HfxError('HFX_E_IO', `cannot read ${k.slice(2)}: ${f.error}`);
     hashed.set(k, { type: 'file', ...f });
   });

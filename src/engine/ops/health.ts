@@ -44,7 +44,8 @@ function runOnce(command: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs
     const timer = setTimeout(() => {
       timedOut = true;
       try {
-        process.kill(-child.pid!, 'SIGKILL');
+        // No pid: the spawn failed, and its 'error' ends the run.
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
       } catch {
         /* gone already */
       }

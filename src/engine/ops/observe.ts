@@ -74,9 +74,11 @@ export async function observe(home: string, paths: readonly string[], onProgress
   }
   const facts = await hashMany(files.map((p) => `${home}/${p}`), onProgress);
   files.forEach((p, i) => {
-    const f = facts[i]!;
+    const f = facts[i];
+    const o = out.get(p);
+    if (f === undefined || o === undefined) throw new HfxError('HFX_E_INTERNAL', `${p} was not hashed`);
     if ('error' in f) throw new HfxError('HFX_E_IO', `cannot read ${join(home, p)}: ${f.error}`, { hint: 'Check permissions on the pack.' });
-    out.get(p)!.node = { type: 'file', ...f };
+    o.node = { type: 'file', ...f };
   });
   return out;
 }

@@ -94,11 +94,13 @@ export function planApply(entries: readonly ManifestEntry[], observed: ReadonlyM
 
   // A directory that goes away must be empty once the plan's own removals are done.
   for (const s of removals) {
-    const o = observed.get(s.path)!;
+    const o = observed.get(s.path);
+    if (!o) throw new HfxError('HFX_E_INTERNAL', `${s.path} was not observed`);
     if (!o.children) continue;
     const left = o.children.filter((c) => !removed.has(`${s.path}/${c}`));
     if (left.length > 0) {
-      const e = byPath.get(s.path)!;
+      const e = byPath.get(s.path);
+      if (!e) throw new HfxError('HFX_E_INTERNAL', `${s.path} is not in the manifest`);
       conflicts.push({ path: s.path, reason: 'not-empty', expected: e.before, found: o.node, after: e.after });
     }
   }
@@ -106,7 +108,7 @@ export function planApply(entries: readonly ManifestEntry[], observed: ReadonlyM
   for (const s of puts) {
     const parent = parentOf(s.path);
     if (parent === '' || putDirs.has(parent)) continue;
-    if (!observed.get(s.path)!.parentIsDir || removed.has(parent)) {
+    if (observed.get(s.path)?.parentIsDir !== true || removed.has(parent)) {
       throw new HfxError('HFX_E_INCOMPATIBLE', `${JSON.stringify(s.path)} goes into ${JSON.stringify(parent)}, which is not a directory in this pack`, {
         hint: 'The hotfix was made for a different layout of the pack. Nothing was changed.',
       });

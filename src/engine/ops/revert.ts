@@ -30,7 +30,7 @@ export function chooseReverts(state: InstallState, touched: (id: string) => Read
   const ids = state.hotfixes.map((h) => h.id);
   if (ids.length === 0) throw new HfxError('HFX_E_NOT_APPLIED', 'no hotfix is applied', { hint: 'See `hfx state`.' });
   if (all) return [...ids].reverse();
-  if (id === undefined) return [ids[ids.length - 1]!];
+  if (id === undefined) return ids.slice(-1);
   const at = ids.indexOf(id);
   if (at < 0) throw new HfxError('HFX_E_NOT_APPLIED', `${id} is not applied`, { hint: `Applied: ${ids.join(', ')}.` });
   const mine = touched(id);
@@ -78,7 +78,12 @@ export async function assertUnchanged(home: string, recs: LoadedRecord[], ids: s
     for (const e of r.manifest.entries) if (!untouched.has(e.path)) expect.set(e.path, afterOf(r, e.path, e.after));
   }
   const observed = await observe(home, [...expect.keys()], (d, t) => onProgress?.('check', d, t));
-  const modified = [...expect].filter(([p, want]) => !sameNode(observed.get(p)!.node, want)).map(([p, want]) => ({ path: p, expected: want, found: observed.get(p)!.node }));
+  const modified: { path: string; expected: NodeState | null; found: NodeState | null }[] = [];
+  for (const [p, want] of expect) {
+    const o = observed.get(p);
+    if (!o) throw new HfxError('HFX_E_INTERNAL', `${p} was not observed`);
+    if (!sameNode(o.node, want)) modified.push({ path: p, expected: want, found: o.node });
+  }
   if (modified.length > 0) {
     throw new HfxError('HFX_E_MODIFIED', `${modified.length} file(s) changed since ${ids.join(', ')} ${ids.length === 1 ? 'was' : 'were'} applied; nothing was reverted:\n${modified.slice(0, 10).map((m) => `  ${m.path}`).join('\n')}`, {
       hint: 'Restore those files (see `hfx verify`), or keep a copy of your changes, put the hotfix version back, and revert again.',

@@ -19,7 +19,8 @@ export async function scanTree(root: string, onProgress?: (done: number, total: 
   }
   const facts = await hashMany(files.map((p) => `${root}/${p}`), onProgress);
   files.forEach((p, i) => {
-    const f = facts[i]!;
+    const f = facts[i];
+    if (f === undefined) throw new HfxError('HFX_E_INTERNAL', `${p} was not hashed`);
     if ('error' in f) throw new HfxError('HFX_E_IO', `cannot read ${join(root, p)}: ${f.error}`, { hint: 'Check permissions.' });
     tree.set(p, { type: 'file', ...f });
   });

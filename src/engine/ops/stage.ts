@@ -122,13 +122,20 @@ async function syncWithMode(path: string, mode: number): Promise<void> {
  * Runs `fn` on every item, `limit` at a time. On a failure no new item starts, and it rejects only
  * once the running ones have ended: the caller's clean-up must not race a file still being written.
  */
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function forEachLimit<T extends object>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failed = false;
   const lane = async (): Promise<void> => {
-    while (!failed && next < items.length) {
+    while (!failed) {
+      // Items are objects: undefined is the end of the list.
+      const item = items[next++];
+      if (item === undefined) return;
       try {
-        await fn(items[next++]!);
+        await fn(item);
       } catch (e) {
         failed = true;
         throw e;

@@ -90,8 +90,16 @@ export async function updateHome(opts: UpdateOptions): Promise<UpdateResult> {
       }
       const chain = chooseChain([...byId.values()].map((a) => ({ id: a.manifest.id, level: a.manifest.level, toLevel: toLevelOf(a), security: a.manifest.security, archive: a })), state.level, channel, opts.level);
       if (opts.archive && chain.length === 0) {
-        const m = open[0]!.manifest;
-        throw new HfxError('HFX_E_INCOMPATIBLE', `${m.id} goes from level ${m.level} to ${m.toLevel}${m.security ? '' : ' (not a security update)'}; this installation is at level ${state.level} on the ${channel} channel`, { hint: 'See `hfx state`.' });
+        // The one archive given, an update for this installation (any other was refused above).
+        const a = open[0];
+        if (a === undefined) throw new HfxError('HFX_E_INTERNAL', 'the update archive was not opened');
+        const m = a.manifest;
+        throw new HfxError(
+          'HFX_E_INCOMPATIBLE',
+          `${m.id} goes from level ${m.level} to ${toLevelOf(a)}${m.security ? '' : ' (not a security update)'}; ` +
+            `this installation is at level ${state.level} on the ${channel} channel`,
+          { hint: 'See `hfx state`.' },
+        );
       }
       const archives = chain.map((c) => c.archive);
       const toLevel = chain.at(-1)?.toLevel ?? state.level;
@@ -101,9 +109,12 @@ export async function updateHome(opts: UpdateOptions): Promise<UpdateResult> {
       const included = new Set(archives.flatMap((a) => a.manifest.includes));
       const applied = state.hotfixes.map((h) => h.id);
       const stray = chain.length === 0 ? [] : applied.filter((id) => !included.has(id));
-      if (stray.length > 0) {
+      const lastStray = stray.at(-1);
+      if (lastStray !== undefined) {
         throw new HfxError('HFX_E_NOT_INCLUDED', `applied hotfix${stray.length > 1 ? 'es' : ''} ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} not included in the update to level ${toLevel}; updating would lose ${stray.length > 1 ? 'them' : 'it'}`, {
-          hint: `Revert ${stray.length > 1 ? 'them' : 'it'} explicitly (\`hfx revert ${stray[stray.length - 1]}\`) if the fix is no longer needed, or get an update that includes ${stray.join(', ')}.`,
+          hint:
+            `Revert ${stray.length > 1 ? 'them' : 'it'} explicitly (\`hfx revert ${lastStray}\`) ` +
+            `if the fix is no longer needed, or get an update that includes ${stray.join(', ')}.`,
           details: { notIncluded: stray },
         });
       }
