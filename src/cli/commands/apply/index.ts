@@ -9,6 +9,9 @@ import { healthReason, type HealthCheck } from '../../../engine/ops/health.js';
 import { readState } from '../../../engine/home/state.js';
 import { readLink } from '../../../client/config.js';
 import { report } from '../../../client/remote.js';
+import { fetchOciArchive } from '../../../client/oci.js';
+import { isOciSource } from '../../../oci/reference.js';
+import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryAccess } from '../../registry-flags.js';
 
 /** --health CMD, or with --server the product's own check (hfx init --health). */
 export async function healthOf(v: Record<string, unknown>, home: string, fromServer: boolean): Promise<HealthCheck | undefined> {
@@ -36,7 +39,7 @@ export const applyCommand: Command = {
   name: 'apply',
   aliases: ['apply-hotfix'],
   summary: 'apply a signed hotfix archive to the installation, atomically',
-  usage: 'hfx apply FILE.zip [--home DIR] [--dry-run] [--allow-unsigned] [--health CMD [--health-timeout 120s] [--health-retries N]] | hfx apply HF-ID --server | hfx apply --continue [--use new|mine] | hfx apply --abort',
+  usage: 'hfx apply FILE.zip [--home DIR] [--dry-run] [--allow-unsigned] [--health CMD [--health-timeout 120s] [--health-retries N]] | hfx apply HF-ID --server | hfx apply oci://REGISTRY/REPO:ID | hfx apply oci-layout:DIR:ID | hfx apply --continue [--use new|mine] | hfx apply --abort',
   details: `Checks the signature against the trust store, the product, release, update level and
 required hotfixes, and that every file the hotfix touches still holds what it expects. Only then
 are the files replaced, all or none; a crash at any moment is finished by \`hfx recover\`.
@@ -54,13 +57,22 @@ trying --health-retries more times (default 0). Otherwise it is reverted in the 
 pack is byte for byte as before, the revert is recorded with the reason (reported to the server
 when linked), and hfx exits 11 (HFX_E_HEALTH). Until CMD passes the hotfix is unconfirmed: if hfx
 is killed meanwhile, the next hfx command (or \`hfx recover\`) reverts it. With --server and no
---health, the product's own check (\`hfx init --health CMD\`) is used.`,
+--health, the product's own check (\`hfx init --health CMD\`) is used.
+
+oci://REGISTRY/REPO:ID takes the archive from an OCI registry (\`hfx push FILE.zip --oci\`), and
+oci-layout:DIR:ID from an OCI image layout (\`skopeo copy … oci:DIR:ID\`, e.g. on a USB disk). It is
+streamed to .hfx/downloads/, checked against the digest its manifest names, and must be the
+archive ID (HFX_E_ARTIFACT otherwise); then every check of a FILE.zip applies: the registry is
+transport, not trust. docs/oci.md.
+${REGISTRY_FLAGS_HELP}`,
   examples: [
     '$ hfx apply HF-4.2.0-12-0007.zip --home /opt/wso2am',
     '$ hfx apply HF-4.2.0-12-0007.zip --dry-run --json',
     '$ hfx apply --continue --use new --home /opt/wso2am',
     '$ hfx apply HF-4.2.0-12-0007 --server --home /opt/wso2am   # fetched from the linked server',
     "$ hfx apply HF-4.2.0-12-0007.zip --health 'curl -fsS http://localhost:9443/health' --health-timeout 60s --health-retries 2",
+    '$ hfx apply oci://registry.example.com/hfx/wso2am:HF-4.2.0-12-0007 --home /opt/wso2am',
+    '$ hfx apply oci-layout:/media/usb/hfx:HF-4.2.0-12-0007 --home /opt/wso2am     # copied with skopeo, air-gapped',
   ],
   options: {
     ...HOME,
@@ -73,8 +85,9 @@ is killed meanwhile, the next hfx command (or \`hfx recover\`) reverts it. With 
     health: { type: 'string' },
     'health-timeout': { type: 'string' },
     'health-retries': { type: 'string' },
+    ...REGISTRY_FLAGS,
   },
-  async run({ values: v, positionals }, { out, home, path }) {
+  async run({ values: v, positionals }, { io, out, home, path }) {
     const h = home(v['home']);
     if (v['abort']) {
       if (positionals.length || v['continue']) throw new HfxError('HFX_E_USAGE', '--abort takes no archive and no --continue');
@@ -88,9 +101,12 @@ is killed meanwhile, the next hfx command (or \`hfx recover\`) reverts it. With 
     if (v['continue'] ? positionals.length !== 0 : positionals.length !== 1) {
       throw new HfxError('HFX_E_USAGE', v['continue'] ? '--continue takes no archive (the one that stopped is kept)' : 'give exactly one archive: hfx apply FILE.zip', { hint: 'See `hfx apply --help`.' });
     }
-    // With --server the argument is a hotfix id, fetched as the signed metadata names it.
-    const archive = positionals[0] === undefined ? undefined : v['server'] ? await downloadHotfix(h, positionals[0]) : path(positionals[0]);
+    const fromOci = positionals[0] !== undefined && !v['server'] && isOciSource(positionals[0]);
+    const access = registryAccess(v, io.env, fromOci, 'apply');
     const health = await healthOf(v, h, v['server'] === true);
+    const oci = fromOci ? await fetchOciArchive(h, positionals[0]!, access, path) : null;
+    // With --server the argument is a hotfix id, fetched as the signed metadata names it.
+    const archive = positionals[0] === undefined ? undefined : oci ? oci.file : v['server'] ? await downloadHotfix(h, positionals[0]) : path(positionals[0]);
     const r = await applyHotfix({
       home: h,
       ...(archive ? { archive } : {}),
@@ -100,7 +116,7 @@ is killed meanwhile, the next hfx command (or \`hfx recover\`) reverts it. With 
       ...(use ? { use: use as 'new' | 'mine' } : {}),
       onProgress: out.progress,
       ...(health ? { health, onHealth: (cmd: string) => out.note(out.c.dim(`health check: ${cmd}`)) } : {}),
-    });
+    }).finally(() => oci?.cleanup());
     if (!r.dryRun) appendEvents(layout(h), [{ kind: 'applied', archive: r.id }]);
     if (r.health && !r.health.ok) {
       const reason = healthReason(r.health);
