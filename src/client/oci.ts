@@ -3,6 +3,7 @@
 // transport: what is fetched is checked against the digest its manifest names here, and then goes
 // through every check `hfx apply FILE.zip` makes (signature, trust, hashes).
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -97,7 +98,11 @@ async function receiveLayer(body: Readable, dest: string, layer: ArtifactLayer, 
   const tampered = (why: string) => new HfxError('HFX_E_INTEGRITY', `the archive from ${where} ${why}`, {
     hint: 'The registry or the copy returned other bytes than its manifest names (tampered or damaged); nothing was changed.',
   });
+  // Opened before any byte flows: a blob refused on its first chunk would otherwise be refused
+  // while the file is still being created, and the removal below would run before it exists.
+  const out = createWriteStream(dest, { flags: 'wx' });
   try {
+    await once(out, 'open');
     await pipeline(
       body,
       async function* (src: AsyncIterable<Buffer>) {
@@ -108,9 +113,11 @@ async function receiveLayer(body: Readable, dest: string, layer: ArtifactLayer, 
           yield chunk;
         }
       },
-      createWriteStream(dest, { flags: 'wx' }),
+      out,
     );
   } catch (e) {
+    out.destroy();
+    body.destroy();
     rmSync(dest, { force: true });
     throw e instanceof HfxError ? e : asHfxError(e, `cannot download ${where}`);
   }
@@ -141,10 +148,10 @@ export async function fetchOciArchive(home: string, text: string, access: Regist
     open = async (layer) => (await reg.openBlob(layer.digest)).body;
   } else {
     manifest = layoutManifest(src.dir, src.tag).bytes;
-    open = async (layer) => {
+    open = (layer) => {
       const file = layoutBlobPath(src.dir, layer.digest);
       if (!existsSync(file)) throw new HfxError('HFX_E_NOT_FOUND', `the OCI layout ${src.dir} lacks the archive blob ${layer.digest}`, { hint: 'The copy is incomplete; copy it again.' });
-      return createReadStream(file, { highWaterMark: 1 << 20 });
+      return Promise.resolve(createReadStream(file, { highWaterMark: 1 << 20 }));
     };
   }
   const { layer, annotations } = readArtifactManifest(manifest, where);
