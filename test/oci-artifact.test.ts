@@ -89,7 +89,7 @@ describe('archives as OCI artifacts', () => {
     const zip = readFileSync(hf1);
     const raw = sh('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/${RUN}/demo:HF-OCI-1`]);
     assert.equal(`sha256:${sha256(Buffer.from(raw))}`, r.json.manifestDigest, 'skopeo reads the manifest hfx pushed, byte for byte');
-    const m = JSON.parse(raw) as Record<string, any>;
+    const m = JSON.parse(raw) as Record<string, unknown>;
     assert.equal(m['schemaVersion'], 2);
     assert.equal(m['mediaType'], 'application/vnd.oci.image.manifest.v1+json');
     assert.equal(m['artifactType'], 'application/vnd.hfx.archive.v1');

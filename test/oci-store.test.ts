@@ -296,7 +296,7 @@ describe('hfx serve --blobs oci://… as a process', () => {
     await refused(['--blobs', 'oci://127.0.0.1:5000/hfx'], { HFX_BLOBS_TIMEOUT: 'soon' }, /HFX_BLOBS_TIMEOUT must be a duration/);
   });
 
-  test('HFX_BLOBS=oci://…: starts while the registry is down (a warning), answers 503 until it is up; a wrong login is 503 too; a blob removed from the registry is 404', async (t) => {
+  test('HFX_BLOBS=oci://…: starts while the registry is down (a warning), answers 503 until it is up; a wrong login is 503 too; a blob removed from the registry is 404 until the archive is sent again', async (t) => {
     requireTools('docker-registry', 'htpasswd');
     const reg = await startRegistry({ htpasswd: htpasswdLine('hfx', 'proc-secret-1') });
     t.after(() => reg.stop());
@@ -306,11 +306,14 @@ describe('hfx serve --blobs oci://… as a process', () => {
     const srv = await serveProcess(t, ['--data', data], {
       HFX_BLOBS: `oci://${reg.host}/hfx/proc`, HFX_REGISTRY_USER: 'hfx', HFX_REGISTRY_PASSWORD: 'proc-secret-1', HFX_BLOBS_TIMEOUT: '2s', HFX_ADMIN_PASSWORD: 'proc-admin-pass-1',
     });
-    assert.match(srv.output(), new RegExp(`Archives in the registry oci://${reg.host.replace(/\./g, '\\.')}/hfx/proc`));
+    const said = new RegExp(`Archives in the registry oci://${reg.host.replace(/\./g, '\\.')}/hfx/proc`);
+    for (let i = 0; i < 50 && !said.test(srv.output()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(srv.output(), said);
     const tok = await seedVendor(srv.url, 'proc-admin-pass-1', readFileSync(w.pub, 'utf8'));
     const zip = new Uint8Array(readFileSync(await w.hotfix('HF-PROC-1', (d) => writeFileSync(join(d, 'docs/README'), 'proc\n'))));
     const down = await api(srv.url, 'POST', '/v1/archives', tok['dev']!, zip);
     assert.equal(down.status, 503);
+    for (let i = 0; i < 50 && !/the archive registry cannot be reached now/.test(srv.output()); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(srv.output(), /the archive registry cannot be reached now/);
     await reg.restart();
     const up = await api(srv.url, 'POST', '/v1/archives', tok['dev']!, zip);
@@ -322,6 +325,11 @@ describe('hfx serve --blobs oci://… as a process', () => {
     const gone = await download(srv.url, tok['acme']!, '/v1/archives/HF-PROC-1/download');
     assert.equal(gone.status, 404);
     assert.equal(JSON.parse(gone.body.toString()).error.code, 'HFX_E_NOT_FOUND');
+    // Sending the archive again puts it back.
+    const again = await api(srv.url, 'POST', '/v1/archives', tok['dev']!, zip);
+    assert.equal(again.status, 200);
+    assert.equal(again.body.existed, true);
+    assert.equal(sha((await download(srv.url, tok['acme']!, '/v1/archives/HF-PROC-1/download')).body), sha(zip));
 
     // The same server with a wrong registry password: uploads 503, naming the refusal.
     srv.child.kill('SIGTERM');

@@ -54,8 +54,20 @@ export async function pushArtifact(reg: Registry, blob: ArchiveBlob, facts: Arti
       if (existing.body.equals(m.bytes)) return { ...result, existed: true };
     }
   }
-  if (!opts.configKnown) await reg.putBlob(EMPTY_CONFIG.digest, EMPTY_CONFIG_BYTES);
-  await reg.putBlob(result.layerDigest, { path: blob.path, size: blob.size });
-  await reg.putManifest(tag, m.bytes, MANIFEST_MEDIA_TYPE);
-  return { ...result, existed: false };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (!opts.configKnown || attempt > 1) await reg.putBlob(EMPTY_CONFIG.digest, EMPTY_CONFIG_BYTES);
+      await reg.putBlob(result.layerDigest, { path: blob.path, size: blob.size });
+      await reg.putManifest(tag, m.bytes, MANIFEST_MEDIA_TYPE);
+      return { ...result, existed: false };
+    } catch (e) {
+      // Pushes of one blob at the same moment (two servers taking the same upload) can leave
+      // docker-registry briefly not knowing it: the manifest is refused as naming an unknown blob,
+      // or the upload as not matching its digest. Every step is idempotent, so they run again.
+      if (attempt >= RACE_ATTEMPTS || !(e instanceof HfxError && e.code === 'HFX_E_REGISTRY' && /BLOB_UNKNOWN|DIGEST_INVALID/.test(e.message))) throw e;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
 }
+
+const RACE_ATTEMPTS = 4;

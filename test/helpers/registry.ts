@@ -92,9 +92,9 @@ export async function startRegistry(opts: { htpasswd?: string } = {}): Promise<T
 /** HFX_TEST_REGISTRY when set (shared, no auth), else a registry of our own. */
 export async function registryForTests(): Promise<TestRegistry> {
   const env = process.env['HFX_TEST_REGISTRY'];
-  const shared = () => {
+  const shared = (): never => {
     throw new Error('HFX_TEST_REGISTRY is shared: start a registry of your own (startRegistry) to stop or pause it');
   };
-  if (env) return { host: env, dir: '', log: () => '', stop: async () => undefined, halt: async () => shared(), restart: async () => shared(), pause: shared, resume: shared };
+  if (env) return { host: env, dir: '', log: () => '', stop: () => Promise.resolve(), halt: shared, restart: shared, pause: shared, resume: shared };
   return startRegistry();
 }

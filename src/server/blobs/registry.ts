@@ -36,6 +36,8 @@ export class RegistryBlobs implements ArchiveBlobs {
   private readonly sizes = new Map<string, number>();
   /** The empty config blob is in the repository: skip its HEAD on every upload. */
   private configKnown = false;
+  /** Pushes under way, by sha256: the same archive sent several times at once is pushed once. */
+  private readonly pushing = new Map<string, Promise<void>>();
 
   constructor(readonly repo: RegistryRepo, private readonly opts: { spoolDir: string; creds: Creds | null; insecure: boolean; timeoutMs: number }) {
     mkdirSync(opts.spoolDir, { recursive: true });
@@ -82,7 +84,15 @@ export class RegistryBlobs implements ArchiveBlobs {
     this.sizes.set(sha256, size);
   }
 
-  async keep(got: ReceivedBlob, m: Manifest): Promise<void> {
+  keep(got: ReceivedBlob, m: Manifest): Promise<void> {
+    const running = this.pushing.get(got.sha256);
+    if (running) return running;
+    const p = this.push(got, m).finally(() => this.pushing.delete(got.sha256));
+    this.pushing.set(got.sha256, p);
+    return p;
+  }
+
+  private async push(got: ReceivedBlob, m: Manifest): Promise<void> {
     try {
       await pushArtifact(this.registry, { path: got.tmp, sha256: got.sha256, size: got.size }, m, { configKnown: this.configKnown });
     } catch (e) {

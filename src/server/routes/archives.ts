@@ -126,14 +126,16 @@ export function archiveRoutes(ctx: Ctx) {
         const same = async () => {
           const existing = await db.selectFrom('archives').select(['id', 'digest']).where('id', '=', m.id).executeTakeFirst();
           if (!existing) return null;
-          if (existing.digest === a.digest) return reply.status(200).send({ id: m.id, existed: true });
+          if (existing.digest === a.digest) return { id: m.id, existed: true };
           throw new HfxError('HFX_E_ALREADY_APPLIED', `an archive with id ${m.id} and other content exists`, { hint: 'Give the new archive a new id.' });
         };
+        // An id taken by other content is refused before anything is stored (same() throws).
         const known = await same();
-        if (known) return known;
         // Stored where downloads read it before the row that points at it exists (a registry
-        // that is down fails the upload here: 503, nothing recorded).
+        // that is down fails the upload here: 503, nothing recorded). An archive sent again is
+        // stored again too, which puts back a blob or tag that went missing from a registry.
         await ctx.blobs.keep(got, m);
+        if (known) return reply.status(200).send(known);
         await ensureRelease(ctx, m.product, m.release, me.username, true);
         // Two identical pushes at once: the insert that loses the race sees the winner's row.
         const inserted = await db.transaction().execute(async (tx) => {
@@ -146,7 +148,7 @@ export function archiveRoutes(ctx: Ctx) {
           await audit(tx, actorName(me), 'upload', 'archive', m.id, { sha256: got.sha256, customer: customer ?? null });
           return true;
         });
-        if (!inserted) return (await same())!;
+        if (!inserted) return reply.status(200).send(await same());
         // The version moves only after the commit: a sequence value is seen by other sessions at
         // once, so taken inside the transaction an update check could read the new version, not
         // yet see the archive, and cache an answer without it under that version.
