@@ -45,7 +45,7 @@ export const ERRORS = {
   HFX_E_INCOMPATIBLE: { exit: EXIT.incompatible, http: 409, summary: 'The archive is for another product, release or update level.' },
   HFX_E_REQUIRES: { exit: EXIT.incompatible, http: 409, summary: 'The archive requires hotfixes that are not applied.' },
   HFX_E_NOT_INCLUDED: { exit: EXIT.incompatible, http: 409, summary: 'An applied hotfix is not included in the update; updating would lose its fix.' },
-  HFX_E_ALREADY_APPLIED: { exit: EXIT.incompatible, http: 409, summary: 'A hotfix with this id is already applied.' },
+  HFX_E_ALREADY_APPLIED: { exit: EXIT.incompatible, http: 409, summary: 'A hotfix with this id is already applied; or, on `hfx push`, the server or the registry already holds an archive with this id and other content.' },
 
   HFX_E_HEALTH: { exit: EXIT.health, http: 409, summary: 'The health check after an apply failed or timed out; the hotfix was reverted and the pack is as before.' },
 
@@ -56,10 +56,11 @@ export const ERRORS = {
   HFX_E_RATE_LIMITED: { exit: EXIT.auth, http: 429, summary: 'Too many failed logins from this address for this user, or too many uploads in flight on one token; wait the Retry-After seconds and try again.' },
   HFX_E_TIMEOUT: { exit: EXIT.network, http: 408, summary: 'The request\'s headers or body did not arrive in time (a slow or stalled client); the server closed the connection.' },
   HFX_E_NETWORK: { exit: EXIT.network, http: 502, summary: 'The hfx server could not be reached or answered with a server error.' },
-  HFX_E_UNAVAILABLE: { exit: EXIT.network, http: 503, summary: 'The hfx server lost or cannot reach its database (a restart, a failover). Reads can be retried, and hfx retries them itself; check whether a write took effect before sending it again.' },
+  HFX_E_UNAVAILABLE: { exit: EXIT.network, http: 503, summary: 'The hfx server lost or cannot reach its database (a restart, a failover) or the registry that holds its archives (`hfx serve --blobs oci://…`). Reads can be retried, and hfx retries them itself; check whether a write took effect before sending it again.' },
   HFX_E_INSECURE: { exit: EXIT.usage, http: 400, summary: '`hfx login` to a plain http:// URL on another host would send the token in clear; use https://, or --insecure on a network you trust.' },
   HFX_E_TARGET_BLOCKED: { exit: EXIT.usage, http: 400, summary: 'A webhook target is, or resolves to, a loopback, private, link-local or other internal address; the server operator can open a range with `hfx serve --webhook-allow CIDR`.' },
-  HFX_E_REGISTRY: { exit: EXIT.network, http: 502, summary: 'A container registry refused or failed a request of `hfx image --push` or `--base` (the message has its HTTP status and answer).' },
+  HFX_E_REGISTRY: { exit: EXIT.network, http: 502, summary: 'A container registry refused or failed a request of `hfx image --push` or `--base`, `hfx push --oci`, or `hfx apply oci://…` (the message has its HTTP status and answer).' },
+  HFX_E_ARTIFACT: { exit: EXIT.integrity, http: 422, summary: 'What a registry or OCI layout holds under that name is not an hfx archive artifact (another artifactType or layer media type, not exactly one layer, an index), or it holds an archive other than the one named; nothing was changed.' },
   HFX_E_METADATA: { exit: EXIT.integrity, http: 422, summary: 'TUF metadata is not signed by the keys and threshold the trusted root names, a root is signed by fewer keys than its threshold, or its parts do not fit together (mix-and-match).' },
   HFX_E_EXPIRED: { exit: EXIT.integrity, http: 422, summary: 'TUF metadata has expired (a freeze attack, or a clock problem).' },
   HFX_E_ROLLBACK: { exit: EXIT.integrity, http: 422, summary: 'TUF metadata is older than metadata this installation already trusts (a rollback).' },

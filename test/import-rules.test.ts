@@ -43,6 +43,7 @@ const RULES: readonly Rule[] = [
     exceptions: [
       { file: 'src/cli/commands/serve/index.ts', target: 'src/server/serve.ts', because: '`hfx serve` starts the server.' },
       { file: 'src/cli/commands/serve/index.ts', target: 'src/server/web.ts', because: '`hfx serve` says where the dashboard is served from.' },
+      { file: 'src/cli/commands/serve/index.ts', target: 'src/server/blobs/store.ts', because: '`hfx serve` checks whether --blobs names a registry before it starts.' },
       { file: 'src/cli/commands/serve/index.ts', target: 'src/server/reset-password.ts', because: '`hfx serve --reset-password` works on the store directly, as the server\'s operator.' },
     ],
   },

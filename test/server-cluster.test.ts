@@ -2,14 +2,15 @@
 // docs/server.md says is supported: started at the same moment they migrate and make the admin
 // once; a write through one is read through the other; and when one is killed (SIGKILL) in the
 // middle of a burst of uploads and downloads, every upload it acknowledged is still listed and
-// downloadable, byte for byte, from the survivor.
+// downloadable, byte for byte, from the survivor. All of it again with the archives in a registry
+// (`--blobs oci://…`) instead of the directory: then the processes share only PostgreSQL and it.
 //
 // Needs HFX_TEST_DATABASE_URL (a PostgreSQL the suite may create databases on); without it the
 // suite says so in a test of its own rather than vanishing.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ import { initTuf } from '../src/tuf/offline.js';
 import { world, type World } from './helpers/fixtures.js';
 import { api, STORES } from './helpers/server.js';
 import { offered } from './helpers/tuf.js';
+import { registryForTests, type TestRegistry } from './helpers/registry.js';
+import { requireTools } from './helpers/tools.js';
 
 const BIN = fileURLToPath(new URL('../../bin/hfx.js', import.meta.url));
 const BASE_URL = process.env.HFX_TEST_DATABASE_URL;
@@ -30,9 +33,10 @@ if (!BASE_URL) {
     assert.ok(!STORES.includes('postgres'), 'STORES has no postgres');
     t.diagnostic('run it through `npm test`, which starts a PostgreSQL, or set HFX_TEST_DATABASE_URL');
   });
-} else describe('two hfx serve processes on one PostgreSQL and one blob directory', () => {
+} else for (const blobStore of ['directory', 'registry'] as const) describe(`two hfx serve processes on one PostgreSQL and one ${blobStore === 'directory' ? 'blob directory' : 'registry (--blobs oci://…)'}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'hfx-cluster-'));
-  const blobs = join(dir, 'blobs');
+  let blobs = join(dir, 'blobs');
+  let registry: TestRegistry | null = null;
   const adminPassword = randomBytes(12).toString('hex');
   const dbName = `hfx_cluster_${randomBytes(6).toString('hex')}`;
   const tuf = initTuf(join(dir, 'tuf'), { keys: 1, threshold: 1 });
@@ -52,9 +56,15 @@ if (!BASE_URL) {
     u.pathname = `/${dbName}`;
     databaseUrl = u.toString();
     w = await world(suite);
+    if (blobStore === 'registry') {
+      requireTools('docker-registry');
+      registry = await registryForTests();
+      blobs = `oci://${registry.host}/hfx-cluster-${randomBytes(6).toString('hex')}/archives`;
+    }
   });
   after(async () => {
     for (const n of nodes) await n.stop();
+    await registry?.stop();
     const c = new pg.Client({ connectionString: BASE_URL });
     await c.connect();
     await c.query(`drop database if exists ${dbName} with (force)`);
@@ -236,8 +246,10 @@ if (!BASE_URL) {
       assert.deepEqual(await download(s2.url, admin, a.id), { status: 200, sha256: a.sha256 });
     }
     assert.equal((await api(s2.url, 'GET', '/healthz', null)).status, 200);
-    const leftovers = readdirSync(join(blobs, 'tmp'));
-    t.diagnostic(`${leftovers.length} temp file(s) of the killed server left in ${join(blobs, 'tmp')}`);
+    // The killed process's partial uploads: in the shared directory, or in its own data directory's (s1: data1-…) spool.
+    const spools = blobStore === 'directory' ? [join(blobs, 'tmp')] : readdirSync(dir).filter((n) => n.startsWith('data1-')).map((n) => join(dir, n, 'upload-tmp')).filter((p) => existsSync(p));
+    const leftovers = spools.flatMap((p) => readdirSync(p));
+    t.diagnostic(`${leftovers.length} temp file(s) of the killed server left in ${spools.join(', ')}`);
   });
 
   test('PostgreSQL dropping the connections (a restart, a failover) under load: the survivor stays up and answers 503, never 500', async (t) => {

@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import { ERRORS, HfxError } from '../errors.js';
 import { isConnectionLost, type Store } from '../store/store.js';
 import { admit, principalOf } from './auth.js';
-import { BlobStore } from './blobs.js';
+import type { ArchiveBlobs } from './blobs/store.js';
 import { adminRoutes } from './routes/admin.js';
 import { archiveRoutes } from './routes/archives.js';
 import { auditRoutes } from './routes/audit.js';
@@ -26,7 +26,7 @@ import { registerWeb } from './web.js';
 
 export interface AppOptions {
   store: Store;
-  blobs: BlobStore;
+  blobs: ArchiveBlobs;
   /** The online TUF key and the metadata signed offline (tuf/keys-dir.ts). */
   tufKeys: TufServerKeys;
   /** Largest archive upload, in bytes. */
@@ -38,7 +38,7 @@ export interface AppOptions {
 
 export interface Ctx {
   store: Store;
-  blobs: BlobStore;
+  blobs: ArchiveBlobs;
   /** Every repository's TUF metadata (docs/distribution.md). */
   tuf: TufRepos;
   maxUpload: number;
@@ -201,6 +201,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // A refusal before the body was read: close the connection instead of reading the rest.
     if (hasUnreadBody(req)) reply.header('connection', 'close');
     if (err instanceof HfxError) {
+      // The blob registry down or slow (blobs/registry.ts): worth a retry soon.
+      if (err.code === 'HFX_E_UNAVAILABLE' && !reply.hasHeader('retry-after')) reply.header('retry-after', '2');
       return reply.status(ERRORS[err.code].http).send({ error: err.toJSON() });
     }
     const e = err as { validation?: unknown; statusCode?: number; message: string; code?: string };

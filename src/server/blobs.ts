@@ -5,70 +5,92 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HfxError } from '../errors.js';
-import { fsyncPathSync } from '../engine/index.js';
+import { fsyncPathSync, type Manifest } from '../engine/index.js';
+import type { ArchiveBlobs, ReceivedBlob } from './blobs/store.js';
 
 /**
- * Content-addressed files under DATA/blobs/sha256/ab/abcd…: written to a temp file, fsync'd and
- * renamed, so several server processes can share the directory (a shared file system) safely.
+ * Removes uploads cut off by a killed process: temp files in `dir` untouched for `idleMs` (a day),
+ * so an upload in progress on another process sharing the directory is spared. Returns how many.
  */
-export class BlobStore {
+export function sweepDir(dir: string, idleMs = 24 * 3600 * 1000): number {
+  const before = Date.now() - idleMs;
+  let removed = 0;
+  for (const n of readdirSync(dir)) {
+    try {
+      if (statSync(join(dir, n)).mtimeMs < before) {
+        rmSync(join(dir, n), { force: true });
+        removed++;
+      }
+    } catch {
+      /* gone already */
+    }
+  }
+  return removed;
+}
+
+/** Streams a request body to a temp file in `dir`, refusing it past `max` bytes. Returns its path, size and hash. */
+export async function receiveInto(dir: string, body: Readable, max: number): Promise<ReceivedBlob> {
+  const tmp = join(dir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  const h = createHash('sha256');
+  let size = 0;
+  const out = createWriteStream(tmp, { flags: 'wx' });
+  try {
+    await pipeline(
+      body,
+      async function* (src: AsyncIterable<Buffer>) {
+        for await (const chunk of src) {
+          size += chunk.length;
+          if (size > max) throw new HfxError('HFX_E_TOO_LARGE', `the upload is over ${max} bytes`, { hint: 'The server refuses uploads over this size (`hfx serve --max-upload`); ask its operator if the archive is legitimate.' });
+          h.update(chunk);
+          yield chunk;
+        }
+      },
+      out,
+    );
+    fsyncPathSync(tmp);
+  } catch (e) {
+    // A body refused in its first chunk fails the pipeline before the file is even open; the
+    // stream opens it afterwards, so removing it must wait for the stream to close.
+    if (!out.closed) await once(out, 'close').catch(() => {});
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return { tmp, size, sha256: h.digest('hex') };
+}
+
+/**
+ * The directory driver: content-addressed files under DATA/blobs/sha256/ab/abcd…, written to a
+ * temp file, fsync'd and renamed, so several server processes can share the directory (a shared
+ * file system) safely.
+ */
+export class BlobStore implements ArchiveBlobs {
+  readonly kind = 'directory';
+
   constructor(readonly dir: string) {
     mkdirSync(join(dir, 'tmp'), { recursive: true });
     this.sweep();
   }
 
-  /**
-   * Removes uploads cut off by a killed process: temp files untouched for `idleMs` (a day), so an
-   * upload in progress on another process sharing the directory is spared. Returns how many.
-   */
-  sweep(idleMs = 24 * 3600 * 1000): number {
-    const before = Date.now() - idleMs;
-    let removed = 0;
-    for (const n of readdirSync(join(this.dir, 'tmp'))) {
-      try {
-        if (statSync(join(this.dir, 'tmp', n)).mtimeMs < before) {
-          rmSync(join(this.dir, 'tmp', n), { force: true });
-          removed++;
-        }
-      } catch {
-        /* gone already */
-      }
-    }
-    return removed;
+  get location(): string {
+    return this.dir;
+  }
+
+  sweep(idleMs?: number): number {
+    return sweepDir(join(this.dir, 'tmp'), idleMs);
   }
 
   path(sha256: string): string {
     return join(this.dir, 'sha256', sha256.slice(0, 2), sha256);
   }
 
-  /** Streams a request body to a temp file, refusing it past `max` bytes. Returns its path, size and hash. */
-  async receive(body: Readable, max: number): Promise<{ tmp: string; size: number; sha256: string }> {
-    const tmp = join(this.dir, 'tmp', `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-    const h = createHash('sha256');
-    let size = 0;
-    const out = createWriteStream(tmp, { flags: 'wx' });
-    try {
-      await pipeline(
-        body,
-        async function* (src: AsyncIterable<Buffer>) {
-          for await (const chunk of src) {
-            size += chunk.length;
-            if (size > max) throw new HfxError('HFX_E_TOO_LARGE', `the upload is over ${max} bytes`, { hint: 'The server refuses uploads over this size (`hfx serve --max-upload`); ask its operator if the archive is legitimate.' });
-            h.update(chunk);
-            yield chunk;
-          }
-        },
-        out,
-      );
-      fsyncPathSync(tmp);
-    } catch (e) {
-      // A body refused in its first chunk fails the pipeline before the file is even open; the
-      // stream opens it afterwards, so removing it must wait for the stream to close.
-      if (!out.closed) await once(out, 'close').catch(() => {});
-      rmSync(tmp, { force: true });
-      throw e;
-    }
-    return { tmp, size, sha256: h.digest('hex') };
+  receive(body: Readable, max: number): Promise<ReceivedBlob> {
+    return receiveInto(join(this.dir, 'tmp'), body, max);
+  }
+
+  keep(got: ReceivedBlob, _m: Manifest): Promise<void> {
+    // A rename in the directory downloads read: durable once it returns.
+    this.commit(got.tmp, got.sha256);
+    return Promise.resolve();
   }
 
   /** Moves a received temp file to its content address (a no-op if the blob exists). */
@@ -83,12 +105,12 @@ export class BlobStore {
     rmSync(tmp, { force: true });
   }
 
-  size(sha256: string): number {
-    return statSync(this.path(sha256)).size;
+  size(sha256: string): Promise<number> {
+    return Promise.resolve(statSync(this.path(sha256)).size);
   }
 
-  read(sha256: string, range?: { start: number; end: number }): Readable {
+  read(sha256: string, range?: { start: number; end: number }): Promise<Readable> {
     // 1 MiB reads: with the default 64 KiB a download runs at a fifth of the speed.
-    return createReadStream(this.path(sha256), { ...range, highWaterMark: 1 << 20 });
+    return Promise.resolve(createReadStream(this.path(sha256), { ...range, highWaterMark: 1 << 20 }));
   }
 }

@@ -5,7 +5,7 @@ import { openStore, type Store } from '../store/store.js';
 import { buildApp } from './app.js';
 import { hashPassword } from './auth.js';
 import { HfxError } from '../errors.js';
-import { BlobStore } from './blobs.js';
+import { openArchiveBlobs, type ArchiveBlobs, type BlobsOptions } from './blobs/store.js';
 import { audit } from './audit.js';
 import { settleVersion } from './metadata-version.js';
 import { developmentTufKeys, loadTufKeys, type TufServerKeys } from './tuf/keys-dir.js';
@@ -19,8 +19,10 @@ export interface ServeOptions {
   dataDir: string;
   /** PostgreSQL connection string; without it the embedded PGlite store is used. */
   databaseUrl?: string | undefined;
-  /** Blob directory (default DATA/blobs); servers sharing one PostgreSQL must share it too. */
+  /** Blob directory (default DATA/blobs), or `oci://REGISTRY/REPO`; servers sharing one PostgreSQL must share it too. */
   blobDir?: string | undefined;
+  /** The registry's login, http and timeout, when blobDir is `oci://…`. */
+  blobRegistry?: Omit<BlobsOptions, 'dataDir'>;
   adminUser?: string;
   adminPassword?: string | undefined;
   logger?: boolean;
@@ -39,6 +41,7 @@ export interface RunningServer {
   port: number;
   app: FastifyInstance;
   store: Store;
+  blobs: ArchiveBlobs;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -84,10 +87,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const tufKeys = tufKeysFor(opts, store.kind);
     // A rotation (new top-level targets or online key) or archives left unoffered: sign afresh.
     await settleVersion(store.db, { targets: tufKeys.targetsVersion, online: tufKeys.online.keyid });
-    const blobs = new BlobStore(resolve(opts.blobDir ?? join(dataDir, 'blobs')));
+    const blobs = openArchiveBlobs(opts.blobDir ?? join(dataDir, 'blobs'), { dataDir, ...opts.blobRegistry });
     const app = await buildApp({ store, blobs, tufKeys, logger: opts.logger ?? false, ...(opts.maxUpload ? { maxUpload: opts.maxUpload } : {}), ...(opts.limits ? { limits: opts.limits } : {}) });
     onStoreError = (err) => app.log.warn({ err }, 'database connection lost; the pool opens a new one for the next query');
     const address = await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
+    void blobs.check?.().catch((err: unknown) => app.log.warn({ err }, 'the archive registry cannot be reached now: uploads and downloads answer 503 until it can'));
     const port = Number(new URL(address).port);
     // A long-running server also clears what processes killed since its start left behind.
     const sweeper = setInterval(() => {
@@ -105,6 +109,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       port,
       app,
       store,
+      blobs,
       // Requests in flight get the grace period to finish (new ones are answered 503); then
       // their connections are cut, so a stuck or slow client cannot hold a shutdown open.
       close: async (graceMs = limitsOf(opts.limits).shutdownGraceMs) => {

@@ -100,12 +100,16 @@ export function archiveRoutes(ctx: Ctx) {
         const same = async () => {
           const existing = await db.selectFrom('archives').select(['id', 'digest']).where('id', '=', m.id).executeTakeFirst();
           if (!existing) return null;
-          if (existing.digest === a.digest) return reply.status(200).send({ id: m.id, existed: true });
+          if (existing.digest === a.digest) return { id: m.id, existed: true };
           throw new HfxError('HFX_E_ALREADY_APPLIED', `an archive with id ${m.id} and other content exists`, { hint: 'Give the new archive a new id.' });
         };
+        // An id taken by other content is refused before anything is stored (same() throws).
         const known = await same();
-        if (known) return known;
-        ctx.blobs.commit(got.tmp, got.sha256);
+        // Stored where downloads read it before the row that points at it exists (a registry
+        // that is down fails the upload here: 503, nothing recorded). An archive sent again is
+        // stored again too, which puts back a blob or tag that went missing from a registry.
+        await ctx.blobs.keep(got, m);
+        if (known) return reply.status(200).send(known);
         await ensureRelease(ctx, m.product, m.release, me.username, true);
         // Two identical pushes at once: the insert that loses the race sees the winner's row.
         const inserted = await db.transaction().execute(async (tx) => {
@@ -118,7 +122,7 @@ export function archiveRoutes(ctx: Ctx) {
           await audit(tx, actorName(me), 'upload', 'archive', m.id, { sha256: got.sha256, customer: customer ?? null });
           return true;
         });
-        if (!inserted) return (await same())!;
+        if (!inserted) return reply.status(200).send(await same());
         // The version moves only after the commit: a sequence value is seen by other sessions at
         // once, so taken inside the transaction an update check could read the new version, not
         // yet see the archive, and cache an answer without it under that version.
@@ -163,13 +167,17 @@ export function archiveRoutes(ctx: Ctx) {
   };
 }
 
-/** Serves a blob with a strong ETag (its sha256) and single-range requests, as resumable downloads need. */
-export function sendBlob(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, sha256: string, name: string) {
-  const size = ctx.blobs.size(sha256);
+/**
+ * Serves a blob with a strong ETag (its sha256) and single-range requests, as resumable downloads
+ * need. A matching If-None-Match is answered without asking the blob store; the headers of the
+ * download are set only once the store has answered, so a store that fails (503) sends a plain error.
+ */
+export async function sendBlob(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, sha256: string, name: string) {
   const etag = `"${sha256}"`;
-  reply.header('ETag', etag).header('Accept-Ranges', 'bytes').header('Content-Type', 'application/zip')
+  if (req.headers['if-none-match'] === etag) return reply.status(304).header('ETag', etag).header('Cache-Control', 'private, max-age=0').send();
+  const size = await ctx.blobs.size(sha256);
+  const headers = () => reply.header('ETag', etag).header('Accept-Ranges', 'bytes').header('Content-Type', 'application/zip')
     .header('Content-Disposition', `attachment; filename="${name}"`).header('Cache-Control', 'private, max-age=0');
-  if (req.headers['if-none-match'] === etag) return reply.status(304).send();
   const range = req.headers.range;
   const ifRange = req.headers['if-range'];
   if (range && (!ifRange || ifRange === etag)) {
@@ -181,12 +189,12 @@ export function sendBlob(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, sha
       end = size - 1;
     }
     if (!m || Number.isNaN(start) || start > end || start >= size) {
-      return reply.status(416).header('Content-Range', `bytes */${size}`).header('Content-Type', 'application/json').send(JSON.stringify({ error: { code: 'HFX_E_USAGE', message: `bad range ${range}` } }));
+      return headers().status(416).header('Content-Range', `bytes */${size}`).header('Content-Type', 'application/json').send(JSON.stringify({ error: { code: 'HFX_E_USAGE', message: `bad range ${range}` } }));
     }
     end = Math.min(end, size - 1);
-    reply.status(206).header('Content-Range', `bytes ${start}-${end}/${size}`).header('Content-Length', end - start + 1);
-    return reply.send(ctx.blobs.read(sha256, { start, end }));
+    const part = await ctx.blobs.read(sha256, { start, end });
+    return headers().status(206).header('Content-Range', `bytes ${start}-${end}/${size}`).header('Content-Length', end - start + 1).send(part);
   }
-  reply.header('Content-Length', size);
-  return reply.send(ctx.blobs.read(sha256));
+  const body = await ctx.blobs.read(sha256);
+  return headers().header('Content-Length', size).send(body);
 }

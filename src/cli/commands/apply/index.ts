@@ -4,12 +4,15 @@ import { appendEvents } from '../../../client/events.js';
 import { downloadHotfix } from '../../../client/fetch-archive.js';
 import { HOME, choice, defineCommand } from '../../command.js';
 import { HEALTH_FLAGS, healthOf, reportIfLinked } from '../../health.js';
+import { fetchOciArchive } from '../../../client/oci.js';
+import { isOciSource } from '../../../oci/reference.js';
+import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryAccess } from '../../registry-flags.js';
 
 export const applyCommand = defineCommand({
   name: 'apply',
   aliases: ['apply-hotfix'],
   summary: 'apply a signed hotfix archive to the installation, atomically',
-  usage: 'hfx apply FILE.zip [--home DIR] [--dry-run] [--allow-unsigned] [--health CMD [--health-timeout 120s] [--health-retries N]] | hfx apply HF-ID --server | hfx apply --continue [--use new|mine] | hfx apply --abort',
+  usage: 'hfx apply FILE.zip [--home DIR] [--dry-run] [--allow-unsigned] [--health CMD [--health-timeout 120s] [--health-retries N]] | hfx apply HF-ID --server | hfx apply oci://REGISTRY/REPO:ID | hfx apply oci-layout:DIR:ID | hfx apply --continue [--use new|mine] | hfx apply --abort',
   details: `Checks the signature against the trust store, the product, release, update level and
 required hotfixes, and that every file the hotfix touches still holds what it expects. Only then
 are the files replaced, all or none; a crash at any moment is finished by \`hfx recover\`.
@@ -27,13 +30,22 @@ trying --health-retries more times (default 0). Otherwise it is reverted in the 
 pack is byte for byte as before, the revert is recorded with the reason (reported to the server
 when linked), and hfx exits 11 (HFX_E_HEALTH). Until CMD passes the hotfix is unconfirmed: if hfx
 is killed meanwhile, the next hfx command (or \`hfx recover\`) reverts it. With --server and no
---health, the product's own check (\`hfx init --health CMD\`) is used.`,
+--health, the product's own check (\`hfx init --health CMD\`) is used.
+
+oci://REGISTRY/REPO:ID takes the archive from an OCI registry (\`hfx push FILE.zip --oci\`), and
+oci-layout:DIR:ID from an OCI image layout (\`skopeo copy … oci:DIR:ID\`, e.g. on a USB disk). It is
+streamed to .hfx/downloads/, checked against the digest its manifest names, and must be the
+archive ID (HFX_E_ARTIFACT otherwise); then every check of a FILE.zip applies: the registry is
+transport, not trust. docs/oci.md.
+${REGISTRY_FLAGS_HELP}`,
   examples: [
     '$ hfx apply HF-4.2.0-12-0007.zip --home /opt/wso2am',
     '$ hfx apply HF-4.2.0-12-0007.zip --dry-run --json',
     '$ hfx apply --continue --use new --home /opt/wso2am',
     '$ hfx apply HF-4.2.0-12-0007 --server --home /opt/wso2am   # fetched from the linked server',
     "$ hfx apply HF-4.2.0-12-0007.zip --health 'curl -fsS http://localhost:9443/health' --health-timeout 60s --health-retries 2",
+    '$ hfx apply oci://registry.example.com/hfx/wso2am:HF-4.2.0-12-0007 --home /opt/wso2am',
+    '$ hfx apply oci-layout:/media/usb/hfx:HF-4.2.0-12-0007 --home /opt/wso2am     # copied with skopeo, air-gapped',
   ],
   options: {
     ...HOME,
@@ -44,9 +56,10 @@ is killed meanwhile, the next hfx command (or \`hfx recover\`) reverts it. With 
     use: { type: 'string' },
     server: { type: 'boolean' },
     ...HEALTH_FLAGS,
+    ...REGISTRY_FLAGS,
   },
   // One archive, or none with --continue and --abort: checked below, with those flags.
-  async run({ values: v, args: positionals }, { out, home, path }) {
+  async run({ values: v, args: positionals }, { io, out, home, path }) {
     const h = home(v.home);
     if (v.abort) {
       if (positionals.length || v.continue) throw new HfxError('HFX_E_USAGE', '--abort takes no archive and no --continue');
@@ -60,9 +73,13 @@ is killed meanwhile, the next hfx command (or \`hfx recover\`) reverts it. With 
     if (v.continue ? positionals.length !== 0 : positionals.length !== 1) {
       throw new HfxError('HFX_E_USAGE', v.continue ? '--continue takes no archive (the one that stopped is kept)' : 'give exactly one archive: hfx apply FILE.zip', { hint: 'See `hfx apply --help`.' });
     }
-    // With --server the argument is a hotfix id, fetched as the signed metadata names it.
-    const archive = positionals[0] === undefined ? undefined : v.server ? await downloadHotfix(h, positionals[0]) : path(positionals[0]);
+    const source = positionals[0];
+    const fromOci = source !== undefined && !v.server && isOciSource(source);
+    const access = registryAccess(v, io.env, fromOci, 'apply');
     const health = await healthOf(v, h, v.server === true);
+    const oci = fromOci ? await fetchOciArchive(h, source, access, path) : null;
+    // With --server the argument is a hotfix id, fetched as the signed metadata names it.
+    const archive = source === undefined ? undefined : oci ? oci.file : v.server ? await downloadHotfix(h, source) : path(source);
     const r = await applyHotfix({
       home: h,
       ...(archive ? { archive } : {}),
@@ -72,7 +89,7 @@ is killed meanwhile, the next hfx command (or \`hfx recover\`) reverts it. With 
       ...(use ? { use } : {}),
       onProgress: out.progress,
       ...(health ? { health, onHealth: (cmd: string) => out.note(out.c.dim(`health check: ${cmd}`)) } : {}),
-    });
+    }).finally(() => oci?.cleanup());
     if (!r.dryRun) appendEvents(layout(h), [{ kind: 'applied', archive: r.id }]);
     if (r.health && !r.health.ok) {
       const reason = healthReason(r.health);

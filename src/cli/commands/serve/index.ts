@@ -5,8 +5,9 @@ import { HfxError } from '../../../errors.js';
 import { resetPassword } from '../../../server/reset-password.js';
 import { startServer } from '../../../server/serve.js';
 import { WEB_DIR } from '../../../server/web.js';
-import { bytes, defineCommand, int } from '../../command.js';
+import { bytes, defineCommand, duration, int } from '../../command.js';
 import { pipedSecret } from '../../prompt.js';
+import { isRegistrySpec } from '../../../server/blobs/store.js';
 
 /** `10.0.0.0/8,192.168.1.7`: each a CIDR or a single address, checked now rather than at the first webhook. */
 function cidrList(v: string): string[] {
@@ -26,10 +27,17 @@ function cidrList(v: string): string[] {
 export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'run the hfx server: registry, distribution, fleet and cases API, and the web dashboard',
-  usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR] [--max-upload SIZE] [--trust-proxy ADDRS] [--webhook-allow CIDRS] [--tuf-keys DIR]\n       hfx serve --reset-admin-password [--user NAME] [--data DIR]',
+  usage: 'hfx serve [--port N] [--host ADDR] [--data DIR] [--blobs DIR | --blobs oci://REGISTRY/REPO] [--max-upload SIZE] [--trust-proxy ADDRS] [--webhook-allow CIDRS] [--tuf-keys DIR]\n       hfx serve --reset-admin-password [--user NAME] [--data DIR]',
   details: `Stores everything under --data (default $HFX_DATA, else ./hfx-data): an embedded PGlite
 database and the archive blobs. With DATABASE_URL=postgres://… it uses PostgreSQL instead, and
 several servers may run side by side on it (give them one shared --blobs directory).
+
+--blobs oci://REGISTRY/REPO ($HFX_BLOBS) keeps the archives in an OCI registry instead, each
+pushed as \`hfx push --oci\` would (tagged with its id), so servers on different machines share
+nothing but PostgreSQL and the registry. Login from HFX_REGISTRY_USER / HFX_REGISTRY_PASSWORD;
+plain http only to localhost/127.x unless HFX_REGISTRY_INSECURE=1; each registry request gets
+HFX_BLOBS_TIMEOUT (default 10s). While the registry is down or slow, uploads and downloads answer
+503 with Retry-After and nothing is recorded; update checks never touch it (docs/server.md).
 
 On the very first start it creates the user "admin" and prints its password once (or uses
 HFX_ADMIN_PASSWORD). Archive uploads over --max-upload (default $HFX_MAX_UPLOAD, else 4G) are
@@ -56,6 +64,7 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
   examples: [
     '$ hfx serve --port 8080',
     '$ DATABASE_URL=postgres://hfx@db/hfx hfx serve --port 8080 --blobs /srv/hfx-blobs',
+    '$ DATABASE_URL=postgres://hfx@db/hfx HFX_REGISTRY_USER=hfx HFX_REGISTRY_PASSWORD=… hfx serve --blobs oci://registry.example.com/hfx/archives --tuf-keys /etc/hfx/tuf',
     '$ hfx serve --max-upload 10G     # products whose update archives are larger than 4 GiB',
     '$ hfx serve --host 0.0.0.0 --trust-proxy 10.0.0.5 --webhook-allow 10.20.0.0/16   # behind a proxy; an in-house receiver',
     '$ hfx serve --reset-admin-password --data /srv/hfx     # a lost admin password: prints a new one',
@@ -75,12 +84,25 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
       return 0;
     }
     if (v.user !== undefined) throw new HfxError('HFX_E_USAGE', '--user goes with --reset-admin-password', { hint: 'See `hfx serve --help`.' });
+    const blobSpec = v.blobs ?? (env.HFX_BLOBS || undefined);
+    const registryUser = env.HFX_REGISTRY_USER || undefined;
+    const registryPassword = env.HFX_REGISTRY_PASSWORD || undefined;
+    if (blobSpec !== undefined && isRegistrySpec(blobSpec) && (registryUser === undefined) !== (registryPassword === undefined)) {
+      throw new HfxError('HFX_E_USAGE', 'set both HFX_REGISTRY_USER and HFX_REGISTRY_PASSWORD, or neither', {
+        hint: 'They are the login to the registry of --blobs oci://….',
+      });
+    }
     const s = await startServer({
       port: int(v.port ?? env.PORT, 'port', 8080),
       host: v.host ?? env.HFX_HOST ?? '127.0.0.1',
       dataDir: path(v.data ?? env.HFX_DATA ?? 'hfx-data'),
       databaseUrl: env.DATABASE_URL || undefined,
-      blobDir: v.blobs !== undefined ? path(v.blobs) : env.HFX_BLOBS,
+      blobDir: blobSpec === undefined || isRegistrySpec(blobSpec) ? blobSpec : path(blobSpec),
+      blobRegistry: {
+        creds: registryUser !== undefined && registryPassword !== undefined ? { username: registryUser, password: registryPassword } : null,
+        insecure: env.HFX_REGISTRY_INSECURE === '1',
+        timeoutMs: duration(env.HFX_BLOBS_TIMEOUT || undefined, 'HFX_BLOBS_TIMEOUT', 10_000),
+      },
       adminPassword: env.HFX_ADMIN_PASSWORD || undefined,
       maxUpload: bytes(v['max-upload'] ?? (env.HFX_MAX_UPLOAD || undefined), 'max-upload', 4 * 1024 ** 3),
       logger: v.quiet !== true,
@@ -99,6 +121,7 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
       },
     });
     io.stderr.write(`hfx server on ${s.url} (store: ${s.store.kind}); API description at ${s.url}/openapi.json\n`);
+    if (s.blobs.kind === 'registry') io.stderr.write(`Archives in the registry ${s.blobs.location}\n`);
     if (existsSync(join(WEB_DIR, 'index.html'))) io.stderr.write(`Dashboard: ${s.url}/ (sign in as a user of this server)\n`);
     else io.stderr.write('No dashboard build in dist/web: run `npm run build` to serve it.\n');
     await new Promise<void>((resolveStop) => {

@@ -4,13 +4,17 @@ import { appendEvents } from '../../../client/events.js';
 import { downloadUpdates } from '../../../client/fetch-archive.js';
 import { HOME, choice, defineCommand, int } from '../../command.js';
 import { HEALTH_FLAGS, healthOf, reportIfLinked } from '../../health.js';
+import { fetchOciArchive } from '../../../client/oci.js';
+import { isOciSource } from '../../../oci/reference.js';
+import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryAccess } from '../../registry-flags.js';
 
 export const updateCommand = defineCommand({
   name: 'update',
   summary: 'move the installation to a later update level (one archive, or a chain from a directory)',
   usage:
-    'hfx update [FILE.zip | --from DIR | --server] [--level N] [--channel full|security] [--dry-run] [--home DIR] ' +
-    '[--health CMD [--health-timeout 120s] [--health-retries N]] | hfx update --revert',
+    'hfx update [FILE.zip | oci://REGISTRY/REPO:ID | oci-layout:DIR:ID | --from DIR | --server] [--level N] ' +
+    '[--channel full|security] [--dry-run] [--home DIR] [--health CMD [--health-timeout 120s] [--health-retries N]] ' +
+    '| hfx update --revert',
   details: `Updates are cumulative archives (kind "update", made with \`hfx diff --kind update\`) from one
 level to a later one. With --from, the chain from the installed level is taken from DIR, up to
 --level N or the latest; the security channel takes only security updates.
@@ -28,7 +32,12 @@ is in place and before it is committed; the update stays only if CMD exits 0 wit
 transaction is undone — the hotfixes it had reverted come back — the pack is byte for byte as
 before, the failure is reported with its reason (when linked), and hfx exits 11 (HFX_E_HEALTH).
 If hfx is killed during CMD, the next command (or \`hfx recover\`) undoes the update. With --server
-and no --health, the product's own check (\`hfx init --health CMD\`) is used.`,
+and no --health, the product's own check (\`hfx init --health CMD\`) is used.
+
+An update archive pushed to a registry (\`hfx push FILE.zip --oci REGISTRY/REPO\`) is taken with
+oci://REGISTRY/REPO:ID, or from an OCI layout with oci-layout:DIR:ID; it is checked as in
+\`hfx apply oci://…\` and then as any update archive (docs/oci.md).
+${REGISTRY_FLAGS_HELP}`,
   examples: [
     '$ hfx update wso2am-4.2.0-13.zip --home /opt/wso2am',
     '$ hfx update --from /srv/updates --level 20 --dry-run',
@@ -36,6 +45,7 @@ and no --health, the product's own check (\`hfx init --health CMD\`) is used.`,
     '$ hfx update --revert --home /opt/wso2am',
     '$ hfx update --server --level 20 --home /opt/wso2am     # from the linked hfx server',
     "$ hfx update --from /srv/updates --health 'curl -fsS http://localhost:9443/health' --health-timeout 60s",
+    '$ hfx update oci://registry.example.com/hfx/wso2am:wso2am-4.2.0-13 --home /opt/wso2am',
   ],
   options: {
     ...HOME,
@@ -47,9 +57,10 @@ and no --health, the product's own check (\`hfx init --health CMD\`) is used.`,
     revert: { type: 'boolean' },
     server: { type: 'boolean' },
     ...HEALTH_FLAGS,
+    ...REGISTRY_FLAGS,
   },
-  args: ['[FILE.zip]'],
-  async run({ values: v, args: [archive] }, { out, home, path }) {
+  args: ['[ARCHIVE]'],
+  async run({ values: v, args: [archive] }, { io, out, home, path }) {
     const h = home(v.home);
     if (v.revert) {
       if (archive !== undefined || v.from || v.level || v.channel || v.health) {
@@ -63,11 +74,14 @@ and no --health, the product's own check (\`hfx init --health CMD\`) is used.`,
     const channel = choice(v.channel, ['full', 'security']);
     if (v.channel !== undefined && channel === undefined) throw new HfxError('HFX_E_USAGE', '--channel must be full or security');
     if (v.server && (archive !== undefined || v.from)) throw new HfxError('HFX_E_USAGE', '--server takes no archive and no --from');
+    const fromOci = archive !== undefined && isOciSource(archive);
+    const access = registryAccess(v, io.env, fromOci, 'update');
     const health = await healthOf(v, h, v.server === true);
     const from = v.server ? await downloadUpdates(h, channel) : v.from !== undefined ? path(v.from) : undefined;
+    const oci = fromOci ? await fetchOciArchive(h, archive, access, path) : null;
     const r = await updateHome({
       home: h,
-      ...(archive ? { archive: path(archive) } : {}),
+      ...(archive ? { archive: oci ? oci.file : path(archive) } : {}),
       ...(from ? { from } : {}),
       ...(v.level !== undefined ? { level: int(v.level, 'level') } : {}),
       ...(channel ? { channel } : {}),
@@ -75,7 +89,7 @@ and no --health, the product's own check (\`hfx init --health CMD\`) is used.`,
       allowUnsigned: v['allow-unsigned'] === true,
       onProgress: out.progress,
       ...(health ? { health, onHealth: (cmd: string) => out.note(out.c.dim(`health check: ${cmd}`)) } : {}),
-    });
+    }).finally(() => oci?.cleanup());
     if (r.health && !r.health.ok) {
       const reason = healthReason(r.health);
       // Taken, then undone: a rollout counts it among the installations that took the update and failed.
