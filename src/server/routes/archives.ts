@@ -97,14 +97,17 @@ export function archiveRoutes(ctx: Ctx) {
           const c = await db.selectFrom('customers').select('id').where('id', '=', customer).executeTakeFirst();
           if (!c) throw new HfxError('HFX_E_NOT_FOUND', `no customer ${customer}`, { hint: 'Create it first (admin): POST /v1/customers.' });
         }
-        const same = async () => {
+        // Whether this archive is stored already: the same content is 200 "existed", other content
+        // under its id is refused. (A reply is thenable: awaited, it settles to nothing, so the
+        // answer is sent by the caller, not returned from here.)
+        const stored = async (): Promise<boolean> => {
           const existing = await db.selectFrom('archives').select(['id', 'digest']).where('id', '=', m.id).executeTakeFirst();
-          if (!existing) return null;
-          if (existing.digest === a.digest) return reply.status(200).send({ id: m.id, existed: true });
+          if (!existing) return false;
+          if (existing.digest === a.digest) return true;
           throw new HfxError('HFX_E_ALREADY_APPLIED', `an archive with id ${m.id} and other content exists`, { hint: 'Give the new archive a new id.' });
         };
-        const known = await same();
-        if (known) return known;
+        const existed = () => reply.status(200).send({ id: m.id, existed: true });
+        if (await stored()) return existed();
         ctx.blobs.commit(got.tmp, got.sha256);
         await ensureRelease(ctx, m.product, m.release, me.username, true);
         // Two identical pushes at once: the insert that loses the race sees the winner's row.
@@ -118,7 +121,10 @@ export function archiveRoutes(ctx: Ctx) {
           await audit(tx, actorName(me), 'upload', 'archive', m.id, { sha256: got.sha256, customer: customer ?? null });
           return true;
         });
-        if (!inserted) return (await same())!;
+        if (!inserted) {
+          if (await stored()) return existed();
+          throw new HfxError('HFX_E_INTERNAL', `archive ${m.id} was neither inserted nor found`);
+        }
         // The version moves only after the commit: a sequence value is seen by other sessions at
         // once, so taken inside the transaction an update check could read the new version, not
         // yet see the archive, and cache an answer without it under that version.
