@@ -172,16 +172,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   // PostgreSQL text cannot hold NUL nor a bigint Infinity: refuse them up front as bad input rather
   // than fail in the database.
-  app.addHook('preHandler', async (req) => {
+  app.addHook('preHandler', (req, _reply, done) => {
     const streamed = req.body !== null && typeof req.body === 'object' && typeof (req.body as { pipe?: unknown }).pipe === 'function';
     if (hasNul(decodeSafe(req.url)) || hasNul(req.query) || hasNul(req.params) || (!streamed && hasNul(req.body))) {
-      throw new HfxError('HFX_E_USAGE', 'the request contains a NUL character');
+      done(new HfxError('HFX_E_USAGE', 'the request contains a NUL character'));
+      return;
     }
     // The validator takes Infinity ("Infinity", 1e400) as an integer under any maximum; no column
     // holds it.
     if (hasInfinity(req.query) || hasInfinity(req.params) || (!streamed && hasInfinity(req.body))) {
-      throw new HfxError('HFX_E_USAGE', 'a number in the request is not finite');
+      done(new HfxError('HFX_E_USAGE', 'a number in the request is not finite'));
+      return;
     }
+    done();
   });
   // A body has its own deadline from its first byte: JSON bodies bodyTimeoutMs, uploads that plus
   // their announced length at minUploadRate. Past it the client is told 408 and cut off.
@@ -219,8 +222,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // The dashboard's pages, when built: its not-found handler answers browsers with the app, others with notFound.
   if (!(await registerWeb(app, notFound))) app.setNotFoundHandler(notFound);
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true, store: ctx.store.kind }));
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true, store: ctx.store.kind }));
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   for (const routes of ROUTES) await app.register(routes(ctx));
   return app;
 }

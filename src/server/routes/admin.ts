@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { HfxError } from '../../errors.js';
 import { keyId, parsePublicKey } from '../../engine/index.js';
@@ -8,6 +7,7 @@ import { forgetUser, hashPassword, newToken, requireRole } from '../auth.js';
 import { audit } from '../audit.js';
 import { EMAIL, NAME_PATTERN, obj, str } from './schemas.js';
 import type { CustomerRow, UserRow } from '../../wire/admin.js';
+import { routePlugin } from './plugin.js';
 
 const USERNAME = { type: 'string', pattern: NAME_PATTERN } as const;
 
@@ -25,7 +25,7 @@ async function usersOf(db: Kysely<Database>): Promise<UserRow[]> {
 /** Administration (admin; customers are listed for release managers too): users, customers, publisher keys. */
 export function adminRoutes(ctx: Ctx) {
   const db = ctx.store.db;
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.get('/v1/users', { config: { allow: 'admin' }, schema: { summary: 'List users (admin)' } }, async (req): Promise<{ users: UserRow[] }> => {
       requireRole(req, 'admin');
       return { users: await usersOf(db) };
@@ -148,5 +148,5 @@ export function adminRoutes(ctx: Ctx) {
       const name = added ? req.body.name : ((await db.selectFrom('publisher_keys').select('name').where('keyid', '=', id).executeTakeFirst())?.name ?? req.body.name);
       return reply.status(added ? 201 : 200).send({ keyid: id, name, existed: !added });
     });
-  };
+  });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { HfxError, isHfxError } from '../../errors.js';
 import { DEFAULT_LIMITS, openArchive, parsePublicKey, verifyManifestSignature } from '../../engine/index.js';
@@ -8,6 +8,7 @@ import { actorName, requireAny, requireRole } from '../auth.js';
 import { audit } from '../audit.js';
 import { visibleTo } from '../visibility.js';
 import { ensureRelease } from './registry.js';
+import { routePlugin } from './plugin.js';
 
 const COLS = ['id', 'kind', 'product', 'release', 'level', 'to_level', 'security', 'customer_id', 'title', 'severity', 'sha256', 'size', 'digest', 'signer', 'includes', 'created_at'] as const;
 
@@ -19,7 +20,7 @@ export function archiveRoutes(ctx: Ctx) {
     if (!row || !visibleTo(p, row.customer_id)) throw new HfxError('HFX_E_NOT_FOUND', `no archive ${id}`);
     return row;
   };
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     // Uploads in flight per token on this process (limits.uploadsPerToken).
     const inFlight = new Map<number, number>();
     app.post<{ Querystring: { customer?: string } }>('/v1/archives', { config: { allow: 'developer', upload: true },
@@ -166,7 +167,7 @@ export function archiveRoutes(ctx: Ctx) {
       const row = await findVisible(req, req.params.id);
       return sendBlob(ctx, req, reply, row.sha256, `${row.id}.zip`);
     });
-  };
+  });
 }
 
 /** Serves a blob with a strong ETag (its sha256) and single-range requests, as resumable downloads need. */

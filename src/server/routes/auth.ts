@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { HfxError, isHfxError } from '../../errors.js';
 import { addressKey, loginSucceeded, reserveAttempt } from '../login-throttle.js';
 import type { Ctx } from '../app.js';
@@ -6,6 +5,7 @@ import { actorName, checkPassword, forgetToken, newToken, requireAny, requireRol
 import { audit } from '../audit.js';
 import { SERIAL_ID, obj, str } from './schemas.js';
 import type { TokenRow } from '../../wire/admin.js';
+import { routePlugin } from './plugin.js';
 
 /** The longest a token made with a `ttl` lives: 90 days. */
 const MAX_TTL = 90 * 24 * 3600;
@@ -13,7 +13,7 @@ const TOKEN_LIST_MAX = 1000;
 
 export function authRoutes(ctx: Ctx) {
   const db = ctx.store.db;
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.post<{ Body: { username: string; password: string; name?: string; ttl?: number } }>('/v1/login', { config: { allow: 'public' },
       schema: {
         summary: 'Log in; returns an API token (with `ttl`, one that expires after that many seconds)', security: [],
@@ -106,5 +106,5 @@ export function authRoutes(ctx: Ctx) {
       forgetToken(t.id);
       return { id: t.id, revoked: true, already: !changed };
     });
-  };
+  });
 }

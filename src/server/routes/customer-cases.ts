@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import type { CaseAction } from '../cases/machine.js';
 import { requireAny } from '../auth.js';
 import { SERIAL_ID } from './schemas.js';
 import type { CustomerCase, CustomerCaseDetail } from '../../wire/cases.js';
+import { routePlugin } from './plugin.js';
 
 /** Each step as a customer is told it. */
 const SAID: Record<CaseAction | 'report' | 'priority', string> = {
@@ -22,7 +22,7 @@ export function customerCaseRoutes(ctx: Ctx) {
     id: c.id, title: c.title, product: c.product, release: c.release, severity: c.severity, priority: c.priority, state: c.state, hotfix: c.hotfix_id,
     createdAt: iso(c.created_at)!, updatedAt: iso(c.updated_at)!,
   });
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.get('/v1/customer/cases', { config: { allow: 'customer-user' }, schema: { summary: "Your customer's cases, newest first (a customer's user)" } }, async (req): Promise<{ cases: CustomerCase[] }> => {
       const p = requireAny(req);
       if (p.kind !== 'customer') throw new HfxError('HFX_E_FORBIDDEN', "this is for a customer's own people");
@@ -49,5 +49,5 @@ export function customerCaseRoutes(ctx: Ctx) {
         monitorUntil: iso(c.monitor_until), releaseNotes: c.release_notes,
       };
     });
-  };
+  });
 }

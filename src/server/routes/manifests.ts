@@ -1,5 +1,4 @@
 import canonicalize from 'canonicalize';
-import type { FastifyInstance } from 'fastify';
 import { HfxError } from '../../errors.js';
 import { diffReleases } from '../../release/diff.js';
 import { parseReleaseManifest, serializeRelease, type ReleaseManifest } from '../../release/schema.js';
@@ -10,6 +9,7 @@ import { requireProduct } from '../environments/queries.js';
 import { audit } from '../audit.js';
 import { ensureRelease } from './registry.js';
 import { NAME } from './schemas.js';
+import { routePlugin } from './plugin.js';
 
 const VERSION = { type: 'string', maxLength: 128, pattern: VERSION_RE.source } as const;
 const P = { type: 'object', required: ['product'], properties: { product: NAME } } as const;
@@ -51,7 +51,7 @@ export function manifestRoutes(ctx: Ctx) {
     return row.manifest;
   }
 
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.post<{ Params: { product: string }; Body: unknown }>('/v1/products/:product/manifests', { config: { allow: 'release-manager' },
       schema: {
         summary: 'Stores a published release manifest (docs/releases.md) of the product; the same release again answers 200 existed (release-manager)',
@@ -117,5 +117,5 @@ export function manifestRoutes(ctx: Ctx) {
       const { product } = req.params;
       return diffReleases(await manifestOf(product, req.query.from), await manifestOf(product, req.query.to));
     });
-  };
+  });
 }

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Ctx } from '../app.js';
 import { rank, requireRole } from '../auth.js';
 import { pipelineOf } from '../environments/presence.js';
 import { envView, presenceCache } from '../environments/queries.js';
 import type { Overview, SetupStep } from '../../wire/overview.js';
+import { routePlugin } from './plugin.js';
 
 /** How many of each list the overview names, the most urgent first. */
 const LIST_MAX = 20;
@@ -12,7 +12,7 @@ const OPEN = ['reported', 'triaged', 'in-progress', 'testing', 'ready', 'schedul
 
 export function overviewRoutes(ctx: Ctx) {
   const db = ctx.store.db;
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.get('/v1/overview', { config: { allow: 'viewer' }, schema: { summary: 'The set-up checklist and what needs attention: red hotfixes, open S1/S2 cases, failed notifications, reverts (viewer)' } }, async (req): Promise<Overview> => {
       const me = requireRole(req, 'viewer');
       const counts = (await sql<Record<SetupStep['id'], number>>`select
@@ -58,5 +58,5 @@ export function overviewRoutes(ctx: Ctx) {
       const reverted = rev.map((r) => ({ installation: r.id, name: r.name, customer: r.customer_id, hotfix: r.archive_id, reason: r.reason, at: new Date(r.at).toISOString() }));
       return { setup, red, cases, failedNotifications, reverted };
     });
-  };
+  });
 }

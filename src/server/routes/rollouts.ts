@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../app.js';
 import { actorName, requireRole } from '../auth.js';
 import { changeRollout, getRollout, listRollouts, startRollout } from '../rollouts/service.js';
 import { NAME_CHARS } from '../../names.js';
 import { NAME, SERIAL_ID } from './schemas.js';
 import type { RolloutAction, RolloutView } from '../../wire/rollouts.js';
+import { routePlugin } from './plugin.js';
 
 const ID = { type: 'object', required: ['id'], properties: { id: SERIAL_ID } } as const;
 
@@ -13,7 +13,7 @@ export function rolloutRoutes(ctx: Ctx) {
   const db = ctx.store.db;
   // The change moved the metadata version in its own transaction: this process offers it at once.
   const moved = () => ctx.version.reload().then(() => undefined);
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.post<{ Body: { archive: string; customer?: string; env?: string; steps: number[]; everySeconds?: number; maxFailureRate?: number; minSample?: number } }>('/v1/rollouts', {
       config: { allow: 'release-manager' },
       schema: {
@@ -65,5 +65,5 @@ export function rolloutRoutes(ctx: Ctx) {
       await moved();
       return getRollout(db, req.params.id);
     });
-  };
+  });
 }

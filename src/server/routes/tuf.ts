@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HfxError } from '../../errors.js';
 import { acceptsGzip } from '../accept-encoding.js';
 import type { Ctx } from '../app.js';
@@ -7,6 +7,7 @@ import { EVERYONE } from '../../tuf/metadata.js';
 import type { Served } from '../tuf/repos.js';
 import { NAME_PATTERN } from './schemas.js';
 import { sendBlob } from './archives.js';
+import { routePlugin } from './plugin.js';
 
 const REPO = { type: 'string', pattern: `^(${NAME_PATTERN.slice(1, -1)}|${EVERYONE})$` } as const;
 const META_FILE = /^(?:timestamp|([1-9]\d{0,15})\.(root|targets|snapshot|online))\.json$/;
@@ -34,7 +35,7 @@ export function tufRoutes(ctx: Ctx) {
   };
   const notFound = (repo: string, file: string) => new HfxError('HFX_E_NOT_FOUND', `no ${file} in repository ${repo}`);
 
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.get<{ Params: { repo: string; file: string }; Querystring: { since?: number } }>('/v1/tuf/:repo/metadata/:file', {
       config: { allow: 'login' },
       // Answers are compressed once per file, not per request.
@@ -78,5 +79,5 @@ export function tufRoutes(ctx: Ctx) {
       if (!offered) throw notFound(repo, file);
       return sendBlob(ctx, req, reply, a.sha256, `${a.id}.zip`);
     });
-  };
+  });
 }
