@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
@@ -89,7 +90,8 @@ function bodyTimedOut(req: FastifyRequest, reply: FastifyReply, ms: number): voi
   // longer tells the request that its socket closed, and a handler reading it would wait forever.
   const cut = (): void => {
     req.raw.destroy(new HfxError('HFX_E_TIMEOUT', `the request body did not arrive within ${Math.round(ms / 1000)} s`));
-    req.raw.socket?.destroy();
+    // Typed as always there, the socket is null once Node has let go of it.
+    (req.raw.socket as Socket | null)?.destroy();
   };
   if (raw.headersSent) { cut(); return; }
   const body = JSON.stringify({ error: { code: 'HFX_E_TIMEOUT', message: `the request body did not arrive within ${Math.round(ms / 1000)} s`, hint: 'Retry on a faster or steadier connection.' } });
@@ -218,7 +220,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     req.log.error({ err }, 'unexpected error');
     return reply.status(500).send({ error: { code: 'HFX_E_INTERNAL', message: 'internal error; see the server log' } });
   });
-  const notFound = (req: FastifyRequest, reply: FastifyReply) => reply.status(404).send({ error: { code: 'HFX_E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  const notFound = (req: FastifyRequest, reply: FastifyReply) =>
+    reply.status(404).send({
+      error: { code: 'HFX_E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0] ?? req.url}` },
+    });
   // The dashboard's pages, when built: its not-found handler answers browsers with the app, others with notFound.
   if (!(await registerWeb(app, notFound))) app.setNotFoundHandler(notFound);
 

@@ -22,6 +22,13 @@ async function usersOf(db: Kysely<Database>): Promise<UserRow[]> {
   return rows.map((r) => ({ username: r.username, role: r.role, customer: r.customer_id, email: r.email, disabled: r.disabled, createdAt: new Date(r.created_at).toISOString() }));
 }
 
+/** One user as usersOf shows it, read after a change to it; HFX_E_NOT_FOUND if it is not there. */
+async function userOf(db: Kysely<Database>, username: string): Promise<UserRow> {
+  const u = (await usersOf(db)).find((x) => x.username === username);
+  if (!u) throw new HfxError('HFX_E_NOT_FOUND', `no user ${username}`, { hint: 'List the users: `hfx user list`.' });
+  return u;
+}
+
 /** Administration (admin; customers are listed for release managers too): users, customers, publisher keys. */
 export function adminRoutes(ctx: Ctx) {
   const db = ctx.store.db;
@@ -54,7 +61,7 @@ export function adminRoutes(ctx: Ctx) {
         return true;
       });
       if (!created) throw new HfxError('HFX_E_USAGE', `user ${b.username} exists`, { hint: 'List the users: `hfx user list`.' });
-      return reply.status(201).send((await usersOf(db)).find((u) => u.username === b.username)!);
+      return reply.status(201).send(await userOf(db, b.username));
     });
 
     app.patch<{ Params: { username: string }; Body: { email?: string | null; role?: UserRole; disabled?: boolean } }>('/v1/users/:username', { config: { allow: 'admin' },
@@ -85,7 +92,7 @@ export function adminRoutes(ctx: Ctx) {
         return u.id;
       });
       forgetUser(userId);
-      return (await usersOf(db)).find((u) => u.username === req.params.username)!;
+      return userOf(db, req.params.username);
     });
 
     app.get('/v1/customers', { config: { allow: 'release-manager' }, schema: { summary: 'List customers with their installation tokens, installations and users (release-manager)' } }, async (req): Promise<{ customers: CustomerRow[] }> => {

@@ -27,14 +27,15 @@ export function archiveRoutes(ctx: Ctx) {
       // After the global check of who is calling, still before any byte of the body: its type,
       // its announced size, and how many uploads this token already has running.
       onRequest: async (req, reply) => {
-        if (!['application/zip', 'application/octet-stream'].includes(String(req.headers['content-type']).split(';')[0]!)) {
+        const type = String(req.headers['content-type']).split(';')[0] ?? '';
+        if (!['application/zip', 'application/octet-stream'].includes(type)) {
           throw new HfxError('HFX_E_USAGE', 'send the archive as application/zip');
         }
         const length = Number(req.headers['content-length']);
         if (length > ctx.maxUpload) {
           throw new HfxError('HFX_E_TOO_LARGE', `the upload is ${length} bytes, over ${ctx.maxUpload} bytes, the most this server takes`, { hint: 'The server refuses uploads over this size (`hfx serve --max-upload`); ask its operator if the archive is legitimate.' });
         }
-        const token = req.principal!.tokenId;
+        const token = requireAny(req).tokenId;
         const n = inFlight.get(token) ?? 0;
         if (n >= ctx.limits.uploadsPerToken) {
           reply.header('retry-after', '5');

@@ -82,7 +82,11 @@ export function authRoutes(ctx: Ctx) {
       if (!req.query.all) q = q.where('tokens.revoked', '=', false).where((e) => e.or([e('tokens.expires_at', 'is', null), e('tokens.expires_at', '>', new Date())]));
       const rows = await q.execute();
       const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-      const tokens = rows.map((r) => ({ ...r, createdAt: iso(r.createdAt)!, lastUsedAt: iso(r.lastUsedAt), expiresAt: iso(r.expiresAt), current: r.id === me.tokenId }));
+      const tokens = rows.map((r) => ({
+        ...r,
+        createdAt: new Date(r.createdAt).toISOString(), lastUsedAt: iso(r.lastUsedAt), expiresAt: iso(r.expiresAt),
+        current: r.id === me.tokenId,
+      }));
       return { tokens, capped: rows.length === TOKEN_LIST_MAX };
     });
 

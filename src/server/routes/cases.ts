@@ -90,7 +90,8 @@ export function caseRoutes(ctx: Ctx) {
       if (q0.before) q = q.where('id', '<', q0.before);
       const rows = await q.execute();
       const page = rows.slice(0, limit);
-      return { cases: page, next: rows.length > limit ? page[page.length - 1]!.id : null };
+      const last = page[page.length - 1];
+      return { cases: page, next: rows.length > limit && last ? last.id : null };
     });
 
     app.get<{ Params: { id: number } }>('/v1/cases/:id', { config: { allow: 'viewer' }, schema: { summary: 'One case with its history, evidence and notifications (viewer)', params: ID } }, async (req) => {
@@ -118,7 +119,9 @@ export function caseRoutes(ctx: Ctx) {
       return overridePriority(db, { name: actorName(me), role: me.role }, req.params.id, req.body.priority, req.body.reason);
     });
 
-    app.post<{ Params: { id: number; action: CaseAction }; Body: ActionInput }>('/v1/cases/:id/:action', { config: { allow: 'developer' },
+    // A step may come without a body: req.body is then undefined.
+    interface StepRoute { Params: { id: number; action: CaseAction }; Body: ActionInput | undefined }
+    app.post<StepRoute>('/v1/cases/:id/:action', { config: { allow: 'developer' },
       // Evidence carries two JUnit files of up to JUNIT_MAX characters each (the parser refuses
       // larger ones with HFX_E_JUNIT), plus their JSON escaping; the other steps keep the 1 MiB
       // of every JSON body, checked before the body is read.

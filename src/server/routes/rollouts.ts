@@ -52,7 +52,9 @@ export function rolloutRoutes(ctx: Ctx) {
       return getRollout(db, req.params.id);
     });
 
-    app.post<{ Params: { id: number; action: RolloutAction }; Body: { reason?: string } }>('/v1/rollouts/:id/:action', {
+    // The body is optional: without one, req.body is undefined.
+    interface ChangeRoute { Params: { id: number; action: RolloutAction }; Body: { reason?: string } | undefined }
+    app.post<ChangeRoute>('/v1/rollouts/:id/:action', {
       config: { allow: 'release-manager' },
       schema: {
         summary: 'pause, resume, advance (the next step) or abort a rollout (release-manager)',

@@ -24,13 +24,16 @@ export function tufRoutes(ctx: Ctx) {
   const repos = ctx.tuf;
   const requireRepo = async (req: FastifyRequest, repo: string) => {
     const p = requireAny(req);
-    const mine = p.kind === 'user' || (p.kind === 'customer' && p.customerId === repo);
+    // Vendor users read any repository; a customer token its own.
+    const mine = p.kind === 'user' || p.customerId === repo;
     if (!mine || !(await repos.exists(repo))) throw new HfxError('HFX_E_NOT_FOUND', `no repository ${repo}`, { hint: 'An installation reads its own customer\'s repository: the one `hfx login` linked it to.' });
     return p;
   };
   const send = (req: FastifyRequest, reply: FastifyReply, s: Served, cache: string) => {
     reply.header('content-type', 'application/json').header('cache-control', cache).header('vary', 'accept-encoding');
-    if (s.gz && acceptsGzip(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(s.gz);
+    if (s.gz && acceptsGzip(req.headers['accept-encoding'] ?? '')) {
+      return reply.header('content-encoding', 'gzip').send(s.gz);
+    }
     return reply.send(s.body);
   };
   const notFound = (repo: string, file: string) => new HfxError('HFX_E_NOT_FOUND', `no ${file} in repository ${repo}`);
@@ -74,7 +77,9 @@ export function tufRoutes(ctx: Ctx) {
       await requireRepo(req, repo);
       const m = TARGET_FILE.exec(file);
       if (!m) throw notFound(repo, file);
-      const a = await db.selectFrom('archives').select(['id', 'sha256', 'customer_id', 'seq']).where('id', '=', m[2]!).where('sha256', '=', m[1]!).executeTakeFirst();
+      const [, sha256 = '', id = ''] = m;
+      const a = await db.selectFrom('archives').select(['id', 'sha256', 'customer_id', 'seq'])
+        .where('id', '=', id).where('sha256', '=', sha256).executeTakeFirst();
       const offered = a && a.seq !== null && (a.customer_id === null || (repo !== EVERYONE && a.customer_id === repo));
       if (!offered) throw notFound(repo, file);
       return sendBlob(ctx, req, reply, a.sha256, `${a.id}.zip`);
