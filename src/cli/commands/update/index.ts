@@ -1,5 +1,5 @@
 import { HfxError } from '../../../errors.js';
-import { layout, revertUpdate, updateHome, type Channel } from '../../../engine/index.js';
+import { layout, revertUpdate, updateHome } from '../../../engine/index.js';
 import { appendEvents } from '../../../client/events.js';
 import { downloadUpdates } from '../../../client/fetch-archive.js';
 import { HOME, choice, defineCommand, int } from '../../command.js';
