@@ -39,9 +39,9 @@ export default defineConfig({
     reportCompressedSize: false,
     rolldownOptions: {
       // lucide-react marks its modules "use client" for React Server Components; a plain SPA has none to keep.
-      onwarn(warning, warn) {
-        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
-        warn(warning);
+      onLog(level, log, handler) {
+        if (level === 'warn' && log.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        handler(level, log);
       },
     },
   },

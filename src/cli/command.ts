@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { nonEmpty } from '../env.js';
 import { HfxError } from '../errors.js';
 import type { Io, Output } from './output.js';
 
@@ -239,7 +240,7 @@ export function makeCtx(io: Io, out: Output): Ctx {
     io,
     out,
     path,
-    home: (v) => path(v ?? (io.env.HFX_HOME || io.cwd)),
+    home: (v) => path(v ?? nonEmpty(io.env.HFX_HOME) ?? io.cwd),
   };
 }
 
@@ -263,7 +264,8 @@ const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 **
 export function bytes(v: string | undefined, flag: string, dflt?: number): number {
   if (v === undefined && dflt !== undefined) return dflt;
   const m = v !== undefined ? /^(\d+)\s*([KMGT]?)(?:i?B)?$/i.exec(v.trim()) : null;
-  const n = m ? Number(m[1]) * UNITS[m[2]!.toUpperCase()]! : NaN;
+  // The unit group always takes part (perhaps empty); an unknown unit is NaN, refused below.
+  const n = m ? Number(m[1]) * (UNITS[(m[2] ?? '').toUpperCase()] ?? NaN) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) throw new HfxError('HFX_E_USAGE', `--${flag} must be a size such as 500M or 4G, not ${JSON.stringify(v)}`);
   return n;
 }
@@ -274,7 +276,7 @@ const DURATION: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_0
 export function duration(v: string | undefined, flag: string, dflt?: number): number {
   if (v === undefined && dflt !== undefined) return dflt;
   const m = v !== undefined ? /^(\d+)\s*(ms|s|m|h|d)?$/i.exec(v.trim()) : null;
-  const n = m ? Number(m[1]) * DURATION[(m[2] ?? 's').toLowerCase()]! : NaN;
+  const n = m ? Number(m[1]) * (DURATION[(m[2] ?? 's').toLowerCase()] ?? NaN) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) throw new HfxError('HFX_E_USAGE', `--${flag} must be a duration such as 90s, 2m or 24h, not ${JSON.stringify(v)}`);
   return n;
 }

@@ -31,7 +31,9 @@ function markedColors(enabled: boolean): Colors {
   const marked: Record<string, unknown> = { isColorSupported: plain.isColorSupported };
   for (const [name, f] of Object.entries(plain)) {
     if (typeof f !== 'function') continue;
-    marked[name] = ((input) => (f as Formatter)(neutralize(`${input}`).replaceAll(MARK, '\x1b')).replaceAll('\x1b', MARK)) satisfies Formatter;
+    const formatter: Formatter = (input) =>
+      (f as Formatter)(neutralize(String(input)).replaceAll(MARK, '\x1b')).replaceAll('\x1b', MARK);
+    marked[name] = formatter;
   }
   return marked as unknown as Colors;
 }
@@ -132,5 +134,5 @@ export function fmtBytes(n: number): string {
     v /= 1024;
     i++;
   }
-  return `${i === 0 ? v : v.toFixed(1)} ${u[i]}`;
+  return `${i === 0 ? v : v.toFixed(1)} ${u[i] ?? ''}`;
 }

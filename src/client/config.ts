@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { nonEmpty } from '../env.js';
 import { HfxError } from '../errors.js';
 import { type Layout, writeFileAtomicSync } from '../engine/index.js';
 
@@ -17,7 +18,7 @@ interface UserConfig {
 }
 
 function configDir(env: NodeJS.ProcessEnv): string {
-  return env.HFX_CONFIG_DIR || join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'hfx');
+  return nonEmpty(env.HFX_CONFIG_DIR) ?? join(nonEmpty(env.XDG_CONFIG_HOME) ?? join(homedir(), '.config'), 'hfx');
 }
 
 function readUserConfig(env: NodeJS.ProcessEnv): UserConfig {

@@ -14,8 +14,7 @@ import type { EnvironmentReport } from '../wire/fleet.js';
  */
 export function packContentHash(tree: Map<string, NodeState>): string {
   const h = createHash('sha256');
-  for (const path of [...tree.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const n = tree.get(path)!;
+  for (const [path, n] of [...tree].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const what = n.type === 'file' ? `${n.mode}\0${n.sha256}` : n.type === 'dir' ? n.mode : n.target;
     h.update(`${path}\0${n.type}\0${what}\n`);
   }

@@ -36,7 +36,12 @@ async function sendOnce(r: Remote, method: string, path: string, body: unknown, 
   try {
     return await fetch(new URL(path, r.url), { method, headers: h, ...(payload !== undefined ? { body: payload, duplex: 'half' } : {}) });
   } catch (e) {
-    throw new HfxError('HFX_E_NETWORK', `cannot reach ${r.url}: ${(e as Error).cause ? String(((e as Error).cause as Error).message ?? (e as Error).cause) : (e as Error).message}`, { hint: 'Check the URL and that the server runs (`hfx serve`).' });
+    // fetch's own error says only "fetch failed"; what went wrong is its cause (an Error from undici).
+    const cause: unknown = (e as Error).cause;
+    const said = cause instanceof Error ? cause.message : (e as Error).message;
+    throw new HfxError('HFX_E_NETWORK', `cannot reach ${r.url}: ${said}`, {
+      hint: 'Check the URL and that the server runs (`hfx serve`).',
+    });
   }
 }
 

@@ -27,5 +27,10 @@ export async function pushManifest(login: ServerLogin, m: ReleaseManifest): Prom
  * release twice with 200 (even with another published_at), as PublishTarget requires.
  */
 export function serverTarget(login: ServerLogin): PublishTarget {
-  return { name: `hfx-server ${login.url}`, publish: async (m) => void (await pushManifest(login, m)) };
+  return {
+    name: `hfx-server ${login.url}`,
+    publish: async (m) => {
+      await pushManifest(login, m);
+    },
+  };
 }

@@ -10,13 +10,13 @@ import { EVERYONE } from '../tuf/metadata.js';
 import { decide, type Decision } from '../tuf/rollout.js';
 import { downloadTarget, refresh, trustRoot, type Offered, type TufSource } from './tuf.js';
 
-async function remoteOf(url: string, token: string | null): Promise<Remote> {
+function remoteOf(url: string, token: string | null): Remote {
   return { url: url.replace(/\/+$/, ''), token };
 }
 
 /** `hfx login URL --user U`: a user token, kept in the user's config. */
 export async function loginUser(env: NodeJS.ProcessEnv, url: string, username: string, password: string): Promise<ServerLogin & { file: string }> {
-  const r = await remoteOf(url, null);
+  const r = remoteOf(url, null);
   const res = await call<{ token: string; user: { username: string; role: string } }>(r, 'POST', '/v1/login', { username, password, name: 'hfx login' });
   const login: ServerLogin = { url: r.url, token: res.token, who: `${res.user.username} (${res.user.role})` };
   return { ...login, file: saveUserLogin(env, login) };
@@ -70,20 +70,31 @@ async function downloadRoot(src: TufSource): Promise<Buffer> {
 }
 
 /**
+ * Whom GET /v1/me says a token belongs to: a vendor user, a customer's user, or a customer's
+ * installation token (by its name).
+ */
+type TokenOwner =
+  | { kind: 'user'; username: string; role: string }
+  | { kind: 'customer-user'; username: string; customer: string }
+  | { kind: 'customer'; customer: string; token: string };
+
+/**
  * `hfx login URL --token-stdin [--home DIR] [--root FILE]`: with --home, the installation is linked
  * to its customer's TUF repository and trusts its root; else the token goes to the user's config.
  */
 export async function loginToken(env: NodeJS.ProcessEnv, url: string, token: string, home?: string, choice: RootChoice = {}): Promise<ServerLogin & { file: string; root?: RootInfo }> {
-  const r = await remoteOf(url, token);
-  const me = await call<{ kind: string; username?: string; role?: string; customer?: string; token?: string }>(r, 'GET', '/v1/me');
-  const who = me.kind === 'user' ? `${me.username} (${me.role})` : `customer ${me.customer} (${me.token ?? me.username})`;
+  const r = remoteOf(url, token);
+  const me = await call<TokenOwner>(r, 'GET', '/v1/me');
+  const who = me.kind === 'user'
+    ? `${me.username} (${me.role})`
+    : `customer ${me.customer} (${me.kind === 'customer' ? me.token : me.username})`;
   const login: ServerLogin = { url: r.url, token, who };
   if (home === undefined) return { ...login, file: saveUserLogin(env, login) };
   const l = layout(resolve(home));
   await readState(l);
   const prev = readLink(l);
   const link: InstallationLink = {
-    url: r.url, token, who, repo: me.kind === 'user' ? EVERYONE : me.customer!,
+    url: r.url, token, who, repo: me.kind === 'user' ? EVERYONE : me.customer,
     installationId: prev?.url === r.url ? prev.installationId : null, reportedEvents: prev?.url === r.url ? prev.reportedEvents : 0,
   };
   const root = await bootstrap(l, tufSource(link), choice);
@@ -105,7 +116,8 @@ export async function push(login: ServerLogin, file: string, customer?: string):
   if (!existsSync(file)) throw new HfxError('HFX_E_NOT_FOUND', `${file} does not exist`);
   const body = readFileSync(file);
   const q = customer ? `?customer=${encodeURIComponent(customer)}` : '';
-  return call(await remoteOf(login.url, login.token), 'POST', `/v1/archives${q}`, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+  const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  return call(remoteOf(login.url, login.token), 'POST', `/v1/archives${q}`, bytes);
 }
 
 /** An archive the trusted metadata names for this installation, with the rollout that decided (docs/rollouts.md). */
@@ -117,7 +129,7 @@ export interface Available {
   updates: Listed[];
   hotfixes: (Listed & { applied: boolean })[];
   /** Applied here, under a rollout that was paused or aborted since: the vendor may want them reverted. */
-  withdrawn: Listed[];
+  withdrawn: (Offered & { rollout: NonNullable<Decision['rollout']> })[];
 }
 
 /** What the trusted metadata offers this installation: updates from its level on its channel, and hotfixes for its level. */
@@ -128,7 +140,7 @@ export async function available(l: Layout, channel?: 'full' | 'security'): Promi
   const ch = channel ?? s.channel;
   const applied = new Set(s.hotfixes.map((h) => h.id));
   const mine: Listed[] = [];
-  const withdrawn: Listed[] = [];
+  const withdrawn: Available['withdrawn'] = [];
   for (const t of r.targets.filter((x) => x.product === s.product && x.release === s.version)) {
     const d = decide(t, link.installationId);
     if (d.offered || applied.has(t.id)) mine.push({ ...t, rollout: d.rollout });
@@ -166,7 +178,8 @@ export async function report(home: string, name?: string): Promise<{ id: string;
     hotfixes: s.hotfixes.map((h) => h.id),
     events: events.map((e) => ({ kind: e.kind, archive: e.archive, ...(e.reason ? { reason: e.reason } : {}) })),
   };
-  const r = await call<{ id: string; created: boolean }>(await remoteOf(link.url, link.token), 'POST', '/v1/installations/report', body);
+  const remote = remoteOf(link.url, link.token);
+  const r = await call<{ id: string; created: boolean }>(remote, 'POST', '/v1/installations/report', body);
   saveLink(l, { ...requireLink(l), installationId: r.id, reportedEvents: link.reportedEvents + events.length });
   // The content report (what runs, with digests and the pack hash) for the environments view.
   await (await import('./environments.js')).reportEnvironment(home);

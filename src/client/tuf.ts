@@ -37,11 +37,17 @@ export function trustRoot(l: Layout, root: Buffer): { version: number; keyids: s
   } catch (e) {
     throw new HfxError('HFX_E_METADATA', `the root is not a TUF root signed by a threshold of its own keys: ${(e as Error).message}`, { hint: 'Use the N.root.json your vendor gave you (`hfx tuf init` made 1.root.json).' });
   }
+  // verifyDelegate has read it already; a root without it never gets here.
+  const role = md.signed.roles.root;
+  if (!role) {
+    throw new HfxError('HFX_E_METADATA', 'the root names no root role', {
+      hint: 'Use the N.root.json your vendor gave you (`hfx tuf init` made 1.root.json).',
+    });
+  }
   rmSync(tufDir(l), { recursive: true, force: true });
   mkdirSync(metadataDir(l), { recursive: true });
   mkdirSync(join(tufDir(l), 'targets'), { recursive: true });
   writeAtomic(join(metadataDir(l), 'root.json'), root);
-  const role = md.signed.roles.root!;
   return { version: md.signed.version, keyids: role.keyIDs, threshold: role.threshold };
 }
 
@@ -57,7 +63,8 @@ function writeAtomic(file: string, data: Buffer): void {
 /** Maps what tuf-js refuses to hfx's codes; hfx's own errors (network, auth) pass through. */
 function tufError(e: unknown): HfxError {
   if (isHfxError(e)) return e;
-  const err = e as Error;
+  // Anything may have been thrown: its class and message are read without trusting either is there.
+  const err = e as { constructor?: { name?: string }; message?: string } | null | undefined;
   const name = err?.constructor?.name ?? '';
   // tuf-js wraps some of its refusals (a snapshot's, a delegated role's) in a RuntimeError whose
   // message carries the first one's: what was refused is read from the words as well as the class.
@@ -99,14 +106,15 @@ class HfxFetcher implements Fetcher {
   /** A target into .hfx/tuf/targets/NAME.part, resumed where an earlier try stopped; tuf-js checks it in `handler`. */
   async downloadFile<T>(url: string, maxLength: number, handler: (file: string) => Promise<T>): Promise<T> {
     if (url.startsWith('file:')) return handler(fileURLToPath(url));
-    const part = join(tufDir(this.l), 'targets', `${decodeURIComponent(new URL(url).pathname.split('/').pop()!)}.part`);
+    const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+    const part = join(tufDir(this.l), 'targets', `${name}.part`);
     let have = existsSync(part) ? statSync(part).size : 0;
     if (have > maxLength) {
       rmSync(part);
       have = 0;
     }
     if (have < maxLength) {
-      const sha = /^([0-9a-f]{64})\./.exec(part.split('/').pop()!)?.[1];
+      const sha = /^([0-9a-f]{64})\./.exec(part.split('/').pop() ?? '')?.[1];
       const res = await this.get(url, have > 0 && sha ? { range: `bytes=${have}-`, 'if-range': `"${sha}"` } : {});
       let n = res.status === 206 ? have : 0;
       const fd = openSync(part, n > 0 ? 'a' : 'w', 0o600);
@@ -219,7 +227,13 @@ export async function downloadTarget(l: Layout, src: TufSource, id: string): Pro
   try {
     const info: TargetFile | undefined = await u.getTargetInfo(targetPath(id));
     if (!info) throw new HfxError('HFX_E_NOT_FOUND', `the server offers no archive ${id} to this installation`, { hint: 'See `hfx check`.' });
-    const file = join(l.downloads, `${info.hashes.sha256}.zip`);
+    const sha256 = info.hashes.sha256;
+    if (sha256 === undefined) {
+      throw new HfxError('HFX_E_METADATA', `the metadata gives no sha256 of ${id}`, {
+        hint: 'Every archive the server offers has one; ask your vendor.',
+      });
+    }
+    const file = join(l.downloads, `${sha256}.zip`);
     mkdirSync(l.downloads, { recursive: true });
     return (await u.findCachedTarget(info, file)) ?? (await u.downloadTarget(info, file));
   } catch (e) {

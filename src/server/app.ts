@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
@@ -89,7 +90,8 @@ function bodyTimedOut(req: FastifyRequest, reply: FastifyReply, ms: number): voi
   // longer tells the request that its socket closed, and a handler reading it would wait forever.
   const cut = (): void => {
     req.raw.destroy(new HfxError('HFX_E_TIMEOUT', `the request body did not arrive within ${Math.round(ms / 1000)} s`));
-    req.raw.socket?.destroy();
+    // Typed as always there, the socket is null once Node has let go of it.
+    (req.raw.socket as Socket | null)?.destroy();
   };
   if (raw.headersSent) { cut(); return; }
   const body = JSON.stringify({ error: { code: 'HFX_E_TIMEOUT', message: `the request body did not arrive within ${Math.round(ms / 1000)} s`, hint: 'Retry on a faster or steadier connection.' } });
@@ -172,16 +174,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   // PostgreSQL text cannot hold NUL nor a bigint Infinity: refuse them up front as bad input rather
   // than fail in the database.
-  app.addHook('preHandler', async (req) => {
+  app.addHook('preHandler', (req, _reply, done) => {
     const streamed = req.body !== null && typeof req.body === 'object' && typeof (req.body as { pipe?: unknown }).pipe === 'function';
     if (hasNul(decodeSafe(req.url)) || hasNul(req.query) || hasNul(req.params) || (!streamed && hasNul(req.body))) {
-      throw new HfxError('HFX_E_USAGE', 'the request contains a NUL character');
+      done(new HfxError('HFX_E_USAGE', 'the request contains a NUL character'));
+      return;
     }
     // The validator takes Infinity ("Infinity", 1e400) as an integer under any maximum; no column
     // holds it.
     if (hasInfinity(req.query) || hasInfinity(req.params) || (!streamed && hasInfinity(req.body))) {
-      throw new HfxError('HFX_E_USAGE', 'a number in the request is not finite');
+      done(new HfxError('HFX_E_USAGE', 'a number in the request is not finite'));
+      return;
     }
+    done();
   });
   // A body has its own deadline from its first byte: JSON bodies bodyTimeoutMs, uploads that plus
   // their announced length at minUploadRate. Past it the client is told 408 and cut off.
@@ -217,12 +222,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     req.log.error({ err }, 'unexpected error');
     return reply.status(500).send({ error: { code: 'HFX_E_INTERNAL', message: 'internal error; see the server log' } });
   });
-  const notFound = (req: FastifyRequest, reply: FastifyReply) => reply.status(404).send({ error: { code: 'HFX_E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  const notFound = (req: FastifyRequest, reply: FastifyReply) =>
+    reply.status(404).send({
+      error: { code: 'HFX_E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0] ?? req.url}` },
+    });
   // The dashboard's pages, when built: its not-found handler answers browsers with the app, others with notFound.
   if (!(await registerWeb(app, notFound))) app.setNotFoundHandler(notFound);
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true, store: ctx.store.kind }));
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true, store: ctx.store.kind }));
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   for (const routes of ROUTES) await app.register(routes(ctx));
   return app;
 }

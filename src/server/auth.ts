@@ -78,9 +78,13 @@ export function tokenHash(token: string): string {
 export async function principalOf(store: Store, req: FastifyRequest): Promise<Principal | null> {
   const h = req.headers.authorization;
   if (!h) return null;
-  const m = /^Bearer (hfx_[A-Za-z0-9_-]{20,100})$/.exec(h);
-  if (!m) throw new HfxError('HFX_E_AUTH', 'the Authorization header is not `Bearer hfx_…`', { hint: 'Log in again: `hfx login URL`.' });
-  const hash = tokenHash(m[1]!);
+  // The whole header is `Bearer TOKEN`: the token is all that follows the scheme.
+  if (!/^Bearer hfx_[A-Za-z0-9_-]{20,100}$/.test(h)) {
+    throw new HfxError('HFX_E_AUTH', 'the Authorization header is not `Bearer hfx_…`', {
+      hint: 'Log in again: `hfx login URL`.',
+    });
+  }
+  const hash = tokenHash(h.slice('Bearer '.length));
   const cached = tokenCache.get(hash);
   if (cached && cached.until > Date.now()) return cached.principal;
   const row = await store.db
@@ -105,7 +109,8 @@ export async function principalOf(store: Store, req: FastifyRequest): Promise<Pr
   // "Last used" helps an admin find stale tokens to revoke; written at most hourly per token, and
   // never in the way of the request.
   if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > LAST_USED_EVERY_MS) {
-    store.db.updateTable('tokens').set({ last_used_at: new Date() }).where('id', '=', row.id).execute().catch(() => {});
+    store.db.updateTable('tokens').set({ last_used_at: new Date() }).where('id', '=', row.id).execute()
+      .catch(() => undefined);
   }
   if (tokenCache.size >= 10_000) tokenCache.clear();
   // Never remembered past its expiry.

@@ -43,6 +43,9 @@ export const DEFAULT_LIMITS: ServerLimits = {
 
 export function limitsOf(partial: Partial<ServerLimits> | undefined): ServerLimits {
   const out = { ...DEFAULT_LIMITS };
-  for (const [k, v] of Object.entries(partial ?? {})) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  // Values are read as unknown: a caller may hand an undefined for a setting it does not make.
+  for (const [k, v] of Object.entries<unknown>(partial ?? {})) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
   return out;
 }

@@ -28,8 +28,7 @@ export function delayAfter(failures: number, free: number): number {
  * IPv6 address by its /64, since one subscriber is usually given a whole /64 to rotate through.
  */
 export function addressKey(ip: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return mapped[1]!;
+  if (/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return ip.slice('::ffff:'.length);
   if (!isIPv6(ip)) return ip;
   const [head = '', tail = ''] = ip.toLowerCase().split('::');
   const h = head ? head.split(':') : [];
@@ -52,7 +51,8 @@ export async function reserveAttempt(db: Kysely<Database>, username: string, add
         count(*) filter (where username = ${username})::int as n_account, max(at) filter (where username = ${username}) as last_account,
         count(*)::int as n_address, max(at) as last_address
       from login_failures where address = ${address} and at > now() - ${`${WINDOW_MS} milliseconds`}::interval`.execute(tx);
-    const row = r.rows[0]!;
+    const [row] = r.rows;
+    if (!row) throw new HfxError('HFX_E_INTERNAL', 'counting login failures returned no row');
     const now = new Date(row.now).getTime();
     const until = (n: number, last: Date | null, free: number) => (last ? new Date(last).getTime() + delayAfter(n, free) : 0);
     const waitMs = Math.max(until(row.n_account, row.last_account, FREE_PER_ACCOUNT), until(row.n_address, row.last_address, FREE_PER_ADDRESS)) - now;

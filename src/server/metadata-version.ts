@@ -23,7 +23,7 @@ export interface VersionKeeper {
 
 async function readVersion(db: Kysely<Database>): Promise<number> {
   const row = await db.selectFrom('metadata_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
-  return Number(row.version);
+  return row.version;
 }
 
 /**
@@ -39,7 +39,7 @@ export async function bumpVersion(db: Kysely<Database>, tuf?: { targets: number;
 export async function bumpIn(tx: Transaction<Database>, tuf?: { targets: number; online: string }): Promise<number> {
   const r = await tx.updateTable('metadata_state').set((e) => ({ version: sql`${e.ref('version')} + 1`, ...(tuf ? { tuf_targets: tuf.targets, tuf_online: tuf.online } : {}) }))
     .where('id', '=', 1).returning('version').executeTakeFirstOrThrow();
-  const v = Number(r.version);
+  const v = r.version;
   await tx.updateTable('archives').set({ seq: v }).where('seq', 'is', null).execute();
   return v;
 }

@@ -80,7 +80,7 @@ function tufKeysFor(opts: ServeOptions, kind: 'pglite' | 'postgres'): TufServerK
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir);
   // Connection errors come from the pool before the app (and its logger) exists.
-  let onStoreError: (e: Error) => void = () => {};
+  let onStoreError: (e: Error) => void = () => undefined;
   const store = await openStore({ url: opts.databaseUrl, dataDir, onError: (e) => onStoreError(e) });
   try {
     await ensureAdmin(store, opts);

@@ -46,7 +46,7 @@ export async function registerWeb(app: FastifyInstance, notFound: (req: FastifyR
     .header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').send(html);
   app.get('/', { schema: { hide: true } }, (_req, reply) => page(reply));
   app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0]!;
+    const path = req.url.split('?')[0] ?? req.url;
     if (req.method === 'GET' && !path.startsWith('/v1/') && !path.startsWith('/assets/') && (req.headers.accept ?? '').includes('text/html')) return page(reply);
     return notFound(req, reply);
   });

@@ -18,7 +18,6 @@ export function pglitePool(db: PGlite) {
       const r = await db.query(sql, params);
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length, command: sql.trimStart().slice(0, 6).toUpperCase() };
     },
-    release(): void {},
   };
   return {
     async connect() {
@@ -26,6 +25,7 @@ export function pglitePool(db: PGlite) {
       const prev = busy;
       busy = new Promise<void>((r) => (free = r));
       await prev;
+      // Releasing a connection frees the queue for the next.
       return { ...client, release: free };
     },
     async end(): Promise<void> {

@@ -15,7 +15,7 @@ export interface Store {
 }
 
 // bigint columns (archive sizes) fit in a double; read them as numbers, as PGlite does.
-pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 /**
  * One interface, two drivers: PostgreSQL when `url` is given (DATABASE_URL), else an embedded
@@ -34,7 +34,7 @@ export async function openStore(opts: { url?: string | undefined; dataDir: strin
     // the connection unusable and discards it, and the next query opens a new one.
     // The pool re-emits an idle connection's error, and throws without a listener; the
     // connection's own listener has reported it already.
-    pool.on('error', () => {});
+    pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', (e) => opts.onError?.(e)));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {

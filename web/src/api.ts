@@ -27,17 +27,17 @@ export function setToken(t: string | null, remember = false, me?: unknown): void
 }
 
 /** Who the token was for when it was stored: lets the first view load at once while /v1/me confirms it. */
-export function storedMe<T>(): T | null {
+export function storedMe(): unknown {
   const raw = sessionStorage.getItem(ME_KEY) ?? localStorage.getItem(ME_KEY);
   try {
-    return raw ? (JSON.parse(raw) as T) : null;
+    return raw ? (JSON.parse(raw) as unknown) : null;
   } catch {
     return null;
   }
 }
 
 /** Told when the server no longer accepts the token, so the app can ask to sign in again. */
-let onUnauthorized: () => void = () => {};
+let onUnauthorized: () => void = () => undefined;
 export function whenUnauthorized(fn: () => void): void {
   onUnauthorized = fn;
 }

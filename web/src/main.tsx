@@ -24,14 +24,16 @@ import { UsersView } from './views/users.js';
 import './styles.css';
 
 /** wouter leaves %-escapes such as %2B (a `+` in a product or hotfix id) in its params. */
-const dec = (s: string | undefined): string | null => {
+function dec(s: string): string;
+function dec(s: string | undefined): string | null;
+function dec(s: string | undefined): string | null {
   if (s === undefined) return null;
   try {
     return decodeURIComponent(s);
   } catch {
     return s;
   }
-};
+}
 
 function Routes() {
   const { me, checking } = useSession();
@@ -50,9 +52,9 @@ function Routes() {
       <Route path="/cases/new"><NewCaseView /></Route>
       <Route path="/cases/:id">{(p) => <CaseView id={Number(p.id)} />}</Route>
       <Route path="/cases"><CasesView /></Route>
-      <Route path="/fleet/hotfixes/:id">{(p) => <HotfixSpreadView id={dec(p.id)!} />}</Route>
+      <Route path="/fleet/hotfixes/:id">{(p) => <HotfixSpreadView id={dec(p.id)} />}</Route>
       <Route path="/fleet"><FleetView /></Route>
-      <Route path="/archives/:id">{(p) => <ArchiveView id={dec(p.id)!} />}</Route>
+      <Route path="/archives/:id">{(p) => <ArchiveView id={dec(p.id)} />}</Route>
       <Route path="/archives"><ArchivesView /></Route>
       <Route path="/rollouts"><RolloutsView /></Route>
       <Route path="/releases/:product?">{(p) => <ReleasesView product={dec(p.product)} />}</Route>
@@ -75,7 +77,7 @@ function CustomerRoutes() {
       <Route path="/"><CustomerHomeView /></Route>
       <Route path="/cases/:id">{(p) => <CustomerCaseView id={Number(p.id)} />}</Route>
       <Route path="/cases"><CustomerCasesView /></Route>
-      <Route path="/archives/:id">{(p) => <ArchiveView id={dec(p.id)!} />}</Route>
+      <Route path="/archives/:id">{(p) => <ArchiveView id={dec(p.id)} />}</Route>
       <Route path="/archives"><ArchivesView /></Route>
       <Route path="/fleet"><FleetView /></Route>
       <Route><NotFound /></Route>
@@ -93,7 +95,9 @@ function NotFound() {
   );
 }
 
-createRoot(document.getElementById('root')!).render(
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element');
+createRoot(root).render(
   <StrictMode>
     <SessionProvider>
       <Routes />

@@ -12,7 +12,7 @@ md.disable(['image']);
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 md.validateLink = (url: string): boolean => {
   const m = SCHEME.exec(url.trim());
-  return m === null || ['http', 'https', 'mailto'].includes(m[1]!.toLowerCase());
+  return m === null || ['http', 'https', 'mailto'].includes((m[1] ?? '').toLowerCase());
 };
 
 // The page has its own h1 and h2: a note's "# Title" becomes an h3, so the outline stays whole.
@@ -23,8 +23,8 @@ md.core.ruler.push('hfx_shift_headings', (state) => {
 // Links leave the dashboard in a new tab, without the dashboard's address or a handle on its window.
 const linkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
 md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
-  const t = tokens[idx]!;
-  if (!String(t.attrGet('href') ?? '').startsWith('#')) {
+  const t = tokens[idx];
+  if (t && !String(t.attrGet('href') ?? '').startsWith('#')) {
     t.attrSet('target', '_blank');
     t.attrSet('rel', 'noopener noreferrer nofollow');
   }

@@ -7,8 +7,8 @@ interface Session {
   me: Me | null;
   /** True until the stored token has been checked. */
   checking: boolean;
-  signIn(username: string, password: string, remember: boolean): Promise<void>;
-  signOut(): Promise<void>;
+  signIn: (username: string, password: string, remember: boolean) => Promise<void>;
+  signOut: () => Promise<void>;
 }
 
 /** What /v1/me answers: a vendor's user, a customer's user, or an installation token (which has no place here). */
@@ -21,13 +21,20 @@ function person(m: MeAnswer): Me | null {
   return null;
 }
 
+/** What was stored as the signed-in person, if it still reads as one (storage is anyone's to edit). */
+function isMe(v: unknown): v is Me {
+  if (typeof v !== 'object' || v === null) return false;
+  const kind = (v as { kind?: unknown }).kind;
+  return kind === 'user' || kind === 'customer-user';
+}
+
 const SessionContext = createContext<Session | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   // With a stored token and its user, views start at once; /v1/me confirms (a 401 signs out, a
   // changed role is taken) without the first view waiting for it.
-  const remembered = token() ? storedMe<Me>() : null;
-  const [me, setMe] = useState<Me | null>(remembered && (remembered.kind === 'user' || remembered.kind === 'customer-user') ? remembered : null);
+  const remembered = token() ? storedMe() : null;
+  const [me, setMe] = useState<Me | null>(isMe(remembered) ? remembered : null);
   const [checking, setChecking] = useState(token() !== null && me === null);
 
   useEffect(() => {

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useState, type ReactNode, type SubmitEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { ApiError } from './api.js';
 import { Check, CircleCheck, CircleDot, CircleMinus, CircleX, Copy, Info, type Icon } from './icons.js';
@@ -7,10 +7,16 @@ import { useApi } from './use-api.js';
 
 export { Layout } from './layout.js';
 
+/** What a thrown value says: an Error its message, a string or number itself; anything else nothing readable. */
+const said = (v: unknown): string =>
+  v instanceof Error ? v.message
+  : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v)
+  : 'unexpected error';
+
 /** An API refusal as the CLI shows it: what happened, the stable code, and what to do next. */
 export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
-  const e = error instanceof ApiError ? error : new ApiError(0, 'HFX_E_INTERNAL', error instanceof Error ? error.message : String(error));
+  const e = error instanceof ApiError ? error : new ApiError(0, 'HFX_E_INTERNAL', said(error));
   return (
     <div className="error" role="alert">
       <CircleX size={16} className="error-icon" />
@@ -43,7 +49,7 @@ export function ActionForm({ label, onSubmit, children, danger, submit, icon: I,
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const go = async (ev: FormEvent<HTMLFormElement>) => {
+  const go = async (ev: SubmitEvent<HTMLFormElement>) => {
     ev.preventDefault();
     setBusy(true);
     setError(null);
@@ -185,6 +191,8 @@ async function copyText(text: string): Promise<void> {
   t.className = 'offscreen';
   document.body.append(t);
   t.select();
+  // Deprecated, and the only way to copy where the Clipboard API is refused (see above).
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- no replacement exists for this case
   document.execCommand('copy');
   t.remove();
 }

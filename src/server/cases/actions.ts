@@ -244,7 +244,7 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
     async prepare({ tx, c, b, set, f, details }) {
       if (b.update && c.hotfix_id) {
         const u = await tx.selectFrom('archives').select(['id', 'kind', 'includes']).where('id', '=', b.update).executeTakeFirst();
-        if (u && u.kind === 'update' && u.includes.includes(c.hotfix_id)) f.includedBy = u.id;
+        if (u?.kind === 'update' && u.includes.includes(c.hotfix_id)) f.includedBy = u.id;
       }
       set.outcome = `superseded by ${b.update ?? ''}`;
       details.update = b.update;

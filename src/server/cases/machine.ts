@@ -4,11 +4,15 @@ export { ACTIONS, GUARDS, STATES, TABLE, type CaseAction, type CaseState, type G
 import type { CaseAction, CaseState, Guard } from '../../wire/cases.js';
 import { TABLE, type Transition } from '../../wire/cases.js';
 
+/** The table's row for a state read from the database, which its type cannot vouch for. */
+const rowOf = (state: string): Partial<Record<CaseAction, Transition>> | undefined =>
+  (TABLE as Partial<Record<string, Partial<Record<CaseAction, Transition>>>>)[state];
+
 /** The transition for `action` in `state`, or HFX_E_TRANSITION. Pure. */
 export function transition(state: CaseState, action: CaseAction): Transition {
-  const t = TABLE[state]?.[action];
+  const t = rowOf(state)?.[action];
   if (!t) {
-    const can = Object.keys(TABLE[state] ?? {});
+    const can = Object.keys(rowOf(state) ?? {});
     throw new HfxError('HFX_E_TRANSITION', `a ${state} case cannot ${action}`, { hint: can.length ? `From ${state}: ${can.join(', ')}.` : `${state} is final.`, details: { state, action, allowed: can } });
   }
   return t;

@@ -28,12 +28,15 @@ export function parseWindow(text: string): Window {
       if (Number(h) > 23 || Number(m) > 59) throw new HfxError('HFX_E_USAGE', `${text}: ${h}:${m} is not a time of day`);
       return DAYS.indexOf(d.toLowerCase()) * 1440 + Number(h) * 60 + Number(m);
     };
-    return { kind: 'weekly', from: at(w[1]!, w[2]!, w[3]!), to: at(w[4]!, w[5]!, w[6]!) };
+    // Every group takes part in a match.
+    const [, d1 = '', h1 = '', m1 = '', d2 = '', h2 = '', m2 = ''] = w;
+    return { kind: 'weekly', from: at(d1, h1, m1), to: at(d2, h2, m2) };
   }
   const d = /^([^/]+)\/([^/]+)$/.exec(text.trim());
   if (d) {
-    const from = Date.parse(d[1]!);
-    const to = Date.parse(d[2]!);
+    const [, fromText = '', toText = ''] = d;
+    const from = Date.parse(fromText);
+    const to = Date.parse(toText);
     if (Number.isFinite(from) && Number.isFinite(to) && from < to) return { kind: 'dated', from, to };
   }
   throw new HfxError('HFX_E_USAGE', `"${text}" is not a freeze window`, { hint: 'Weekly: "Fri 18:00-Mon 08:00" (UTC); dated: "2026-12-24T00:00Z/2026-12-27T00:00Z".' });
@@ -60,12 +63,18 @@ export async function gatesOf(db: Kysely<Database>, product: string, env: string
  * hold, and for a hotfix the soak it has not done in the environment before.
  */
 export async function gateViolations(db: Kysely<Database>, o: { product: string; pipeline: string[]; index: number; hotfix: string | null; now?: Date }): Promise<string[]> {
-  const env = o.pipeline[o.index]!;
+  const env = o.pipeline[o.index];
+  if (env === undefined) {
+    throw new HfxError('HFX_E_INTERNAL', `no environment ${o.index} in the pipeline of ${o.product}`);
+  }
   const g = await gatesOf(db, o.product, env);
   const now = o.now ?? new Date();
   const out = frozenBy(g.freeze, now).map((w) => `${env} is frozen (${w})`);
   if (o.hotfix === null || g.soakSeconds === null || o.index === 0) return out;
-  const prev = o.pipeline[o.index - 1]!;
+  const prev = o.pipeline[o.index - 1];
+  if (prev === undefined) {
+    throw new HfxError('HFX_E_INTERNAL', `no environment ${o.index - 1} in the pipeline of ${o.product}`);
+  }
   const since = await db.selectFrom('env_deployments').select((e) => e.fn.min('at').as('at')).where('product', '=', o.product).where('environment', '=', prev)
     .where('archive_id', '=', o.hotfix).executeTakeFirst();
   const present = (await fixPresence(db, { product: o.product, hotfixId: o.hotfix })).environments[o.index - 1]?.present ?? false;

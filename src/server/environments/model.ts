@@ -17,8 +17,10 @@ export function nextTag(current: string, kind: 'hotfix' | 'update'): string {
 
 /** Compares two dotted versions numerically (1.10.0 > 1.9.3); non-numeric parts compare as 0. */
 export function compareVersions(a: string, b: string): number {
-  const pa = a.replace(/^v/, '').split(/[-+]/)[0]!.split('.').map((x) => Number(x) || 0);
-  const pb = b.replace(/^v/, '').split(/[-+]/)[0]!.split('.').map((x) => Number(x) || 0);
+  // The numbers before any pre-release or build suffix (split always gives a first part).
+  const parts = (v: string) => (v.replace(/^v/, '').split(/[-+]/)[0] ?? '').split('.').map((x) => Number(x) || 0);
+  const pa = parts(a);
+  const pb = parts(b);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const d = (pa[i] ?? 0) - (pb[i] ?? 0);
     if (d) return d;
@@ -55,8 +57,11 @@ export interface FileView {
 export function compareFiles(a: Map<string, string | null>, b: Map<string, string | null>): FileView[] {
   const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
   return paths.map((path) => {
-    const x = a.has(path) ? a.get(path)! : 'base';
-    const y = b.has(path) ? b.get(path)! : 'base';
+    // A path a map does not name is the base's; a null content (removed) is kept as null.
+    const inA = a.get(path);
+    const inB = b.get(path);
+    const x = inA === undefined ? 'base' : inA;
+    const y = inB === undefined ? 'base' : inB;
     return { path, a: x, b: y, same: x === y };
   });
 }

@@ -54,7 +54,9 @@ export function membersMemo(db: Kysely<Database>, product: string, memo: Members
 
 export async function fixPresence(db: Kysely<Database>, opts: { product: string; hotfixId: string; memo?: MembersMemo }): Promise<Presence> {
   const hf = await db.selectFrom('archives').select(['id', 'kind', 'digest']).where('id', '=', opts.hotfixId).where('product', '=', opts.product).executeTakeFirst();
-  if (!hf || hf.kind !== 'hotfix') throw new HfxError('HFX_E_NOT_FOUND', `no hotfix ${opts.hotfixId} of product ${opts.product}`);
+  if (hf?.kind !== 'hotfix') {
+    throw new HfxError('HFX_E_NOT_FOUND', `no hotfix ${opts.hotfixId} of product ${opts.product}`);
+  }
   const including = await db.selectFrom('archives').select(['id', 'release', 'to_level', 'digest']).where('product', '=', opts.product).where('kind', '=', 'update')
     .where((e) => e('includes', '@>', JSON.stringify([opts.hotfixId]) as never)).execute();
   const merges = await db.selectFrom('env_deployments').select(['environment']).where('product', '=', opts.product).where('kind', '=', 'merge')

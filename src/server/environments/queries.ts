@@ -74,7 +74,8 @@ export async function deployedHotfixes(db: Db, product: string, env: string): Pr
 }
 
 export async function envView(db: Db, product: string, pipeline: string[], index: number, presence: PresenceFn): Promise<EnvView> {
-  const name = pipeline[index]!;
+  const name = pipeline[index];
+  if (name === undefined) throw new HfxError('HFX_E_INTERNAL', `no environment ${index} in the pipeline of ${product}`);
   const { assigned, reports } = await membersMemo(db, product, presence.memo, name);
   const { content, consistent, packHash } = contentOf(reports);
   const tag = await lastTag(db, product, name);
@@ -121,7 +122,7 @@ export async function filesOf(db: Db, product: string, content: Content): Promis
   for (const u of updates) for (const e of manifestEntries(u.manifest)) files.set(e.path, e.after);
   for (const h of content.hotfixes) {
     const a = await db.selectFrom('archives').select(['manifest', 'digest']).where('id', '=', h.id).where('product', '=', product).executeTakeFirst();
-    if (!a || a.digest !== h.digest) {
+    if (a?.digest !== h.digest) {
       unknown.push(h.id);
       continue;
     }

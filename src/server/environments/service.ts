@@ -118,7 +118,11 @@ export async function recordReport(db: Db, p: Principal, b: ContentReport): Prom
   const customer = p.kind === 'customer' ? p.customerId : null;
   const inst = await db.selectFrom('installations').select(['id', 'customer_id']).where('id', '=', b.installation).executeTakeFirst();
   // Same rule as the fleet report: an installation is reported only by whoever registered it.
-  if (!inst || inst.customer_id !== customer) throw new HfxError('HFX_E_NOT_FOUND', `no installation ${b.installation}`, { hint: 'Register it first: `hfx state --report`.' });
+  if (inst?.customer_id !== customer) {
+    throw new HfxError('HFX_E_NOT_FOUND', `no installation ${b.installation}`, {
+      hint: 'Register it first: `hfx state --report`.',
+    });
+  }
   await requireVisibleArchives(db, p, [...b.hotfixes, ...b.updates].map((x) => x.id));
   const values = { release: b.release, level: b.level, hotfixes: JSON.stringify(b.hotfixes), updates: JSON.stringify(b.updates), pack_hash: b.packHash, reported_at: new Date() };
   const member = await db.transaction().execute(async (tx) => {
@@ -129,7 +133,8 @@ export async function recordReport(db: Db, p: Principal, b: ContentReport): Prom
     if (m) {
       // The first report of a tagged content pins the tag's pack hash: a later change to the files shows '+'.
       const t = await tx.selectFrom('env_tags').select(['id', 'content', 'pack_hash']).where('product', '=', m.product).where('environment', '=', m.environment).orderBy('id', 'desc').limit(1).executeTakeFirst();
-      if (t && t.pack_hash === null && t.content === contentSignature({ release: b.release, level: b.level, hotfixes: b.hotfixes })) {
+      const content = contentSignature({ release: b.release, level: b.level, hotfixes: b.hotfixes });
+      if (t?.pack_hash === null && t.content === content) {
         await tx.updateTable('env_tags').set({ pack_hash: b.packHash }).where('id', '=', t.id).execute();
       }
     }
@@ -184,7 +189,11 @@ interface Plan {
 
 async function planHotfix(db: Db, product: string, env: string, pipeline: string[], index: number, cur: Content | null, hotfix: string): Promise<Plan> {
   const a = await db.selectFrom('archives').select(['id', 'kind', 'release', 'level', 'digest']).where('id', '=', hotfix).where('product', '=', product).executeTakeFirst();
-  if (!a || a.kind !== 'hotfix') throw new HfxError('HFX_E_NOT_FOUND', `no hotfix ${hotfix} of product ${product}`, { hint: 'Push it first: `hfx push FILE.zip`.' });
+  if (a?.kind !== 'hotfix') {
+    throw new HfxError('HFX_E_NOT_FOUND', `no hotfix ${hotfix} of product ${product}`, {
+      hint: 'Push it first: `hfx push FILE.zip`.',
+    });
+  }
   if (cur && (cur.release !== a.release || cur.level !== a.level)) throw new HfxError('HFX_E_INCOMPATIBLE', `${a.id} is for ${a.release} level ${a.level}; ${env} runs ${cur.release} level ${cur.level}`);
   const pres = await fixPresence(db, { product, hotfixId: a.id });
   if (pres.environments[index]?.present || (await deployedHotfixes(db, product, env)).includes(a.id)) {
@@ -271,7 +280,7 @@ export async function hotfixPresence(db: Db, product: string, id: string): Promi
 /** The paths a hotfix touches and their content after it: what a merge of it must reproduce. */
 export async function hotfixFiles(db: Db, product: string, id: string): Promise<{ hotfix: string; files: { path: string; after: string | null }[] }> {
   const a = await db.selectFrom('archives').select(['kind', 'manifest']).where('id', '=', id).where('product', '=', product).executeTakeFirst();
-  if (!a || a.kind !== 'hotfix') throw new HfxError('HFX_E_NOT_FOUND', `no hotfix ${id} of product ${product}`);
+  if (a?.kind !== 'hotfix') throw new HfxError('HFX_E_NOT_FOUND', `no hotfix ${id} of product ${product}`);
   return { hotfix: id, files: manifestEntries(a.manifest) };
 }
 
@@ -306,7 +315,7 @@ function mergeMismatches(manifest: unknown, files: Record<string, string | null>
 export async function propagate(db: Db, actor: string, product: string, id: string, b: PropagateInput): Promise<PropagationPreview | Propagation> {
   const { pipeline, index } = await requireEnv(db, product, b.to);
   const a = await db.selectFrom('archives').select(['id', 'kind', 'manifest']).where('id', '=', id).where('product', '=', product).executeTakeFirst();
-  if (!a || a.kind !== 'hotfix') throw new HfxError('HFX_E_NOT_FOUND', `no hotfix ${id} of product ${product}`);
+  if (a?.kind !== 'hotfix') throw new HfxError('HFX_E_NOT_FOUND', `no hotfix ${id} of product ${product}`);
   const pres = await fixPresence(db, { product, hotfixId: id });
   const here = pres.environments[index];
   if (here?.present) throw new HfxError('HFX_E_ALREADY_APPLIED', `${id} is already present in ${b.to} (${String(here.how)})`);

@@ -4,6 +4,7 @@ import type { Database } from '../../store/schema.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './sign.js';
 import { postWebhook } from './target.js';
 import type { NotifyEvent } from '../../wire/notify.js';
+import { nonEmpty } from '../../env.js';
 
 
 export interface EventMessage {
@@ -79,12 +80,14 @@ export class NotifyWorker {
 
   static fromEnv(db: Kysely<Database>, env: NodeJS.ProcessEnv = process.env, extra: WorkerOptions = {}): NotifyWorker {
     const n = (k: string) => (env[k] ? Number(env[k]) : undefined);
+    const pollMs = n('HFX_NOTIFY_POLL_MS');
+    const leaseMs = n('HFX_NOTIFY_LEASE_MS');
     return new NotifyWorker(db, {
       ...extra,
-      smtpUrl: env.HFX_SMTP_URL || undefined,
+      smtpUrl: nonEmpty(env.HFX_SMTP_URL),
       ...(env.HFX_SMTP_FROM ? { from: env.HFX_SMTP_FROM } : {}),
-      ...(n('HFX_NOTIFY_POLL_MS') ? { pollMs: n('HFX_NOTIFY_POLL_MS')! } : {}),
-      ...(n('HFX_NOTIFY_LEASE_MS') ? { leaseMs: n('HFX_NOTIFY_LEASE_MS')! } : {}),
+      ...(pollMs ? { pollMs } : {}),
+      ...(leaseMs ? { leaseMs } : {}),
     });
   }
 
@@ -93,7 +96,7 @@ export class NotifyWorker {
     this.stopped = false;
     const loop = () => {
       if (this.stopped) return;
-      this.running = this.tick().then(() => undefined, (e) => this.o.onError?.(e)).finally(() => {
+      this.running = this.tick().then(() => undefined, (e: unknown) => this.o.onError?.(e)).finally(() => {
         this.running = null;
         if (!this.stopped) this.timer = setTimeout(loop, this.o.pollMs);
       });
@@ -108,6 +111,11 @@ export class NotifyWorker {
     this.abort.abort();
     await this.running;
     this.mailer?.close();
+  }
+
+  /** Whether stop() was called; a call, not the field, since stop() sets it while a round awaits. */
+  private halted(): boolean {
+    return this.stopped;
   }
 
   /** One round: announce new security updates, claim due rows, deliver them. Returns how many were delivered. */
@@ -128,14 +136,15 @@ export class NotifyWorker {
     });
     let delivered = 0;
     for (const row of claimed) {
-      if (this.stopped) break;
+      if (this.halted()) break;
       try {
         await this.deliver(row);
         await this.db.updateTable('notify_outbox').set({ delivered_at: sql<Date>`now()`, claimed_until: null, last_error: null }).where('id', '=', row.id).execute();
         delivered++;
       } catch (e) {
-        if (this.stopped) break; // aborted by stop(): the lease runs out and another start delivers it
-        const last = String((e as Error).message ?? e).slice(0, 1000);
+        if (this.halted()) break; // aborted by stop(): the lease runs out and another start delivers it
+        const message: unknown = (e as { message?: unknown }).message;
+        const last = String(message ?? e).slice(0, 1000);
         const give = row.attempts >= this.o.maxAttempts;
         await this.db.updateTable('notify_outbox').set({
           claimed_until: null, last_error: last, next_at: new Date(Date.now() + backoffMs(row.attempts)), ...(give ? { failed_at: new Date() } : {}),

@@ -132,8 +132,9 @@ function canonical(ip: string): string {
 function mappedV4(ip: string): string | null {
   const m = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ip);
   if (!m) return null;
-  const hi = parseInt(m[1]!, 16);
-  const lo = parseInt(m[2]!, 16);
+  const [, high = '', low = ''] = m;
+  const hi = parseInt(high, 16);
+  const lo = parseInt(low, 16);
   return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
@@ -248,10 +249,11 @@ export async function postWebhook(
         throw (refusal = blocked(`webhook target ${u.hostname} is blocked: it resolves to a loopback, private, link-local or other internal address`));
       }
       const usable = options.family === 4 || options.family === 6 ? addrs.filter((a) => a.family === options.family) : addrs;
-      if (!usable.length) throw new Error(`${hostname} has no IPv${options.family} address`);
+      const [first] = usable;
+      if (!first) throw new Error(`${hostname} has no IPv${String(options.family)} address`);
       if (options.all) cb(null, usable);
-      else cb(null, usable[0]!.address, usable[0]!.family);
-    }).catch((e: NodeJS.ErrnoException) => cb(e, '', 0));
+      else cb(null, first.address, first.family);
+    }).catch((e: unknown) => cb(e as NodeJS.ErrnoException, '', 0));
   };
 
   const ip = literalOf(u);

@@ -49,7 +49,8 @@ export async function startRollout(db: Kysely<Database>, actor: string, b: Rollo
   if (b.env) {
     const m = /^([^/]+)\/([^/]+)$/.exec(b.env);
     if (!m) throw new HfxError('HFX_E_USAGE', `--env is PRODUCT/ENV, not ${b.env}`);
-    env = [m[1]!, m[2]!];
+    const [, product = '', name = ''] = m;
+    env = [product, name];
     if (env[0] !== a.product) throw new HfxError('HFX_E_INCOMPATIBLE', `${a.id} is for ${a.product}, not ${env[0]}`);
   }
   return db.transaction().execute(async (tx) => {
@@ -99,8 +100,13 @@ export async function changeRollout(db: Kysely<Database>, actor: string, id: num
   });
 }
 
-const scopeText = (r: { customer_id: string | null; env_product: string | null; env_name: string | null }) =>
-  r.customer_id ? `customer ${r.customer_id}` : r.env_product ? `${r.env_product}/${r.env_name}` : 'every installation that may take it';
+interface Scope { customer_id: string | null; env_product: string | null; env_name: string | null }
+
+/** PRODUCT/ENV of a rollout to an environment (the two columns are set together), else null. */
+const envOf = (r: Scope) => (r.env_product && r.env_name !== null ? `${r.env_product}/${r.env_name}` : null);
+
+const scopeText = (r: Scope) =>
+  (r.customer_id ? `customer ${r.customer_id}` : envOf(r) ?? 'every installation that may take it');
 
 /**
  * Installations in the rollout's scope that applied its archive while it ran, and of those the ones
@@ -126,7 +132,7 @@ export async function viewOf(db: Db, r: Row): Promise<RolloutView> {
   const p = await progress(db, r);
   const steps = r.steps;
   return {
-    id: r.id, archive: r.archive_id, scope: { customer: r.customer_id, env: r.env_product ? `${r.env_product}/${r.env_name}` : null },
+    id: r.id, archive: r.archive_id, scope: { customer: r.customer_id, env: envOf(r) },
     steps, step: r.step, percent: percentOf({ steps, step: r.step, state: r.state }), state: r.state, everySeconds: r.every_seconds,
     maxFailureRate: r.max_failure_rate, minSample: r.min_sample, reason: r.reason, createdBy: r.created_by,
     createdAt: new Date(r.created_at).toISOString(), stepAt: new Date(r.step_at).toISOString(),

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { HfxError } from '../../errors.js';
 import { keyId, parsePublicKey } from '../../engine/index.js';
@@ -8,6 +7,7 @@ import { forgetUser, hashPassword, newToken, requireRole } from '../auth.js';
 import { audit } from '../audit.js';
 import { EMAIL, NAME_PATTERN, obj, str } from './schemas.js';
 import type { CustomerRow, UserRow } from '../../wire/admin.js';
+import { routePlugin } from './plugin.js';
 
 const USERNAME = { type: 'string', pattern: NAME_PATTERN } as const;
 
@@ -22,10 +22,17 @@ async function usersOf(db: Kysely<Database>): Promise<UserRow[]> {
   return rows.map((r) => ({ username: r.username, role: r.role, customer: r.customer_id, email: r.email, disabled: r.disabled, createdAt: new Date(r.created_at).toISOString() }));
 }
 
+/** One user as usersOf shows it, read after a change to it; HFX_E_NOT_FOUND if it is not there. */
+async function userOf(db: Kysely<Database>, username: string): Promise<UserRow> {
+  const u = (await usersOf(db)).find((x) => x.username === username);
+  if (!u) throw new HfxError('HFX_E_NOT_FOUND', `no user ${username}`, { hint: 'List the users: `hfx user list`.' });
+  return u;
+}
+
 /** Administration (admin; customers are listed for release managers too): users, customers, publisher keys. */
 export function adminRoutes(ctx: Ctx) {
   const db = ctx.store.db;
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.get('/v1/users', { config: { allow: 'admin' }, schema: { summary: 'List users (admin)' } }, async (req): Promise<{ users: UserRow[] }> => {
       requireRole(req, 'admin');
       return { users: await usersOf(db) };
@@ -54,7 +61,7 @@ export function adminRoutes(ctx: Ctx) {
         return true;
       });
       if (!created) throw new HfxError('HFX_E_USAGE', `user ${b.username} exists`, { hint: 'List the users: `hfx user list`.' });
-      return reply.status(201).send((await usersOf(db)).find((u) => u.username === b.username)!);
+      return reply.status(201).send(await userOf(db, b.username));
     });
 
     app.patch<{ Params: { username: string }; Body: { email?: string | null; role?: UserRole; disabled?: boolean } }>('/v1/users/:username', { config: { allow: 'admin' },
@@ -85,7 +92,7 @@ export function adminRoutes(ctx: Ctx) {
         return u.id;
       });
       forgetUser(userId);
-      return (await usersOf(db)).find((u) => u.username === req.params.username)!;
+      return userOf(db, req.params.username);
     });
 
     app.get('/v1/customers', { config: { allow: 'release-manager' }, schema: { summary: 'List customers with their installation tokens, installations and users (release-manager)' } }, async (req): Promise<{ customers: CustomerRow[] }> => {
@@ -148,5 +155,5 @@ export function adminRoutes(ctx: Ctx) {
       const name = added ? req.body.name : ((await db.selectFrom('publisher_keys').select('name').where('keyid', '=', id).executeTakeFirst())?.name ?? req.body.name);
       return reply.status(added ? 201 : 200).send({ keyid: id, name, existed: !added });
     });
-  };
+  });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { HfxError, isHfxError } from '../../errors.js';
 import { DEFAULT_LIMITS, openArchive, parsePublicKey, verifyManifestSignature } from '../../engine/index.js';
@@ -8,6 +8,7 @@ import { actorName, requireAny, requireRole } from '../auth.js';
 import { audit } from '../audit.js';
 import { visibleTo } from '../visibility.js';
 import { ensureRelease } from './registry.js';
+import { routePlugin } from './plugin.js';
 
 const COLS = ['id', 'kind', 'product', 'release', 'level', 'to_level', 'security', 'customer_id', 'title', 'severity', 'sha256', 'size', 'digest', 'signer', 'includes', 'created_at'] as const;
 
@@ -19,21 +20,22 @@ export function archiveRoutes(ctx: Ctx) {
     if (!row || !visibleTo(p, row.customer_id)) throw new HfxError('HFX_E_NOT_FOUND', `no archive ${id}`);
     return row;
   };
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     // Uploads in flight per token on this process (limits.uploadsPerToken).
     const inFlight = new Map<number, number>();
     app.post<{ Querystring: { customer?: string } }>('/v1/archives', { config: { allow: 'developer', upload: true },
       // After the global check of who is calling, still before any byte of the body: its type,
       // its announced size, and how many uploads this token already has running.
       onRequest: async (req, reply) => {
-        if (!['application/zip', 'application/octet-stream'].includes(String(req.headers['content-type']).split(';')[0]!)) {
+        const type = String(req.headers['content-type']).split(';')[0] ?? '';
+        if (!['application/zip', 'application/octet-stream'].includes(type)) {
           throw new HfxError('HFX_E_USAGE', 'send the archive as application/zip');
         }
         const length = Number(req.headers['content-length']);
         if (length > ctx.maxUpload) {
           throw new HfxError('HFX_E_TOO_LARGE', `the upload is ${length} bytes, over ${ctx.maxUpload} bytes, the most this server takes`, { hint: 'The server refuses uploads over this size (`hfx serve --max-upload`); ask its operator if the archive is legitimate.' });
         }
-        const token = req.principal!.tokenId;
+        const token = requireAny(req).tokenId;
         const n = inFlight.get(token) ?? 0;
         if (n >= ctx.limits.uploadsPerToken) {
           reply.header('retry-after', '5');
@@ -97,7 +99,10 @@ export function archiveRoutes(ctx: Ctx) {
           const c = await db.selectFrom('customers').select('id').where('id', '=', customer).executeTakeFirst();
           if (!c) throw new HfxError('HFX_E_NOT_FOUND', `no customer ${customer}`, { hint: 'Create it first (admin): POST /v1/customers.' });
         }
-        const same = async () => {
+        // Whether this archive is stored already: the same content is 200 "existed", other content
+        // under its id is refused. (It returns the answer's body, never the reply: a reply is
+        // thenable, and awaited it settles to nothing.)
+        const same = async (): Promise<{ id: string; existed: true } | null> => {
           const existing = await db.selectFrom('archives').select(['id', 'digest']).where('id', '=', m.id).executeTakeFirst();
           if (!existing) return null;
           if (existing.digest === a.digest) return { id: m.id, existed: true };
@@ -122,7 +127,11 @@ export function archiveRoutes(ctx: Ctx) {
           await audit(tx, actorName(me), 'upload', 'archive', m.id, { sha256: got.sha256, customer: customer ?? null });
           return true;
         });
-        if (!inserted) return reply.status(200).send(await same());
+        if (!inserted) {
+          const winner = await same();
+          if (!winner) throw new HfxError('HFX_E_INTERNAL', `archive ${m.id} was neither inserted nor found`);
+          return reply.status(200).send(winner);
+        }
         // The version moves only after the commit: a sequence value is seen by other sessions at
         // once, so taken inside the transaction an update check could read the new version, not
         // yet see the archive, and cache an answer without it under that version.
@@ -164,7 +173,7 @@ export function archiveRoutes(ctx: Ctx) {
       const row = await findVisible(req, req.params.id);
       return sendBlob(ctx, req, reply, row.sha256, `${row.id}.zip`);
     });
-  };
+  });
 }
 
 /**

@@ -1,11 +1,11 @@
-import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../app.js';
 import { auditEntries } from '../audit.js';
 import { requireRole } from '../auth.js';
+import { routePlugin } from './plugin.js';
 
 export function auditRoutes(ctx: Ctx) {
   const db = ctx.store.db;
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.get<{ Querystring: { actor?: string; object_type?: string; object_id?: string; limit?: number } }>('/v1/audit', { config: { allow: 'release-manager' },
       schema: {
         summary: 'The audit log, newest first (release-manager)',
@@ -15,5 +15,5 @@ export function auditRoutes(ctx: Ctx) {
       requireRole(req, 'release-manager');
       return { entries: await auditEntries(db, { actor: req.query.actor, objectType: req.query.object_type, objectId: req.query.object_id, limit: req.query.limit }) };
     });
-  };
+  });
 }

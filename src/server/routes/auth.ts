@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { HfxError, isHfxError } from '../../errors.js';
 import { addressKey, loginSucceeded, reserveAttempt } from '../login-throttle.js';
 import type { Ctx } from '../app.js';
@@ -6,6 +5,7 @@ import { actorName, checkPassword, forgetToken, newToken, requireAny, requireRol
 import { audit } from '../audit.js';
 import { SERIAL_ID, obj, str } from './schemas.js';
 import type { TokenRow } from '../../wire/admin.js';
+import { routePlugin } from './plugin.js';
 
 /** The longest a token made with a `ttl` lives: 90 days. */
 const MAX_TTL = 90 * 24 * 3600;
@@ -13,7 +13,7 @@ const TOKEN_LIST_MAX = 1000;
 
 export function authRoutes(ctx: Ctx) {
   const db = ctx.store.db;
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.post<{ Body: { username: string; password: string; name?: string; ttl?: number } }>('/v1/login', { config: { allow: 'public' },
       schema: {
         summary: 'Log in; returns an API token (with `ttl`, one that expires after that many seconds)', security: [],
@@ -82,7 +82,11 @@ export function authRoutes(ctx: Ctx) {
       if (!req.query.all) q = q.where('tokens.revoked', '=', false).where((e) => e.or([e('tokens.expires_at', 'is', null), e('tokens.expires_at', '>', new Date())]));
       const rows = await q.execute();
       const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-      const tokens = rows.map((r) => ({ ...r, createdAt: iso(r.createdAt)!, lastUsedAt: iso(r.lastUsedAt), expiresAt: iso(r.expiresAt), current: r.id === me.tokenId }));
+      const tokens = rows.map((r) => ({
+        ...r,
+        createdAt: new Date(r.createdAt).toISOString(), lastUsedAt: iso(r.lastUsedAt), expiresAt: iso(r.expiresAt),
+        current: r.id === me.tokenId,
+      }));
       return { tokens, capped: rows.length === TOKEN_LIST_MAX };
     });
 
@@ -106,5 +110,5 @@ export function authRoutes(ctx: Ctx) {
       forgetToken(t.id);
       return { id: t.id, revoked: true, already: !changed };
     });
-  };
+  });
 }

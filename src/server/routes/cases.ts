@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { HfxError } from '../../errors.js';
@@ -16,6 +16,7 @@ import { advanceDue } from '../rollouts/service.js';
 import { checkWebhookUrl } from '../notify/target.js';
 import { audit } from '../audit.js';
 import { LEVEL, NAME, SERIAL_ID } from './schemas.js';
+import { routePlugin } from './plugin.js';
 
 const str = (max = 200) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 const text = (max = 100_000) => ({ type: 'string', maxLength: max }) as const;
@@ -31,7 +32,7 @@ const actorOf = (req: FastifyRequest, min: 'viewer' | 'developer' = 'developer')
 export function caseRoutes(ctx: Ctx) {
   const db = ctx.store.db;
   const ownEmail = async (userId: number) => (await db.selectFrom('users').select(['email']).where('id', '=', userId).executeTakeFirst())?.email ?? null;
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     const worker = NotifyWorker.fromEnv(db, process.env, {
       // Each round: cases reopened by reverts, rollouts whose step is due.
       beforeTick: async () => {
@@ -42,7 +43,10 @@ export function caseRoutes(ctx: Ctx) {
       onError: (e) => app.log.error({ err: e }, 'notification worker'),
     });
     if (process.env.HFX_NOTIFY_WORKER !== '0') {
-      app.addHook('onReady', async () => worker.start());
+      app.addHook('onReady', (done) => {
+        worker.start();
+        done();
+      });
       app.addHook('onClose', async () => worker.stop());
     }
 
@@ -86,7 +90,8 @@ export function caseRoutes(ctx: Ctx) {
       if (q0.before) q = q.where('id', '<', q0.before);
       const rows = await q.execute();
       const page = rows.slice(0, limit);
-      return { cases: page, next: rows.length > limit ? page[page.length - 1]!.id : null };
+      const last = page[page.length - 1];
+      return { cases: page, next: rows.length > limit && last ? last.id : null };
     });
 
     app.get<{ Params: { id: number } }>('/v1/cases/:id', { config: { allow: 'viewer' }, schema: { summary: 'One case with its history, evidence and notifications (viewer)', params: ID } }, async (req) => {
@@ -114,15 +119,21 @@ export function caseRoutes(ctx: Ctx) {
       return overridePriority(db, { name: actorName(me), role: me.role }, req.params.id, req.body.priority, req.body.reason);
     });
 
-    app.post<{ Params: { id: number; action: CaseAction }; Body: ActionInput }>('/v1/cases/:id/:action', { config: { allow: 'developer' },
+    // A step may come without a body: req.body is then undefined.
+    interface StepRoute { Params: { id: number; action: CaseAction }; Body: ActionInput | undefined }
+    app.post<StepRoute>('/v1/cases/:id/:action', { config: { allow: 'developer' },
       // Evidence carries two JUnit files of up to JUNIT_MAX characters each (the parser refuses
       // larger ones with HFX_E_JUNIT), plus their JSON escaping; the other steps keep the 1 MiB
       // of every JSON body, checked before the body is read.
       bodyLimit: Math.ceil(2.5 * JUNIT_MAX) + 1024 * 1024,
-      onRequest: async (req) => {
+      onRequest: (req, _reply, done) => {
         if ((req.params as { action?: string }).action !== 'evidence' && Number(req.headers['content-length'] ?? 0) > 1024 * 1024) {
-          throw new HfxError('HFX_E_TOO_LARGE', 'only the evidence step takes a body over 1 MiB', { hint: 'Send JUnit files with the evidence step.' });
+          done(new HfxError('HFX_E_TOO_LARGE', 'only the evidence step takes a body over 1 MiB', {
+            hint: 'Send JUnit files with the evidence step.',
+          }));
+          return;
         }
+        done();
       },
       schema: {
         summary: 'Take a step: triage, start, evidence, ready, schedule, deploy, verify, monitor, solve, reopen, reject, rollback, supersede (role per step: docs/cases.md)',
@@ -219,5 +230,5 @@ export function caseRoutes(ctx: Ctx) {
       if (req.query.pending) q = q.where('delivered_at', 'is', null).where('failed_at', 'is', null);
       return { notifications: await q.execute(), now: (await sql<{ now: Date }>`select now()`.execute(db)).rows[0]?.now };
     });
-  };
+  });
 }

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import type { CaseAction } from '../cases/machine.js';
 import { requireAny } from '../auth.js';
 import { SERIAL_ID } from './schemas.js';
 import type { CustomerCase, CustomerCaseDetail } from '../../wire/cases.js';
+import { routePlugin } from './plugin.js';
 
 /** Each step as a customer is told it. */
 const SAID: Record<CaseAction | 'report' | 'priority', string> = {
@@ -13,16 +13,23 @@ const SAID: Record<CaseAction | 'report' | 'priority', string> = {
   reopen: 'reopened', reject: 'closed without a fix', rollback: 'rolled back', supersede: 'included in an update',
 };
 
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+function iso(d: Date | string): string;
+function iso(d: Date | string | null): string | null;
+function iso(d: Date | string | null): string | null {
+  return d === null ? null : new Date(d).toISOString();
+}
+
+/** How a step is told; a step the table does not name (one added later) by the state it led to. */
+const said = (action: string): string | undefined => (SAID as Partial<Record<string, string>>)[action];
 
 export function customerCaseRoutes(ctx: Ctx) {
   const db = ctx.store.db;
   const COLS = ['id', 'title', 'product', 'release', 'severity', 'priority', 'state', 'hotfix_id', 'created_at', 'updated_at'] as const;
   const view = (c: { id: number; title: string; product: string; release: string | null; severity: string; priority: string; state: string; hotfix_id: string | null; created_at: Date; updated_at: Date }): CustomerCase => ({
     id: c.id, title: c.title, product: c.product, release: c.release, severity: c.severity, priority: c.priority, state: c.state, hotfix: c.hotfix_id,
-    createdAt: iso(c.created_at)!, updatedAt: iso(c.updated_at)!,
+    createdAt: iso(c.created_at), updatedAt: iso(c.updated_at),
   });
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.get('/v1/customer/cases', { config: { allow: 'customer-user' }, schema: { summary: "Your customer's cases, newest first (a customer's user)" } }, async (req): Promise<{ cases: CustomerCase[] }> => {
       const p = requireAny(req);
       if (p.kind !== 'customer') throw new HfxError('HFX_E_FORBIDDEN', "this is for a customer's own people");
@@ -42,12 +49,13 @@ export function customerCaseRoutes(ctx: Ctx) {
       const steps = await db.selectFrom('case_transitions').select(['action', 'to_state', 'details', 'at']).where('case_id', '=', c.id).orderBy('id').execute();
       const timeline = steps.map((s) => {
         const env = s.action === 'deploy' ? (s.details as { environment?: unknown } | null)?.environment : undefined;
-        return { at: iso(s.at)!, state: s.to_state, what: `${SAID[s.action as keyof typeof SAID] ?? s.to_state}${typeof env === 'string' ? ` to ${env}` : ''}` };
+        const where = typeof env === 'string' ? ` to ${env}` : '';
+        return { at: iso(s.at), state: s.to_state, what: `${said(s.action) ?? s.to_state}${where}` };
       });
       return {
         ...view(c), timeline, deployed: c.deployed.map((d) => ({ environment: d.environment, at: d.at })),
         monitorUntil: iso(c.monitor_until), releaseNotes: c.release_notes,
       };
     });
-  };
+  });
 }

@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../app.js';
 import { actorName, requireAny, requireRole } from '../auth.js';
 import type { Gates } from '../environments/gates.js';
 import { assignInstallation, board, compare, deploy, environmentDetail, hotfixFiles, hotfixPresence, propagate, recordReport, setGates, setPipeline, type ContentReport, type DeployInput, type PropagateInput } from '../environments/service.js';
 import { LEVEL, NAME } from './schemas.js';
+import { routePlugin } from './plugin.js';
 
 const SHA = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const DIGESTS = { type: 'array', maxItems: 10000, items: { type: 'object', additionalProperties: false, required: ['id', 'digest'], properties: { id: NAME, digest: SHA } } } as const;
@@ -13,7 +13,7 @@ const PH = { type: 'object', required: ['product', 'id'], properties: { product:
 
 export function environmentRoutes(ctx: Ctx) {
   const db = ctx.store.db;
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.get<{ Params: { product: string } }>('/v1/environments/:product', { config: { allow: 'viewer' },
       schema: { summary: 'The product\'s pipeline: what runs in each environment, its version (with + for untagged changes) and red hotfixes (viewer)', params: { type: 'object', required: ['product'], properties: { product: NAME } } },
     }, async (req) => {
@@ -135,5 +135,5 @@ export function environmentRoutes(ctx: Ctx) {
       const r = await propagate(db, actorName(p), req.params.product, req.params.id, req.body);
       return 'dryRun' in r ? r : reply.status(201).send(r);
     });
-  };
+  });
 }

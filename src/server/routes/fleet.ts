@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { sql, type SqlBool } from 'kysely';
 import { HfxError } from '../../errors.js';
@@ -8,6 +7,7 @@ import { checkFailures } from '../rollouts/service.js';
 import { actorName, requireAny, requireRole } from '../auth.js';
 import { LEVEL, NAME } from './schemas.js';
 import type { FleetSummary } from '../../wire/fleet.js';
+import { routePlugin } from './plugin.js';
 
 /** The most hotfixes a summary names (the most applied first). */
 const SUMMARY_HOTFIXES = 500;
@@ -25,7 +25,7 @@ interface Report {
 
 export function fleetRoutes(ctx: Ctx) {
   const db = ctx.store.db;
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.post<{ Body: Report }>('/v1/installations/report', { config: { allow: 'report' },
       schema: {
         summary: 'An installation registers or reports its state (installation token, or a vendor user for in-house environments)',
@@ -121,5 +121,5 @@ export function fleetRoutes(ctx: Ctx) {
         .where('installation_events.archive_id', '=', id).orderBy('installation_events.at').orderBy('installation_events.id').execute();
       return { id, applied, events, reverted: events.filter((e) => e.kind === 'reverted') };
     });
-  };
+  });
 }

@@ -1,5 +1,4 @@
 import canonicalize from 'canonicalize';
-import type { FastifyInstance } from 'fastify';
 import { HfxError } from '../../errors.js';
 import { diffReleases } from '../../release/diff.js';
 import { parseReleaseManifest, serializeRelease, type ReleaseManifest } from '../../release/schema.js';
@@ -10,6 +9,7 @@ import { requireProduct } from '../environments/queries.js';
 import { audit } from '../audit.js';
 import { ensureRelease } from './registry.js';
 import { NAME } from './schemas.js';
+import { routePlugin } from './plugin.js';
 
 const VERSION = { type: 'string', maxLength: 128, pattern: VERSION_RE.source } as const;
 const P = { type: 'object', required: ['product'], properties: { product: NAME } } as const;
@@ -23,7 +23,9 @@ const PV = { type: 'object', required: ['product', 'version'], properties: { pro
 function content(m: ReleaseManifest): string {
   const rest: Partial<ReleaseManifest> = { ...m };
   delete rest.published_at;
-  return canonicalize(rest)!;
+  const text = canonicalize(rest);
+  if (text === undefined) throw new HfxError('HFX_E_INTERNAL', `release ${m.version} has no canonical form`);
+  return text;
 }
 
 /** What the list shows of each manifest: enough for a table of releases, without images and components. */
@@ -51,7 +53,7 @@ export function manifestRoutes(ctx: Ctx) {
     return row.manifest;
   }
 
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.post<{ Params: { product: string }; Body: unknown }>('/v1/products/:product/manifests', { config: { allow: 'release-manager' },
       schema: {
         summary: 'Stores a published release manifest (docs/releases.md) of the product; the same release again answers 200 existed (release-manager)',
@@ -66,6 +68,11 @@ export function manifestRoutes(ctx: Ctx) {
       if (m.status !== 'published') {
         throw new HfxError('HFX_E_MANIFEST', `release ${m.version} is a draft; the server keeps published releases only`, { hint: `Publish it first: \`hfx release publish ${m.version} --server\`.` });
       }
+      // The manifest schema refuses a published release without it.
+      const publishedAt = m.published_at;
+      if (publishedAt === undefined) {
+        throw new HfxError('HFX_E_MANIFEST', `release ${m.version} is published but has no published_at`);
+      }
       if (m.name !== product) throw new HfxError('HFX_E_USAGE', `the manifest is of ${m.name}, not of product ${product}`, { hint: `Send it to /v1/products/${m.name}/manifests.` });
       await requireProduct(db, product);
       const stored = serializeRelease(m);
@@ -73,7 +80,11 @@ export function manifestRoutes(ctx: Ctx) {
       if (!existing) await ensureRelease(ctx, product, m.version, actorName(me), true);
       const created = existing ? false : await db.transaction().execute(async (tx) => {
         // Two uploads at once: one inserts, the other finds its row below.
-        const r = await tx.insertInto('release_manifests').values({ product, version: m.version, manifest: stored, released_at: m.released_at, published_at: m.published_at!, uploaded_by: actorName(me) })
+        const r = await tx.insertInto('release_manifests')
+          .values({
+            product, version: m.version, manifest: stored, released_at: m.released_at, published_at: publishedAt,
+            uploaded_by: actorName(me),
+          })
           .onConflict((c) => c.columns(['product', 'version']).doNothing()).executeTakeFirst();
         if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return false;
         await audit(tx, actorName(me), 'upload', 'release-manifest', `${product}@${m.version}`, { published_at: m.published_at });
@@ -117,5 +128,5 @@ export function manifestRoutes(ctx: Ctx) {
       const { product } = req.params;
       return diffReleases(await manifestOf(product, req.query.from), await manifestOf(product, req.query.to));
     });
-  };
+  });
 }

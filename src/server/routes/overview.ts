@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
+import { sql, type NotNull } from 'kysely';
+import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import { rank, requireRole } from '../auth.js';
 import { pipelineOf } from '../environments/presence.js';
 import { envView, presenceCache } from '../environments/queries.js';
 import type { Overview, SetupStep } from '../../wire/overview.js';
+import { routePlugin } from './plugin.js';
 
 /** How many of each list the overview names, the most urgent first. */
 const LIST_MAX = 20;
@@ -12,16 +13,17 @@ const OPEN = ['reported', 'triaged', 'in-progress', 'testing', 'ready', 'schedul
 
 export function overviewRoutes(ctx: Ctx) {
   const db = ctx.store.db;
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.get('/v1/overview', { config: { allow: 'viewer' }, schema: { summary: 'The set-up checklist and what needs attention: red hotfixes, open S1/S2 cases, failed notifications, reverts (viewer)' } }, async (req): Promise<Overview> => {
       const me = requireRole(req, 'viewer');
-      const counts = (await sql<Record<SetupStep['id'], number>>`select
+      const [counts] = (await sql<Record<SetupStep['id'], number>>`select
           (select count(*)::int from publisher_keys) as "publisher-key",
           (select count(*)::int from products) as "product",
           (select count(*)::int from customers) as "customer",
           (select count(*)::int from tokens where customer_id is not null and not revoked) as "installation-token",
           (select count(*)::int from archives) as "first-push",
-          (select count(*)::int from installations) as "first-report"`.execute(db)).rows[0]!;
+          (select count(*)::int from installations) as "first-report"`.execute(db)).rows;
+      if (!counts) throw new HfxError('HFX_E_INTERNAL', 'counting the set-up steps returned no row');
       const ids: SetupStep['id'][] = ['publisher-key', 'product', 'customer', 'installation-token', 'first-push', 'first-report'];
       const setup = ids.map((id) => ({ id, done: counts[id] > 0, count: counts[id] }));
 
@@ -48,8 +50,13 @@ export function overviewRoutes(ctx: Ctx) {
       // Webhook URLs and contacts are for release managers (as in /v1/notifications).
       const mayTargets = rank(me.role) >= rank('release-manager');
       const failed = await db.selectFrom('notify_outbox').select(['id', 'event', 'kind', 'target', 'last_error', 'failed_at'])
-        .where('failed_at', 'is not', null).orderBy('failed_at', 'desc').limit(LIST_MAX).execute();
-      const failedNotifications = failed.map((n) => ({ id: n.id, event: n.event, kind: n.kind, target: mayTargets ? n.target : null, lastError: mayTargets ? n.last_error : null, failedAt: new Date(n.failed_at!).toISOString() }));
+        .where('failed_at', 'is not', null).$narrowType<{ failed_at: NotNull }>()
+        .orderBy('failed_at', 'desc').limit(LIST_MAX).execute();
+      const failedNotifications = failed.map((n) => ({
+        id: n.id, event: n.event, kind: n.kind,
+        target: mayTargets ? n.target : null, lastError: mayTargets ? n.last_error : null,
+        failedAt: new Date(n.failed_at).toISOString(),
+      }));
 
       const rev = await db.selectFrom('installation_events').innerJoin('installations', 'installations.id', 'installation_events.installation_id')
         .select(['installations.id', 'installations.name', 'installations.customer_id', 'installation_events.archive_id', 'installation_events.reason', 'installation_events.at'])
@@ -58,5 +65,5 @@ export function overviewRoutes(ctx: Ctx) {
       const reverted = rev.map((r) => ({ installation: r.id, name: r.name, customer: r.customer_id, hotfix: r.archive_id, reason: r.reason, at: new Date(r.at).toISOString() }));
       return { setup, red, cases, failedNotifications, reverted };
     });
-  };
+  });
 }

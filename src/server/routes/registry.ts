@@ -1,13 +1,13 @@
-import type { FastifyInstance } from 'fastify';
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import { requireAny, requireRole } from '../auth.js';
 import { audit } from '../audit.js';
 import { NAME_PATTERN } from './schemas.js';
+import { routePlugin } from './plugin.js';
 
 export function registryRoutes(ctx: Ctx) {
   const db = ctx.store.db;
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.get('/v1/products', { config: { allow: 'login' }, schema: { summary: 'List products with their releases' } }, async (req) => {
       requireAny(req);
       const products = await db.selectFrom('products').selectAll().orderBy('name').execute();
@@ -36,7 +36,7 @@ export function registryRoutes(ctx: Ctx) {
       await ensureRelease(ctx, req.params.product, req.body.version, me.username, false);
       return reply.status(201).send({ product: req.params.product, version: req.body.version });
     });
-  };
+  });
 }
 
 /** Creates the product and release if needed (`auto`, on upload) or refuses an existing release. */

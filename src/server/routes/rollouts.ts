@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../app.js';
 import { actorName, requireRole } from '../auth.js';
 import { changeRollout, getRollout, listRollouts, startRollout } from '../rollouts/service.js';
 import { NAME_CHARS } from '../../names.js';
 import { NAME, SERIAL_ID } from './schemas.js';
 import type { RolloutAction, RolloutView } from '../../wire/rollouts.js';
+import { routePlugin } from './plugin.js';
 
 const ID = { type: 'object', required: ['id'], properties: { id: SERIAL_ID } } as const;
 
@@ -13,7 +13,7 @@ export function rolloutRoutes(ctx: Ctx) {
   const db = ctx.store.db;
   // The change moved the metadata version in its own transaction: this process offers it at once.
   const moved = () => ctx.version.reload().then(() => undefined);
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.post<{ Body: { archive: string; customer?: string; env?: string; steps: number[]; everySeconds?: number; maxFailureRate?: number; minSample?: number } }>('/v1/rollouts', {
       config: { allow: 'release-manager' },
       schema: {
@@ -52,7 +52,9 @@ export function rolloutRoutes(ctx: Ctx) {
       return getRollout(db, req.params.id);
     });
 
-    app.post<{ Params: { id: number; action: RolloutAction }; Body: { reason?: string } }>('/v1/rollouts/:id/:action', {
+    // The body is optional: without one, req.body is undefined.
+    interface ChangeRoute { Params: { id: number; action: RolloutAction }; Body: { reason?: string } | undefined }
+    app.post<ChangeRoute>('/v1/rollouts/:id/:action', {
       config: { allow: 'release-manager' },
       schema: {
         summary: 'pause, resume, advance (the next step) or abort a rollout (release-manager)',
@@ -65,5 +67,5 @@ export function rolloutRoutes(ctx: Ctx) {
       await moved();
       return getRollout(db, req.params.id);
     });
-  };
+  });
 }

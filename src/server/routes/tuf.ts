@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HfxError } from '../../errors.js';
 import { acceptsGzip } from '../accept-encoding.js';
 import type { Ctx } from '../app.js';
@@ -7,6 +7,7 @@ import { EVERYONE } from '../../tuf/metadata.js';
 import type { Served } from '../tuf/repos.js';
 import { NAME_PATTERN } from './schemas.js';
 import { sendBlob } from './archives.js';
+import { routePlugin } from './plugin.js';
 
 const REPO = { type: 'string', pattern: `^(${NAME_PATTERN.slice(1, -1)}|${EVERYONE})$` } as const;
 const META_FILE = /^(?:timestamp|([1-9]\d{0,15})\.(root|targets|snapshot|online))\.json$/;
@@ -23,18 +24,21 @@ export function tufRoutes(ctx: Ctx) {
   const repos = ctx.tuf;
   const requireRepo = async (req: FastifyRequest, repo: string) => {
     const p = requireAny(req);
-    const mine = p.kind === 'user' || (p.kind === 'customer' && p.customerId === repo);
+    // Vendor users read any repository; a customer token its own.
+    const mine = p.kind === 'user' || p.customerId === repo;
     if (!mine || !(await repos.exists(repo))) throw new HfxError('HFX_E_NOT_FOUND', `no repository ${repo}`, { hint: 'An installation reads its own customer\'s repository: the one `hfx login` linked it to.' });
     return p;
   };
   const send = (req: FastifyRequest, reply: FastifyReply, s: Served, cache: string) => {
     reply.header('content-type', 'application/json').header('cache-control', cache).header('vary', 'accept-encoding');
-    if (s.gz && acceptsGzip(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(s.gz);
+    if (s.gz && acceptsGzip(req.headers['accept-encoding'] ?? '')) {
+      return reply.header('content-encoding', 'gzip').send(s.gz);
+    }
     return reply.send(s.body);
   };
   const notFound = (repo: string, file: string) => new HfxError('HFX_E_NOT_FOUND', `no ${file} in repository ${repo}`);
 
-  return async (app: FastifyInstance) => {
+  return routePlugin((app) => {
     app.get<{ Params: { repo: string; file: string }; Querystring: { since?: number } }>('/v1/tuf/:repo/metadata/:file', {
       config: { allow: 'login' },
       // Answers are compressed once per file, not per request.
@@ -73,10 +77,12 @@ export function tufRoutes(ctx: Ctx) {
       await requireRepo(req, repo);
       const m = TARGET_FILE.exec(file);
       if (!m) throw notFound(repo, file);
-      const a = await db.selectFrom('archives').select(['id', 'sha256', 'customer_id', 'seq']).where('id', '=', m[2]!).where('sha256', '=', m[1]!).executeTakeFirst();
+      const [, sha256 = '', id = ''] = m;
+      const a = await db.selectFrom('archives').select(['id', 'sha256', 'customer_id', 'seq'])
+        .where('id', '=', id).where('sha256', '=', sha256).executeTakeFirst();
       const offered = a && a.seq !== null && (a.customer_id === null || (repo !== EVERYONE && a.customer_id === repo));
       if (!offered) throw notFound(repo, file);
       return sendBlob(ctx, req, reply, a.sha256, `${a.id}.zip`);
     });
-  };
+  });
 }

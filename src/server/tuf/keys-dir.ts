@@ -50,8 +50,14 @@ export function loadTufKeys(dir: string, env: NodeJS.ProcessEnv = {}, developmen
   for (let v = 1; v <= rootVersion; v++) {
     if (!roots.has(v)) throw new HfxError('HFX_E_NOT_FOUND', `${dir} has ${rootVersion}.root.json but not ${v}.root.json`, { hint: 'Installations walk every root in order: copy them all from the offline machine.' });
   }
-  const root = JSON.parse(roots.get(rootVersion)!.toString('utf8')) as Doc;
-  const top = JSON.parse(targets.get(targetsVersion)!.toString('utf8')) as Doc;
+  // Read again after latestVersion: a file gone in between is missing as any other would be.
+  const doc = (versions: Map<number, Buffer>, v: number, name: string): Doc => {
+    const bytes = versions.get(v);
+    if (!bytes) throw new HfxError('HFX_E_NOT_FOUND', `no ${v}.${name}.json in ${dir}`);
+    return JSON.parse(bytes.toString('utf8')) as Doc;
+  };
+  const root = doc(roots, rootVersion, 'root');
+  const top = doc(targets, targetsVersion, 'targets');
   const named = [root.signed.roles?.snapshot?.keyids, root.signed.roles?.timestamp?.keyids, top.signed.delegations?.roles?.find((r) => r.name === ONLINE_ROLE)?.keyids];
   if (!named.every((ids) => ids?.length === 1 && ids[0] === online.keyid)) {
     throw new HfxError('HFX_E_SIGNATURE', `the online key ${online.keyid.slice(0, 12)} is not the one ${rootVersion}.root.json and ${targetsVersion}.targets.json name`, {

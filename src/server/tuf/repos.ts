@@ -69,14 +69,18 @@ export class TufRepos {
     q = repo === EVERYONE ? q.where('customer_id', 'is', null) : q.where((e) => e.or([e('customer_id', 'is', null), e('customer_id', '=', repo)]));
     const rows = await q.execute();
     const offers = await this.rollouts(repo, s, rows.map((a) => a.id));
-    return rows.map((a) => ({
-      sha256: a.sha256, size: Number(a.size),
-      custom: {
-        kind: a.kind, id: a.id, product: a.product, release: a.release, level: a.level, toLevel: a.to_level,
-        channel: a.security ? 'security' : 'full', includes: a.includes, severity: a.severity, title: a.title, digest: a.digest, customer: a.customer_id,
-        ...(offers.has(a.id) ? { rollouts: offers.get(a.id)! } : {}),
-      } satisfies HfxCustom,
-    }));
+    return rows.map((a) => {
+      const rollouts = offers.get(a.id);
+      return {
+        sha256: a.sha256, size: a.size,
+        custom: {
+          kind: a.kind, id: a.id, product: a.product, release: a.release, level: a.level, toLevel: a.to_level,
+          channel: a.security ? 'security' : 'full', includes: a.includes, severity: a.severity, title: a.title,
+          digest: a.digest, customer: a.customer_id,
+          ...(rollouts ? { rollouts } : {}),
+        } satisfies HfxCustom,
+      };
+    });
   }
 
   /** Each archive's rollouts as they were at metadata version `s`, as repository `repo` may know them. */
@@ -92,7 +96,7 @@ export class TufRepos {
     for (const r of rs) {
       const l = last.get(r.id);
       if (!l) continue;
-      const base = { id: r.id, state: l.state, percent: Number(l.percent) };
+      const base = { id: r.id, state: l.state, percent: l.percent };
       let offer: RolloutOffer;
       if (r.customer_id !== null) offer = r.customer_id === customer ? { ...base, scope: 'customer', seed: r.seed } : { ...base, scope: 'outside' };
       else if (r.env_product !== null) {

@@ -4,7 +4,7 @@ const now = sql`now()`;
 
 /** Hotfix cases, their transitions and evidence; notification subscriptions and the durable outbox. */
 export const casesMigration: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await db.schema.createTable('cases').addColumn('id', 'serial', (c) => c.primaryKey())
       .addColumn('title', 'text', (c) => c.notNull()).addColumn('description', 'text', (c) => c.notNull())
       .addColumn('source', 'text', (c) => c.notNull()).addColumn('reporter', 'text', (c) => c.notNull())

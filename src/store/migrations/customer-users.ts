@@ -6,7 +6,7 @@ import type { Kysely, Migration } from 'kysely';
  * deleted, so the audit log keeps naming them.
  */
 export const customerUsersMigration: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await db.schema.alterTable('users').addColumn('customer_id', 'text', (c) => c.references('customers.id')).execute();
     await db.schema.alterTable('users').addColumn('disabled', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
   },

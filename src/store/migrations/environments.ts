@@ -2,7 +2,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 
 /** Environments (issue 5): per-product pipelines, installation membership, content reports, tags, deployments. */
 export const environmentsMigration: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await db.schema.createTable('env_pipelines').addColumn('product', 'text', (c) => c.notNull()).addColumn('name', 'text', (c) => c.notNull())
       .addColumn('position', 'integer', (c) => c.notNull()).addPrimaryKeyConstraint('env_pipelines_pk', ['product', 'name']).execute();
     await db.schema.createTable('env_members').addColumn('installation_id', 'text', (c) => c.primaryKey().references('installations.id'))

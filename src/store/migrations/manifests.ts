@@ -2,7 +2,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 
 /** Release manifests (docs/releases.md) published to the server, one per product and version. */
 export const manifestsMigration: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     // `json`, not `jsonb`: it keeps the text as sent, so a manifest reads back with its fields and
     // images in the order of its file.
     await db.schema.createTable('release_manifests').addColumn('product', 'text', (c) => c.notNull().references('products.name'))

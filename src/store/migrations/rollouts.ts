@@ -7,7 +7,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * then (src/server/tuf/repos.ts computes files by version).
  */
 export const rolloutsMigration: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await db.schema.createTable('rollouts').addColumn('id', 'serial', (c) => c.primaryKey())
       .addColumn('archive_id', 'text', (c) => c.notNull().references('archives.id'))
       .addColumn('customer_id', 'text', (c) => c.references('customers.id'))

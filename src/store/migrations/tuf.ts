@@ -9,9 +9,11 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * are given to `hfx serve` in files).
  */
 export const tufMigration: Migration = {
-  async up(db: Kysely<any>) {
+  async up(schemaDb: Kysely<unknown>) {
+    // The two tables it writes, as they are at this point of the history.
+    const db = schemaDb.withTables<{ metadata_state: { id: number; version: number }; archives: { seq: number } }>();
     const cur = await sql<{ last_value: number; is_called: boolean }>`select last_value, is_called from metadata_version`.execute(db);
-    const start = cur.rows[0]?.is_called ? Number(cur.rows[0].last_value) : 0;
+    const start = cur.rows[0]?.is_called ? cur.rows[0].last_value : 0;
     await db.schema.createTable('metadata_state').addColumn('id', 'integer', (c) => c.primaryKey())
       .addColumn('version', 'bigint', (c) => c.notNull())
       .addColumn('tuf_targets', 'integer', (c) => c.notNull().defaultTo(0))

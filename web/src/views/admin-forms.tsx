@@ -51,7 +51,8 @@ export function InstallationTokenForm({ customers, customer, onDone }: {
         <div className="grid2">
           {!customer && (
             <Field label="Customer">{(id) => (
-              <select id={id} name="customer" required defaultValue={customers?.length === 1 ? customers[0]!.id : ''}>
+              <select id={id} name="customer" required
+                defaultValue={customers?.length === 1 ? (customers[0]?.id ?? '') : ''}>
                 <option value="">Choose…</option>
                 {(customers ?? []).map((c) => <option key={c.id} value={c.id}>{c.id} — {c.name}</option>)}
               </select>

@@ -43,7 +43,7 @@ export function ArchivesView() {
       </div>
       <ErrorBox error={list.error} />
       {list.loading && !list.data && <Loading what="archives" />}
-      {list.data && list.data.archives.length === 0 && !filtered && (customer ? (
+      {list.data?.archives.length === 0 && !filtered && (customer ? (
         <EmptyState icon={CircleArrowUp} title="Nothing offered yet">
           <p>Hotfixes made for your installations, and update levels of the releases you run, appear here as soon as your vendor publishes them.</p>
         </EmptyState>
@@ -66,7 +66,8 @@ export function ArchivesView() {
               <tr key={a.id}>
                 <td><Link href={`/archives/${encodeURIComponent(a.id)}`}>{a.id}</Link></td>
                 <td>{a.kind}{a.security && <> <Badge tone="red" icon={ShieldAlert}>security</Badge></>}</td>
-                <td>{a.title}</td><td>{a.product} {a.release}</td><td>{a.kind === 'update' ? `${a.level} → ${a.to_level}` : a.level}</td>
+                <td>{a.title}</td><td>{a.product} {a.release}</td>
+                <td>{a.kind === 'update' ? `${a.level} → ${a.to_level ?? '?'}` : a.level}</td>
                 <td><SeverityBadge severity={a.severity} /></td>{!customer && <td>{a.customer_id ?? 'all'}</td>}
                 <td className="num">{bytes(a.size)}</td><td><When at={a.created_at} /></td>
               </tr>
@@ -122,12 +123,15 @@ export function ArchiveView({ id }: { id: string }) {
   // rather than say "a trusted key" and then change under the reader.
   const d = customer !== null || keys.data !== null || keys.error !== null ? a.data : null;
   const m = d?.manifest;
+  const requires = m?.requires ?? [];
+  const supersedes = m?.supersedes ?? [];
   const signer = d?.signer ? (keys.data?.keys ?? []).find((k) => k.keyid === d.signer) : undefined;
   const missing = a.error instanceof ApiError && a.error.status === 404;
   return (
     <Layout title={id} back={{ href: '/archives', label: customer ? 'Fixes and updates' : 'Archives' }}
       actions={d ? (
-        <button type="button" className="primary" onClick={() => download(`/v1/archives/${encodeURIComponent(id)}/download`, `${id}.zip`).catch(setError)}>
+        <button type="button" className="primary"
+          onClick={() => void download(`/v1/archives/${encodeURIComponent(id)}/download`, `${id}.zip`).catch(setError)}>
           <Download size={16} />Download
         </button>
       ) : undefined}>
@@ -158,8 +162,8 @@ export function ArchiveView({ id }: { id: string }) {
               <dt>Archive SHA-256</dt><dd><code>{d.sha256}</code> ({bytes(d.size)})</dd>
               <dt>Uploaded</dt><dd>{customer ? <When at={d.created_at} /> : <>{d.uploaded_by}, <When at={d.created_at} /></>}</dd>
               {d.includes.length > 0 && <><dt>Includes</dt><dd>{d.includes.join(', ')}</dd></>}
-              {(m?.requires?.length ?? 0) > 0 && <><dt>Requires</dt><dd>{m!.requires!.join(', ')}</dd></>}
-              {(m?.supersedes?.length ?? 0) > 0 && <><dt>Supersedes</dt><dd>{m!.supersedes!.join(', ')}</dd></>}
+              {requires.length > 0 && <><dt>Requires</dt><dd>{requires.join(', ')}</dd></>}
+              {supersedes.length > 0 && <><dt>Supersedes</dt><dd>{supersedes.join(', ')}</dd></>}
             </dl>
             {m?.description && <p className="description">{m.description}</p>}
             {customer ? (

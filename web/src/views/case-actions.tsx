@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { TABLE, type CaseAction, type CaseState } from '../../../src/wire/cases.js';
+import { TABLE, type CaseAction, type Transition } from '../../../src/wire/cases.js';
 import { api } from '../api.js';
 import { useCan, useSession } from '../session.js';
 import { Ban, CircleCheck, Clock, Eye, Inbox, Layers, PackageCheck, Pencil, RefreshCw, Rocket, Undo2, Upload, type Icon } from '../icons.js';
@@ -12,14 +12,25 @@ const LABEL: Record<CaseAction, string> = {
   verify: 'Verify (sign-off)', monitor: 'Start monitoring', solve: 'Mark solved', reopen: 'Reopen', reject: 'Reject', rollback: 'Roll back', supersede: 'Supersede',
 };
 
+/** The table's row for a state as the server sent it, which its type cannot vouch for. */
+const rowOf = (state: string): Partial<Record<CaseAction, Transition>> | undefined =>
+  (TABLE as Partial<Record<string, Partial<Record<CaseAction, Transition>>>>)[state];
+
 /** The steps this case's state allows (the server's own table), for the roles the user has: a button each, its form below. */
 export function CaseActions({ c, onDone }: { c: CaseDetail; onDone: () => void }) {
   const can = useCan();
-  const allowed = Object.entries(TABLE[c.state as CaseState] ?? {}).filter(([, t]) => can(t.role)) as [CaseAction, { role: string }][];
+  const row = rowOf(c.state) ?? {};
+  const allowed = Object.entries(row).filter(([, t]) => can(t.role)) as [CaseAction, { role: string }][];
   // A lone step starts open; otherwise none, until its button is pressed.
   const [open, setOpen] = useState<CaseAction | null>(null);
-  const shown = open && allowed.some(([a]) => a === open) ? open : allowed.length === 1 ? allowed[0]![0] : null;
-  if (allowed.length === 0) return <p className="muted">{Object.keys(TABLE[c.state as CaseState] ?? {}).length ? 'Your role cannot take the next steps of this case.' : `A ${c.state} case is final.`}</p>;
+  const [only] = allowed;
+  const shown = open && allowed.some(([a]) => a === open) ? open : allowed.length === 1 && only ? only[0] : null;
+  if (allowed.length === 0) {
+    const why = Object.keys(row).length
+      ? 'Your role cannot take the next steps of this case.'
+      : `A ${c.state} case is final.`;
+    return <p className="muted">{why}</p>;
+  }
   const post = async (action: CaseAction, body: object) => {
     await api('POST', `/v1/cases/${c.id}/${action}`, body);
     setOpen(null);

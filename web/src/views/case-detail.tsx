@@ -90,7 +90,7 @@ export function CaseView({ id }: { id: number }) {
               )}
             </Card>
 
-            <ReleaseNotes key={String(d.updated_at)} id={d.id} ready={d.hotfix_id !== null} />
+            <ReleaseNotes key={d.updated_at} id={d.id} ready={d.hotfix_id !== null} />
           </div>
           <div className="case-side">
             {d.hotfix_id && (
@@ -101,7 +101,11 @@ export function CaseView({ id }: { id: number }) {
                     <p>{presence.data.everywhere ? <Badge tone="green">present everywhere</Badge> : <Badge tone="red">not everywhere yet</Badge>}</p>
                     <ul className="presence">
                       {presence.data.environments.map((e) => (
-                        <li key={e.name}><Badge tone={e.present ? 'green' : 'red'}>{e.name}: {e.present ? `present (${e.how})` : 'missing'}</Badge></li>
+                        <li key={e.name}>
+                          <Badge tone={e.present ? 'green' : 'red'}>
+                            {e.name}: {e.present ? `present (${e.how ?? '?'})` : 'missing'}
+                          </Badge>
+                        </li>
                       ))}
                     </ul>
                   </>

@@ -35,6 +35,7 @@ export function CasesView() {
   const filters = { state: q.get('state'), severity: q.get('severity'), customer: q.get('customer'), product: q.get('product') };
   const before = q.get('before');
   const cases = useApi<{ cases: CaseRow[]; next: number | null }>(`/v1/cases${qs({ ...filters, before, limit: PAGE })}`);
+  const next = cases.data?.next ?? null;
   // The cursors of the pages seen, so "Previous" goes back without counting rows.
   const trail = (q.get('trail') ?? '').split(',').filter(Boolean);
   return (
@@ -54,7 +55,7 @@ export function CasesView() {
       </form>
       <ErrorBox error={cases.error} />
       {cases.loading && !cases.data && <Loading what="cases" />}
-      {cases.data && cases.data.cases.length === 0 && !before && !Object.values(filters).some(Boolean) && (
+      {cases.data?.cases.length === 0 && !before && !Object.values(filters).some(Boolean) && (
         <EmptyState icon={LifeBuoy} title="No cases yet"
           actions={can('developer') ? <Link href="/cases/new" className="button primary"><Plus size={16} />Report the first case</Link> : undefined}>
           <p>
@@ -62,7 +63,7 @@ export function CasesView() {
           </p>
         </EmptyState>
       )}
-      {cases.data && (cases.data.cases.length > 0 || before || Object.values(filters).some(Boolean)) && (
+      {cases.data && (cases.data.cases.length > 0 || Boolean(before) || Object.values(filters).some(Boolean)) && (
         <>
           <div className="table-wrap">
             <table className="cases" aria-label="Cases" aria-busy={cases.loading}>
@@ -91,7 +92,9 @@ export function CasesView() {
               <ArrowLeft size={16} />Previous page
             </button>
             <button type="button" disabled={cases.data.next === null || cases.loading}
-              onClick={() => setQ({ before: String(cases.data!.next), trail: (before ? [...trail, before] : trail).join(',') || null })}>
+              onClick={() => setQ({
+                before: String(next), trail: (before ? [...trail, before] : trail).join(',') || null,
+              })}>
               Next page<ArrowRight size={16} />
             </button>
           </nav>

@@ -16,7 +16,7 @@ export function CustomerCasesView() {
     <Layout title="Cases" description={<>Issues reported for <strong>{customer}</strong> and where each fix stands.</>}>
       <ErrorBox error={list.error} />
       {list.loading && !list.data && <Loading what="your cases" />}
-      {list.data && list.data.cases.length === 0 && (
+      {list.data?.cases.length === 0 && (
         <EmptyState icon={LifeBuoy} title="No cases yet">
           <p>When your vendor opens a case for one of your issues, it appears here with where the fix stands, when it is deployed, and its release notes.</p>
         </EmptyState>

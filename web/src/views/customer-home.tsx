@@ -48,7 +48,10 @@ export function CustomerHomeView() {
             <tbody>{[...fixes].sort((a, b) => b.created_at.localeCompare(a.created_at)).slice(0, 5).map((a) => (
               <tr key={a.id}>
                 <td data-label="Fix"><Link href={`/archives/${encodeURIComponent(a.id)}`}>{a.id}</Link></td><td data-label="Title">{a.title}</td>
-                <td data-label="For">{a.product} {a.release}{a.kind === 'update' ? `, level ${a.level} → ${a.to_level}` : `, level ${a.level}`}</td>
+                <td data-label="For">
+                  {a.product} {a.release}
+                  {a.kind === 'update' ? `, level ${a.level} → ${a.to_level ?? '?'}` : `, level ${a.level}`}
+                </td>
                 <td data-label="Severity"><SeverityBadge severity={a.severity} /></td><td data-label="Published"><When at={a.created_at} date /></td>
               </tr>
             ))}</tbody>
@@ -65,7 +68,7 @@ export function Stat({ icon: I, label, value, href, tone }: {
   const inner = (
     <>
       <span className="stat-icon"><I size={18} /></span>
-      <span className="stat-value">{value === null ? '…' : value}</span>
+      <span className="stat-value">{value ?? '…'}</span>
       <span className="stat-label">{label}</span>
     </>
   );

@@ -22,7 +22,7 @@ export function CustomersView({ selected }: { selected: string | null }) {
       </div>
       <ErrorBox error={list.error} />
       {list.loading && !list.data && <Loading what="customers" />}
-      {list.data && list.data.customers.length === 0 && (
+      {list.data?.customers.length === 0 && (
         <EmptyState icon={CustomerIcon} title="No customers yet">
           <p>
             A customer owns installations and their tokens, and its own people's accounts.{' '}

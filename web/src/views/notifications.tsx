@@ -45,7 +45,7 @@ export function NotificationsView() {
           <Card title="Subscriptions">
             <ErrorBox error={subs.error} />
             {subs.loading && !subs.data && <Loading what="subscriptions" />}
-            {subs.data && subs.data.subscriptions.length === 0 && (
+            {subs.data?.subscriptions.length === 0 && (
               <EmptyState level={3} icon={Bell} title="Nobody is notified yet">
                 <p>
                   {can('admin')
@@ -64,7 +64,7 @@ export function NotificationsView() {
           <Card title="Deliveries" description="The newest 100 of the outbox.">
             <ErrorBox error={outbox.error} />
             {outbox.loading && !outbox.data && <Loading what="deliveries" />}
-            {outbox.data && outbox.data.notifications.length === 0 && (
+            {outbox.data?.notifications.length === 0 && (
               <p className="muted">Nothing sent yet: a notification is queued when a subscribed event happens.</p>
             )}
             {outbox.data && outbox.data.notifications.length > 0 && (

@@ -16,6 +16,7 @@ export function PipelineView({ product }: { product: string | null }) {
   const chosen = product ?? list[0]?.name ?? null;
   const board = useApi<Pipeline>(chosen ? `/v1/environments/${encodeURIComponent(chosen)}` : null);
   const hotfixes = useApi<{ archives: ArchiveRow[] }>(chosen ? `/v1/archives?product=${encodeURIComponent(chosen)}&kind=hotfix` : null);
+  const pipeline = board.data;
   return (
     <Layout title={chosen ? `Pipeline · ${chosen}` : 'Pipeline'} description="Environments in order; a hotfix is red where an earlier environment lacks it.">
       {products.error && <ErrorBox error={products.error} />}
@@ -31,17 +32,18 @@ export function PipelineView({ product }: { product: string | null }) {
       )}
       <ErrorBox error={board.error} />
       {board.loading && !board.data && <Loading what="the pipeline" />}
-      {board.data && board.data.environments.length === 0 && (
+      {board.data?.environments.length === 0 && (
         <EmptyState icon={Workflow} title="No pipeline yet">
           <p>Name the product's environments in the order a fix travels (a release manager), then assign installations to them.</p>
           <Command>{`hfx env pipeline ${chosen ?? 'PRODUCT'} Development,QA,Production`}</Command>
           <Command>{`hfx env assign ${chosen ?? 'PRODUCT'} QA INSTALLATION-ID`}</Command>
         </EmptyState>
       )}
-      {board.data && (
+      {pipeline && (
         <ol className="board" aria-label="Environments in pipeline order">
-          {board.data.environments.map((e) => (
-            <EnvColumn key={e.name} env={e} product={board.data!.product} all={board.data!.environments} hotfixes={hotfixes.data?.archives ?? []} onChange={board.reload} />
+          {pipeline.environments.map((e) => (
+            <EnvColumn key={e.name} env={e} product={pipeline.product} all={pipeline.environments}
+              hotfixes={hotfixes.data?.archives ?? []} onChange={board.reload} />
           ))}
         </ol>
       )}
@@ -59,7 +61,7 @@ function EnvColumn({ env, product, hotfixes, all, onChange }: { env: EnvView; pr
       <h2 id={`env-${env.position}`}>{env.name}</h2>
       <p className="version" data-testid="version">{env.version ?? <span className="muted">nothing reported</span>}</p>
       <dl className="facts">
-        <dt>Release</dt><dd>{env.release ? `${env.release} level ${env.level}` : '—'}</dd>
+        <dt>Release</dt><dd>{env.release ? `${env.release} level ${env.level ?? '?'}` : '—'}</dd>
         <dt>Installations</dt><dd>{env.installations.reported} of {env.installations.assigned} reported</dd>
         {env.tag && <><dt>Tag</dt><dd>{env.tag}{env.untagged && <span title="changed since the tag"> (changed since)</span>}</dd></>}
       </dl>
@@ -96,8 +98,9 @@ const short = (v: string | null) => (v === null ? 'absent' : v === 'base' ? 'as 
 /** LifeTime's "compare environments": what differs between two, hotfix by hotfix and file by file. */
 function Compare({ product, envs }: { product: string; envs: string[] }) {
   const [q, setQ] = useQuery();
-  const a = q.get('a') ?? envs[envs.length - 2]!;
-  const b = q.get('b') ?? envs[envs.length - 1]!;
+  // Shown for two environments or more: by default the last two.
+  const a = q.get('a') ?? envs[envs.length - 2] ?? '';
+  const b = q.get('b') ?? envs[envs.length - 1] ?? '';
   const cmp = useApi<Comparison>(a !== b ? `/v1/environments/${encodeURIComponent(product)}/compare${qs({ a, b })}` : null);
   const pick = (label: string, value: string, key: string) => (
     <Field label={label}>{(id) => (

@@ -20,7 +20,7 @@ export function PublisherKeysView() {
       </div>
       <ErrorBox error={list.error} />
       {list.loading && !list.data && <Loading what="keys" />}
-      {list.data && list.data.keys.length === 0 && (
+      {list.data?.keys.length === 0 && (
         <EmptyState icon={ShieldCheck} title="No key trusted yet">
           <p>
             Nothing can be pushed until a key is trusted. Make a key pair where archives are signed, then trust its public half

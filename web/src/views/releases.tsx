@@ -34,12 +34,12 @@ export function ReleasesView({ product }: { product: string | null }) {
     <Layout title={chosen ? `Releases · ${chosen}` : 'Releases'}
       description="Release manifests published to the server: what each release is made of, and what changed between two.">
       {products.loading && !products.data && <Loading what="products" />}
-      {products.data && products.data.products.length === 0 && <NoProducts onDone={products.reload} />}
+      {products.data?.products.length === 0 && <NoProducts onDone={products.reload} />}
       {chosen && <div className="toolbar"><ProductPicker value={chosen} products={products.data?.products ?? []} onChange={(x) => navigate(`/releases/${encodeURIComponent(x)}`)} /></div>}
       <ErrorBox error={products.error ?? list.error} />
       {list.loading && !list.data && <Loading what="release manifests" />}
       {list.data && versions.length === 0 && (
-        <EmptyState icon={Tag} title={`No release of ${chosen} published yet`}>
+        <EmptyState icon={Tag} title={`No release of ${chosen ?? ''} published yet`}>
           <p>
             A release manifest (<code>releases/VERSION.json</code> in the product's repository) names a release's images, components and hotfixes.
             A release manager publishes it here:
@@ -56,7 +56,9 @@ export function ReleasesView({ product }: { product: string | null }) {
               <tr key={m.version} aria-current={m.version === show ? 'true' : undefined}>
                 <td><button type="button" className="link" onClick={() => setQ({ show: m.version })}>{m.version}</button></td>
                 <td><Badge tone={m.status === 'published' ? 'green' : 'grey'}>{m.status}</Badge></td>
-                <td><When at={m.released_at} /></td><td>{m.base ?? '—'}</td><td>{m.hotfixes?.join(', ') || '—'}</td><td>{m.channels.join(', ') || '—'}</td><td className="clip">{m.notes}</td>
+                <td><When at={m.released_at} /></td><td>{m.base ?? '—'}</td>
+                <td>{m.hotfixes?.length ? m.hotfixes.join(', ') : '—'}</td><td>{m.channels.join(', ') || '—'}</td>
+                <td className="clip">{m.notes}</td>
               </tr>
             ))}</tbody>
           </table></div>

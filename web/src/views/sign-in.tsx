@@ -1,8 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { Logo } from '../layout.js';
 import { useSession } from '../session.js';
 import { ErrorBox, Field } from '../ui.js';
+
+/** A text field's value; the form has no file inputs. */
+const text = (v: FormDataEntryValue | null): string => (typeof v === 'string' ? v : '');
 
 export function SignInView() {
   const { signIn } = useSession();
@@ -10,13 +13,13 @@ export function SignInView() {
   const next = new URLSearchParams(useSearch()).get('next');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const submit = async (ev: FormEvent<HTMLFormElement>) => {
+  const submit = async (ev: SubmitEvent<HTMLFormElement>) => {
     ev.preventDefault();
     const f = new FormData(ev.currentTarget);
     setBusy(true);
     setError(null);
     try {
-      await signIn(String(f.get('username') ?? ''), String(f.get('password') ?? ''), f.get('remember') === 'on');
+      await signIn(text(f.get('username')), text(f.get('password')), f.get('remember') === 'on');
       // Only a path on this site: never an address someone put in the link.
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
     } catch (e) {

@@ -18,9 +18,11 @@ export function SpreadChart({ events }: { events: HotfixSpread['events'] }) {
     else continue;
     steps.push({ t: new Date(e.at).getTime(), n: running.size, kind: e.kind, name: e.name, reason: e.reason });
   }
-  if (steps.length === 0) return <p className="muted">No installation has reported applying it yet.</p>;
-  const t0 = steps[0]!.t;
-  const t1 = Math.max(steps[steps.length - 1]!.t, t0 + 1);
+  const first = steps[0];
+  const last = steps[steps.length - 1];
+  if (!first || !last) return <p className="muted">No installation has reported applying it yet.</p>;
+  const t0 = first.t;
+  const t1 = Math.max(last.t, t0 + 1);
   const max = Math.max(1, ...steps.map((s) => s.n));
   const x = (t: number) => PAD.l + ((t - t0) / (t1 - t0)) * (W - PAD.l - PAD.r);
   const y = (n: number) => H - PAD.b - (n / max) * (H - PAD.t - PAD.b);
@@ -29,9 +31,11 @@ export function SpreadChart({ events }: { events: HotfixSpread['events'] }) {
   d += ` H${x(t1)}`;
   const fmt = (t: number) => new Date(t).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
   const reverts = steps.filter((s) => s.kind === 'reverted').length;
+  const label = `Installations running the hotfix over time: at most ${max}, now ${last.n}, `
+    + `${reverts} revert${reverts === 1 ? '' : 's'}`;
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Installations running the hotfix over time: at most ${max}, now ${steps[steps.length - 1]!.n}, ${reverts} revert${reverts === 1 ? '' : 's'}`}>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
         <line x1={PAD.l} y1={y(0)} x2={W - PAD.r} y2={y(0)} className="axis" />
         <line x1={PAD.l} y1={PAD.t} x2={PAD.l} y2={y(0)} className="axis" />
         <text x={PAD.l - 6} y={y(max) + 4} textAnchor="end" className="tick">{max}</text>

@@ -58,7 +58,8 @@ export function Row({ t, onRevoked, owner = true }: { t: TokenRow; onRevoked: ()
       <td data-label="Expires">{t.expiresAt ? <When at={t.expiresAt} /> : <span className="muted">never</span>}</td>
       <td className="row-actions">
         {t.revoked ? <Badge tone="grey">revoked</Badge> : expired ? <Badge tone="grey">expired</Badge> : t.current ? <span className="muted">use Sign out</span> : (
-          <button type="button" className="small danger-outline" aria-label={`Revoke ${t.name} (${t.customer ? `customer ${t.customer}` : t.user})`}
+          <button type="button" className="small danger-outline"
+            aria-label={`Revoke ${t.name} (${t.customer ? `customer ${t.customer}` : (t.user ?? '?')})`}
             onClick={() => {
               if (!window.confirm(`Revoke the token "${t.name}"? Whatever uses it stops working.`)) return;
               setError(null);

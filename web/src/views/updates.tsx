@@ -17,23 +17,25 @@ export function UpdatesView({ product }: { product: string | null }) {
   const updates = useApi<{ archives: ArchiveRow[] }>(chosen ? `/v1/archives?product=${p}&kind=update` : null);
   const fleet = useApi<FleetSummary>(chosen ? `/v1/fleet/summary?product=${p}` : null);
   const releases = products.data?.products.find((x) => x.name === chosen)?.releases ?? [];
+  const archives = updates.data?.archives ?? [];
   const onLevel = (release: string, level: number) => fleet.data?.byLevel.find((r) => r.release === release && r.level === level)?.n ?? 0;
   return (
     <Layout title={chosen ? `Update levels · ${chosen}` : 'Update levels'}
       description="Per release, each update from one level to the next, the hotfixes it folds in, and how many installations run each level.">
       {products.loading && !products.data && <Loading what="products" />}
-      {products.data && products.data.products.length === 0 && <NoProducts onDone={products.reload} />}
+      {products.data?.products.length === 0 && <NoProducts onDone={products.reload} />}
       {chosen && <div className="toolbar"><ProductPicker value={chosen} products={products.data?.products ?? []} onChange={(x) => navigate(`/updates/${encodeURIComponent(x)}`)} /></div>}
       <ErrorBox error={products.error ?? updates.error ?? fleet.error} />
       {updates.loading && !updates.data && <Loading what="updates" />}
       {updates.data && releases.length === 0 && (
-        <EmptyState icon={Layers} title={`No release of ${chosen} registered yet`}>
+        <EmptyState icon={Layers} title={`No release of ${chosen ?? ''} registered yet`}>
           <p>Releases are registered by the first archive pushed for them, or by a release manager (<code>POST /v1/products/{chosen}/releases</code>).</p>
           <Command>hfx push HOTFIX.zip</Command>
         </EmptyState>
       )}
       {updates.data && releases.map((r) => {
-        const list = updates.data!.archives.filter((a) => a.release === r).sort((a, b) => a.level - b.level || (a.to_level ?? 0) - (b.to_level ?? 0));
+        const list = archives.filter((a) => a.release === r)
+          .sort((a, b) => a.level - b.level || (a.to_level ?? 0) - (b.to_level ?? 0));
         return (
           <section key={r} aria-labelledby={`rel-${r}`} className="release-block">
             <h2 id={`rel-${r}`}>{chosen} {r}</h2>

@@ -27,7 +27,7 @@ export function UsersView() {
       </div>
       <ErrorBox error={list.error ?? customers.error} />
       {list.loading && !list.data && <Loading what="users" />}
-      {list.data && list.data.users.length === 0 && <EmptyState icon={Users} title="No users" />}
+      {list.data?.users.length === 0 && <EmptyState icon={Users} title="No users" />}
       {list.data && list.data.users.length > 0 && (
         <div className="table-wrap"><table className="stack" aria-label="Users">
           <Head cols={['User', 'Role', 'Customer', 'E-mail', 'Status', 'Since', { label: 'Actions', hidden: true }]} />

@@ -101,7 +101,10 @@ ${REGISTRY_FLAGS_HELP}`,
       });
     }
     out.result(r);
-    if (r.recovered.action === 'completed') out.warn(`finished an interrupted ${r.recovered.operation} of ${r.recovered.subject} first`);
+    if (r.recovered.action === 'completed') {
+      const { operation = 'operation', subject = 'the pack' } = r.recovered;
+      out.warn(`finished an interrupted ${operation} of ${subject} first`);
+    }
     const verb = r.dryRun ? 'would apply' : 'applied';
     out.line(`${out.c.green('✓')} ${verb} ${out.c.bold(r.id)} — ${r.title}: ${r.changes.length} change(s)${r.untouched.length ? `, ${r.untouched.length} already in place` : ''}${r.keyid ? '' : out.c.yellow(' (unsigned or untrusted signer)')}`);
     for (const c of r.changes) out.line(`  ${c.op === 'add' ? 'A' : c.op === 'delete' ? 'D' : 'M'} ${c.path}`);

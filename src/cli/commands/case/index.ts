@@ -78,7 +78,8 @@ const list = subcommand({
       const given = v[k];
       if (given) q.set(k, given);
     }
-    const r = await call<{ cases: CaseJson[]; next: number | null }>(login, 'GET', `/v1/cases${q.size ? `?${q}` : ''}`);
+    const query = q.size ? `?${q.toString()}` : '';
+    const r = await call<{ cases: CaseJson[]; next: number | null }>(login, 'GET', `/v1/cases${query}`);
     out.result(r);
     if (!r.cases.length) out.line('no cases');
     for (const c of r.cases) out.line(`#${String(c.id).padEnd(6)} ${c.severity}/${c.priority}  ${c.state.padEnd(12)} ${c.product}${c.component ? `/${c.component}` : ''}  ${c.title}${c.hotfix_id ? `  [${c.hotfix_id}]` : ''}`);

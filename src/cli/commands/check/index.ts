@@ -14,14 +14,21 @@ export const checkCommand = defineCommand({
     const c = out.c;
     out.line(`metadata version ${r.metadataVersion}, valid until ${r.expires}`);
     if (r.updates.length === 0) out.line('  no updates');
-    for (const u of r.updates) out.line(`  update ${c.bold(u.id)}: level ${u.level} → ${u.toLevel}${u.channel === 'security' ? c.yellow(' security') : ''}`);
+    for (const u of r.updates) {
+      const security = u.channel === 'security' ? c.yellow(' security') : '';
+      out.line(`  update ${c.bold(u.id)}: level ${u.level} → ${u.toLevel ?? '?'}${security}`);
+    }
     const todo = r.hotfixes.filter((h) => !h.applied);
     if (r.hotfixes.length === 0) out.line('  no hotfixes for this level');
     for (const h of r.hotfixes) out.line(`  hotfix ${c.bold(h.id)} ${h.severity} ${h.title}${h.applied ? c.dim(' (applied)') : ''}${h.customer ? c.dim(` for ${h.customer}`) : ''}${h.rollout ? c.dim(` (rollout ${h.rollout.id}: ${h.rollout.percent}%, ${h.rollout.state})`) : ''}`);
     for (const w of r.withdrawn) {
-      out.warn(`${w.id} is applied here, but its rollout ${w.rollout!.id} was ${w.rollout!.state}: the vendor has stopped offering it${w.rollout!.state === 'aborted' ? `; revert it with: hfx revert ${w.id}` : ''}`);
+      const revert = w.rollout.state === 'aborted' ? `; revert it with: hfx revert ${w.id}` : '';
+      const { id, state } = w.rollout;
+      const why = `the vendor has stopped offering it${revert}`;
+      out.warn(`${w.id} is applied here, but its rollout ${id} was ${state}: ${why}`);
     }
-    if (todo.length) out.line(`apply with: hfx apply ${todo[0]!.id} --server`);
+    const [next] = todo;
+    if (next) out.line(`apply with: hfx apply ${next.id} --server`);
     return 0;
   },
 });

@@ -1,5 +1,5 @@
 import { HfxError } from '../../../errors.js';
-import { SEVERITIES, type Severity } from '../../../engine/index.js';
+import { SEVERITIES } from '../../../engine/index.js';
 import { createHotfix, type BuildEvent } from '../../../git/create.js';
 import { fmtBytes, type Io, type Output } from '../../output.js';
 import { choice, defineCommand, int, str } from '../../command.js';
@@ -26,7 +26,9 @@ function buildReporter(io: Io, out: Output): { onBuild: (e: BuildEvent) => void;
         const t0 = Date.now();
         let i = 0;
         // Through out.status: the ref is a branch name from the repository, printed neutralised.
-        const draw = (): void => out.status(`${FRAMES[i++ % FRAMES.length]} building ${what} ${Math.floor((Date.now() - t0) / 1000)}s`);
+        const draw = (): void => {
+          out.status(`${FRAMES[i++ % FRAMES.length] ?? ''} building ${what} ${Math.floor((Date.now() - t0) / 1000)}s`);
+        };
         draw();
         timer = setInterval(draw, 100);
         timer.unref();

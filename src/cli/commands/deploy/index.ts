@@ -23,7 +23,7 @@ export const deployCommand = defineCommand({
   args: ['PRODUCT', 'ENV'],
   async run({ values: v, args: [product, env] }, { io, out }) {
     if ((v.hotfix === undefined) === (v.level === undefined)) throw new HfxError('HFX_E_USAGE', 'give exactly one of --hotfix and --level');
-    if (v.approve !== undefined && v.approve.trim() === '') throw new HfxError('HFX_E_USAGE', '--approve needs a reason');
+    if (v.approve?.trim() === '') throw new HfxError('HFX_E_USAGE', '--approve needs a reason');
     const body = {
       ...(v.hotfix !== undefined ? { hotfix: v.hotfix } : { level: int(v.level, 'level') }),
       ...(v.tag !== undefined ? { tag: v.tag } : {}),
@@ -33,7 +33,10 @@ export const deployCommand = defineCommand({
     const r = await call<{ id?: number; tag: string; suggestedTag: string; approvalRequired?: boolean; approved?: string | null }>(userRemote(currentLogin(io.env, v.server)), 'POST', `/v1/environments/${encodeURIComponent(product)}/${encodeURIComponent(env)}/deploy`, body);
     out.result(r);
     if (v['dry-run']) out.line(`Tag & Deploy ${r.suggestedTag}${r.approvalRequired ? out.c.yellow(' (needs --approve REASON by a release manager: it skips the environment before)') : ''}`);
-    else out.line(`${out.c.green('✓')} deployment #${r.id} to ${env} tagged ${r.tag}${r.approved ? ` (approved: ${r.approved})` : ''}`);
+    else {
+      const approved = r.approved ? ` (approved: ${r.approved})` : '';
+      out.line(`${out.c.green('✓')} deployment #${r.id ?? '?'} to ${env} tagged ${r.tag}${approved}`);
+    }
     return 0;
   },
 });

@@ -1,5 +1,5 @@
 import { HfxError } from '../../../errors.js';
-import { ARCHIVE_KINDS, SEVERITIES, diffTrees, type Severity } from '../../../engine/index.js';
+import { ARCHIVE_KINDS, SEVERITIES, diffTrees } from '../../../engine/index.js';
 import { fmtBytes } from '../../output.js';
 import { choice, commaList, defineCommand, int, str } from '../../command.js';
 

@@ -52,7 +52,13 @@ const show = subcommand({
     out.line('installations:');
     for (const i of r.installationList) out.line(`  ${i.name} ${out.c.dim(i.id)} ${i.report ? `pack ${i.report.packHash.slice(0, 12)}` : out.c.dim('no content report')}`);
     out.line('deployments:');
-    for (const d of r.deployments) out.line(`  #${d.id} ${d.kind} ${d.archive_id ?? `level ${d.level}`}${d.tag ? ` tag ${d.tag}` : ''}${d.commit ? ` commit ${d.commit}` : ''}${d.approval ? ` approved: ${d.approval}` : ''} by ${d.actor}`);
+    for (const d of r.deployments) {
+      const what = d.archive_id ?? `level ${d.level ?? '?'}`;
+      const tag = d.tag ? ` tag ${d.tag}` : '';
+      const commit = d.commit ? ` commit ${d.commit}` : '';
+      const approval = d.approval ? ` approved: ${d.approval}` : '';
+      out.line(`  #${d.id} ${d.kind} ${what}${tag}${commit}${approval} by ${d.actor}`);
+    }
     return 0;
   },
 });

@@ -1,4 +1,5 @@
 import { inspectArchive } from '../../../engine/index.js';
+import { HfxError } from '../../../errors.js';
 import { fmtBytes } from '../../output.js';
 import { HOME, defineCommand } from '../../command.js';
 
@@ -28,7 +29,9 @@ export const inspectCommand = defineCommand({
     out.line(`  ${m.entries.length} entries, ${fmtBytes(r.payloadBytes)} payload:`);
     for (const e of m.entries) {
       const mark = e.op === 'add' ? c.green('A') : e.op === 'delete' ? c.red('D') : c.yellow('M');
-      const a = e.after ?? e.before!;
+      const a = e.after ?? e.before;
+      // The manifest schema gives every entry one or both.
+      if (!a) throw new HfxError('HFX_E_MANIFEST', `entry ${e.path} has neither a before nor an after`);
       const what = a.type === 'file' ? `${a.mode} ${fmtBytes(a.size)}` : a.type === 'symlink' ? `-> ${a.target}` : `dir ${a.mode}`;
       out.line(`  ${mark} ${e.path}  ${c.dim(what)}`);
     }

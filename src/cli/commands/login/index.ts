@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loginMirror, loginToken, loginUser, type RootChoice, type RootInfo } from '../../../client/remote.js';
 import { checkServerUrl } from '../../../client/server-url.js';
+import { nonEmpty } from '../../../env.js';
 import { HfxError } from '../../../errors.js';
 import { defineCommand, flags, type FlagValues } from '../../command.js';
 import type { Io, Output } from '../../output.js';
@@ -30,7 +31,7 @@ async function installationToken(v: LoginFlags, io: Io, out: Output): Promise<st
     out.warn('--token puts the token in the process list (ps) and the shell history, where other users of this machine can read it; '
       + 'give it on standard input with --token-stdin, or in HFX_TOKEN');
     token = flag.trim();
-  } else if (v.user === undefined) token = io.env.HFX_TOKEN?.trim() || undefined;
+  } else if (v.user === undefined) token = nonEmpty(io.env.HFX_TOKEN?.trim());
   if (token === '') throw new HfxError('HFX_E_USAGE', fromStdin ? 'no token on standard input' : '--token is empty', { hint: HELP });
   return token;
 }

@@ -11,11 +11,12 @@ export const recoverCommand = defineCommand({
   async run({ values }, { out, home }) {
     const r = await recoverHome({ home: home(values.home), rollback: values.rollback === true });
     out.result(r);
+    const what = `${r.operation ?? 'operation'} of ${r.subject ?? 'the pack'}`;
     const msg = {
       none: 'nothing to recover',
       cleaned: 'removed the leftovers of an operation that had not started changing the pack',
-      completed: `finished the interrupted ${r.operation} of ${r.subject}`,
-      'rolled-back': `undid the interrupted ${r.operation} of ${r.subject}`,
+      completed: `finished the interrupted ${what}`,
+      'rolled-back': `undid the interrupted ${what}`,
     }[r.action];
     out.line(`${out.c.green('✓')} ${msg}`);
     return 0;

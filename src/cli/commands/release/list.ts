@@ -10,8 +10,8 @@ export const releaseList = subcommand({
     const { out } = ctx;
     const dir = releasesDir(ctx, values);
     const l = listReleases(dir);
-    if (l.invalid.length) {
-      const first = l.invalid[0]!;
+    const [first] = l.invalid;
+    if (first) {
       throw new HfxError('HFX_E_MANIFEST', `${l.invalid.length} invalid release manifest${l.invalid.length > 1 ? 's' : ''}: ${first.error.message}`, {
         hint: 'Fix them (the fields are described in docs/releases.md); `hfx release show V` checks one.',
         details: l.invalid.map((x) => ({ file: x.file, error: x.error.toJSON() })),

@@ -17,8 +17,15 @@ export function summaryRow(r: ReleaseManifest): Record<string, unknown> {
 
 /** Rows padded to columns; the last column is not padded. */
 export function table(out: Output, rows: string[][]): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) out.line(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  const widths: number[] = [];
+  for (const r of rows) {
+    r.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, c.length);
+    });
+  }
+  for (const r of rows) {
+    out.line(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+  }
 }
 
 export function printRelease(out: Output, r: ReleaseManifest, file: string): void {
@@ -28,7 +35,12 @@ export function printRelease(out: Output, r: ReleaseManifest, file: string): voi
     ['released', r.released_at],
     ...(r.published_at ? [['published', r.published_at] satisfies [string, string]] : []),
     ['commit', r.commit],
-    ...(r.base ? [['base', r.base] satisfies [string, string], ['hotfixes', r.hotfixes?.join(', ') || '-'] satisfies [string, string]] : []),
+    ...(r.base
+      ? [
+        ['base', r.base] satisfies [string, string],
+        ['hotfixes', r.hotfixes?.length ? r.hotfixes.join(', ') : '-'] satisfies [string, string],
+      ]
+      : []),
     ['channels', r.channels.join(', ') || '-'],
   ];
   table(out, rows.map(([k, v]) => [`  ${k}`, v]));

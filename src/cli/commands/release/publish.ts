@@ -24,7 +24,8 @@ draft stays a draft if the server refuses or cannot be reached.`,
       const targets = [...(deps.targets ?? []), ...(server ? [server] : [])];
       const r = await publishRelease({ dir, version: v, now: deps.now, targets });
       out.result({ release: r.manifest, file: r.file, targets: r.targets });
-      out.line(`${out.c.green('✓')} release ${r.manifest.version} published at ${r.manifest.published_at} (${r.file})`);
+      const at = r.manifest.published_at ?? '?';
+      out.line(`${out.c.green('✓')} release ${r.manifest.version} published at ${at} (${r.file})`);
       for (const t of r.targets) out.line(`  and to ${t}`);
       return 0;
     },

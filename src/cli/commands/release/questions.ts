@@ -43,7 +43,7 @@ export function parseSelection(answer: string, items: readonly string[]): string
     if (nums) {
       const [a, b] = nums as [number, number];
       if (a < 1 || b > items.length || a > b) return `${tok} is not between 1 and ${items.length}`;
-      for (let i = a; i <= b; i++) chosen.push(items[i - 1]!);
+      chosen.push(...items.slice(a - 1, b));
     } else if (items.includes(tok)) chosen.push(tok);
     else return `${JSON.stringify(tok)} is not one of the numbers or names listed`;
   }
@@ -54,8 +54,13 @@ const orAgain = (r: string[] | string): string[] | Again => (typeof r === 'strin
 
 /** Which release to hotfix from: a numbered list, oldest first; Enter takes the newest published one. */
 export async function promptBase(p: Prompter, releases: readonly ReleaseManifest[]): Promise<string> {
-  if (releases.length === 0) throw new HfxError('HFX_E_NOT_FOUND', 'there are no releases to hotfix from', { hint: 'Add a manifest releases/<version>.json (see docs/releases.md).' });
-  const dflt = [...releases].reverse().find((r) => r.status === 'published') ?? releases[releases.length - 1]!;
+  const newest = releases[releases.length - 1];
+  if (!newest) {
+    throw new HfxError('HFX_E_NOT_FOUND', 'there are no releases to hotfix from', {
+      hint: 'Add a manifest releases/<version>.json (see docs/releases.md).',
+    });
+  }
+  const dflt = [...releases].reverse().find((r) => r.status === 'published') ?? newest;
   p.say('Releases:');
   releases.forEach((r, i) => p.say(`  ${String(i + 1).padStart(2)}) ${r.version}  ${r.status}${r.base ? `  (hotfix of ${r.base})` : ''}`));
   return askUntil(p, `Which release do you hotfix from? [1-${releases.length}, Enter for ${dflt.version}] `, (a) => {
@@ -75,7 +80,7 @@ export async function promptBuilds(p: Prompter, base: ReleaseManifest, buildable
     return [];
   }
   p.say('Images with a build command:');
-  items.forEach((n, i) => p.say(`  ${String(i + 1).padStart(2)}) ${n}  ${base.images[n]}`));
+  items.forEach((n, i) => p.say(`  ${String(i + 1).padStart(2)}) ${n}  ${base.images[n] ?? ''}`));
   return askUntil(p, 'Which images do you build? [numbers such as 1 3 or 1-2, all, Enter for none] ', (a) => orAgain(parseSelection(a, items)));
 }
 
@@ -84,11 +89,11 @@ export async function promptSets(p: Prompter, base: ReleaseManifest, building: r
   const items = Object.keys(base.images).filter((n) => !building.includes(n));
   if (items.length === 0) return {};
   p.say(building.length ? 'Other images:' : 'Images:');
-  items.forEach((n, i) => p.say(`  ${String(i + 1).padStart(2)}) ${n}  ${base.images[n]}`));
+  items.forEach((n, i) => p.say(`  ${String(i + 1).padStart(2)}) ${n}  ${base.images[n] ?? ''}`));
   const chosen = await askUntil(p, `Which ${building.length ? 'other ' : ''}images do you change to another version? [numbers, Enter for none] `, (a) => orAgain(parseSelection(a, items)));
   const out: Record<string, string> = {};
   for (const n of chosen) {
-    out[n] = await askUntil(p, `New reference for ${n} (now ${base.images[n]}): `, (a) => {
+    out[n] = await askUntil(p, `New reference for ${n} (now ${base.images[n] ?? ''}): `, (a) => {
       try {
         const r = parseImageRef(a);
         return r.tag === undefined && r.digest === undefined ? again('give a tag or a digest') : r.full;

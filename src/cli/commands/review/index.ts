@@ -13,7 +13,10 @@ function print(out: Output, r: ReviewResult): void {
   }
   if (r.stat.length) out.line(`against ${r.tag}:`);
   const w = Math.min(60, Math.max(0, ...r.stat.map((s) => s.path.length)));
-  for (const s of r.stat) out.line(` ${s.path.padEnd(w)} | ${s.added === null ? 'Bin' : `${c.green('+' + s.added)} ${c.red('-' + s.deleted)}`}`);
+  for (const s of r.stat) {
+    const change = s.added === null ? 'Bin' : `${c.green(`+${s.added}`)} ${c.red(`-${s.deleted ?? 0}`)}`;
+    out.line(` ${s.path.padEnd(w)} | ${change}`);
+  }
   out.line(` ${r.totals.files} file(s) changed, ${r.totals.insertions} insertion(s)(+), ${r.totals.deletions} deletion(s)(-)`);
   for (const x of r.warnings) out.warn(x.message);
   if (r.warnings.length === 0) out.line(`${c.green('✓')} no warnings${r.scope.length ? '' : ' (no --scope given: paths not checked)'}`);

@@ -37,7 +37,7 @@ function steps(v: string | undefined): number[] {
 function print(out: Output, r: RolloutView): void {
   const c = out.c;
   const colour = r.state === 'active' ? c.green : r.state === 'paused' || r.state === 'aborted' ? c.red : c.dim;
-  const scope = r.scope.customer ? `customer ${r.scope.customer}` : r.scope.env ? r.scope.env : 'everyone who may take it';
+  const scope = r.scope.customer ? `customer ${r.scope.customer}` : r.scope.env ?? 'everyone who may take it';
   out.line(`${String(r.id).padStart(5)}  ${c.bold(r.archive)} → ${scope}: ${colour(r.state)} at ${r.percent}% (step ${r.step + 1} of ${r.steps.length}: ${r.steps.join(', ')})`);
   out.line(`       ${r.applied} applied, ${r.reverted} reverted (${(r.failureRate * 100).toFixed(1)}%; pauses above ${(r.maxFailureRate * 100).toFixed(1)}% after ${r.minSample})`
     + `${r.everySeconds ? `; next step every ${r.everySeconds} s` : '; advanced by hand'}${r.reason ? `; ${r.reason}` : ''}`);

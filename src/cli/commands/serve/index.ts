@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { nonEmpty } from '../../../env.js';
 import { HfxError } from '../../../errors.js';
 import { resetPassword } from '../../../server/reset-password.js';
 import { startServer } from '../../../server/serve.js';
@@ -75,7 +76,7 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
     if (v['reset-admin-password']) {
       const given = await pipedSecret(io, 'HFX_NEW_PASSWORD');
       const r = await resetPassword({
-        dataDir: path(v.data ?? env.HFX_DATA ?? 'hfx-data'), databaseUrl: env.DATABASE_URL || undefined,
+        dataDir: path(v.data ?? env.HFX_DATA ?? 'hfx-data'), databaseUrl: nonEmpty(env.DATABASE_URL),
         username: v.user ?? 'admin', password: given,
       });
       out.result({ username: r.username, tokensRevoked: r.revoked, ...(r.generated ? { password: r.password } : {}) });
@@ -96,15 +97,15 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
       port: int(v.port ?? env.PORT, 'port', 8080),
       host: v.host ?? env.HFX_HOST ?? '127.0.0.1',
       dataDir: path(v.data ?? env.HFX_DATA ?? 'hfx-data'),
-      databaseUrl: env.DATABASE_URL || undefined,
+      databaseUrl: nonEmpty(env.DATABASE_URL),
       blobDir: blobSpec === undefined || isRegistrySpec(blobSpec) ? blobSpec : path(blobSpec),
       blobRegistry: {
         creds: registryUser !== undefined && registryPassword !== undefined ? { username: registryUser, password: registryPassword } : null,
         insecure: env.HFX_REGISTRY_INSECURE === '1',
-        timeoutMs: duration(env.HFX_BLOBS_TIMEOUT || undefined, 'HFX_BLOBS_TIMEOUT', 10_000),
+        timeoutMs: duration(nonEmpty(env.HFX_BLOBS_TIMEOUT), 'HFX_BLOBS_TIMEOUT', 10_000),
       },
-      adminPassword: env.HFX_ADMIN_PASSWORD || undefined,
-      maxUpload: bytes(v['max-upload'] ?? (env.HFX_MAX_UPLOAD || undefined), 'max-upload', 4 * 1024 ** 3),
+      adminPassword: nonEmpty(env.HFX_ADMIN_PASSWORD),
+      maxUpload: bytes(v['max-upload'] ?? nonEmpty(env.HFX_MAX_UPLOAD), 'max-upload', 4 * 1024 ** 3),
       logger: v.quiet !== true,
       tufKeys: v['tuf-keys'] !== undefined ? path(v['tuf-keys']) : env.HFX_TUF_KEYS ? path(env.HFX_TUF_KEYS) : undefined,
       onDevelopmentKeys: (dir, made) => {
@@ -112,7 +113,7 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
           + `  Installations trust ${join(dir, '1.root.json')} (hfx login … --root). For production: hfx tuf init --out DIR on an offline machine, then --tuf-keys DIR/server.\n`);
       },
       limits: {
-        trustProxy: v['trust-proxy'] ?? (env.HFX_TRUST_PROXY || undefined),
+        trustProxy: v['trust-proxy'] ?? nonEmpty(env.HFX_TRUST_PROXY),
         webhookAllow: cidrList(v['webhook-allow'] ?? env.HFX_WEBHOOK_ALLOW ?? ''),
         ...(env.HFX_SHUTDOWN_GRACE ? { shutdownGraceMs: int(env.HFX_SHUTDOWN_GRACE, 'HFX_SHUTDOWN_GRACE') * 1000 } : {}),
       },

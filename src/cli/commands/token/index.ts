@@ -21,7 +21,10 @@ const list = subcommand({
     const { c } = out;
     for (const t of r.tokens) {
       const state = t.revoked ? c.dim(' revoked') : t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? c.dim(' expired') : '';
-      out.line(`${String(t.id).padStart(6)}  ${t.name}${t.current ? c.green(' (this login)') : ''}${state}  ${c.dim(t.customer ? `customer ${t.customer}` : `user ${t.user}`)}  ${c.dim(`last used ${t.lastUsedAt ?? 'never'}${t.expiresAt ? `, expires ${t.expiresAt}` : ''}`)}`);
+      const owner = t.customer ? `customer ${t.customer}` : `user ${t.user ?? '?'}`;
+      const used = `last used ${t.lastUsedAt ?? 'never'}${t.expiresAt ? `, expires ${t.expiresAt}` : ''}`;
+      const current = t.current ? c.green(' (this login)') : '';
+      out.line(`${String(t.id).padStart(6)}  ${t.name}${current}${state}  ${c.dim(owner)}  ${c.dim(used)}`);
     }
     if (r.tokens.length === 0) out.line('no tokens');
     if (r.capped) out.warn('the newest 1,000 are shown');

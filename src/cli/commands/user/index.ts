@@ -40,7 +40,7 @@ const subcommand = subcommandsOf<typeof USER_FLAGS>();
 
 const remoteOf = (ctx: Ctx, v: FlagValues<typeof USER_FLAGS>) => userRemote(currentLogin(ctx.io.env, v.server));
 const userPath = (name: string) => `/v1/users/${encodeURIComponent(name)}`;
-const what = (u: UserRow) => (u.role === 'customer' ? `customer ${u.customer}'s user` : u.role);
+const what = (u: UserRow) => (u.role === 'customer' ? `customer ${u.customer ?? '?'}'s user` : u.role);
 
 const list = subcommand({
   name: 'list',
@@ -76,7 +76,8 @@ const add = subcommand({
     const password = await readSecret(io, {
       envVar: 'HFX_NEW_PASSWORD', fromStdin: v['password-stdin'] === true, prompt: `password for ${name}: `, confirm: 'the same password again: ',
     });
-    if ([...password].length < MIN_PASSWORD) {
+    // Counted in code points, as the server's minLength counts them.
+    if (Array.from(password).length < MIN_PASSWORD) {
       throw new HfxError('HFX_E_USAGE', `the password must have at least ${MIN_PASSWORD} characters`, {
         hint: 'Give a longer one (HFX_NEW_PASSWORD, standard input, or the prompt).',
       });
