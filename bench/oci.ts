@@ -155,7 +155,7 @@ async function startNode(kind: Kind, work: string, reg: TestRegistry, pub: strin
   });
   const token = (
     await call(server.url, 'POST', '/v1/login', null, { username: 'admin', password: 'bench-admin-password' })
-  )['token'] as string;
+  ).token as string;
   await call(server.url, 'POST', '/v1/publisher-keys', token, { name: 'bench', publicKey: readFileSync(pub, 'utf8') });
   return { kind, server, token };
 }
@@ -202,7 +202,7 @@ async function curlDownload(n: Node, id: string, bytes: number): Promise<number>
   );
   const [code, size] = r.stdout.trim().split(' ');
   if (code !== '200' || Number(size) !== bytes)
-    throw new Error(`download from the ${n.kind} store answered ${code} with ${size} bytes, not ${bytes}`);
+    throw new Error(`download from the ${n.kind} store answered ${String(code)} with ${String(size)} bytes, not ${bytes}`);
   return r.wall;
 }
 
@@ -246,7 +246,7 @@ async function main(): Promise<number> {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
       throw new Error(`${tool} is not installed (Debian: apt-get install ${tool})`);
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  const work = mkdtempSync(join(process.env['HFX_BENCH_DIR'] ?? tmpdir(), 'hfx-bench-oci-'));
+  const work = mkdtempSync(join(process.env.HFX_BENCH_DIR ?? tmpdir(), 'hfx-bench-oci-'));
   const reg = await startRegistry();
   const nodes: Node[] = [];
   try {

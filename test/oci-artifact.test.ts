@@ -18,6 +18,7 @@ import { hfx, type CliResult } from './helpers/cli.js';
 import { snapshot, tmp, world, type World } from './helpers/fixtures.js';
 import { freePort, htpasswdLine, registryForTests, startRegistry, type TestRegistry } from './helpers/registry.js';
 import { requireTools } from './helpers/tools.js';
+import { maybe } from './helpers/hooks.js';
 
 const RUN = `oci${process.pid}x${Date.now().toString(36)}`;
 const ENV = { NO_COLOR: '1' };
@@ -66,8 +67,8 @@ describe('archives as OCI artifacts', () => {
     assert.deepEqual(everything(w.home).pack, before0.pack);
   });
   after(async () => {
-    await reg?.stop();
-    await other?.stop();
+    await maybe(reg)?.stop();
+    await maybe(other)?.stop();
     for (const f of cleanups) f();
   });
 
@@ -90,12 +91,12 @@ describe('archives as OCI artifacts', () => {
     const raw = sh('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/${RUN}/demo:HF-OCI-1`]);
     assert.equal(`sha256:${sha256(Buffer.from(raw))}`, r.json.manifestDigest, 'skopeo reads the manifest hfx pushed, byte for byte');
     const m = JSON.parse(raw) as Record<string, unknown>;
-    assert.equal(m['schemaVersion'], 2);
-    assert.equal(m['mediaType'], 'application/vnd.oci.image.manifest.v1+json');
-    assert.equal(m['artifactType'], 'application/vnd.hfx.archive.v1');
-    assert.deepEqual(m['config'], { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2, data: 'e30=' });
-    assert.deepEqual(m['layers'], [{ mediaType: 'application/vnd.hfx.archive.v1+zip', digest: `sha256:${sha256(zip)}`, size: zip.length, annotations: { 'org.opencontainers.image.title': 'HF-OCI-1.zip' } }]);
-    assert.deepEqual(m['annotations'], {
+    assert.equal(m.schemaVersion, 2);
+    assert.equal(m.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+    assert.equal(m.artifactType, 'application/vnd.hfx.archive.v1');
+    assert.deepEqual(m.config, { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2, data: 'e30=' });
+    assert.deepEqual(m.layers, [{ mediaType: 'application/vnd.hfx.archive.v1+zip', digest: `sha256:${sha256(zip)}`, size: zip.length, annotations: { 'org.opencontainers.image.title': 'HF-OCI-1.zip' } }]);
+    assert.deepEqual(m.annotations, {
       'dev.hfx.archive.id': 'HF-OCI-1', 'dev.hfx.archive.kind': 'hotfix', 'dev.hfx.archive.product': 'demo', 'dev.hfx.archive.release': '1.0.0',
       'dev.hfx.archive.level': '0', 'dev.hfx.archive.severity': 'S2', 'org.opencontainers.image.created': '2026-01-01T00:00:00.000Z',
     });
@@ -188,10 +189,10 @@ describe('archives as OCI artifacts', () => {
 
       // Another artifactType; no artifactType (an image); another layer media type; two layers.
       const variants: [string, (m: Record<string, unknown>) => void, RegExp][] = [
-        ['other-type', (m) => (m['artifactType'] = 'application/vnd.example.sbom.v1'), /artifactType is "application\/vnd.example.sbom.v1"/],
-        ['image', (m) => delete m['artifactType'], /no artifactType/],
-        ['layer-type', (m) => ((m['layers'] as Record<string, unknown>[])[0]!['mediaType'] = 'application/vnd.oci.image.layer.v1.tar+gzip'), /its layer is "application\/vnd.oci.image.layer.v1.tar\+gzip"/],
-        ['two-layers', (m) => (m['layers'] as unknown[]).push((m['layers'] as unknown[])[0]), /2 layers/],
+        ['other-type', (m) => (m.artifactType = 'application/vnd.example.sbom.v1'), /artifactType is "application\/vnd.example.sbom.v1"/],
+        ['image', (m) => delete m.artifactType, /no artifactType/],
+        ['layer-type', (m) => ((m.layers as Record<string, unknown>[])[0]!.mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip'), /its layer is "application\/vnd.oci.image.layer.v1.tar\+gzip"/],
+        ['two-layers', (m) => (m.layers as unknown[]).push((m.layers as unknown[])[0]), /2 layers/],
       ];
       for (const [tag, change, said] of variants) {
         const m = JSON.parse(artifactManifest(facts, { sha256: sha256(zip1), size: zip1.length }).bytes.toString()) as Record<string, unknown>;

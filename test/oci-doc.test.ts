@@ -32,7 +32,7 @@ test('docs/oci.md: the air-gapped block runs as pasted: a real registry, then th
   try {
     const block = blocks.find((b) => b.skip === null)!;
     const r = await bash(block.code, { ...cleanEnv(W), REGISTRY: reg.host }, 240_000);
-    assert.equal(r.code, 0, `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+    assert.equal(r.code, 0, `exit ${String(r.code)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
     for (const said of [
       new RegExp(
         `pushed HF-1\\.0\\.0-0-0001 \\(.*\\) as ${reg.host.replace(/\./g, '\\.')}/hfx/demo:HF-1\\.0\\.0-0-0001`,

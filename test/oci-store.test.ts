@@ -21,6 +21,7 @@ import { htpasswdLine, startRegistry, type TestRegistry } from './helpers/regist
 import { api, seedVendor, STORES, testServer } from './helpers/server.js';
 import { offered } from './helpers/tuf.js';
 import { requireTools } from './helpers/tools.js';
+import { maybe } from './helpers/hooks.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 /** The registry's calls time out after this in these tests, so a stuck registry fails a request in seconds. */
@@ -51,44 +52,44 @@ for (const store of STORES) {
       hf1 = new Uint8Array(readFileSync(await w.hotfix('HF-REG-1', (d) => writeFileSync(join(d, 'lib/core.jar'), Buffer.alloc(300_000, 7)))));
     });
     after(async () => {
-      await s?.dispose();
-      await reg?.stop();
+      await maybe(s)?.dispose();
+      await maybe(reg)?.stop();
       for (const f of cleanups) f();
     });
 
     const spool = () => readdirSync(join(s.dir, 'upload-tmp'));
-    const rows = async () => (await api(s.url, 'GET', '/v1/archives', tok['admin']!)).body.archives.map((a: { id: string }) => a.id) as string[];
+    const rows = async () => (await api(s.url, 'GET', '/v1/archives', tok.admin!)).body.archives.map((a: { id: string }) => a.id) as string[];
 
     test('upload, download, Range and ETag through the registry; the registry holds the artifact, which hfx apply oci:// takes', async () => {
-      const up = await api(s.url, 'POST', '/v1/archives', tok['dev']!, hf1);
+      const up = await api(s.url, 'POST', '/v1/archives', tok.dev!, hf1);
       assert.equal(up.status, 201, JSON.stringify(up.body));
       assert.equal(up.body.sha256, sha(hf1));
       assert.deepEqual(spool(), [], 'the received upload is not kept locally');
-      const again = await api(s.url, 'POST', '/v1/archives', tok['dev']!, hf1);
+      const again = await api(s.url, 'POST', '/v1/archives', tok.dev!, hf1);
       assert.equal(again.status, 200);
       assert.equal(again.body.existed, true);
 
-      const full = await download(s.url, tok['acme']!, '/v1/archives/HF-REG-1/download');
+      const full = await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download');
       assert.equal(full.status, 200);
       assert.equal(sha(full.body), sha(hf1));
       assert.equal(full.headers.get('etag'), `"${sha(hf1)}"`);
       assert.equal(full.headers.get('content-length'), String(hf1.length));
       assert.equal(full.headers.get('accept-ranges'), 'bytes');
-      const part = await download(s.url, tok['acme']!, '/v1/archives/HF-REG-1/download', { range: 'bytes=1000-70999' });
+      const part = await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { range: 'bytes=1000-70999' });
       assert.equal(part.status, 206);
       assert.equal(part.headers.get('content-range'), `bytes 1000-70999/${hf1.length}`);
       assert.ok(part.body.equals(Buffer.from(hf1.subarray(1000, 71000))));
-      const tail = await download(s.url, tok['acme']!, '/v1/archives/HF-REG-1/download', { range: 'bytes=-100' });
+      const tail = await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { range: 'bytes=-100' });
       assert.equal(tail.status, 206);
       assert.ok(tail.body.equals(Buffer.from(hf1.subarray(hf1.length - 100))));
-      const resumed = await download(s.url, tok['acme']!, '/v1/archives/HF-REG-1/download', { range: 'bytes=5-9', 'if-range': `"${sha(hf1)}"` });
+      const resumed = await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { range: 'bytes=5-9', 'if-range': `"${sha(hf1)}"` });
       assert.equal(resumed.status, 206);
-      const stale = await download(s.url, tok['acme']!, '/v1/archives/HF-REG-1/download', { range: 'bytes=5-9', 'if-range': '"other"' });
+      const stale = await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { range: 'bytes=5-9', 'if-range': '"other"' });
       assert.equal(stale.status, 200, 'If-Range with another ETag: the whole archive');
-      assert.equal((await download(s.url, tok['acme']!, '/v1/archives/HF-REG-1/download', { range: `bytes=${hf1.length}-` })).status, 416);
-      assert.equal((await download(s.url, tok['acme']!, '/v1/archives/HF-REG-1/download', { 'if-none-match': `"${sha(hf1)}"` })).status, 304);
+      assert.equal((await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { range: `bytes=${hf1.length}-` })).status, 416);
+      assert.equal((await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { 'if-none-match': `"${sha(hf1)}"` })).status, 304);
       // The TUF target route streams from the registry too.
-      const target = await download(s.url, tok['acme']!, `/v1/tuf/acme/targets/${sha(hf1)}.HF-REG-1.zip`);
+      const target = await download(s.url, tok.acme!, `/v1/tuf/acme/targets/${sha(hf1)}.HF-REG-1.zip`);
       assert.equal(target.status, 200);
       assert.equal(sha(target.body), sha(hf1));
 
@@ -107,34 +108,34 @@ for (const store of STORES) {
       const hf2 = new Uint8Array(readFileSync(await w.hotfix('HF-REG-2', (d) => writeFileSync(join(d, 'docs/README'), 'two\n'), { customer: 'acme' })));
       // An installation linked to the server with tuf-js, as in the field.
       const inst = await world(suite);
-      await loginToken({}, s.url, tok['acme']!, inst.home, { root: readFileSync(s.rootFile) });
-      assert.ok([200, 201].includes((await api(s.url, 'POST', '/v1/archives', tok['dev']!, hf1)).status));
+      await loginToken({}, s.url, tok.acme!, inst.home, { root: readFileSync(s.rootFile) });
+      assert.ok([200, 201].includes((await api(s.url, 'POST', '/v1/archives', tok.dev!, hf1)).status));
       const seenBefore = (await check(inst.home)).hotfixes.map((h) => h.id);
       await reg.halt();
       try {
-        const up = await api(s.url, 'POST', '/v1/archives', tok['dev']!, hf2);
+        const up = await api(s.url, 'POST', '/v1/archives', tok.dev!, hf2);
         assert.equal(up.status, 503, JSON.stringify(up.body));
         assert.equal(up.body.error.code, 'HFX_E_UNAVAILABLE');
         assert.match(up.body.error.message, /registry that holds the archives/);
         assert.ok(Number(up.headers.get('retry-after')) > 0, 'Retry-After');
         assert.ok(!(await rows()).includes('HF-REG-2'), 'no row for an archive the registry did not take');
-        assert.equal((await api(s.url, 'GET', '/v1/archives/HF-REG-2', tok['admin']!)).status, 404);
+        assert.equal((await api(s.url, 'GET', '/v1/archives/HF-REG-2', tok.admin!)).status, 404);
         assert.deepEqual(spool(), [], 'nothing left in the spool');
-        const down = await download(s.url, tok['acme']!, '/v1/archives/HF-REG-1/download');
+        const down = await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download');
         assert.equal(down.status, 503);
         assert.ok(Number(down.headers.get('retry-after')) > 0);
         assert.equal(down.headers.get('content-disposition'), null, 'a plain error, not a download');
         assert.equal(JSON.parse(down.body.toString()).error.code, 'HFX_E_UNAVAILABLE');
         // Update checks never touch the registry.
-        assert.equal((await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tok['acme']!)).status, 200);
-        assert.ok((await offered(s.url, 'acme', tok['acme']!)).includes('HF-REG-1.zip'));
+        assert.equal((await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tok.acme!)).status, 200);
+        assert.ok((await offered(s.url, 'acme', tok.acme!)).includes('HF-REG-1.zip'));
         assert.deepEqual((await check(inst.home)).hotfixes.map((h) => h.id), seenBefore);
       } finally {
         await reg.restart();
       }
-      const up = await api(s.url, 'POST', '/v1/archives', tok['dev']!, hf2);
+      const up = await api(s.url, 'POST', '/v1/archives', tok.dev!, hf2);
       assert.equal(up.status, 201, JSON.stringify(up.body));
-      const d = await download(s.url, tok['acme']!, '/v1/archives/HF-REG-2/download');
+      const d = await download(s.url, tok.acme!, '/v1/archives/HF-REG-2/download');
       assert.equal(sha(d.body), sha(hf2));
       assert.ok((await check(inst.home)).hotfixes.some((h) => h.id === 'HF-REG-2'), 'offered once stored');
     });
@@ -144,7 +145,7 @@ for (const store of STORES) {
       reg.pause();
       try {
         let t0 = Date.now();
-        const up = await api(s.url, 'POST', '/v1/archives', tok['dev']!, hf3);
+        const up = await api(s.url, 'POST', '/v1/archives', tok.dev!, hf3);
         const upMs = Date.now() - t0;
         assert.equal(up.status, 503, JSON.stringify(up.body));
         assert.match(up.body.error.message, /did not answer within 1\.5 s/);
@@ -152,20 +153,20 @@ for (const store of STORES) {
         assert.ok(upMs < TIMEOUT_MS * 4, `gave up after ${upMs} ms`);
         assert.ok(!(await rows()).includes('HF-REG-3'));
         t0 = Date.now();
-        const down = await download(s.url, tok['acme']!, '/v1/archives/HF-REG-2/download');
+        const down = await download(s.url, tok.acme!, '/v1/archives/HF-REG-2/download');
         const downMs = Date.now() - t0;
         assert.equal(down.status, 503);
         assert.ok(Number(down.headers.get('retry-after')) > 0);
         assert.ok(downMs < TIMEOUT_MS * 4, `gave up after ${downMs} ms`);
         t0 = Date.now();
-        for (let i = 0; i < 20; i++) assert.equal((await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tok['acme']!)).status, 200);
+        for (let i = 0; i < 20; i++) assert.equal((await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tok.acme!)).status, 200);
         assert.ok(Date.now() - t0 < TIMEOUT_MS, `20 update checks took ${Date.now() - t0} ms`);
       } finally {
         reg.resume();
       }
-      const up = await api(s.url, 'POST', '/v1/archives', tok['dev']!, hf3);
+      const up = await api(s.url, 'POST', '/v1/archives', tok.dev!, hf3);
       assert.equal(up.status, 201, JSON.stringify(up.body));
-      assert.equal(sha((await download(s.url, tok['acme']!, '/v1/archives/HF-REG-3/download')).body), sha(hf3));
+      assert.equal(sha((await download(s.url, tok.acme!, '/v1/archives/HF-REG-3/download')).body), sha(hf3));
     });
 
     test('under load, the registry stopped and restarted twice: only 2xx or 503 with Retry-After, update checks all 200, every acknowledged upload listed and downloadable, no row without its blob', async (t) => {
@@ -180,17 +181,17 @@ for (const store of STORES) {
       const count = (k: string) => answers.set(k, (answers.get(k) ?? 0) + 1);
       const sorted = (res: { status: number; headers: Headers }, body: unknown) => {
         const code = (body as { error?: { code?: string } } | null)?.error?.code;
-        return res.status === 503 ? `503 ${code} retry-after=${res.headers.get('retry-after') !== null}` : String(res.status);
+        return res.status === 503 ? `503 ${String(code)} retry-after=${res.headers.get('retry-after') !== null}` : String(res.status);
       };
       let running = true;
       let cutDownloads = 0;
       let badDownloads = 0;
       const known = sha(hf1);
-      assert.ok([200, 201].includes((await api(s.url, 'POST', '/v1/archives', tok['dev']!, hf1)).status));
+      assert.ok([200, 201].includes((await api(s.url, 'POST', '/v1/archives', tok.dev!, hf1)).status));
       const downloaders = Array.from({ length: 3 }, async () => {
         while (running) {
           try {
-            const res = await fetch(`${s.url}/v1/archives/HF-REG-1/download`, { headers: { authorization: `Bearer ${tok['acme']!}` } });
+            const res = await fetch(`${s.url}/v1/archives/HF-REG-1/download`, { headers: { authorization: `Bearer ${tok.acme!}` } });
             const body = Buffer.from(await res.arrayBuffer());
             count(`download ${sorted(res, res.status === 200 ? null : JSON.parse(body.toString()))}`);
             if (res.status === 200 && sha(body) !== known) badDownloads++;
@@ -204,7 +205,7 @@ for (const store of STORES) {
       });
       const checkers = Array.from({ length: 2 }, async () => {
         while (running) {
-          const r = await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tok['acme']!);
+          const r = await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tok.acme!);
           count(`check ${r.status}`);
         }
       });
@@ -214,7 +215,7 @@ for (const store of STORES) {
           const a = archives[next++]!;
           for (;;) {
             a.tries++;
-            const r = await api(s.url, 'POST', '/v1/archives', tok['dev']!, a.bytes);
+            const r = await api(s.url, 'POST', '/v1/archives', tok.dev!, a.bytes);
             count(`upload ${sorted(r, r.body)}`);
             if (r.status === 200 || r.status === 201) {
               a.acked = true;
@@ -248,7 +249,7 @@ for (const store of STORES) {
       const listed = new Set(await rows());
       for (const a of archives) {
         assert.ok(listed.has(a.id), a.id);
-        const d = await download(s.url, tok['acme']!, `/v1/archives/${a.id}/download`);
+        const d = await download(s.url, tok.acme!, `/v1/archives/${a.id}/download`);
         assert.equal(d.status, 200, a.id);
         assert.equal(sha(d.body), sha(a.bytes), a.id);
       }
@@ -264,10 +265,10 @@ async function serveProcess(t: TestContext, args: string[], env: NodeJS.ProcessE
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start in 60 s:\n${output}`)), 60_000);
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
       output += d;
       const m = /hfx server on (http:\/\/\S+)/.exec(output);
       if (m) {
@@ -275,7 +276,7 @@ async function serveProcess(t: TestContext, args: string[], env: NodeJS.ProcessE
         resolve(m[1]!);
       }
     });
-    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
+    child.on('exit', (code) => reject(new Error(`exited ${String(code)}:\n${output}`)));
   });
   return { url, child, output: () => output };
 }
@@ -311,34 +312,34 @@ describe('hfx serve --blobs oci://… as a process', () => {
     assert.match(srv.output(), said);
     const tok = await seedVendor(srv.url, 'proc-admin-pass-1', readFileSync(w.pub, 'utf8'));
     const zip = new Uint8Array(readFileSync(await w.hotfix('HF-PROC-1', (d) => writeFileSync(join(d, 'docs/README'), 'proc\n'))));
-    const down = await api(srv.url, 'POST', '/v1/archives', tok['dev']!, zip);
+    const down = await api(srv.url, 'POST', '/v1/archives', tok.dev!, zip);
     assert.equal(down.status, 503);
-    for (let i = 0; i < 50 && !/the archive registry cannot be reached now/.test(srv.output()); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && !srv.output().includes('the archive registry cannot be reached now'); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(srv.output(), /the archive registry cannot be reached now/);
     await reg.restart();
-    const up = await api(srv.url, 'POST', '/v1/archives', tok['dev']!, zip);
+    const up = await api(srv.url, 'POST', '/v1/archives', tok.dev!, zip);
     assert.equal(up.status, 201, JSON.stringify(up.body));
 
     // A blob removed behind the server's back: the download is 404, not a hang or a 500.
     const del = await fetch(`http://${reg.host}/v2/hfx/proc/blobs/sha256:${sha(zip)}`, { method: 'DELETE', headers: { authorization: `Basic ${Buffer.from('hfx:proc-secret-1').toString('base64')}` } });
     assert.equal(del.status, 202);
-    const gone = await download(srv.url, tok['acme']!, '/v1/archives/HF-PROC-1/download');
+    const gone = await download(srv.url, tok.acme!, '/v1/archives/HF-PROC-1/download');
     assert.equal(gone.status, 404);
     assert.equal(JSON.parse(gone.body.toString()).error.code, 'HFX_E_NOT_FOUND');
     // Sending the archive again puts it back.
-    const again = await api(srv.url, 'POST', '/v1/archives', tok['dev']!, zip);
+    const again = await api(srv.url, 'POST', '/v1/archives', tok.dev!, zip);
     assert.equal(again.status, 200);
     assert.equal(again.body.existed, true);
-    assert.equal(sha((await download(srv.url, tok['acme']!, '/v1/archives/HF-PROC-1/download')).body), sha(zip));
+    assert.equal(sha((await download(srv.url, tok.acme!, '/v1/archives/HF-PROC-1/download')).body), sha(zip));
 
     // The same server with a wrong registry password: uploads 503, naming the refusal.
     srv.child.kill('SIGTERM');
     await new Promise((r) => srv.child.once('exit', r));
     const wrong = await serveProcess(t, ['--data', data, '--blobs', `oci://${reg.host}/hfx/proc`], { HFX_REGISTRY_USER: 'hfx', HFX_REGISTRY_PASSWORD: 'wrong', HFX_ADMIN_PASSWORD: 'proc-admin-pass-1' });
     const zip2 = new Uint8Array(readFileSync(await w.hotfix('HF-PROC-2', (d) => writeFileSync(join(d, 'docs/README'), 'proc 2\n'))));
-    const refused = await api(wrong.url, 'POST', '/v1/archives', tok['dev']!, zip2);
+    const refused = await api(wrong.url, 'POST', '/v1/archives', tok.dev!, zip2);
     assert.equal(refused.status, 503);
     assert.match(refused.body.error.message, /refused the user name or password/);
-    assert.equal((await api(wrong.url, 'GET', '/v1/archives/HF-PROC-2', tok['dev']!)).status, 404);
+    assert.equal((await api(wrong.url, 'GET', '/v1/archives/HF-PROC-2', tok.dev!)).status, 404);
   });
 });

@@ -1,6 +1,7 @@
 // The registry login flags shared by `hfx push --oci` and `hfx apply|update oci://…`, read as
 // `hfx image --push` reads them.
 import { HfxError } from '../errors.js';
+import { nonEmpty } from '../env.js';
 import type { RegistryAccess } from '../client/oci.js';
 import { flags, type FlagValues } from './command.js';
 
@@ -23,8 +24,8 @@ export function registryAccess(v: FlagValues<typeof REGISTRY_FLAGS>, env: NodeJS
     if (given !== undefined) throw new HfxError('HFX_E_USAGE', `--${given} goes with a registry (oci://… or --oci)`, { hint: `See \`hfx ${cmd} --help\`.` });
     return { creds: null, insecure: false };
   }
-  const user = v.username ?? (env['HFX_REGISTRY_USER'] || undefined);
-  const pass = v.password ?? (env['HFX_REGISTRY_PASSWORD'] || undefined);
+  const user = v.username ?? nonEmpty(env.HFX_REGISTRY_USER);
+  const pass = v.password ?? nonEmpty(env.HFX_REGISTRY_PASSWORD);
   if ((user === undefined) !== (pass === undefined)) {
     throw new HfxError('HFX_E_USAGE', user === undefined ? 'a registry password without a user name' : `no password for the registry user ${user}`, {
       hint: 'Give both: --username and --password, or HFX_REGISTRY_USER and HFX_REGISTRY_PASSWORD.',

@@ -142,7 +142,9 @@ export async function fetchOciArchive(home: string, text: string, access: Regist
   let open: (layer: ArtifactLayer) => Promise<Readable>;
   if (src.kind === 'registry') {
     const reg = registryOf(src, access);
-    manifest = (await reg.getManifest(src.digest ?? src.tag!, { maxBytes: MAX_MANIFEST_BYTES })).body;
+    const ref = src.digest ?? src.tag;
+    if (ref === null) throw new HfxError('HFX_E_USAGE', `${where} names neither a tag nor a digest`);
+    manifest = (await reg.getManifest(ref, { maxBytes: MAX_MANIFEST_BYTES })).body;
     open = async (layer) => (await reg.openBlob(layer.digest)).body;
   } else {
     manifest = layoutManifest(src.dir, src.tag).bytes;

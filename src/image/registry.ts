@@ -149,7 +149,7 @@ export class Registry {
         ...(body === undefined ? {} : { body: body as RequestInit['body'], ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) }),
         redirect: 'follow',
         ...(signal ? { signal } : {}),
-      } as RequestInit);
+      });
     } catch (e) {
       throw this.unreachable(signal?.aborted ? signal.reason : e, ms);
     }
@@ -293,8 +293,8 @@ export class Registry {
    */
   private streamGet(url: URL, range: { start: number; end: number } | undefined, withLogin: boolean): Promise<IncomingMessage> {
     const headers: Record<string, string> = {};
-    if (withLogin && this.auth) headers['authorization'] = this.auth;
-    if (range) headers['range'] = `bytes=${range.start}-${range.end}`;
+    if (withLogin && this.auth) headers.authorization = this.auth;
+    if (range) headers.range = `bytes=${range.start}-${range.end}`;
     const ms = this.timeoutMs;
     return new Promise((resolve, reject) => {
       let answer: IncomingMessage | null = null;

@@ -121,26 +121,27 @@ export function readArtifactManifest(bytes: Buffer, where: string): { layer: Art
     throw notOurs(where, 'its manifest is not JSON');
   }
   if (!isObject(m)) throw notOurs(where, 'its manifest is not a JSON object');
-  if (m['mediaType'] === INDEX_MEDIA_TYPE || Array.isArray(m['manifests'])) throw notOurs(where, 'it is an image index (several images), not an artifact');
-  if (m['schemaVersion'] !== 2) throw notOurs(where, `its manifest has schemaVersion ${JSON.stringify(m['schemaVersion'])}, not 2`);
-  if (m['mediaType'] !== undefined && m['mediaType'] !== MANIFEST_MEDIA_TYPE) throw notOurs(where, `its manifest is ${String(m['mediaType'])}, not an OCI image manifest`);
-  if (m['artifactType'] !== ARTIFACT_TYPE) {
-    throw notOurs(where, m['artifactType'] === undefined ? 'its manifest has no artifactType (a container image?)' : `its artifactType is ${JSON.stringify(m['artifactType'])}, not ${ARTIFACT_TYPE}`);
+  if (m.mediaType === INDEX_MEDIA_TYPE || Array.isArray(m.manifests)) throw notOurs(where, 'it is an image index (several images), not an artifact');
+  if (m.schemaVersion !== 2) throw notOurs(where, `its manifest has schemaVersion ${JSON.stringify(m.schemaVersion)}, not 2`);
+  if (m.mediaType !== undefined && m.mediaType !== MANIFEST_MEDIA_TYPE) throw notOurs(where, `its manifest is ${JSON.stringify(m.mediaType)}, not an OCI image manifest`);
+  if (m.artifactType !== ARTIFACT_TYPE) {
+    throw notOurs(where, m.artifactType === undefined ? 'its manifest has no artifactType (a container image?)' : `its artifactType is ${JSON.stringify(m.artifactType)}, not ${ARTIFACT_TYPE}`);
   }
-  const config = m['config'];
-  if (!isObject(config) || config['mediaType'] !== EMPTY_CONFIG.mediaType) throw notOurs(where, 'its config is not the empty descriptor');
-  const layers = m['layers'];
+  const config = m.config;
+  if (!isObject(config) || config.mediaType !== EMPTY_CONFIG.mediaType) throw notOurs(where, 'its config is not the empty descriptor');
+  const layers = m.layers;
   if (!Array.isArray(layers) || layers.length !== 1) throw notOurs(where, `it has ${Array.isArray(layers) ? layers.length : 'no'} layers, not exactly one`);
   const l: unknown = layers[0];
   if (!isObject(l)) throw notOurs(where, 'its layer is not a descriptor');
-  if (l['mediaType'] !== LAYER_MEDIA_TYPE) throw notOurs(where, `its layer is ${JSON.stringify(l['mediaType'])}, not ${LAYER_MEDIA_TYPE}`);
-  const digest = typeof l['digest'] === 'string' ? SHA256_DIGEST.exec(l['digest']) : null;
-  if (!digest) throw notOurs(where, 'its layer has no sha256 digest');
-  const size = l['size'];
+  if (l.mediaType !== LAYER_MEDIA_TYPE) throw notOurs(where, `its layer is ${JSON.stringify(l.mediaType)}, not ${LAYER_MEDIA_TYPE}`);
+  const digest = typeof l.digest === 'string' ? SHA256_DIGEST.exec(l.digest) : null;
+  const hex = digest?.[1];
+  if (!digest || hex === undefined) throw notOurs(where, 'its layer has no sha256 digest');
+  const size = l.size;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) throw notOurs(where, 'its layer has no valid size');
-  const layerAnn = isObject(l['annotations']) ? l['annotations'] : {};
+  const layerAnn = isObject(l.annotations) ? l.annotations : {};
   const title = layerAnn[ANNOTATIONS.title];
   const annotations: Record<string, string> = {};
-  if (isObject(m['annotations'])) for (const [k, v] of Object.entries(m['annotations'])) if (typeof v === 'string') annotations[k] = v;
-  return { layer: { digest: digest[0], sha256: digest[1]!, size, title: typeof title === 'string' ? title : null }, annotations };
+  if (isObject(m.annotations)) for (const [k, v] of Object.entries(m.annotations)) if (typeof v === 'string') annotations[k] = v;
+  return { layer: { digest: digest[0], sha256: hex, size, title: typeof title === 'string' ? title : null }, annotations };
 }

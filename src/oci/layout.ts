@@ -1,7 +1,7 @@
 // Reading an artifact from an OCI image layout (`oci-layout`, `index.json`, `blobs/sha256/…`), as
 // `skopeo copy docker://… oci:DIR:TAG` writes it: the tag is the index's
 // org.opencontainers.image.ref.name annotation.
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HfxError } from '../errors.js';
 import { ANNOTATIONS, INDEX_MEDIA_TYPE, MAX_MANIFEST_BYTES, digestOf } from './artifact.js';
@@ -9,9 +9,9 @@ import { ANNOTATIONS, INDEX_MEDIA_TYPE, MAX_MANIFEST_BYTES, digestOf } from './a
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
 
 export function layoutBlobPath(dir: string, digest: string): string {
-  const m = DIGEST.exec(digest);
-  if (!m) throw new HfxError('HFX_E_ARTIFACT', `${dir}: ${JSON.stringify(digest)} is not a sha256 digest`, { hint: 'Nothing was changed.' });
-  return join(dir, 'blobs', 'sha256', m[1]!);
+  const hex = DIGEST.exec(digest)?.[1];
+  if (hex === undefined) throw new HfxError('HFX_E_ARTIFACT', `${dir}: ${JSON.stringify(digest)} is not a sha256 digest`, { hint: 'Nothing was changed.' });
+  return join(dir, 'blobs', 'sha256', hex);
 }
 
 /** Reads at most `max` bytes of a small file: a layout's JSON files are never large, whatever is on the disk. */
@@ -53,7 +53,8 @@ export function layoutManifest(dir: string, tag: string): { bytes: Buffer; diges
     const names = all.map((d) => d.annotations?.[ANNOTATIONS.refName]).filter((n): n is string => typeof n === 'string');
     throw new HfxError('HFX_E_NOT_FOUND', `the OCI layout ${dir} has no ${tag}`, { hint: names.length ? `It holds: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}.` : 'It holds no tagged manifest.' });
   }
-  const d = found[found.length - 1]!;
+  const d = found.at(-1);
+  if (d === undefined) throw new HfxError('HFX_E_INTERNAL', `${tag} in ${dir} vanished from the list`);
   if (d.mediaType === INDEX_MEDIA_TYPE) throw new HfxError('HFX_E_ARTIFACT', `${tag} in ${dir} is an image index, not an hfx archive`, { hint: 'Nothing was changed.' });
   const file = layoutBlobPath(dir, String(d.digest));
   if (!existsSync(file)) throw new HfxError('HFX_E_NOT_FOUND', `the OCI layout ${dir} lacks the manifest ${String(d.digest)} of ${tag}`, { hint: 'The copy is incomplete; copy it again.' });

@@ -51,7 +51,7 @@ export async function receiveInto(dir: string, body: Readable, max: number): Pro
   } catch (e) {
     // A body refused in its first chunk fails the pipeline before the file is even open; the
     // stream opens it afterwards, so removing it must wait for the stream to close.
-    if (!out.closed) await once(out, 'close').catch(() => {});
+    if (!out.closed) await once(out, 'close').catch(() => undefined);
     rmSync(tmp, { force: true });
     throw e;
   }

@@ -85,9 +85,9 @@ SIGTERM, requests in flight get 10 s (HFX_SHUTDOWN_GRACE seconds) to finish, the
       return 0;
     }
     if (v.user !== undefined) throw new HfxError('HFX_E_USAGE', '--user goes with --reset-admin-password', { hint: 'See `hfx serve --help`.' });
-    const blobSpec = v.blobs ?? (env.HFX_BLOBS || undefined);
-    const registryUser = env.HFX_REGISTRY_USER || undefined;
-    const registryPassword = env.HFX_REGISTRY_PASSWORD || undefined;
+    const blobSpec = v.blobs ?? nonEmpty(env.HFX_BLOBS);
+    const registryUser = nonEmpty(env.HFX_REGISTRY_USER);
+    const registryPassword = nonEmpty(env.HFX_REGISTRY_PASSWORD);
     if (blobSpec !== undefined && isRegistrySpec(blobSpec) && (registryUser === undefined) !== (registryPassword === undefined)) {
       throw new HfxError('HFX_E_USAGE', 'set both HFX_REGISTRY_USER and HFX_REGISTRY_PASSWORD, or neither', {
         hint: 'They are the login to the registry of --blobs oci://….',
