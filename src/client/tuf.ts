@@ -80,7 +80,7 @@ function tufError(e: unknown): HfxError {
 }
 
 /** tuf-js's fetcher for hfx: the token on every request, `since` on timestamp.json, resumable archives, file:// mirrors. */
-class HfxFetcher implements Fetcher {
+export class HfxFetcher implements Fetcher {
   constructor(private readonly l: Layout, private readonly src: TufSource) {}
 
   async downloadBytes(url: string, maxLength: number): Promise<Buffer> {
@@ -107,6 +107,12 @@ class HfxFetcher implements Fetcher {
   async downloadFile<T>(url: string, maxLength: number, handler: (file: string) => Promise<T>): Promise<T> {
     if (url.startsWith('file:')) return handler(fileURLToPath(url));
     const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+    // The name becomes a file name: one that would leave targets/ (an encoded / or ..) is refused.
+    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\\') || name.includes('\0')) {
+      throw new HfxError('HFX_E_METADATA', `the server named a target ${JSON.stringify(name)}, which is not a file name`, {
+        hint: 'The metadata or the server is wrong; nothing was downloaded. Tell its operator.',
+      });
+    }
     const part = join(tufDir(this.l), 'targets', `${name}.part`);
     let have = existsSync(part) ? statSync(part).size : 0;
     if (have > maxLength) {
