@@ -1,11 +1,9 @@
 import { HfxError } from '../../../errors.js';
 import { abortApply, applyHotfix, type HealthCheck, healthReason, layout, readState } from '../../../engine/index.js';
 import { appendEvents } from '../../../client/events.js';
-import { downloadHotfix } from '../../../client/fetch-archive.js';
 import { HOME, choice, defineCommand, duration, flags, int, type FlagValues } from '../../command.js';
 import type { Output } from '../../output.js';
 import { readLink } from '../../../client/config.js';
-import { report } from '../../../client/remote.js';
 
 const HEALTH_FLAGS = flags({ health: { type: 'string' }, 'health-timeout': { type: 'string' }, 'health-retries': { type: 'string' } });
 
@@ -25,7 +23,8 @@ async function reportIfLinked(home: string, out: Output): Promise<void> {
   const link = readLink(layout(home));
   if (!link || link.url.startsWith('file:') || !link.token) return;
   try {
-    await report(home);
+    // The client's server modules (TUF, HTTP) load only here: a plain apply does not pay for them.
+    await (await import('../../../client/remote.js')).report(home);
   } catch (e) {
     out.warn(`the revert is recorded here but was not reported to ${link.url}: ${(e as Error).message}; \`hfx state --report\` sends it later`);
   }
@@ -87,7 +86,7 @@ is killed meanwhile, the next hfx command (or \`hfx recover\`) reverts it. With 
       throw new HfxError('HFX_E_USAGE', v.continue ? '--continue takes no archive (the one that stopped is kept)' : 'give exactly one archive: hfx apply FILE.zip', { hint: 'See `hfx apply --help`.' });
     }
     // With --server the argument is a hotfix id, fetched as the signed metadata names it.
-    const archive = positionals[0] === undefined ? undefined : v.server ? await downloadHotfix(h, positionals[0]) : path(positionals[0]);
+    const archive = positionals[0] === undefined ? undefined : v.server ? await (await import('../../../client/fetch-archive.js')).downloadHotfix(h, positionals[0]) : path(positionals[0]);
     const health = await healthOf(v, h, v.server === true);
     const r = await applyHotfix({
       home: h,
