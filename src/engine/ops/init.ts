@@ -42,7 +42,7 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
   try {
     mkdirSync(l.applied, { recursive: true });
     mkdirSync(l.trust, { recursive: true });
-    const tree = await scanTree(l.home, opts.onProgress);
+    const { tree } = await scanTree(l.home, opts.onProgress);
     writeBaselineSync(l, tree);
     const state: InstallState = {
       format: STATE_FORMAT,
