@@ -137,6 +137,14 @@ export class HashPool {
     return (await Promise.all(parts)).flat();
   }
 
+  /** Starts the workers now, when the caller knows that enough work is coming (they take ~30 ms to start). */
+  warm(): void {
+    if (this.workers.length > 0 || this.threads <= 1 || this.failed) return;
+    this.start();
+    this.queue.push(...this.inline.splice(0));
+    this.pump();
+  }
+
   /** No more work is coming: what was kept for the calling thread runs now. */
   drain(): void {
     if (this.workers.length > 0 || this.failed) return;
