@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { HfxError, isHfxError } from '../../errors.js';
 import { DEFAULT_LIMITS, openArchive, parsePublicKey, verifyManifestSignature } from '../../engine/index.js';
@@ -185,8 +186,22 @@ export function sendBlob(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, sha
     }
     end = Math.min(end, size - 1);
     reply.status(206).header('Content-Range', `bytes ${start}-${end}/${size}`).header('Content-Length', end - start + 1);
-    return reply.send(ctx.blobs.read(sha256, { start, end }));
+    return sendBytes(ctx, reply, sha256, start, end);
   }
   reply.header('Content-Length', size);
-  return reply.send(ctx.blobs.read(sha256));
+  return sendBytes(ctx, reply, sha256, 0, size - 1);
+}
+
+/**
+ * The body goes out by the blob store's own loop (BlobStore.sendTo), not as a stream handed to
+ * Fastify: the reply is taken over once its status and headers are set. Fastify's response hooks
+ * (the request log) still run when the response finishes; no onSend hook applies to archives.
+ */
+function sendBytes(ctx: Ctx, reply: FastifyReply, sha256: string, start: number, end: number): FastifyReply {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  if (reply.request.method === 'HEAD' || end < start) res.end();
+  else ctx.blobs.sendTo(res, sha256, start, end);
+  return reply;
 }
