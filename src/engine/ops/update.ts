@@ -156,7 +156,7 @@ export async function updateHome(opts: UpdateOptions): Promise<UpdateResult> {
           commitRemove: toRevert.map((id) => relTo(l, l.appliedOne(id))),
           rollbackRemove: staging.records,
         });
-        runTransaction(l, journal, (d, t) => opts.onProgress?.('update', d, t));
+        await runTransaction(l, journal, (d, t) => opts.onProgress?.('update', d, t));
         return result;
       });
     } finally {
@@ -192,7 +192,7 @@ export async function revertUpdate(opts: HomeOptions & { dryRun?: boolean; onPro
       newState: { ...state, level: last.fromLevel, updates: state.updates.slice(0, -1) },
       commitRemove: [relTo(l, l.appliedOne(last.id))],
     });
-    runTransaction(l, journal, (d, t) => opts.onProgress?.('revert', d, t));
+    await runTransaction(l, journal, (d, t) => opts.onProgress?.('revert', d, t));
     return result;
   });
 }
