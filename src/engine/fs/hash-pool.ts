@@ -139,7 +139,7 @@ export class HashPool {
 
   /** Starts the workers now, when the caller knows that enough work is coming (they take ~30 ms to start). */
   warm(): void {
-    if (this.workers.length > 0 || this.threads <= 1 || this.failed) return;
+    if (this.workers.length > 0 || this.failed) return;
     this.start();
     this.queue.push(...this.inline.splice(0));
     this.pump();
@@ -190,7 +190,7 @@ export class HashPool {
   }
 
   private start(): void {
-    for (let i = 0; i < this.threads; i++) {
+    for (let i = 0; i < Math.max(1, this.threads); i++) {
       const w = new Worker(new URL('./hash-worker.js', import.meta.url));
       const slot = { w, inFlight: [] as Pending[] };
       w.on('message', (r: JobResult) => {
