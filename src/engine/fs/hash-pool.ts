@@ -13,6 +13,7 @@ export type CompareOrError = CompareResult | { error: string };
 
 export type Job =
   | { op: 'hash'; id: number; paths: string[] }
+  | { op: 'lines'; id: number; root: string; paths: string[] }
   | { op: 'compare'; id: number; pairs: [string, string][]; hashDiffering: boolean };
 
 /**
@@ -28,9 +29,38 @@ export interface HashBatch {
   modes: Uint16Array;
   errors: [number, string][];
 }
-export type JobResult = HashBatch | { op: 'compare'; id: number; results: CompareOrError[] };
+/**
+ * Files of a tree as the baseline records them (`["path","f","0644",size,"sha256"]`, one per line,
+ * paths relative to `root`): init writes them as they come and verify compares them as strings,
+ * so 200,000 files cost neither objects nor JSON parsing on the main thread. An unreadable file
+ * has an empty line and its error.
+ */
+export interface LinesBatch {
+  op: 'lines';
+  id: number;
+  text: string;
+  sizes: Float64Array;
+  errors: [number, string][];
+}
+export type JobResult = HashBatch | LinesBatch | { op: 'compare'; id: number; results: CompareOrError[] };
 
 export function runJob(job: Job): JobResult {
+  if (job.op === 'lines') {
+    const sizes = new Float64Array(job.paths.length);
+    const lines: string[] = [];
+    const errors: [number, string][] = [];
+    job.paths.forEach((p, i) => {
+      try {
+        const f = hashFileRaw(`${job.root}/${p}`);
+        sizes[i] = f.size;
+        lines.push(JSON.stringify([p, 'f', modeString(f.mode), f.size, f.sha256]));
+      } catch (e) {
+        lines.push('');
+        errors.push([i, (e as NodeJS.ErrnoException).code ?? String(e)]);
+      }
+    });
+    return { op: 'lines', id: job.id, text: lines.join('\n'), sizes, errors };
+  }
   if (job.op === 'compare') {
     return { op: 'compare', id: job.id, results: job.pairs.map(([a, b]) => compareAndHash(a, b, job.hashDiffering)) };
   }
@@ -61,16 +91,13 @@ function compareAndHash(a: string, b: string, hashDiffering: boolean): CompareOr
   return c;
 }
 
-/** A batch's results as objects: `make` builds each file's (scan builds tree nodes directly). */
-export function decodeHash<T>(r: HashBatch, make: (size: number, mode: string, sha256: string) => T): (T | { error: string })[] {
+function decodeHash(r: HashBatch): FactsOrError[] {
   const n = r.sizes.length;
-  const out = new Array<T | { error: string }>(n);
-  for (let i = 0; i < n; i++) out[i] = make(r.sizes[i]!, modeString(r.modes[i]!), r.sha.slice(64 * i, 64 * i + 64));
+  const out = new Array<FactsOrError>(n);
+  for (let i = 0; i < n; i++) out[i] = { size: r.sizes[i]!, mode: modeString(r.modes[i]!), sha256: r.sha.slice(64 * i, 64 * i + 64) };
   for (const [i, error] of r.errors) out[i] = { error };
   return out;
 }
-
-const facts = (size: number, mode: string, sha256: string) => ({ size, mode, sha256 });
 
 const BATCH = 64;
 // Below this many files a worker's start-up (~30 ms) costs more than it saves.
@@ -109,12 +136,12 @@ export class HashPool {
 
   /** Hashes these files: size, mode and sha256 each, or {error}. */
   hash(paths: string[]): Promise<FactsOrError[]> {
-    return this.hashRaw(paths).then((r) => decodeHash(r, facts));
+    return (this.submit({ op: 'hash', id: this.nextId++, paths }, paths.length) as Promise<HashBatch>).then(decodeHash);
   }
 
-  /** The same, as the workers send it (see decodeHash). */
-  hashRaw(paths: string[]): Promise<HashBatch> {
-    return this.submit({ op: 'hash', id: this.nextId++, paths }, paths.length) as Promise<HashBatch>;
+  /** Files under `root` (relative paths) hashed into baseline lines (see LinesBatch). */
+  lines(root: string, paths: string[]): Promise<LinesBatch> {
+    return this.submit({ op: 'lines', id: this.nextId++, root, paths }, paths.length) as Promise<LinesBatch>;
   }
 
   /** Compares pairs of files byte for byte; with `hashDiffering`, hashes the sides diff needs. */
@@ -221,7 +248,7 @@ export class HashPool {
   }
 
   private progress(job: Job): void {
-    this.done += job.op === 'hash' ? job.paths.length : job.pairs.length;
+    this.done += job.op === 'compare' ? job.pairs.length : job.paths.length;
     this.onProgress?.(this.done, this.total);
   }
 

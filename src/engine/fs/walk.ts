@@ -40,34 +40,37 @@ export function walkTree(root: string): WalkEntry[] {
 }
 
 /**
- * walkTree, handing out each entry as it is found and yielding to the event loop every few
+ * walkTree, handing out each entry as it is found — its path, type, and the mode of a directory or
+ * the target of a link — without an object per entry, and yielding to the event loop every few
  * milliseconds, so that the hash workers' results are taken and new batches handed out while a
  * large tree is still being listed.
  */
-export async function walkTreeEach(root: string, onEntry: (e: WalkEntry) => void): Promise<void> {
+export async function walkTreeEach(root: string, onEntry: (path: string, type: WalkEntry['type'], info: string) => void): Promise<void> {
   let last = performance.now();
-  const visit = async (rel: string): Promise<void> => {
+  const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const visit = async (rel: string, abs: string): Promise<void> => {
     let dirents;
     try {
-      dirents = readdirSync(rel === '' ? root : join(root, rel), { withFileTypes: true });
+      dirents = readdirSync(abs, { withFileTypes: true });
     } catch (e) {
-      throw new HfxError('HFX_E_IO', `cannot list ${join(root, rel)}: ${(e as Error).message}`, { cause: e });
+      throw new HfxError('HFX_E_IO', `cannot list ${abs}: ${(e as Error).message}`, { cause: e });
     }
-    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    dirents.sort(byName);
     for (const d of dirents) {
-      const p = rel === '' ? d.name : `${rel}/${d.name}`;
       if (rel === '' && d.name === STATE_DIR) continue;
-      if (d.isFile()) onEntry({ path: p, type: 'file' });
+      const p = rel === '' ? d.name : `${rel}/${d.name}`;
+      if (d.isFile()) onEntry(p, 'file', '');
       else if (d.isDirectory()) {
-        onEntry({ path: p, type: 'dir', mode: modeString(lstatSync(join(root, p)).mode) });
-        await visit(p);
-      } else if (d.isSymbolicLink()) onEntry({ path: p, type: 'symlink', target: readlinkSync(join(root, p)) });
-      else onEntry({ path: p, type: 'other' });
+        const a = `${abs}/${d.name}`;
+        onEntry(p, 'dir', modeString(lstatSync(a).mode));
+        await visit(p, a);
+      } else if (d.isSymbolicLink()) onEntry(p, 'symlink', readlinkSync(`${abs}/${d.name}`));
+      else onEntry(p, 'other', '');
     }
     if (performance.now() - last > 2) {
       await new Promise((r) => setImmediate(r));
       last = performance.now();
     }
   };
-  await visit('');
+  await visit('', root);
 }

@@ -113,7 +113,8 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
       lone = [];
       keep(pool.hash(ks.map((k) => `${k.startsWith('o') ? oldDir : newDir}/${k.slice(2)}`)).then((fs) => ks.forEach((k, i) => setFacts(k, fs[i]))));
     };
-    await walkTreeEach(newDir, (e) => {
+    await walkTreeEach(newDir, (path, type, info) => {
+      const e: WalkEntry = type === 'dir' ? { path, type, mode: info } : type === 'symlink' ? { path, type, target: info } : { path, type };
       walked(newDir, b, e);
       if (e.type !== 'file') return;
       if (a.get(e.path)?.type === 'file') {
