@@ -28,6 +28,8 @@ import { envSetting } from './proc.js';
 const CASES = 10_000;
 const INSTALLATIONS = 1_000;
 const LIMIT_MS = 100;
+/** The pipeline view's own goal (issue 16): p95 under 50 ms with PGlite. */
+const PIPELINE_LIMIT_MS = 50;
 const HOTFIXES = 8;
 
 async function seed(store: Store): Promise<string> {
@@ -169,11 +171,11 @@ async function main() {
   const lines = [`hfx cases bench: ${CASES} cases, ${INSTALLATIONS} installations (in 4 environments, ${HOTFIXES} hotfixes), ${requests} sequential requests per route (interleaved); ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`, ''];
   let fail = false;
   for (const r of results) {
-    lines.push(`store ${r.store} (seeded in ${(r.seedMs / 1000).toFixed(1)} s)`, '| route | p50 ms | p95 ms | p99 ms | < 100 ms p95 |', '|---|---:|---:|---:|---|');
+    lines.push(`store ${r.store} (seeded in ${(r.seedMs / 1000).toFixed(1)} s)`, '| route | p50 ms | p95 ms | p99 ms | goal (p95) | result |', '|---|---:|---:|---:|---|---|');
     for (const x of r.rows) {
-      const isCase = x.route.startsWith('cases') || x.route.startsWith('pipeline');
-      if (isCase && x.p95 >= LIMIT_MS) fail = true;
-      lines.push(`| ${x.route} | ${x.p50.toFixed(2)} | ${x.p95.toFixed(2)} | ${x.p99.toFixed(2)} | ${isCase ? (x.p95 < LIMIT_MS ? 'yes' : 'NO') : ''} |`);
+      const limit = x.route === 'pipeline: GET /v1/environments/demo' ? PIPELINE_LIMIT_MS : x.route.startsWith('cases') || x.route.startsWith('pipeline') ? LIMIT_MS : null;
+      if (limit !== null && x.p95 >= limit) fail = true;
+      lines.push(`| ${x.route} | ${x.p50.toFixed(2)} | ${x.p95.toFixed(2)} | ${x.p99.toFixed(2)} | ${limit === null ? '' : `< ${limit} ms`} | ${limit === null ? '' : x.p95 < limit ? 'PASS' : 'FAIL'} |`);
     }
     lines.push('');
   }

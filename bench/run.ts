@@ -14,10 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
 import { applyPlanTo, GEN_VERSION, hotfixPlan, planPackA, planPackB, SEED, sumBytes, writePack, type HotfixPlan } from './gen.js';
 import { envSetting, run, stat, waitQuiet, type RunResult, type Stat } from './proc.js';
+import { ensureRealTree, REAL_TREE } from './realtree.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const HFX = join(REPO, 'bin', 'hfx.js');
-const GROUPS = ['init', 'verify', 'apply', 'scale', 'diff'] as const;
+const GROUPS = ['init', 'verify', 'apply', 'scale', 'diff', 'state', 'real'] as const;
 type Group = (typeof GROUPS)[number];
 
 const PRODUCT = ['--product', 'bench', '--version', '1.0.0', '--level', '0'];
@@ -44,7 +45,9 @@ const USAGE = `Usage: node dist/bench/run.js [--quick] [--only GROUP[,GROUP…]]
   --wait-quiet S before each measure, wait up to S seconds until other processes use < 0.15 core
   --clean        delete the work dir ($HFX_BENCH_DIR, default /tmp/hfx-bench) and exit
 
-Data is generated once into $HFX_BENCH_DIR/{full,quick} and reused while its marker matches.`;
+Data is generated once into $HFX_BENCH_DIR/{full,quick} and reused while its marker matches; the
+real tree (group real: two npm installs, ~7,800 files) is built once into $HFX_BENCH_DIR/realtree
+and needs the npm registry the first time only.`;
 
 function parseArgs(argv: string[]): Args {
   const { values: v } = parseCliArgs({
@@ -270,6 +273,35 @@ async function main(): Promise<number> {
     for (const f of hf.modified) await run(['cp', '--remove-destination', '-p', join(packA, f.path), join(unzipDir, 'payload', f.path)]);
   }
 
+  // The real tree: an npm-installed node_modules, adopted as a pack, with the next typescript
+  // release as the hotfix (see realtree.ts).
+  let real: { tree: ReturnType<typeof ensureRealTree>; pack: string; zip: string; unzip: string; changes: number; diffArgs: (out: string) => string[] } | null = null;
+  if (want('real')) {
+    const tree = ensureRealTree(base, log);
+    const pack = join(W, 'real-pack');
+    const rzip = join(W, 'real-hotfix.zip');
+    const runzip = join(W, 'real-unzip');
+    if (!existsSync(join(pack, '.hfx', 'state.json'))) {
+      rmSync(pack, { recursive: true, force: true });
+      await run(['cp', '-a', tree.old, pack]);
+    }
+    await normalize(pack, pub);
+    const diffArgs = (out: string) => ['diff', tree.old, tree.new, '-o', out, ...PRODUCT, '--id', 'HF-BENCH-REAL-0001', '--title', `${REAL_TREE.old} to ${REAL_TREE.new}`, '--sign', key, '--json'];
+    rmSync(rzip, { force: true });
+    const rm = JSON.parse((await hfx(diffArgs(rzip))).stdout) as { added: number; modified: number; deleted: number; payloadBytes: number };
+    log(`real-hotfix.zip (${REAL_TREE.old} → ${REAL_TREE.new}): ${rm.modified} modified, ${rm.added} added, ${rm.deleted} deleted, ${gb(rm.payloadBytes)} payload`);
+    rmSync(runzip, { recursive: true, force: true });
+    mkdirSync(runzip);
+    await run(['cp', '-al', pack, join(runzip, 'payload')]);
+    rmSync(join(runzip, 'payload', '.hfx'), { recursive: true, force: true });
+    const listed = (await run(['unzip', '-Z1', rzip])).stdout.split('\n').filter((n) => n.startsWith('payload/'));
+    for (const n of listed) {
+      const dest = join(runzip, n);
+      if (existsSync(dest)) await run(['cp', '--remove-destination', '-p', dest, `${dest}.tmp-copy`]).then(() => run(['mv', '-f', `${dest}.tmp-copy`, dest]));
+    }
+    real = { tree, pack, zip: rzip, unzip: runzip, changes: rm.added + rm.modified + rm.deleted, diffArgs };
+  }
+
   // ---- measurements ----
   // Each group runs its commands interleaved: one untimed warm-up round (every command once),
   // then `runs` timed rounds (every command once per round, in order). The tool and its baseline
@@ -352,14 +384,14 @@ async function main(): Promise<number> {
           },
         },
       ]);
-      row(`init-${w}`, `init ${label(w)} / sha256sum`, g['hfx init']!, g.sha256sum!, 1.0, 'find | xargs -0 sha256sum over the same files (.hfx excluded)');
+      row(`init-${w}`, `init ${label(w)} / sha256sum`, g['hfx init']!, g.sha256sum!, w === 'B' ? 0.6 : 1.0, 'find | xargs -0 sha256sum over the same files (.hfx excluded)');
     }
   }
   if (want('verify')) {
     for (const w of ['A', 'B'] as const) {
       const pack = w === 'A' ? packA : packB;
       const g = await group(`verify ${w}`, [shaTask(pack), { name: 'hfx verify', cmd: () => hfx(['verify', '--home', pack]) }]);
-      row(`verify-${w}`, `verify ${label(w)} / sha256sum`, g['hfx verify']!, g.sha256sum!, 1.0, 'find | xargs -0 sha256sum over the same files (.hfx excluded)');
+      row(`verify-${w}`, `verify ${label(w)} / sha256sum`, g['hfx verify']!, g.sha256sum!, w === 'B' ? 0.6 : 1.0, 'find | xargs -0 sha256sum over the same files (.hfx excluded)');
     }
   }
   if (want('apply')) {
@@ -368,7 +400,7 @@ async function main(): Promise<number> {
       { name: 'unzip -oq + sync', cmd: () => sh('unzip -oq "$1" "payload/*" -d "$2" && sync', [zip, unzipDir]) },
       ...applyTasks('A'),
     ], () => normalize(packA, pub));
-    row('apply-unzip', `apply ${kA} / unzip -oq`, g['hfx apply A']!, g['unzip -oq']!, 1.5, 'unzip of the same archive into a copy of pack A (payload/ = the pack)');
+    row('apply-unzip', `apply ${kA} / unzip -oq`, g['hfx apply A']!, g['unzip -oq']!, 1.2, 'unzip of the same archive into a copy of pack A (payload/ = the pack)');
     row('apply-unzip-sync', `apply ${kA} / unzip -oq + sync`, g['hfx apply A']!, g['unzip -oq + sync']!, null, 'hfx fsyncs what it writes; unzip does not, so this row adds a sync');
   }
   if (want('scale')) {
@@ -388,14 +420,47 @@ async function main(): Promise<number> {
         cmd: () => hfx(diffArgs(join(outDir, 'diff.zip'))),
       },
     ]);
-    row('diff', `diff ${kA} vs changed copy / diff -rq`, g['hfx diff']!, g['diff -rq']!, 1.0, 'packA-new is a real copy (cp -a): GNU diff skips files with the same inode unread');
+    row('diff', `diff ${kA} vs changed copy / diff -rq`, g['hfx diff']!, g['diff -rq']!, 0.8, 'packA-new is a real copy (cp -a): GNU diff skips files with the same inode unread');
+  }
+  if (want('state')) {
+    const g = await group('state', [
+      { name: 'node -e 0', cmd: () => run([process.execPath, '-e', '0']) },
+      { name: 'hfx state', cmd: () => hfx(['state', '--home', packA]) },
+    ]);
+    row('state', `hfx state (pack A) / node -e 0`, g['hfx state']!, g['node -e 0']!, 2.0, 'start-up: what a command costs beyond Node itself');
+  }
+  if (real) {
+    const rk = `${(real.tree.files / 1000).toFixed(1)}k`;
+    const ga = await group('real: apply vs unzip', [
+      { name: 'unzip -oq', cmd: () => run(['unzip', '-oq', real.zip, 'payload/*', '-d', real.unzip]) },
+      {
+        name: 'hfx apply',
+        cmd: () => hfx(['apply', real.zip, '--home', real.pack, '--json']),
+        after: async (r) => {
+          const n = (JSON.parse(r.stdout) as { changes: unknown[] }).changes.length;
+          if (n !== real.changes) throw new Error(`apply on the real tree made ${n} changes, expected ${real.changes}`);
+        },
+      },
+      { name: 'hfx revert', cmd: () => hfx(['revert', '--home', real.pack]) },
+    ], () => normalize(real.pack, pub));
+    row('real-apply', `real ${rk}: apply ${REAL_TREE.new} / unzip -oq`, ga['hfx apply']!, ga['unzip -oq']!, 1.2, 'the release as a hotfix on an installed node_modules; unzip into a copy of it');
+    const gd = await group('real: diff', [
+      { name: 'diff -rq', cmd: () => run(['diff', '-rq', real.tree.old, real.tree.new], { ok: [1] }) },
+      { name: 'hfx diff', before: async () => rmSync(join(outDir, 'real-diff.zip'), { force: true }), cmd: () => hfx(real.diffArgs(join(outDir, 'real-diff.zip'))) },
+    ]);
+    row('real-diff', `real ${rk}: diff old vs new / diff -rq`, gd['hfx diff']!, gd['diff -rq']!, 0.8, 'two npm installs: every file a separate copy');
+    const gs = await group('real: state', [
+      { name: 'node -e 0', cmd: () => run([process.execPath, '-e', '0']) },
+      { name: 'hfx state', cmd: () => hfx(['state', '--home', real.pack]) },
+    ]);
+    row('real-state', `real ${rk}: hfx state / node -e 0`, gs['hfx state']!, gs['node -e 0']!, 2.0, 'start-up on the real tree\'s installation');
   }
 
   // ---- the packs must be back at their baseline ----
   log('final check: hfx verify on both packs, no hotfix applied');
   const final: Record<string, string> = {};
   let clean = true;
-  for (const [n, pack] of [['A', packA], ['B', packB]] as const) {
+  for (const [n, pack] of [['A', packA], ['B', packB], ...(real ? [['real', real.pack] as const] : [])] as const) {
     const s = JSON.parse((await hfx(['state', '--home', pack, '--json'])).stdout) as StateJson;
     const v = await hfx(['verify', '--home', pack, '--json'], [0, 7]);
     const ok = v.code === 0 && s.hotfixes.length === 0 && s.pending === null;
@@ -405,6 +470,8 @@ async function main(): Promise<number> {
 
   const abs: [string, Stat | undefined][] = [
     [`hfx diff (pack A ${kA} vs changed copy)`, figures['diff / hfx diff']],
+    ['hfx apply (real tree)', figures['real: apply vs unzip / hfx apply']],
+    ['hfx diff (real tree)', figures['real: diff / hfx diff']],
     [`hfx apply (pack A, ${kA})`, figures['apply scale / hfx apply A'] ?? figures['apply vs unzip / hfx apply A']],
     [`hfx revert (pack A, ${kA})`, figures['apply scale / hfx revert A'] ?? figures['apply vs unzip / hfx revert A']],
     [`hfx apply (pack B, ${kB})`, figures['apply scale / hfx apply B']],
@@ -431,6 +498,7 @@ async function main(): Promise<number> {
   lines.push(`hfx benchmark${args.quick ? ' (--quick)' : ''} — hfx ${meta.hfx}; ${meta.cpu}, node ${meta.node}`);
   lines.push(`pack A: ${data.packA.files} files in ${data.packA.dirs} dirs, ${gb(data.packA.bytes)}; pack B: ${data.packB.files} files in ${data.packB.dirs} dirs, ${gb(data.packB.bytes)}`);
   lines.push(`hotfix: ${made.modified} modified, ${made.added} added (incl. ${data.hotfix.addedDirs} dir), ${made.deleted} deleted; ${gb(made.payloadBytes)} payload, signed`);
+  if (real) lines.push(`real tree: ${real.tree.files} files, ${gb(real.tree.bytes)} (npm install of ${[...REAL_TREE.common, REAL_TREE.old].join(' ')}); hotfix: ${REAL_TREE.old} → ${REAL_TREE.new}, ${real.changes} changes`);
   lines.push(`each figure: median of ${args.runs} timed runs after 1 untimed warm-up run (the page cache cannot be dropped here, so figures are warm-cache),`);
   lines.push('tool and baseline interleaved round by round; sync before each run');
   lines.push('');
@@ -451,7 +519,7 @@ async function main(): Promise<number> {
     for (const [n, s] of absShown) lines.push(`  ${n.padEnd(40)} ${fmtS(s!.median).padStart(8)}   cpu ${s!.cpu === null ? '?' : fmtS(s!.cpu)}   other load ${s!.otherLoad?.toFixed(2) ?? '?'}`);
   }
   lines.push('');
-  lines.push(`after the run: pack A ${final.A ?? '?'}; pack B ${final.B ?? '?'}`);
+  lines.push(`after the run: pack A ${final.A}; pack B ${final.B}${final.real ? `; real tree pack ${final.real}` : ''}`);
   lines.push(`total ${totalSeconds.toFixed(0)} s${generatedNow ? ` (of which data generation ${data.generateSeconds.toFixed(0)} s)` : ' (data reused)'}`);
   const text = lines.join('\n') + '\n';
   const result = { ok: clean, meta, data, hotfix: made, figures, rows, final };

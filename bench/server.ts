@@ -1,18 +1,20 @@
 /**
  * Server benchmark: the update check (a no-change TUF refresh: timestamp.json with an installation token) against a
  * constant JSON route of the same server, in the same run, under wrk; and a 500 MB archive
- * download against reading the same file with cat. See docs/server.md ("Figures").
+ * download against the same file served by Debian's nginx on loopback (and read with cat). See docs/server.md ("Figures").
  *
  *   node dist/bench/server.js [--store pglite|postgres] [--quick] [--json] [--duration S]
  *
  * PostgreSQL comes from --database-url, DATABASE_URL or HFX_TEST_DATABASE_URL (a fresh database
  * is created on it and dropped afterwards); without one only PGlite is measured.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs as parseCliArgs } from 'node:util';
 import pg from 'pg';
 import { buildApp } from '../src/server/app.js';
@@ -100,11 +102,18 @@ interface StoreResult {
 interface DownloadResult {
   bytes: number;
   serverMBps: number;
+  /** The same file served by Debian's nginx (sendfile) on loopback: the baseline. */
+  nginxMBps: number;
   catMBps: number;
   serverSeconds: number[];
+  nginxSeconds: number[];
   catSeconds: number[];
+  /** hfx serve's throughput over nginx's (the goal is ≥ 0.8). */
   ratio: number;
+  catRatio: number;
 }
+
+const GOAL_DOWNLOAD_RATIO = 0.8;
 
 const GOAL_RPS_RATIO = 0.5;
 
@@ -192,25 +201,90 @@ async function duringRollout(store: Store, url: string, s: Seeded, work: string,
   return { checks, advances, pauseSeenMs: performance.now() - t0 };
 }
 
-async function measureDownload(url: string, token: string, file: string, bytes: number, rounds: number): Promise<DownloadResult> {
-  const curl = ['curl', '-sS', '-o', '/dev/null', '-H', `Authorization: Bearer ${token}`, '-w', '%{http_code} %{size_download}', url];
-  const cat = ['bash', '-c', `cat ${JSON.stringify(file)} > /dev/null`];
-  // Warm-up: the file is in the page cache for both from here on.
-  await run(cat);
-  await run(curl);
-  const serverSeconds: number[] = [];
-  const catSeconds: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const c = await run(cat);
-    catSeconds.push(c.wall);
-    const d = await run(curl);
-    const [code = '', size = ''] = d.stdout.trim().split(' ');
-    if (code !== '200' || Number(size) !== bytes) throw new Error(`download answered ${code} with ${size} bytes, not 200 with ${bytes}`);
-    serverSeconds.push(d.wall);
+/** Debian's nginx serving `dir` on a free loopback port, from a temp config (never the system service). */
+async function startNginx(work: string, dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const bin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((b) => existsSync(b));
+  if (!bin) throw new Error('nginx is not installed: the download is measured against it (Debian: apt-get install nginx-light)');
+  const port = await new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const prefix = join(work, 'nginx');
+  mkdirSync(join(prefix, 'logs'), { recursive: true });
+  mkdirSync(join(prefix, 'tmp'), { recursive: true });
+  // One worker, no master: a process of its own that serves the blob with sendfile, as Debian ships it.
+  writeFileSync(join(prefix, 'nginx.conf'), [
+    'daemon off; master_process off; worker_processes 1;',
+    `pid ${prefix}/nginx.pid; error_log ${prefix}/logs/error.log;`,
+    'events { worker_connections 64; }',
+    'http {',
+    '  access_log off; sendfile on; tcp_nopush on; default_type application/zip;',
+    `  client_body_temp_path ${prefix}/tmp; proxy_temp_path ${prefix}/tmp; fastcgi_temp_path ${prefix}/tmp; uwsgi_temp_path ${prefix}/tmp; scgi_temp_path ${prefix}/tmp;`,
+    `  server { listen 127.0.0.1:${port}; root ${dir}; location / { } }`,
+    '}',
+  ].join('\n') + '\n');
+  const child = spawn(bin, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${err.trim()}`);
+    try {
+      await fetch(`${url}/`, { method: 'HEAD' });
+      break;
+    } catch {
+      if (i > 100) throw new Error(`nginx did not answer on ${url}: ${err.trim()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
-  const serverMBps = bytes / 1e6 / median(serverSeconds);
-  const catMBps = bytes / 1e6 / median(catSeconds);
-  return { bytes, serverMBps, catMBps, serverSeconds, catSeconds, ratio: serverMBps / catMBps };
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    },
+  };
+}
+
+async function measureDownload(url: string, token: string, file: string, bytes: number, rounds: number, work: string): Promise<DownloadResult> {
+  const curl = (u: string, auth: boolean) => ['curl', '-sS', '-o', '/dev/null', ...(auth ? ['-H', `Authorization: Bearer ${token}`] : []), '-w', '%{http_code} %{size_download}', u];
+  const cat = ['bash', '-c', `cat ${JSON.stringify(file)} > /dev/null`];
+  const nginx = await startNginx(work, dirname(file));
+  try {
+    const got = async (argv: string[], what: string): Promise<number> => {
+      const d = await run(argv);
+      const [code, size] = d.stdout.trim().split(' ');
+      if (code !== '200' || Number(size) !== bytes) throw new Error(`${what} answered ${code} with ${size} bytes, not 200 with ${bytes}`);
+      return d.wall;
+    };
+    const hfxCurl = curl(url, true);
+    const nginxCurl = curl(`${nginx.url}/${basename(file)}`, false);
+    // Warm-up: the file is in the page cache for all three from here on.
+    await run(cat);
+    await got(hfxCurl, 'hfx serve');
+    await got(nginxCurl, 'nginx');
+    const serverSeconds: number[] = [];
+    const nginxSeconds: number[] = [];
+    const catSeconds: number[] = [];
+    // Interleaved, so the three see the same background load.
+    for (let i = 0; i < rounds; i++) {
+      catSeconds.push((await run(cat)).wall);
+      nginxSeconds.push(await got(nginxCurl, 'nginx'));
+      serverSeconds.push(await got(hfxCurl, 'hfx serve'));
+    }
+    const serverMBps = bytes / 1e6 / median(serverSeconds);
+    const nginxMBps = bytes / 1e6 / median(nginxSeconds);
+    const catMBps = bytes / 1e6 / median(catSeconds);
+    return { bytes, serverMBps, nginxMBps, catMBps, serverSeconds, nginxSeconds, catSeconds, ratio: serverMBps / nginxMBps, catRatio: serverMBps / catMBps };
+  } finally {
+    await nginx.stop();
+  }
 }
 
 async function openBenchStore(kind: StoreKind, work: string, baseUrl: string | undefined): Promise<{ store: Store; drop: () => Promise<void> }> {
@@ -314,7 +388,7 @@ async function benchStore(kind: StoreKind, a: Args, work: string, blobs: BlobSto
       const during = await duringRollout(store, address, s, work, seconds);
 
       log(`${kind}: download of ${bigBytes / 1e6} MB`);
-      const download = await measureDownload(`${address}/v1/archives/${bigArchive.id}/download`, s.token, bigArchive.path, bigBytes, a.quick ? 2 : 3);
+      const download = await measureDownload(`${address}/v1/archives/${bigArchive.id}/download`, s.token, bigArchive.path, bigBytes, a.quick ? 3 : 5, work);
       const { token: _t, ...seeded } = s;
       return { result: { store: kind, seeded, metadataEntries: entries, metadataBytes: bytes, constant, constantAuth, metadata, ratio, ratioAuth, download, rollout: { ...during, ratio: during.checks.rps / rps(constant) } }, big: { path: bigArchive.path, sha256: bigArchive.sha256 } };
     } finally {
@@ -345,10 +419,12 @@ function table(results: StoreResult[], a: Args): string {
     lines.push(`${pad(r.store, 9)}${pad('timestamp.json, rollout advancing', 34)}${lpad(r.rollout.checks.rps.toFixed(0), 9)}${lpad(r.rollout.checks.p50ms.toFixed(2), 9)}${lpad(r.rollout.checks.p99ms.toFixed(2), 9)}${lpad(r.rollout.ratio.toFixed(2), 8)}${lpad(`≥${GOAL_RPS_RATIO}`, 7)}  ${r.rollout.ratio >= GOAL_RPS_RATIO ? 'PASS' : 'FAIL'}`);
   }
   lines.push('');
-  lines.push(`${pad('store', 9)}${pad('download', 34)}${lpad('MB/s', 9)}${lpad('cat MB/s', 11)}${lpad('ratio', 8)}`);
+  lines.push(`${pad('store', 9)}${pad('download', 34)}${lpad('MB/s', 9)}${lpad('nginx MB/s', 12)}${lpad('ratio', 8)}${lpad('goal', 7)}  result${lpad('cat MB/s', 11)}`);
   for (const r of results) {
-    lines.push(`${pad(r.store, 9)}${pad(`${r.download.bytes / 1e6} MB archive, curl`, 34)}${lpad(r.download.serverMBps.toFixed(0), 9)}${lpad(r.download.catMBps.toFixed(0), 11)}${lpad(r.download.ratio.toFixed(2), 8)}`);
+    const d = r.download;
+    lines.push(`${pad(r.store, 9)}${pad(`${d.bytes / 1e6} MB archive, curl`, 34)}${lpad(d.serverMBps.toFixed(0), 9)}${lpad(d.nginxMBps.toFixed(0), 12)}${lpad(d.ratio.toFixed(2), 8)}${lpad(`≥${GOAL_DOWNLOAD_RATIO}`, 7)}  ${d.ratio >= GOAL_DOWNLOAD_RATIO ? 'PASS' : 'FAIL'}  ${lpad(d.catMBps.toFixed(0), 11)}`);
   }
+  lines.push('(download: the same blob through hfx serve and through Debian\'s nginx on 127.0.0.1, curl to /dev/null, medians of interleaved runs; cat: reading it from the page cache)');
   lines.push('', results.map((r) => `${r.store}: the rollout advanced ${r.rollout.advances} times during its run; a pause was seen by a client refresh ${r.rollout.pauseSeenMs.toFixed(0)} ms after the report that crossed its threshold`).join('\n'));
   lines.push('', results.map((r) => `${r.store}: a no-change refresh is ${r.metadataBytes.noChange} bytes (timestamp.json); a full one ${r.metadataBytes.full} bytes (with snapshot, targets and the online role's ${r.metadataEntries} targets, uncompressed)`).join('\n'));
   lines.push('', 'ratio: update checks (no-change TUF refreshes)/s over constant answers/s (no token). Over the constant route with the token:');
@@ -380,7 +456,7 @@ async function main(): Promise<number> {
   const t = table(results, a);
   if (a.json) {
     process.stderr.write(`\n${t}\n`);
-    process.stdout.write(`${JSON.stringify({ quick: a.quick, cores: cpus().length, loadavg: loadavg(), goalRpsRatio: GOAL_RPS_RATIO, results }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ quick: a.quick, cores: cpus().length, loadavg: loadavg(), goalRpsRatio: GOAL_RPS_RATIO, goalDownloadRatio: GOAL_DOWNLOAD_RATIO, results }, null, 2)}\n`);
   } else process.stdout.write(`\n${t}\n`);
   return 0;
 }

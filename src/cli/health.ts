@@ -2,7 +2,6 @@
 import { HfxError } from '../errors.js';
 import { layout, readState, type HealthCheck } from '../engine/index.js';
 import { readLink } from '../client/config.js';
-import { report } from '../client/remote.js';
 import { duration, flags, int, type FlagValues } from './command.js';
 import type { Output } from './output.js';
 
@@ -24,7 +23,8 @@ export async function reportIfLinked(home: string, out: Output): Promise<void> {
   const link = readLink(layout(home));
   if (!link || link.url.startsWith('file:') || !link.token) return;
   try {
-    await report(home);
+    // The client's server modules (TUF, HTTP) load only here: a plain apply does not pay for them.
+    await (await import('../client/remote.js')).report(home);
   } catch (e) {
     out.warn(`the revert is recorded here but was not reported to ${link.url}: ${(e as Error).message}; \`hfx state --report\` sends it later`);
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, readSync, renameSync, rmSync, write, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join, posix } from 'node:path';
 import { HfxError } from '../errors.js';
 import { afterOf, expectedTree, type InstallState, type Layout, type LoadedRecord, type NodeState, readBaseline, readRecord, type Tree } from '../engine/index.js';
@@ -7,9 +8,10 @@ import type { GzipPool } from './gzip-pool.js';
 import { pad, tarHeader, TAR_END, type TarEntry } from './tar.js';
 
 /** Bumped whenever the bytes of a layer for the same input would change. */
-const LAYER_FORMAT = 'hfx-image-layer/2';
+const LAYER_FORMAT = 'hfx-image-layer/3';
 /** The tar stream is compressed in independent gzip members of this many bytes. */
 const CHUNK = 4 << 20;
+const writeAt = promisify(write) as (fd: number, b: Uint8Array, off: number, len: number, pos: number) => Promise<{ bytesWritten: number }>;
 
 export type PlanEntry =
   | { type: 'file'; path: string; mode: number; size: number; sha256: string; src: string; onDisk: boolean }
@@ -195,15 +197,25 @@ export async function buildLayer(plan: LayerPlan, opts: { cache: Cache; pool: Gz
   const inFlight: Promise<Uint8Array>[] = [];
   let chunk = new Uint8Array(CHUNK);
   let used = 0;
-  /** Writes out the oldest compression in flight, if any. */
+  // The compressed members go to the file through the thread pool, one after the other, while
+  // this thread goes on reading and hashing: written here, they took a fifth of a first build.
+  let written: Promise<void> = Promise.resolve();
+  let writing = 0;
+  const writeAll = async (z: Uint8Array, at: number): Promise<void> => {
+    let off = 0;
+    while (off < z.byteLength) off += (await writeAt(fd, z, off, z.byteLength - off, at + off)).bytesWritten;
+  };
   const writeOut = async (): Promise<void> => {
     const oldest = inFlight.shift();
     if (oldest === undefined) return;
     const z = await oldest;
     gzHash.update(z);
+    const at = gzSize;
     gzSize += z.byteLength;
-    let off = 0;
-    while (off < z.byteLength) off += writeSync(fd, z, off, z.byteLength - off);
+    writing++;
+    written = written.then(() => writeAll(z, at)).finally(() => writing--);
+    // At most a few members wait for the disk; a failed write stops the build here.
+    if (writing > 4) await written;
   };
   const flush = async (): Promise<void> => {
     if (used === 0) return;
@@ -263,10 +275,11 @@ export async function buildLayer(plan: LayerPlan, opts: { cache: Cache; pool: Gz
     await put(TAR_END);
     await flush();
     while (inFlight.length) await writeOut();
+    await written;
     fsyncSync(fd);
   } catch (err) {
-    // let the compressions in flight finish before the file goes
-    await Promise.allSettled(inFlight);
+    // let the compressions and writes in flight finish before the file goes
+    await Promise.allSettled([...inFlight, written]);
     closeSync(fd);
     rmSync(tmp, { force: true });
     throw err;

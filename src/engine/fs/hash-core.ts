@@ -15,25 +15,44 @@ export type FactsOrError = FileFacts | { error: string };
 const CHUNK = 128 * 1024;
 let buf: Buffer | undefined;
 
-/** Hashes one file with synchronous reads into a reused buffer: the fastest way in Node for many files. */
-export function hashFileSync(path: string): FileFacts {
+/** What hashing a file tells, the mode as a number: the hash workers send these in bulk. */
+interface RawFacts {
+  size: number;
+  /** st_mode & 0o7777. */
+  mode: number;
+  /** Hex. (A Buffer digest costs ten times a hex one.) */
+  sha256: string;
+}
+
+/**
+ * Hashes one file with synchronous reads into a reused buffer: the fastest way in Node for many
+ * files. A file that fits in one read (most of them) costs open, fstat, one read and close: a
+ * short read of a regular file is its end. (crypto.hash, the one-shot form, is slower here.)
+ */
+export function hashFileRaw(path: string): RawFacts {
   buf ??= Buffer.allocUnsafe(CHUNK);
   const fd = openSync(path, 'r');
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTFILE' });
+    let n = readSync(fd, buf, 0, CHUNK, null);
     const h = createHash('sha256');
     let size = 0;
-    for (;;) {
-      const n = readSync(fd, buf, 0, CHUNK, null);
-      if (n === 0) break;
+    while (n > 0) {
       h.update(n === CHUNK ? buf : buf.subarray(0, n));
       size += n;
+      if (n < CHUNK) break;
+      n = readSync(fd, buf, 0, CHUNK, null);
     }
-    return { size, mode: modeString(st.mode), sha256: h.digest('hex') };
+    return { size, mode: st.mode & 0o7777, sha256: h.digest('hex') };
   } finally {
     closeSync(fd);
   }
+}
+
+export function hashFileSync(path: string): FileFacts {
+  const f = hashFileRaw(path);
+  return { size: f.size, mode: modeString(f.mode), sha256: f.sha256 };
 }
 
 export function tryHash(path: string): FactsOrError {

@@ -38,3 +38,39 @@ export function walkTree(root: string): WalkEntry[] {
   visit('');
   return out;
 }
+
+/**
+ * walkTree, handing out each entry as it is found — its path, type, and the mode of a directory or
+ * the target of a link — without an object per entry, and yielding to the event loop every few
+ * milliseconds, so that the hash workers' results are taken and new batches handed out while a
+ * large tree is still being listed.
+ */
+export async function walkTreeEach(root: string, onEntry: (path: string, type: WalkEntry['type'], info: string) => void): Promise<void> {
+  let last = performance.now();
+  const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const visit = async (rel: string, abs: string): Promise<void> => {
+    let dirents;
+    try {
+      dirents = readdirSync(abs, { withFileTypes: true });
+    } catch (e) {
+      throw new HfxError('HFX_E_IO', `cannot list ${abs}: ${(e as Error).message}`, { cause: e });
+    }
+    dirents.sort(byName);
+    for (const d of dirents) {
+      if (rel === '' && d.name === STATE_DIR) continue;
+      const p = rel === '' ? d.name : `${rel}/${d.name}`;
+      if (d.isFile()) onEntry(p, 'file', '');
+      else if (d.isDirectory()) {
+        const a = `${abs}/${d.name}`;
+        onEntry(p, 'dir', modeString(lstatSync(a).mode));
+        await visit(p, a);
+      } else if (d.isSymbolicLink()) onEntry(p, 'symlink', readlinkSync(`${abs}/${d.name}`));
+      else onEntry(p, 'other', '');
+    }
+    if (performance.now() - last > 2) {
+      await new Promise((r) => setImmediate(r));
+      last = performance.now();
+    }
+  };
+  await visit('', root);
+}

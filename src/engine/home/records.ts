@@ -22,7 +22,11 @@ export function readRecord(l: Layout, id: string): LoadedRecord {
 
 /** The tree the installation should have now: the baseline with every update, then every hotfix, laid over it. */
 export function expectedTree(l: Layout, state: InstallState): Tree {
-  const tree = readBaseline(l);
+  return layRecords(l, state, readBaseline(l));
+}
+
+/** Lays every update's, then every hotfix's changes over `tree` (in place), as expectedTree does over the baseline. */
+export function layRecords(l: Layout, state: InstallState, tree: Tree): Tree {
   for (const h of [...state.updates, ...state.hotfixes]) {
     const r = readRecord(l, h.id);
     for (const e of r.manifest.entries) {
@@ -32,4 +36,11 @@ export function expectedTree(l: Layout, state: InstallState): Tree {
     }
   }
   return tree;
+}
+
+/** The paths the applied updates and hotfixes touch. */
+export function recordPaths(l: Layout, state: InstallState): Set<string> {
+  const out = new Set<string>();
+  for (const h of [...state.updates, ...state.hotfixes]) for (const e of readRecord(l, h.id).manifest.entries) out.add(e.path);
+  return out;
 }

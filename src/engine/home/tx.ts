@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, fsyncSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { HfxError, asHfxError } from '../../errors.js';
-import { writeFileAtomicSync } from '../fs/durable.js';
+import { fsyncPath, writeFileAtomicSync } from '../fs/durable.js';
 import type { Layout } from './layout.js';
 import { writeStateSync, type InstallState } from './state.js';
 
@@ -111,7 +111,7 @@ function backward(home: string, s: Step): void {
   if (s.save !== null && exists(join(home, s.save))) renameSync(join(home, s.save), t);
 }
 
-function fsyncDirs(home: string, steps: readonly Step[]): void {
+function dirsOf(home: string, steps: readonly Step[]): string[] {
   const dirs = new Set<string>();
   for (const s of steps) {
     dirs.add(dirname(join(home, s.target)));
@@ -120,8 +120,11 @@ function fsyncDirs(home: string, steps: readonly Step[]): void {
       if (s.save) dirs.add(dirname(join(home, s.save)));
     }
   }
-  for (const d of dirs) {
-    if (!exists(d)) continue;
+  return [...dirs].filter(exists);
+}
+
+function fsyncDirs(home: string, steps: readonly Step[]): void {
+  for (const d of dirsOf(home, steps)) {
     const fd = openSync(d, 'r');
     try {
       fsyncSync(fd);
@@ -131,12 +134,24 @@ function fsyncDirs(home: string, steps: readonly Step[]): void {
   }
 }
 
+/**
+ * The same, all at once in the thread pool: the file system commits its journal for several
+ * fsyncs together, where one after the other each waited for its own commit.
+ */
+async function fsyncDirsAsync(home: string, steps: readonly Step[]): Promise<void> {
+  await Promise.all(dirsOf(home, steps).map(fsyncPath));
+}
+
 function removeAll(home: string, paths: readonly string[]): void {
   for (const p of paths) rmSync(join(home, p), { recursive: true, force: true });
 }
 
 function commit(l: Layout, j: Journal): void {
   fsyncDirs(l.home, j.steps);
+  commitState(l, j);
+}
+
+function commitState(l: Layout, j: Journal): void {
   writeStateSync(l, j.newState);
   removeAll(l.home, j.commitRemove);
   rmSync(l.journal, { force: true });
@@ -157,7 +172,7 @@ function rollback(l: Layout, j: Journal): void {
  * then the new state is committed. Staged files must already be fsync'd. If a step fails,
  * every step done is undone and the error is thrown: the pack is as before.
  */
-export function runTransaction(l: Layout, j: Journal, onStep?: (done: number, total: number) => void): void {
+export async function runTransaction(l: Layout, j: Journal, onStep?: (done: number, total: number) => void): Promise<void> {
   writeFileAtomicSync(l.journal, JSON.stringify(j));
   const fault = faultAt();
   let done = 0;
@@ -184,16 +199,17 @@ export function runTransaction(l: Layout, j: Journal, onStep?: (done: number, to
     throw cause;
   }
   if (j.held) {
-    // The steps must be durable before anything runs against them; the commit waits for settle().
-    fsyncDirs(l.home, j.steps);
+    // The steps must be durable before anything runs against them; the commit waits for settleHeld().
+    await fsyncDirsAsync(l.home, j.steps);
     return;
   }
-  commitOrExplain(l, j);
+  await commitOrExplain(l, j);
 }
 
-function commitOrExplain(l: Layout, j: Journal): void {
+async function commitOrExplain(l: Layout, j: Journal): Promise<void> {
   try {
-    commit(l, j);
+    await fsyncDirsAsync(l.home, j.steps);
+    commitState(l, j);
   } catch (e) {
     throw new HfxError('HFX_E_RECOVERY', `${j.operation} ${j.subject}: the files are in place but the state could not be written: ${(e as Error).message}`, {
       hint: 'Fix the cause, then run `hfx recover` to finish.',
@@ -203,9 +219,9 @@ function commitOrExplain(l: Layout, j: Journal): void {
 }
 
 /** Ends a held transaction (runTransaction of a journal with `held`): committed if its check passed, else undone. */
-export function settleHeld(l: Layout, j: Journal, confirmed: boolean): void {
+export async function settleHeld(l: Layout, j: Journal, confirmed: boolean): Promise<void> {
   if (confirmed) {
-    commitOrExplain(l, j);
+    await commitOrExplain(l, j);
     return;
   }
   try {

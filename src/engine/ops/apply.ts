@@ -4,17 +4,18 @@ import type { Manifest } from '../archive/manifest.js';
 import { DEFAULT_LIMITS, type ArchiveLimits } from '../archive/limits.js';
 import { openArchive, type OpenArchive } from '../archive/read-archive.js';
 import { hashFileSync } from '../fs/hash-core.js';
+import { HashPool } from '../fs/hash-pool.js';
 import type { Layout } from '../home/layout.js';
 import { readState, type AppliedHotfix, type InstallState } from '../home/state.js';
 import { nextJournal, runTransaction, type RecoveryReport } from '../home/tx.js';
 import { authenticate } from './authenticate.js';
 import { clearConflict, conflictError, readConflict, writeConflictArea } from './conflict-area.js';
 import { runHealth, type HealthCheck, type HealthOutcome } from './health.js';
-import { observe } from './observe.js';
+import { observe, type Observed } from './observe.js';
 import { planApply, type ApplyPlan, type Conflict, type Resolution } from './plan-apply.js';
 import { revertIn } from './revert.js';
 import { withSession, type HomeOptions, type ProgressFn } from './session.js';
-import { stageArchive, withStaging } from './stage.js';
+import { prestagePayload, stageArchive, withStaging, type Prestaged, type Staging } from './stage.js';
 import { confirmHotfix } from './unconfirmed.js';
 
 export interface ApplyOptions extends HomeOptions {
@@ -87,45 +88,69 @@ export async function applyHotfix(opts: ApplyOptions): Promise<ApplyResult> {
       const m = archive.manifest;
       const keyid = authenticate(l, archive, opts.allowUnsigned ?? false);
       checkCompatible(m, state, { ignoreLevel: m.level < state.level });
-      const observed = await observe(l.home, m.entries.map((e) => e.path), (d, t) => opts.onProgress?.('check', d, t));
-      const resolutions = pending ? resolutionsFor(l, pending.conflicts, opts.use) : new Map<string, Resolution>();
-      const plan = planApply(m.entries, observed, resolutions);
-      // A hotfix made for an earlier update level applies only where the updates since left its
-      // files alone: every path must still be exactly as the hotfix expects (no conflicts, nothing
-      // already in place). Then it needs no rebuild. One for a later level needs that update first.
-      const crossLevel = m.level !== state.level;
-      if (crossLevel && (plan.conflicts.length > 0 || plan.untouched.length > 0 || Object.keys(plan.resolved).length > 0)) checkCompatible(m, state);
-      if (plan.conflicts.length > 0) {
-        if (opts.continue) {
-          throw conflictError('HFX_E_CONFLICT_UNRESOLVED', m.id, plan.conflicts, {
+      const paths = m.entries.map((e) => e.path);
+      const check = (d: number, t: number) => opts.onProgress?.('check', d, t);
+      // A plain apply extracts the payload while the pack is observed (a worker hashes the files the
+      // hotfix replaces meanwhile): the two overlap instead of one waiting for the other. The
+      // extraction goes to the staging area only; a conflict found then discards it with the rest.
+      const decide = async (staging: Staging | null): Promise<ApplyResult> => {
+        let observed: Map<string, Observed>;
+        let prestaged: Prestaged | undefined;
+        if (staging) {
+          const pool = new HashPool(check, 1);
+          pool.warm();
+          try {
+            const [o, p] = await Promise.allSettled([observe(l.home, paths, check, pool), prestagePayload(archive, l.stage, (d, t) => opts.onProgress?.('stage', d, t))]);
+            if (o.status === 'rejected') throw o.reason;
+            if (p.status === 'rejected') throw p.reason;
+            observed = o.value;
+            prestaged = p.value;
+          } finally {
+            await pool.close();
+          }
+        } else observed = await observe(l.home, paths, check);
+        const resolutions = pending ? resolutionsFor(l, pending.conflicts, opts.use) : new Map<string, Resolution>();
+        const plan = planApply(m.entries, observed, resolutions);
+        // A hotfix made for an earlier update level applies only where the updates since left its
+        // files alone: every path must still be exactly as the hotfix expects (no conflicts, nothing
+        // already in place). Then it needs no rebuild. One for a later level needs that update first.
+        const crossLevel = m.level !== state.level;
+        if (crossLevel && (plan.conflicts.length > 0 || plan.untouched.length > 0 || Object.keys(plan.resolved).length > 0)) checkCompatible(m, state);
+        if (plan.conflicts.length > 0) {
+          if (opts.continue) {
+            throw conflictError('HFX_E_CONFLICT_UNRESOLVED', m.id, plan.conflicts, {
+              nothing: 'applied',
+              hint: 'Write the resolved file as <path>.final in .hfx/conflict/files/, or pass --use new|mine; or `hfx apply --abort`.',
+            });
+          }
+          if (!opts.dryRun) await writeConflictArea(l, archive, plan.conflicts);
+          throw conflictError('HFX_E_CONFLICT', m.id, plan.conflicts, {
             nothing: 'applied',
-            hint: 'Write the resolved file as <path>.final in .hfx/conflict/files/, or pass --use new|mine; or `hfx apply --abort`.',
+            area: l.conflict,
+            hint: opts.dryRun
+              ? 'Without --dry-run hfx keeps both versions of each file in .hfx/conflict/files/ for you to resolve.'
+              : 'Both versions of each file are in .hfx/conflict/files/ (.mine, .new). Write <path>.final and run `hfx apply --continue`, or `hfx apply --continue --use new|mine`, or `hfx apply --abort`.',
           });
         }
-        if (!opts.dryRun) await writeConflictArea(l, archive, plan.conflicts);
-        throw conflictError('HFX_E_CONFLICT', m.id, plan.conflicts, {
-          nothing: 'applied',
-          area: l.conflict,
-          hint: opts.dryRun
-            ? 'Without --dry-run hfx keeps both versions of each file in .hfx/conflict/files/ for you to resolve.'
-            : 'Both versions of each file are in .hfx/conflict/files/ (.mine, .new). Write <path>.final and run `hfx apply --continue`, or `hfx apply --continue --use new|mine`, or `hfx apply --abort`.',
-        });
-      }
-      const untouched = new Set(plan.untouched);
-      const result: ApplyResult = {
-        id: m.id,
-        title: m.title,
-        dryRun: opts.dryRun ?? false,
-        changes: m.entries.filter((e) => !untouched.has(e.path)).map((e) => ({ path: e.path, op: e.op })),
-        untouched: plan.untouched,
-        resolved: Object.keys(plan.resolved),
-        keyid,
-        recovered,
-        crossLevel: crossLevel ? { madeFor: m.level, installed: state.level } : null,
-        health: null,
+        const untouched = new Set(plan.untouched);
+        const result: ApplyResult = {
+          id: m.id,
+          title: m.title,
+          dryRun: opts.dryRun ?? false,
+          changes: m.entries.filter((e) => !untouched.has(e.path)).map((e) => ({ path: e.path, op: e.op })),
+          untouched: plan.untouched,
+          resolved: Object.keys(plan.resolved),
+          keyid,
+          recovered,
+          crossLevel: crossLevel ? { madeFor: m.level, installed: state.level } : null,
+          health: null,
+        };
+        if (opts.dryRun) return result;
+        if (staging) await stageAndCommit(staging, l, state, archive, plan, keyid, opts.onProgress, opts.health?.command, prestaged);
+        else await execute(l, state, archive, plan, keyid, opts.onProgress, opts.health?.command);
+        return result;
       };
-      if (opts.dryRun) return result;
-      await execute(l, state, archive, plan, keyid, opts.onProgress, opts.health?.command);
+      const result = !opts.continue && !opts.dryRun ? await withStaging(l, decide) : await decide(null);
       if (pending) clearConflict(l);
       if (!opts.health) return result;
       // Applied, not yet confirmed: the lock is held through the check, so nothing else runs meanwhile.
@@ -162,18 +187,20 @@ function resolutionsFor(l: Layout, conflicts: Conflict[], use: 'new' | 'mine' | 
 
 /** Stages everything, writes the record, then runs the transaction. Any failure before the journal leaves no trace. */
 async function execute(l: Layout, state: InstallState, archive: OpenArchive, plan: ApplyPlan, keyid: string | null, onProgress?: ProgressFn, health?: string): Promise<void> {
-  await withStaging(l, async (staging) => {
-    const steps = await stageArchive(staging, archive, plan, l.stage, (d, t) => onProgress?.('stage', d, t));
-    const applied: AppliedHotfix = { ...appliedEntry(archive, keyid), ...(health ? { unconfirmed: { health, since: new Date().toISOString() } } : {}) };
-    const journal = nextJournal(state, {
-      operation: 'apply',
-      subject: archive.manifest.id,
-      steps,
-      newState: { ...state, hotfixes: [...state.hotfixes, applied] },
-      rollbackRemove: staging.records,
-    });
-    runTransaction(l, journal, (d, t) => onProgress?.('apply', d, t));
+  await withStaging(l, (staging) => stageAndCommit(staging, l, state, archive, plan, keyid, onProgress, health));
+}
+
+async function stageAndCommit(staging: Staging, l: Layout, state: InstallState, archive: OpenArchive, plan: ApplyPlan, keyid: string | null, onProgress?: ProgressFn, health?: string, prestaged?: Prestaged): Promise<void> {
+  const steps = await stageArchive(staging, archive, plan, l.stage, (d, t) => onProgress?.('stage', d, t), prestaged);
+  const applied: AppliedHotfix = { ...appliedEntry(archive, keyid), ...(health ? { unconfirmed: { health, since: new Date().toISOString() } } : {}) };
+  const journal = nextJournal(state, {
+    operation: 'apply',
+    subject: archive.manifest.id,
+    steps,
+    newState: { ...state, hotfixes: [...state.hotfixes, applied] },
+    rollbackRemove: staging.records,
   });
+  await runTransaction(l, journal, (d, t) => onProgress?.('apply', d, t));
 }
 
 function appliedEntry(archive: OpenArchive, keyid: string | null): AppliedHotfix {

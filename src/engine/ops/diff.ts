@@ -4,8 +4,9 @@ import { HfxError } from '../../errors.js';
 import { ARCHIVE_FORMAT, parseManifest, type Manifest, type ManifestEntry, type NodeState, type Severity } from '../archive/manifest.js';
 import { parsePrivateKey, signManifest, SIGNATURE_FORMAT, type SignatureFile } from '../archive/signature.js';
 import { writeArchive } from '../archive/write-archive.js';
-import { compareMany, hashMany } from '../fs/hash-pool.js';
-import { walkTree, type WalkEntry } from '../fs/walk.js';
+import { HASH_BATCH, HashPool } from '../fs/hash-pool.js';
+import type { FactsOrError } from '../fs/hash-core.js';
+import { walkTree, walkTreeEach, type WalkEntry } from '../fs/walk.js';
 import { readKey } from './keys.js';
 
 export interface DiffOptions {
@@ -47,14 +48,13 @@ export interface DiffResult {
 
 type Walked = Map<string, WalkEntry>;
 
-function walkDir(dir: string, what: string): Walked {
+function checkDir(dir: string, what: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new HfxError('HFX_E_NOT_FOUND', `${what} directory ${dir} does not exist`, { hint: 'Give two unpacked product trees: hfx diff OLD NEW -o HF.zip' });
-  const m = new Map<string, WalkEntry>();
-  for (const e of walkTree(dir)) {
-    if (e.type === 'other') throw new HfxError('HFX_E_UNSAFE_PATH', `${join(dir, e.path)} is a device, FIFO or socket`, { hint: 'hfx manages files, directories and links only.' });
-    m.set(e.path, e);
-  }
-  return m;
+}
+
+function walked(dir: string, m: Walked, e: WalkEntry): void {
+  if (e.type === 'other') throw new HfxError('HFX_E_UNSAFE_PATH', `${join(dir, e.path)} is a device, FIFO or socket`, { hint: 'hfx manages files, directories and links only.' });
+  m.set(e.path, e);
 }
 
 /** Makes an archive of every difference between two trees: content, mode, type, added and removed. */
@@ -62,38 +62,81 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
   const oldDir = resolve(opts.oldDir);
   const newDir = resolve(opts.newDir);
   const key = opts.signKey === undefined ? undefined : parsePrivateKey(readKey(opts.signKey), opts.signKey);
-  const a = walkDir(oldDir, 'old');
-  const b = walkDir(newDir, 'new');
+  checkDir(oldDir, 'old');
+  checkDir(newDir, 'new');
 
-  // Files on both sides are compared byte for byte; only what differs gets hashed.
-  const common: string[] = [];
-  for (const [p, e] of a) if (e.type === 'file' && b.get(p)?.type === 'file') common.push(p);
-  const cmp = await compareMany(common.map((p) => [`${oldDir}/${p}`, `${newDir}/${p}`] as [string, string]), (d, t) => opts.onProgress?.('compare', d, t));
-  const toHash = new Set<string>(); // 'o:' + path or 'n:' + path
+  // One pass: the old tree is listed, then the new one, and every pair of files found on both
+  // sides goes to the workers at once, which compare them byte for byte (as `diff -q` does) and,
+  // only when they differ, hash both sides; files on one side only are hashed. The workers start
+  // while the old tree is listed.
+  const pool = new HashPool((d, t) => opts.onProgress?.('compare', d, t));
+  const hashed = new Map<string, NodeState>(); // 'o:' + path or 'n:' + path
+  const changed = new Set<string>(); // common files whose content or mode differs
   const modeOnly = new Map<string, [string, string]>();
-  common.forEach((p, i) => {
-    const c = cmp[i];
-    if (c === undefined) throw new HfxError('HFX_E_INTERNAL', `${p} was not compared`);
-    if ('error' in c) throw new HfxError('HFX_E_IO', `cannot compare ${p}: ${c.error}`);
-    if (!c.same) {
-      toHash.add('o:' + p);
-      toHash.add('n:' + p);
-    } else if (c.modeA !== c.modeB) {
-      toHash.add('n:' + p);
-      modeOnly.set(p, [c.modeA, c.modeB]);
+  const a: Walked = new Map();
+  const b: Walked = new Map();
+  try {
+    for (const e of walkTree(oldDir)) walked(oldDir, a, e);
+    if (a.size >= HASH_BATCH) pool.warm();
+    const parts: Promise<void>[] = [];
+    const keep = (p: Promise<void>): void => {
+      p.catch(() => {}); // awaited below; a walk that throws first must not leave it unhandled
+      parts.push(p);
+    };
+    const setFacts = (k: string, f: FactsOrError | undefined): void => {
+      if (!f || 'error' in f) throw new HfxError('HFX_E_IO', `cannot read ${k.slice(2)}: ${f ? f.error : 'no result'}`);
+      hashed.set(k, { type: 'file', ...f });
+    };
+    let pairs: string[] = [];
+    let lone: string[] = []; // 'o:' / 'n:' + path
+    const flushPairs = (): void => {
+      const ps = pairs;
+      pairs = [];
+      keep(pool.compare(ps.map((p) => [`${oldDir}/${p}`, `${newDir}/${p}`] as [string, string]), true).then((rs) => {
+        ps.forEach((p, i) => {
+          const c = rs[i]!;
+          if ('error' in c) throw new HfxError('HFX_E_IO', `cannot compare ${p}: ${c.error}`);
+          if (!c.same) {
+            changed.add(p);
+            setFacts('o:' + p, c.a);
+            setFacts('n:' + p, c.b);
+          } else if (c.modeA !== c.modeB) {
+            changed.add(p);
+            setFacts('n:' + p, c.b);
+            modeOnly.set(p, [c.modeA, c.modeB]);
+          }
+        });
+      }));
+    };
+    const flushLone = (): void => {
+      const ks = lone;
+      lone = [];
+      keep(pool.hash(ks.map((k) => `${k.startsWith('o') ? oldDir : newDir}/${k.slice(2)}`)).then((fs) => ks.forEach((k, i) => setFacts(k, fs[i]))));
+    };
+    await walkTreeEach(newDir, (path, type, info) => {
+      const e: WalkEntry = type === 'dir' ? { path, type, mode: info } : type === 'symlink' ? { path, type, target: info } : { path, type };
+      walked(newDir, b, e);
+      if (e.type !== 'file') return;
+      if (a.get(e.path)?.type === 'file') {
+        pairs.push(e.path);
+        if (pairs.length === HASH_BATCH) flushPairs();
+      } else {
+        lone.push('n:' + e.path);
+        if (lone.length === HASH_BATCH) flushLone();
+      }
+    });
+    for (const [p, e] of a) {
+      if (e.type !== 'file' || b.get(p)?.type === 'file') continue;
+      lone.push('o:' + p);
+      if (lone.length === HASH_BATCH) flushLone();
     }
-  });
-  for (const [p, e] of a) if (e.type === 'file' && b.get(p)?.type !== 'file') toHash.add('o:' + p);
-  for (const [p, e] of b) if (e.type === 'file' && a.get(p)?.type !== 'file') toHash.add('n:' + p);
-  const keys = [...toHash];
-  const facts = await hashMany(keys.map((k) => `${k.startsWith('o') ? oldDir : newDir}/${k.slice(2)}`), (d, t) => opts.onProgress?.('hash', d, t));
-  const hashed = new Map<string, NodeState>();
-  keys.forEach((k, i) => {
-    const f = facts[i];
-    if (f === undefined) throw new HfxError('HFX_E_INTERNAL', `${k.slice(2)} was not hashed`);
-    if ('error' in f) throw new HfxError('HFX_E_IO', `cannot read ${k.slice(2)}: ${f.error}`);
-    hashed.set(k, { type: 'file', ...f });
-  });
+    if (pairs.length > 0) flushPairs();
+    if (lone.length > 0) flushLone();
+    pool.drain();
+    await Promise.all(parts);
+  } finally {
+    await pool.close();
+  }
 
   const nodeOf = (side: 'o' | 'n', e: WalkEntry | undefined, p: string): NodeState | null => {
     if (!e) return null;
@@ -112,7 +155,7 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
   for (const p of paths) {
     const ea = a.get(p);
     const eb = b.get(p);
-    if (ea?.type === 'file' && eb?.type === 'file' && !toHash.has('n:' + p)) continue;
+    if (ea?.type === 'file' && eb?.type === 'file' && !changed.has(p)) continue;
     const before = nodeOf('o', ea, p);
     const after = nodeOf('n', eb, p);
     if (before && after && JSON.stringify(before) === JSON.stringify(after)) continue;

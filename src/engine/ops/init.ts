@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HfxError } from '../../errors.js';
 import { NAME_RE as NAME } from '../../names.js';
-import { writeBaselineSync } from '../home/baseline.js';
+import { writeBaselineLinesSync } from '../home/baseline.js';
 import { layout } from '../home/layout.js';
 import { STATE_FORMAT, writeStateSync, type InstallState } from '../home/state.js';
-import { scanTree } from './scan.js';
+import { scanLines } from './scan.js';
 
 export interface InitOptions {
   home: string;
@@ -42,8 +42,8 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
   try {
     mkdirSync(l.applied, { recursive: true });
     mkdirSync(l.trust, { recursive: true });
-    const tree = await scanTree(l.home, opts.onProgress);
-    writeBaselineSync(l, tree);
+    const { scan } = await scanLines(l.home, opts.onProgress);
+    writeBaselineLinesSync(l, scan.lines);
     const state: InstallState = {
       format: STATE_FORMAT,
       product: opts.product,
@@ -58,10 +58,7 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
     };
     // The state file is written last: its presence is what makes the directory an installation.
     writeStateSync(l, state);
-    let files = 0;
-    let bytes = 0;
-    for (const n of tree.values()) if (n.type === 'file') { files++; bytes += n.size; }
-    return { home: l.home, product: state.product, version: state.version, level, files, bytes };
+    return { home: l.home, product: state.product, version: state.version, level, files: scan.files, bytes: scan.bytes };
   } catch (e) {
     if (fresh) rmSync(l.dir, { recursive: true, force: true });
     throw e;

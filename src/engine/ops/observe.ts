@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HfxError } from '../../errors.js';
 import { modeString, type NodeState } from '../archive/manifest.js';
 import { parentOf } from '../archive/paths.js';
-import { hashMany } from '../fs/hash-pool.js';
+import { hashMany, type HashPool } from '../fs/hash-pool.js';
 
 export interface Observed {
   /** What is at the path now (null: nothing). */
@@ -19,7 +19,7 @@ export interface Observed {
  * cost what the hotfix touches. Refuses to look through a symlinked directory: a write there
  * would land outside the path the manifest names.
  */
-export async function observe(home: string, paths: readonly string[], onProgress?: (done: number, total: number) => void): Promise<Map<string, Observed>> {
+export async function observe(home: string, paths: readonly string[], onProgress?: (done: number, total: number) => void, pool?: HashPool): Promise<Map<string, Observed>> {
   const dirCache = new Map<string, 'dir' | 'missing' | 'other'>([['', 'dir']]);
   const parentKind = (p: string): 'dir' | 'missing' | 'other' => {
     const hit = dirCache.get(p);
@@ -72,7 +72,7 @@ export async function observe(home: string, paths: readonly string[], onProgress
       throw new HfxError('HFX_E_UNSAFE_PATH', `${JSON.stringify(p)} in the pack is a device, FIFO or socket`, { hint: 'hfx manages files, directories and links only. Nothing was changed.' });
     }
   }
-  const facts = await hashMany(files.map((p) => `${home}/${p}`), onProgress);
+  const facts = pool ? await pool.hashAll(files.map((p) => `${home}/${p}`)) : await hashMany(files.map((p) => `${home}/${p}`), onProgress);
   files.forEach((p, i) => {
     const f = facts[i];
     const o = out.get(p);

@@ -139,6 +139,6 @@ export async function revertIn(l: Layout, state: InstallState, ids: string[], on
     newState: { ...state, hotfixes: state.hotfixes.filter((h) => !gone.has(h.id)) },
     commitRemove: ids.map((id) => relTo(l, l.appliedOne(id))),
   });
-  runTransaction(l, journal, (d, t) => onProgress?.('revert', d, t));
+  await runTransaction(l, journal, (d, t) => onProgress?.('revert', d, t));
   return changesOf(rec, ids);
 }

@@ -2,9 +2,9 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, syml
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HfxError } from '../../errors.js';
-import { modeNumber, type NodeState } from '../archive/manifest.js';
+import { modeNumber, payloadName, type FileState, type NodeState } from '../archive/manifest.js';
 import type { OpenArchive } from '../archive/read-archive.js';
-import { fsyncPathSync } from '../fs/durable.js';
+import { fsyncPath } from '../fs/durable.js';
 import { relTo, type Layout } from '../home/layout.js';
 import { RECORD_FORMAT, type AppliedRecord } from '../home/record-format.js';
 import type { Step } from '../home/tx.js';
@@ -41,12 +41,36 @@ export async function withStaging<T>(l: Layout, fn: (s: Staging) => Promise<T>):
  * `stageDir`, the record (with the steps, for revert) in .hfx/applied/<id>/, and the steps
  * returned. Nothing in the pack changes here.
  */
+/** Payload files extracted (and fsync'd) before the plan was known: path → staged file. */
+export type Prestaged = ReadonlyMap<string, string>;
+
+/**
+ * Extracts every payload file of `archive` into `stageDir`, as stageArchive would, without a plan:
+ * apply runs this while the pack is still being observed, so that checking the originals and
+ * writing the new files overlap. If the plan then refuses (conflicts), the staging area goes as
+ * any failed staging does, and the pack was never touched.
+ */
+export async function prestagePayload(archive: OpenArchive, stageDir: string, onProgress?: (done: number, total: number) => void): Promise<Prestaged> {
+  mkdirSync(stageDir, { recursive: true });
+  const items = archive.manifest.entries.map((e, i) => ({ e, i })).filter(({ e }) => payloadName(e) !== null);
+  const out = new Map<string, string>();
+  let done = 0;
+  await forEachLimit(items, 4, async ({ e, i }) => {
+    const dest = join(stageDir, `p${i}`);
+    await archive.extractTo(e.path, dest, e.after as FileState);
+    out.set(e.path, dest);
+    onProgress?.(++done, items.length);
+  });
+  return out;
+}
+
 export async function stageArchive(
   staging: Staging,
   archive: OpenArchive,
   plan: ApplyPlan,
   stageDir: string,
   onProgress?: (done: number, total: number) => void,
+  prestaged?: Prestaged,
 ): Promise<Step[]> {
   const { l } = staging;
   const m = archive.manifest;
@@ -66,7 +90,9 @@ export async function stageArchive(
       return;
     }
     let source: string | null = null;
-    if (p.put !== null) {
+    const ready = p.put?.type === 'file' && p.from === 'payload' ? prestaged?.get(p.path) : undefined;
+    if (ready !== undefined) source = ready;
+    else if (p.put !== null) {
       source = join(stageDir, String(i));
       toStage.push({ path: p.path, put: p.put, from: p.from, dest: source });
     }
@@ -80,12 +106,10 @@ export async function stageArchive(
     await stageNode(l, archive, s.path, s.put, s.from, s.dest);
     onProgress?.(++done, toStage.length);
   });
-  fsyncPathSync(stageDir);
   const record: AppliedRecord = { format: RECORD_FORMAT, manifest: archive.rawManifest, signatures: archive.signatures, untouched: plan.untouched, resolved: plan.resolved, steps };
   writeFileSync(l.record(m.id), JSON.stringify(record) + '\n', { flush: true });
-  fsyncPathSync(backup);
-  fsyncPathSync(recDir);
-  fsyncPathSync(l.applied);
+  // The directories' new entries, all at once (their journal commits coalesce).
+  await Promise.all([stageDir, backup, recDir, l.applied].map(fsyncPath));
   return steps;
 }
 

@@ -178,12 +178,12 @@ export async function updateHome(opts: UpdateOptions): Promise<UpdateResult> {
           rollbackRemove: staging.records,
           ...(opts.health && chain.length > 0 ? { held: { health: opts.health.command, since: now } } : {}),
         });
-        runTransaction(l, journal, (d, t) => opts.onProgress?.('update', d, t));
+        await runTransaction(l, journal, (d, t) => opts.onProgress?.('update', d, t));
         if (!journal.held || !opts.health) return result;
         // In place, not committed: the lock is held through the check, and a kill during it is undone by recovery.
         opts.onHealth?.(opts.health.command);
         const outcome = await runHealth(opts.health, { home: l.home, update: result.applied.join(',') });
-        settleHeld(l, journal, outcome.ok);
+        await settleHeld(l, journal, outcome.ok);
         return { ...result, health: outcome };
       });
     } finally {
@@ -219,7 +219,7 @@ export async function revertUpdate(opts: HomeOptions & { dryRun?: boolean; onPro
       newState: { ...state, level: last.fromLevel, updates: state.updates.slice(0, -1) },
       commitRemove: [relTo(l, l.appliedOne(last.id))],
     });
-    runTransaction(l, journal, (d, t) => opts.onProgress?.('revert', d, t));
+    await runTransaction(l, journal, (d, t) => opts.onProgress?.('revert', d, t));
     return result;
   });
 }

@@ -3,6 +3,7 @@
 // always received into a local file first, since they are validated (signature, every payload
 // hash) from it before anything is stored.
 import { join, resolve } from 'node:path';
+import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { HfxError } from '../../errors.js';
 import type { Creds } from '../../image/registry.js';
@@ -37,6 +38,11 @@ export interface ArchiveBlobs {
   size(sha256: string): Promise<number>;
   /** A stored blob's bytes, or those of `range` (inclusive). */
   read(sha256: string, range?: { start: number; end: number }): Promise<Readable>;
+  /**
+   * Writes bytes start…end (inclusive) straight to a response whose headers are sent, and ends it:
+   * a store on the local disk can skip the stream machinery (twice as fast for large downloads).
+   */
+  sendTo?(res: ServerResponse, sha256: string, start: number, end: number): void;
   /** Removes temp files of uploads cut off by a killed process, untouched for `idleMs`; returns how many. */
   sweep(idleMs?: number): number;
   /** Whether the store can be reached now (a registry); told at start-up, not fatal. */

@@ -3,7 +3,7 @@ import { HfxError } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
 import { compareFiles, compareVersions, contentSignature, displayVersion, type Content, type FileView } from './model.js';
 import { fixPresence, membersMemo, membersOf, pipelineOf, type MemberReport, type MembersMemo } from './presence.js';
-import type { EnvView, HotfixView, Presence } from '../../wire/environments.js';
+import type { EnvView, HotfixView, Presence, PresenceHow } from '../../wire/environments.js';
 
 type Db = Kysely<Database>;
 
@@ -38,10 +38,10 @@ export async function lastTag(db: Db, product: string, env: string) {
 }
 
 /** The version a deployment starts from: the highest tag of the product's environments, else the release. */
-export async function currentVersion(db: Db, product: string, fallback: string): Promise<string> {
-  const tags = await db.selectFrom('env_tags').select(['tag']).where('product', '=', product).execute();
+export async function currentVersion(db: Db, product: string, fallback: string, known?: string[]): Promise<string> {
+  const tags = known ?? (await db.selectFrom('env_tags').select(['tag']).where('product', '=', product).execute()).map((t) => t.tag);
   let best = fallback;
-  for (const t of tags) if (/^v?\d/.test(t.tag) && compareVersions(t.tag, best) > 0) best = t.tag;
+  for (const t of tags) if (/^v?\d/.test(t) && compareVersions(t, best) > 0) best = t;
   return best;
 }
 
@@ -73,18 +73,96 @@ export async function deployedHotfixes(db: Db, product: string, env: string): Pr
   return [...new Set(rows.map((r) => r.archive_id).filter((x): x is string => x !== null))];
 }
 
-export async function envView(db: Db, product: string, pipeline: string[], index: number, presence: PresenceFn): Promise<EnvView> {
+type TagRow = NonNullable<Awaited<ReturnType<typeof lastTag>>>;
+
+/** What the pipeline view reads besides the members (which go in the presence memo), for every environment at once. */
+export interface BoardData {
+  lastTag: (env: string) => TagRow | undefined;
+  deployed: (env: string) => string[];
+  /** Every tag of the product, oldest first (for the next version's suggestion). */
+  tags: string[];
+}
+
+/**
+ * The pipeline view's data in seven queries for the whole product, whatever the number of
+ * environments and hotfixes: the view used to ask per environment and per hotfix (about fifty
+ * round trips for four environments and eight hotfixes, most of its time on PGlite). Presence is
+ * computed here from the same rows fixPresence reads, by the same rules.
+ */
+export async function loadBoard(db: Db, product: string, pipeline: string[]): Promise<{ presence: PresenceFn; data: BoardData }> {
+  const rows = await db.selectFrom('env_members').innerJoin('installations', 'installations.id', 'env_members.installation_id')
+    .leftJoin('env_reports', 'env_reports.installation_id', 'env_members.installation_id')
+    .select(['env_members.environment', 'env_members.installation_id', 'installations.name', 'env_reports.release', 'env_reports.level', 'env_reports.hotfixes', 'env_reports.updates', 'env_reports.pack_hash', 'env_reports.reported_at'])
+    .where('env_members.product', '=', product).orderBy('env_members.installation_id').execute();
+  const members = new Map<string, { assigned: number; reports: MemberReport[] }>(pipeline.map((e) => [e, { assigned: 0, reports: [] }]));
+  for (const r of rows) {
+    const m = members.get(r.environment);
+    if (!m) continue;
+    m.assigned++;
+    if (r.release === null || r.level === null || r.hotfixes === null || r.updates === null || r.pack_hash === null || r.reported_at === null) continue;
+    m.reports.push({ installation: r.installation_id, name: r.name, release: r.release, level: r.level, hotfixes: r.hotfixes, updates: r.updates, packHash: r.pack_hash, reportedAt: r.reported_at });
+  }
+  const memo: MembersMemo = new Map([...members].map(([e, m]) => [e, Promise.resolve(m)]));
+
+  const tagRows = await db.selectFrom('env_tags').selectAll().where('product', '=', product).orderBy('id').execute();
+  const last = new Map<string, TagRow>();
+  for (const t of tagRows) last.set(t.environment, t);
+  const deployRows = await db.selectFrom('env_deployments').select(['environment', 'archive_id']).where('product', '=', product).where('kind', '=', 'hotfix').orderBy('id').execute();
+  const deployed = new Map<string, string[]>();
+  for (const d of deployRows) {
+    if (d.archive_id === null) continue;
+    const list = deployed.get(d.environment) ?? [];
+    if (!list.includes(d.archive_id)) list.push(d.archive_id);
+    deployed.set(d.environment, list);
+  }
+
+  const ids = new Set<string>(deployRows.map((d) => d.archive_id).filter((x): x is string => x !== null));
+  for (const m of members.values()) for (const r of m.reports) for (const h of r.hotfixes) ids.add(h.id);
+  const idList = [...ids];
+  const archives = idList.length ? await db.selectFrom('archives').select(['id', 'kind', 'digest']).where('product', '=', product).where('id', 'in', idList).execute() : [];
+  const updates = await db.selectFrom('archives').select(['id', 'release', 'to_level', 'digest', 'includes']).where('product', '=', product).where('kind', '=', 'update').execute();
+  const merges = idList.length ? await db.selectFrom('env_deployments').select(['environment', 'archive_id']).where('product', '=', product).where('kind', '=', 'merge').where('archive_id', 'in', idList).execute() : [];
+  const archive = new Map(archives.map((a) => [a.id, a]));
+
+  const presenceOf = (id: string): Presence | null => {
+    const hf = archive.get(id);
+    if (!hf || hf.kind !== 'hotfix') return null;
+    const including = updates.filter((u) => Array.isArray(u.includes) && u.includes.includes(id));
+    const merged = new Set(merges.filter((m) => m.archive_id === id).map((m) => m.environment));
+    const environments: Presence['environments'] = [];
+    for (const name of pipeline) {
+      const { assigned, reports } = members.get(name)!;
+      let how: PresenceHow = null;
+      if (assigned > 0 && reports.length === assigned) {
+        if (reports.every((r) => r.hotfixes.some((h) => h.id === hf.id && h.digest === hf.digest))) how = 'hotfix';
+        else if (reports.every((r) => including.some((u) => r.updates.some((x) => x.id === u.id && x.digest === u.digest) || (u.release === r.release && u.to_level !== null && r.level >= u.to_level)))) how = 'update';
+      }
+      if (how === null && merged.has(name)) how = 'merged';
+      environments.push({ name, present: how !== null, how });
+    }
+    return { everywhere: environments.length > 0 && environments.every((e) => e.present), environments };
+  };
+  const cache = new Map<string, Promise<Presence | null>>();
+  const presence = Object.assign((id: string) => {
+    let p = cache.get(id);
+    if (!p) cache.set(id, (p = Promise.resolve(presenceOf(id))));
+    return p;
+  }, { memo });
+  return { presence, data: { lastTag: (e) => last.get(e), deployed: (e) => deployed.get(e) ?? [], tags: tagRows.map((t) => t.tag) } };
+}
+
+export async function envView(db: Db, product: string, pipeline: string[], index: number, presence: PresenceFn, data?: BoardData): Promise<EnvView> {
   const name = pipeline[index];
   if (name === undefined) throw new HfxError('HFX_E_INTERNAL', `no environment ${index} in the pipeline of ${product}`);
   const { assigned, reports } = await membersMemo(db, product, presence.memo, name);
   const { content, consistent, packHash } = contentOf(reports);
-  const tag = await lastTag(db, product, name);
+  const tag = data ? data.lastTag(name) : await lastTag(db, product, name);
   let untagged: boolean;
   if (tag) untagged = content !== null && (contentSignature(content) !== tag.content || !consistent || (tag.pack_hash !== null && reports.some((r) => r.packHash !== tag.pack_hash)));
   else untagged = reports.some((r) => r.hotfixes.length > 0);
   const ids = new Map<string, string | null>();
   for (const r of reports) for (const h of r.hotfixes) if (!ids.has(h.id)) ids.set(h.id, h.digest);
-  for (const id of await deployedHotfixes(db, product, name)) if (!ids.has(id)) ids.set(id, null);
+  for (const id of data ? data.deployed(name) : await deployedHotfixes(db, product, name)) if (!ids.has(id)) ids.set(id, null);
   const hotfixes: HotfixView[] = [];
   for (const [id, digest] of ids) {
     const have = reports.filter((r) => r.hotfixes.some((h) => h.id === id)).length;

@@ -7,7 +7,7 @@ import { requireVisibleArchives } from '../visibility.js';
 import { gateViolations, gatesOf, parseWindow, type Gates } from './gates.js';
 import { contentSignature, nextTag, type Content } from './model.js';
 import { fixPresence, membersOf, pipelineOf } from './presence.js';
-import { compareEnvs, contentOf, currentVersion, deployedHotfixes, envView, lastTag, manifestEntries, presenceCache, requireEnv, requireProduct, type Comparison } from './queries.js';
+import { compareEnvs, contentOf, currentVersion, deployedHotfixes, envView, lastTag, loadBoard, manifestEntries, presenceCache, requireEnv, requireProduct, type Comparison } from './queries.js';
 import type { EnvView, Pipeline } from '../../wire/environments.js';
 import type { Presence } from '../../wire/environments.js';
 
@@ -30,11 +30,11 @@ const RESERVED = ['compare', 'hotfixes', 'pipeline'];
 export async function board(db: Db, product: string): Promise<Pipeline> {
   await requireProduct(db, product);
   const pipeline = await pipelineOf(db, product);
-  const presence = presenceCache(db, product);
+  const { presence, data } = await loadBoard(db, product, pipeline);
   const environments: EnvView[] = [];
-  for (let i = 0; i < pipeline.length; i++) environments.push(await envView(db, product, pipeline, i, presence));
+  for (let i = 0; i < pipeline.length; i++) environments.push(await envView(db, product, pipeline, i, presence, data));
   const release = environments.find((e) => e.release)?.release ?? null;
-  const base = release ? await currentVersion(db, product, release) : null;
+  const base = release ? await currentVersion(db, product, release, data.tags) : null;
   let next: Pipeline['next'] = null;
   try {
     if (base) next = { hotfix: nextTag(base, 'hotfix'), update: nextTag(base, 'update') };

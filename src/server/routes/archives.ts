@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { HfxError, isHfxError } from '../../errors.js';
 import { DEFAULT_LIMITS, openArchive, parsePublicKey, verifyManifestSignature } from '../../engine/index.js';
@@ -201,9 +202,38 @@ export async function sendBlob(ctx: Ctx, req: FastifyRequest, reply: FastifyRepl
       return headers().status(416).header('Content-Range', `bytes */${size}`).header('Content-Type', 'application/json').send(JSON.stringify({ error: { code: 'HFX_E_USAGE', message: `bad range ${range}` } }));
     }
     end = Math.min(end, size - 1);
-    const part = await ctx.blobs.read(sha256, { start, end });
-    return headers().status(206).header('Content-Range', `bytes ${start}-${end}/${size}`).header('Content-Length', end - start + 1).send(part);
+    const status = () => headers().status(206).header('Content-Range', `bytes ${start}-${end}/${size}`).header('Content-Length', end - start + 1);
+    return sendRange(ctx, reply, sha256, { start, end }, status);
   }
-  const body = await ctx.blobs.read(sha256);
-  return headers().header('Content-Length', size).send(body);
+  // The whole blob: the store is asked for all of it, not for a range that happens to cover it.
+  return sendRange(ctx, reply, sha256, { start: 0, end: size - 1 }, () => headers().header('Content-Length', size), true);
+}
+
+/**
+ * A store that can write a range straight to the socket (the directory: BlobStore.sendTo) does,
+ * the reply taken over once its status and headers are set; Fastify's response hooks (the request
+ * log) still run when the response finishes, and no onSend hook applies to archives. Any other
+ * store (a registry) is asked for a stream first, and the download's headers are set only once it
+ * answered, so a store that fails sends a plain error (503).
+ */
+async function sendRange(
+  ctx: Ctx,
+  reply: FastifyReply,
+  sha256: string,
+  range: { start: number; end: number },
+  setHeaders: () => FastifyReply,
+  whole = false,
+): Promise<FastifyReply> {
+  const direct = ctx.blobs.sendTo?.bind(ctx.blobs);
+  if (!direct) {
+    const body = await ctx.blobs.read(sha256, whole ? undefined : range);
+    return setHeaders().send(body);
+  }
+  setHeaders();
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  if (reply.request.method === 'HEAD' || range.end < range.start) res.end();
+  else direct(res, sha256, range.start, range.end);
+  return reply;
 }

@@ -1,10 +1,8 @@
 import { HfxError } from '../../../errors.js';
 import { abortApply, applyHotfix, healthReason, layout } from '../../../engine/index.js';
 import { appendEvents } from '../../../client/events.js';
-import { downloadHotfix } from '../../../client/fetch-archive.js';
 import { HOME, choice, defineCommand } from '../../command.js';
 import { HEALTH_FLAGS, healthOf, reportIfLinked } from '../../health.js';
-import { fetchOciArchive } from '../../../client/oci.js';
 import { isOciSource } from '../../../oci/reference.js';
 import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryAccess } from '../../registry-flags.js';
 
@@ -77,9 +75,10 @@ ${REGISTRY_FLAGS_HELP}`,
     const fromOci = source !== undefined && !v.server && isOciSource(source);
     const access = registryAccess(v, io.env, fromOci, 'apply');
     const health = await healthOf(v, h, v.server === true);
-    const oci = fromOci ? await fetchOciArchive(h, source, access, path) : null;
+    // The server client and the registry client load only when used: most applies take a file.
+    const oci = fromOci ? await (await import('../../../client/oci.js')).fetchOciArchive(h, source, access, path) : null;
     // With --server the argument is a hotfix id, fetched as the signed metadata names it.
-    const archive = source === undefined ? undefined : oci ? oci.file : v.server ? await downloadHotfix(h, source) : path(source);
+    const archive = source === undefined ? undefined : oci ? oci.file : v.server ? await (await import('../../../client/fetch-archive.js')).downloadHotfix(h, source) : path(source);
     const r = await applyHotfix({
       home: h,
       ...(archive ? { archive } : {}),

@@ -1,5 +1,4 @@
 import { readStatus } from '../../../engine/index.js';
-import { report } from '../../../client/remote.js';
 import { HOME, defineCommand } from '../../command.js';
 
 export const stateCommand = defineCommand({
@@ -12,7 +11,8 @@ export const stateCommand = defineCommand({
   options: { ...HOME, report: { type: 'boolean' }, name: { type: 'string' } },
   async run({ values }, { out, home }) {
     const s = await readStatus(home(values.home));
-    const reported = values.report ? await report(home(values.home), values.name) : null;
+    // The server's client (TUF, HTTP) loads only with --report: a plain `hfx state` starts in about twice `node -e 0`.
+    const reported = values.report ? await (await import('../../../client/remote.js')).report(home(values.home), values.name) : null;
     out.result({ ...s, ...(reported ? { reported } : {}) });
     if (reported) out.line(`${out.c.green('✓')} reported to the server as installation ${reported.id}${reported.events ? ` with ${reported.events} event(s)` : ''}`);
     const c = out.c;
