@@ -158,8 +158,8 @@ export class BlobStore implements ArchiveBlobs {
       reading = true;
       read(fd, b, 0, Math.min(SEND_CHUNK, end + 1 - pos), pos, (err, n) => {
         reading = false;
-        if (closed) return closeSync(fd);
-        if (err || n === 0) return finish(err ?? new Error(`blob ${sha256} ends at ${pos}, before ${end + 1}`));
+        if (closed) { closeSync(fd); return; }
+        if (err || n === 0) { finish(err ?? new Error(`blob ${sha256} ends at ${pos}, before ${end + 1}`)); return; }
         pos += n;
         writing++;
         res.write(n === SEND_CHUNK ? b : b.subarray(0, n), () => {

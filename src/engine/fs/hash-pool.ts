@@ -196,7 +196,7 @@ export class HashPool {
   private submit(job: Job, items: number): Promise<JobResult> {
     this.total += items;
     return new Promise<JobResult>((resolve, reject) => {
-      if (this.failed) return reject(this.failed);
+      if (this.failed) { reject(this.failed); return; }
       const p = { job, resolve, reject };
       if (this.workers.length === 0 && this.threads > 1 && this.queuedItems + items < INLINE_BELOW) {
         this.queuedItems += items;
