@@ -1,8 +1,12 @@
 import { join } from 'node:path';
 import { HfxError } from '../../errors.js';
-import { HASH_BATCH, HashPool } from '../fs/hash-pool.js';
+import { HashPool } from '../fs/hash-pool.js';
 import { walkTreeEach } from '../fs/walk.js';
 import { encodeNode } from '../home/baseline.js';
+
+// Files per job: for small files a job of 64 cost the main thread as much in messages and promises
+// as the workers spent hashing it (verify of 200,000 files ~8 % faster with 256).
+const LINES_BATCH = 256;
 
 /** A tree as the baseline's lines, in walk order (see writeBaselineLinesSync), with its file count and bytes. */
 export interface ScannedLines {
@@ -50,7 +54,7 @@ export async function scanLines<T = undefined>(root: string, onProgress?: (done:
         slots.push(lines.length);
         lines.push('');
         batch.push(path);
-        if (batch.length === HASH_BATCH) flush();
+        if (batch.length === LINES_BATCH) flush();
       } else if (type === 'dir') lines.push(encodeNode(path, { type: 'dir', mode: info }));
       else if (type === 'symlink') lines.push(encodeNode(path, { type: 'symlink', target: info }));
       else throw new HfxError('HFX_E_UNSAFE_PATH', `${join(root, path)} is a device, FIFO or socket`, { hint: 'hfx manages files, directories and links only; move it out of the pack.' });
