@@ -31,7 +31,7 @@ function npmInstall(dir: string, cache: string, pkgs: string[], offline: boolean
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'hfx-bench-real-tree', version: '1.0.0', private: true }) + '\n');
   const args = ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', '--omit=optional', `--before=${REAL_TREE.before}`, '--cache', cache, ...(offline ? ['--offline'] : ['--prefer-offline']), ...pkgs];
   const r = spawnSync('npm', args, { cwd: dir, encoding: 'utf8', timeout: 600_000 });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+  return { ok: r.status === 0, out: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}` };
 }
 
 function count(dir: string): { files: number; bytes: number } {

@@ -436,9 +436,10 @@ async function main(): Promise<number> {
       {
         name: 'hfx apply',
         cmd: () => hfx(['apply', real.zip, '--home', real.pack, '--json']),
-        after: async (r) => {
+        after: (r) => {
           const n = (JSON.parse(r.stdout) as { changes: unknown[] }).changes.length;
           if (n !== real.changes) throw new Error(`apply on the real tree made ${n} changes, expected ${real.changes}`);
+          return Promise.resolve();
         },
       },
       { name: 'hfx revert', cmd: () => hfx(['revert', '--home', real.pack]) },
@@ -446,7 +447,10 @@ async function main(): Promise<number> {
     row('real-apply', `real ${rk}: apply ${REAL_TREE.new} / unzip -oq`, ga['hfx apply']!, ga['unzip -oq']!, 1.2, 'the release as a hotfix on an installed node_modules; unzip into a copy of it');
     const gd = await group('real: diff', [
       { name: 'diff -rq', cmd: () => run(['diff', '-rq', real.tree.old, real.tree.new], { ok: [1] }) },
-      { name: 'hfx diff', before: async () => rmSync(join(outDir, 'real-diff.zip'), { force: true }), cmd: () => hfx(real.diffArgs(join(outDir, 'real-diff.zip'))) },
+      { name: 'hfx diff', before: () => {
+          rmSync(join(outDir, 'real-diff.zip'), { force: true });
+          return Promise.resolve();
+        }, cmd: () => hfx(real.diffArgs(join(outDir, 'real-diff.zip'))) },
     ]);
     row('real-diff', `real ${rk}: diff old vs new / diff -rq`, gd['hfx diff']!, gd['diff -rq']!, 0.8, 'two npm installs: every file a separate copy');
     const gs = await group('real: state', [
@@ -519,7 +523,7 @@ async function main(): Promise<number> {
     for (const [n, s] of absShown) lines.push(`  ${n.padEnd(40)} ${fmtS(s!.median).padStart(8)}   cpu ${s!.cpu === null ? '?' : fmtS(s!.cpu)}   other load ${s!.otherLoad?.toFixed(2) ?? '?'}`);
   }
   lines.push('');
-  lines.push(`after the run: pack A ${final.A}; pack B ${final.B}${final.real ? `; real tree pack ${final.real}` : ''}`);
+  lines.push(`after the run: pack A ${String(final.A)}; pack B ${String(final.B)}${final.real ? `; real tree pack ${final.real}` : ''}`);
   lines.push(`total ${totalSeconds.toFixed(0)} s${generatedNow ? ` (of which data generation ${data.generateSeconds.toFixed(0)} s)` : ' (data reused)'}`);
   const text = lines.join('\n') + '\n';
   const result = { ok: clean, meta, data, hotfix: made, figures, rows, final };

@@ -260,7 +260,7 @@ async function measureDownload(url: string, token: string, file: string, bytes: 
     const got = async (argv: string[], what: string): Promise<number> => {
       const d = await run(argv);
       const [code, size] = d.stdout.trim().split(' ');
-      if (code !== '200' || Number(size) !== bytes) throw new Error(`${what} answered ${code} with ${size} bytes, not 200 with ${bytes}`);
+      if (code !== '200' || Number(size) !== bytes) throw new Error(`${what} answered ${String(code)} with ${String(size)} bytes, not 200 with ${bytes}`);
       return d.wall;
     };
     const hfxCurl = curl(url, true);

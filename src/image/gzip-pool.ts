@@ -27,13 +27,16 @@ export function worthDeflating(block: Uint8Array): boolean {
   if (block.byteLength <= 2 * SAMPLE) return true;
   counts.fill(0);
   const mid = Math.floor(block.byteLength / 2);
+  // Indexed loops over typed arrays: in range by construction, so `?? 0` never applies (and costs nothing).
   for (let i = 0; i < SAMPLE; i++) {
-    counts[block[i]!]!++;
-    counts[block[mid + i]!]!++;
+    const x = block[i] ?? 0;
+    const y = block[mid + i] ?? 0;
+    counts[x] = (counts[x] ?? 0) + 1;
+    counts[y] = (counts[y] ?? 0) + 1;
   }
   let bits = 0;
   for (let v = 0; v < 256; v++) {
-    const c = counts[v]!;
+    const c = counts[v] ?? 0;
     if (c > 0) bits -= c * Math.log2(c / (2 * SAMPLE));
   }
   return bits / (2 * SAMPLE) < STORE_ABOVE;

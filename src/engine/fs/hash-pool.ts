@@ -71,7 +71,7 @@ export function runJob(job: Job): JobResult {
   const errors: [number, string][] = [];
   for (let i = 0; i < n; i++) {
     try {
-      const f = hashFileRaw(job.paths[i]!);
+      const f = hashFileRaw(job.paths[i] ?? '');
       sha.push(f.sha256);
       sizes[i] = f.size;
       modes[i] = f.mode;
@@ -94,7 +94,7 @@ function compareAndHash(a: string, b: string, hashDiffering: boolean): CompareOr
 function decodeHash(r: HashBatch): FactsOrError[] {
   const n = r.sizes.length;
   const out = new Array<FactsOrError>(n);
-  for (let i = 0; i < n; i++) out[i] = { size: r.sizes[i]!, mode: modeString(r.modes[i]!), sha256: r.sha.slice(64 * i, 64 * i + 64) };
+  for (let i = 0; i < n; i++) out[i] = { size: r.sizes[i] ?? 0, mode: modeString(r.modes[i] ?? 0), sha256: r.sha.slice(64 * i, 64 * i + 64) };
   for (const [i, error] of r.errors) out[i] = { error };
   return out;
 }
@@ -125,7 +125,7 @@ export class HashPool {
   private readonly inline: Pending[] = [];
   private queuedItems = 0;
   private nextId = 0;
-  private failed: unknown = null;
+  private failed: Error | null = null;
   private done = 0;
   private total = 0;
 
@@ -241,7 +241,8 @@ export class HashPool {
       let best: (typeof this.workers)[number] | undefined;
       for (const s of this.workers) if (s.inFlight.length < QUEUE && (!best || s.inFlight.length < best.inFlight.length)) best = s;
       if (!best) return;
-      const p = this.queue.shift()!;
+      const p = this.queue.shift();
+      if (!p) return;
       best.inFlight.push(p);
       best.w.postMessage(p.job);
     }
@@ -254,8 +255,9 @@ export class HashPool {
 
   private fail(e: unknown): void {
     if (this.failed) return;
-    this.failed = e;
-    for (const p of [...this.queue.splice(0), ...this.workers.flatMap((s) => s.inFlight.splice(0))]) p.reject(e);
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.failed = err;
+    for (const p of [...this.queue.splice(0), ...this.workers.flatMap((s) => s.inFlight.splice(0))]) p.reject(err);
   }
 }
 

@@ -46,7 +46,7 @@ function damaged(l: Layout, e: unknown): HfxError {
 export function decodeNode(line: string): [string, NodeState] {
   const a = JSON.parse(line) as [string, string, string | number, number?, string?];
   const [p, t] = a;
-  if (t === 'f') return [p, { type: 'file', mode: a[2] as string, size: a[3]!, sha256: a[4]! }];
+  if (t === 'f') return [p, { type: 'file', mode: a[2] as string, size: a[3] ?? 0, sha256: a[4] ?? '' }];
   if (t === 'd') return [p, { type: 'dir', mode: a[2] as string }];
   if (t === 'l') return [p, { type: 'symlink', target: a[2] as string }];
   throw new Error(`unknown type ${t}`);

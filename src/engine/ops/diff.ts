@@ -80,7 +80,7 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
     if (a.size >= HASH_BATCH) pool.warm();
     const parts: Promise<void>[] = [];
     const keep = (p: Promise<void>): void => {
-      p.catch(() => {}); // awaited below; a walk that throws first must not leave it unhandled
+      p.catch(() => undefined); // awaited below; a walk that throws first must not leave it unhandled
       parts.push(p);
     };
     const setFacts = (k: string, f: FactsOrError | undefined): void => {
@@ -94,7 +94,8 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
       pairs = [];
       keep(pool.compare(ps.map((p) => [`${oldDir}/${p}`, `${newDir}/${p}`] as [string, string]), true).then((rs) => {
         ps.forEach((p, i) => {
-          const c = rs[i]!;
+          const c = rs[i];
+          if (c === undefined) throw new HfxError('HFX_E_INTERNAL', `no comparison came back for ${p}`);
           if ('error' in c) throw new HfxError('HFX_E_IO', `cannot compare ${p}: ${c.error}`);
           if (!c.same) {
             changed.add(p);

@@ -38,14 +38,14 @@ export async function scanLines<T = undefined>(root: string, onProgress?: (done:
       slots = [];
       const part = pool.lines(root, b).then((r) => {
         const [first] = r.errors;
-        if (first) throw new HfxError('HFX_E_IO', `cannot read ${join(root, b[first[0]]!)}: ${first[1]}`, { hint: 'Check permissions.' });
+        if (first) throw new HfxError('HFX_E_IO', `cannot read ${join(root, b[first[0]] ?? '?')}: ${first[1]}`, { hint: 'Check permissions.' });
         const got = r.text.split('\n');
         for (let i = 0; i < at.length; i++) {
-          lines[at[i]!] = got[i]!;
-          bytes += r.sizes[i]!;
+          lines[at[i] ?? -1] = got[i] ?? '';
+          bytes += r.sizes[i] ?? 0;
         }
       });
-      part.catch(() => {}); // awaited below; a walk that throws first must not leave it unhandled
+      part.catch(() => undefined); // awaited below; a walk that throws first must not leave it unhandled
       parts.push(part);
     };
     await walkTreeEach(root, (path, type, info) => {

@@ -58,7 +58,7 @@ export async function verifyHome(opts: HomeOptions & { onProgress?: (done: numbe
       if (b !== undefined) left.set(b, i);
     }
     for (const i of shiftedScan) {
-      const line = lines[i]!;
+      const line = lines[i] ?? '';
       if (!left.has(line)) foundAt.push(i);
       else if (isTouched(line)) foundAt.push(i);
       else left.delete(line);
@@ -66,7 +66,7 @@ export async function verifyHome(opts: HomeOptions & { onProgress?: (done: numbe
     // What was found where the baseline does not say it, or records decide: path → state, in walk order.
     const found: Tree = new Map();
     for (const i of foundAt.sort((x, y) => x - y)) {
-      const [p, n] = decodeFound(lines[i]!);
+      const [p, n] = decodeFound(lines[i] ?? '');
       found.set(p, n);
     }
     // The expected tree over those paths only: the baseline's lines that were not found as they are
@@ -74,7 +74,7 @@ export async function verifyHome(opts: HomeOptions & { onProgress?: (done: numbe
     // expectedTree's, restricted to these paths.
     const expected: Tree = new Map();
     for (const i of [...left.values()].sort((x, y) => x - y)) {
-      const [p, n] = decodeNode(baseline[i]!);
+      const [p, n] = decodeNode(baseline[i] ?? '');
       expected.set(p, n);
     }
     layRecords(l, state, expected);

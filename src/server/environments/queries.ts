@@ -126,12 +126,14 @@ export async function loadBoard(db: Db, product: string, pipeline: string[]): Pr
 
   const presenceOf = (id: string): Presence | null => {
     const hf = archive.get(id);
-    if (!hf || hf.kind !== 'hotfix') return null;
+    if (hf?.kind !== 'hotfix') return null;
     const including = updates.filter((u) => Array.isArray(u.includes) && u.includes.includes(id));
     const merged = new Set(merges.filter((m) => m.archive_id === id).map((m) => m.environment));
     const environments: Presence['environments'] = [];
     for (const name of pipeline) {
-      const { assigned, reports } = members.get(name)!;
+      const m = members.get(name);
+      if (!m) throw new HfxError('HFX_E_INTERNAL', `no members read for ${name}`);
+      const { assigned, reports } = m;
       let how: PresenceHow = null;
       if (assigned > 0 && reports.length === assigned) {
         if (reports.every((r) => r.hotfixes.some((h) => h.id === hf.id && h.digest === hf.digest))) how = 'hotfix';
