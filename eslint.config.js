@@ -16,9 +16,15 @@ export const config = tseslint.config(
     rules: {
       // Template literals in messages carry numbers and booleans all the time; the rule's defaults
       // would force String(n) everywhere for no safety gain. Objects and unknowns stay forbidden.
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: false }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true, allowNullish: false },
+      ],
       // Unused names are errors, except the `_rest` idiom used to drop a field from an object.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       // `void promise` is how a deliberate fire-and-forget is written (the notification worker,
       // timers); every other promise must be awaited or returned.
       '@typescript-eslint/no-floating-promises': [
@@ -26,7 +32,13 @@ export const config = tseslint.config(
         {
           ignoreVoid: true,
           // node:test's test() and describe() return promises the runner itself awaits.
-          allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }],
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
         },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
@@ -65,7 +77,13 @@ export const config = tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       parserOptions: { projectService: false },
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
     },
   },
 );

@@ -37,13 +37,17 @@ async function seed(store: Store): Promise<string> {
   await db.insertInto('products').values({ name: 'demo', title: 'demo' }).execute();
   await db.insertInto('releases').values({ product: 'demo', version: '1.0.0' }).execute();
   await sql`insert into installations (id, customer_id, name, product, release, level, channel, hotfixes, reported_at)
-    select 'inst-' || g, null, 'inst-' || g, 'demo', '1.0.0', g % 5, 'full', '[]'::jsonb, now() from generate_series(1, ${INSTALLATIONS}) g`.execute(db);
+    select 'inst-' || g, null, 'inst-' || g, 'demo', '1.0.0', g % 5, 'full', '[]'::jsonb, now() from generate_series(1, ${INSTALLATIONS}) g`.execute(
+    db,
+  );
   await sql`insert into cases (title, description, source, reporter, product, release, component, impact, impact_text, severity, priority, state, created_by)
     select 'case ' || g, 'seeded', (array['customer','monitoring','testing'])[1 + g % 3], 'bench', 'demo', '1.0.0', 'comp-' || (g % 40),
       (array['all','many','few','internal'])[1 + g % 4], '', (array['S1','S2','S3','S4'])[1 + g % 4], (array['P1','P2','P3','P4'])[1 + (g / 7) % 4],
       (array['reported','triaged','in-progress','testing','ready','scheduled','deployed','verified','monitoring','solved','rejected'])[1 + g % 11], 'bench'
     from generate_series(1, ${CASES}) g`.execute(db);
-  await sql`insert into case_transitions (case_id, action, from_state, to_state, actor, details) select id, 'report', null, 'reported', 'bench', '{}'::jsonb from cases`.execute(db);
+  await sql`insert into case_transitions (case_id, action, from_state, to_state, actor, details) select id, 'report', null, 'reported', 'bench', '{}'::jsonb from cases`.execute(
+    db,
+  );
   // The pipeline: 1,000 installations over the four environments (250 each), every one with a content
   // report. HOTFIXES hotfix archives; environment i (0 = Development) runs the first 2 + 2i of them, so
   // the later environments hold hotfixes the earlier ones lack (red), as in a skip to Production.
@@ -52,7 +56,9 @@ async function seed(store: Store): Promise<string> {
       jsonb_build_object('entries', jsonb_build_array(jsonb_build_object('path', 'lib/f' || g || '.jar', 'after', md5('a' || g) || md5('a' || g)))), '[]'::jsonb, 'bench'
     from generate_series(1, ${HOTFIXES}) g`.execute(db);
   await sql`insert into env_members (installation_id, product, environment)
-    select 'inst-' || g, 'demo', (array['Development','QA','Pre-Production','Production'])[1 + g % 4] from generate_series(1, ${INSTALLATIONS}) g`.execute(db);
+    select 'inst-' || g, 'demo', (array['Development','QA','Pre-Production','Production'])[1 + g % 4] from generate_series(1, ${INSTALLATIONS}) g`.execute(
+    db,
+  );
   await sql`insert into env_reports (installation_id, release, level, hotfixes, updates, pack_hash)
     select 'inst-' || g, '1.0.0', 0,
       (select jsonb_agg(jsonb_build_object('id', 'HF-B-' || h, 'digest', md5('d' || h) || md5('d' || h)) order by h) from generate_series(1, 2 + 2 * (g % 4)) h),
@@ -63,9 +69,15 @@ async function seed(store: Store): Promise<string> {
     select 'demo', e, '1.0.' || i, 'bench-content-' || i, md5('pack' || (i - 1)) || md5('pack' || (i - 1)), 'bench'
     from unnest(array['Development','QA','Pre-Production','Production']) with ordinality as t(e, i)`.execute(db);
   await sql`insert into env_deployments (product, environment, kind, archive_id, actor)
-    select 'demo', (array['Development','QA','Pre-Production','Production'])[1 + g % 4], 'hotfix', 'HF-B-' || (1 + g % ${HOTFIXES}), 'bench' from generate_series(1, 200) g`.execute(db);
+    select 'demo', (array['Development','QA','Pre-Production','Production'])[1 + g % 4], 'hotfix', 'HF-B-' || (1 + g % ${HOTFIXES}), 'bench' from generate_series(1, 200) g`.execute(
+    db,
+  );
   await sql`analyze`.execute(db);
-  const u = await db.insertInto('users').values({ username: 'bench', password_hash: await hashPassword(randomBytes(8).toString('hex')), role: 'viewer' }).returning('id').executeTakeFirstOrThrow();
+  const u = await db
+    .insertInto('users')
+    .values({ username: 'bench', password_hash: await hashPassword(randomBytes(8).toString('hex')), role: 'viewer' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const t = newToken();
   await db.insertInto('tokens').values({ hash: t.hash, name: 'bench', user_id: u.id, customer_id: null }).execute();
   return t.token;
@@ -84,10 +96,13 @@ interface PipelineView {
 function checkPipeline(v: PipelineView): void {
   const names = v.environments.map((e) => e.name).join(',');
   if (names !== 'Development,QA,Pre-Production,Production') throw new Error(`pipeline ${names}`);
-  for (const e of v.environments) if (e.installations.reported !== INSTALLATIONS / 4) throw new Error(`${e.name}: ${e.installations.reported} reported installations`);
+  for (const e of v.environments)
+    if (e.installations.reported !== INSTALLATIONS / 4)
+      throw new Error(`${e.name}: ${e.installations.reported} reported installations`);
   const prod = v.environments[3]!;
   const h = prod.hotfixes.find((x) => x.id === 'HF-B-7');
-  if (!h?.red || !prod.red || v.environments[0]!.red) throw new Error(`red marks wrong: ${JSON.stringify(prod.hotfixes)}`);
+  if (!h?.red || !prod.red || v.environments[0]!.red)
+    throw new Error(`red marks wrong: ${JSON.stringify(prod.hotfixes)}`);
 }
 
 const pct = (xs: number[], p: number) => {
@@ -121,7 +136,11 @@ async function measure(kind: 'pglite' | 'postgres', url: string | undefined, req
     const t0 = performance.now();
     const token = await seed(store);
     const seedMs = performance.now() - t0;
-    const app = await buildApp({ store, blobs: new BlobStore(join(dir, 'blobs')), tufKeys: developmentTufKeys(dir).keys });
+    const app = await buildApp({
+      store,
+      blobs: new BlobStore(join(dir, 'blobs')),
+      tufKeys: developmentTufKeys(dir).keys,
+    });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     const h = { authorization: `Bearer ${token}` };
     const routes: [string, string, boolean][] = [
@@ -135,7 +154,8 @@ async function measure(kind: 'pglite' | 'postgres', url: string | undefined, req
       ['pipeline: presence of a red hotfix', '/v1/environments/demo/hotfixes/HF-B-7/presence', true],
     ];
     const times = routes.map(() => [] as number[]);
-    for (let i = 0; i < 30; i++) for (const [, p, auth] of routes) await (await fetch(base + p, auth ? { headers: h } : {})).arrayBuffer(); // warm-up
+    for (let i = 0; i < 30; i++)
+      for (const [, p, auth] of routes) await (await fetch(base + p, auth ? { headers: h } : {})).arrayBuffer(); // warm-up
     for (let i = 0; i < requests; i++) {
       for (let r = 0; r < routes.length; r++) {
         const [, p, auth] = routes[r]!;
@@ -144,13 +164,25 @@ async function measure(kind: 'pglite' | 'postgres', url: string | undefined, req
         const body = await res.text();
         times[r]!.push(performance.now() - s);
         if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status} ${body.slice(0, 200)}`);
-        if (r === 2 && i === 0 && (JSON.parse(body) as { cases: unknown[] }).cases.length !== 50) throw new Error('the first page is not 50 cases');
+        if (r === 2 && i === 0 && (JSON.parse(body) as { cases: unknown[] }).cases.length !== 50)
+          throw new Error('the first page is not 50 cases');
         if (i === 0 && p === '/v1/environments/demo') checkPipeline(JSON.parse(body) as PipelineView);
-        if (i === 0 && p.endsWith('/presence') && (JSON.parse(body) as { everywhere: boolean }).everywhere) throw new Error('HF-B-7 is only in Production: not everywhere');
+        if (i === 0 && p.endsWith('/presence') && (JSON.parse(body) as { everywhere: boolean }).everywhere)
+          throw new Error('HF-B-7 is only in Production: not everywhere');
       }
     }
     await app.close();
-    return { store: kind, seedMs, rows: routes.map(([name], r) => ({ route: name, p50: pct(times[r]!, 50), p95: pct(times[r]!, 95), p99: pct(times[r]!, 99), n: times[r]!.length })) };
+    return {
+      store: kind,
+      seedMs,
+      rows: routes.map(([name], r) => ({
+        route: name,
+        p50: pct(times[r]!, 50),
+        p95: pct(times[r]!, 95),
+        p99: pct(times[r]!, 99),
+        n: times[r]!.length,
+      })),
+    };
   } finally {
     await store.close();
     await drop?.();
@@ -168,19 +200,36 @@ async function main() {
   const stores = (si >= 0 ? [argv[si + 1]] : ['pglite', ...(url ? ['postgres'] : [])]) as ('pglite' | 'postgres')[];
   const results = [];
   for (const s of stores) results.push(await measure(s, url, requests));
-  const lines = [`hfx cases bench: ${CASES} cases, ${INSTALLATIONS} installations (in 4 environments, ${HOTFIXES} hotfixes), ${requests} sequential requests per route (interleaved); ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`, ''];
+  const lines = [
+    `hfx cases bench: ${CASES} cases, ${INSTALLATIONS} installations (in 4 environments, ${HOTFIXES} hotfixes), ${requests} sequential requests per route (interleaved); ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`,
+    '',
+  ];
   let fail = false;
   for (const r of results) {
-    lines.push(`store ${r.store} (seeded in ${(r.seedMs / 1000).toFixed(1)} s)`, '| route | p50 ms | p95 ms | p99 ms | goal (p95) | result |', '|---|---:|---:|---:|---|---|');
+    lines.push(
+      `store ${r.store} (seeded in ${(r.seedMs / 1000).toFixed(1)} s)`,
+      '| route | p50 ms | p95 ms | p99 ms | goal (p95) | result |',
+      '|---|---:|---:|---:|---|---|',
+    );
     for (const x of r.rows) {
-      const limit = x.route === 'pipeline: GET /v1/environments/demo' ? PIPELINE_LIMIT_MS : x.route.startsWith('cases') || x.route.startsWith('pipeline') ? LIMIT_MS : null;
+      const limit =
+        x.route === 'pipeline: GET /v1/environments/demo'
+          ? PIPELINE_LIMIT_MS
+          : x.route.startsWith('cases') || x.route.startsWith('pipeline')
+            ? LIMIT_MS
+            : null;
       if (limit !== null && x.p95 >= limit) fail = true;
-      lines.push(`| ${x.route} | ${x.p50.toFixed(2)} | ${x.p95.toFixed(2)} | ${x.p99.toFixed(2)} | ${limit === null ? '' : `< ${limit} ms`} | ${limit === null ? '' : x.p95 < limit ? 'PASS' : 'FAIL'} |`);
+      lines.push(
+        `| ${x.route} | ${x.p50.toFixed(2)} | ${x.p95.toFixed(2)} | ${x.p99.toFixed(2)} | ${limit === null ? '' : `< ${limit} ms`} | ${limit === null ? '' : x.p95 < limit ? 'PASS' : 'FAIL'} |`,
+      );
     }
     lines.push('');
   }
   (json ? process.stderr : process.stdout).write(lines.join('\n') + '\n');
-  if (json) process.stdout.write(JSON.stringify({ cases: CASES, installations: INSTALLATIONS, requests, results }, null, 2) + '\n');
+  if (json)
+    process.stdout.write(
+      JSON.stringify({ cases: CASES, installations: INSTALLATIONS, requests, results }, null, 2) + '\n',
+    );
   process.exitCode = fail ? 1 : 0;
 }
 

@@ -31,14 +31,22 @@ import {
 } from '../test/helpers/crash.js';
 
 function usage(msg: string): never {
-  process.stderr.write(`${msg}\nusage: node dist/bench/crash-soak.js [SECONDS=120] [--cases N] [--seed S] [--lanes L] [--boundaries]\n`);
+  process.stderr.write(
+    `${msg}\nusage: node dist/bench/crash-soak.js [SECONDS=120] [--cases N] [--seed S] [--lanes L] [--boundaries]\n`,
+  );
   process.exit(2);
 }
 
 const { values, positionals } = (() => {
   try {
     return parseArgs({
-      options: { cases: { type: 'string' }, seed: { type: 'string' }, lanes: { type: 'string' }, boundaries: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        cases: { type: 'string' },
+        seed: { type: 'string' },
+        lanes: { type: 'string' },
+        boundaries: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
     });
   } catch (e) {
@@ -91,19 +99,25 @@ async function keeping<T>(rig: Rig, f: () => Promise<T>): Promise<T> {
 if (values.boundaries) {
   for (const op of ['apply', 'revert'] as const) {
     const total = (op === 'apply' ? rigs[0]!.applySteps : rigs[0]!.revertSteps).length;
-    const f = await inLanes(rigs, Array.from({ length: total }, (_, i) => i + 1), async (rig, n) => {
-      await keeping(rig, () => boundaryCase(rig, op, n));
-    });
+    const f = await inLanes(
+      rigs,
+      Array.from({ length: total }, (_, i) => i + 1),
+      async (rig, n) => {
+        await keeping(rig, () => boundaryCase(rig, op, n));
+      },
+    );
     failures.push(...f);
     log(`${op}: killed after each of ${total} steps, recover and recover --rollback checked: ${f.length} failed`);
   }
 }
 
 const times: Record<Op, number[]> = { apply: [], revert: [] };
-await Promise.all(rigs.map(async (rig) => {
-  times.apply.push(...(await timeRuns(rig, 'apply', 2)));
-  times.revert.push(...(await timeRuns(rig, 'revert', 2)));
-}));
+await Promise.all(
+  rigs.map(async (rig) => {
+    times.apply.push(...(await timeRuns(rig, 'apply', 2)));
+    times.revert.push(...(await timeRuns(rig, 'revert', 2)));
+  }),
+);
 const T: Record<Op, number> = { apply: median(times.apply), revert: median(times.revert) };
 log(`uninterrupted runs (median, all lanes busy): apply ${T.apply.toFixed(0)} ms, revert ${T.revert.toFixed(0)} ms`);
 
@@ -118,20 +132,27 @@ const results: KillResult[] = [];
 const ticker = setInterval(() => log(`${results.length} cases, ${failures.length} failed`), 10_000);
 ticker.unref();
 const soakStart = performance.now();
-const soakFailures = await inLanes(rigs, (i) => (i < maxCases && performance.now() < deadline ? i : undefined), async (rig, i) => {
-  const op: Op = rig.at === 'BEFORE' ? 'apply' : 'revert';
-  const r = rand();
-  // Mostly anywhere in the run; now and then at spawn, or well past the end.
-  const frac = r < 0.02 ? 0 : r < 0.06 ? 2 + 2 * rand() : 1.1 * rand();
-  results.push(await keeping(rig, () => killCase(rig, op, frac * T[op], i % 2 === 0 ? 'forward' : 'rollback', ` case ${i}`)));
-});
+const soakFailures = await inLanes(
+  rigs,
+  (i) => (i < maxCases && performance.now() < deadline ? i : undefined),
+  async (rig, i) => {
+    const op: Op = rig.at === 'BEFORE' ? 'apply' : 'revert';
+    const r = rand();
+    // Mostly anywhere in the run; now and then at spawn, or well past the end.
+    const frac = r < 0.02 ? 0 : r < 0.06 ? 2 + 2 * rand() : 1.1 * rand();
+    results.push(
+      await keeping(rig, () => killCase(rig, op, frac * T[op], i % 2 === 0 ? 'forward' : 'rollback', ` case ${i}`)),
+    );
+  },
+);
 clearInterval(ticker);
 failures.push(...soakFailures);
 const soakSecs = (performance.now() - soakStart) / 1000;
 
 const count = (p: (r: KillResult) => boolean) => results.filter(p).length;
 /** The gist of a failure: hfx's own error message when there is one, else its first line. */
-const firstError = (f: string): string => /"message": "([^"]*)"/.exec(f)?.[1] ?? f.split('\n')[0]!.split(': ').slice(1).join(': ');
+const firstError = (f: string): string =>
+  /"message": "([^"]*)"/.exec(f)?.[1] ?? f.split('\n')[0]!.split(': ').slice(1).join(': ');
 const leftovers = rigs.flatMap((r) => r.leftovers);
 const lines = [
   '',

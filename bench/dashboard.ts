@@ -58,8 +58,15 @@ const USAGE = `Usage: node dist/bench/dashboard.js [--runs N] [--wait-quiet S] [
 
 function parseArgs(argv: string[]): Args {
   const { values: v } = parseCliArgs({
-    args: argv, strict: true,
-    options: { runs: { type: 'string', default: '10' }, 'wait-quiet': { type: 'string', default: '0' }, json: { type: 'boolean', default: false }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    args: argv,
+    strict: true,
+    options: {
+      runs: { type: 'string', default: '10' },
+      'wait-quiet': { type: 'string', default: '0' },
+      json: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   if (v.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -72,7 +79,6 @@ function parseArgs(argv: string[]): Args {
 }
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
-
 
 /** Nearest-rank percentile; with 10 samples p95 is the slowest run. */
 function pct(xs: readonly number[], p: number): number {
@@ -111,7 +117,13 @@ function sizeOf(dir: string, file: string): BundleFile {
   // The real tool as the baseline, through a shell pipe exactly as a user would type it.
   const g = spawnSync('bash', ['-c', 'gzip -9 -c "$1" | wc -c', 'bench', path], { encoding: 'utf8' });
   if (g.status !== 0) throw new Error(`gzip -9 on ${file}: ${g.stderr}`);
-  return { file, raw: data.length, buildGz, zlib9: gzipSync(data, { level: 9 }).length, gzip9: Number(g.stdout.trim()) };
+  return {
+    file,
+    raw: data.length,
+    buildGz,
+    zlib9: gzipSync(data, { level: 9 }).length,
+    gzip9: Number(g.stdout.trim()),
+  };
 }
 
 function measureBundle(dir: string): BundleResult {
@@ -123,27 +135,98 @@ function measureBundle(dir: string): BundleResult {
     if (tag.startsWith('<script') || /rel="(?:stylesheet|modulepreload)"/.test(tag)) refs.add(m[1]!);
   }
   const firstView = [sizeOf(dir, 'index.html'), ...[...refs].map((f) => sizeOf(dir, f))];
-  const assets = readdirSync(join(dir, 'assets')).filter((f) => /\.(js|css)$/.test(f)).map((f) => `assets/${f}`);
+  const assets = readdirSync(join(dir, 'assets'))
+    .filter((f) => /\.(js|css)$/.test(f))
+    .map((f) => `assets/${f}`);
   const other = assets.filter((f) => !refs.has(f)).map((f) => sizeOf(dir, f));
   const sum = (k: 'raw' | 'zlib9' | 'gzip9') => firstView.reduce((s, f) => s + f[k], 0);
-  return { firstView, other, total: { raw: sum('raw'), buildGz: firstView.reduce((s, f) => s + (f.buildGz ?? f.raw), 0), zlib9: sum('zlib9'), gzip9: sum('gzip9') } };
+  return {
+    firstView,
+    other,
+    total: {
+      raw: sum('raw'),
+      buildGz: firstView.reduce((s, f) => s + (f.buildGz ?? f.raw), 0),
+      zlib9: sum('zlib9'),
+      gzip9: sum('gzip9'),
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // 2. Seeding: 10,000 cases with every column filled as the case machine would have left it
 
-
 const PRODUCTS = [PRODUCT, 'billing', 'portal'] as const;
 const RELEASES = ['1.0.0', '1.1.0', '2.0.0'] as const;
-const COMPONENTS = ['api', 'auth', 'billing-engine', 'scheduler', 'ui', 'search', 'importer', 'reports', 'storage', 'notifications', 'gateway', 'cache'];
+const COMPONENTS = [
+  'api',
+  'auth',
+  'billing-engine',
+  'scheduler',
+  'ui',
+  'search',
+  'importer',
+  'reports',
+  'storage',
+  'notifications',
+  'gateway',
+  'cache',
+];
 const TEAMS = ['core', 'platform', 'payments', 'frontend', 'integrations'];
 const PEOPLE = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'oscar'];
-const SYMPTOMS = ['NullPointerException in', 'timeout calling', 'memory leak in', 'wrong totals from', 'deadlock between workers of', 'stale cache entries in', '500 on export from', 'slow query in', 'login loop after upgrade of', 'TLS handshake failure in'];
-const CONTEXTS = ['after the nightly job', 'under load', 'for accounts with more than 10,000 items', 'when the locale is de-DE', 'after failover', 'on the first request after start', 'with SSO enabled', 'since level 3'];
+const SYMPTOMS = [
+  'NullPointerException in',
+  'timeout calling',
+  'memory leak in',
+  'wrong totals from',
+  'deadlock between workers of',
+  'stale cache entries in',
+  '500 on export from',
+  'slow query in',
+  'login loop after upgrade of',
+  'TLS handshake failure in',
+];
+const CONTEXTS = [
+  'after the nightly job',
+  'under load',
+  'for accounts with more than 10,000 items',
+  'when the locale is de-DE',
+  'after failover',
+  'on the first request after start',
+  'with SSO enabled',
+  'since level 3',
+];
 // Where a case in each state has got to, in machine order: the later the state, the more columns it has filled.
-const STAGE: Record<string, number> = { reported: 0, triaged: 1, 'in-progress': 2, testing: 3, ready: 4, scheduled: 5, deployed: 6, verified: 7, monitoring: 8, solved: 9, rejected: 1, 'rolled-back': 6, superseded: 4 };
+const STAGE: Record<string, number> = {
+  reported: 0,
+  triaged: 1,
+  'in-progress': 2,
+  testing: 3,
+  ready: 4,
+  scheduled: 5,
+  deployed: 6,
+  verified: 7,
+  monitoring: 8,
+  solved: 9,
+  rejected: 1,
+  'rolled-back': 6,
+  superseded: 4,
+};
 // Roughly the mix a hotfix team has: most cases closed, a tail of open ones in every state.
-const STATE_MIX: [string, number][] = [['solved', 40], ['rejected', 6], ['superseded', 2], ['rolled-back', 1], ['reported', 8], ['triaged', 8], ['in-progress', 10], ['testing', 6], ['ready', 4], ['scheduled', 4], ['deployed', 4], ['verified', 3], ['monitoring', 4]];
+const STATE_MIX: [string, number][] = [
+  ['solved', 40],
+  ['rejected', 6],
+  ['superseded', 2],
+  ['rolled-back', 1],
+  ['reported', 8],
+  ['triaged', 8],
+  ['in-progress', 10],
+  ['testing', 6],
+  ['ready', 4],
+  ['scheduled', 4],
+  ['deployed', 4],
+  ['verified', 3],
+  ['monitoring', 4],
+];
 
 function caseRows(rnd: () => number, now: number): Insertable<Database['cases']>[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -166,7 +249,15 @@ function caseRows(rnd: () => number, now: number): Insertable<Database['cases']>
     const component = pick(COMPONENTS);
     const at = (days: number) => new Date(Math.min(now, created.getTime() + days * 86_400_000));
     const hotfix = stage >= 4 ? `HF-${product}-${1 + Math.floor(rnd() * 20)}` : null;
-    const counts = (tests: number, failed: number) => JSON.stringify({ tests, failed, errors: 0, skipped: 1, passed: tests - failed - 1, failures: failed ? [`core.${component}.Regression#case${i}`] : [] });
+    const counts = (tests: number, failed: number) =>
+      JSON.stringify({
+        tests,
+        failed,
+        errors: 0,
+        skipped: 1,
+        passed: tests - failed - 1,
+        failures: failed ? [`core.${component}.Regression#case${i}`] : [],
+      });
     const deployedEnvs = stage >= 6 ? ENVS.slice(0, 2 + Math.floor(rnd() * 3)) : [];
     const windowStart = stage >= 5 ? at(6) : null;
     rows.push({
@@ -180,25 +271,49 @@ function caseRows(rnd: () => number, now: number): Insertable<Database['cases']>
       level: rnd() < 0.8 ? Math.floor(rnd() * 12) : null,
       component: rnd() < 0.95 ? component : null,
       impact,
-      impact_text: impact === 'internal' ? 'only the staging farm' : `${Math.floor(rnd() * 90) + 1} % of ${pick(['EU', 'US', 'APAC'])} users`,
+      impact_text:
+        impact === 'internal'
+          ? 'only the staging farm'
+          : `${Math.floor(rnd() * 90) + 1} % of ${pick(['EU', 'US', 'APAC'])} users`,
       severity,
       priority: priorityOf(severity, impact),
       priority_reason: rnd() < 0.05 ? 'raised by the account manager: renewal at risk' : null,
       state: st,
       assignee: stage >= 1 ? pick(PEOPLE) : null,
       team: stage >= 1 ? pick(TEAMS) : null,
-      root_cause: stage >= 2 && st !== 'rejected' ? `${pick(['missing null check', 'unbounded retry', 'N+1 query', 'race on shared map', 'wrong time zone'])} in ${component}` : null,
-      commits: JSON.stringify(stage >= 2 && st !== 'rejected' ? [{ sha: (i * 2654435761 >>> 0).toString(16).padStart(8, '0') + 'c0ffee'.repeat(5) + 'ab', subject: `fix(${component}): case ${i + 1}` }] : []),
+      root_cause:
+        stage >= 2 && st !== 'rejected'
+          ? `${pick(['missing null check', 'unbounded retry', 'N+1 query', 'race on shared map', 'wrong time zone'])} in ${component}`
+          : null,
+      commits: JSON.stringify(
+        stage >= 2 && st !== 'rejected'
+          ? [
+              {
+                sha: ((i * 2654435761) >>> 0).toString(16).padStart(8, '0') + 'c0ffee'.repeat(5) + 'ab',
+                subject: `fix(${component}): case ${i + 1}`,
+              },
+            ]
+          : [],
+      ),
       hotfix_id: hotfix,
       functional: stage >= 3 && st !== 'rejected' ? counts(40 + Math.floor(rnd() * 200), 0) : null,
       regression: stage >= 3 && st !== 'rejected' ? counts(800 + Math.floor(rnd() * 3000), rnd() < 0.1 ? 1 : 0) : null,
       window_start: windowStart,
       window_end: windowStart ? new Date(windowStart.getTime() + 2 * 3_600_000) : null,
-      deployed: JSON.stringify(deployedEnvs.map((environment, k) => ({ environment, at: at(7 + k).toISOString(), by: pick(PEOPLE) }))),
+      deployed: JSON.stringify(
+        deployedEnvs.map((environment, k) => ({ environment, at: at(7 + k).toISOString(), by: pick(PEOPLE) })),
+      ),
       signoff_by: stage >= 7 ? pick(PEOPLE) : null,
       signoff_at: stage >= 7 ? at(10) : null,
       monitor_until: stage >= 8 ? at(24) : null,
-      outcome: st === 'solved' ? 'fixed: no recurrence during monitoring' : st === 'rejected' ? 'works as designed' : st === 'rolled-back' ? 'rolled back: regression in production' : null,
+      outcome:
+        st === 'solved'
+          ? 'fixed: no recurrence during monitoring'
+          : st === 'rejected'
+            ? 'works as designed'
+            : st === 'rolled-back'
+              ? 'rolled back: regression in production'
+              : null,
       release_notes:
         hotfix !== null && st !== 'rejected'
           ? `### ${hotfix}\n\n- ${component}: fixed the ${pick(['crash', 'timeout', 'wrong totals'])} ` +
@@ -217,9 +332,23 @@ async function seed(s: RunningServer): Promise<{ seconds: number }> {
   const t0 = performance.now();
   const db = s.store.db;
   const now = Date.now();
-  await db.insertInto('products').values(PRODUCTS.map((name) => ({ name, title: name }))).execute();
-  await db.insertInto('releases').values(PRODUCTS.flatMap((product) => RELEASES.map((version) => ({ product, version })))).execute();
-  await db.insertInto('customers').values(Array.from({ length: 40 }, (_, i) => ({ id: `cust-${String(i + 1).padStart(2, '0')}`, name: `Customer ${i + 1}` }))).execute();
+  await db
+    .insertInto('products')
+    .values(PRODUCTS.map((name) => ({ name, title: name })))
+    .execute();
+  await db
+    .insertInto('releases')
+    .values(PRODUCTS.flatMap((product) => RELEASES.map((version) => ({ product, version }))))
+    .execute();
+  await db
+    .insertInto('customers')
+    .values(
+      Array.from({ length: 40 }, (_, i) => ({
+        id: `cust-${String(i + 1).padStart(2, '0')}`,
+        name: `Customer ${i + 1}`,
+      })),
+    )
+    .execute();
   // The hotfixes the cases point at (20 a product), so a case's hotfix link leads somewhere.
   await sql`insert into archives (id, kind, product, release, level, to_level, security, customer_id, title, severity, sha256, size, digest, signer, manifest, includes, uploaded_by)
     select 'HF-' || p || '-' || g, 'hotfix', p, '1.0.0', 0, null, false, null, 'hotfix ' || g || ' of ' || p, 'S2', md5(p || g) || md5(g || p), 100000 + g, md5('d' || p || g) || md5('d' || g || p), 'vendor',
@@ -227,16 +356,29 @@ async function seed(s: RunningServer): Promise<{ seconds: number }> {
     from unnest(${sql.val([...PRODUCTS])}::text[]) p, generate_series(1, 20) g`.execute(db);
   // Batches of 500 (about 17,000 bind parameters each, under PostgreSQL's 65,535), not 10,000 HTTP calls.
   const rows = caseRows(prng(0x5eed), now);
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('cases').values(rows.slice(i, i + 500)).execute();
-  await sql`insert into case_transitions (case_id, action, from_state, to_state, actor, details, at) select id, 'report', null, 'reported', created_by, '{}'::jsonb, created_at from cases`.execute(db);
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('cases')
+      .values(rows.slice(i, i + 500))
+      .execute();
+  await sql`insert into case_transitions (case_id, action, from_state, to_state, actor, details, at) select id, 'report', null, 'reported', created_by, '{}'::jsonb, created_at from cases`.execute(
+    db,
+  );
 
   // The pipeline of 'demo', as bench/cases.ts builds it: 1,000 installations over 4 environments, each
   // with a content report; environment i runs the first 2 + 2i of 8 hotfixes, so later ones show red.
-  await db.insertInto('env_pipelines').values(ENVS.map((name, position) => ({ product: PRODUCT, name, position }))).execute();
+  await db
+    .insertInto('env_pipelines')
+    .values(ENVS.map((name, position) => ({ product: PRODUCT, name, position })))
+    .execute();
   await sql`insert into installations (id, customer_id, name, product, release, level, channel, hotfixes, reported_at)
-    select 'inst-' || g, 'cust-' || lpad((1 + g % 40)::text, 2, '0'), 'inst-' || g, ${PRODUCT}, '1.0.0', 0, 'full', '[]'::jsonb, now() from generate_series(1, ${INSTALLATIONS}) g`.execute(db);
+    select 'inst-' || g, 'cust-' || lpad((1 + g % 40)::text, 2, '0'), 'inst-' || g, ${PRODUCT}, '1.0.0', 0, 'full', '[]'::jsonb, now() from generate_series(1, ${INSTALLATIONS}) g`.execute(
+    db,
+  );
   await sql`insert into env_members (installation_id, product, environment)
-    select 'inst-' || g, ${PRODUCT}, (${sql.val([...ENVS])}::text[])[1 + g % 4] from generate_series(1, ${INSTALLATIONS}) g`.execute(db);
+    select 'inst-' || g, ${PRODUCT}, (${sql.val([...ENVS])}::text[])[1 + g % 4] from generate_series(1, ${INSTALLATIONS}) g`.execute(
+    db,
+  );
   await sql`insert into env_reports (installation_id, release, level, hotfixes, updates, pack_hash, reported_at)
     select 'inst-' || g, '1.0.0', 0,
       (select jsonb_agg(jsonb_build_object('id', 'HF-demo-' || h, 'digest', md5('d' || 'demo' || h) || md5('d' || h || 'demo')) order by h) from generate_series(1, 2 + 2 * (g % 4)) h),
@@ -246,7 +388,9 @@ async function seed(s: RunningServer): Promise<{ seconds: number }> {
     select ${PRODUCT}, e, '1.0.' || i, 'content-' || i, md5('pack' || (i - 1)) || md5('pack' || (i - 1)), 'bench'
     from unnest(${sql.val([...ENVS])}::text[]) with ordinality as t(e, i)`.execute(db);
   await sql`insert into env_deployments (product, environment, kind, archive_id, actor)
-    select ${PRODUCT}, (${sql.val([...ENVS])}::text[])[1 + g % 4], 'hotfix', 'HF-demo-' || (1 + g % ${HOTFIXES}), 'bench' from generate_series(1, 200) g`.execute(db);
+    select ${PRODUCT}, (${sql.val([...ENVS])}::text[])[1 + g % 4], 'hotfix', 'HF-demo-' || (1 + g % ${HOTFIXES}), 'bench' from generate_series(1, 200) g`.execute(
+    db,
+  );
   await sql`analyze`.execute(db);
   return { seconds: (performance.now() - t0) / 1000 };
 }
@@ -299,7 +443,14 @@ const READ_TIMES = `(() => {
   };
 })()`;
 
-async function load(browser: Browser, url: string, token: string, selector: string, need: number, check?: string): Promise<Load> {
+async function load(
+  browser: Browser,
+  url: string,
+  token: string,
+  selector: string,
+  need: number,
+  check?: string,
+): Promise<Load> {
   // A new context per load: an empty HTTP cache and storage, as for a user opening the dashboard the first time today.
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
@@ -308,7 +459,10 @@ async function load(browser: Browser, url: string, token: string, selector: stri
     const t0 = performance.now();
     await page.goto(url, { waitUntil: 'commit' });
     // A function, not a string: the dashboard's CSP (no unsafe-eval) refuses waitForFunction's eval of a string.
-    await page.waitForFunction(() => (globalThis as { __hfxFrame?: number }).__hfxFrame !== undefined, undefined, { timeout: 30_000, polling: 'raf' });
+    await page.waitForFunction(() => (globalThis as { __hfxFrame?: number }).__hfxFrame !== undefined, undefined, {
+      timeout: 30_000,
+      polling: 'raf',
+    });
     const wallMs = performance.now() - t0;
     const t = await page.evaluate<Omit<Load, 'wallMs'>>(READ_TIMES);
     if (check) {
@@ -329,7 +483,12 @@ const esc = (s: Cell) => String(s ?? '—').replace(/[&<>"]/g, (c) => `&#${c.cha
 
 /** The same 50 rows and columns as the dashboard's table, as one prebuilt HTML document: the least a browser must do to show them. */
 function staticPage(rows: Record<string, Cell>[]): string {
-  const tr = rows.map((c) => `<tr><td>${esc(c.id)}</td><td><a href="/cases/${esc(c.id)}">${esc(c.title)}</a></td><td>${esc(c.product)}${c.release ? ` ${esc(c.release)}` : ''}</td><td>${esc(c.customer_id)}</td><td>${esc(c.severity)}</td><td>${esc(c.priority)}</td><td><span class="badge">${esc(c.state)}</span></td><td>${esc(c.hotfix_id)}</td><td>${esc(new Date(String(c.updated_at)).toLocaleString('en-GB'))}</td></tr>`).join('\n');
+  const tr = rows
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.id)}</td><td><a href="/cases/${esc(c.id)}">${esc(c.title)}</a></td><td>${esc(c.product)}${c.release ? ` ${esc(c.release)}` : ''}</td><td>${esc(c.customer_id)}</td><td>${esc(c.severity)}</td><td>${esc(c.priority)}</td><td><span class="badge">${esc(c.state)}</span></td><td>${esc(c.hotfix_id)}</td><td>${esc(new Date(String(c.updated_at)).toLocaleString('en-GB'))}</td></tr>`,
+    )
+    .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Cases</title><link rel="icon" href="data:,">
 <style>body{font:14px system-ui,sans-serif;margin:1rem}table{border-collapse:collapse;width:100%}td,th{padding:.3rem .5rem;border-bottom:1px solid #ddd;text-align:left}.badge{padding:0 .4rem;border-radius:.6rem;background:#eee}</style>
 </head><body><h1>Cases</h1><table aria-label="Cases"><thead><tr><th>#</th><th>Title</th><th>Product</th><th>Customer</th><th>Severity</th><th>Priority</th><th>State</th><th>Hotfix</th><th>Updated</th></tr></thead><tbody>
@@ -345,7 +504,11 @@ async function serveStatic(html: string): Promise<{ url: string; server: Server 
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-cache' });
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': body.length,
+      'cache-control': 'no-cache',
+    });
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -360,11 +523,26 @@ async function serveStatic(html: string): Promise<{ url: string; server: Server 
  */
 function curl(url: string, token: string): Promise<{ ms: number; bytes: number }> {
   return new Promise((resolve, reject) => {
-    execFile('curl', ['-s', '-o', '/dev/null', '--compressed', '-H', `Authorization: Bearer ${token}`, '-w', '%{http_code} %{time_total} %{size_download}', url], { encoding: 'utf8' }, (err, stdout, stderr) => {
-      const [code = '', total, size] = stdout.trim().split(' ');
-      if (err || code !== '200') reject(new Error(`curl ${url}: ${err?.message ?? ''} HTTP ${code} ${stderr}`));
-      else resolve({ ms: Number(total) * 1000, bytes: Number(size) });
-    });
+    execFile(
+      'curl',
+      [
+        '-s',
+        '-o',
+        '/dev/null',
+        '--compressed',
+        '-H',
+        `Authorization: Bearer ${token}`,
+        '-w',
+        '%{http_code} %{time_total} %{size_download}',
+        url,
+      ],
+      { encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const [code = '', total, size] = stdout.trim().split(' ');
+        if (err || code !== '200') reject(new Error(`curl ${url}: ${err?.message ?? ''} HTTP ${code} ${stderr}`));
+        else resolve({ ms: Number(total) * 1000, bytes: Number(size) });
+      },
+    );
   });
 }
 
@@ -384,8 +562,15 @@ interface Row {
 }
 
 const row = (label: string, ready: string, samples: number[], base: number | null, goal: boolean): Row => ({
-  label, ready, samples, median: median(samples), p95: pct(samples, 95), min: Math.min(...samples), max: Math.max(...samples),
-  ratio: base === null ? null : median(samples) / base, goal: goal ? pct(samples, 95) < GOAL_MS : null,
+  label,
+  ready,
+  samples,
+  median: median(samples),
+  p95: pct(samples, 95),
+  min: Math.min(...samples),
+  max: Math.max(...samples),
+  ratio: base === null ? null : median(samples) / base,
+  goal: goal ? pct(samples, 95) < GOAL_MS : null,
 });
 
 const kb = (n: number) => `${(n / 1000).toFixed(1)} KB`;
@@ -414,13 +599,18 @@ async function main(): Promise<number> {
     log(`seeding ${CASES} cases, ${INSTALLATIONS} installations …`);
     const seeded = await seed(s);
     log(`seeded in ${seeded.seconds.toFixed(1)} s`);
-    const login = await fetch(`${s.url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: adminPassword, name: 'bench' }) });
+    const login = await fetch(`${s.url}/v1/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: adminPassword, name: 'bench' }),
+    });
     if (!login.ok) throw new Error(`login answered ${login.status}: ${await login.text()}`);
     const token = ((await login.json()) as { token: string }).token;
     const auth = { headers: { authorization: `Bearer ${token}` } };
     const page1 = await fetch(`${s.url}/v1/cases?limit=${PAGE_ROWS}`, auth);
     const first = (await page1.json()) as { cases: Record<string, Cell>[] };
-    if (first.cases.length !== PAGE_ROWS || first.cases[0]!.id !== CASES) throw new Error(`the first page is not cases ${CASES}…: ${JSON.stringify(first.cases[0])}`);
+    if (first.cases.length !== PAGE_ROWS || first.cases[0]!.id !== CASES)
+      throw new Error(`the first page is not cases ${CASES}…: ${JSON.stringify(first.cases[0])}`);
     const staticHtml = staticPage(first.cases);
     stat = await serveStatic(staticHtml);
 
@@ -441,7 +631,9 @@ async function main(): Promise<number> {
     const busy0 = machineBusySeconds();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    log(`chromium ${version}: 1 warm-up round, then ${a.runs} rounds of /cases, /pipeline/${PRODUCT}, the static page and curl (interleaved)`);
+    log(
+      `chromium ${version}: 1 warm-up round, then ${a.runs} rounds of /cases, /pipeline/${PRODUCT}, the static page and curl (interleaved)`,
+    );
     // Round 0 is the warm-up (server JIT, PGlite's caches, chromium's own start-up): not counted.
     for (let i = 0; i <= a.runs; i++) {
       const c = await load(browser, casesUrl, token, CASES_SEL, PAGE_ROWS, i === 0 ? casesCheck : undefined);
@@ -469,62 +661,159 @@ async function main(): Promise<number> {
 
     const staticMs = median(loads.static.map((l) => l.frameMs));
     const rows: Row[] = [
-      row(`/cases (dashboard)`, `${PAGE_ROWS} rows painted`, loads.cases.map((l) => l.frameMs), staticMs, true),
-      row(`/cases (dashboard)`, `${PAGE_ROWS} rows in DOM`, loads.cases.map((l) => l.domMs), median(loads.static.map((l) => l.domMs)), false),
-      row(`/cases (dashboard)`, 'wall: goto → seen', loads.cases.map((l) => l.wallMs), median(loads.static.map((l) => l.wallMs)), false),
-      row(`/pipeline/${PRODUCT} (dashboard)`, `${ENVS.length} columns painted`, loads.pipeline.map((l) => l.frameMs), staticMs, true),
-      row(`/pipeline/${PRODUCT} (dashboard)`, 'wall: goto → seen', loads.pipeline.map((l) => l.wallMs), median(loads.static.map((l) => l.wallMs)), false),
-      row('static 50-row page (node:http)', `${PAGE_ROWS} rows painted`, loads.static.map((l) => l.frameMs), null, false),
-      row('static 50-row page (node:http)', `${PAGE_ROWS} rows in DOM`, loads.static.map((l) => l.domMs), null, false),
-      row('static 50-row page (node:http)', 'wall: goto → seen', loads.static.map((l) => l.wallMs), null, false),
+      row(
+        `/cases (dashboard)`,
+        `${PAGE_ROWS} rows painted`,
+        loads.cases.map((l) => l.frameMs),
+        staticMs,
+        true,
+      ),
+      row(
+        `/cases (dashboard)`,
+        `${PAGE_ROWS} rows in DOM`,
+        loads.cases.map((l) => l.domMs),
+        median(loads.static.map((l) => l.domMs)),
+        false,
+      ),
+      row(
+        `/cases (dashboard)`,
+        'wall: goto → seen',
+        loads.cases.map((l) => l.wallMs),
+        median(loads.static.map((l) => l.wallMs)),
+        false,
+      ),
+      row(
+        `/pipeline/${PRODUCT} (dashboard)`,
+        `${ENVS.length} columns painted`,
+        loads.pipeline.map((l) => l.frameMs),
+        staticMs,
+        true,
+      ),
+      row(
+        `/pipeline/${PRODUCT} (dashboard)`,
+        'wall: goto → seen',
+        loads.pipeline.map((l) => l.wallMs),
+        median(loads.static.map((l) => l.wallMs)),
+        false,
+      ),
+      row(
+        'static 50-row page (node:http)',
+        `${PAGE_ROWS} rows painted`,
+        loads.static.map((l) => l.frameMs),
+        null,
+        false,
+      ),
+      row(
+        'static 50-row page (node:http)',
+        `${PAGE_ROWS} rows in DOM`,
+        loads.static.map((l) => l.domMs),
+        null,
+        false,
+      ),
+      row(
+        'static 50-row page (node:http)',
+        'wall: goto → seen',
+        loads.static.map((l) => l.wallMs),
+        null,
+        false,
+      ),
       row(`curl GET /v1/cases?limit=${PAGE_ROWS}`, `time_total (${kb(apiBytes.cases)})`, api.cases, null, false),
       row(`curl GET /v1/environments/${PRODUCT}`, `time_total (${kb(apiBytes.pipeline)})`, api.pipeline, null, false),
     ];
     // Where a view's time goes: when each of its requests started and ended (median ms from navigation start).
-    const waterfallOf = (ls: Load[]) => Object.keys(ls[0]!.ends).map((k) => ({
-      request: k,
-      start: median(ls.map((l) => l.starts[k] ?? NaN)),
-      end: median(ls.map((l) => l.ends[k] ?? NaN)),
-    })).sort((x, y) => x.start - y.start);
+    const waterfallOf = (ls: Load[]) =>
+      Object.keys(ls[0]!.ends)
+        .map((k) => ({
+          request: k,
+          start: median(ls.map((l) => l.starts[k] ?? NaN)),
+          end: median(ls.map((l) => l.ends[k] ?? NaN)),
+        }))
+        .sort((x, y) => x.start - y.start);
     const waterfall = { cases: waterfallOf(loads.cases), pipeline: waterfallOf(loads.pipeline) };
-    const pageBytes = { cases: median(loads.cases.map((l) => l.bytes)), pipeline: median(loads.pipeline.map((l) => l.bytes)), static: median(loads.static.map((l) => l.bytes)) };
+    const pageBytes = {
+      cases: median(loads.cases.map((l) => l.bytes)),
+      pipeline: median(loads.pipeline.map((l) => l.bytes)),
+      static: median(loads.static.map((l) => l.bytes)),
+    };
 
     const bundleMet = bundle.total.buildGz < GOAL_BUNDLE_BYTES;
     const viewMet = rows.every((r) => r.goal !== false);
     const lines: string[] = [];
-    lines.push(`hfx dashboard benchmark — ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, chromium ${version}`);
-    lines.push(`${CASES} cases, ${INSTALLATIONS} installations in ${ENVS.length} environments (PGlite, seeded in ${seeded.seconds.toFixed(1)} s); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    lines.push(
+      `hfx dashboard benchmark — ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, chromium ${version}`,
+    );
+    lines.push(
+      `${CASES} cases, ${INSTALLATIONS} installations in ${ENVS.length} environments (PGlite, seeded in ${seeded.seconds.toFixed(1)} s); load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
     lines.push('');
     lines.push('bundle: what the first view loads (index.html and what it names), bytes');
     lines.push('| file | raw | .gz (build, served) | zlib -9 | gzip -9 (baseline) | .gz / gzip -9 |');
     lines.push('|---|---:|---:|---:|---:|---:|');
-    for (const f of bundle.firstView) lines.push(`| ${f.file} | ${f.raw} | ${f.buildGz ?? '— (sent raw)'} | ${f.zlib9} | ${f.gzip9} | ${f.buildGz === null ? '' : (f.buildGz / f.gzip9).toFixed(3)} |`);
-    lines.push(`| **first view** | ${bundle.total.raw} | ${bundle.total.buildGz} | ${bundle.total.zlib9} | ${bundle.total.gzip9} | ${(bundle.total.buildGz / bundle.total.gzip9).toFixed(3)} |`);
-    lines.push(`goal: < ${kb(GOAL_BUNDLE_BYTES)} gzipped — ${kb(bundle.total.buildGz)}: ${bundleMet ? 'met' : 'MISSED'}`);
-    if (bundle.other.length) lines.push(`built but not on the first view: ${bundle.other.map((f) => `${f.file} ${f.raw} raw / ${f.buildGz ?? f.raw} gz`).join(', ')}`);
+    for (const f of bundle.firstView)
+      lines.push(
+        `| ${f.file} | ${f.raw} | ${f.buildGz ?? '— (sent raw)'} | ${f.zlib9} | ${f.gzip9} | ${f.buildGz === null ? '' : (f.buildGz / f.gzip9).toFixed(3)} |`,
+      );
+    lines.push(
+      `| **first view** | ${bundle.total.raw} | ${bundle.total.buildGz} | ${bundle.total.zlib9} | ${bundle.total.gzip9} | ${(bundle.total.buildGz / bundle.total.gzip9).toFixed(3)} |`,
+    );
+    lines.push(
+      `goal: < ${kb(GOAL_BUNDLE_BYTES)} gzipped — ${kb(bundle.total.buildGz)}: ${bundleMet ? 'met' : 'MISSED'}`,
+    );
+    if (bundle.other.length)
+      lines.push(
+        `built but not on the first view: ${bundle.other.map((f) => `${f.file} ${f.raw} raw / ${f.buildGz ?? f.raw} gz`).join(', ')}`,
+      );
     else lines.push('built but not on the first view: nothing (one chunk: every view is in the first download)');
-    lines.push(`bytes fetched per cold load (browser, encoded): /cases ${kb(pageBytes.cases)}, /pipeline ${kb(pageBytes.pipeline)}, static page ${kb(pageBytes.static)} (its HTML: ${kb(Buffer.byteLength(staticHtml))}, sent uncompressed)`);
+    lines.push(
+      `bytes fetched per cold load (browser, encoded): /cases ${kb(pageBytes.cases)}, /pipeline ${kb(pageBytes.pipeline)}, static page ${kb(pageBytes.static)} (its HTML: ${kb(Buffer.byteLength(staticHtml))}, sent uncompressed)`,
+    );
     lines.push('');
-    lines.push(`first view, cold cache (a new browser context per load), ms from navigation start; ${a.runs} runs after 1 warm-up, interleaved`);
+    lines.push(
+      `first view, cold cache (a new browser context per load), ms from navigation start; ${a.runs} runs after 1 warm-up, interleaved`,
+    );
     lines.push('| page | ready when | median | p95 | min | max | ratio to static | goal < 1000 ms p95 |');
     lines.push('|---|---|---:|---:|---:|---:|---:|---|');
-    for (const r of rows) lines.push(`| ${r.label} | ${r.ready} | ${r.median.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.min.toFixed(1)} | ${r.max.toFixed(1)} | ${r.ratio === null ? '' : r.ratio.toFixed(2)} | ${r.goal === null ? '' : r.goal ? 'met' : 'MISSED'} |`);
+    for (const r of rows)
+      lines.push(
+        `| ${r.label} | ${r.ready} | ${r.median.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.min.toFixed(1)} | ${r.max.toFixed(1)} | ${r.ratio === null ? '' : r.ratio.toFixed(2)} | ${r.goal === null ? '' : r.goal ? 'met' : 'MISSED'} |`,
+      );
     lines.push('');
-    for (const [view, ls, what] of [['/cases', loads.cases, `${PAGE_ROWS} rows`], [`/pipeline/${PRODUCT}`, loads.pipeline, `${ENVS.length} columns`]] as const) {
+    for (const [view, ls, what] of [
+      ['/cases', loads.cases, `${PAGE_ROWS} rows`],
+      [`/pipeline/${PRODUCT}`, loads.pipeline, `${ENVS.length} columns`],
+    ] as const) {
       lines.push(`${view} waterfall (median ms from navigation start: request start → response end):`);
-      for (const w of waterfallOf(ls)) lines.push(`  ${w.request.padEnd(36)} ${w.start.toFixed(1).padStart(7)} → ${w.end.toFixed(1).padStart(7)}`);
-      lines.push(`  ${`${what} in DOM / painted`.padEnd(36)} ${median(ls.map((l) => l.domMs)).toFixed(1).padStart(7)} / ${median(ls.map((l) => l.frameMs)).toFixed(1)}`);
+      for (const w of waterfallOf(ls))
+        lines.push(`  ${w.request.padEnd(36)} ${w.start.toFixed(1).padStart(7)} → ${w.end.toFixed(1).padStart(7)}`);
+      lines.push(
+        `  ${`${what} in DOM / painted`.padEnd(36)} ${median(ls.map((l) => l.domMs))
+          .toFixed(1)
+          .padStart(7)} / ${median(ls.map((l) => l.frameMs)).toFixed(1)}`,
+      );
     }
     lines.push('');
-    lines.push(`'painted': performance.now() in the page at the first animation frame after the rows are in the DOM (0 = navigation start);`);
-    lines.push(`'wall': this process's clock around page.goto + the wait (adds CDP round trips). p95 of ${a.runs} runs is the ${a.runs < 20 ? 'slowest run' : 'nearest rank'}.`);
-    lines.push(`machine: other processes used ${quietLoad === null ? '?' : quietLoad.toFixed(2)} cores just before measuring; during it all processes used ${busyCores === null ? '?' : busyCores.toFixed(2)} of ${cpus().length} cores (chromium, curl and this server ${serverCores.toFixed(2)} included)`);
-    if (quietLoad !== null && quietLoad > 0.2) lines.push(`WARNING: other processes were busy (${quietLoad.toFixed(2)} cores) before the run: the times are skewed. Re-run with --wait-quiet 120.`);
+    lines.push(
+      `'painted': performance.now() in the page at the first animation frame after the rows are in the DOM (0 = navigation start);`,
+    );
+    lines.push(
+      `'wall': this process's clock around page.goto + the wait (adds CDP round trips). p95 of ${a.runs} runs is the ${a.runs < 20 ? 'slowest run' : 'nearest rank'}.`,
+    );
+    lines.push(
+      `machine: other processes used ${quietLoad === null ? '?' : quietLoad.toFixed(2)} cores just before measuring; during it all processes used ${busyCores === null ? '?' : busyCores.toFixed(2)} of ${cpus().length} cores (chromium, curl and this server ${serverCores.toFixed(2)} included)`,
+    );
+    if (quietLoad !== null && quietLoad > 0.2)
+      lines.push(
+        `WARNING: other processes were busy (${quietLoad.toFixed(2)} cores) before the run: the times are skewed. Re-run with --wait-quiet 120.`,
+      );
     lines.push(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
     const table = lines.join('\n');
     if (a.json) {
       process.stderr.write(`\n${table}\n`);
-      process.stdout.write(`${JSON.stringify({ cases: CASES, installations: INSTALLATIONS, runs: a.runs, chromium: version, cores: cpus().length, loadavg: loadavg(), quietLoad, busyCores, seedSeconds: seeded.seconds, bundle, goalBundleBytes: GOAL_BUNDLE_BYTES, goalMs: GOAL_MS, rows, waterfall, pageBytes, apiBytes }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ cases: CASES, installations: INSTALLATIONS, runs: a.runs, chromium: version, cores: cpus().length, loadavg: loadavg(), quietLoad, busyCores, seedSeconds: seeded.seconds, bundle, goalBundleBytes: GOAL_BUNDLE_BYTES, goalMs: GOAL_MS, rows, waterfall, pageBytes, apiBytes }, null, 2)}\n`,
+      );
     } else process.stdout.write(`\n${table}\n`);
     return a.check && !(bundleMet && viewMet) ? 1 : 0;
   } finally {
@@ -535,7 +824,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (e: unknown) => {
-  process.stderr.write(`bench/dashboard: ${(e as Error).stack ?? String(e)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`bench/dashboard: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

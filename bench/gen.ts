@@ -65,12 +65,76 @@ export interface HotfixPlan {
 }
 
 const WORDS = [
-  'api', 'core', 'common', 'impl', 'util', 'config', 'resources', 'static', 'js', 'css', 'i18n', 'templates', 'schemas',
-  'admin', 'gateway', 'store', 'publisher', 'portal', 'modules', 'extensions', 'handlers', 'mediators', 'security',
-  'tenant', 'registry', 'analytics', 'metrics', 'logs', 'samples', 'tools', 'native', 'data', 'web', 'WEB-INF',
-  'META-INF', 'classes', 'org', 'carbon', 'service', 'client', 'internal', 'model', 'dto', 'v1', 'v2', 'endpoints',
-  'sequences', 'policies', 'scripts', 'db', 'mysql', 'postgres', 'oracle', 'h2', 'keys', 'certs', 'themes', 'assets',
-  'images', 'fonts', 'locale', 'throttling', 'oauth', 'token', 'cache', 'cluster', 'transport', 'http', 'jms', 'kafka',
+  'api',
+  'core',
+  'common',
+  'impl',
+  'util',
+  'config',
+  'resources',
+  'static',
+  'js',
+  'css',
+  'i18n',
+  'templates',
+  'schemas',
+  'admin',
+  'gateway',
+  'store',
+  'publisher',
+  'portal',
+  'modules',
+  'extensions',
+  'handlers',
+  'mediators',
+  'security',
+  'tenant',
+  'registry',
+  'analytics',
+  'metrics',
+  'logs',
+  'samples',
+  'tools',
+  'native',
+  'data',
+  'web',
+  'WEB-INF',
+  'META-INF',
+  'classes',
+  'org',
+  'carbon',
+  'service',
+  'client',
+  'internal',
+  'model',
+  'dto',
+  'v1',
+  'v2',
+  'endpoints',
+  'sequences',
+  'policies',
+  'scripts',
+  'db',
+  'mysql',
+  'postgres',
+  'oracle',
+  'h2',
+  'keys',
+  'certs',
+  'themes',
+  'assets',
+  'images',
+  'fonts',
+  'locale',
+  'throttling',
+  'oauth',
+  'token',
+  'cache',
+  'cluster',
+  'transport',
+  'http',
+  'jms',
+  'kafka',
 ];
 
 /** The i-th of WORDS: the hotfix plan names some of its files after them. */
@@ -80,14 +144,41 @@ function word(i: number): string {
   return w;
 }
 
-const TEXT_EXT = ['xml', 'properties', 'txt', 'html', 'js', 'json', 'sh', 'md', 'sql', 'yaml', 'css', 'jsp', 'xsd', 'wsdl', 'conf', 'toml'];
+const TEXT_EXT = [
+  'xml',
+  'properties',
+  'txt',
+  'html',
+  'js',
+  'json',
+  'sh',
+  'md',
+  'sql',
+  'yaml',
+  'css',
+  'jsp',
+  'xsd',
+  'wsdl',
+  'conf',
+  'toml',
+];
 const BIN_EXT = ['class', 'png', 'gif', 'jks', 'ico', 'woff'];
 
 /** Directories both packs have: the hotfix's files live here. */
 const SKELETON = [
-  'bin', 'conf', 'conf/security', 'lib', 'lib/runtime', 'repository', 'repository/components',
-  'repository/components/plugins', 'repository/components/lib', 'repository/components/dropins',
-  'repository/conf', 'dbscripts', 'docs',
+  'bin',
+  'conf',
+  'conf/security',
+  'lib',
+  'lib/runtime',
+  'repository',
+  'repository/components',
+  'repository/components/plugins',
+  'repository/components/lib',
+  'repository/components/dropins',
+  'repository/conf',
+  'dbscripts',
+  'docs',
 ];
 const JAR_DIRS = ['lib', 'repository/components/plugins', 'repository/components/lib', 'repository/components/dropins'];
 
@@ -122,7 +213,8 @@ export function hotfixPlan(scale: number): HotfixPlan {
   };
   mod('lib/runtime/platform-core.jar', 15 * 1024, 'bin', 1.03);
   [3800, 2900, 2400, 2000, 1700, 1400, 1200, 1000, 800, 600, 450, 300].forEach((kb, i) =>
-    mod(`repository/components/plugins/org.bench.hf.${word(i)}_4.2.0.jar`, kb, 'bin', 1.03));
+    mod(`repository/components/plugins/org.bench.hf.${word(i)}_4.2.0.jar`, kb, 'bin', 1.03),
+  );
   [900, 700, 500, 350, 200, 120].forEach((kb, i) => mod(`repository/components/lib/hf-lib-${i}.jar`, kb, 'bin', 1.03));
   [2, 4, 6, 8, 10, 12, 14, 16, 20, 24].forEach((kb, i) => mod(`conf/hf-${word(i + 20)}.xml`, kb, 'text', 1.05));
   [1, 2, 4, 6].forEach((kb, i) => mod(`bin/hf-${word(i + 40)}.sh`, kb, 'text', 1.1));
@@ -137,8 +229,16 @@ export function hotfixPlan(scale: number): HotfixPlan {
     deleted.push(path);
   });
   [3000, 2500, 2000, 1500, 1000, 600].forEach((kb, i) =>
-    added.push({ path: `repository/components/plugins/org.bench.hf.new${i}_4.2.1.jar`, size: sz(kb), kind: 'bin', ver: 2 }));
-  [4, 6, 9, 12].forEach((kb, i) => added.push({ path: `conf/security/hf-new-${i}.xml`, size: sz(kb), kind: 'text', ver: 2 }));
+    added.push({
+      path: `repository/components/plugins/org.bench.hf.new${i}_4.2.1.jar`,
+      size: sz(kb),
+      kind: 'bin',
+      ver: 2,
+    }),
+  );
+  [4, 6, 9, 12].forEach((kb, i) =>
+    added.push({ path: `conf/security/hf-new-${i}.xml`, size: sz(kb), kind: 'text', ver: 2 }),
+  );
   const dir = 'repository/components/dropins/hf-patch-0001';
   added.push({ path: `${dir}/hf-patch.jar`, size: sz(1500), kind: 'bin', ver: 2 });
   added.push({ path: `${dir}/README.txt`, size: sz(2), kind: 'text', ver: 2 });
@@ -155,13 +255,18 @@ export function planPackA(scale: number): PackPlan {
   const files: FileSpec[] = [...hf.originals];
   // A few big files (20-100 MB at scale 1): runtime images, data files, a bundled webapp.
   const big: [string, number][] = [
-    ['lib/runtime/jdk-modules.zip', 100], ['repository/database/seed.db', 80], ['dist/bench-console.war', 64],
-    ['lib/native/libbench-engine.so', 48], ['docs/api-reference.zip', 32], ['repository/resources/geoip.dat', 24],
+    ['lib/runtime/jdk-modules.zip', 100],
+    ['repository/database/seed.db', 80],
+    ['dist/bench-console.war', 64],
+    ['lib/native/libbench-engine.so', 48],
+    ['docs/api-reference.zip', 32],
+    ['repository/resources/geoip.dat', 24],
   ];
   for (const [p, mb] of big) files.push({ path: p, size: Math.round(mb * MB * scale), kind: 'bin', ver: 1 });
   for (const p of big) {
     const d = p[0].slice(0, p[0].lastIndexOf('/'));
-    for (let q = d; q !== '' && !dirs.includes(q); q = q.includes('/') ? q.slice(0, q.lastIndexOf('/')) : '') dirs.push(q);
+    for (let q = d; q !== '' && !dirs.includes(q); q = q.includes('/') ? q.slice(0, q.lastIndexOf('/')) : '')
+      dirs.push(q);
   }
   const nJars = Math.round(800 * scale);
   const nSmall = total - files.length - nJars;
@@ -170,12 +275,22 @@ export function planPackA(scale: number): PackPlan {
     const text = rng.next() < 0.8;
     const dir = rng.pick(dirs);
     const ext = text ? rng.pick(TEXT_EXT) : rng.pick(BIN_EXT);
-    small.push({ path: `${dir}/${rng.pick(WORDS)}${i}.${ext}`, size: rng.logUniform(256, 48 * KB), kind: text ? 'text' : 'bin', ver: 1 });
+    small.push({
+      path: `${dir}/${rng.pick(WORDS)}${i}.${ext}`,
+      size: rng.logUniform(256, 48 * KB),
+      kind: text ? 'text' : 'bin',
+      ver: 1,
+    });
   }
   const jars: FileSpec[] = [];
   for (let i = 0; i < nJars; i++) {
     const dir = rng.next() < 0.5 ? rng.pick(JAR_DIRS) : rng.pick(dirs);
-    jars.push({ path: `${dir}/${rng.pick(WORDS)}-${rng.pick(WORDS)}-${i}.jar`, size: rng.logUniform(100 * KB, 5 * MB), kind: 'bin', ver: 1 });
+    jars.push({
+      path: `${dir}/${rng.pick(WORDS)}-${rng.pick(WORDS)}-${i}.jar`,
+      size: rng.logUniform(100 * KB, 5 * MB),
+      kind: 'bin',
+      ver: 1,
+    });
   }
   // Scale the jars so that the pack lands on ~1.5 GB (times the scale).
   const fixed = [...files, ...small].reduce((s, f) => s + f.size, 0);
@@ -197,7 +312,12 @@ export function planPackB(scale: number): PackPlan {
     const text = rng.next() < 0.85;
     const dir = rng.pick(dirs);
     const ext = text ? rng.pick(TEXT_EXT) : rng.pick(BIN_EXT);
-    files.push({ path: `${dir}/${rng.pick(WORDS)}${i}.${ext}`, size: rng.logUniform(64, 8 * KB), kind: text ? 'text' : 'bin', ver: 1 });
+    files.push({
+      path: `${dir}/${rng.pick(WORDS)}${i}.${ext}`,
+      size: rng.logUniform(64, 8 * KB),
+      kind: text ? 'text' : 'bin',
+      ver: 1,
+    });
   }
   return { name: 'B', dirs: sortDirs(dirs, files), files };
 }
@@ -223,7 +343,10 @@ function textCorpus(): Buffer {
   while (n < 8 * MB) {
     const indent = '  '.repeat(rng.int(0, 4));
     const words = Array.from({ length: rng.int(2, 12) }, () => rng.pick(WORDS)).join(rng.next() < 0.5 ? ' ' : '.');
-    const line = rng.next() < 0.5 ? `${indent}<${rng.pick(WORDS)} name="${words}">${rng.int(0, 99999)}</${rng.pick(WORDS)}>\n` : `${indent}${words} = ${rng.int(0, 1 << 30)}\n`;
+    const line =
+      rng.next() < 0.5
+        ? `${indent}<${rng.pick(WORDS)} name="${words}">${rng.int(0, 99999)}</${rng.pick(WORDS)}>\n`
+        : `${indent}${words} = ${rng.int(0, 1 << 30)}\n`;
     parts.push(line);
     n += line.length;
   }

@@ -19,24 +19,41 @@ import { median, run } from './proc.js';
 const self = fileURLToPath(import.meta.url);
 
 async function child(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { child: { type: 'boolean' }, home: { type: 'string' }, cache: { type: 'string' }, oci: { type: 'string' }, push: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      child: { type: 'boolean' },
+      home: { type: 'string' },
+      cache: { type: 'string' },
+      oci: { type: 'string' },
+      push: { type: 'string' },
+    },
+    strict: true,
+  });
   const r = await buildImage({
     home: values.home!,
     cacheDir: values.cache!,
     ...(values.oci ? { oci: values.oci } : {}),
-    ...(values.push ? { tag: values.push, push: true } : { tag: 'bench:1', oci: values.oci ?? join(values.cache!, '..', 'oci') }),
+    ...(values.push
+      ? { tag: values.push, push: true }
+      : { tag: 'bench:1', oci: values.oci ?? join(values.cache!, '..', 'oci') }),
   });
   process.stdout.write(JSON.stringify(r) + '\n');
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, pack: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string' }, pack: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
   const runs = Number(values.runs ?? 1);
   const root = join(process.env.HFX_BENCH_DIR ?? '/tmp/hfx-bench', 'image');
   const src = values.pack ?? join(process.env.HFX_BENCH_DIR ?? '/tmp/hfx-bench', 'full', 'packA');
   const hotfixZip = join(src, '..', 'hotfix.zip');
   if (!existsSync(join(src, '.hfx', 'state.json')) || !existsSync(hotfixZip)) {
-    console.error(`${src} (an installation) and ${hotfixZip} are needed: run \`npm run bench -- --only apply\` once to generate them.`);
+    console.error(
+      `${src} (an installation) and ${hotfixZip} are needed: run \`npm run bench -- --only apply\` once to generate them.`,
+    );
     process.exit(2);
   }
   const home = join(root, 'pack');
@@ -50,7 +67,8 @@ async function main(): Promise<void> {
 
   const reg = await startRegistry();
   try {
-    const build = (cache: string, extra: string[] = []) => run(['node', self, '--child', '--home', home, '--cache', cache, ...extra]);
+    const build = (cache: string, extra: string[] = []) =>
+      run(['node', self, '--child', '--home', home, '--cache', cache, ...extra]);
     const tarT: number[] = [];
     let tarBytes = 0;
     let layerBytes = 0;
@@ -68,11 +86,17 @@ async function main(): Promise<void> {
       if (i < runs - 1) rmSync(cache, { recursive: true, force: true });
     }
     const cache = join(root, `cache-${runs - 1}`);
-    const first = JSON.parse((await build(cache, ['--push', `${reg.host}/bench/pack:1`])).stdout) as { push: { bytesUploaded: number }; layers: { size: number }[] };
+    const first = JSON.parse((await build(cache, ['--push', `${reg.host}/bench/pack:1`])).stdout) as {
+      push: { bytesUploaded: number };
+      layers: { size: number }[];
+    };
 
     await applyHotfix({ home, archive: hotfixZip });
     const reT: number[] = [];
-    let second: { push: { bytesUploaded: number; blobsUploaded: number }; layers: { size: number; cached: boolean }[] } | null = null;
+    let second: {
+      push: { bytesUploaded: number; blobsUploaded: number };
+      layers: { size: number; cached: boolean }[];
+    } | null = null;
     for (let i = 0; i < runs; i++) {
       // each run starts from the cache of the first build (hard links): only the thin layer is new
       execFileSync('cp', ['-al', cache, join(root, `cache-re-${i}`)]);
@@ -88,9 +112,30 @@ async function main(): Promise<void> {
     const firstM = median(firstT);
     const reM = median(reT);
     const rows = [
-      { row: 'first build (1.5 GB) vs tar -c | gzip', hfx: `${firstM.toFixed(2)} s`, base: `${tarM.toFixed(2)} s`, ratio: firstM / tarM, goal: '≤ 0.7', pass: firstM / tarM <= 0.7 },
-      { row: 'its layers\' bytes vs tar -c | gzip\'s', hfx: `${(layerBytes / 1e6).toFixed(1)} MB`, base: `${(tarBytes / 1e6).toFixed(1)} MB`, ratio: layerBytes / tarBytes, goal: 'information', pass: true },
-      { row: 'rebuild after one more hotfix vs first build', hfx: `${reM.toFixed(2)} s`, base: `${firstM.toFixed(2)} s`, ratio: reM / firstM, goal: '< 0.05', pass: reM / firstM < 0.05 },
+      {
+        row: 'first build (1.5 GB) vs tar -c | gzip',
+        hfx: `${firstM.toFixed(2)} s`,
+        base: `${tarM.toFixed(2)} s`,
+        ratio: firstM / tarM,
+        goal: '≤ 0.7',
+        pass: firstM / tarM <= 0.7,
+      },
+      {
+        row: "its layers' bytes vs tar -c | gzip's",
+        hfx: `${(layerBytes / 1e6).toFixed(1)} MB`,
+        base: `${(tarBytes / 1e6).toFixed(1)} MB`,
+        ratio: layerBytes / tarBytes,
+        goal: 'information',
+        pass: true,
+      },
+      {
+        row: 'rebuild after one more hotfix vs first build',
+        hfx: `${reM.toFixed(2)} s`,
+        base: `${firstM.toFixed(2)} s`,
+        ratio: reM / firstM,
+        goal: '< 0.05',
+        pass: reM / firstM < 0.05,
+      },
       {
         row: 'bytes uploaded: second push vs first',
         hfx: `${(second!.push.bytesUploaded / 1e6).toFixed(2)} MB (${second!.push.blobsUploaded} blobs)`,
@@ -100,12 +145,23 @@ async function main(): Promise<void> {
         pass: second!.push.blobsUploaded === 2,
       },
     ];
-    if (values.json) process.stdout.write(JSON.stringify({ size, runs, tar: tarT, tarBytes, layerBytes, first: firstT, firstCpu, rebuild: reT, rows }, null, 2) + '\n');
+    if (values.json)
+      process.stdout.write(
+        JSON.stringify(
+          { size, runs, tar: tarT, tarBytes, layerBytes, first: firstT, firstCpu, rebuild: reT, rows },
+          null,
+          2,
+        ) + '\n',
+      );
     const w = [46, 26, 12, 8, 20];
     const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i]!)).join(' ');
     console.error(line(['row', 'hfx', 'baseline', 'ratio', 'goal']));
-    for (const r of rows) console.error(line([r.row, r.hfx, r.base, r.ratio.toFixed(3), `${r.goal} ${r.pass ? 'PASS' : 'FAIL'}`]));
-    if (firstCpu.length) console.error(`first build CPU: ${median(firstCpu).toFixed(1)} s over ${firstM.toFixed(1)} s wall (${(median(firstCpu) / firstM).toFixed(2)} cores)`);
+    for (const r of rows)
+      console.error(line([r.row, r.hfx, r.base, r.ratio.toFixed(3), `${r.goal} ${r.pass ? 'PASS' : 'FAIL'}`]));
+    if (firstCpu.length)
+      console.error(
+        `first build CPU: ${median(firstCpu).toFixed(1)} s over ${firstM.toFixed(1)} s wall (${(median(firstCpu) / firstM).toFixed(2)} cores)`,
+      );
   } finally {
     await reg.stop();
   }

@@ -202,7 +202,9 @@ async function curlDownload(n: Node, id: string, bytes: number): Promise<number>
   );
   const [code, size] = r.stdout.trim().split(' ');
   if (code !== '200' || Number(size) !== bytes)
-    throw new Error(`download from the ${n.kind} store answered ${String(code)} with ${String(size)} bytes, not ${bytes}`);
+    throw new Error(
+      `download from the ${n.kind} store answered ${String(code)} with ${String(size)} bytes, not ${bytes}`,
+    );
   return r.wall;
 }
 

@@ -51,18 +51,29 @@ const haveTime = existsSync(TIME);
  * Runs argv[0] with argv[1..] (no shell unless argv is ['bash', '-c', …]) and times it.
  * Throws when the exit code is not in `ok`.
  */
-export async function run(argv: readonly string[], opts: { ok?: readonly number[]; cwd?: string; env?: NodeJS.ProcessEnv; label?: string } = {}): Promise<RunResult> {
+export async function run(
+  argv: readonly string[],
+  opts: { ok?: readonly number[]; cwd?: string; env?: NodeJS.ProcessEnv; label?: string } = {},
+): Promise<RunResult> {
   const ok = opts.ok ?? [0];
   const tfile = join(tmpdir(), `hfx-bench-time-${process.pid}`);
   const full = haveTime ? [TIME, '-f', '%U %S %M %I', '-o', tfile, ...argv] : [...argv];
   const busy0 = machineBusySeconds();
   const self0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const child = spawn(full[0]!, full.slice(1), { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(full[0]!, full.slice(1), {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { if (stdout.length < 1 << 20) stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < 1 << 20) stderr += d; });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    if (stdout.length < 1 << 20) stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    if (stderr.length < 1 << 20) stderr += d;
+  });
   const code = await new Promise<number>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (c, sig) => resolve(c ?? (sig ? 128 : 1)));
@@ -86,9 +97,14 @@ export async function run(argv: readonly string[], opts: { ok?: readonly number[
     }
     rmSync(tfile, { force: true });
   }
-  const otherCpu = busy0 === null || busy1 === null || cpu === null ? null : Math.max(0, busy1 - busy0 - cpu - (self.user + self.system) / 1e6);
+  const otherCpu =
+    busy0 === null || busy1 === null || cpu === null
+      ? null
+      : Math.max(0, busy1 - busy0 - cpu - (self.user + self.system) / 1e6);
   if (!ok.includes(code)) {
-    throw new Error(`${opts.label ?? argv.join(' ')} exited with ${code}\n${stderr.trim() || stdout.trim()}`.slice(0, 4000));
+    throw new Error(
+      `${opts.label ?? argv.join(' ')} exited with ${code}\n${stderr.trim() || stdout.trim()}`.slice(0, 4000),
+    );
   }
   return { wall, cpu, maxRssMb, diskReadMB, otherCpu, code, stdout, stderr };
 }

@@ -28,14 +28,31 @@ export interface RealTree {
 
 function npmInstall(dir: string, cache: string, pkgs: string[], offline: boolean): { ok: boolean; out: string } {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'hfx-bench-real-tree', version: '1.0.0', private: true }) + '\n');
-  const args = ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', '--omit=optional', `--before=${REAL_TREE.before}`, '--cache', cache, ...(offline ? ['--offline'] : ['--prefer-offline']), ...pkgs];
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'hfx-bench-real-tree', version: '1.0.0', private: true }) + '\n',
+  );
+  const args = [
+    'install',
+    '--ignore-scripts',
+    '--no-audit',
+    '--no-fund',
+    '--no-save',
+    '--omit=optional',
+    `--before=${REAL_TREE.before}`,
+    '--cache',
+    cache,
+    ...(offline ? ['--offline'] : ['--prefer-offline']),
+    ...pkgs,
+  ];
   const r = spawnSync('npm', args, { cwd: dir, encoding: 'utf8', timeout: 600_000 });
   return { ok: r.status === 0, out: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}` };
 }
 
 function count(dir: string): { files: number; bytes: number } {
-  const out = spawnSync('bash', ['-c', 'find . -type f | wc -l; du -sb . | cut -f1'], { cwd: dir, encoding: 'utf8' }).stdout.trim().split('\n');
+  const out = spawnSync('bash', ['-c', 'find . -type f | wc -l; du -sb . | cut -f1'], { cwd: dir, encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n');
   return { files: Number(out[0]), bytes: Number(out[1]) };
 }
 
@@ -63,13 +80,16 @@ export function ensureRealTree(base: string, log: (s: string) => void): RealTree
   const cache = join(dir, 'npm-cache');
   mkdirSync(cache, { recursive: true });
   writeFileSync(join(dir, '.hfx-bench'), 'made by hfx bench/realtree.ts\n');
-  for (const [target, pkg] of [[oldDir, REAL_TREE.old], [newDir, REAL_TREE.new]] as const) {
+  for (const [target, pkg] of [
+    [oldDir, REAL_TREE.old],
+    [newDir, REAL_TREE.new],
+  ] as const) {
     rmSync(target, { recursive: true, force: true });
     const pkgs = [...REAL_TREE.common, pkg];
     log(`real tree: npm install ${pkgs.join(' ')} (--before ${REAL_TREE.before}) into ${target} …`);
     let r = npmInstall(target, cache, pkgs, false);
     if (!r.ok) {
-      log('  the registry did not answer; trying npm\'s cache alone (--offline) …');
+      log("  the registry did not answer; trying npm's cache alone (--offline) …");
       r = npmInstall(target, cache, pkgs, true);
     }
     if (!r.ok) {

@@ -12,7 +12,17 @@ import { cpus, freemem, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
-import { applyPlanTo, GEN_VERSION, hotfixPlan, planPackA, planPackB, SEED, sumBytes, writePack, type HotfixPlan } from './gen.js';
+import {
+  applyPlanTo,
+  GEN_VERSION,
+  hotfixPlan,
+  planPackA,
+  planPackB,
+  SEED,
+  sumBytes,
+  writePack,
+  type HotfixPlan,
+} from './gen.js';
 import { envSetting, run, stat, waitQuiet, type RunResult, type Stat } from './proc.js';
 import { ensureRealTree, REAL_TREE } from './realtree.js';
 
@@ -51,21 +61,40 @@ and needs the npm registry the first time only.`;
 
 function parseArgs(argv: string[]): Args {
   const { values: v } = parseCliArgs({
-    args: argv, strict: true,
+    args: argv,
+    strict: true,
     options: {
-      quick: { type: 'boolean', default: false }, clean: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, check: { type: 'boolean', default: false },
-      runs: { type: 'string', default: '3' }, 'wait-quiet': { type: 'string', default: '0' }, only: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h', default: false },
+      quick: { type: 'boolean', default: false },
+      clean: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+      runs: { type: 'string', default: '3' },
+      'wait-quiet': { type: 'string', default: '0' },
+      only: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (v.help) {
     process.stdout.write(USAGE + '\n');
     process.exit(0);
   }
-  const a: Args = { quick: v.quick, clean: v.clean, json: v.json, check: v.check, runs: Number(v.runs), only: null, waitQuiet: Number(v['wait-quiet']) };
+  const a: Args = {
+    quick: v.quick,
+    clean: v.clean,
+    json: v.json,
+    check: v.check,
+    runs: Number(v.runs),
+    only: null,
+    waitQuiet: Number(v['wait-quiet']),
+  };
   if (!Number.isInteger(a.runs) || a.runs < 1) throw new Error('--runs takes a whole number ≥ 1');
   if (!Number.isFinite(a.waitQuiet) || a.waitQuiet < 0) throw new Error('--wait-quiet takes seconds ≥ 0');
-  for (const g of (v.only ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
-    if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`--only: unknown group ${JSON.stringify(g)} (one of ${GROUPS.join(', ')})`);
+  for (const g of (v.only ?? [])
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    if (!(GROUPS as readonly string[]).includes(g))
+      throw new Error(`--only: unknown group ${JSON.stringify(g)} (one of ${GROUPS.join(', ')})`);
     (a.only ??= new Set()).add(g as Group);
   }
   return a;
@@ -83,9 +112,9 @@ delete ENV.HFX_FAULT;
 function hfx(args: string[], ok: readonly number[] = [0]): Promise<RunResult> {
   return run([process.execPath, HFX, ...args], { env: ENV, ok, cwd: REPO, label: `hfx ${args.join(' ')}` });
 }
-const sh = (script: string, args: string[], ok: readonly number[] = [0]) => run(['bash', '-c', script, 'bench', ...args], { env: ENV, ok, label: script });
+const sh = (script: string, args: string[], ok: readonly number[] = [0]) =>
+  run(['bash', '-c', script, 'bench', ...args], { env: ENV, ok, label: script });
 const syncAll = () => run(['sync']);
-
 
 /** A dir the benchmark owns: it carries this file, so --clean and regeneration never delete anything else. */
 const OWNER = '.hfx-bench';
@@ -98,7 +127,14 @@ interface DataInfo {
   generateSeconds: number;
   packA: { files: number; dirs: number; bytes: number };
   packB: { files: number; dirs: number; bytes: number };
-  hotfix: { modified: number; added: number; addedDirs: number; deleted: number; payloadBytes: number; touchedBytes: number };
+  hotfix: {
+    modified: number;
+    added: number;
+    addedDirs: number;
+    deleted: number;
+    payloadBytes: number;
+    touchedBytes: number;
+  };
 }
 
 function owned(dir: string): boolean {
@@ -153,7 +189,14 @@ async function ensureData(W: string, scale: number, hf: HotfixPlan): Promise<Dat
     generateSeconds: (Date.now() - t) / 1000,
     packA: { files: a.files.length, dirs: a.dirs.length, bytes: sumBytes(a.files) },
     packB: { files: b.files.length, dirs: b.dirs.length, bytes: sumBytes(b.files) },
-    hotfix: { modified: hf.modified.length, added: hf.added.length, addedDirs: hf.addedDirs.length, deleted: hf.deleted.length, payloadBytes: payload, touchedBytes: payload + sumBytes(hf.originals) },
+    hotfix: {
+      modified: hf.modified.length,
+      added: hf.added.length,
+      addedDirs: hf.addedDirs.length,
+      deleted: hf.deleted.length,
+      payloadBytes: payload,
+      touchedBytes: payload + sumBytes(hf.originals),
+    },
   };
   writeFileSync(marker, JSON.stringify(info, null, 2) + '\n');
   generatedNow = true;
@@ -206,7 +249,16 @@ function fmtS(s: number): string {
 function table(rows: Row[]): string {
   const head = ['measure', 'hfx s', 'baseline s', 'ratio', 'goal', 'result', 'other load', 'disk MB'];
   const mb = (x: number | null) => (x === null ? '?' : x.toFixed(0));
-  const body = rows.map((r) => [r.measure, fmtS(r.hfx), fmtS(r.baseline), r.ratio.toFixed(2), r.goal === null ? '—' : `≤ ${r.goal}`, r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL', r.otherLoad === null ? '?' : r.otherLoad.toFixed(2), `${mb(r.diskReadMB[0])}/${mb(r.diskReadMB[1])}`]);
+  const body = rows.map((r) => [
+    r.measure,
+    fmtS(r.hfx),
+    fmtS(r.baseline),
+    r.ratio.toFixed(2),
+    r.goal === null ? '—' : `≤ ${r.goal}`,
+    r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL',
+    r.otherLoad === null ? '?' : r.otherLoad.toFixed(2),
+    `${mb(r.diskReadMB[0])}/${mb(r.diskReadMB[1])}`,
+  ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
   return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)].join('\n');
@@ -216,7 +268,9 @@ function table(rows: Row[]): string {
 function gitDescribe(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO, encoding: 'utf8' }).split('\n').filter(Boolean).length;
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean).length;
     return dirty ? `${head} + ${dirty} changed path(s) under src/` : head;
   } catch {
     return 'unknown (not a git checkout)';
@@ -259,9 +313,30 @@ async function main(): Promise<number> {
   await normalize(packB, pub);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir);
-  const diffArgs = (out: string) => ['diff', packA, packANew, '-o', out, ...PRODUCT, '--id', HF_ID, '--title', 'bench hotfix', '--sign', key, '--json'];
-  const made = JSON.parse((await hfx(diffArgs(zip))).stdout) as { added: number; modified: number; deleted: number; payloadBytes: number };
-  log(`hotfix.zip: ${made.modified} modified, ${made.added} added, ${made.deleted} deleted, ${gb(made.payloadBytes)} payload`);
+  const diffArgs = (out: string) => [
+    'diff',
+    packA,
+    packANew,
+    '-o',
+    out,
+    ...PRODUCT,
+    '--id',
+    HF_ID,
+    '--title',
+    'bench hotfix',
+    '--sign',
+    key,
+    '--json',
+  ];
+  const made = JSON.parse((await hfx(diffArgs(zip))).stdout) as {
+    added: number;
+    modified: number;
+    deleted: number;
+    payloadBytes: number;
+  };
+  log(
+    `hotfix.zip: ${made.modified} modified, ${made.added} added, ${made.deleted} deleted, ${gb(made.payloadBytes)} payload`,
+  );
   if (want('apply')) {
     // unzip writes payload/<path> under -d DIR, so DIR/payload is the copy of the pack: every
     // payload file lands on its real path. Hard links make the copy cheap; the files the
@@ -270,12 +345,20 @@ async function main(): Promise<number> {
     mkdirSync(unzipDir);
     await run(['cp', '-al', packA, join(unzipDir, 'payload')]);
     rmSync(join(unzipDir, 'payload', '.hfx'), { recursive: true, force: true });
-    for (const f of hf.modified) await run(['cp', '--remove-destination', '-p', join(packA, f.path), join(unzipDir, 'payload', f.path)]);
+    for (const f of hf.modified)
+      await run(['cp', '--remove-destination', '-p', join(packA, f.path), join(unzipDir, 'payload', f.path)]);
   }
 
   // The real tree: an npm-installed node_modules, adopted as a pack, with the next typescript
   // release as the hotfix (see realtree.ts).
-  let real: { tree: ReturnType<typeof ensureRealTree>; pack: string; zip: string; unzip: string; changes: number; diffArgs: (out: string) => string[] } | null = null;
+  let real: {
+    tree: ReturnType<typeof ensureRealTree>;
+    pack: string;
+    zip: string;
+    unzip: string;
+    changes: number;
+    diffArgs: (out: string) => string[];
+  } | null = null;
   if (want('real')) {
     const tree = ensureRealTree(base, log);
     const pack = join(W, 'real-pack');
@@ -286,10 +369,31 @@ async function main(): Promise<number> {
       await run(['cp', '-a', tree.old, pack]);
     }
     await normalize(pack, pub);
-    const diffArgs = (out: string) => ['diff', tree.old, tree.new, '-o', out, ...PRODUCT, '--id', 'HF-BENCH-REAL-0001', '--title', `${REAL_TREE.old} to ${REAL_TREE.new}`, '--sign', key, '--json'];
+    const diffArgs = (out: string) => [
+      'diff',
+      tree.old,
+      tree.new,
+      '-o',
+      out,
+      ...PRODUCT,
+      '--id',
+      'HF-BENCH-REAL-0001',
+      '--title',
+      `${REAL_TREE.old} to ${REAL_TREE.new}`,
+      '--sign',
+      key,
+      '--json',
+    ];
     rmSync(rzip, { force: true });
-    const rm = JSON.parse((await hfx(diffArgs(rzip))).stdout) as { added: number; modified: number; deleted: number; payloadBytes: number };
-    log(`real-hotfix.zip (${REAL_TREE.old} → ${REAL_TREE.new}): ${rm.modified} modified, ${rm.added} added, ${rm.deleted} deleted, ${gb(rm.payloadBytes)} payload`);
+    const rm = JSON.parse((await hfx(diffArgs(rzip))).stdout) as {
+      added: number;
+      modified: number;
+      deleted: number;
+      payloadBytes: number;
+    };
+    log(
+      `real-hotfix.zip (${REAL_TREE.old} → ${REAL_TREE.new}): ${rm.modified} modified, ${rm.added} added, ${rm.deleted} deleted, ${gb(rm.payloadBytes)} payload`,
+    );
     rmSync(runzip, { recursive: true, force: true });
     mkdirSync(runzip);
     await run(['cp', '-al', pack, join(runzip, 'payload')]);
@@ -297,7 +401,10 @@ async function main(): Promise<number> {
     const listed = (await run(['unzip', '-Z1', rzip])).stdout.split('\n').filter((n) => n.startsWith('payload/'));
     for (const n of listed) {
       const dest = join(runzip, n);
-      if (existsSync(dest)) await run(['cp', '--remove-destination', '-p', dest, `${dest}.tmp-copy`]).then(() => run(['mv', '-f', `${dest}.tmp-copy`, dest]));
+      if (existsSync(dest))
+        await run(['cp', '--remove-destination', '-p', dest, `${dest}.tmp-copy`]).then(() =>
+          run(['mv', '-f', `${dest}.tmp-copy`, dest]),
+        );
     }
     real = { tree, pack, zip: rzip, unzip: runzip, changes: rm.added + rm.modified + rm.deleted, diffArgs };
   }
@@ -338,7 +445,9 @@ async function main(): Promise<number> {
     for (const t of tasks) {
       const s = stat(results.get(t.name)!);
       out[t.name] = figures[`${gname} / ${t.name}`] = s;
-      log(`  ${t.name}: median ${fmtS(s.median)} s (runs ${s.samples.map(fmtS).join(', ')}; cpu ${s.cpu === null ? '?' : fmtS(s.cpu)} s; read from disk ${s.diskReadMB === null ? '?' : s.diskReadMB.toFixed(0)} MB; other load ${s.otherLoad?.toFixed(2) ?? '?'} cores)`);
+      log(
+        `  ${t.name}: median ${fmtS(s.median)} s (runs ${s.samples.map(fmtS).join(', ')}; cpu ${s.cpu === null ? '?' : fmtS(s.cpu)} s; read from disk ${s.diskReadMB === null ? '?' : s.diskReadMB.toFixed(0)} MB; other load ${s.otherLoad?.toFixed(2) ?? '?'} cores)`,
+      );
     }
     return out;
   };
@@ -352,7 +461,8 @@ async function main(): Promise<number> {
         cmd: () => hfx(['apply', zip, '--home', pack, '--json']),
         after: (r) => {
           const n = (JSON.parse(r.stdout) as { changes: unknown[] }).changes.length;
-          if (n !== expectChanges) throw new Error(`apply on pack ${which} made ${n} changes, expected ${expectChanges}`);
+          if (n !== expectChanges)
+            throw new Error(`apply on pack ${which} made ${n} changes, expected ${expectChanges}`);
         },
       },
       { name: `hfx revert ${which}`, cmd: () => hfx(['revert', '--home', pack]) },
@@ -365,9 +475,21 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const row = (id: string, measure: string, h: Stat, b: Stat, goal: number | null, note: string) => {
     const loads = [h.otherLoad, b.otherLoad].filter((x): x is number => x !== null);
-    rows.push({ id, measure, hfx: h.median, baseline: b.median, ratio: h.median / b.median, goal, pass: goal === null ? null : h.median / b.median <= goal, otherLoad: loads.length ? Math.max(...loads) : null, diskReadMB: [h.diskReadMB, b.diskReadMB], note });
+    rows.push({
+      id,
+      measure,
+      hfx: h.median,
+      baseline: b.median,
+      ratio: h.median / b.median,
+      goal,
+      pass: goal === null ? null : h.median / b.median <= goal,
+      otherLoad: loads.length ? Math.max(...loads) : null,
+      diskReadMB: [h.diskReadMB, b.diskReadMB],
+      note,
+    });
   };
-  const label = (w: 'A' | 'B') => (w === 'A' ? `${kA} files, ${gb(data.packA.bytes)}` : `${kB} files, ${gb(data.packB.bytes)}`);
+  const label = (w: 'A' | 'B') =>
+    w === 'A' ? `${kA} files, ${gb(data.packA.bytes)}` : `${kB} files, ${gb(data.packB.bytes)}`;
 
   if (want('init')) {
     for (const w of ['A', 'B'] as const) {
@@ -384,32 +506,81 @@ async function main(): Promise<number> {
           },
         },
       ]);
-      row(`init-${w}`, `init ${label(w)} / sha256sum`, g['hfx init']!, g.sha256sum!, w === 'B' ? 0.6 : 1.0, 'find | xargs -0 sha256sum over the same files (.hfx excluded)');
+      row(
+        `init-${w}`,
+        `init ${label(w)} / sha256sum`,
+        g['hfx init']!,
+        g.sha256sum!,
+        w === 'B' ? 0.6 : 1.0,
+        'find | xargs -0 sha256sum over the same files (.hfx excluded)',
+      );
     }
   }
   if (want('verify')) {
     for (const w of ['A', 'B'] as const) {
       const pack = w === 'A' ? packA : packB;
-      const g = await group(`verify ${w}`, [shaTask(pack), { name: 'hfx verify', cmd: () => hfx(['verify', '--home', pack]) }]);
-      row(`verify-${w}`, `verify ${label(w)} / sha256sum`, g['hfx verify']!, g.sha256sum!, w === 'B' ? 0.6 : 1.0, 'find | xargs -0 sha256sum over the same files (.hfx excluded)');
+      const g = await group(`verify ${w}`, [
+        shaTask(pack),
+        { name: 'hfx verify', cmd: () => hfx(['verify', '--home', pack]) },
+      ]);
+      row(
+        `verify-${w}`,
+        `verify ${label(w)} / sha256sum`,
+        g['hfx verify']!,
+        g.sha256sum!,
+        w === 'B' ? 0.6 : 1.0,
+        'find | xargs -0 sha256sum over the same files (.hfx excluded)',
+      );
     }
   }
   if (want('apply')) {
-    const g = await group('apply vs unzip', [
-      { name: 'unzip -oq', cmd: () => run(['unzip', '-oq', zip, 'payload/*', '-d', unzipDir]) },
-      { name: 'unzip -oq + sync', cmd: () => sh('unzip -oq "$1" "payload/*" -d "$2" && sync', [zip, unzipDir]) },
-      ...applyTasks('A'),
-    ], () => normalize(packA, pub));
-    row('apply-unzip', `apply ${kA} / unzip -oq`, g['hfx apply A']!, g['unzip -oq']!, 1.2, 'unzip of the same archive into a copy of pack A (payload/ = the pack)');
-    row('apply-unzip-sync', `apply ${kA} / unzip -oq + sync`, g['hfx apply A']!, g['unzip -oq + sync']!, null, 'hfx fsyncs what it writes; unzip does not, so this row adds a sync');
+    const g = await group(
+      'apply vs unzip',
+      [
+        { name: 'unzip -oq', cmd: () => run(['unzip', '-oq', zip, 'payload/*', '-d', unzipDir]) },
+        { name: 'unzip -oq + sync', cmd: () => sh('unzip -oq "$1" "payload/*" -d "$2" && sync', [zip, unzipDir]) },
+        ...applyTasks('A'),
+      ],
+      () => normalize(packA, pub),
+    );
+    row(
+      'apply-unzip',
+      `apply ${kA} / unzip -oq`,
+      g['hfx apply A']!,
+      g['unzip -oq']!,
+      1.2,
+      'unzip of the same archive into a copy of pack A (payload/ = the pack)',
+    );
+    row(
+      'apply-unzip-sync',
+      `apply ${kA} / unzip -oq + sync`,
+      g['hfx apply A']!,
+      g['unzip -oq + sync']!,
+      null,
+      'hfx fsyncs what it writes; unzip does not, so this row adds a sync',
+    );
   }
   if (want('scale')) {
     const g = await group('apply scale', [...applyTasks('A'), ...applyTasks('B')], async () => {
       await normalize(packA, pub);
       await normalize(packB, pub);
     });
-    row('apply-scale', `apply ${kB} / apply ${kA}`, g['hfx apply B']!, g['hfx apply A']!, 1.2, 'the same archive on both packs');
-    row('revert-scale', `revert ${kB} / revert ${kA}`, g['hfx revert B']!, g['hfx revert A']!, 1.2, 'the same archive on both packs');
+    row(
+      'apply-scale',
+      `apply ${kB} / apply ${kA}`,
+      g['hfx apply B']!,
+      g['hfx apply A']!,
+      1.2,
+      'the same archive on both packs',
+    );
+    row(
+      'revert-scale',
+      `revert ${kB} / revert ${kA}`,
+      g['hfx revert B']!,
+      g['hfx revert A']!,
+      1.2,
+      'the same archive on both packs',
+    );
   }
   if (want('diff')) {
     const g = await group('diff', [
@@ -420,44 +591,88 @@ async function main(): Promise<number> {
         cmd: () => hfx(diffArgs(join(outDir, 'diff.zip'))),
       },
     ]);
-    row('diff', `diff ${kA} vs changed copy / diff -rq`, g['hfx diff']!, g['diff -rq']!, 0.8, 'packA-new is a real copy (cp -a): GNU diff skips files with the same inode unread');
+    row(
+      'diff',
+      `diff ${kA} vs changed copy / diff -rq`,
+      g['hfx diff']!,
+      g['diff -rq']!,
+      0.8,
+      'packA-new is a real copy (cp -a): GNU diff skips files with the same inode unread',
+    );
   }
   if (want('state')) {
     const g = await group('state', [
       { name: 'node -e 0', cmd: () => run([process.execPath, '-e', '0']) },
       { name: 'hfx state', cmd: () => hfx(['state', '--home', packA]) },
     ]);
-    row('state', `hfx state (pack A) / node -e 0`, g['hfx state']!, g['node -e 0']!, 2.0, 'start-up: what a command costs beyond Node itself');
+    row(
+      'state',
+      `hfx state (pack A) / node -e 0`,
+      g['hfx state']!,
+      g['node -e 0']!,
+      2.0,
+      'start-up: what a command costs beyond Node itself',
+    );
   }
   if (real) {
     const rk = `${(real.tree.files / 1000).toFixed(1)}k`;
-    const ga = await group('real: apply vs unzip', [
-      { name: 'unzip -oq', cmd: () => run(['unzip', '-oq', real.zip, 'payload/*', '-d', real.unzip]) },
-      {
-        name: 'hfx apply',
-        cmd: () => hfx(['apply', real.zip, '--home', real.pack, '--json']),
-        after: (r) => {
-          const n = (JSON.parse(r.stdout) as { changes: unknown[] }).changes.length;
-          if (n !== real.changes) throw new Error(`apply on the real tree made ${n} changes, expected ${real.changes}`);
-          return Promise.resolve();
+    const ga = await group(
+      'real: apply vs unzip',
+      [
+        { name: 'unzip -oq', cmd: () => run(['unzip', '-oq', real.zip, 'payload/*', '-d', real.unzip]) },
+        {
+          name: 'hfx apply',
+          cmd: () => hfx(['apply', real.zip, '--home', real.pack, '--json']),
+          after: (r) => {
+            const n = (JSON.parse(r.stdout) as { changes: unknown[] }).changes.length;
+            if (n !== real.changes)
+              throw new Error(`apply on the real tree made ${n} changes, expected ${real.changes}`);
+            return Promise.resolve();
+          },
         },
-      },
-      { name: 'hfx revert', cmd: () => hfx(['revert', '--home', real.pack]) },
-    ], () => normalize(real.pack, pub));
-    row('real-apply', `real ${rk}: apply ${REAL_TREE.new} / unzip -oq`, ga['hfx apply']!, ga['unzip -oq']!, 1.2, 'the release as a hotfix on an installed node_modules; unzip into a copy of it');
+        { name: 'hfx revert', cmd: () => hfx(['revert', '--home', real.pack]) },
+      ],
+      () => normalize(real.pack, pub),
+    );
+    row(
+      'real-apply',
+      `real ${rk}: apply ${REAL_TREE.new} / unzip -oq`,
+      ga['hfx apply']!,
+      ga['unzip -oq']!,
+      1.2,
+      'the release as a hotfix on an installed node_modules; unzip into a copy of it',
+    );
     const gd = await group('real: diff', [
       { name: 'diff -rq', cmd: () => run(['diff', '-rq', real.tree.old, real.tree.new], { ok: [1] }) },
-      { name: 'hfx diff', before: () => {
+      {
+        name: 'hfx diff',
+        before: () => {
           rmSync(join(outDir, 'real-diff.zip'), { force: true });
           return Promise.resolve();
-        }, cmd: () => hfx(real.diffArgs(join(outDir, 'real-diff.zip'))) },
+        },
+        cmd: () => hfx(real.diffArgs(join(outDir, 'real-diff.zip'))),
+      },
     ]);
-    row('real-diff', `real ${rk}: diff old vs new / diff -rq`, gd['hfx diff']!, gd['diff -rq']!, 0.8, 'two npm installs: every file a separate copy');
+    row(
+      'real-diff',
+      `real ${rk}: diff old vs new / diff -rq`,
+      gd['hfx diff']!,
+      gd['diff -rq']!,
+      0.8,
+      'two npm installs: every file a separate copy',
+    );
     const gs = await group('real: state', [
       { name: 'node -e 0', cmd: () => run([process.execPath, '-e', '0']) },
       { name: 'hfx state', cmd: () => hfx(['state', '--home', real.pack]) },
     ]);
-    row('real-state', `real ${rk}: hfx state / node -e 0`, gs['hfx state']!, gs['node -e 0']!, 2.0, 'start-up on the real tree\'s installation');
+    row(
+      'real-state',
+      `real ${rk}: hfx state / node -e 0`,
+      gs['hfx state']!,
+      gs['node -e 0']!,
+      2.0,
+      "start-up on the real tree's installation",
+    );
   }
 
   // ---- the packs must be back at their baseline ----
@@ -468,7 +683,9 @@ async function main(): Promise<number> {
     const s = JSON.parse((await hfx(['state', '--home', pack, '--json'])).stdout) as StateJson;
     const v = await hfx(['verify', '--home', pack, '--json'], [0, 7]);
     const ok = v.code === 0 && s.hotfixes.length === 0 && s.pending === null;
-    final[n] = ok ? 'verify ok, no hotfix applied' : `NOT at baseline: verify exit ${v.code}, ${s.hotfixes.length} hotfix(es), pending ${JSON.stringify(s.pending)}`;
+    final[n] = ok
+      ? 'verify ok, no hotfix applied'
+      : `NOT at baseline: verify exit ${v.code}, ${s.hotfixes.length} hotfix(es), pending ${JSON.stringify(s.pending)}`;
     clean &&= ok;
   }
 
@@ -488,7 +705,8 @@ async function main(): Promise<number> {
     quick: args.quick,
     runs: args.runs,
     warmup: 1,
-    cache: 'warm: one untimed round of every command of a group first (the page cache cannot be dropped here); tool and baseline interleaved; sync before each timed run',
+    cache:
+      'warm: one untimed round of every command of a group first (the page cache cannot be dropped here); tool and baseline interleaved; sync before each timed run',
     node: process.version,
     cpu: `${c.length} × ${c[0]?.model ?? '?'}`,
     memoryGB: +(totalmem() / 1e9).toFixed(1),
@@ -500,31 +718,51 @@ async function main(): Promise<number> {
   const lines: string[] = [];
   lines.push('');
   lines.push(`hfx benchmark${args.quick ? ' (--quick)' : ''} — hfx ${meta.hfx}; ${meta.cpu}, node ${meta.node}`);
-  lines.push(`pack A: ${data.packA.files} files in ${data.packA.dirs} dirs, ${gb(data.packA.bytes)}; pack B: ${data.packB.files} files in ${data.packB.dirs} dirs, ${gb(data.packB.bytes)}`);
-  lines.push(`hotfix: ${made.modified} modified, ${made.added} added (incl. ${data.hotfix.addedDirs} dir), ${made.deleted} deleted; ${gb(made.payloadBytes)} payload, signed`);
-  if (real) lines.push(`real tree: ${real.tree.files} files, ${gb(real.tree.bytes)} (npm install of ${[...REAL_TREE.common, REAL_TREE.old].join(' ')}); hotfix: ${REAL_TREE.old} → ${REAL_TREE.new}, ${real.changes} changes`);
-  lines.push(`each figure: median of ${args.runs} timed runs after 1 untimed warm-up run (the page cache cannot be dropped here, so figures are warm-cache),`);
+  lines.push(
+    `pack A: ${data.packA.files} files in ${data.packA.dirs} dirs, ${gb(data.packA.bytes)}; pack B: ${data.packB.files} files in ${data.packB.dirs} dirs, ${gb(data.packB.bytes)}`,
+  );
+  lines.push(
+    `hotfix: ${made.modified} modified, ${made.added} added (incl. ${data.hotfix.addedDirs} dir), ${made.deleted} deleted; ${gb(made.payloadBytes)} payload, signed`,
+  );
+  if (real)
+    lines.push(
+      `real tree: ${real.tree.files} files, ${gb(real.tree.bytes)} (npm install of ${[...REAL_TREE.common, REAL_TREE.old].join(' ')}); hotfix: ${REAL_TREE.old} → ${REAL_TREE.new}, ${real.changes} changes`,
+    );
+  lines.push(
+    `each figure: median of ${args.runs} timed runs after 1 untimed warm-up run (the page cache cannot be dropped here, so figures are warm-cache),`,
+  );
   lines.push('tool and baseline interleaved round by round; sync before each run');
   lines.push('');
   if (rows.length) {
     lines.push(table(rows));
-    lines.push(`('other load': cores other processes used meanwhile; 'disk MB': read from disk instead of the page cache, hfx/baseline, per run)`);
+    lines.push(
+      `('other load': cores other processes used meanwhile; 'disk MB': read from disk instead of the page cache, hfx/baseline, per run)`,
+    );
   }
   const worst = Math.max(0, ...Object.values(figures).map((f) => f.otherLoad ?? 0));
   if (worst > 0.2) {
     lines.push('');
-    lines.push(`WARNING: other processes used up to ${worst.toFixed(2)} of ${c.length} cores during the timed runs ('other load'): the figures`);
+    lines.push(
+      `WARNING: other processes used up to ${worst.toFixed(2)} of ${c.length} cores during the timed runs ('other load'): the figures`,
+    );
     lines.push('         above are skewed by that contention. Re-run on a quiet machine (or with --wait-quiet 120).');
   }
   const absShown = abs.filter(([, s]) => s);
   if (absShown.length) {
     lines.push('');
-    lines.push('absolute (median wall s; median cpu s of the command; other processes\' load in cores):');
-    for (const [n, s] of absShown) lines.push(`  ${n.padEnd(40)} ${fmtS(s!.median).padStart(8)}   cpu ${s!.cpu === null ? '?' : fmtS(s!.cpu)}   other load ${s!.otherLoad?.toFixed(2) ?? '?'}`);
+    lines.push("absolute (median wall s; median cpu s of the command; other processes' load in cores):");
+    for (const [n, s] of absShown)
+      lines.push(
+        `  ${n.padEnd(40)} ${fmtS(s!.median).padStart(8)}   cpu ${s!.cpu === null ? '?' : fmtS(s!.cpu)}   other load ${s!.otherLoad?.toFixed(2) ?? '?'}`,
+      );
   }
   lines.push('');
-  lines.push(`after the run: pack A ${String(final.A)}; pack B ${String(final.B)}${final.real ? `; real tree pack ${final.real}` : ''}`);
-  lines.push(`total ${totalSeconds.toFixed(0)} s${generatedNow ? ` (of which data generation ${data.generateSeconds.toFixed(0)} s)` : ' (data reused)'}`);
+  lines.push(
+    `after the run: pack A ${String(final.A)}; pack B ${String(final.B)}${final.real ? `; real tree pack ${final.real}` : ''}`,
+  );
+  lines.push(
+    `total ${totalSeconds.toFixed(0)} s${generatedNow ? ` (of which data generation ${data.generateSeconds.toFixed(0)} s)` : ' (data reused)'}`,
+  );
   const text = lines.join('\n') + '\n';
   const result = { ok: clean, meta, data, hotfix: made, figures, rows, final };
   writeFileSync(join(W, 'results.json'), JSON.stringify(result, null, 2) + '\n');
@@ -541,7 +779,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (e: unknown) => {
     process.stderr.write(`bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 2;

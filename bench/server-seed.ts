@@ -33,11 +33,18 @@ async function inBatches<T>(rows: T[], size: number, insert: (batch: T[]) => Pro
   for (let i = 0; i < rows.length; i += size) await insert(rows.slice(i, i + size));
 }
 
-export async function seed(store: Store, opts: { archives: number; installations: number; customers: number }): Promise<Seeded> {
+export async function seed(
+  store: Store,
+  opts: { archives: number; installations: number; customers: number },
+): Promise<Seeded> {
   const t0 = process.hrtime.bigint();
   const db = store.db;
   const customers = Array.from({ length: opts.customers }, (_, i) => `c-${String(i).padStart(4, '0')}`);
-  await inBatches(customers.map((id) => ({ id, name: `Customer ${id}` })), 1000, (b) => db.insertInto('customers').values(b).execute());
+  await inBatches(
+    customers.map((id) => ({ id, name: `Customer ${id}` })),
+    1000,
+    (b) => db.insertInto('customers').values(b).execute(),
+  );
   await db.insertInto('products').values({ name: PRODUCT, title: 'Bench product' }).execute();
   await db.insertInto('releases').values({ product: PRODUCT, version: RELEASE }).execute();
 
@@ -50,12 +57,27 @@ export async function seed(store: Store, opts: { archives: number; installations
     const level = update ? i : (i - updates) % LEVELS;
     const round = Math.floor((i - updates) / LEVELS);
     const customer = !update && round % 2 === 1 ? customers[(round >> 1) % customers.length]! : null;
-    const id = update ? `U-${RELEASE}-${String(level + 1).padStart(3, '0')}` : `HF-${RELEASE}-${level}-${String(i).padStart(5, '0')}`;
+    const id = update
+      ? `U-${RELEASE}-${String(level + 1).padStart(3, '0')}`
+      : `HF-${RELEASE}-${level}-${String(i).padStart(5, '0')}`;
     return {
-      id, kind: update ? ('update' as const) : ('hotfix' as const), product: PRODUCT, release: RELEASE, level, to_level: update ? level + 1 : null,
-      security: update && level % 3 === 0, customer_id: customer, title: `${update ? 'Update' : 'Hotfix'} ${id}`, severity: 'S3',
-      sha256: hex(32), size: 10_000 + i, digest: hex(32), signer: 'bench', manifest: JSON.stringify({ id, bench: true }),
-      includes: '[]', uploaded_by: 'bench',
+      id,
+      kind: update ? ('update' as const) : ('hotfix' as const),
+      product: PRODUCT,
+      release: RELEASE,
+      level,
+      to_level: update ? level + 1 : null,
+      security: update && level % 3 === 0,
+      customer_id: customer,
+      title: `${update ? 'Update' : 'Hotfix'} ${id}`,
+      severity: 'S3',
+      sha256: hex(32),
+      size: 10_000 + i,
+      digest: hex(32),
+      signer: 'bench',
+      manifest: JSON.stringify({ id, bench: true }),
+      includes: '[]',
+      uploaded_by: 'bench',
     };
   });
   await inBatches(archives, 500, (b) => db.insertInto('archives').values(b).execute());
@@ -67,23 +89,47 @@ export async function seed(store: Store, opts: { archives: number; installations
   const installations = Array.from({ length: opts.installations }, (_, i) => {
     const id = `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
     return {
-      id, customer_id: customers[i % customers.length]!, name: `host-${i}`, product: PRODUCT, release: RELEASE, level: i % LEVELS, channel: i % 5 === 0 ? 'security' : 'full',
-      hotfixes: JSON.stringify(hotfixIds.length ? [hotfixIds[i % hotfixIds.length]!, hotfixIds[(i * 7) % hotfixIds.length]!] : []), reported_at: now,
+      id,
+      customer_id: customers[i % customers.length]!,
+      name: `host-${i}`,
+      product: PRODUCT,
+      release: RELEASE,
+      level: i % LEVELS,
+      channel: i % 5 === 0 ? 'security' : 'full',
+      hotfixes: JSON.stringify(
+        hotfixIds.length ? [hotfixIds[i % hotfixIds.length]!, hotfixIds[(i * 7) % hotfixIds.length]!] : [],
+      ),
+      reported_at: now,
     };
   });
   await inBatches(installations, 1000, (b) => db.insertInto('installations').values(b).execute());
 
   const customer = customers[Math.min(7, customers.length - 1)]!;
   const t = newToken();
-  await db.insertInto('tokens').values({ hash: t.hash, name: 'bench-install', user_id: null, customer_id: customer }).execute();
-  return { customers: customers.length, archives: archives.length, installations: installations.length, token: t.token, customer, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  await db
+    .insertInto('tokens')
+    .values({ hash: t.hash, name: 'bench-install', user_id: null, customer_id: customer })
+    .execute();
+  return {
+    customers: customers.length,
+    archives: archives.length,
+    installations: installations.length,
+    token: t.token,
+    customer,
+    seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+  };
 }
 
 /**
  * Writes `bytes` of incompressible data as a blob (content-addressed, like an upload) and adds
  * an archive row for it. Returns its id, path and sha256.
  */
-export async function seedBigArchive(store: Store, blobs: BlobStore, bytes: number, existing?: { path: string; sha256: string }): Promise<{ id: string; path: string; sha256: string; size: number }> {
+export async function seedBigArchive(
+  store: Store,
+  blobs: BlobStore,
+  bytes: number,
+  existing?: { path: string; sha256: string },
+): Promise<{ id: string; path: string; sha256: string; size: number }> {
   let sha256: string;
   let path: string;
   if (existing) {
@@ -99,16 +145,37 @@ export async function seedBigArchive(store: Store, blobs: BlobStore, bytes: numb
       h.update(b);
       if (!out.write(b)) await new Promise<void>((r) => out.once('drain', () => r()));
     }
-    await new Promise<void>((resolve, reject) => { out.once('error', reject); out.end(() => resolve()); });
+    await new Promise<void>((resolve, reject) => {
+      out.once('error', reject);
+      out.end(() => resolve());
+    });
     sha256 = h.digest('hex');
     path = blobs.path(sha256);
     mkdirSync(dirname(path), { recursive: true });
     renameSync(tmp, path);
   }
   const id = 'HF-BENCH-BIG';
-  await store.db.insertInto('archives').values({
-    id, kind: 'hotfix', product: PRODUCT, release: RELEASE, level: 0, to_level: null, security: false, customer_id: null, title: 'Big', severity: 'S3',
-    sha256, size: bytes, digest: sha256, signer: 'bench', manifest: JSON.stringify({ id }), includes: '[]', uploaded_by: 'bench',
-  }).execute();
+  await store.db
+    .insertInto('archives')
+    .values({
+      id,
+      kind: 'hotfix',
+      product: PRODUCT,
+      release: RELEASE,
+      level: 0,
+      to_level: null,
+      security: false,
+      customer_id: null,
+      title: 'Big',
+      severity: 'S3',
+      sha256,
+      size: bytes,
+      digest: sha256,
+      signer: 'bench',
+      manifest: JSON.stringify({ id }),
+      includes: '[]',
+      uploaded_by: 'bench',
+    })
+    .execute();
   return { id, path, sha256, size: bytes };
 }

@@ -24,7 +24,8 @@ function log(s: string): void {
 /** A pack of `files` small files in 100 dirs; deterministic. */
 function makePack(dir: string, files: number): void {
   for (let d = 0; d < 100; d++) mkdirSync(join(dir, `d${d}`), { recursive: true });
-  for (let i = 0; i < files; i++) writeFileSync(join(dir, `d${i % 100}`, `f${i}.txt`), `file ${i}\n`.repeat(20 + (i % 50)));
+  for (let i = 0; i < files; i++)
+    writeFileSync(join(dir, `d${i % 100}`, `f${i}.txt`), `file ${i}\n`.repeat(20 + (i % 50)));
 }
 
 async function hfx(...a: string[]) {
@@ -51,8 +52,27 @@ async function prepare(name: string, files: number): Promise<{ home: string; upd
       rmSync(p); // a new inode, so the earlier level keeps its content
       writeFileSync(p, `file ${i} at level ${k}\n`.repeat(30));
     }
-    await hfx('diff', prev, next, '-o', join(updates, `U-${k}.zip`), '--kind', 'update', '--from-level', String(k - 1), '--to-level', String(k),
-      '--product', 'bench', '--version', '1.0.0', '--id', `U-${k}`, '--title', `update ${k}`);
+    await hfx(
+      'diff',
+      prev,
+      next,
+      '-o',
+      join(updates, `U-${k}.zip`),
+      '--kind',
+      'update',
+      '--from-level',
+      String(k - 1),
+      '--to-level',
+      String(k),
+      '--product',
+      'bench',
+      '--version',
+      '1.0.0',
+      '--id',
+      `U-${k}`,
+      '--title',
+      `update ${k}`,
+    );
   }
   execFileSync('cp', ['-a', join(base, 'level-0'), home]);
   await hfx('init', '--home', home, '--product', 'bench', '--version', '1.0.0', '--level', '0');
@@ -77,7 +97,8 @@ async function main(): Promise<void> {
     const a = await hfx('update', '--from', small.updates, '--allow-unsigned', '--home', small.home);
     await backToZero(small.home);
     let sum = 0;
-    for (let k = 1; k <= CHAIN; k++) sum += (await hfx('update', join(small.updates, `U-${k}.zip`), '--allow-unsigned', '--home', small.home)).wall;
+    for (let k = 1; k <= CHAIN; k++)
+      sum += (await hfx('update', join(small.updates, `U-${k}.zip`), '--allow-unsigned', '--home', small.home)).wall;
     await backToZero(small.home);
     const s = await hfx('update', join(small.updates, 'U-1.zip'), '--allow-unsigned', '--home', small.home);
     await backToZero(small.home);
@@ -94,12 +115,25 @@ async function main(): Promise<void> {
     if (v.code !== 0) throw new Error(`${h} does not verify after the bench`);
   }
   const rows = [
-    { measure: `chain of ${CHAIN} updates at once / one by one (20k pack)`, hfx: median(atOnce), baseline: median(oneByOne), goal: '< 1' },
-    { measure: 'one update on 200k files / on 20k files', hfx: median(single.large), baseline: median(single.small), goal: '≤ 1.2' },
+    {
+      measure: `chain of ${CHAIN} updates at once / one by one (20k pack)`,
+      hfx: median(atOnce),
+      baseline: median(oneByOne),
+      goal: '< 1',
+    },
+    {
+      measure: 'one update on 200k files / on 20k files',
+      hfx: median(single.large),
+      baseline: median(single.small),
+      goal: '≤ 1.2',
+    },
   ].map((x) => ({ ...x, ratio: x.hfx / x.baseline }));
   if (json) process.stdout.write(JSON.stringify({ quick, rows }, null, 2) + '\n');
   log('\nmeasure                                              a (s)   b (s)   a/b    goal');
-  for (const x of rows) log(`${x.measure.padEnd(52)} ${x.hfx.toFixed(3).padStart(6)}  ${x.baseline.toFixed(3).padStart(6)}  ${x.ratio.toFixed(2).padStart(5)}  ${x.goal}`);
+  for (const x of rows)
+    log(
+      `${x.measure.padEnd(52)} ${x.hfx.toFixed(3).padStart(6)}  ${x.baseline.toFixed(3).padStart(6)}  ${x.ratio.toFixed(2).padStart(5)}  ${x.goal}`,
+    );
 }
 
 await main();

@@ -21,17 +21,23 @@ let rolldown;
 try {
   ({ rolldown } = await import('rolldown'));
 } catch {
-  process.stderr.write('bundle-cli: rolldown is not installed (it comes with vite); the CLI runs from dist/src unbundled\n');
+  process.stderr.write(
+    'bundle-cli: rolldown is not installed (it comes with vite); the CLI runs from dist/src unbundled\n',
+  );
   process.exit(0);
 }
 
-for (const f of readdirSync(cli)) if (f.startsWith('hfx-bundle') || f === 'hash-worker.js' || f === 'gzip-worker.js') rmSync(join(cli, f));
+for (const f of readdirSync(cli))
+  if (f.startsWith('hfx-bundle') || f === 'hash-worker.js' || f === 'gzip-worker.js') rmSync(join(cli, f));
 
 const external = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
 const src = (p) => join(root, 'dist', 'src', p);
 
 // The workers: each one file, nothing shared with the main bundle.
-for (const [name, file] of [['hash-worker', 'engine/fs/hash-worker.js'], ['gzip-worker', 'image/gzip-worker.js']]) {
+for (const [name, file] of [
+  ['hash-worker', 'engine/fs/hash-worker.js'],
+  ['gzip-worker', 'image/gzip-worker.js'],
+]) {
   const b = await rolldown({ input: { [name]: src(file) }, platform: 'node', external, logLevel: 'silent' });
   await b.write({ dir: cli, format: 'esm', entryFileNames: '[name].js', codeSplitting: false });
   await b.close();
@@ -40,9 +46,24 @@ for (const [name, file] of [['hash-worker', 'engine/fs/hash-worker.js'], ['gzip-
 // The CLI: the engine's front door (what every command loads), the rest of the engine, and the
 // command framework are one chunk each (apply loads five files of ours instead of ~50); every
 // command, the client and the server stay chunks of their own, loaded on demand.
-const door = ['engine/index', 'engine/ops/status', 'engine/ops/health', 'engine/ops/choose-chain', 'engine/ops/keys', 'engine/ops/conflict-area', 'engine/home/[a-z-]+', 'engine/archive/(limits|signature|format|paths|mode)', 'engine/fs/durable'];
+const door = [
+  'engine/index',
+  'engine/ops/status',
+  'engine/ops/health',
+  'engine/ops/choose-chain',
+  'engine/ops/keys',
+  'engine/ops/conflict-area',
+  'engine/home/[a-z-]+',
+  'engine/archive/(limits|signature|format|paths|mode)',
+  'engine/fs/durable',
+];
 const under = (alts) => new RegExp(`[\\\\/]dist[\\\\/]src[\\\\/](${alts.join('|')})\\.js$`);
-const b = await rolldown({ input: { 'hfx-bundle': join(cli, 'main.js') }, platform: 'node', external, logLevel: 'silent' });
+const b = await rolldown({
+  input: { 'hfx-bundle': join(cli, 'main.js') },
+  platform: 'node',
+  external,
+  logLevel: 'silent',
+});
 await b.write({
   dir: cli,
   format: 'esm',
@@ -50,7 +71,11 @@ await b.write({
   chunkFileNames: 'hfx-bundle-[name]-[hash].js',
   codeSplitting: {
     groups: [
-      { name: 'core', test: under(['cli/(command|output|neutralize|prompt)', 'errors', 'names', 'version']), priority: 3 },
+      {
+        name: 'core',
+        test: under(['cli/(command|output|neutralize|prompt)', 'errors', 'names', 'version']),
+        priority: 3,
+      },
       { name: 'door', test: under(door), priority: 2 },
       { name: 'engine', test: under(['engine/.+']), priority: 1 },
     ],

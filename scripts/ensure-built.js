@@ -34,7 +34,12 @@ const complete = newest(join(root, 'dist/web/index.html')) > 0 && newest(join(ro
 const built = complete ? newest(STAMP) : 0;
 const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'web')), newest(join(root, 'package-lock.json')));
 if (built === 0 || sources > built) {
-  process.stderr.write(built === 0 ? 'hfx: no build yet, building…\n' : 'hfx: sources changed since the last build, building…\n');
-  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  process.stderr.write(
+    built === 0 ? 'hfx: no build yet, building…\n' : 'hfx: sources changed since the last build, building…\n',
+  );
+  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   process.exit(r.status ?? 1);
 }

@@ -5,7 +5,19 @@
 // docker-registry on free loopback ports, builds, runs node:test, and always stops what it started.
 // The small functions are exported for test/test-runner.test.ts; importing this file runs nothing.
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,13 +36,30 @@ const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
  * @type {{ pkg: string, provides: string, why: string, command?: string, postgres?: true, chromium?: true, skip?: (env: Env) => boolean }[]}
  */
 export const PACKAGES = [
-  { pkg: 'postgresql', provides: 'initdb', postgres: true, why: 'the server suites on PostgreSQL', skip: (env) => !!env['HFX_TEST_DATABASE_URL'] },
-  { pkg: 'docker-registry', provides: 'docker-registry', command: 'docker-registry', why: 'image pushes (image.test.ts starts one with auth itself)' },
+  {
+    pkg: 'postgresql',
+    provides: 'initdb',
+    postgres: true,
+    why: 'the server suites on PostgreSQL',
+    skip: (env) => !!env['HFX_TEST_DATABASE_URL'],
+  },
+  {
+    pkg: 'docker-registry',
+    provides: 'docker-registry',
+    command: 'docker-registry',
+    why: 'image pushes (image.test.ts starts one with auth itself)',
+  },
   { pkg: 'skopeo', provides: 'skopeo', command: 'skopeo', why: 'image.test.ts inspects and copies images' },
   { pkg: 'umoci', provides: 'umoci', command: 'umoci', why: 'image.test.ts unpacks images' },
   { pkg: 'apache2-utils', provides: 'htpasswd', command: 'htpasswd', why: 'the registry with basic auth' },
   // HFX_CHROMIUM names another browser (test/helpers/browser.ts): then the package is not the remedy.
-  { pkg: 'chromium', provides: CHROMIUM, chromium: true, why: 'dashboard.test.ts', skip: (env) => !!env['HFX_CHROMIUM'] },
+  {
+    pkg: 'chromium',
+    provides: CHROMIUM,
+    chromium: true,
+    why: 'dashboard.test.ts',
+    skip: (env) => !!env['HFX_CHROMIUM'],
+  },
   { pkg: 'git', provides: 'git', command: 'git', why: 'the git hotfix suites' },
   { pkg: 'unzip', provides: 'unzip', command: 'unzip', why: 'security-bodies.test.ts and the README walkthrough' },
   { pkg: 'tar', provides: 'tar', command: 'tar', why: 'e2e-npm.test.ts unpacks the npm tarball' },
@@ -59,7 +88,9 @@ export function postgresBin(pgRoot = PG_ROOT) {
   } catch {
     return null;
   }
-  const ok = versions.filter((v) => existsSync(join(pgRoot, v, 'bin', 'initdb'))).sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+  const ok = versions
+    .filter((v) => existsSync(join(pgRoot, v, 'bin', 'initdb')))
+    .sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
   return ok[0] === undefined ? null : { version: ok[0], bin: join(pgRoot, ok[0], 'bin') };
 }
 
@@ -95,11 +126,18 @@ export function aptCommands(pkgs) {
  * Makes sure the packages are there: as root (uid 0) installs the missing ones with `run`; as anyone
  * else prints the sudo command. Returns 0 when everything is there, 1 when the tests cannot run.
  */
-export async function ensurePackages(
-  { env = process.env, uid = process.getuid?.() ?? -1, pgRoot = PG_ROOT, chromium = CHROMIUM, log = say, run = spawnRun } = {},
-) {
+export async function ensurePackages({
+  env = process.env,
+  uid = process.getuid?.() ?? -1,
+  pgRoot = PG_ROOT,
+  chromium = CHROMIUM,
+  log = say,
+  run = spawnRun,
+} = {}) {
   const first = checkPackages({ env, pgRoot, chromium });
-  const skipped = first.skipped.length ? `; not needed: ${first.skipped.join(', ')} (HFX_TEST_DATABASE_URL / HFX_CHROMIUM set)` : '';
+  const skipped = first.skipped.length
+    ? `; not needed: ${first.skipped.join(', ')} (HFX_TEST_DATABASE_URL / HFX_CHROMIUM set)`
+    : '';
   if (first.missing.length === 0) {
     log(`packages: all there (${first.found.map((f) => `${f.pkg} ${f.at}`).join(', ')})${skipped}`);
     return 0;
@@ -117,13 +155,17 @@ export async function ensurePackages(
   for (const argv of [update, install]) {
     const code = await run(argv[0], argv.slice(1), { env: aptEnv });
     if (code !== 0) {
-      log(`packages: ${argv.join(' ')} failed (exit ${code}); install ${names.join(' ')} yourself and run npm test again`);
+      log(
+        `packages: ${argv.join(' ')} failed (exit ${code}); install ${names.join(' ')} yourself and run npm test again`,
+      );
       return 1;
     }
   }
   const after = checkPackages({ env, pgRoot, chromium });
   if (after.missing.length) {
-    log(`packages: still missing after apt-get install: ${after.missing.map((m) => `${m.pkg} (${m.provides})`).join(', ')}`);
+    log(
+      `packages: still missing after apt-get install: ${after.missing.map((m) => `${m.pkg} (${m.provides})`).join(', ')}`,
+    );
     return 1;
   }
   log(`packages: installed ${names.join(', ')}`);
@@ -156,7 +198,11 @@ function say(line) {
 /** Runs a command, output streamed (or, with quiet, kept and returned), resolving to its exit code (128+n on a signal). */
 export function spawnRun(cmd, args, opts = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: opts.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? ROOT,
+      env: opts.env ?? process.env,
+      stdio: opts.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    });
     let out = '';
     if (opts.quiet) {
       child.stdout.on('data', (d) => (out += d));
@@ -203,15 +249,23 @@ function maskedUrl(url) {
  * A throwaway PostgreSQL on a free loopback port, data in a temp dir, fsync off. As root it runs as
  * the `postgres` user (initdb refuses root). Returns its URL and stop(), which also removes the dir.
  */
-export async function startPostgres(
-  { uid = process.getuid?.() ?? -1, pgRoot = PG_ROOT, env = process.env, log = say, run = spawnRun, cancelled = () => false } = {},
-) {
+export async function startPostgres({
+  uid = process.getuid?.() ?? -1,
+  pgRoot = PG_ROOT,
+  env = process.env,
+  log = say,
+  run = spawnRun,
+  cancelled = () => false,
+} = {}) {
   const pg = postgresBin(pgRoot);
   if (!pg) throw new Error(`no initdb under ${pgRoot}/*/bin (Debian package postgresql)`);
   const dir = mkdtempSync(join(tmpdir(), 'hfx-pg-'));
   const data = join(dir, 'data');
   const asRoot = uid === 0;
-  const runuser = findCommand('runuser', env['PATH']) ?? ['/usr/sbin/runuser', '/sbin/runuser'].find((f) => existsSync(f)) ?? 'runuser';
+  const runuser =
+    findCommand('runuser', env['PATH']) ??
+    ['/usr/sbin/runuser', '/sbin/runuser'].find((f) => existsSync(f)) ??
+    'runuser';
   // cwd is the temp dir: the postgres user may not be allowed into the checkout.
   const as = async (cmd, args, what) => {
     const output = { text: '' };
@@ -226,7 +280,8 @@ export async function startPostgres(
         await as(join(pg.bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop'], 'pg_ctl stop');
       } catch (e) {
         // Ctrl-C at a terminal reaches the postmaster too, which may already have shut down.
-        if (!/no server running|Is server running|PID file .* does not exist/i.test(String(e))) log(`PostgreSQL: ${String(e)}`);
+        if (!/no server running|Is server running|PID file .* does not exist/i.test(String(e)))
+          log(`PostgreSQL: ${String(e)}`);
       }
     }
     rmSync(dir, { recursive: true, force: true });
@@ -234,9 +289,14 @@ export async function startPostgres(
   try {
     if (asRoot) {
       const code = await run('chown', ['postgres:postgres', dir], { quiet: true });
-      if (code !== 0) throw new Error('chown postgres: failed (no postgres user? it comes with the postgresql package)');
+      if (code !== 0)
+        throw new Error('chown postgres: failed (no postgres user? it comes with the postgresql package)');
     }
-    await as(join(pg.bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'hfx', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], 'initdb');
+    await as(
+      join(pg.bin, 'initdb'),
+      ['-D', data, '-A', 'trust', '-U', 'hfx', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'],
+      'initdb',
+    );
     // The port is free when asked but another process may take it before postgres binds: try again.
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
@@ -245,7 +305,11 @@ export async function startPostgres(
         '-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200';
       try {
         started = true;
-        await as(join(pg.bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '60', 'start'], 'pg_ctl start');
+        await as(
+          join(pg.bin, 'pg_ctl'),
+          ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '60', 'start'],
+          'pg_ctl start',
+        );
       } catch (e) {
         started = false;
         const serverLog = existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8') : '';
@@ -254,11 +318,25 @@ export async function startPostgres(
       }
       // pg_ctl -w watched the socket file; the tests come over TCP, so wait for that to answer.
       const deadline = Date.now() + 30_000;
-      while ((await run(join(pg.bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port), '-U', 'hfx', '-d', 'postgres'], { quiet: true })) !== 0) {
-        if (Date.now() > deadline || cancelled()) throw new Error(`PostgreSQL on 127.0.0.1:${port} does not answer; see ${join(dir, 'log')}`);
+      while (
+        (await run(
+          join(pg.bin, 'pg_isready'),
+          ['-q', '-h', '127.0.0.1', '-p', String(port), '-U', 'hfx', '-d', 'postgres'],
+          { quiet: true },
+        )) !== 0
+      ) {
+        if (Date.now() > deadline || cancelled())
+          throw new Error(`PostgreSQL on 127.0.0.1:${port} does not answer; see ${join(dir, 'log')}`);
         await sleep(100);
       }
-      return { url: `postgres://hfx@127.0.0.1:${port}/postgres`, port, dir, version: pg.version, user: asRoot ? 'postgres' : 'the current user', stop };
+      return {
+        url: `postgres://hfx@127.0.0.1:${port}/postgres`,
+        port,
+        dir,
+        version: pg.version,
+        user: asRoot ? 'postgres' : 'the current user',
+        stop,
+      };
     }
   } catch (e) {
     await stop();
@@ -346,7 +424,8 @@ export async function main({
   };
   const handlers = Object.keys(SIGNALS).map((sig) => [sig, () => onSignal(sig)]);
   for (const [sig, h] of handlers) signals.on(sig, h);
-  const step = (cmd, args, opts = {}) => run(cmd, args, { ...opts, onChild: (c) => (current = c) }).finally(() => (current = null));
+  const step = (cmd, args, opts = {}) =>
+    run(cmd, args, { ...opts, onChild: (c) => (current = c) }).finally(() => (current = null));
   const cancelled = () => signalled !== null;
   const exitCode = (code) => (signalled ? 128 + SIGNALS[signalled] : code);
   try {
@@ -354,7 +433,8 @@ export async function main({
     if (packages !== 0 || cancelled()) return exitCode(packages);
 
     const testEnv = { ...env };
-    if (env['HFX_TEST_DATABASE_URL']) log(`PostgreSQL: using HFX_TEST_DATABASE_URL=${maskedUrl(env['HFX_TEST_DATABASE_URL'])}`);
+    if (env['HFX_TEST_DATABASE_URL'])
+      log(`PostgreSQL: using HFX_TEST_DATABASE_URL=${maskedUrl(env['HFX_TEST_DATABASE_URL'])}`);
     else {
       const t = Date.now();
       const pg = await startPostgres({ uid, pgRoot, env, log, run, cancelled });
@@ -363,7 +443,9 @@ export async function main({
         log(`PostgreSQL: stopped, removed ${pg.dir}`);
       });
       testEnv['HFX_TEST_DATABASE_URL'] = pg.url;
-      log(`PostgreSQL ${pg.version}: started as ${pg.user} on 127.0.0.1:${pg.port} (data in ${pg.dir}, fsync off) in ${secondsSince(t)}`);
+      log(
+        `PostgreSQL ${pg.version}: started as ${pg.user} on 127.0.0.1:${pg.port} (data in ${pg.dir}, fsync off) in ${secondsSince(t)}`,
+      );
     }
     if (cancelled()) return exitCode(1);
     if (env['HFX_TEST_REGISTRY']) log(`registry: using HFX_TEST_REGISTRY=${env['HFX_TEST_REGISTRY']}`);
@@ -375,13 +457,17 @@ export async function main({
         log(`registry: stopped (pid ${reg.pid}), removed ${reg.dir}`);
       });
       testEnv['HFX_TEST_REGISTRY'] = reg.host;
-      log(`registry: docker-registry started on ${reg.host} (pid ${reg.pid}, storage in ${reg.dir}) in ${secondsSince(t)}`);
+      log(
+        `registry: docker-registry started on ${reg.host} (pid ${reg.pid}, storage in ${reg.dir}) in ${secondsSince(t)}`,
+      );
     }
     log(`set-up took ${secondsSince(t0)}`);
     if (cancelled()) return exitCode(1);
 
     // Under npm, npm_execpath is the npm that runs us; elsewhere the one on PATH.
-    const npm = env['npm_execpath'] ? [process.execPath, [env['npm_execpath'], 'run', 'build']] : ['npm', ['run', 'build']];
+    const npm = env['npm_execpath']
+      ? [process.execPath, [env['npm_execpath'], 'run', 'build']]
+      : ['npm', ['run', 'build']];
     log('build: npm run build');
     const built = await step(npm[0], npm[1], { env: testEnv });
     if (built !== 0 || cancelled()) {
@@ -392,7 +478,9 @@ export async function main({
     // files a developer names after `npm test --`; its failure fails the run after the suites ran.
     let linted = 0;
     if (!argv.some((a) => !a.startsWith('-'))) {
-      const lint = env['npm_execpath'] ? [process.execPath, [env['npm_execpath'], 'run', 'lint']] : ['npm', ['run', 'lint']];
+      const lint = env['npm_execpath']
+        ? [process.execPath, [env['npm_execpath'], 'run', 'lint']]
+        : ['npm', ['run', 'lint']];
       const t = Date.now();
       log('lint: npm run lint');
       linted = await step(lint[0], lint[1], { env: testEnv });
@@ -404,7 +492,8 @@ export async function main({
     log(`tests: node ${args.join(' ')} (${servers})`);
     const code = await step(process.execPath, args, { env: testEnv });
     log(`tests: exit ${code} after ${secondsSince(t0)}`);
-    if (code === 0 && linted !== 0) log('lint: the suites passed, but the lint gate did not: run `npm run lint` and fix what it says');
+    if (code === 0 && linted !== 0)
+      log('lint: the suites passed, but the lint gate did not: run `npm run lint` and fix what it says');
     return exitCode(code || linted);
   } catch (e) {
     log(`failed: ${e instanceof Error ? e.message : String(e)}`);

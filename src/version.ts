@@ -16,7 +16,9 @@ import { NAME_RE } from './names.js';
 
 const NUM = '(?:0|[1-9]\\d*)';
 const PRE_ID = `(?:${NUM}|\\d*[A-Za-z-][0-9A-Za-z-]*)`;
-export const SEMVER_RE = new RegExp(`^(${NUM})\\.(${NUM})\\.(${NUM})(?:-(${PRE_ID}(?:\\.${PRE_ID})*))?(?:\\+([0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*))?$`);
+export const SEMVER_RE = new RegExp(
+  `^(${NUM})\\.(${NUM})\\.(${NUM})(?:-(${PRE_ID}(?:\\.${PRE_ID})*))?(?:\\+([0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*))?$`,
+);
 
 export function isSemver(v: string): boolean {
   return v.length <= 128 && SEMVER_RE.test(v);
@@ -24,7 +26,9 @@ export function isSemver(v: string): boolean {
 
 export function checkSemver(v: string, what = 'version'): string {
   if (!isSemver(v)) {
-    throw new HfxError('HFX_E_USAGE', `${what} ${JSON.stringify(v)} is not a semantic version`, { hint: 'Versions look like 1.7.1, 1.7.1-rc.1 or 1.7.1+build.5.' });
+    throw new HfxError('HFX_E_USAGE', `${what} ${JSON.stringify(v)} is not a semantic version`, {
+      hint: 'Versions look like 1.7.1, 1.7.1-rc.1 or 1.7.1+build.5.',
+    });
   }
   return v;
 }

@@ -37,7 +37,10 @@ test('apply makes the pack equal to the new tree, revert restores it byte for by
   assert.equal(after['lib/old.jar'], undefined);
   assert.ok((await verifyHome({ home: w.home })).ok);
   const s = await readStatus(w.home);
-  assert.deepEqual(s.hotfixes.map((h) => h.id), ['HF-1']);
+  assert.deepEqual(
+    s.hotfixes.map((h) => h.id),
+    ['HF-1'],
+  );
   assert.equal(s.pending, null);
   await revertHotfix({ home: w.home });
   assert.deepEqual(snapshot(w.home), before);
@@ -78,7 +81,10 @@ test('refusals: already applied, missing requirement, wrong product, level and k
   const b = await w.hotfix('HF-B', (d) => writeFileSync(join(d, 'lib/util.jar'), 'b\n'), { requires: ['HF-A'] });
   const other = await w.hotfix('HF-P', (d) => writeFileSync(join(d, 'lib/util.jar'), 'p\n'), { product: 'other' });
   const lvl = await w.hotfix('HF-L', (d) => writeFileSync(join(d, 'lib/util.jar'), 'l\n'), { level: 3 });
-  const upd = await w.hotfix('U-1', (d) => writeFileSync(join(d, 'lib/util.jar'), 'u\n'), { kind: 'update', toLevel: 1 });
+  const upd = await w.hotfix('U-1', (d) => writeFileSync(join(d, 'lib/util.jar'), 'u\n'), {
+    kind: 'update',
+    toLevel: 1,
+  });
   const full = snapshot(w.home, { includeState: true });
   await assert.rejects(applyHotfix({ home: w.home, archive: b }), code('HFX_E_REQUIRES'));
   await assert.rejects(applyHotfix({ home: w.home, archive: other }), code('HFX_E_INCOMPATIBLE'));
@@ -90,7 +96,10 @@ test('refusals: already applied, missing requirement, wrong product, level and k
   await assert.rejects(applyHotfix({ home: w.home, archive: a }), code('HFX_E_ALREADY_APPLIED'));
   assert.deepEqual(snapshot(w.home, { includeState: true }), applied);
   await applyHotfix({ home: w.home, archive: b });
-  assert.deepEqual((await readStatus(w.home)).hotfixes.map((h) => h.id), ['HF-A', 'HF-B']);
+  assert.deepEqual(
+    (await readStatus(w.home)).hotfixes.map((h) => h.id),
+    ['HF-A', 'HF-B'],
+  );
 });
 
 test('unsigned and untrusted archives are refused unless --allow-unsigned', async (t) => {
@@ -125,7 +134,10 @@ test('revert of a named hotfix: refused when a later one touches its files, allo
   await assert.rejects(revertHotfix({ home: w.home, id: 'HF-X' }), code('HFX_E_NOT_APPLIED'));
   assert.deepEqual(snapshot(w.home, { includeState: true }), full);
   await revertHotfix({ home: w.home, id: 'HF-B' }); // HF-C is later but touches other files
-  assert.deepEqual((await readStatus(w.home)).hotfixes.map((h) => h.id), ['HF-A', 'HF-C']);
+  assert.deepEqual(
+    (await readStatus(w.home)).hotfixes.map((h) => h.id),
+    ['HF-A', 'HF-C'],
+  );
   assert.equal(readFileSync(join(w.home, 'lib/core.jar'), 'utf8'), 'a\n');
   await revertHotfix({ home: w.home, id: 'HF-C' });
   assert.deepEqual(snapshot(w.home), afterA);
@@ -186,7 +198,10 @@ test('conflicts: nothing applied, both versions kept; --continue with .final, th
   writeFileSync(join(w.home, 'lib/core.jar'), 'my local patch\n');
   chmodSync(join(w.home, 'bin/server.sh'), 0o750);
   const pack = snapshot(w.home);
-  const err = await applyHotfix({ home: w.home, archive: zip }).then(() => null, (e: unknown) => e);
+  const err = await applyHotfix({ home: w.home, archive: zip }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof HfxError, String(err));
   assert.equal(err.code, 'HFX_E_CONFLICT');
   const { conflicts } = err.details as { conflicts: { path: string }[] };
@@ -245,14 +260,23 @@ test('verify reports modified, missing and unexpected files', async (t) => {
   const r = await verifyHome({ home: w.home });
   assert.equal(r.ok, false);
   assert.deepEqual(r.modified.map((d) => d.path).sort(), ['conf/server.toml', 'lib/core.jar']);
-  assert.deepEqual(r.missing.map((d) => d.path), ['lib/util.jar']);
-  assert.deepEqual(r.unexpected.map((d) => d.path), ['lib/extra.jar']);
+  assert.deepEqual(
+    r.missing.map((d) => d.path),
+    ['lib/util.jar'],
+  );
+  assert.deepEqual(
+    r.unexpected.map((d) => d.path),
+    ['lib/extra.jar'],
+  );
 });
 
 test('an unprivileged user applies a hotfix whose new file denies reading (mode 0200)', async (t) => {
   // Staged files are fsync'd through the descriptor that wrote them: reopened by path, a mode
   // without read permission would refuse anyone but root. Run as `nobody` when the tests are root.
-  if (process.getuid?.() !== 0) { t.diagnostic('not root: cannot switch to an unprivileged user here'); return; }
+  if (process.getuid?.() !== 0) {
+    t.diagnostic('not root: cannot switch to an unprivileged user here');
+    return;
+  }
   const w = await world(t);
   const hf = await w.hotfix('HF-WO', (d) => {
     writeFileSync(join(d, 'conf/drop-box'), 'write only\n');
@@ -261,9 +285,17 @@ test('an unprivileged user applies a hotfix whose new file denies reading (mode 
   execFileSync('chown', ['-R', '65534:65534', w.dir]);
   chmodSync(w.dir, 0o755);
   const bin = new URL('../../bin/hfx.js', import.meta.url).pathname;
-  const out = execFileSync(process.execPath, [bin, 'apply', hf, '--home', w.home, '--json'], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH, HOME: w.dir, NO_COLOR: '1' }, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [bin, 'apply', hf, '--home', w.home, '--json'], {
+    uid: 65534,
+    gid: 65534,
+    env: { PATH: process.env.PATH, HOME: w.dir, NO_COLOR: '1' },
+    encoding: 'utf8',
+  });
   assert.equal(JSON.parse(out).id, 'HF-WO');
   assert.equal(statSync(join(w.home, 'conf/drop-box')).mode & 0o777, 0o200);
   assert.equal(statSync(join(w.home, 'conf/drop-box')).uid, 65534);
-  assert.deepEqual((await readStatus(w.home)).hotfixes.map((h: { id: string }) => h.id), ['HF-WO']);
+  assert.deepEqual(
+    (await readStatus(w.home)).hotfixes.map((h: { id: string }) => h.id),
+    ['HF-WO'],
+  );
 });

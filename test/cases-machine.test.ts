@@ -5,7 +5,19 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { isHfxError } from '../src/errors.js';
-import { ACTIONS, GUARDS, STATES, TABLE, emptyFacts, failingGuard, transition, type CaseAction, type CaseState, type Facts, type Guard } from '../src/server/cases/machine.js';
+import {
+  ACTIONS,
+  GUARDS,
+  STATES,
+  TABLE,
+  emptyFacts,
+  failingGuard,
+  transition,
+  type CaseAction,
+  type CaseState,
+  type Facts,
+  type Guard,
+} from '../src/server/cases/machine.js';
 import { ROLES } from '../src/store/schema.js';
 
 /** Where a case's life ends (docs/cases.md); solved may still be reopened by a recurrence. */
@@ -13,7 +25,10 @@ const FINAL: readonly CaseState[] = ['solved', 'rejected', 'superseded'];
 
 const edges = (): { from: CaseState; action: CaseAction; to: CaseState; guards: readonly Guard[]; role: string }[] =>
   (Object.entries(TABLE) as [CaseState, (typeof TABLE)[CaseState]][]).flatMap(([from, row]) =>
-    (Object.entries(row) as [CaseAction, { to: CaseState; guards: readonly Guard[]; role: string }][]).map(([action, t]) => ({ from, action, ...t })));
+    (Object.entries(row) as [CaseAction, { to: CaseState; guards: readonly Guard[]; role: string }][]).map(
+      ([action, t]) => ({ from, action, ...t }),
+    ),
+  );
 
 /** The states reachable from `start` by any sequence of transitions (guards aside: see the facts test). */
 function reachable(start: CaseState): Set<CaseState> {
@@ -32,19 +47,42 @@ function reachable(start: CaseState): Set<CaseState> {
 
 /** Facts under which every guard holds. */
 const ALL_KNOWN: Facts = {
-  assignee: 'alice', team: 'core', rootCause: 'a null check', functional: { tests: 3, failed: 0 }, regression: { tests: 40, failed: 0 },
-  archiveLinked: true, window: { start: new Date('2026-03-01T20:00:00Z'), end: new Date('2026-03-01T22:00:00Z') }, environment: 'Production',
-  signoffBy: 'bob', monitorUntil: new Date('2026-03-08T00:00:00Z'), everywhere: true, missingIn: [], override: false, reason: 'recurrence', includedBy: 'U-1.8',
+  assignee: 'alice',
+  team: 'core',
+  rootCause: 'a null check',
+  functional: { tests: 3, failed: 0 },
+  regression: { tests: 40, failed: 0 },
+  archiveLinked: true,
+  window: { start: new Date('2026-03-01T20:00:00Z'), end: new Date('2026-03-01T22:00:00Z') },
+  environment: 'Production',
+  signoffBy: 'bob',
+  monitorUntil: new Date('2026-03-08T00:00:00Z'),
+  everywhere: true,
+  missingIn: [],
+  override: false,
+  reason: 'recurrence',
+  includedBy: 'U-1.8',
 };
 
 const text = fc.option(fc.constantFrom('', '  ', 'alice', 'core'), { nil: null });
 const results = fc.option(fc.record({ tests: fc.nat(4), failed: fc.nat(2) }), { nil: null });
 const day = fc.integer({ min: 0, max: 6 }).map((n) => new Date(Date.UTC(2026, 2, 1 + n)));
 const facts: fc.Arbitrary<Facts> = fc.record({
-  assignee: text, team: text, rootCause: text, functional: results, regression: results, archiveLinked: fc.boolean(),
-  window: fc.option(fc.record({ start: day, end: day }), { nil: null }), environment: text, signoffBy: text,
-  monitorUntil: fc.option(day, { nil: null }), everywhere: fc.boolean(), missingIn: fc.subarray(['QA', 'Production']),
-  override: fc.boolean(), reason: text, includedBy: text,
+  assignee: text,
+  team: text,
+  rootCause: text,
+  functional: results,
+  regression: results,
+  archiveLinked: fc.boolean(),
+  window: fc.option(fc.record({ start: day, end: day }), { nil: null }),
+  environment: text,
+  signoffBy: text,
+  monitorUntil: fc.option(day, { nil: null }),
+  everywhere: fc.boolean(),
+  missingIn: fc.subarray(['QA', 'Production']),
+  override: fc.boolean(),
+  reason: text,
+  includedBy: text,
 });
 
 describe('cases: the transition table', () => {
@@ -55,7 +93,10 @@ describe('cases: the transition table', () => {
       assert.ok(STATES.includes(e.from), `${e.from} is not a state`);
       assert.ok(ACTIONS.includes(e.action), `${e.action} (from ${e.from}) is not an action`);
       assert.ok(STATES.includes(e.to), `${e.from} --${e.action}--> ${e.to}: not a state`);
-      assert.ok((ROLES as readonly string[]).includes(e.role), `${e.from} --${e.action}--> needs role ${e.role}, not a role`);
+      assert.ok(
+        (ROLES as readonly string[]).includes(e.role),
+        `${e.from} --${e.action}--> needs role ${e.role}, not a role`,
+      );
       for (const g of e.guards) assert.ok(GUARDS.includes(g), `${e.from} --${e.action}--> guard ${g} is not a guard`);
     }
   });
@@ -63,8 +104,17 @@ describe('cases: the transition table', () => {
   test('every state has a row, every action is taken somewhere, every state but reported is entered somewhere', () => {
     assert.deepEqual(Object.keys(TABLE).sort(), [...STATES].sort());
     const all = edges();
-    for (const a of ACTIONS) assert.ok(all.some((e) => e.action === a), `no state allows ${a}`);
-    for (const s of STATES) if (s !== 'reported') assert.ok(all.some((e) => e.to === s), `no transition enters ${s}`);
+    for (const a of ACTIONS)
+      assert.ok(
+        all.some((e) => e.action === a),
+        `no state allows ${a}`,
+      );
+    for (const s of STATES)
+      if (s !== 'reported')
+        assert.ok(
+          all.some((e) => e.to === s),
+          `no transition enters ${s}`,
+        );
   });
 
   test('every state is reachable from reported', () => {
@@ -75,7 +125,10 @@ describe('cases: the transition table', () => {
     for (const s of STATES) {
       if (FINAL.includes(s)) continue;
       const r = reachable(s);
-      assert.ok(FINAL.some((f) => r.has(f)), `from ${s} no final state is reachable (reaches ${[...r].join(', ')})`);
+      assert.ok(
+        FINAL.some((f) => r.has(f)),
+        `from ${s} no final state is reachable (reaches ${[...r].join(', ')})`,
+      );
     }
   });
 
@@ -85,36 +138,44 @@ describe('cases: the transition table', () => {
   });
 
   test('transition() answers the table: its transition, or HFX_E_TRANSITION naming the actions the state allows', () => {
-    fc.assert(fc.property(fc.constantFrom(...STATES), fc.constantFrom(...ACTIONS), (state, action) => {
-      const want = TABLE[state][action];
-      if (want) {
-        assert.deepEqual(transition(state, action), want);
-        return;
-      }
-      assert.throws(() => transition(state, action), (e: unknown) => {
-        assert.ok(isHfxError(e, 'HFX_E_TRANSITION'));
-        assert.deepEqual((e.details as { allowed: string[] }).allowed, Object.keys(TABLE[state]));
-        return true;
-      });
-    }), { numRuns: STATES.length * ACTIONS.length * 4 });
+    fc.assert(
+      fc.property(fc.constantFrom(...STATES), fc.constantFrom(...ACTIONS), (state, action) => {
+        const want = TABLE[state][action];
+        if (want) {
+          assert.deepEqual(transition(state, action), want);
+          return;
+        }
+        assert.throws(
+          () => transition(state, action),
+          (e: unknown) => {
+            assert.ok(isHfxError(e, 'HFX_E_TRANSITION'));
+            assert.deepEqual((e.details as { allowed: string[] }).allowed, Object.keys(TABLE[state]));
+            return true;
+          },
+        );
+      }),
+      { numRuns: STATES.length * ACTIONS.length * 4 },
+    );
   });
 
   test('any sequence of actions from reported stays among the states and can still end', () => {
     const ends = new Map(STATES.map((s) => [s, FINAL.includes(s) || FINAL.some((f) => reachable(s).has(f))]));
-    fc.assert(fc.property(fc.array(fc.constantFrom(...ACTIONS), { maxLength: 40 }), (actions) => {
-      let state: CaseState = 'reported';
-      for (const action of actions) {
-        let next: CaseState = state;
-        try {
-          next = transition(state, action).to;
-        } catch (e) {
-          if (!isHfxError(e, 'HFX_E_TRANSITION')) throw e;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...ACTIONS), { maxLength: 40 }), (actions) => {
+        let state: CaseState = 'reported';
+        for (const action of actions) {
+          let next: CaseState = state;
+          try {
+            next = transition(state, action).to;
+          } catch (e) {
+            if (!isHfxError(e, 'HFX_E_TRANSITION')) throw e;
+          }
+          assert.ok(STATES.includes(next));
+          state = next;
+          assert.ok(ends.get(state), `stuck in ${state} after ${actions.join(' ')}`);
         }
-        assert.ok(STATES.includes(next));
-        state = next;
-        assert.ok(ends.get(state), `stuck in ${state} after ${actions.join(' ')}`);
-      }
-    }));
+      }),
+    );
   });
 });
 
@@ -131,25 +192,31 @@ describe('cases: guards', () => {
     }
   });
 
-  test('the refusal names the first guard, in the table\'s order, that does not hold', () => {
-    fc.assert(fc.property(fc.shuffledSubarray([...GUARDS]), facts, (guards, f) => {
-      const first = guards.find((g) => failingGuard([g], f) !== null);
-      assert.equal(failingGuard(guards, f)?.guard, first);
-    }));
+  test("the refusal names the first guard, in the table's order, that does not hold", () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray([...GUARDS]), facts, (guards, f) => {
+        const first = guards.find((g) => failingGuard([g], f) !== null);
+        assert.equal(failingGuard(guards, f)?.guard, first);
+      }),
+    );
   });
 
   test('solving needs the fix everywhere, or an admin override with a reason that is not blank', () => {
-    fc.assert(fc.property(facts, (f) => {
-      const holds = failingGuard(['present-everywhere'], f) === null;
-      assert.equal(holds, f.everywhere || (f.override && f.reason !== null && f.reason.trim() !== ''));
-    }));
+    fc.assert(
+      fc.property(facts, (f) => {
+        const holds = failingGuard(['present-everywhere'], f) === null;
+        assert.equal(holds, f.everywhere || (f.override && f.reason !== null && f.reason.trim() !== ''));
+      }),
+    );
   });
 
   test('tests pass only with both results, no failure, and at least one test in each', () => {
-    fc.assert(fc.property(facts, (f) => {
-      const holds = failingGuard(['tests-pass'], f) === null;
-      const ok = (r: Facts['functional']) => r !== null && r.failed === 0 && r.tests > 0;
-      assert.equal(holds, ok(f.functional) && ok(f.regression));
-    }));
+    fc.assert(
+      fc.property(facts, (f) => {
+        const holds = failingGuard(['tests-pass'], f) === null;
+        const ok = (r: Facts['functional']) => r !== null && r.failed === 0 && r.tests > 0;
+        assert.equal(holds, ok(f.functional) && ok(f.regression));
+      }),
+    );
   });
 });

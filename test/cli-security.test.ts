@@ -36,10 +36,23 @@ function assertNeutral(text: string, what: string): void {
 
 /** A hostile title: window title (OSC 0), clear screen, overwrite by CR, C1 CSI, bidi override, BS, DEL, blink. */
 const TITLE = 'Fix \x1b]0;pwned\x07 login\x1b[2J\rOK\x9b31m \u202eevil\b\x7f \x1b[5mblink';
-const TITLE_SHOWN = ['\\x1b]0;pwned\\x07', '\\x1b[2J', '\\rOK', '\\x9b31m', '\\u202eevil', '\\b', '\\x7f', '\\x1b[5mblink'];
+const TITLE_SHOWN = [
+  '\\x1b]0;pwned\\x07',
+  '\\x1b[2J',
+  '\\rOK',
+  '\\x9b31m',
+  '\\u202eevil',
+  '\\b',
+  '\\x7f',
+  '\\x1b[5mblink',
+];
 /** A hostile description: an OSC 8 link, a bidi isolate; and a line break and tab that must stay. */
 const DESCRIPTION = 'line one\n\tindented \x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\ \u2066hidden\u2069';
-const DESCRIPTION_SHOWN = ['line one\n\tindented ', '\\x1b]8;;https://evil.example/\\x1b\\click', '\\u2066hidden\\u2069'];
+const DESCRIPTION_SHOWN = [
+  'line one\n\tindented ',
+  '\\x1b]8;;https://evil.example/\\x1b\\click',
+  '\\u2066hidden\\u2069',
+];
 
 describe('the neutraliser', () => {
   test('neutralize: escape sequences, OSC, CR, BS, BEL, DEL, C1, bidi and lone surrogates become visible escapes', () => {
@@ -47,7 +60,10 @@ describe('the neutraliser', () => {
       ['\x1b[2J', '\\x1b[2J'],
       ['\x1b[31mred\x1b[0m', '\\x1b[31mred\\x1b[0m'],
       ['\x1b]0;pwned\x07', '\\x1b]0;pwned\\x07'],
-      ['\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\', '\\x1b]8;;https://evil.example/\\x1b\\click\\x1b]8;;\\x1b\\'],
+      [
+        '\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\',
+        '\\x1b]8;;https://evil.example/\\x1b\\click\\x1b]8;;\\x1b\\',
+      ],
       ['safe\rEVIL', 'safe\\rEVIL'],
       ['abc\b\b\bxyz', 'abc\\b\\b\\bxyz'],
       ['ding\x07', 'ding\\x07'],
@@ -65,18 +81,22 @@ describe('the neutraliser', () => {
   });
 
   test('neutralize: \\n, \\t, surrogate pairs and ordinary text stay as they are', () => {
-    for (const s of ['line\n\tindented', 'é — ✓ → 😀 日本語', 'C:\\path\\x1b is text', '']) assert.equal(neutralize(s), s);
+    for (const s of ['line\n\tindented', 'é — ✓ → 😀 日本語', 'C:\\path\\x1b is text', ''])
+      assert.equal(neutralize(s), s);
   });
 
   test('neutralize: never leaves a raw control, bidi or lone surrogate, and is idempotent (property)', () => {
     const anyUnit = fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n));
     const unit = fc.oneof(anyUnit, fc.constantFrom('\x1b', '\r', '\n', '\x9b', '\u202e', '\ud83d', '\ude00'));
-    fc.assert(fc.property(fc.string({ unit, maxLength: 60 }), (s) => {
-      const n = neutralize(s);
-      assert.equal(RAW.test(n), false);
-      assert.equal(LONE_SURROGATE.test(n), false);
-      assert.equal(neutralize(n), n);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 60 }), (s) => {
+        const n = neutralize(s);
+        assert.equal(RAW.test(n), false);
+        assert.equal(LONE_SURROGATE.test(n), false);
+        assert.equal(neutralize(n), n);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   test('jsonText: DEL, C1, U+2028/2029 and bidi are \\u escapes; the parsed value is the same', () => {
@@ -114,8 +134,13 @@ describe('the neutraliser', () => {
     assert.ok(e.includes('\x1b[33mwarning: \x1b[39m'), JSON.stringify(e));
     assert.ok(e.includes('\x1b[36m→\x1b[39m hint Fix \\x1b]0;pwned'), JSON.stringify(e));
     // Ours: SGR codes, the status line's and the progress bar's own CR and line clear.
-    const owned = (s: string) => s.replace(SGR, '').replaceAll('\r\x1b[2K', '')
-      .replace('\rbuilding', 'building').replace('\x1b[K', '').replace('\rp\\x1b[2J', '');
+    const owned = (s: string) =>
+      s
+        .replace(SGR, '')
+        .replaceAll('\r\x1b[2K', '')
+        .replace('\rbuilding', 'building')
+        .replace('\x1b[K', '')
+        .replace('\rp\\x1b[2J', '');
     assertNeutral(owned(o), 'stdout');
     assertNeutral(owned(e), 'stderr');
     for (const v of TITLE_SHOWN) assert.ok(o.includes(v) && e.includes(v), v);
@@ -130,7 +155,10 @@ describe('hostile archives', () => {
   const cleanups: (() => void)[] = [];
   before(async () => {
     w = await world({ after: (fn: () => void) => cleanups.push(fn) });
-    zip = await w.hotfix('HF-EVIL-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'fixed\n'), { title: TITLE, description: DESCRIPTION });
+    zip = await w.hotfix('HF-EVIL-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'fixed\n'), {
+      title: TITLE,
+      description: DESCRIPTION,
+    });
   });
   after(() => cleanups.forEach((c) => c()));
 
@@ -156,7 +184,7 @@ describe('hostile archives', () => {
     assert.equal(i.code, 0, i.stderr);
     assert.ok(i.stdout.includes('\x1b[1mHF-EVIL-1\x1b[22m'), JSON.stringify(i.stdout.slice(0, 200)));
     assert.ok(i.stdout.includes('\x1b[33mM\x1b[39m'));
-    assert.ok(!i.stdout.includes('\x1b[5m'), 'the archive\'s own SGR is not passed through');
+    assert.ok(!i.stdout.includes('\x1b[5m'), "the archive's own SGR is not passed through");
     assertNeutral(i.stdout.replace(SGR, ''), 'inspect with colour');
     for (const v of TITLE_SHOWN) assert.ok(i.stdout.includes(v), v);
   });
@@ -169,7 +197,10 @@ async function hostileServer(): Promise<{ url: string; server: Server }> {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (req.url === '/v1/me') { json(200, { kind: 'user', username: `mallory${TITLE}`, role: 'admin' }); return; }
+    if (req.url === '/v1/me') {
+      json(200, { kind: 'user', username: `mallory${TITLE}`, role: 'admin' });
+      return;
+    }
     if (req.url === '/v1/cases/1/release-notes.md') {
       res.writeHead(200, { 'content-type': 'text/markdown' });
       return res.end(`# Release notes\n\n${DESCRIPTION}\n${TITLE}\n\x85 \u2028\n`);
@@ -211,7 +242,7 @@ describe('a hostile server', () => {
     assert.equal(j.json.error.hint, `try ${DESCRIPTION} \ud800`);
   });
 
-  test('hfx case notes prints the server\'s Markdown neutralised (it wrote to stdout directly before)', async () => {
+  test("hfx case notes prints the server's Markdown neutralised (it wrote to stdout directly before)", async () => {
     assert.equal((await hfx(['login', url, '--token', 'hfx_test'], { env })).code, 0);
     const r = await hfx(['case', 'notes', '1'], { env });
     assert.equal(r.code, 0, r.stderr);
@@ -226,12 +257,12 @@ describe('hfx login over plain http', () => {
   async function withFetchLog<T>(fn: () => Promise<T>): Promise<{ result: T; urls: string[] }> {
     const real = globalThis.fetch;
     const urls: string[] = [];
-    globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+    globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
       const u = new URL(input instanceof Request ? input.url : input);
       urls.push(u.href);
       if (isLoopbackHost(u.hostname)) return real(input, init);
       throw new TypeError('fetch failed', { cause: new Error(`no network in this test (${u.host})`) });
-    });
+    };
     try {
       return { result: await fn(), urls };
     } finally {
@@ -252,7 +283,9 @@ describe('hfx login over plain http', () => {
     const env = { HFX_CONFIG_DIR: join(tmp(t), 'config'), HFX_PASSWORD: 'secret-password', NO_COLOR: '1' };
     const stdin = () => Readable.from(['hfx_secret\n']);
     for (const args of [['--token-stdin'], ['--user', 'alice'], ['--token-stdin', '--json']]) {
-      const { result: r, urls } = await withFetchLog(() => runCommand(loginCommand, ['http://203.0.113.9:8080', ...args], { env, stdin: stdin() }));
+      const { result: r, urls } = await withFetchLog(() =>
+        runCommand(loginCommand, ['http://203.0.113.9:8080', ...args], { env, stdin: stdin() }),
+      );
       assert.equal(r.code, 2, args.join(' '));
       assert.equal(r.error?.code, 'HFX_E_INSECURE');
       assert.deepEqual(urls, [], 'nothing was sent');
@@ -266,11 +299,15 @@ describe('hfx login over plain http', () => {
       assert.match(r.stderr, /--insecure/);
     }
     const login = (args: string[]) => runCommand(loginCommand, args, { env, stdin: stdin() });
-    const { result: r, urls } = await withFetchLog(() => login(['http://203.0.113.9:8080', '--token-stdin', '--insecure']));
+    const { result: r, urls } = await withFetchLog(() =>
+      login(['http://203.0.113.9:8080', '--token-stdin', '--insecure']),
+    );
     assert.equal(r.error?.code, 'HFX_E_NETWORK', r.stderr);
     assert.deepEqual(urls, ['http://203.0.113.9:8080/v1/me']);
     // https to any host is fine, and so is the same through the whole CLI.
-    const tls = await withFetchLog(() => runCommand(loginCommand, ['https://203.0.113.9', '--token-stdin'], { env, stdin: stdin() }));
+    const tls = await withFetchLog(() =>
+      runCommand(loginCommand, ['https://203.0.113.9', '--token-stdin'], { env, stdin: stdin() }),
+    );
     assert.equal(tls.result.error?.code, 'HFX_E_NETWORK');
     const viaMain = await withFetchLog(() => hfx(['login', 'http://hfx.example.com', '--user', 'alice'], { env }));
     assert.equal(viaMain.result.code, 2);
@@ -282,7 +319,8 @@ describe('hfx login over plain http', () => {
     const env = { HFX_CONFIG_DIR: join(tmp(t), 'config'), NO_COLOR: '1' };
     const port = await closedPort();
     for (const host of ['127.0.0.1', '127.1', '2130706433', '0x7f.0.0.1', '[::1]', 'localhost', 'LOCALHOST']) {
-      const login = () => runCommand(loginCommand, [`http://${host}:${port}`, '--token-stdin'], { env, stdin: Readable.from(['hfx_x']) });
+      const login = () =>
+        runCommand(loginCommand, [`http://${host}:${port}`, '--token-stdin'], { env, stdin: Readable.from(['hfx_x']) });
       const { result: r, urls } = await withFetchLog(login);
       assert.equal(r.error?.code, 'HFX_E_NETWORK', `${host}: ${r.stderr}`);
       assert.equal(urls.length, 1, host);
@@ -290,11 +328,31 @@ describe('hfx login over plain http', () => {
   });
 
   test('checkServerUrl: which hosts are this machine, and what else is refused', () => {
-    const ok = ['http://127.0.0.1', 'http://127.255.0.9:1', 'http://127.1', 'http://2130706433', 'http://[::1]:8080', 'http://[::ffff:127.0.0.1]',
-      'http://localhost:80', 'http://a.b.localhost', 'https://203.0.113.9', 'https://hfx.example.com'];
+    const ok = [
+      'http://127.0.0.1',
+      'http://127.255.0.9:1',
+      'http://127.1',
+      'http://2130706433',
+      'http://[::1]:8080',
+      'http://[::ffff:127.0.0.1]',
+      'http://localhost:80',
+      'http://a.b.localhost',
+      'https://203.0.113.9',
+      'https://hfx.example.com',
+    ];
     for (const u of ok) assert.doesNotThrow(() => checkServerUrl(u, { insecure: false }), u);
-    const insecure = ['http://203.0.113.9:8080', 'http://10.0.0.1', 'http://0.0.0.0', 'http://[::2]', 'http://[fe80::1]', 'http://localhost.evil.example',
-      'http://127.0.0.1.nip.io', 'http://evil-localhost', 'http://128.0.0.1', 'http://2130706431'];
+    const insecure = [
+      'http://203.0.113.9:8080',
+      'http://10.0.0.1',
+      'http://0.0.0.0',
+      'http://[::2]',
+      'http://[fe80::1]',
+      'http://localhost.evil.example',
+      'http://127.0.0.1.nip.io',
+      'http://evil-localhost',
+      'http://128.0.0.1',
+      'http://2130706431',
+    ];
     for (const u of insecure) {
       assert.throws(() => checkServerUrl(u, { insecure: false }), { code: 'HFX_E_INSECURE' }, u);
       assert.doesNotThrow(() => checkServerUrl(u, { insecure: true }), u);
@@ -316,7 +374,8 @@ describe('installation tokens off the command line (real server)', () => {
     assert.equal(r.status, 201);
     return r.body.token;
   };
-  const linked = (home: string) => JSON.parse(readFileSync(join(home, '.hfx', 'server.json'), 'utf8')) as { token: string; who: string };
+  const linked = (home: string) =>
+    JSON.parse(readFileSync(join(home, '.hfx', 'server.json'), 'utf8')) as { token: string; who: string };
 
   before(async () => {
     s = await testServer();
@@ -331,7 +390,10 @@ describe('installation tokens off the command line (real server)', () => {
   test('--token-stdin links an installation with the token read from standard input (trimmed), without a warning', async () => {
     const token = await newToken('stdin');
     const env = { HFX_CONFIG_DIR: join(w.dir, 'c1'), NO_COLOR: '1' };
-    const r = await runCommand(loginCommand, [s.url, '--token-stdin', '--home', w.home, '--root', s.rootFile], { env, stdin: Readable.from([`  ${token}`, '\r\n']) });
+    const r = await runCommand(loginCommand, [s.url, '--token-stdin', '--home', w.home, '--root', s.rootFile], {
+      env,
+      stdin: Readable.from([`  ${token}`, '\r\n']),
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     assert.match(r.stdout, /logged in to .* as customer acme/);
@@ -355,7 +417,9 @@ describe('installation tokens off the command line (real server)', () => {
   test('--token on the command line still works but warns that other users of the machine can read it', async (t) => {
     const token = await newToken('argv');
     const w3 = await world(t);
-    const r = await hfx(['login', s.url, '--token', token, '--home', w3.home, '--root', s.rootFile], { env: { HFX_CONFIG_DIR: join(w3.dir, 'c3'), NO_COLOR: '1' } });
+    const r = await hfx(['login', s.url, '--token', token, '--home', w3.home, '--root', s.rootFile], {
+      env: { HFX_CONFIG_DIR: join(w3.dir, 'c3'), NO_COLOR: '1' },
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^warning: --token puts the token in the process list \(ps\) and the shell history/);
     assert.match(r.stderr, /--token-stdin/);
@@ -365,7 +429,8 @@ describe('installation tokens off the command line (real server)', () => {
 
   test('usage: one source of token, a non-empty one, not with --user; --help shows --token-stdin and HFX_TOKEN', async () => {
     const env = { HFX_CONFIG_DIR: join(w.dir, 'c4'), NO_COLOR: '1' };
-    const code = async (args: string[], stdin = '') => (await runCommand(loginCommand, [s.url, ...args], { env, stdin: Readable.from([stdin]) })).error?.code;
+    const code = async (args: string[], stdin = '') =>
+      (await runCommand(loginCommand, [s.url, ...args], { env, stdin: Readable.from([stdin]) })).error?.code;
     assert.equal(await code(['--token', 'hfx_a', '--token-stdin']), 'HFX_E_USAGE');
     assert.equal(await code(['--token-stdin'], ' \n'), 'HFX_E_USAGE');
     assert.equal(await code(['--user', 'admin', '--token-stdin']), 'HFX_E_USAGE');
@@ -377,11 +442,18 @@ describe('installation tokens off the command line (real server)', () => {
   });
 
   test('through a real server: hfx check shows a hostile archive title as visible escapes', async () => {
-    const zip = await w.hotfix('HF-EVIL-2', (d) => writeFileSync(join(d, 'lib/util.jar'), 'x\n'), { title: TITLE, description: DESCRIPTION });
+    const zip = await w.hotfix('HF-EVIL-2', (d) => writeFileSync(join(d, 'lib/util.jar'), 'x\n'), {
+      title: TITLE,
+      description: DESCRIPTION,
+    });
     const up = await api(s.url, 'POST', '/v1/archives', admin, new Uint8Array(readFileSync(zip)));
     assert.equal(up.status, 201, JSON.stringify(up.body));
     const env = { HFX_CONFIG_DIR: join(w.dir, 'c5'), NO_COLOR: '1' };
-    assert.equal((await hfx(['login', s.url, '--token', await newToken('check'), '--home', w.home, '--root', s.rootFile], { env })).code, 0);
+    assert.equal(
+      (await hfx(['login', s.url, '--token', await newToken('check'), '--home', w.home, '--root', s.rootFile], { env }))
+        .code,
+      0,
+    );
     const c = await hfx(['check', '--home', w.home], { env });
     assert.equal(c.code, 0, c.stderr);
     assert.match(c.stdout, /HF-EVIL-2/);

@@ -116,7 +116,10 @@ test('a second mutating command gets HFX_E_BUSY at once; a lock left by a dead p
   const sleeper = spawn('sleep', ['30']);
   t.after(() => sleeper.kill());
   const lock = join(w.home, '.hfx/lock');
-  writeFileSync(lock, JSON.stringify({ pid: sleeper.pid, host: (await import('node:os')).hostname(), command: 'apply', since: 'now' }));
+  writeFileSync(
+    lock,
+    JSON.stringify({ pid: sleeper.pid, host: (await import('node:os')).hostname(), command: 'apply', since: 'now' }),
+  );
   const full = snapshot(w.home, { includeState: true });
   const t0 = Date.now();
   const busy = await hfx(['apply', zip, '--home', w.home]);

@@ -15,8 +15,13 @@ async function scripted(answers: { status: number; code?: string; retryAfter?: s
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     seen.push(`${req.method!} ${req.url!}`);
     const a = answers[Math.min(seen.length - 1, answers.length - 1)]!;
-    res.writeHead(a.status, { 'content-type': 'application/json', ...(a.retryAfter !== undefined ? { 'retry-after': a.retryAfter } : {}) });
-    res.end(JSON.stringify(a.status < 400 ? { ok: true } : { error: { code: a.code, message: `answer ${seen.length}` } }));
+    res.writeHead(a.status, {
+      'content-type': 'application/json',
+      ...(a.retryAfter !== undefined ? { 'retry-after': a.retryAfter } : {}),
+    });
+    res.end(
+      JSON.stringify(a.status < 400 ? { ok: true } : { error: { code: a.code, message: `answer ${seen.length}` } }),
+    );
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -38,7 +43,10 @@ test('a read answered 503 is sent again and succeeds', async () => {
 test('a read still 503 after two retries is HFX_E_UNAVAILABLE with the server message', async () => {
   const s = await scripted([UNAVAILABLE]);
   try {
-    await assert.rejects(call(s, 'GET', '/v1/me'), (e: unknown) => e instanceof HfxError && e.code === 'HFX_E_UNAVAILABLE' && e.message.includes('answer 3'));
+    await assert.rejects(
+      call(s, 'GET', '/v1/me'),
+      (e: unknown) => e instanceof HfxError && e.code === 'HFX_E_UNAVAILABLE' && e.message.includes('answer 3'),
+    );
     assert.equal(s.seen.length, 3);
   } finally {
     await s.close();
@@ -48,7 +56,10 @@ test('a read still 503 after two retries is HFX_E_UNAVAILABLE with the server me
 test('a write answered 503 is not sent again: it may have been committed', async () => {
   const s = await scripted([UNAVAILABLE, { status: 200 }]);
   try {
-    await assert.rejects(call(s, 'POST', '/v1/cases', { title: 'x' }), (e: unknown) => e instanceof HfxError && e.code === 'HFX_E_UNAVAILABLE');
+    await assert.rejects(
+      call(s, 'POST', '/v1/cases', { title: 'x' }),
+      (e: unknown) => e instanceof HfxError && e.code === 'HFX_E_UNAVAILABLE',
+    );
     assert.deepEqual(s.seen, ['POST /v1/cases']);
   } finally {
     await s.close();
@@ -59,7 +70,10 @@ test('other server errors are not retried and keep their codes; an unknown 5xx i
   const s = await scripted([{ status: 500, code: 'HFX_E_INTERNAL' }]);
   const t = await scripted([{ status: 502, code: 'NOT_OURS' }]);
   try {
-    await assert.rejects(call(s, 'GET', '/v1/me'), (e: unknown) => e instanceof HfxError && e.code === 'HFX_E_INTERNAL');
+    await assert.rejects(
+      call(s, 'GET', '/v1/me'),
+      (e: unknown) => e instanceof HfxError && e.code === 'HFX_E_INTERNAL',
+    );
     assert.equal(s.seen.length, 1);
     await assert.rejects(call(t, 'GET', '/v1/me'), (e: unknown) => e instanceof HfxError && e.code === 'HFX_E_NETWORK');
   } finally {

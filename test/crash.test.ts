@@ -39,14 +39,23 @@ const LANES = 2;
 
 /** All failed cases in one message: which ones, and the first few in full. */
 function report(what: string, failures: string[]): string {
-  return `${failures.length} ${what} failed:\n${failures.slice(0, 3).join('\n---\n')}${failures.length > 3 ? `\n--- and ${failures.length - 3} more: ${failures.slice(3).map((f) => f.split(': ')[0]).join('; ')}` : ''}`;
+  return `${failures.length} ${what} failed:\n${failures.slice(0, 3).join('\n---\n')}${
+    failures.length > 3
+      ? `\n--- and ${failures.length - 3} more: ${failures
+          .slice(3)
+          .map((f) => f.split(': ')[0])
+          .join('; ')}`
+      : ''
+  }`;
 }
 
 /** Leftovers are checked in a subtest of their own, so they neither hide nor are hidden by a wrong tree. */
 async function noLeftovers(t: TestContext, rigs: Rig[], from: number[]): Promise<void> {
   const found = rigs.flatMap((r, i) => r.leftovers.slice(from[i]));
   await t.test('recovery leaves nothing behind in .hfx (journal, staging, lock, temp files, orphan records)', () => {
-    const kinds = groupLeftovers(found).map(([k, n]) => `  ${n}× ${k}`).join('\n');
+    const kinds = groupLeftovers(found)
+      .map(([k, n]) => `  ${n}× ${k}`)
+      .join('\n');
     const first = String(found[0]);
     assert.equal(found.length, 0, `${found.length} leftover(s) in .hfx after recovery:\n${kinds}\nfirst: ${first}`);
   });
@@ -81,7 +90,10 @@ describe('crash safety of apply and revert', { concurrency: false }, () => {
       t.diagnostic(`${op}: ${steps.length} steps; stopped after steps ${picks.join(', ')}; ${failures.length} failed`);
       await noLeftovers(t, rigs, mark);
       assert.deepEqual(failures, [], report(`of ${picks.length} ${op} step boundaries`, failures));
-      assert.deepEqual(done.sort((a, b) => a - b), picks);
+      assert.deepEqual(
+        done.sort((a, b) => a - b),
+        picks,
+      );
     });
   }
 
@@ -89,10 +101,12 @@ describe('crash safety of apply and revert', { concurrency: false }, () => {
     const mark = rigs.map((r) => r.leftovers.length);
     // Durations are measured with every lane busy, as the kill cases will be.
     const times: Record<Op, number[]> = { apply: [], revert: [] };
-    await Promise.all(rigs.map(async (rig) => {
-      times.apply.push(...(await timeRuns(rig, 'apply', 1)));
-      times.revert.push(...(await timeRuns(rig, 'revert', 1)));
-    }));
+    await Promise.all(
+      rigs.map(async (rig) => {
+        times.apply.push(...(await timeRuns(rig, 'apply', 1)));
+        times.revert.push(...(await timeRuns(rig, 'revert', 1)));
+      }),
+    );
     const T: Record<Op, number> = { apply: median(times.apply), revert: median(times.revert) };
     const rand = prng(SEED);
     const fractions = killFractions(KILL_CASES, rand);
@@ -113,7 +127,9 @@ describe('crash safety of apply and revert', { concurrency: false }, () => {
       killed: count((r) => r.killed),
       before: count((r) => r.outcome === 'BEFORE'),
       after: count((r) => r.outcome === 'AFTER'),
-      recovered: Object.fromEntries(['none', 'cleaned', 'completed', 'rolled-back'].map((a) => [a, count((r) => r.action === a)])),
+      recovered: Object.fromEntries(
+        ['none', 'cleaned', 'completed', 'rolled-back'].map((a) => [a, count((r) => r.action === a)]),
+      ),
     };
     t.diagnostic(JSON.stringify({ ...summary, failed: failures.length }));
     await noLeftovers(t, rigs, mark);
@@ -129,7 +145,10 @@ describe('crash safety of apply and revert', { concurrency: false }, () => {
   test('fail-after-step: a failure inside the transaction is undone in-process, with a clear error', async (t) => {
     const rig = rigs[0]!;
     const mark = rigs.map((r) => r.leftovers.length);
-    for (const [op, n] of [['apply', Math.floor(rig.applySteps.length / 2)], ['revert', rig.revertSteps.length]] as const) {
+    for (const [op, n] of [
+      ['apply', Math.floor(rig.applySteps.length / 2)],
+      ['revert', rig.revertSteps.length],
+    ] as const) {
       await ensureAt(rig, startOf(op));
       rig.broken = true;
       const c = await runChild(opArgs(rig, op), { fault: `fail-after-step:${n}` });

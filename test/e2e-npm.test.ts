@@ -21,7 +21,10 @@ async function fetchRelease(dir: string, version: string): Promise<string> {
   const dest = join(dir, `tgz-${version}`);
   mkdirSync(dest, { recursive: true });
   try {
-    await run('npm', ['pack', `${NAME}@${version}`, '--pack-destination', dest, '--loglevel=error'], { cwd: dir, timeout: 120_000 });
+    await run('npm', ['pack', `${NAME}@${version}`, '--pack-destination', dest, '--loglevel=error'], {
+      cwd: dir,
+      timeout: 120_000,
+    });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     const why = ((err.stderr ?? '') || err.message).trim();
@@ -52,46 +55,77 @@ process.stdout.write(p + ' ' + c.version);`;
   return (await run(process.execPath, ['-e', script])).stdout;
 }
 
-test(`a hotfix made from ${NAME} ${OLD} → ${NEW} turns an installed ${OLD} into ${NEW} byte for byte, and revert turns it back`, { timeout: 300_000 }, async (t) => {
-  const dir = tmp(t, 'hfx-e2e-npm-');
-  const oldDir = await fetchRelease(dir, OLD);
-  const newDir = await fetchRelease(dir, NEW);
-  const OLD_TREE = snapshot(oldDir);
-  const NEW_TREE = snapshot(newDir);
-  // The releases must really differ, and the pack must have a bin, or the test proves little.
-  assert.notDeepEqual(OLD_TREE, NEW_TREE);
-  assert.match(OLD_TREE['bin/semver.js'] ?? '', /^file 755 /);
-  assert.ok(Object.keys(OLD_TREE).length > 40, `only ${Object.keys(OLD_TREE).length} paths`);
+test(
+  `a hotfix made from ${NAME} ${OLD} → ${NEW} turns an installed ${OLD} into ${NEW} byte for byte, and revert turns it back`,
+  { timeout: 300_000 },
+  async (t) => {
+    const dir = tmp(t, 'hfx-e2e-npm-');
+    const oldDir = await fetchRelease(dir, OLD);
+    const newDir = await fetchRelease(dir, NEW);
+    const OLD_TREE = snapshot(oldDir);
+    const NEW_TREE = snapshot(newDir);
+    // The releases must really differ, and the pack must have a bin, or the test proves little.
+    assert.notDeepEqual(OLD_TREE, NEW_TREE);
+    assert.match(OLD_TREE['bin/semver.js'] ?? '', /^file 755 /);
+    assert.ok(Object.keys(OLD_TREE).length > 40, `only ${Object.keys(OLD_TREE).length} paths`);
 
-  const key = join(dir, 'release');
-  ok(await hfx(['keygen', '--out', key]), 'hfx keygen');
-  const zip = join(dir, 'hf.zip');
-  const d = ok(await hfx(['diff', oldDir, newDir, '-o', zip, '--product', NAME, '--version', OLD, '--level', '0', '--id', ID, '--title', `${NAME} ${OLD} → ${NEW}`, '--sign', `${key}.key`, '--json']), 'hfx diff');
-  const counts: { added: number; modified: number; deleted: number } = d.json;
-  const changed = counts.added + counts.modified + counts.deleted;
-  assert.ok(changed > 0);
-  assert.ok(d.json.signed, 'the archive is not signed');
+    const key = join(dir, 'release');
+    ok(await hfx(['keygen', '--out', key]), 'hfx keygen');
+    const zip = join(dir, 'hf.zip');
+    const d = ok(
+      await hfx([
+        'diff',
+        oldDir,
+        newDir,
+        '-o',
+        zip,
+        '--product',
+        NAME,
+        '--version',
+        OLD,
+        '--level',
+        '0',
+        '--id',
+        ID,
+        '--title',
+        `${NAME} ${OLD} → ${NEW}`,
+        '--sign',
+        `${key}.key`,
+        '--json',
+      ]),
+      'hfx diff',
+    );
+    const counts: { added: number; modified: number; deleted: number } = d.json;
+    const changed = counts.added + counts.modified + counts.deleted;
+    assert.ok(changed > 0);
+    assert.ok(d.json.signed, 'the archive is not signed');
 
-  const pack = join(dir, 'installed');
-  cpSync(oldDir, pack, { recursive: true, verbatimSymlinks: true });
-  assert.deepEqual(snapshot(pack), OLD_TREE);
-  ok(await hfx(['init', '--home', pack, '--product', NAME, '--version', OLD, '--level', '0']), 'hfx init');
-  ok(await hfx(['trust', 'add', `${key}.pub`, '--home', pack]), 'hfx trust add');
-  assert.equal(await behaviour(pack), `${OLD} 1.2.3`);
+    const pack = join(dir, 'installed');
+    cpSync(oldDir, pack, { recursive: true, verbatimSymlinks: true });
+    assert.deepEqual(snapshot(pack), OLD_TREE);
+    ok(await hfx(['init', '--home', pack, '--product', NAME, '--version', OLD, '--level', '0']), 'hfx init');
+    ok(await hfx(['trust', 'add', `${key}.pub`, '--home', pack]), 'hfx trust add');
+    assert.equal(await behaviour(pack), `${OLD} 1.2.3`);
 
-  const a = ok(await hfx(['apply', zip, '--home', pack, '--json']), 'hfx apply');
-  assert.equal(a.json.id, ID);
-  assert.equal(a.json.changes.length, changed);
-  assert.deepEqual(snapshot(pack), NEW_TREE);
-  ok(await hfx(['verify', '--home', pack]), 'hfx verify after apply');
-  assert.deepEqual(ok(await hfx(['state', '--home', pack, '--json']), 'hfx state').json.hotfixes.map((h: { id: string }) => h.id), [ID]);
-  // Same bytes should mean same behaviour; checking it guards the snapshot comparison itself.
-  assert.equal(await behaviour(pack), `${NEW} 1.2.3-rc.1`);
+    const a = ok(await hfx(['apply', zip, '--home', pack, '--json']), 'hfx apply');
+    assert.equal(a.json.id, ID);
+    assert.equal(a.json.changes.length, changed);
+    assert.deepEqual(snapshot(pack), NEW_TREE);
+    ok(await hfx(['verify', '--home', pack]), 'hfx verify after apply');
+    assert.deepEqual(
+      ok(await hfx(['state', '--home', pack, '--json']), 'hfx state').json.hotfixes.map((h: { id: string }) => h.id),
+      [ID],
+    );
+    // Same bytes should mean same behaviour; checking it guards the snapshot comparison itself.
+    assert.equal(await behaviour(pack), `${NEW} 1.2.3-rc.1`);
 
-  ok(await hfx(['revert', '--home', pack, '--json']), 'hfx revert');
-  assert.deepEqual(snapshot(pack), OLD_TREE);
-  ok(await hfx(['verify', '--home', pack]), 'hfx verify after revert');
-  assert.deepEqual(ok(await hfx(['state', '--home', pack, '--json']), 'hfx state').json.hotfixes, []);
-  assert.equal(await behaviour(pack), `${OLD} 1.2.3`);
-  t.diagnostic(`${d.json.added} added, ${d.json.modified} modified, ${d.json.deleted} deleted of ${Object.keys(OLD_TREE).length} paths`);
-});
+    ok(await hfx(['revert', '--home', pack, '--json']), 'hfx revert');
+    assert.deepEqual(snapshot(pack), OLD_TREE);
+    ok(await hfx(['verify', '--home', pack]), 'hfx verify after revert');
+    assert.deepEqual(ok(await hfx(['state', '--home', pack, '--json']), 'hfx state').json.hotfixes, []);
+    assert.equal(await behaviour(pack), `${OLD} 1.2.3`);
+    t.diagnostic(
+      `${d.json.added} added, ${d.json.modified} modified, ${d.json.deleted} deleted of ${Object.keys(OLD_TREE).length} paths`,
+    );
+  },
+);

@@ -25,7 +25,10 @@ const SEED = Number(process.env.HFX_PURE_SEED ?? 20260713);
 const RUNS = Number(process.env.HFX_PURE_RUNS ?? 400);
 const params = { seed: SEED, numRuns: RUNS };
 
-const isCode = (c: string) => (e: unknown): boolean => e instanceof HfxError && e.code === c;
+const isCode =
+  (c: string) =>
+  (e: unknown): boolean =>
+    e instanceof HfxError && e.code === c;
 
 // ---------------------------------------------------------------------------------------------
 // Trees
@@ -83,7 +86,9 @@ const mutate = (base: readonly number[]) =>
     return c;
   });
 /** Two trees: a pack before, and after, a change. */
-const pairArb = choicesArb.chain((a) => fc.tuple(fc.constant(a), mutate(a))).map(([a, b]) => ({ before: treeOf(a), after: treeOf(b) }));
+const pairArb = choicesArb
+  .chain((a) => fc.tuple(fc.constant(a), mutate(a)))
+  .map(([a, b]) => ({ before: treeOf(a), after: treeOf(b) }));
 
 /** The manifest entries of the change from `a` to `b`, as `hfx diff` makes them. */
 function diffOf(a: Tree, b: Tree): ManifestEntry[] {
@@ -104,7 +109,8 @@ function observed(t: Tree, paths: readonly string[]): Map<string, Observed> {
     const node = t.get(p) ?? null;
     const parent = parentOf(p);
     const o: Observed = { node, parentIsDir: parent === '' || t.get(parent)?.type === 'dir' };
-    if (node?.type === 'dir') o.children = [...t.keys()].filter((q) => parentOf(q) === p).map((q) => q.slice(p.length + 1));
+    if (node?.type === 'dir')
+      o.children = [...t.keys()].filter((q) => parentOf(q) === p).map((q) => q.slice(p.length + 1));
     out.set(p, o);
   }
   return out;
@@ -123,7 +129,8 @@ function rename(t: Tree, from: string, to: string): void {
   assert.ok(node, `rename: ${from} does not exist`);
   assert.ok(!t.has(to), `rename: ${to} exists already`);
   const parent = parentOf(to);
-  if (isPack(to) && parent !== '') assert.equal(t.get(parent)?.type, 'dir', `rename: ${to} goes into ${parent}, which is not a directory`);
+  if (isPack(to) && parent !== '')
+    assert.equal(t.get(parent)?.type, 'dir', `rename: ${to} goes into ${parent}, which is not a directory`);
   const moved = [...t].filter(([p]) => p === from || isUnder(p, from));
   for (const [p] of moved) t.delete(p);
   for (const [p, n] of moved) t.set(to + p.slice(from.length), n);
@@ -150,20 +157,48 @@ function stage(t: Tree, plan: ApplyPlan): Step[] {
     const i = n + 1;
     if (p.kind === 'chmod') return { kind: 'chmod', target: p.path, from: p.from, to: p.to };
     if (p.put !== null) t.set(`${STAGE}/${i}`, p.put);
-    return { kind: 'move', target: p.path, source: p.put === null ? null : `${STAGE}/${i}`, save: p.takeAway ? `${BACKUP}/${i}` : null };
+    return {
+      kind: 'move',
+      target: p.path,
+      source: p.put === null ? null : `${STAGE}/${i}`,
+      save: p.takeAway ? `${BACKUP}/${i}` : null,
+    };
   });
 }
 
 function manifestOf(entries: ManifestEntry[]): Manifest {
   return {
-    format: 'hfx-archive/1', kind: 'hotfix', id: 'HF', title: 'HF', description: '', severity: 'S3', incident: null, customer: null,
-    product: 'p', release: '1', level: 0, toLevel: null, security: false, createdAt: '2026-01-01T00:00:00Z',
-    requires: [], supersedes: [], includes: [], source: null, entries,
+    format: 'hfx-archive/1',
+    kind: 'hotfix',
+    id: 'HF',
+    title: 'HF',
+    description: '',
+    severity: 'S3',
+    incident: null,
+    customer: null,
+    product: 'p',
+    release: '1',
+    level: 0,
+    toLevel: null,
+    security: false,
+    createdAt: '2026-01-01T00:00:00Z',
+    requires: [],
+    supersedes: [],
+    includes: [],
+    source: null,
+    entries,
   };
 }
 
 const recordOf = (entries: ManifestEntry[], plan: ApplyPlan, steps: Step[]): LoadedRecord => ({
-  record: { format: RECORD_FORMAT, manifest: null, signatures: null, untouched: plan.untouched, resolved: plan.resolved, steps },
+  record: {
+    format: RECORD_FORMAT,
+    manifest: null,
+    signatures: null,
+    untouched: plan.untouched,
+    resolved: plan.resolved,
+    steps,
+  },
   manifest: manifestOf(entries),
 });
 
@@ -202,7 +237,13 @@ test('planApply: on a pack that already holds B, nothing to do and every path un
   fc.assert(
     fc.property(pairArb, ({ before, after }) => {
       const entries = diffOf(before, after);
-      const plan = planApply(entries, observed(after, entries.map((e) => e.path)));
+      const plan = planApply(
+        entries,
+        observed(
+          after,
+          entries.map((e) => e.path),
+        ),
+      );
       assert.deepEqual(plan.steps, []);
       assert.deepEqual(plan.conflicts, []);
       assert.deepEqual([...plan.untouched].sort(), entries.map((e) => e.path).sort());
@@ -220,13 +261,21 @@ test('planApply: a path changed locally, to neither before nor after, is a confl
       const local = treeOf(c);
       let plan: ApplyPlan;
       try {
-        plan = planApply(entries, observed(local, entries.map((e) => e.path)));
+        plan = planApply(
+          entries,
+          observed(
+            local,
+            entries.map((e) => e.path),
+          ),
+        );
       } catch (e) {
         // A new path whose directory the local changes removed: refused as a different layout.
         assert.ok(isCode('HFX_E_INCOMPATIBLE')(e), String(e));
         return;
       }
-      const drifted = entries.filter((e) => !sameNode(local.get(e.path) ?? null, e.before) && !sameNode(local.get(e.path) ?? null, e.after)).map((e) => e.path);
+      const drifted = entries
+        .filter((e) => !sameNode(local.get(e.path) ?? null, e.before) && !sameNode(local.get(e.path) ?? null, e.after))
+        .map((e) => e.path);
       const contentConflicts = plan.conflicts.filter((x) => x.reason !== 'not-empty');
       assert.deepEqual(contentConflicts.map((x) => x.path).sort(), drifted.sort());
       for (const x of contentConflicts) {
@@ -235,9 +284,16 @@ test('planApply: a path changed locally, to neither before nor after, is a confl
         assert.equal(x.reason, found === null ? 'missing' : x.expected === null ? 'exists' : 'modified');
       }
       // A directory the change removes is refused while it still holds something the plan leaves there.
-      for (const x of plan.conflicts.filter((y) => y.reason === 'not-empty')) assert.equal(local.get(x.path)?.type, 'dir');
+      for (const x of plan.conflicts.filter((y) => y.reason === 'not-empty'))
+        assert.equal(local.get(x.path)?.type, 'dir');
       // Untouched: exactly the paths that already hold the new content.
-      assert.deepEqual([...plan.untouched].sort(), entries.filter((e) => sameNode(local.get(e.path) ?? null, e.after)).map((e) => e.path).sort());
+      assert.deepEqual(
+        [...plan.untouched].sort(),
+        entries
+          .filter((e) => sameNode(local.get(e.path) ?? null, e.after))
+          .map((e) => e.path)
+          .sort(),
+      );
       if (plan.conflicts.length > 0) return;
       // Without conflicts the plan runs, and leaves every path of the manifest as the hotfix has it and every other as it was.
       const want = new Map(local);
@@ -253,54 +309,137 @@ test('planApply: a path changed locally, to neither before nor after, is a confl
   );
 });
 
-test('planApply: resolutions keep the user\'s version (mine) or put the hotfix\'s (new) over a conflict', () => {
+test("planApply: resolutions keep the user's version (mine) or put the hotfix's (new) over a conflict", () => {
   const file = (c: string, mode = '0644'): NodeState => ({ type: 'file', sha256: sha(c), size: c.length, mode });
   const entries: ManifestEntry[] = [
     { path: 'x', op: 'modify', before: file('a'), after: file('b') },
     { path: 'y', op: 'modify', before: file('a'), after: file('b') },
   ];
-  const local: Tree = new Map([['x', file('c')], ['y', file('c')]]);
+  const local: Tree = new Map([
+    ['x', file('c')],
+    ['y', file('c')],
+  ]);
   const seen = observed(local, ['x', 'y']);
   const plain = planApply(entries, seen);
-  assert.deepEqual(plain.conflicts.map((c) => [c.path, c.reason]), [['x', 'modified'], ['y', 'modified']]);
+  assert.deepEqual(
+    plain.conflicts.map((c) => [c.path, c.reason]),
+    [
+      ['x', 'modified'],
+      ['y', 'modified'],
+    ],
+  );
   assert.deepEqual(plain.steps, []);
 
-  const resolutions = new Map<string, Resolution>([['x', 'mine'], ['y', 'new']]);
+  const resolutions = new Map<string, Resolution>([
+    ['x', 'mine'],
+    ['y', 'new'],
+  ]);
   const plan = planApply(entries, seen, resolutions);
   assert.deepEqual(plan.conflicts, []);
   assert.deepEqual(plan.untouched, ['x']);
   assert.deepEqual(plan.resolved, { x: file('c') });
   assert.deepEqual(plan.steps, [{ kind: 'move', path: 'y', takeAway: true, put: file('b'), from: 'payload' }]);
 
-  const final = planApply(entries, seen, new Map<string, Resolution>([['x', { final: file('d') }], ['y', { final: file('b') }]]));
-  assert.deepEqual(final.resolved, { x: file('d') }, 'a final equal to the hotfix version is no resolution to remember');
-  assert.deepEqual(final.steps.map((s) => s.kind === 'move' && [s.path, s.from]), [['x', 'final'], ['y', 'final']]);
+  const final = planApply(
+    entries,
+    seen,
+    new Map<string, Resolution>([
+      ['x', { final: file('d') }],
+      ['y', { final: file('b') }],
+    ]),
+  );
+  assert.deepEqual(
+    final.resolved,
+    { x: file('d') },
+    'a final equal to the hotfix version is no resolution to remember',
+  );
+  assert.deepEqual(
+    final.steps.map((s) => s.kind === 'move' && [s.path, s.from]),
+    [
+      ['x', 'final'],
+      ['y', 'final'],
+    ],
+  );
 });
 
 test('planApply: removals deepest first, then replacements, additions shallowest first, mode changes last', () => {
   const dir = (mode = '0755'): NodeState => ({ type: 'dir', mode });
   const file = (c: string, mode = '0644'): NodeState => ({ type: 'file', sha256: sha(c), size: c.length, mode });
-  const before: Tree = new Map<string, NodeState>([['old', dir()], ['old/sub', dir()], ['old/sub/f', file('a')], ['keep', dir()], ['keep/f', file('a')], ['m', file('a')]]);
-  const after: Tree = new Map<string, NodeState>([['keep', dir('0700')], ['keep/f', file('b')], ['new', dir()], ['new/sub', dir()], ['new/sub/f', file('a')], ['m', file('a', '0755')]]);
+  const before: Tree = new Map<string, NodeState>([
+    ['old', dir()],
+    ['old/sub', dir()],
+    ['old/sub/f', file('a')],
+    ['keep', dir()],
+    ['keep/f', file('a')],
+    ['m', file('a')],
+  ]);
+  const after: Tree = new Map<string, NodeState>([
+    ['keep', dir('0700')],
+    ['keep/f', file('b')],
+    ['new', dir()],
+    ['new/sub', dir()],
+    ['new/sub/f', file('a')],
+    ['m', file('a', '0755')],
+  ]);
   const entries = diffOf(before, after);
-  const plan = planApply(entries, observed(before, entries.map((e) => e.path)));
+  const plan = planApply(
+    entries,
+    observed(
+      before,
+      entries.map((e) => e.path),
+    ),
+  );
   assert.deepEqual(
-    plan.steps.map((s) => `${s.kind === 'chmod' ? 'chmod' : s.put === null ? 'remove' : s.takeAway ? 'replace' : 'add'} ${s.path}`),
-    ['remove old/sub/f', 'remove old/sub', 'remove old', 'replace keep/f', 'add new', 'add new/sub', 'add new/sub/f', 'chmod keep', 'chmod m'],
+    plan.steps.map(
+      (s) => `${s.kind === 'chmod' ? 'chmod' : s.put === null ? 'remove' : s.takeAway ? 'replace' : 'add'} ${s.path}`,
+    ),
+    [
+      'remove old/sub/f',
+      'remove old/sub',
+      'remove old',
+      'replace keep/f',
+      'add new',
+      'add new/sub',
+      'add new/sub/f',
+      'chmod keep',
+      'chmod m',
+    ],
   );
 });
 
-test('planApply: a directory to remove that still holds a file of the user\'s is a conflict', () => {
+test("planApply: a directory to remove that still holds a file of the user's is a conflict", () => {
   const dir: NodeState = { type: 'dir', mode: '0755' };
   const file: NodeState = { type: 'file', sha256: sha('a'), size: 1, mode: '0644' };
   const entries: ManifestEntry[] = [
     { path: 'd', op: 'delete', before: dir, after: null },
     { path: 'd/f', op: 'delete', before: file, after: null },
   ];
-  const clean = planApply(entries, observed(new Map<string, NodeState>([['d', dir], ['d/f', file]]), ['d', 'd/f']));
+  const clean = planApply(
+    entries,
+    observed(
+      new Map<string, NodeState>([
+        ['d', dir],
+        ['d/f', file],
+      ]),
+      ['d', 'd/f'],
+    ),
+  );
   assert.deepEqual(clean.conflicts, []);
-  const mine = planApply(entries, observed(new Map<string, NodeState>([['d', dir], ['d/f', file], ['d/mine', file]]), ['d', 'd/f']));
-  assert.deepEqual(mine.conflicts.map((c) => [c.path, c.reason]), [['d', 'not-empty']]);
+  const mine = planApply(
+    entries,
+    observed(
+      new Map<string, NodeState>([
+        ['d', dir],
+        ['d/f', file],
+        ['d/mine', file],
+      ]),
+      ['d', 'd/f'],
+    ),
+  );
+  assert.deepEqual(
+    mine.conflicts.map((c) => [c.path, c.reason]),
+    [['d', 'not-empty']],
+  );
 });
 
 test('planApply: a new path whose directory is not there refuses the plan; a path not observed is a bug', () => {
@@ -310,14 +449,20 @@ test('planApply: a new path whose directory is not there refuses the plan; a pat
   assert.throws(() => planApply(entries, new Map()), isCode('HFX_E_INTERNAL'));
 });
 
-test('revertSteps: each record\'s steps backwards, records in the order given, one trash slot per node put', () => {
+test("revertSteps: each record's steps backwards, records in the order given, one trash slot per node put", () => {
   const f: NodeState = { type: 'file', sha256: sha('a'), size: 1, mode: '0644' };
   const rec = (id: string, steps: Step[]): LoadedRecord => ({
     record: { format: RECORD_FORMAT, manifest: null, signatures: null, untouched: [], resolved: {}, steps },
     manifest: manifestOf([{ path: id, op: 'add', before: null, after: f }]),
   });
-  const newer = rec('n', [{ kind: 'move', target: 'x', source: 's/1', save: 'b/1' }, { kind: 'chmod', target: 'd', from: '0755', to: '0700' }]);
-  const older = rec('o', [{ kind: 'move', target: 'y', source: 's/1', save: null }, { kind: 'move', target: 'z', source: null, save: 'b/2' }]);
+  const newer = rec('n', [
+    { kind: 'move', target: 'x', source: 's/1', save: 'b/1' },
+    { kind: 'chmod', target: 'd', from: '0755', to: '0700' },
+  ]);
+  const older = rec('o', [
+    { kind: 'move', target: 'y', source: 's/1', save: null },
+    { kind: 'move', target: 'z', source: null, save: 'b/2' },
+  ]);
   assert.deepEqual(revertSteps([newer, older], 'T'), [
     { kind: 'chmod', target: 'd', from: '0700', to: '0755' },
     { kind: 'move', target: 'x', source: 'b/1', save: 'T/0' },
@@ -331,8 +476,22 @@ test('revertSteps: each record\'s steps backwards, records in the order given, o
 
 function stateWith(ids: readonly string[]): InstallState {
   return {
-    format: 'hfx-state/1', product: 'p', version: '1', level: 0, channel: 'full', initializedAt: '2026-01-01T00:00:00Z', tx: ids.length,
-    hotfixes: ids.map((id) => ({ id, title: id, severity: 'S3', appliedAt: '2026-01-01T00:00:00Z', digest: sha('d'), keyid: null, customer: null })),
+    format: 'hfx-state/1',
+    product: 'p',
+    version: '1',
+    level: 0,
+    channel: 'full',
+    initializedAt: '2026-01-01T00:00:00Z',
+    tx: ids.length,
+    hotfixes: ids.map((id) => ({
+      id,
+      title: id,
+      severity: 'S3',
+      appliedAt: '2026-01-01T00:00:00Z',
+      digest: sha('d'),
+      keyid: null,
+      customer: null,
+    })),
     updates: [],
   };
 }
@@ -341,7 +500,9 @@ const overlaps = (p: string, q: string): boolean => p === q || isUnder(p, q) || 
 
 test('chooseReverts: the last by default, all newest first, or one that no later hotfix overlaps', () => {
   const pathArb = fc.constantFrom(...UNIVERSE.slice(0, 15));
-  const arb = fc.array(fc.uniqueArray(pathArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }).chain((touch) => fc.tuple(fc.constant(touch), fc.nat(touch.length - 1)));
+  const arb = fc
+    .array(fc.uniqueArray(pathArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 })
+    .chain((touch) => fc.tuple(fc.constant(touch), fc.nat(touch.length - 1)));
   fc.assert(
     fc.property(arb, ([touch, pick]) => {
       const ids = touch.map((_, i) => `HF-${i}`);
@@ -351,15 +512,20 @@ test('chooseReverts: the last by default, all newest first, or one that no later
       assert.deepEqual(chooseReverts(state, touched, undefined, true), [...ids].reverse());
       const id = ids[pick] ?? assert.fail('no id');
       const mine = touch[pick] ?? [];
-      const blocker = ids.slice(pick + 1).find((later) => [...touched(later)].some((p) => mine.some((q) => overlaps(p, q))));
+      const blocker = ids
+        .slice(pick + 1)
+        .find((later) => [...touched(later)].some((p) => mine.some((q) => overlaps(p, q))));
       if (blocker === undefined) {
         assert.deepEqual(chooseReverts(state, touched, id), [id]);
       } else {
-        assert.throws(() => chooseReverts(state, touched, id), (e: unknown) => {
-          assert.ok(isCode('HFX_E_REVERT_BLOCKED')(e), String(e));
-          assert.equal(((e as HfxError).details as { blockedBy?: unknown }).blockedBy, blocker);
-          return true;
-        });
+        assert.throws(
+          () => chooseReverts(state, touched, id),
+          (e: unknown) => {
+            assert.ok(isCode('HFX_E_REVERT_BLOCKED')(e), String(e));
+            assert.equal(((e as HfxError).details as { blockedBy?: unknown }).blockedBy, blocker);
+            return true;
+          },
+        );
       }
     }),
     params,
@@ -372,7 +538,11 @@ test('chooseReverts: nothing applied, or not that one, is refused', () => {
   assert.throws(() => chooseReverts(stateWith([]), none, undefined, true), isCode('HFX_E_NOT_APPLIED'));
   assert.throws(() => chooseReverts(stateWith(['A']), none, 'B'), isCode('HFX_E_NOT_APPLIED'));
   // A sibling whose name starts like the path is no overlap; a child is.
-  const touch = new Map([['A', new Set(['lib/a'])], ['B', new Set(['lib/ab'])], ['C', new Set(['lib/a/x'])]]);
+  const touch = new Map([
+    ['A', new Set(['lib/a'])],
+    ['B', new Set(['lib/ab'])],
+    ['C', new Set(['lib/a/x'])],
+  ]);
   const touched = (id: string): ReadonlySet<string> => touch.get(id) ?? new Set();
   assert.deepEqual(chooseReverts(stateWith(['A', 'B']), touched, 'A'), ['A']);
   assert.throws(() => chooseReverts(stateWith(['A', 'B', 'C']), touched, 'A'), isCode('HFX_E_REVERT_BLOCKED'));
@@ -382,11 +552,20 @@ test('chooseReverts: nothing applied, or not that one, is refused', () => {
 // chooseChain
 
 const candidatesArb = fc
-  .array(fc.record({ level: fc.nat(6), step: fc.integer({ min: 1, max: 3 }), security: fc.boolean() }), { maxLength: 10 })
-  .map((xs) => xs.map((x, i): Candidate => ({ id: `U-${i}`, level: x.level, toLevel: x.level + x.step, security: x.security })));
+  .array(fc.record({ level: fc.nat(6), step: fc.integer({ min: 1, max: 3 }), security: fc.boolean() }), {
+    maxLength: 10,
+  })
+  .map((xs) =>
+    xs.map((x, i): Candidate => ({ id: `U-${i}`, level: x.level, toLevel: x.level + x.step, security: x.security })),
+  );
 
 test('chooseChain: a chain from the installed level, each step from where the last ended, as far as it goes', () => {
-  const arb = fc.tuple(candidatesArb, fc.nat(6), fc.constantFrom('full' as const, 'security' as const), fc.option(fc.nat(10), { nil: undefined }));
+  const arb = fc.tuple(
+    candidatesArb,
+    fc.nat(6),
+    fc.constantFrom('full' as const, 'security' as const),
+    fc.option(fc.nat(10), { nil: undefined }),
+  );
   fc.assert(
     fc.property(arb, ([cands, level, channel, target]) => {
       let chain: Candidate[];
@@ -403,28 +582,46 @@ test('chooseChain: a chain from the installed level, each step from where the la
         assert.equal(c.level, cur, `${c.id} starts at ${c.level}, the chain is at ${cur}`);
         if (target !== undefined) assert.ok(c.toLevel <= target, `${c.id} passes the target`);
         // Furthest first: no usable update from the same level goes further without passing the target.
-        const further = usable.filter((o) => o.level === cur && o.toLevel > c.toLevel && (target === undefined || o.toLevel <= target));
+        const further = usable.filter(
+          (o) => o.level === cur && o.toLevel > c.toLevel && (target === undefined || o.toLevel <= target),
+        );
         assert.deepEqual(further, []);
         cur = c.toLevel;
       }
       if (target !== undefined) assert.equal(cur, Math.max(level, target), 'the chain reaches the target');
-      else assert.deepEqual(usable.filter((o) => o.level === cur), [], 'the chain stops only where no update starts');
+      else
+        assert.deepEqual(
+          usable.filter((o) => o.level === cur),
+          [],
+          'the chain stops only where no update starts',
+        );
     }),
     params,
   );
 });
 
 test('chooseChain: a target below the level, a gap before the target, or two archives for one step are refused', () => {
-  const c = (id: string, level: number, toLevel: number, security = false): Candidate => ({ id, level, toLevel, security });
+  const c = (id: string, level: number, toLevel: number, security = false): Candidate => ({
+    id,
+    level,
+    toLevel,
+    security,
+  });
   assert.deepEqual(chooseChain([], 3, 'full'), []);
   assert.deepEqual(chooseChain([c('a', 0, 1)], 0, 'full', 0), []);
   assert.throws(() => chooseChain([c('a', 0, 1)], 2, 'full', 1), isCode('HFX_E_INCOMPATIBLE'));
   assert.throws(() => chooseChain([c('a', 0, 1), c('c', 2, 3)], 0, 'full', 3), isCode('HFX_E_INCOMPATIBLE'));
   assert.throws(() => chooseChain([c('x', 0, 2), c('y', 0, 2)], 0, 'full'), isCode('HFX_E_INCOMPATIBLE'));
   // The same archive offered twice is one step, not an ambiguity.
-  assert.deepEqual(chooseChain([c('x', 0, 2), c('x', 0, 2)], 0, 'full').map((x) => x.id), ['x']);
+  assert.deepEqual(
+    chooseChain([c('x', 0, 2), c('x', 0, 2)], 0, 'full').map((x) => x.id),
+    ['x'],
+  );
   // The security channel skips what is not a security update, even when it goes further.
-  assert.deepEqual(chooseChain([c('big', 0, 3), c('sec', 0, 1, true), c('sec2', 1, 2, true)], 0, 'security').map((x) => x.id), ['sec', 'sec2']);
+  assert.deepEqual(
+    chooseChain([c('big', 0, 3), c('sec', 0, 1, true), c('sec2', 1, 2, true)], 0, 'security').map((x) => x.id),
+    ['sec', 'sec2'],
+  );
   // What the candidates carry comes back with them.
   const [first] = chooseChain([{ ...c('a', 0, 1), archive: 'a.zip' }], 0, 'full');
   assert.equal(first?.archive, 'a.zip');

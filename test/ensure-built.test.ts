@@ -15,7 +15,10 @@ function project(t: Parameters<typeof tmp>[0], build: string): string {
   const root = tmp(t);
   mkdirSync(join(root, 'scripts'));
   copyFileSync(SCRIPT, join(root, 'scripts/ensure-built.js'));
-  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'x', private: true, type: 'module', scripts: { build } }));
+  writeFileSync(
+    join(root, 'package.json'),
+    JSON.stringify({ name: 'x', private: true, type: 'module', scripts: { build } }),
+  );
   for (const d of ['src', 'web']) {
     mkdirSync(join(root, d));
     writeFileSync(join(root, d, 'a.ts'), 'x');
@@ -23,7 +26,8 @@ function project(t: Parameters<typeof tmp>[0], build: string): string {
   return root;
 }
 
-const run = (root: string) => spawnSync(process.execPath, [join(root, 'scripts/ensure-built.js')], { cwd: root, encoding: 'utf8' });
+const run = (root: string) =>
+  spawnSync(process.execPath, [join(root, 'scripts/ensure-built.js')], { cwd: root, encoding: 'utf8' });
 /** What a whole build leaves: both outputs, and the stamp written last. */
 function built(root: string, at: Date) {
   mkdirSync(join(root, 'dist/web'), { recursive: true });
@@ -79,7 +83,10 @@ test('half a build (an output missing) counts as none; a failed build fails the 
 test('--stamp writes the stamp that marks a whole build', (t) => {
   const root = project(t, MARK);
   mkdirSync(join(root, 'dist'));
-  const r = spawnSync(process.execPath, [join(root, 'scripts/ensure-built.js'), '--stamp'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'scripts/ensure-built.js'), '--stamp'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0);
   assert.ok(existsSync(join(root, 'dist/.build-stamp')));
 });

@@ -4,7 +4,13 @@ import { deployCommand } from '../src/cli/commands/deploy/index.js';
 import { envCommand } from '../src/cli/commands/env/index.js';
 import { propagateCommand } from '../src/cli/commands/propagate/index.js';
 import { packContentHash } from '../src/client/environments.js';
-import { compareFiles, compareVersions, contentSignature, displayVersion, nextTag } from '../src/server/environments/model.js';
+import {
+  compareFiles,
+  compareVersions,
+  contentSignature,
+  displayVersion,
+  nextTag,
+} from '../src/server/environments/model.js';
 import { isHfxError } from '../src/errors.js';
 import { helpText } from '../src/cli/command.js';
 
@@ -17,7 +23,10 @@ describe('environments: pure functions', () => {
     assert.equal(nextTag('1.7', 'hotfix'), '1.7.1');
     assert.equal(nextTag('4.2.0-rc1', 'hotfix'), '4.2.1');
     assert.equal(nextTag('1.7.3', 'update'), '1.8.0');
-    assert.throws(() => nextTag('latest', 'hotfix'), (e: unknown) => isHfxError(e, 'HFX_E_USAGE'));
+    assert.throws(
+      () => nextTag('latest', 'hotfix'),
+      (e: unknown) => isHfxError(e, 'HFX_E_USAGE'),
+    );
   });
 
   test('versions compare numerically', () => {
@@ -31,14 +40,47 @@ describe('environments: pure functions', () => {
     assert.equal(displayVersion('1.7.1', '1.7.0', true), '1.7.1+');
     assert.equal(displayVersion(null, '1.7.0', true), '1.7.0+');
     assert.equal(displayVersion(null, null, false), null);
-    const a = contentSignature({ release: '1.0.0', level: 0, hotfixes: [{ id: 'A', digest: '1' }, { id: 'B', digest: '2' }] });
-    const b = contentSignature({ release: '1.0.0', level: 0, hotfixes: [{ id: 'B', digest: '2' }, { id: 'A', digest: '1' }] });
+    const a = contentSignature({
+      release: '1.0.0',
+      level: 0,
+      hotfixes: [
+        { id: 'A', digest: '1' },
+        { id: 'B', digest: '2' },
+      ],
+    });
+    const b = contentSignature({
+      release: '1.0.0',
+      level: 0,
+      hotfixes: [
+        { id: 'B', digest: '2' },
+        { id: 'A', digest: '1' },
+      ],
+    });
     assert.equal(a, b);
-    assert.notEqual(a, contentSignature({ release: '1.0.0', level: 0, hotfixes: [{ id: 'B', digest: '2' }, { id: 'A', digest: 'x' }] }));
+    assert.notEqual(
+      a,
+      contentSignature({
+        release: '1.0.0',
+        level: 0,
+        hotfixes: [
+          { id: 'B', digest: '2' },
+          { id: 'A', digest: 'x' },
+        ],
+      }),
+    );
   });
 
   test('file comparison names every path either side changes', () => {
-    const r = compareFiles(new Map([['lib/a', 'h1'], ['lib/b', null]]), new Map([['lib/a', 'h2'], ['lib/c', 'h3']]));
+    const r = compareFiles(
+      new Map([
+        ['lib/a', 'h1'],
+        ['lib/b', null],
+      ]),
+      new Map([
+        ['lib/a', 'h2'],
+        ['lib/c', 'h3'],
+      ]),
+    );
     assert.deepEqual(r, [
       { path: 'lib/a', a: 'h1', b: 'h2', same: false },
       { path: 'lib/b', a: null, b: 'base', same: false },
@@ -48,11 +90,33 @@ describe('environments: pure functions', () => {
 
   test('the pack content hash depends on paths, types, modes and contents, not on insertion order', () => {
     const f = (sha: string, mode = '0644') => ({ type: 'file' as const, sha256: sha.repeat(64), size: 1, mode });
-    const t1 = new Map<string, never>([['b', f('b')], ['a', f('a')]] as never);
-    const t2 = new Map<string, never>([['a', f('a')], ['b', f('b')]] as never);
+    const t1 = new Map<string, never>([
+      ['b', f('b')],
+      ['a', f('a')],
+    ] as never);
+    const t2 = new Map<string, never>([
+      ['a', f('a')],
+      ['b', f('b')],
+    ] as never);
     assert.equal(packContentHash(t1), packContentHash(t2));
-    assert.notEqual(packContentHash(t1), packContentHash(new Map([['a', f('a')], ['b', f('b', '0755')]] as never)));
-    assert.notEqual(packContentHash(t1), packContentHash(new Map([['a', f('a')], ['b', f('c')]] as never)));
+    assert.notEqual(
+      packContentHash(t1),
+      packContentHash(
+        new Map([
+          ['a', f('a')],
+          ['b', f('b', '0755')],
+        ] as never),
+      ),
+    );
+    assert.notEqual(
+      packContentHash(t1),
+      packContentHash(
+        new Map([
+          ['a', f('a')],
+          ['b', f('c')],
+        ] as never),
+      ),
+    );
     assert.match(packContentHash(new Map()), /^[0-9a-f]{64}$/);
   });
 

@@ -9,14 +9,19 @@ const doc = readFileSync(join(root, 'docs/errors.md'), 'utf8');
 
 test('docs/errors.md lists every error code with the exit code and HTTP status of src/errors.ts', () => {
   const rows = new Map<string, { exit: number; http: number }>();
-  for (const m of doc.matchAll(/^\| `(HFX_E_[A-Z_]+)` \| (\d+) \| (\d+) \|/gm)) rows.set(m[1]!, { exit: Number(m[2]), http: Number(m[3]) });
+  for (const m of doc.matchAll(/^\| `(HFX_E_[A-Z_]+)` \| (\d+) \| (\d+) \|/gm))
+    rows.set(m[1]!, { exit: Number(m[2]), http: Number(m[3]) });
   assert.deepEqual([...rows.keys()].sort(), Object.keys(ERRORS).sort());
-  for (const [code, spec] of Object.entries(ERRORS)) assert.deepEqual(rows.get(code), { exit: spec.exit, http: spec.http }, code);
+  for (const [code, spec] of Object.entries(ERRORS))
+    assert.deepEqual(rows.get(code), { exit: spec.exit, http: spec.http }, code);
 });
 
 test('docs/errors.md documents every exit code', () => {
   const documented = [...doc.matchAll(/^\| (\d+) \| /gm)].map((m) => Number(m[1]));
-  assert.deepEqual(documented.sort((a, b) => a - b), [...new Set(Object.values(EXIT))].sort((a, b) => a - b));
+  assert.deepEqual(
+    documented.sort((a, b) => a - b),
+    [...new Set(Object.values(EXIT))].sort((a, b) => a - b),
+  );
 });
 
 test('every error code is raised somewhere in src (no dead codes)', () => {

@@ -27,8 +27,14 @@ const ID = 'HF-FUZZ';
  * touching the installation, and HFX_E_CONFLICT would need a manifest nobody signed.
  */
 const REFUSALS = new Set<ErrorCode>([
-  'HFX_E_ARCHIVE', 'HFX_E_MANIFEST', 'HFX_E_INTEGRITY', 'HFX_E_SIGNATURE', 'HFX_E_UNSIGNED',
-  'HFX_E_UNTRUSTED', 'HFX_E_UNSAFE_PATH', 'HFX_E_TOO_LARGE',
+  'HFX_E_ARCHIVE',
+  'HFX_E_MANIFEST',
+  'HFX_E_INTEGRITY',
+  'HFX_E_SIGNATURE',
+  'HFX_E_UNSIGNED',
+  'HFX_E_UNTRUSTED',
+  'HFX_E_UNSAFE_PATH',
+  'HFX_E_TOO_LARGE',
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -41,11 +47,22 @@ type Region = 'any' | 'central' | 'manifest' | 'signature' | 'local';
  * directory, so changing them only adds mutants that apply (slowly, with fsyncs) and test nothing new.
  */
 const FIELDS = {
-  madeBy: ['central', 4, 2], flags: ['central', 8, 2], method: ['central', 10, 2], crc: ['central', 16, 4],
-  compressedSize: ['central', 20, 4], size: ['central', 24, 4], nameLength: ['central', 28, 2],
-  extraLength: ['central', 30, 2], commentLength: ['central', 32, 2], attributes: ['central', 38, 4],
-  localOffset: ['central', 42, 4], localNameLength: ['local', 26, 2],
-  localExtraLength: ['local', 28, 2], entryCount: ['eocd', 10, 2], cdSize: ['eocd', 12, 4], cdOffset: ['eocd', 16, 4],
+  madeBy: ['central', 4, 2],
+  flags: ['central', 8, 2],
+  method: ['central', 10, 2],
+  crc: ['central', 16, 4],
+  compressedSize: ['central', 20, 4],
+  size: ['central', 24, 4],
+  nameLength: ['central', 28, 2],
+  extraLength: ['central', 30, 2],
+  commentLength: ['central', 32, 2],
+  attributes: ['central', 38, 4],
+  localOffset: ['central', 42, 4],
+  localNameLength: ['local', 26, 2],
+  localExtraLength: ['local', 28, 2],
+  entryCount: ['eocd', 10, 2],
+  cdSize: ['eocd', 12, 4],
+  cdOffset: ['eocd', 16, 4],
   zipCommentLength: ['eocd', 20, 2],
 } as const satisfies Record<string, readonly ['central' | 'local' | 'eocd', number, 2 | 4]>;
 type Field = keyof typeof FIELDS;
@@ -69,21 +86,47 @@ const region = fc.constantFrom<Region>('any', 'central', 'central', 'manifest', 
 const bytes = fc.uint8Array({ minLength: 1, maxLength: 16 });
 // Values that break size and offset arithmetic, plus Unix file types (symlink, FIFO, dir) for the attributes.
 const odd = fc.oneof(
-  fc.constantFrom(0, 1, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 0xa1ff0000, 0x11a40000, 0x41ed0000),
+  fc.constantFrom(
+    0,
+    1,
+    0x7f,
+    0x80,
+    0xff,
+    0x100,
+    0x7fff,
+    0xffff,
+    0x7fffffff,
+    0x80000000,
+    0xffffffff,
+    0xa1ff0000,
+    0x11a40000,
+    0x41ed0000,
+  ),
   fc.nat({ max: 0xffffffff }),
 );
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant('flip' as const), region, pos: fc.nat(), bit: fc.nat(7) }), weight: 4 },
   { arbitrary: fc.record({ op: fc.constant('overwrite' as const), region, pos: fc.nat(), bytes }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant('insert' as const), region, pos: fc.nat(), bytes }), weight: 2 },
-  { arbitrary: fc.record({ op: fc.constant('delete' as const), region, pos: fc.nat(), len: fc.integer({ min: 1, max: 64 }) }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      op: fc.constant('delete' as const),
+      region,
+      pos: fc.nat(),
+      len: fc.integer({ min: 1, max: 64 }),
+    }),
+    weight: 2,
+  },
   { arbitrary: fc.record({ op: fc.constant('truncate' as const), pos: fc.nat() }), weight: 1 },
   {
     arbitrary: fc.record({
       op: fc.constant('field' as const),
       record: fc.nat(),
       field: fc.constantFrom(...(Object.keys(FIELDS) as Field[])),
-      value: fc.oneof(fc.record({ set: odd }), fc.record({ add: fc.integer({ min: -64, max: 64 }).filter((n) => n !== 0) })),
+      value: fc.oneof(
+        fc.record({ set: odd }),
+        fc.record({ add: fc.integer({ min: -64, max: 64 }).filter((n) => n !== 0) }),
+      ),
     }),
     weight: 4,
   },
@@ -103,10 +146,14 @@ function shown(e: unknown): string {
 function range(zip: Buffer, l: ZipLayout, r: Region, pos: number): [number, number] {
   const named = (n: string) => l.records.find((x) => x.name === n)!;
   switch (r) {
-    case 'any': return [0, zip.length];
-    case 'central': return [l.cdStart, zip.length];
-    case 'manifest': return [named('hfx-manifest.json').dataStart, named('hfx-manifest.json').dataEnd];
-    case 'signature': return [named('hfx-signature.json').dataStart, named('hfx-signature.json').dataEnd];
+    case 'any':
+      return [0, zip.length];
+    case 'central':
+      return [l.cdStart, zip.length];
+    case 'manifest':
+      return [named('hfx-manifest.json').dataStart, named('hfx-manifest.json').dataEnd];
+    case 'signature':
+      return [named('hfx-signature.json').dataStart, named('hfx-signature.json').dataEnd];
     case 'local': {
       const x = l.records[pos % l.records.length]!;
       return [x.local, x.dataStart];
@@ -170,10 +217,12 @@ function mutate(zip: Buffer, l: ZipLayout, c: Case): Buffer {
 
 /** The same archive with every entry stored, so that mutations land in plain manifest JSON. */
 function storedCopy(zip: Buffer, l: ZipLayout): Buffer {
-  return forgeZip(l.records.map((r) => {
-    const raw = zip.subarray(r.dataStart, r.dataEnd);
-    return { name: r.name, data: r.method === 8 ? inflateRawSync(raw) : raw };
-  }));
+  return forgeZip(
+    l.records.map((r) => {
+      const raw = zip.subarray(r.dataStart, r.dataEnd);
+      return { name: r.name, data: r.method === 8 ? inflateRawSync(raw) : raw };
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,20 +232,25 @@ test(`fuzz: ${RUNS} mutated archives are refused cleanly or applied exactly`, as
   const w = await world(t);
   const home = w.home;
   // One change of every kind, small enough that a mutant is quick to check.
-  const deflated = readFileSync(await w.hotfix(ID, (d) => {
-    writeFileSync(join(d, 'lib/core.jar'), 'core 1.1\n'.repeat(100));
-    writeFileSync(join(d, 'lib/new.jar'), 'new library\n');
-    rmSync(join(d, 'lib/old.jar'));
-    writeFileSync(join(d, 'conf/server.toml'), '[server]\nport = 8443\n');
-    chmodSync(join(d, 'bin/server.sh'), 0o700);
-    mkdirSync(join(d, 'plugins'));
-    writeFileSync(join(d, 'plugins/extra.txt'), 'plugin\n'.repeat(20));
-    symlinkSync('README', join(d, 'docs/latest'));
-  }));
+  const deflated = readFileSync(
+    await w.hotfix(ID, (d) => {
+      writeFileSync(join(d, 'lib/core.jar'), 'core 1.1\n'.repeat(100));
+      writeFileSync(join(d, 'lib/new.jar'), 'new library\n');
+      rmSync(join(d, 'lib/old.jar'));
+      writeFileSync(join(d, 'conf/server.toml'), '[server]\nport = 8443\n');
+      chmodSync(join(d, 'bin/server.sh'), 0o700);
+      mkdirSync(join(d, 'plugins'));
+      writeFileSync(join(d, 'plugins/extra.txt'), 'plugin\n'.repeat(20));
+      symlinkSync('README', join(d, 'docs/latest'));
+    }),
+  );
   const deflatedLayout = zipLayout(deflated);
   assert.ok(deflatedLayout, 'zipLayout reads the archive yazl wrote');
   const stored = storedCopy(deflated, deflatedLayout);
-  const bases = { deflated: { zip: deflated, layout: deflatedLayout }, stored: { zip: stored, layout: zipLayout(stored)! } };
+  const bases = {
+    deflated: { zip: deflated, layout: deflatedLayout },
+    stored: { zip: stored, layout: zipLayout(stored)! },
+  };
 
   // The installation as it starts every case, and a copy to put it back from.
   const dir = tmp(t, 'hfx-fuzz-');
@@ -258,7 +312,11 @@ test(`fuzz: ${RUNS} mutated archives are refused cleanly or applied exactly`, as
         }
         await noEscape();
         if (!ok) {
-          assert.deepEqual(snapshot(home, { includeState: true }), cleanState, 'a refused archive changed the installation');
+          assert.deepEqual(
+            snapshot(home, { includeState: true }),
+            cleanState,
+            'a refused archive changed the installation',
+          );
           return;
         }
         applied++;
@@ -272,7 +330,9 @@ test(`fuzz: ${RUNS} mutated archives are refused cleanly or applied exactly`, as
     }),
     { numRuns: RUNS, seed: SEED, includeErrorInReport: true },
   );
-  t.diagnostic(`${applied} mutants applied (damage that missed everything signed); refused: ${JSON.stringify(Object.fromEntries(refusedBy))}`);
+  t.diagnostic(
+    `${applied} mutants applied (damage that missed everything signed); refused: ${JSON.stringify(Object.fromEntries(refusedBy))}`,
+  );
   // The property is only worth something if the mutants reach the checks behind the ZIP reader.
   for (const code of ['HFX_E_ARCHIVE', 'HFX_E_MANIFEST', 'HFX_E_SIGNATURE', 'HFX_E_TOO_LARGE'] as const) {
     assert.ok((refusedBy.get(code) ?? 0) > 0, `no mutant was refused with ${code}: the mutations are too weak`);

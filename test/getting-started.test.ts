@@ -24,6 +24,7 @@ test('docs/getting-started.md: its one shell block runs as pasted, and the custo
     /hotfix HF-1\.0\.0-0-0001 S1 Fix core/,
     /applied HF-1\.0\.0-0-0001 — Fix core/,
     /core 1\.0\.1$/m,
-  ]) assert.match(r.stdout, said);
+  ])
+    assert.match(r.stdout, said);
   assert.match(r.stdout + r.stderr, /registered|reported/i);
 });

@@ -40,7 +40,10 @@ test('create builds tag and branch in worktrees and archives exactly the changed
 
   const a = await inspectArchive(zip);
   const m = a.manifest;
-  assert.deepEqual(m.entries.map((e) => `${e.op} ${e.path}`), ['modify VERSION', 'add auth/cache.txt', 'modify auth/token.txt', 'delete old.txt']);
+  assert.deepEqual(
+    m.entries.map((e) => `${e.op} ${e.path}`),
+    ['modify VERSION', 'add auth/cache.txt', 'modify auth/token.txt', 'delete old.txt'],
+  );
   assert.equal(m.title, 'Bump version to 1.7.1');
   assert.equal(m.release, '1.7.0');
   assert.equal(m.product, 'app');
@@ -51,7 +54,11 @@ test('create builds tag and branch in worktrees and archives exactly the changed
     tagCommit: r.sha('v1.7.0'),
     branch: 'hotfix/1.7.1',
     commit: tip,
-    commits: r.git('log', '--reverse', '--format=%H %s', 'v1.7.0..hotfix/1.7.1').trim().split('\n').map((l) => ({ sha: l.slice(0, 40), subject: l.slice(41) })),
+    commits: r
+      .git('log', '--reverse', '--format=%H %s', 'v1.7.0..hotfix/1.7.1')
+      .trim()
+      .split('\n')
+      .map((l) => ({ sha: l.slice(0, 40), subject: l.slice(41) })),
   });
   assert.match(m.description, /Built from hotfix\/1\.7\.1 \(\w+\) against v1\.7\.0:\n- \w{7} Fix token expiry/);
 
@@ -67,16 +74,26 @@ test('create: progress lines per build, a spinner on a terminal; --id, --title, 
   r.git('checkout', '-q', '-b', 'fixes', 'v1.7.0');
   r.commit('Fix it', { 'src/app.txt': 'app 1.7.0 fixed\n' });
   const zip = join(r.root, 'HF-X.zip');
-  const res = await run(createCommand, [...ARGS, '--tag', 'v1.7.0', '--version', '1.7.0-GA', '--id', 'HF-X', '--title', 'Fix X', '-o', zip], { cwd: r.dir });
+  const res = await run(
+    createCommand,
+    [...ARGS, '--tag', 'v1.7.0', '--version', '1.7.0-GA', '--id', 'HF-X', '--title', 'Fix X', '-o', zip],
+    { cwd: r.dir },
+  );
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stdout, /building tag v1\.7\.0 \(\w{7}\); log: .*HF-X\.zip\.build-tag\.log/);
   assert.match(res.stdout, /✓ built branch fixes \(\w{7}\) in \d+\.\ds/);
   assert.match(res.stdout, /HF-X for 1\.7\.0-GA — 0 added, 1 modified, 0 deleted/);
   assert.match(res.stdout, /not signed/);
   const m = (await inspectArchive(zip)).manifest;
-  assert.deepEqual([m.id, m.title, m.release, m.entries.map((e) => e.path)], ['HF-X', 'Fix X', '1.7.0-GA', ['app.txt']]);
+  assert.deepEqual(
+    [m.id, m.title, m.release, m.entries.map((e) => e.path)],
+    ['HF-X', 'Fix X', '1.7.0-GA', ['app.txt']],
+  );
 
-  const tty = await run(createCommand, [...ARGS, '--tag', 'v1.7.0', '-o', join(r.root, 'HF-Y.zip')], { cwd: r.dir, tty: true });
+  const tty = await run(createCommand, [...ARGS, '--tag', 'v1.7.0', '-o', join(r.root, 'HF-Y.zip')], {
+    cwd: r.dir,
+    tty: true,
+  });
   assert.equal(tty.code, 0, tty.stderr);
   assert.match(tty.stderr, /\r. building tag v1\.7\.0 \(\w{7}\) \d+s/);
   assert.doesNotMatch(tty.stdout, /building tag/);
@@ -87,17 +104,28 @@ test('a failing build is HFX_E_BUILD with its log; the worktrees are removed and
   const before = r.state();
   const zip = join(r.root, 'HF.zip');
   const fail = `${BUILD} && if [ "$HFX_BUILD_SIDE" = branch ]; then echo "compiler says no" >&2; exit 3; fi`;
-  const res = await run(createCommand, ['--build', fail, '--output', 'out', '--product', 'app', '--level', '0', '-o', zip, '--json'], { cwd: r.dir });
+  const res = await run(
+    createCommand,
+    ['--build', fail, '--output', 'out', '--product', 'app', '--level', '0', '-o', zip, '--json'],
+    { cwd: r.dir },
+  );
   assert.equal(res.code, 1);
   assert.equal(res.json.error.code, 'HFX_E_BUILD');
-  assert.match(res.json.error.message, /the build at branch hotfix\/1\.7\.1 exited with code 3; log: .*HF\.zip\.build-branch\.log/);
+  assert.match(
+    res.json.error.message,
+    /the build at branch hotfix\/1\.7\.1 exited with code 3; log: .*HF\.zip\.build-branch\.log/,
+  );
   assert.match(res.json.error.hint, /compiler says no/);
   assert.equal(res.json.error.details.log, `${zip}.build-branch.log`);
   assert.match(readFileSync(`${zip}.build-branch.log`, 'utf8'), /compiler says no/);
   assert.equal(existsSync(zip), false);
   assert.equal(r.state(), before);
 
-  const noOut = await run(createCommand, ['--build', 'true', '--output', 'out', '--product', 'app', '--level', '0', '-o', zip, '--json'], { cwd: r.dir });
+  const noOut = await run(
+    createCommand,
+    ['--build', 'true', '--output', 'out', '--product', 'app', '--level', '0', '-o', zip, '--json'],
+    { cwd: r.dir },
+  );
   assert.equal(noOut.json.error.code, 'HFX_E_BUILD');
   assert.match(noOut.json.error.message, /did not produce out\//);
   assert.equal(r.state(), before);
@@ -120,7 +148,10 @@ test('create refuses a dirty tree (HFX_E_DIRTY) and an unpushed branch with an u
   const unpushed = await run(createCommand, [...ARGS, '-o', zip, '--json'], { cwd: r.dir });
   assert.equal(unpushed.code, 8);
   assert.equal(unpushed.json.error.code, 'HFX_E_GIT_STATE');
-  assert.match(unpushed.json.error.message, /1 commit\(s\) of hotfix\/1\.7\.1 are not pushed to origin\/hotfix\/1\.7\.1/);
+  assert.match(
+    unpushed.json.error.message,
+    /1 commit\(s\) of hotfix\/1\.7\.1 are not pushed to origin\/hotfix\/1\.7\.1/,
+  );
   assert.equal(r.state(), before);
   assert.equal(existsSync(`${zip}.build-tag.log`), false);
 });
@@ -132,10 +163,18 @@ test('create: usage errors change nothing (no commits since the tag, --output ou
   const zip = join(r.root, 'HF.zip');
   for (const [argv, code, re] of [
     [[...ARGS, '-o', zip], 'HFX_E_USAGE', /hotfix\/1\.7\.1 has no commits since v1\.7\.0/],
-    [['--build', 'true', '--output', '../x', '--product', 'app', '--level', '0', '-o', zip], 'HFX_E_USAGE', /--output must be a directory inside the repository/],
+    [
+      ['--build', 'true', '--output', '../x', '--product', 'app', '--level', '0', '-o', zip],
+      'HFX_E_USAGE',
+      /--output must be a directory inside the repository/,
+    ],
     [[...ARGS, '-o', zip, '--sign', join(r.root, 'nope.key')], 'HFX_E_NOT_FOUND', /key file .* does not exist/],
     [['--output', 'out', '--product', 'app', '--level', '0', '-o', zip], 'HFX_E_USAGE', /--build is required/],
-    [['--build', 'true', '--output', 'out', '--product', 'my app', '--level', '0', '-o', zip], 'HFX_E_USAGE', /--product "my app" is not valid/],
+    [
+      ['--build', 'true', '--output', 'out', '--product', 'my app', '--level', '0', '-o', zip],
+      'HFX_E_USAGE',
+      /--product "my app" is not valid/,
+    ],
   ] as const) {
     const res = await run(createCommand, [...argv, '--json'], { cwd: r.dir });
     assert.equal(res.json.error.code, code, argv.join(' '));

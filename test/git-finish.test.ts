@@ -16,7 +16,11 @@ const PKG = (v: string): string => `{\n  "name": "app",\n  "version": "${v}",\n 
 
 /** Merge commits of `target` that have `branchTip` as second parent. */
 function mergesOf(r: ReturnType<typeof makeRepo>, target: string, branchTip: string): string[] {
-  return r.git('log', '--merges', '--format=%H %P', target).trim().split('\n').filter((l) => l.split(' ')[2] === branchTip);
+  return r
+    .git('log', '--merges', '--format=%H %P', target)
+    .trim()
+    .split('\n')
+    .filter((l) => l.split(' ')[2] === branchTip);
 }
 
 test('finish tags the branch tip v1.7.1 and merges it --no-ff into main and develop, back on the branch; again: a no-op', async (t) => {
@@ -34,20 +38,30 @@ test('finish tags the branch tip v1.7.1 and merges it --no-ff into main and deve
   assert.equal(r.git('cat-file', '-t', 'v1.7.1').trim(), 'tag', 'an annotated tag');
   for (const b of ['main', 'develop']) {
     assert.equal(mergesOf(r, b, tip).length, 1, `${b} has a merge commit of the hotfix (--no-ff)`);
-    assert.equal(r.git('log', '-1', '--format=%s', b).trim(), `Merge branch 'hotfix/1.7.1'${b === 'develop' ? ' into develop' : ''}`);
+    assert.equal(
+      r.git('log', '-1', '--format=%s', b).trim(),
+      `Merge branch 'hotfix/1.7.1'${b === 'develop' ? ' into develop' : ''}`,
+    );
   }
   assert.equal(r.git('symbolic-ref', '--short', 'HEAD').trim(), 'hotfix/1.7.1');
   assert.doesNotMatch(r.git('config', '--local', '--list'), /hfx-finishing/);
 
   const review = await run(reviewCommand, ['--json'], { cwd: r.dir });
   const commits: ReviewCommit[] = review.json.commits;
-  assert.deepEqual(commits.map((c) => c.onMain), [true], 'merged back: on main');
+  assert.deepEqual(
+    commits.map((c) => c.onMain),
+    [true],
+    'merged back: on main',
+  );
   assert.equal(review.json.tag, 'v1.7.0', 'the recorded base, not the new tag');
 
   const before = r.state();
   const again = await run(finishCommand, [], { cwd: r.dir });
   assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, /· tag v1\.7\.1 already at \w{7}\n· main already has hotfix\/1\.7\.1\n· develop already has hotfix\/1\.7\.1/);
+  assert.match(
+    again.stdout,
+    /· tag v1\.7\.1 already at \w{7}\n· main already has hotfix\/1\.7\.1\n· develop already has hotfix\/1\.7\.1/,
+  );
   assert.equal(r.state(), before, 'nothing changed');
 });
 
@@ -146,7 +160,10 @@ test('finish: failures change nothing (dirty tree, not a hotfix branch, tag on a
   const blocked = await run(finishCommand, ['--json'], { cwd: r.dir });
   assert.equal(blocked.code, 1);
   assert.equal(blocked.json.error.code, 'HFX_E_GIT');
-  assert.match(blocked.json.error.message, /git checkout -q main failed: .*untracked working tree files would be overwritten/);
+  assert.match(
+    blocked.json.error.message,
+    /git checkout -q main failed: .*untracked working tree files would be overwritten/,
+  );
   assert.match(blocked.json.error.hint, /Nothing was changed/);
   assert.equal(r.state(), before, 'the tag this run made is removed again');
 

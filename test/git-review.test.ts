@@ -13,7 +13,9 @@ async function messyHotfix(t: Parameters<typeof makeRepo>[0]) {
   const picked = r.sha('HEAD');
   const local = r.commit('Fix session leak', { 'src/auth/session.txt': 'no leak\n' });
   const docs = r.commit('Note the fix', { 'docs/README.md': '# app\nfixed\n' });
-  const bump = r.commit('Bump version to 1.7.1', { 'package.json': '{\n  "name": "app",\n  "version": "1.7.1",\n  "private": true\n}\n' });
+  const bump = r.commit('Bump version to 1.7.1', {
+    'package.json': '{\n  "name": "app",\n  "version": "1.7.1",\n  "private": true\n}\n',
+  });
   r.git('checkout', '-q', '-b', 'side', 'v1.7.0');
   r.commit('Side work', { 'src/auth/side.txt': 'side\n' });
   r.git('checkout', '-q', 'hotfix/1.7.1');
@@ -42,14 +44,17 @@ test('review lists commits and files, and warns: scope, merge, not on main, vers
   assert.deepEqual(by.get(merge)!.files, ['src/auth/side.txt']);
 
   const kinds = j.warnings.map((w) => `${w.kind} ${w.file ?? w.commits[0]!.slice(0, 7)}`).sort();
-  assert.deepEqual(kinds, [
-    `merge ${merge.slice(0, 7)}`,
-    `not-on-main ${local.slice(0, 7)}`,
-    `not-on-main ${r.sha('side').slice(0, 7)}`,
-    `not-on-main ${docs.slice(0, 7)}`,
-    'scope docs/README.md',
-    `version-only ${bump.slice(0, 7)}`,
-  ].sort());
+  assert.deepEqual(
+    kinds,
+    [
+      `merge ${merge.slice(0, 7)}`,
+      `not-on-main ${local.slice(0, 7)}`,
+      `not-on-main ${r.sha('side').slice(0, 7)}`,
+      `not-on-main ${docs.slice(0, 7)}`,
+      'scope docs/README.md',
+      `version-only ${bump.slice(0, 7)}`,
+    ].sort(),
+  );
   assert.deepEqual(
     j.stat.map((s) => s.path),
     ['docs/README.md', 'package.json', 'src/auth/session.txt', 'src/auth/side.txt', 'src/auth/token.txt'],
@@ -75,10 +80,13 @@ test('review --strict exits 7 (HFX_E_REVIEW_WARNINGS) on warnings, with the revi
   assert.equal(res.json.ok, false);
   assert.equal(res.json.error.code, 'HFX_E_REVIEW_WARNINGS');
   const warnings: ReviewWarning[] = res.json.error.details.warnings;
-  assert.deepEqual(
-    warnings.map((w) => w.kind).sort(),
-    ['merge', 'not-on-main', 'not-on-main', 'not-on-main', 'version-only'],
-  );
+  assert.deepEqual(warnings.map((w) => w.kind).sort(), [
+    'merge',
+    'not-on-main',
+    'not-on-main',
+    'not-on-main',
+    'version-only',
+  ]);
 
   const clean = makeRepo(t);
   await run(startCommand, ['--from', 'v1.7.0'], { cwd: clean.dir });

@@ -14,8 +14,16 @@ import { api, testServer } from './helpers/server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/hfx.js', import.meta.url));
 const packOnly = (home: string) => snapshot(home, { includeState: false });
-const state = (home: string) => JSON.parse(readFileSync(join(home, '.hfx', 'state.json'), 'utf8')) as { hotfixes: { id: string; unconfirmed?: unknown }[]; health?: string };
-const events = (home: string) => readFileSync(join(home, '.hfx', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; archive: string; reason?: string });
+const state = (home: string) =>
+  JSON.parse(readFileSync(join(home, '.hfx', 'state.json'), 'utf8')) as {
+    hotfixes: { id: string; unconfirmed?: unknown }[];
+    health?: string;
+  };
+const events = (home: string) =>
+  readFileSync(join(home, '.hfx', 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { kind: string; archive: string; reason?: string });
 
 describe('hfx apply --health', () => {
   const cleanups: (() => void)[] = [];
@@ -30,7 +38,15 @@ describe('hfx apply --health', () => {
 
   test('a passing check confirms the hotfix; it sees HFX_HOTFIX_ID and HFX_HOME, and runs in the pack', async () => {
     const { w, zip } = await setup();
-    const r = await hfx(['apply', zip, '--home', w.home, '--health', 'echo "$HFX_HOTFIX_ID $HFX_HOME $(pwd)" > ../seen', '--json']);
+    const r = await hfx([
+      'apply',
+      zip,
+      '--home',
+      w.home,
+      '--health',
+      'echo "$HFX_HOTFIX_ID $HFX_HOME $(pwd)" > ../seen',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.json.health.ok, true);
     assert.equal(readFileSync(join(w.home, 'lib/core.jar'), 'utf8'), 'fixed\n');
@@ -40,7 +56,15 @@ describe('hfx apply --health', () => {
 
   test('a failing check reverts in the same command: exit 11, the pack byte for byte as before, the revert recorded with its reason', async () => {
     const { w, zip, before } = await setup();
-    const r = await hfx(['apply', zip, '--home', w.home, '--health', 'echo starting; echo "port 9443 refused" >&2; exit 3', '--json']);
+    const r = await hfx([
+      'apply',
+      zip,
+      '--home',
+      w.home,
+      '--health',
+      'echo starting; echo "port 9443 refused" >&2; exit 3',
+      '--json',
+    ]);
     assert.equal(r.code, 11, r.stdout);
     assert.equal(r.json.error.code, 'HFX_E_HEALTH');
     assert.equal(r.json.error.details.health.exitCode, 3);
@@ -48,14 +72,27 @@ describe('hfx apply --health', () => {
     assert.deepEqual(packOnly(w.home), before);
     assert.deepEqual(state(w.home).hotfixes, []);
     const ev = events(w.home);
-    assert.deepEqual(ev.map((e) => e.kind), ['applied', 'reverted']);
+    assert.deepEqual(
+      ev.map((e) => e.kind),
+      ['applied', 'reverted'],
+    );
     assert.match(ev[1]!.reason!, /^health check failed \(exit 3\): port 9443 refused$/);
   });
 
   test('a check that does not finish in --health-timeout is killed, with what it started, and counts as failed', async () => {
     const { w, zip, before } = await setup();
     const t0 = Date.now();
-    const r = await hfx(['apply', zip, '--home', w.home, '--health', 'sleep 30 & sleep 30', '--health-timeout', '300ms', '--json']);
+    const r = await hfx([
+      'apply',
+      zip,
+      '--home',
+      w.home,
+      '--health',
+      'sleep 30 & sleep 30',
+      '--health-timeout',
+      '300ms',
+      '--json',
+    ]);
     assert.equal(r.json.error.code, 'HFX_E_HEALTH');
     assert.equal(r.json.error.details.health.timedOut, true);
     assert.ok(Date.now() - t0 < 10_000);
@@ -65,7 +102,17 @@ describe('hfx apply --health', () => {
   test('--health-retries: a check that passes on its second try keeps the hotfix', async () => {
     const { w, zip } = await setup();
     const counter = join(w.dir, 'tries');
-    const r = await hfx(['apply', zip, '--home', w.home, '--health', `echo x >> ${counter}; [ $(wc -l < ${counter}) -ge 2 ]`, '--health-retries', '1', '--json']);
+    const r = await hfx([
+      'apply',
+      zip,
+      '--home',
+      w.home,
+      '--health',
+      `echo x >> ${counter}; [ $(wc -l < ${counter}) -ge 2 ]`,
+      '--health-retries',
+      '1',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.json.health.attempts, 2);
     assert.equal(state(w.home).hotfixes.length, 1);
@@ -73,8 +120,15 @@ describe('hfx apply --health', () => {
 
   test('usage: a bad timeout, or retries without a check, is refused before anything is done', async () => {
     const { w, zip, before } = await setup();
-    assert.equal((await hfx(['apply', zip, '--home', w.home, '--health', 'true', '--health-timeout', 'soon', '--json'])).json.error.code, 'HFX_E_USAGE');
-    assert.equal((await hfx(['apply', zip, '--home', w.home, '--health-retries', '2', '--json'])).json.error.code, 'HFX_E_USAGE');
+    assert.equal(
+      (await hfx(['apply', zip, '--home', w.home, '--health', 'true', '--health-timeout', 'soon', '--json'])).json.error
+        .code,
+      'HFX_E_USAGE',
+    );
+    assert.equal(
+      (await hfx(['apply', zip, '--home', w.home, '--health-retries', '2', '--json'])).json.error.code,
+      'HFX_E_USAGE',
+    );
     assert.deepEqual(packOnly(w.home), before);
   });
 
@@ -82,7 +136,11 @@ describe('hfx apply --health', () => {
     for (const delayMs of [0, 150, 600]) {
       const { w, zip, before } = await setup();
       const started = join(w.dir, 'started');
-      const child = spawn(process.execPath, [BIN, 'apply', zip, '--home', w.home, '--health', `touch ${started}; sleep 30`], { stdio: 'ignore' });
+      const child = spawn(
+        process.execPath,
+        [BIN, 'apply', zip, '--home', w.home, '--health', `touch ${started}; sleep 30`],
+        { stdio: 'ignore' },
+      );
       const exited = new Promise((r) => child.once('exit', r));
       for (let i = 0; i < 200 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 25));
       assert.ok(existsSync(started), 'the check ran');
@@ -101,7 +159,11 @@ describe('hfx apply --health', () => {
   test('any later command recovers first: an unconfirmed hotfix is reverted before it runs', async () => {
     const { w, zip, before } = await setup();
     const started = join(w.dir, 'started');
-    const child = spawn(process.execPath, [BIN, 'apply', zip, '--home', w.home, '--health', `touch ${started}; sleep 30`], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'apply', zip, '--home', w.home, '--health', `touch ${started}; sleep 30`],
+      { stdio: 'ignore' },
+    );
     const exited = new Promise((r) => child.once('exit', r));
     for (let i = 0; i < 200 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 25));
     child.kill('SIGKILL');
@@ -127,16 +189,28 @@ describe('hfx update --health', () => {
     const w = await world(suite);
     const hf = await w.hotfix('HF-U1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'fixed\n'));
     assert.equal((await hfx(['apply', hf, '--home', w.home])).code, 0);
-    const upd = await w.hotfix('U-1', (d) => {
-      writeFileSync(join(d, 'lib/core.jar'), 'fixed\n');
-      writeFileSync(join(d, 'lib/util.jar'), 'level 1\n');
-    }, { kind: 'update', toLevel: 1, includes: ['HF-U1'] });
+    const upd = await w.hotfix(
+      'U-1',
+      (d) => {
+        writeFileSync(join(d, 'lib/core.jar'), 'fixed\n');
+        writeFileSync(join(d, 'lib/util.jar'), 'level 1\n');
+      },
+      { kind: 'update', toLevel: 1, includes: ['HF-U1'] },
+    );
     return { w, upd, pack: packOnly(w.home), state: stateText(w.home) };
   };
 
   test('a passing check commits the update; the check sees HFX_UPDATE_ID with the new files in place', async () => {
     const { w, upd } = await setup();
-    const r = await hfx(['update', upd, '--home', w.home, '--health', 'echo "$HFX_UPDATE_ID $(cat lib/util.jar)" > ../seen', '--json']);
+    const r = await hfx([
+      'update',
+      upd,
+      '--home',
+      w.home,
+      '--health',
+      'echo "$HFX_UPDATE_ID $(cat lib/util.jar)" > ../seen',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.json.health.ok, true);
     assert.equal(readFileSync(join(w.home, '..', 'seen'), 'utf8').trim(), 'U-1 level 1');
@@ -154,7 +228,10 @@ describe('hfx update --health', () => {
     assert.ok(existsSync(join(w.home, '.hfx', 'applied', 'HF-U1')), "the hotfix's record is kept");
     assert.ok(!existsSync(join(w.home, '.hfx', 'applied', 'U-1')), "the update's record is gone");
     const ev = events(w.home);
-    assert.deepEqual(ev.map((e) => `${e.kind} ${e.archive}`), ['applied HF-U1', 'updated U-1', 'reverted U-1']);
+    assert.deepEqual(
+      ev.map((e) => `${e.kind} ${e.archive}`),
+      ['applied HF-U1', 'updated U-1', 'reverted U-1'],
+    );
     assert.match(ev[2]!.reason!, /^health check failed \(exit 4\): db down$/);
     // And the hotfix can still be reverted as usual.
     assert.equal((await hfx(['revert', 'HF-U1', '--home', w.home])).code, 0);
@@ -164,11 +241,19 @@ describe('hfx update --health', () => {
     for (const next of ['recover', 'update again']) {
       const { w, upd, pack, state: before } = await setup();
       const started = join(w.dir, 'started');
-      const child = spawn(process.execPath, [BIN, 'update', upd, '--home', w.home, '--health', `touch ${started}; sleep 30`], { stdio: 'ignore' });
+      const child = spawn(
+        process.execPath,
+        [BIN, 'update', upd, '--home', w.home, '--health', `touch ${started}; sleep 30`],
+        { stdio: 'ignore' },
+      );
       const exited = new Promise((r) => child.once('exit', r));
       for (let i = 0; i < 200 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 25));
       assert.ok(existsSync(started), 'the check ran');
-      assert.equal(readFileSync(join(w.home, 'lib/util.jar'), 'utf8'), 'level 1\n', 'the update is in place during the check');
+      assert.equal(
+        readFileSync(join(w.home, 'lib/util.jar'), 'utf8'),
+        'level 1\n',
+        'the update is in place during the check',
+      );
       child.kill('SIGKILL');
       await exited;
       if (next === 'update again') {
@@ -186,7 +271,10 @@ describe('hfx update --health', () => {
       assert.match(rec.json.operation, /health check never finished/);
       assert.deepEqual(packOnly(w.home), pack);
       assert.equal(JSON.parse(stateText(w.home)).level, 0);
-      assert.deepEqual(JSON.parse(stateText(w.home)).hotfixes.map((h: { id: string }) => h.id), ['HF-U1']);
+      assert.deepEqual(
+        JSON.parse(stateText(w.home)).hotfixes.map((h: { id: string }) => h.id),
+        ['HF-U1'],
+      );
       assert.equal(stateText(w.home), before);
     }
   });
@@ -226,11 +314,29 @@ describe('health checks from the server', () => {
     const home = join(w.dir, 'declared');
     cpSync(join(w.dir, 'pristine'), home, { recursive: true });
     rmSync(join(home, '.hfx'), { recursive: true, force: true });
-    assert.equal((await hfx(['init', '--home', home, '--product', 'demo', '--version', '1.0.0', '--health', 'echo "login page 500" >&2; exit 1'])).code, 0);
+    assert.equal(
+      (
+        await hfx([
+          'init',
+          '--home',
+          home,
+          '--product',
+          'demo',
+          '--version',
+          '1.0.0',
+          '--health',
+          'echo "login page 500" >&2; exit 1',
+        ])
+      ).code,
+      0,
+    );
     assert.equal(state(home).health, 'echo "login page 500" >&2; exit 1');
     await hfx(['trust', 'add', w.pub, '--home', home]);
     const env = { HFX_CONFIG_DIR: join(w.dir, 'cfg'), NO_COLOR: '1' };
-    assert.equal((await hfx(['login', s.url, '--token', token, '--home', home, '--root', s.rootFile], { env })).code, 0);
+    assert.equal(
+      (await hfx(['login', s.url, '--token', token, '--home', home, '--root', s.rootFile], { env })).code,
+      0,
+    );
     assert.equal((await hfx(['state', '--report', '--home', home], { env })).code, 0);
     const before = packOnly(home);
     const r = await hfx(['apply', 'HF-H-SRV', '--server', '--home', home, '--json'], { env });

@@ -9,8 +9,21 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ARCHIVE_FORMAT, modeString, payloadName, type FileState, type ManifestEntry } from '../src/engine/archive/manifest.js';
-import { applyHotfix, type ArchiveLimits, DEFAULT_LIMITS, type Manifest, type NodeState, revertHotfix } from '../src/engine/index.js';
+import {
+  ARCHIVE_FORMAT,
+  modeString,
+  payloadName,
+  type FileState,
+  type ManifestEntry,
+} from '../src/engine/archive/manifest.js';
+import {
+  applyHotfix,
+  type ArchiveLimits,
+  DEFAULT_LIMITS,
+  type Manifest,
+  type NodeState,
+  revertHotfix,
+} from '../src/engine/index.js';
 import { parsePrivateKey, signManifest, SIGNATURE_FORMAT } from '../src/engine/archive/signature.js';
 import { hashFileSync } from '../src/engine/fs/hash-core.js';
 import { HfxError, type ErrorCode } from '../src/errors.js';
@@ -33,9 +46,24 @@ function fileNode(content: string | Buffer, mode = '0644'): FileState {
 }
 
 const NEW_JAR = 'new library 2.0\n';
-const add = (path: string, content: string | Buffer = NEW_JAR): ManifestEntry => ({ path, op: 'add', before: null, after: fileNode(content) });
-const addLink = (path: string, target: string): ManifestEntry => ({ path, op: 'add', before: null, after: { type: 'symlink', target } });
-const addDir = (path: string): ManifestEntry => ({ path, op: 'add', before: null, after: { type: 'dir', mode: '0755' } });
+const add = (path: string, content: string | Buffer = NEW_JAR): ManifestEntry => ({
+  path,
+  op: 'add',
+  before: null,
+  after: fileNode(content),
+});
+const addLink = (path: string, target: string): ManifestEntry => ({
+  path,
+  op: 'add',
+  before: null,
+  after: { type: 'symlink', target },
+});
+const addDir = (path: string): ManifestEntry => ({
+  path,
+  op: 'add',
+  before: null,
+  after: { type: 'dir', mode: '0755' },
+});
 
 /** What is at `path` in the pack now, as a manifest node. */
 function packNode(w: World, path: string): NodeState {
@@ -52,18 +80,39 @@ function modify(w: World, path: string, content: string | Buffer): ManifestEntry
 
 function manifest(entries: ManifestEntry[], over: Partial<Manifest> = {}): Manifest {
   return {
-    format: ARCHIVE_FORMAT, kind: 'hotfix', id: 'HF-HOSTILE', title: 'hostile', description: '', severity: 'S2',
-    incident: null, customer: null, product: 'demo', release: '1.0.0', level: 0, toLevel: null, security: false,
-    createdAt: '2026-01-01T00:00:00.000Z', requires: [], supersedes: [], includes: [], source: null, entries, ...over,
+    format: ARCHIVE_FORMAT,
+    kind: 'hotfix',
+    id: 'HF-HOSTILE',
+    title: 'hostile',
+    description: '',
+    severity: 'S2',
+    incident: null,
+    customer: null,
+    product: 'demo',
+    release: '1.0.0',
+    level: 0,
+    toLevel: null,
+    security: false,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    requires: [],
+    supersedes: [],
+    includes: [],
+    source: null,
+    entries,
+    ...over,
   };
 }
 
 /** A well-formed hotfix for BASE: one file added, one modified. Each case breaks one thing in it. */
-const good = (w: World): Manifest => manifest([add('lib/new.jar'), modify(w, 'conf/server.toml', '[server]\nport = 8443\n')]);
+const good = (w: World): Manifest =>
+  manifest([add('lib/new.jar'), modify(w, 'conf/server.toml', '[server]\nport = 8443\n')]);
 
 const keyOf = (w: World): KeyObject => parsePrivateKey(readFileSync(w.key, 'utf8'), w.key);
 const untrustedKey = (): KeyObject => generateKeyPairSync('ed25519').privateKey;
-const sigFile = (m: unknown, ...keys: KeyObject[]) => ({ format: SIGNATURE_FORMAT, signatures: keys.map((k) => signManifest(m, k)) });
+const sigFile = (m: unknown, ...keys: KeyObject[]) => ({
+  format: SIGNATURE_FORMAT,
+  signatures: keys.map((k) => signManifest(m, k)),
+});
 
 /** The payload a manifest names, from the bytes its file nodes were made of. */
 function payloadOf(m: Manifest): Record<string, Buffer> {
@@ -131,7 +180,12 @@ async function refused(w: World, archive: string, code: ErrorCode, opts: Refuse 
   const watched = [w.home, w.dir, ...(opts.outside ?? [])];
   const before = watched.map((d) => snapshot(d, { includeState: true }));
   await assert.rejects(
-    applyHotfix({ home: w.home, archive, allowUnsigned: opts.allowUnsigned ?? false, limits: { ...DEFAULT_LIMITS, ...opts.limits } }),
+    applyHotfix({
+      home: w.home,
+      archive,
+      allowUnsigned: opts.allowUnsigned ?? false,
+      limits: { ...DEFAULT_LIMITS, ...opts.limits },
+    }),
     (e: unknown) => {
       assert.ok(e instanceof HfxError, `expected an HfxError, got ${String(e)}`);
       assert.equal(e.code, code, `wrong error code; the message was: ${e.message}`);
@@ -182,7 +236,10 @@ const hostileEntryNames: [string, string | Buffer][] = [
   ['NFD (not NFC)', 'payload/cafe\u0301.txt'],
   ['a segment over 255 bytes', `payload/${'a'.repeat(256)}`],
   ['bytes that are not UTF-8', Buffer.concat([Buffer.from('payload/'), Buffer.from([0xff, 0xfe])])],
-  ['an overlong UTF-8 "/" (C0 AF) hiding a dot-dot', Buffer.concat([Buffer.from('payload/..'), Buffer.from([0xc0, 0xaf]), Buffer.from('x')])],
+  [
+    'an overlong UTF-8 "/" (C0 AF) hiding a dot-dot',
+    Buffer.concat([Buffer.from('payload/..'), Buffer.from([0xc0, 0xaf]), Buffer.from('x')]),
+  ],
 ];
 
 for (const [what, name] of hostileEntryNames) {
@@ -245,7 +302,10 @@ for (const [what, mode] of entryTypes) {
   test(`zip entry type: ${what}`, async (t) => {
     const w = await world(t);
     // A link's data is its target: the classic "write through the link" attack.
-    const archive = forge(t, w, { manifest: good(w), edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { mode, data: Buffer.from('../../../etc/passwd') }) });
+    const archive = forge(t, w, {
+      manifest: good(w),
+      edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { mode, data: Buffer.from('../../../etc/passwd') }),
+    });
     await refused(w, archive, 'HFX_E_UNSAFE_PATH');
   });
 }
@@ -264,7 +324,10 @@ const hostileLinks: [string, ManifestEntry[], Spec?][] = [
   ['target inside .hfx/', [addLink('evil', '.hfx/trust')]],
   ['target reaching .HFX/ through lib/..', [addLink('evil', 'lib/../.HFX')]],
   // Lexically inside the pack, but d/up is a link to the root, so d/up/.. is the pack's parent.
-  ['target escaping through a link the same hotfix adds', [addDir('d'), addLink('d/up', '..'), addLink('x', 'd/up/../outside')]],
+  [
+    'target escaping through a link the same hotfix adds',
+    [addDir('d'), addLink('d/up', '..'), addLink('x', 'd/up/../outside')],
+  ],
   [
     'target escaping through a link already in the pack',
     [addLink('x', 'docs/up/../outside')],
@@ -289,7 +352,11 @@ test('pack link lib2 -> lib: adding lib2/x.jar is refused', async (t) => {
 
 test('pack link lib2 -> lib: modifying lib2/core.jar is refused', async (t) => {
   const w = await world(t, { ...BASE, lib2: { symlink: 'lib' } });
-  await refused(w, forge(t, w, { manifest: manifest([modify(w, 'lib2/core.jar', 'evil core\n')]) }), 'HFX_E_UNSAFE_PATH');
+  await refused(
+    w,
+    forge(t, w, { manifest: manifest([modify(w, 'lib2/core.jar', 'evil core\n')]) }),
+    'HFX_E_UNSAFE_PATH',
+  );
 });
 
 test('pack link lib2 -> lib: deleting lib2/old.jar is refused', async (t) => {
@@ -308,7 +375,12 @@ test('pack link lib2 -> an absolute directory outside: adding lib2/x.jar and lib
 
 test('a directory the hotfix turns into a link cannot hold its other entries', async (t) => {
   const w = await world(t);
-  const lib: ManifestEntry = { path: 'lib', op: 'modify', before: packNode(w, 'lib'), after: { type: 'symlink', target: 'conf' } };
+  const lib: ManifestEntry = {
+    path: 'lib',
+    op: 'modify',
+    before: packNode(w, 'lib'),
+    after: { type: 'symlink', target: 'conf' },
+  };
   await refused(w, forge(t, w, { manifest: manifest([lib, add('lib/x.jar')]) }), 'HFX_E_MANIFEST');
 });
 
@@ -318,14 +390,20 @@ test('a directory the hotfix turns into a link cannot hold its other entries', a
 
 test('duplicate payload entry (second copy differs)', async (t) => {
   const w = await world(t);
-  const archive = forge(t, w, { manifest: good(w), edit: (es) => es.push({ name: 'payload/lib/new.jar', data: Buffer.from('evil twin\n') }) });
+  const archive = forge(t, w, {
+    manifest: good(w),
+    edit: (es) => es.push({ name: 'payload/lib/new.jar', data: Buffer.from('evil twin\n') }),
+  });
   await refused(w, archive, 'HFX_E_ARCHIVE');
 });
 
 test('duplicate manifest entry (signed one first, another after it)', async (t) => {
   const w = await world(t);
   const other = manifest([add('lib/other.jar')]);
-  const archive = forge(t, w, { manifest: good(w), edit: (es) => es.push({ name: 'hfx-manifest.json', data: Buffer.from(JSON.stringify(other)) }) });
+  const archive = forge(t, w, {
+    manifest: good(w),
+    edit: (es) => es.push({ name: 'hfx-manifest.json', data: Buffer.from(JSON.stringify(other)) }),
+  });
   await refused(w, archive, 'HFX_E_ARCHIVE');
 });
 
@@ -342,18 +420,32 @@ test('manifest names the same path twice', async (t) => {
 
 test('manifest paths differing only by case (A.txt / a.txt)', async (t) => {
   const w = await world(t);
-  await refused(w, forge(t, w, { manifest: manifest([add('lib/A.txt', 'A\n'), add('lib/a.txt', 'a\n')]) }), 'HFX_E_UNSAFE_PATH');
+  await refused(
+    w,
+    forge(t, w, { manifest: manifest([add('lib/A.txt', 'A\n'), add('lib/a.txt', 'a\n')]) }),
+    'HFX_E_UNSAFE_PATH',
+  );
 });
 
 test('manifest paths differing only by Unicode normalisation (NFC é / NFD e+U+0301)', async (t) => {
   const w = await world(t);
   // No payload: the manifest alone must be refused (the payload's NFD name would be caught first).
-  await refused(w, forge(t, w, { manifest: manifest([add('lib/caf\u00e9.txt', 'nfc\n'), add('lib/cafe\u0301.txt', 'nfd\n')]), payload: {} }), 'HFX_E_UNSAFE_PATH');
+  await refused(
+    w,
+    forge(t, w, {
+      manifest: manifest([add('lib/caf\u00e9.txt', 'nfc\n'), add('lib/cafe\u0301.txt', 'nfd\n')]),
+      payload: {},
+    }),
+    'HFX_E_UNSAFE_PATH',
+  );
 });
 
 test('payload case twin the manifest does not name (payload/lib/NEW.jar next to payload/lib/new.jar)', async (t) => {
   const w = await world(t);
-  const archive = forge(t, w, { manifest: good(w), edit: (es) => es.push({ name: 'payload/lib/NEW.jar', data: Buffer.from('twin\n') }) });
+  const archive = forge(t, w, {
+    manifest: good(w),
+    edit: (es) => es.push({ name: 'payload/lib/NEW.jar', data: Buffer.from('twin\n') }),
+  });
   await refused(w, archive, 'HFX_E_ARCHIVE');
 });
 
@@ -364,34 +456,52 @@ test('bomb: entry inflates to more than the size both ZIP and manifest declare',
   const w = await world(t);
   const real = Buffer.alloc(1 << 20, 0x41);
   const m = manifest([{ path: 'lib/new.jar', op: 'add', before: null, after: { ...fileNode(real), size: 100 } }]);
-  const archive = forge(t, w, { manifest: m, payload: { 'lib/new.jar': real }, edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { deflate: true, size: 100 }) });
+  const archive = forge(t, w, {
+    manifest: m,
+    payload: { 'lib/new.jar': real },
+    edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { deflate: true, size: 100 }),
+  });
   await refused(w, archive, 'HFX_E_ARCHIVE');
 });
 
 test('bomb: entry inflates to less than the size both ZIP and manifest declare', async (t) => {
   const w = await world(t);
   const real = Buffer.from(NEW_JAR);
-  const m = manifest([{ path: 'lib/new.jar', op: 'add', before: null, after: { ...fileNode(real), size: real.length + 10 } }]);
-  const archive = forge(t, w, { manifest: m, edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { deflate: true, size: real.length + 10 }) });
+  const m = manifest([
+    { path: 'lib/new.jar', op: 'add', before: null, after: { ...fileNode(real), size: real.length + 10 } },
+  ]);
+  const archive = forge(t, w, {
+    manifest: m,
+    edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { deflate: true, size: real.length + 10 }),
+  });
   await refused(w, archive, 'HFX_E_ARCHIVE');
 });
 
 test('bomb: ZIP size differs from the manifest size', async (t) => {
   const w = await world(t);
   // 1000 declared from ~20 deflated bytes: under the ratio limit, so the size check is what fails.
-  const archive = forge(t, w, { manifest: good(w), edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { deflate: true, size: 1000 }) });
+  const archive = forge(t, w, {
+    manifest: good(w),
+    edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { deflate: true, size: 1000 }),
+  });
   await refused(w, archive, 'HFX_E_INTEGRITY');
 });
 
 test('bomb: an entry claims a 4 GiB size from a few bytes (ratio over the default limit)', async (t) => {
   const w = await world(t);
-  const archive = forge(t, w, { manifest: good(w), edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { deflate: true, size: 0xfffffff0 }) });
+  const archive = forge(t, w, {
+    manifest: good(w),
+    edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { deflate: true, size: 0xfffffff0 }),
+  });
   await refused(w, archive, 'HFX_E_TOO_LARGE');
 });
 
 test('bomb: the manifest entry claims a huge ratio', async (t) => {
   const w = await world(t);
-  const archive = forge(t, w, { manifest: good(w), edit: (es) => Object.assign(es[0]!, { deflate: true, size: 0xfffffff0 }) });
+  const archive = forge(t, w, {
+    manifest: good(w),
+    edit: (es) => Object.assign(es[0]!, { deflate: true, size: 0xfffffff0 }),
+  });
   await refused(w, archive, 'HFX_E_TOO_LARGE');
 });
 
@@ -399,7 +509,10 @@ test('bomb: a real 1 MiB of zeros deflated (~1000:1) over limits.maxRatio 100', 
   const w = await world(t);
   const zeros = Buffer.alloc(1 << 20);
   const m = manifest([add('lib/zeros.bin', zeros)]);
-  const archive = forge(t, w, { manifest: m, edit: (es) => Object.assign(entry(es, 'payload/lib/zeros.bin'), { deflate: true }) });
+  const archive = forge(t, w, {
+    manifest: m,
+    edit: (es) => Object.assign(entry(es, 'payload/lib/zeros.bin'), { deflate: true }),
+  });
   await refused(w, archive, 'HFX_E_TOO_LARGE', { limits: { maxRatio: 100 } });
 });
 
@@ -423,7 +536,7 @@ test('bomb: two entries overlap (both central records point at the same local he
   await refused(w, archive, 'HFX_E_TOO_LARGE');
 });
 
-test('bomb: two entries overlap, the second local header hidden in the first one\'s extra field', async (t) => {
+test("bomb: two entries overlap, the second local header hidden in the first one's extra field", async (t) => {
   // The "extra-field quoting" of non-recursive zip bombs (Fifield 2019): B's local header sits in
   // A's local extra field, placed so that B's data is exactly A's data. Central records are in
   // order and each starts past the previous one's name and data, so only a check that reads the
@@ -478,23 +591,42 @@ for (const [what, cut] of [
 
 test('damaged: bytes cut from the middle, end record kept', async (t) => {
   const w = await world(t);
-  await refused(w, forge(t, w, { manifest: good(w), patch: (z) => Buffer.concat([z.subarray(0, 40), z.subarray(140)]) }), 'HFX_E_ARCHIVE');
+  await refused(
+    w,
+    forge(t, w, { manifest: good(w), patch: (z) => Buffer.concat([z.subarray(0, 40), z.subarray(140)]) }),
+    'HFX_E_ARCHIVE',
+  );
 });
 
 test('damaged: junk after the end record', async (t) => {
   const w = await world(t);
-  await refused(w, forge(t, w, { manifest: good(w), patch: (z) => Buffer.concat([z, Buffer.from('trailing junk')]) }), 'HFX_E_ARCHIVE');
+  await refused(
+    w,
+    forge(t, w, { manifest: good(w), patch: (z) => Buffer.concat([z, Buffer.from('trailing junk')]) }),
+    'HFX_E_ARCHIVE',
+  );
 });
 
 test('damaged: unsupported compression method (bzip2)', async (t) => {
   const w = await world(t);
-  await refused(w, forge(t, w, { manifest: good(w), edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { method: 12 }) }), 'HFX_E_ARCHIVE');
+  await refused(
+    w,
+    forge(t, w, { manifest: good(w), edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { method: 12 }) }),
+    'HFX_E_ARCHIVE',
+  );
 });
 
 test('damaged: entry flagged as encrypted', async (t) => {
   const w = await world(t);
   // Deflated, since a stored encrypted entry already fails yauzl's size check (12 header bytes).
-  await refused(w, forge(t, w, { manifest: good(w), edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { deflate: true, flags: 0x0801 }) }), 'HFX_E_ARCHIVE');
+  await refused(
+    w,
+    forge(t, w, {
+      manifest: good(w),
+      edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { deflate: true, flags: 0x0801 }),
+    }),
+    'HFX_E_ARCHIVE',
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -528,7 +660,10 @@ test('CRC: flipped in the central directory for the manifest', async (t) => {
 
 test('CRC: a byte flipped inside stored payload data, CRC left as it was', async (t) => {
   const w = await world(t);
-  const archive = forge(t, w, { manifest: good(w), patch: (z) => flip(z, rec(z, 'payload/lib/new.jar').dataStart + 3, 0x20) });
+  const archive = forge(t, w, {
+    manifest: good(w),
+    patch: (z) => flip(z, rec(z, 'payload/lib/new.jar').dataStart + 3, 0x20),
+  });
   await refused(w, archive, 'HFX_E_ARCHIVE');
 });
 
@@ -574,7 +709,10 @@ test('not deflate data in a deflated payload, while opening files is slow: refus
   });
   const w = await world(t);
   // Method 8 over bytes that were never deflated: "n" (0x6e) starts a block of the invalid type 3.
-  const archive = forge(t, w, { manifest: good(w), edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { method: 8 }) });
+  const archive = forge(t, w, {
+    manifest: good(w),
+    edit: (es) => Object.assign(entry(es, 'payload/lib/new.jar'), { method: 8 }),
+  });
   await refused(w, archive, 'HFX_E_ARCHIVE');
 });
 
@@ -584,13 +722,25 @@ test('not deflate data in a deflated payload, while opening files is slow: refus
 test('payload does not match its sha256 (same size, valid CRC)', async (t) => {
   const w = await world(t);
   const m = good(w);
-  await refused(w, forge(t, w, { manifest: m, payload: { ...payloadOf(m), 'lib/new.jar': Buffer.from(NEW_JAR.toUpperCase()) } }), 'HFX_E_INTEGRITY');
+  await refused(
+    w,
+    forge(t, w, { manifest: m, payload: { ...payloadOf(m), 'lib/new.jar': Buffer.from(NEW_JAR.toUpperCase()) } }),
+    'HFX_E_INTEGRITY',
+  );
 });
 
 test('the last of several payloads is wrong: what was staged and backed up is cleaned away', async (t) => {
   const w = await world(t);
-  const m = manifest([modify(w, 'conf/server.toml', 'port = 1\n'), modify(w, 'lib/core.jar', 'core 2\n'), add('lib/zz.jar', 'zz\n')]);
-  await refused(w, forge(t, w, { manifest: m, payload: { ...payloadOf(m), 'lib/zz.jar': Buffer.from('ZZ\n') } }), 'HFX_E_INTEGRITY');
+  const m = manifest([
+    modify(w, 'conf/server.toml', 'port = 1\n'),
+    modify(w, 'lib/core.jar', 'core 2\n'),
+    add('lib/zz.jar', 'zz\n'),
+  ]);
+  await refused(
+    w,
+    forge(t, w, { manifest: m, payload: { ...payloadOf(m), 'lib/zz.jar': Buffer.from('ZZ\n') } }),
+    'HFX_E_INTEGRITY',
+  );
 });
 
 test('the first of many payloads is wrong while the others are still being staged: nothing is left', async (t) => {
@@ -608,12 +758,20 @@ test('the first of many payloads is wrong while the others are still being stage
 test('a payload the manifest does not name', async (t) => {
   const w = await world(t);
   const m = good(w);
-  await refused(w, forge(t, w, { manifest: m, payload: { ...payloadOf(m), 'lib/extra.jar': Buffer.from('extra\n') } }), 'HFX_E_ARCHIVE');
+  await refused(
+    w,
+    forge(t, w, { manifest: m, payload: { ...payloadOf(m), 'lib/extra.jar': Buffer.from('extra\n') } }),
+    'HFX_E_ARCHIVE',
+  );
 });
 
 test('an entry outside payload/ that is neither manifest nor signature', async (t) => {
   const w = await world(t);
-  await refused(w, forge(t, w, { manifest: good(w), edit: (es) => es.push({ name: 'README.txt', data: Buffer.from('hi\n') }) }), 'HFX_E_ARCHIVE');
+  await refused(
+    w,
+    forge(t, w, { manifest: good(w), edit: (es) => es.push({ name: 'README.txt', data: Buffer.from('hi\n') }) }),
+    'HFX_E_ARCHIVE',
+  );
 });
 
 test('a manifest entry with no payload', async (t) => {
@@ -626,12 +784,26 @@ test('a payload for a mode-only change (which carries none)', async (t) => {
   const before = packNode(w, 'bin/server.sh');
   assert.equal(before.type, 'file');
   const chmod: ManifestEntry = { path: 'bin/server.sh', op: 'modify', before, after: { ...before, mode: '0700' } };
-  await refused(w, forge(t, w, { manifest: manifest([chmod]), payload: { 'bin/server.sh': readFileSync(join(w.home, 'bin/server.sh')) } }), 'HFX_E_ARCHIVE');
+  await refused(
+    w,
+    forge(t, w, {
+      manifest: manifest([chmod]),
+      payload: { 'bin/server.sh': readFileSync(join(w.home, 'bin/server.sh')) },
+    }),
+    'HFX_E_ARCHIVE',
+  );
 });
 
 test('a payload for a symlink entry', async (t) => {
   const w = await world(t);
-  await refused(w, forge(t, w, { manifest: manifest([addLink('docs/latest', 'README')]), payload: { 'docs/latest': Buffer.from('README') } }), 'HFX_E_ARCHIVE');
+  await refused(
+    w,
+    forge(t, w, {
+      manifest: manifest([addLink('docs/latest', 'README')]),
+      payload: { 'docs/latest': Buffer.from('README') },
+    }),
+    'HFX_E_ARCHIVE',
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -674,7 +846,10 @@ const badSchemas: [string, (m: Json) => void][] = [
   ['an extra top-level field', (m) => (m.postInstall = 'rm -rf /')],
   ['an extra field in an entry', (m) => (m.entries[0].exec = true)],
   ['an extra field in a node', (m) => (m.entries[0].after.setuid = true)],
-  ['an own "__proto__" field', (m) => Object.defineProperty(m, '__proto__', { value: { polluted: true }, enumerable: true })],
+  [
+    'an own "__proto__" field',
+    (m) => Object.defineProperty(m, '__proto__', { value: { polluted: true }, enumerable: true }),
+  ],
   ['op add with a before', (m) => (m.entries[0].before = m.entries[0].after)],
   ['op modify that changes nothing', (m) => (m.entries[1].after = m.entries[1].before)],
   ['negative size', (m) => (m.entries[0].after.size = -1)],
@@ -684,7 +859,10 @@ const badSchemas: [string, (m: Json) => void][] = [
   ['createdAt not a date', (m) => (m.createdAt = 'yesterday')],
   ['a hotfix with a toLevel', (m) => (m.toLevel = 1)],
   ['id with a slash', (m) => (m.id = '../HF')],
-  ['a file that is also the parent of another entry', (m) => m.entries.push({ path: 'lib/new.jar/x', op: 'add', before: null, after: { type: 'dir', mode: '0755' } })],
+  [
+    'a file that is also the parent of another entry',
+    (m) => m.entries.push({ path: 'lib/new.jar/x', op: 'add', before: null, after: { type: 'dir', mode: '0755' } }),
+  ],
 ];
 
 for (const [what, change] of badSchemas) {
@@ -710,7 +888,11 @@ test('unsigned (no signature file)', async (t) => {
 
 test('unsigned (a signature file with no signatures)', async (t) => {
   const w = await world(t);
-  await refused(w, forge(t, w, { manifest: good(w), sig: { format: SIGNATURE_FORMAT, signatures: [] } }), 'HFX_E_UNSIGNED');
+  await refused(
+    w,
+    forge(t, w, { manifest: good(w), sig: { format: SIGNATURE_FORMAT, signatures: [] } }),
+    'HFX_E_UNSIGNED',
+  );
 });
 
 test('signed by a key the installation does not trust', async (t) => {
@@ -726,7 +908,7 @@ test('a valid signature by the trusted key, over another manifest', async (t) =>
   await refused(w, forge(t, w, { manifest: m, sig: sigFile(other, keyOf(w)) }), 'HFX_E_SIGNATURE');
 });
 
-test('manifest edited after signing (payload hash swapped for the attacker\'s file)', async (t) => {
+test("manifest edited after signing (payload hash swapped for the attacker's file)", async (t) => {
   const w = await world(t);
   const m = good(w);
   const sig = sigFile(m, keyOf(w));
@@ -739,20 +921,33 @@ test('a good signature next to a bad one by the same trusted key', async (t) => 
   const m = good(w);
   const goodSig = signManifest(m, keyOf(w));
   const badSig = signManifest(manifest([add('lib/other.jar')]), keyOf(w));
-  await refused(w, forge(t, w, { manifest: m, sig: { format: SIGNATURE_FORMAT, signatures: [goodSig, badSig] } }), 'HFX_E_SIGNATURE');
+  await refused(
+    w,
+    forge(t, w, { manifest: m, sig: { format: SIGNATURE_FORMAT, signatures: [goodSig, badSig] } }),
+    'HFX_E_SIGNATURE',
+  );
 });
 
 test('a bad signature is refused even with allowUnsigned', async (t) => {
   const w = await world(t);
   const m = good(w);
-  await refused(w, forge(t, w, { manifest: m, sig: sigFile(manifest([add('lib/other.jar')]), keyOf(w)) }), 'HFX_E_SIGNATURE', { allowUnsigned: true });
+  await refused(
+    w,
+    forge(t, w, { manifest: m, sig: sigFile(manifest([add('lib/other.jar')]), keyOf(w)) }),
+    'HFX_E_SIGNATURE',
+    { allowUnsigned: true },
+  );
 });
 
 test('signature of the wrong length', async (t) => {
   const w = await world(t);
   const m = good(w);
   const s = signManifest(m, keyOf(w));
-  await refused(w, forge(t, w, { manifest: m, sig: { format: SIGNATURE_FORMAT, signatures: [{ ...s, sig: s.sig.slice(0, 40) }] } }), 'HFX_E_SIGNATURE');
+  await refused(
+    w,
+    forge(t, w, { manifest: m, sig: { format: SIGNATURE_FORMAT, signatures: [{ ...s, sig: s.sig.slice(0, 40) }] } }),
+    'HFX_E_SIGNATURE',
+  );
 });
 
 test('signature file not JSON', async (t) => {

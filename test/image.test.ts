@@ -96,11 +96,15 @@ describe('hfx image', () => {
       writeFileSync(join(d, 'lib/cache.jar'), 'cache\n');
       unlinkSync(join(d, 'lib/old.jar'));
     });
-    hf2 = await w.hotfix('HF-2', (d) => {
-      writeFileSync(join(d, 'lib/core.jar'), 'core 1.0.2\n'.repeat(100));
-      writeFileSync(join(d, 'conf/server.toml'), '[server]\nport = 9444\n');
-      chmodSync(join(d, 'bin/server.sh'), 0o750);
-    }, { requires: ['HF-1'], from: join(w.dir, 'new-1') });
+    hf2 = await w.hotfix(
+      'HF-2',
+      (d) => {
+        writeFileSync(join(d, 'lib/core.jar'), 'core 1.0.2\n'.repeat(100));
+        writeFileSync(join(d, 'conf/server.toml'), '[server]\nport = 9444\n');
+        chmodSync(join(d, 'bin/server.sh'), 0o750);
+      },
+      { requires: ['HF-1'], from: join(w.dir, 'new-1') },
+    );
     reg = await registryForTests();
   });
   after(async () => {
@@ -112,7 +116,12 @@ describe('hfx image', () => {
     const s = { product: 'WSO2 AM', version: '4.2.0', level: 12, hotfixes: [{ id: 'HF+1' }, { id: 'HF-2' }] } as never;
     assert.equal(defaultTag(s), 'wso2-am:4.2.0.12-HF_1-HF-2');
     assert.equal(defaultTag({ product: 'am', version: '1', level: 0, hotfixes: [] } as never), 'am:1.0');
-    const long = defaultTag({ product: 'am', version: '1', level: 0, hotfixes: Array.from({ length: 30 }, (_, i) => ({ id: `HF-${i}` })) } as never);
+    const long = defaultTag({
+      product: 'am',
+      version: '1',
+      level: 0,
+      hotfixes: Array.from({ length: 30 }, (_, i) => ({ id: `HF-${i}` })),
+    } as never);
     assert.ok(long.split(':')[1]!.length <= 128);
     assert.throws(() => parseRef('Demo:1', { needRegistry: false }), /not a valid image reference/);
     assert.throws(() => parseRef('demo:bad/tag!', { needRegistry: false }), /not a valid image reference/);
@@ -153,13 +162,19 @@ describe('hfx image', () => {
     const ref = `${reg.host}/hfx-${RUN}/demo:1.0.0.0`;
     const p = await buildImage({ home: w.home, tag: ref, push: true });
     assert.equal(p.manifestDigest, r1.manifestDigest); // the tag is not part of the image
-    const info = JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`])) as { Labels: Record<string, string>; Digest: string; Layers: string[] };
+    const info = JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`])) as {
+      Labels: Record<string, string>;
+      Digest: string;
+      Layers: string[];
+    };
     assert.equal(info.Labels['io.hfx.product'], 'demo');
     assert.equal(info.Labels['io.hfx.release'], '1.0.0');
     assert.equal(info.Labels['io.hfx.level'], '0');
     assert.equal(info.Labels['org.opencontainers.image.version'], '1.0.0.0');
     assert.equal(info.Digest, p.manifestDigest);
-    const tags = JSON.parse(sh('skopeo', ['list-tags', '--tls-verify=false', `docker://${reg.host}/hfx-${RUN}/demo`])) as { Tags: string[] };
+    const tags = JSON.parse(
+      sh('skopeo', ['list-tags', '--tls-verify=false', `docker://${reg.host}/hfx-${RUN}/demo`]),
+    ) as { Tags: string[] };
     assert.ok(tags.Tags.includes('1.0.0.0'));
     const back = join(d, 'back');
     sh('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${back}:copy`]);
@@ -187,7 +202,10 @@ describe('hfx image', () => {
     await applyHotfix({ home: w.home, archive: hf2 });
     // a fresh cache: HF-1's layer is rebuilt from HF-2's backups, with the same digest
     const r2 = await buildImage({ home: w.home, tag: `${ref}:hf2`, oci: join(d, 'oci'), cacheDir: join(d, 'fresh') });
-    assert.deepEqual(r2.layers.slice(0, 2).map((l) => l.digest), r1.layers.map((l) => l.digest));
+    assert.deepEqual(
+      r2.layers.slice(0, 2).map((l) => l.digest),
+      r1.layers.map((l) => l.digest),
+    );
     assert.equal(r2.layers[1]!.cached, false);
     assert.deepEqual(unpack(t, join(d, 'oci'), 'hf2'), snapshot(w.home));
     assert.equal(r2.tag, 'hf2');
@@ -211,26 +229,54 @@ describe('hfx image', () => {
     const d = tmp(t);
     const r = await buildImage({ home: w.home, tag: 'demo:x', dockerArchive: join(d, 'img.tar') });
     const files = untar(readFileSync(join(d, 'img.tar')));
-    const m = JSON.parse(files.get('manifest.json')!.data.toString()) as { Config: string; RepoTags: string[]; Layers: string[] }[];
+    const m = JSON.parse(files.get('manifest.json')!.data.toString()) as {
+      Config: string;
+      RepoTags: string[];
+      Layers: string[];
+    }[];
     assert.equal(m.length, 1);
     assert.deepEqual(m[0]!.RepoTags, ['demo:x']);
     assert.equal(m[0]!.Config, `blobs/sha256/${r.configDigest.slice(7)}`);
-    assert.deepEqual(m[0]!.Layers, r.layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`));
+    assert.deepEqual(
+      m[0]!.Layers,
+      r.layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`),
+    );
     for (const n of [m[0]!.Config, ...m[0]!.Layers]) assert.ok(files.has(n), n);
     const cfg = JSON.parse(files.get(m[0]!.Config)!.data.toString()) as { rootfs: { diff_ids: string[] } };
-    assert.deepEqual(cfg.rootfs.diff_ids, r.layers.map((l) => l.diffId));
+    assert.deepEqual(
+      cfg.rootfs.diff_ids,
+      r.layers.map((l) => l.diffId),
+    );
     // skopeo reads it as docker-archive
-    const info = JSON.parse(sh('skopeo', ['inspect', `docker-archive:${join(d, 'img.tar')}`])) as { Labels: Record<string, string> };
+    const info = JSON.parse(sh('skopeo', ['inspect', `docker-archive:${join(d, 'img.tar')}`])) as {
+      Labels: Record<string, string>;
+    };
     assert.equal(info.Labels['io.hfx.product'], 'demo');
   });
 
   test('a base image from an OCI layout and from a registry: its layers come first', async (t) => {
     const d = tmp(t);
-    const base = await buildImage({ home: w.home, tag: 'base:1', oci: join(d, 'base'), prefix: '/srv/base', entrypoint: ['/bin/true'], env: ['A=1'] });
-    const r = await buildImage({ home: w.home, tag: 'app:1', oci: join(d, 'out'), baseLayout: join(d, 'base'), env: ['B=2'] });
+    const base = await buildImage({
+      home: w.home,
+      tag: 'base:1',
+      oci: join(d, 'base'),
+      prefix: '/srv/base',
+      entrypoint: ['/bin/true'],
+      env: ['A=1'],
+    });
+    const r = await buildImage({
+      home: w.home,
+      tag: 'app:1',
+      oci: join(d, 'out'),
+      baseLayout: join(d, 'base'),
+      env: ['B=2'],
+    });
     assert.equal(r.layers.length, 2);
     assert.equal(r.layers[0]!.digest, base.layers[0]!.digest);
-    const cfg = JSON.parse(readFileSync(join(d, 'out', 'blobs', 'sha256', r.configDigest.slice(7)), 'utf8')) as { config: { Env: string[]; Entrypoint: string[] }; rootfs: { diff_ids: string[] } };
+    const cfg = JSON.parse(readFileSync(join(d, 'out', 'blobs', 'sha256', r.configDigest.slice(7)), 'utf8')) as {
+      config: { Env: string[]; Entrypoint: string[] };
+      rootfs: { diff_ids: string[] };
+    };
     assert.deepEqual(cfg.config.Env, ['A=1', 'B=2']);
     assert.deepEqual(cfg.config.Entrypoint, ['/bin/true']);
     assert.equal(cfg.rootfs.diff_ids.length, 2);
@@ -241,10 +287,20 @@ describe('hfx image', () => {
 
     // from the registry, pushed to the same registry: the base layer is already there
     await buildImage({ home: w.home, tag: `${reg.host}/hfx-${RUN}/base:1`, push: true, prefix: '/srv/base' });
-    const p = await buildImage({ home: w.home, tag: `${reg.host}/hfx-${RUN}/app:1`, push: true, base: `${reg.host}/hfx-${RUN}/base:1`, oci: join(d, 'out2') });
+    const p = await buildImage({
+      home: w.home,
+      tag: `${reg.host}/hfx-${RUN}/app:1`,
+      push: true,
+      base: `${reg.host}/hfx-${RUN}/base:1`,
+      oci: join(d, 'out2'),
+    });
     assert.equal(p.layers.length, 2);
     // the base layer is mounted from hfx/base, not uploaded; our layer and the config are uploaded
-    assert.deepEqual({ up: p.push!.blobsUploaded, mounted: p.push!.blobsMounted }, { up: 2, mounted: 1 }, JSON.stringify(p.push));
+    assert.deepEqual(
+      { up: p.push!.blobsUploaded, mounted: p.push!.blobsMounted },
+      { up: 2, mounted: 1 },
+      JSON.stringify(p.push),
+    );
     assert.ok(existsSync(join(d, 'out2', 'blobs', 'sha256', p.layers[0]!.digest.slice(7))));
   });
 
@@ -254,7 +310,10 @@ describe('hfx image', () => {
     assert.equal(await code(buildImage({ home: w.home, tag: 'demo:x' })), 'HFX_E_USAGE');
     assert.equal(await code(buildImage({ home: w.home, tag: 'demo:x', push: true })), 'HFX_E_USAGE');
     assert.equal(await code(buildImage({ home: join(d, 'nowhere'), oci: join(d, 'x') })), 'HFX_E_NOT_INITIALISED');
-    assert.equal(await code(buildImage({ home: w.home, tag: 'demo:x', oci: join(d, 'x'), baseLayout: join(d, 'missing') })), 'HFX_E_NOT_FOUND');
+    assert.equal(
+      await code(buildImage({ home: w.home, tag: 'demo:x', oci: join(d, 'x'), baseLayout: join(d, 'missing') })),
+      'HFX_E_NOT_FOUND',
+    );
     // nothing listens on port 9 of loopback
     assert.equal(await code(buildImage({ home: w.home, tag: '127.0.0.1:9/demo:x', push: true })), 'HFX_E_NETWORK');
 
@@ -267,8 +326,16 @@ describe('hfx image', () => {
     await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
     t.after(() => broken.close());
     const bport = (broken.address() as { port: number }).port;
-    assert.equal(await code(buildImage({ home: w.home, tag: `127.0.0.1:${bport}/demo:x`, push: true })), 'HFX_E_REGISTRY');
-    assert.equal(await code(buildImage({ home: w.home, tag: 'demo:x', oci: join(d, 'x'), base: `${reg.host}/hfx-${RUN}/nothing:1` })), 'HFX_E_NOT_FOUND');
+    assert.equal(
+      await code(buildImage({ home: w.home, tag: `127.0.0.1:${bport}/demo:x`, push: true })),
+      'HFX_E_REGISTRY',
+    );
+    assert.equal(
+      await code(
+        buildImage({ home: w.home, tag: 'demo:x', oci: join(d, 'x'), base: `${reg.host}/hfx-${RUN}/nothing:1` }),
+      ),
+      'HFX_E_NOT_FOUND',
+    );
 
     // drift: same size, other content → caught when the layer is built (fresh cache)
     const f = join(w.home, 'conf/server.toml');
@@ -296,10 +363,15 @@ describe('hfx image', () => {
     t.after(() => r.stop());
     const tag = `${r.host}/hfx-${RUN}/auth:1`;
     assert.equal(await code(buildImage({ home: w.home, tag, push: true })), 'HFX_E_AUTH');
-    assert.equal(await code(buildImage({ home: w.home, tag, push: true, creds: { username: 'alice', password: 'wrong' } })), 'HFX_E_AUTH');
+    assert.equal(
+      await code(buildImage({ home: w.home, tag, push: true, creds: { username: 'alice', password: 'wrong' } })),
+      'HFX_E_AUTH',
+    );
     const ok = await buildImage({ home: w.home, tag, push: true, creds: { username: 'alice', password: 's3cret' } });
     assert.equal(ok.push!.blobsUploaded, 2);
-    const info = JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', '--creds', 'alice:s3cret', `docker://${tag}`])) as { Digest: string };
+    const info = JSON.parse(
+      sh('skopeo', ['inspect', '--tls-verify=false', '--creds', 'alice:s3cret', `docker://${tag}`]),
+    ) as { Digest: string };
     assert.equal(info.Digest, ok.manifestDigest);
   });
 
@@ -317,7 +389,9 @@ describe('hfx image', () => {
         return;
       }
       if (req.headers.authorization !== `Bearer ${token}`) {
-        res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${(srv.address() as { port: number }).port}/token",service="test",scope="repository:hfx/bearer:pull,push"` });
+        res.writeHead(401, {
+          'www-authenticate': `Bearer realm="http://127.0.0.1:${(srv.address() as { port: number }).port}/token",service="test",scope="repository:hfx/bearer:pull,push"`,
+        });
         res.end();
         return;
       }
@@ -326,7 +400,9 @@ describe('hfx image', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       const proxy = async () => {
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'authorization', 'content-length', 'connection'].includes(k)) headers[k] = v;
+        for (const [k, v] of Object.entries(req.headers))
+          if (typeof v === 'string' && !['host', 'authorization', 'content-length', 'connection'].includes(k))
+            headers[k] = v;
         const body = chunks.length ? Buffer.concat(chunks) : undefined;
         const withBody = body && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {};
         const up = await fetch(`http://${reg.host}${req.url!}`, {
@@ -337,7 +413,8 @@ describe('hfx image', () => {
         });
         const h: Record<string, string> = {};
         up.headers.forEach((v, k) => {
-          if (k === 'location') h[k] = v.replace(`http://${reg.host}`, `http://127.0.0.1:${(srv.address() as { port: number }).port}`);
+          if (k === 'location')
+            h[k] = v.replace(`http://${reg.host}`, `http://127.0.0.1:${(srv.address() as { port: number }).port}`);
           else if (!['content-encoding', 'transfer-encoding', 'connection'].includes(k)) h[k] = v;
         });
         const b = Buffer.from(await up.arrayBuffer());
@@ -349,10 +426,27 @@ describe('hfx image', () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     t.after(() => srv.close());
     const host = `127.0.0.1:${(srv.address() as { port: number }).port}`;
-    assert.equal(await code(buildImage({ home: w.home, tag: `${host}/hfx-${RUN}/bearer:1`, push: true, creds: { username: 'bob', password: 'no' } })), 'HFX_E_AUTH');
-    const r = await buildImage({ home: w.home, tag: `${host}/hfx-${RUN}/bearer:1`, push: true, creds: { username: 'bob', password: 'pw' } });
+    assert.equal(
+      await code(
+        buildImage({
+          home: w.home,
+          tag: `${host}/hfx-${RUN}/bearer:1`,
+          push: true,
+          creds: { username: 'bob', password: 'no' },
+        }),
+      ),
+      'HFX_E_AUTH',
+    );
+    const r = await buildImage({
+      home: w.home,
+      tag: `${host}/hfx-${RUN}/bearer:1`,
+      push: true,
+      creds: { username: 'bob', password: 'pw' },
+    });
     assert.ok(tokenRequests >= 2);
-    const info = JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', `docker://${reg.host}/hfx-${RUN}/bearer:1`])) as { Digest: string };
+    const info = JSON.parse(
+      sh('skopeo', ['inspect', '--tls-verify=false', `docker://${reg.host}/hfx-${RUN}/bearer:1`]),
+    ) as { Digest: string };
     assert.equal(info.Digest, r.manifestDigest);
   });
 
@@ -374,10 +468,32 @@ describe('hfx image', () => {
     };
     assert.ok(imageCommand.aliases?.includes('create-docker'));
     assert.ok(imageCommand.examples.every((e) => e.startsWith('$ hfx')));
-    const r = await run(['--home', w.home, '--oci', 'o', '--json', '--entrypoint', '["/opt/demo/bin/server.sh","run"]', '--env', 'JAVA_OPTS=-Xmx1g', '--user', '1000', '--workdir', '/opt/demo/bin', '--label', 'vendor=acme'], { SOURCE_DATE_EPOCH: '1700000000' });
+    const r = await run(
+      [
+        '--home',
+        w.home,
+        '--oci',
+        'o',
+        '--json',
+        '--entrypoint',
+        '["/opt/demo/bin/server.sh","run"]',
+        '--env',
+        'JAVA_OPTS=-Xmx1g',
+        '--user',
+        '1000',
+        '--workdir',
+        '/opt/demo/bin',
+        '--label',
+        'vendor=acme',
+      ],
+      { SOURCE_DATE_EPOCH: '1700000000' },
+    );
     assert.equal(r.code, 0, r.out);
     const res = JSON.parse(r.out) as ImageResult & { ok: boolean };
-    const cfg = JSON.parse(readFileSync(join(d, 'o', 'blobs', 'sha256', res.configDigest.slice(7)), 'utf8')) as { created: string; config: Record<string, unknown> };
+    const cfg = JSON.parse(readFileSync(join(d, 'o', 'blobs', 'sha256', res.configDigest.slice(7)), 'utf8')) as {
+      created: string;
+      config: Record<string, unknown>;
+    };
     assert.equal(cfg.created, '2023-11-14T22:13:20Z');
     assert.deepEqual(cfg.config.Entrypoint, ['/opt/demo/bin/server.sh', 'run']);
     assert.deepEqual(cfg.config.Env, ['JAVA_OPTS=-Xmx1g']);

@@ -55,8 +55,13 @@ describe('migrations', () => {
       try {
         const s = await openStore({ url, dataDir: dir });
         try {
-          const rows = await sql<{ name: string }>`select name from kysely_migration order by timestamp, name`.execute(s.db);
-          assert.deepEqual(rows.rows.map((r) => r.name), HISTORY);
+          const rows = await sql<{ name: string }>`select name from kysely_migration order by timestamp, name`.execute(
+            s.db,
+          );
+          assert.deepEqual(
+            rows.rows.map((r) => r.name),
+            HISTORY,
+          );
         } finally {
           await s.close();
         }

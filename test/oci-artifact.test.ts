@@ -10,7 +10,15 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Registry } from '../src/image/registry.js';
-import { ARTIFACT_TYPE, EMPTY_CONFIG, EMPTY_CONFIG_BYTES, LAYER_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, archiveTag, artifactManifest } from '../src/oci/artifact.js';
+import {
+  ARTIFACT_TYPE,
+  EMPTY_CONFIG,
+  EMPTY_CONFIG_BYTES,
+  LAYER_MEDIA_TYPE,
+  MANIFEST_MEDIA_TYPE,
+  archiveTag,
+  artifactManifest,
+} from '../src/oci/artifact.js';
 import { parseArchiveSource, parseRegistryRepo } from '../src/oci/reference.js';
 import { revertHotfix } from '../src/engine/ops/revert.js';
 import { applyHotfix } from '../src/engine/ops/apply.js';
@@ -37,7 +45,9 @@ function everything(home: string): { pack: Record<string, string>; state: string
 }
 
 function code(r: CliResult): string {
-  return r.code === 0 ? 'ok' : (r.json as { error?: { code?: string } } | undefined)?.error?.code ?? `exit ${r.code}: ${r.stderr}`;
+  return r.code === 0
+    ? 'ok'
+    : ((r.json as { error?: { code?: string } } | undefined)?.error?.code ?? `exit ${r.code}: ${r.stderr}`);
 }
 
 describe('archives as OCI artifacts', () => {
@@ -57,7 +67,12 @@ describe('archives as OCI artifacts', () => {
     w = await world(suite);
     // Kept apart: a later test makes another archive with this id, which diff writes to the same name.
     hf1 = join(tmp(suite, 'hfx-oci-'), 'HF-OCI-1.zip');
-    cpSync(await w.hotfix('HF-OCI-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'core 1.0.1 from a registry\n'), { severity: 'S2' }), hf1);
+    cpSync(
+      await w.hotfix('HF-OCI-1', (d) => writeFileSync(join(d, 'lib/core.jar'), 'core 1.0.1 from a registry\n'), {
+        severity: 'S2',
+      }),
+      hf1,
+    );
     hf2 = await w.hotfix('HF-OCI-2', (d) => writeFileSync(join(d, 'docs/README'), 'other\n'));
     // What applying the file gives: every other way must give the same pack.
     const before0 = everything(w.home);
@@ -82,26 +97,50 @@ describe('archives as OCI artifacts', () => {
     await revertHotfix({ home: w.home });
   }
 
-  test('hfx push --oci: an artifact with hfx\'s artifactType, the empty config and the ZIP as its one layer, as skopeo sees it', async () => {
+  test("hfx push --oci: an artifact with hfx's artifactType, the empty config and the ZIP as its one layer, as skopeo sees it", async () => {
     const r = await hfx(['push', hf1, '--oci', `${reg.host}/${RUN}/demo`, '--json'], { env: ENV });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(r.json.tag, 'HF-OCI-1');
     assert.equal(r.json.existed, false);
     const zip = readFileSync(hf1);
     const raw = sh('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/${RUN}/demo:HF-OCI-1`]);
-    assert.equal(`sha256:${sha256(Buffer.from(raw))}`, r.json.manifestDigest, 'skopeo reads the manifest hfx pushed, byte for byte');
+    assert.equal(
+      `sha256:${sha256(Buffer.from(raw))}`,
+      r.json.manifestDigest,
+      'skopeo reads the manifest hfx pushed, byte for byte',
+    );
     const m = JSON.parse(raw) as Record<string, unknown>;
     assert.equal(m.schemaVersion, 2);
     assert.equal(m.mediaType, 'application/vnd.oci.image.manifest.v1+json');
     assert.equal(m.artifactType, 'application/vnd.hfx.archive.v1');
-    assert.deepEqual(m.config, { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2, data: 'e30=' });
-    assert.deepEqual(m.layers, [{ mediaType: 'application/vnd.hfx.archive.v1+zip', digest: `sha256:${sha256(zip)}`, size: zip.length, annotations: { 'org.opencontainers.image.title': 'HF-OCI-1.zip' } }]);
+    assert.deepEqual(m.config, {
+      mediaType: 'application/vnd.oci.empty.v1+json',
+      digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+      size: 2,
+      data: 'e30=',
+    });
+    assert.deepEqual(m.layers, [
+      {
+        mediaType: 'application/vnd.hfx.archive.v1+zip',
+        digest: `sha256:${sha256(zip)}`,
+        size: zip.length,
+        annotations: { 'org.opencontainers.image.title': 'HF-OCI-1.zip' },
+      },
+    ]);
     assert.deepEqual(m.annotations, {
-      'dev.hfx.archive.id': 'HF-OCI-1', 'dev.hfx.archive.kind': 'hotfix', 'dev.hfx.archive.product': 'demo', 'dev.hfx.archive.release': '1.0.0',
-      'dev.hfx.archive.level': '0', 'dev.hfx.archive.severity': 'S2', 'org.opencontainers.image.created': '2026-01-01T00:00:00.000Z',
+      'dev.hfx.archive.id': 'HF-OCI-1',
+      'dev.hfx.archive.kind': 'hotfix',
+      'dev.hfx.archive.product': 'demo',
+      'dev.hfx.archive.release': '1.0.0',
+      'dev.hfx.archive.level': '0',
+      'dev.hfx.archive.severity': 'S2',
+      'org.opencontainers.image.created': '2026-01-01T00:00:00.000Z',
     });
     // The config blob is in the registry too, for registries and tools that do not read `data`.
-    assert.equal(sh('skopeo', ['inspect', '--raw', '--config', '--tls-verify=false', `docker://${reg.host}/${RUN}/demo:HF-OCI-1`]), '{}');
+    assert.equal(
+      sh('skopeo', ['inspect', '--raw', '--config', '--tls-verify=false', `docker://${reg.host}/${RUN}/demo:HF-OCI-1`]),
+      '{}',
+    );
     // Pushing again changes nothing and says so.
     const again = await hfx(['push', hf1, '--oci', `oci://${reg.host}/${RUN}/demo`, '--json'], { env: ENV });
     assert.equal(again.code, 0, again.stdout + again.stderr);
@@ -112,12 +151,18 @@ describe('archives as OCI artifacts', () => {
   test('hfx apply oci://REGISTRY/REPO:ID: the pack is byte-identical to applying the file; hfx update oci:// for an update', async () => {
     await applyAndCompare(`oci://${reg.host}/${RUN}/demo:HF-OCI-1`);
     // By digest too.
-    const digest = (await hfx(['push', hf1, '--oci', `${reg.host}/${RUN}/demo`, '--json'], { env: ENV })).json.manifestDigest as string;
+    const digest = (await hfx(['push', hf1, '--oci', `${reg.host}/${RUN}/demo`, '--json'], { env: ENV })).json
+      .manifestDigest as string;
     await applyAndCompare(`oci://${reg.host}/${RUN}/demo@${digest}`);
     // An update archive, pushed and taken the same way.
-    const upd = await w.hotfix('UPD-OCI-1', (d) => writeFileSync(join(d, 'lib/util.jar'), 'util 1.1\n'), { kind: 'update', toLevel: 1 });
+    const upd = await w.hotfix('UPD-OCI-1', (d) => writeFileSync(join(d, 'lib/util.jar'), 'util 1.1\n'), {
+      kind: 'update',
+      toLevel: 1,
+    });
     assert.equal((await hfx(['push', upd, '--oci', `${reg.host}/${RUN}/demo`], { env: ENV })).code, 0);
-    const u = await hfx(['update', `oci://${reg.host}/${RUN}/demo:UPD-OCI-1`, '--home', w.home, '--json'], { env: ENV });
+    const u = await hfx(['update', `oci://${reg.host}/${RUN}/demo:UPD-OCI-1`, '--home', w.home, '--json'], {
+      env: ENV,
+    });
     assert.equal(u.code, 0, u.stdout + u.stderr);
     assert.equal(u.json.toLevel, 1);
     assert.equal(readFileSync(join(w.home, 'lib/util.jar'), 'utf8'), 'util 1.1\n');
@@ -125,11 +170,27 @@ describe('archives as OCI artifacts', () => {
   });
 
   test('skopeo copy to another registry and to an OCI layout (a USB disk): hfx apply from each gives the same pack', async () => {
-    sh('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${reg.host}/${RUN}/demo:HF-OCI-1`, `docker://${other.host}/mirror/demo:HF-OCI-1`]);
+    sh('skopeo', [
+      'copy',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      `docker://${reg.host}/${RUN}/demo:HF-OCI-1`,
+      `docker://${other.host}/mirror/demo:HF-OCI-1`,
+    ]);
     await applyAndCompare(`oci://${other.host}/mirror/demo:HF-OCI-1`);
     const usb = tmp(suite, 'hfx-usb-');
-    sh('skopeo', ['copy', '--src-tls-verify=false', `docker://${reg.host}/${RUN}/demo:HF-OCI-1`, `oci:${join(usb, 'hfx')}:HF-OCI-1`]);
-    sh('skopeo', ['copy', '--src-tls-verify=false', `docker://${other.host}/mirror/demo:HF-OCI-1`, `oci:${join(usb, 'hfx')}:also-this`]);
+    sh('skopeo', [
+      'copy',
+      '--src-tls-verify=false',
+      `docker://${reg.host}/${RUN}/demo:HF-OCI-1`,
+      `oci:${join(usb, 'hfx')}:HF-OCI-1`,
+    ]);
+    sh('skopeo', [
+      'copy',
+      '--src-tls-verify=false',
+      `docker://${other.host}/mirror/demo:HF-OCI-1`,
+      `oci:${join(usb, 'hfx')}:also-this`,
+    ]);
     await applyAndCompare(`oci-layout:${join(usb, 'hfx')}:HF-OCI-1`);
     // A relative directory is taken from the working directory.
     const r = await hfx(['apply', 'oci-layout:hfx:HF-OCI-1', '--home', w.home], { env: ENV, cwd: usb });
@@ -144,15 +205,23 @@ describe('archives as OCI artifacts', () => {
       const none = await hfx(['push', hf1, '--oci', target, '--json'], { env: ENV });
       assert.equal(code(none), 'HFX_E_AUTH');
       assert.equal(none.code, 9);
-      const wrong = await hfx(['push', hf1, '--oci', target, '--username', 'ci', '--password', 'nope', '--json'], { env: ENV });
+      const wrong = await hfx(['push', hf1, '--oci', target, '--username', 'ci', '--password', 'nope', '--json'], {
+        env: ENV,
+      });
       assert.equal(code(wrong), 'HFX_E_AUTH');
-      const ok = await hfx(['push', hf1, '--oci', target, '--username', 'ci', '--password', 'ci-secret-1'], { env: ENV });
+      const ok = await hfx(['push', hf1, '--oci', target, '--username', 'ci', '--password', 'ci-secret-1'], {
+        env: ENV,
+      });
       assert.equal(ok.code, 0, ok.stderr);
       const before1 = everything(w.home);
       const anon = await hfx(['apply', `oci://${target}:HF-OCI-1`, '--home', w.home, '--json'], { env: ENV });
       assert.equal(code(anon), 'HFX_E_AUTH');
       assert.deepEqual(everything(w.home), before1);
-      await applyAndCompare(`oci://${target}:HF-OCI-1`, { ...ENV, HFX_REGISTRY_USER: 'ci', HFX_REGISTRY_PASSWORD: 'ci-secret-1' });
+      await applyAndCompare(`oci://${target}:HF-OCI-1`, {
+        ...ENV,
+        HFX_REGISTRY_USER: 'ci',
+        HFX_REGISTRY_PASSWORD: 'ci-secret-1',
+      });
     } finally {
       await auth.stop();
     }
@@ -170,13 +239,26 @@ describe('archives as OCI artifacts', () => {
         const r = await hfx(['apply', source, '--home', w.home, '--json'], { env });
         assert.equal(code(r), expect, `${source}: ${r.stdout}${r.stderr}`);
         assert.deepEqual(everything(w.home), start, `${source}: nothing changed`);
-        assert.deepEqual(existsSync(join(w.home, '.hfx', 'downloads')) ? readdirSync(join(w.home, '.hfx', 'downloads')) : [], [], `${source}: no download left`);
+        assert.deepEqual(
+          existsSync(join(w.home, '.hfx', 'downloads')) ? readdirSync(join(w.home, '.hfx', 'downloads')) : [],
+          [],
+          `${source}: no download left`,
+        );
         return r;
       };
       const r1 = new Registry(own.host, 't/demo', null);
       const zip1 = readFileSync(hf1);
       const zip2 = readFileSync(hf2);
-      const facts = { id: 'HF-OCI-1', kind: 'hotfix' as const, product: 'demo', release: '1.0.0', level: 0, toLevel: null, severity: 'S2' as const, createdAt: '2026-01-01T00:00:00.000Z' };
+      const facts = {
+        id: 'HF-OCI-1',
+        kind: 'hotfix' as const,
+        product: 'demo',
+        release: '1.0.0',
+        level: 0,
+        toLevel: null,
+        severity: 'S2' as const,
+        createdAt: '2026-01-01T00:00:00.000Z',
+      };
 
       // A tag holding another archive (HF-OCI-2's manifest under HF-OCI-1's tag elsewhere).
       const swapped = artifactManifest({ ...facts, id: 'HF-OCI-1' }, { sha256: sha256(zip2), size: zip2.length });
@@ -189,13 +271,24 @@ describe('archives as OCI artifacts', () => {
 
       // Another artifactType; no artifactType (an image); another layer media type; two layers.
       const variants: [string, (m: Record<string, unknown>) => void, RegExp][] = [
-        ['other-type', (m) => (m.artifactType = 'application/vnd.example.sbom.v1'), /artifactType is "application\/vnd.example.sbom.v1"/],
+        [
+          'other-type',
+          (m) => (m.artifactType = 'application/vnd.example.sbom.v1'),
+          /artifactType is "application\/vnd.example.sbom.v1"/,
+        ],
         ['image', (m) => delete m.artifactType, /no artifactType/],
-        ['layer-type', (m) => ((m.layers as Record<string, unknown>[])[0]!.mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip'), /its layer is "application\/vnd.oci.image.layer.v1.tar\+gzip"/],
+        [
+          'layer-type',
+          (m) =>
+            ((m.layers as Record<string, unknown>[])[0]!.mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip'),
+          /its layer is "application\/vnd.oci.image.layer.v1.tar\+gzip"/,
+        ],
         ['two-layers', (m) => (m.layers as unknown[]).push((m.layers as unknown[])[0]), /2 layers/],
       ];
       for (const [tag, change, said] of variants) {
-        const m = JSON.parse(artifactManifest(facts, { sha256: sha256(zip1), size: zip1.length }).bytes.toString()) as Record<string, unknown>;
+        const m = JSON.parse(
+          artifactManifest(facts, { sha256: sha256(zip1), size: zip1.length }).bytes.toString(),
+        ) as Record<string, unknown>;
         change(m);
         await r1.putManifest(tag, JSON.stringify(m), MANIFEST_MEDIA_TYPE);
         const r = await refused(`oci://${repo}:${tag}`, 'HFX_E_ARTIFACT');
@@ -209,7 +302,18 @@ describe('archives as OCI artifacts', () => {
       await refused(`oci://${own.host}/t/nothing-here:HF-OCI-1`, 'HFX_E_NOT_FOUND');
 
       // The blob in the registry's storage altered on disk (same size): the digest check refuses it.
-      const blob = join(own.dir, 'data', 'docker', 'registry', 'v2', 'blobs', 'sha256', sha256(zip1).slice(0, 2), sha256(zip1), 'data');
+      const blob = join(
+        own.dir,
+        'data',
+        'docker',
+        'registry',
+        'v2',
+        'blobs',
+        'sha256',
+        sha256(zip1).slice(0, 2),
+        sha256(zip1),
+        'data',
+      );
       assert.ok(existsSync(blob), blob);
       const bad = Buffer.from(zip1);
       bad[bad.length - 30] = bad[bad.length - 30]! ^ 0xff;
@@ -258,18 +362,29 @@ describe('archives as OCI artifacts', () => {
     await usage(['apply', hf1, '--home', w.home, '--username', 'u'], /--username goes with a registry/);
     await usage(['update', hf1, '--home', w.home, '--insecure'], /--insecure goes with a registry/);
     await usage(['push', hf1, '--password', 'p'], /--password goes with a registry/);
-    await usage(['apply', `oci://${reg.host}/${RUN}/demo:HF-OCI-1`, '--home', w.home, '--username', 'u'], /no password for the registry user u/);
+    await usage(
+      ['apply', `oci://${reg.host}/${RUN}/demo:HF-OCI-1`, '--home', w.home, '--username', 'u'],
+      /no password for the registry user u/,
+    );
     await usage(['apply', `oci://${reg.host}/${RUN}/demo`, '--home', w.home], /name the archive/);
     await usage(['apply', `oci://${reg.host}/${RUN}/Demo:HF-OCI-1`, '--home', w.home], /must be lowercase/);
     await usage(['apply', 'oci://nohost:HF-1', '--home', w.home], /name the registry and the repository/);
-    await usage(['apply', `oci://${reg.host}/${RUN}/demo:bad tag`, '--home', w.home], /neither an archive id nor a tag/);
+    await usage(
+      ['apply', `oci://${reg.host}/${RUN}/demo:bad tag`, '--home', w.home],
+      /neither an archive id nor a tag/,
+    );
     await usage(['apply', `oci://${reg.host}/${RUN}/demo@sha256:abc`, '--home', w.home], /not a sha256/);
     await usage(['apply', 'oci-layout:/media/usb', '--home', w.home], /name the layout directory and the archive id/);
     await usage(['push', hf1, '--oci', `${reg.host}/${RUN}/demo:HF-OCI-1`], /give the repository alone/);
-    await usage(['push', hf1, '--oci', `${reg.host}/${RUN}/demo`, '--customer', 'acme'], /--oci goes without --customer/);
+    await usage(
+      ['push', hf1, '--oci', `${reg.host}/${RUN}/demo`, '--customer', 'acme'],
+      /--oci goes without --customer/,
+    );
     await usage(['push', hf1, '--oci', 'demo'], /name the registry and the repository/);
     // Push refuses an unsigned archive, and a tag that holds another archive with the same id.
-    const unsigned = await w.hotfix('HF-OCI-UNSIGNED', (d) => writeFileSync(join(d, 'docs/README'), 'u\n'), { signKey: undefined });
+    const unsigned = await w.hotfix('HF-OCI-UNSIGNED', (d) => writeFileSync(join(d, 'docs/README'), 'u\n'), {
+      signKey: undefined,
+    });
     const us = await hfx(['push', unsigned, '--oci', `${reg.host}/${RUN}/demo`, '--json'], { env: ENV });
     assert.equal(code(us), 'HFX_E_UNSIGNED');
     const imposter = await w.hotfix('HF-OCI-1', (d) => writeFileSync(join(d, 'docs/README'), 'an imposter\n'));
@@ -295,7 +410,13 @@ describe('archives as OCI artifacts', () => {
     assert.equal(a.json.id, 'HF+1');
     await revertHotfix({ home: w.home });
     // The references parse as documented.
-    assert.deepEqual(parseRegistryRepo('oci://r.example.com:5000/hfx/am/'), { registry: 'r.example.com:5000', repository: 'hfx/am' });
-    assert.deepEqual(parseArchiveSource('oci-layout:/mnt/c:d/hfx:HF+1', (p) => p), { kind: 'layout', dir: '/mnt/c:d/hfx', tag: t, id: 'HF+1' });
+    assert.deepEqual(parseRegistryRepo('oci://r.example.com:5000/hfx/am/'), {
+      registry: 'r.example.com:5000',
+      repository: 'hfx/am',
+    });
+    assert.deepEqual(
+      parseArchiveSource('oci-layout:/mnt/c:d/hfx:HF+1', (p) => p),
+      { kind: 'layout', dir: '/mnt/c:d/hfx', tag: t, id: 'HF+1' },
+    );
   });
 });

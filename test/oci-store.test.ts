@@ -27,7 +27,12 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 /** The registry's calls time out after this in these tests, so a stuck registry fails a request in seconds. */
 const TIMEOUT_MS = 1500;
 
-async function download(url: string, token: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: Headers }> {
+async function download(
+  url: string,
+  token: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Buffer; headers: Headers }> {
   const res = await fetch(url + path, { headers: { authorization: `Bearer ${token}`, ...headers } });
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()), headers: res.headers };
 }
@@ -46,10 +51,18 @@ for (const store of STORES) {
     before(async () => {
       requireTools('docker-registry', 'skopeo', 'htpasswd');
       reg = await startRegistry({ htpasswd: htpasswdLine('hfx', 'store-secret-1') });
-      s = await testServer({ store, blobDir: `oci://${reg.host}/${REPO}`, blobRegistry: { creds: { username: 'hfx', password: 'store-secret-1' }, timeoutMs: TIMEOUT_MS } });
+      s = await testServer({
+        store,
+        blobDir: `oci://${reg.host}/${REPO}`,
+        blobRegistry: { creds: { username: 'hfx', password: 'store-secret-1' }, timeoutMs: TIMEOUT_MS },
+      });
       w = await world(suite);
       tok = await seedVendor(s.url, s.adminPassword, readFileSync(w.pub, 'utf8'));
-      hf1 = new Uint8Array(readFileSync(await w.hotfix('HF-REG-1', (d) => writeFileSync(join(d, 'lib/core.jar'), Buffer.alloc(300_000, 7)))));
+      hf1 = new Uint8Array(
+        readFileSync(
+          await w.hotfix('HF-REG-1', (d) => writeFileSync(join(d, 'lib/core.jar'), Buffer.alloc(300_000, 7))),
+        ),
+      );
     });
     after(async () => {
       await maybe(s)?.dispose();
@@ -58,7 +71,8 @@ for (const store of STORES) {
     });
 
     const spool = () => readdirSync(join(s.dir, 'upload-tmp'));
-    const rows = async () => (await api(s.url, 'GET', '/v1/archives', tok.admin!)).body.archives.map((a: { id: string }) => a.id) as string[];
+    const rows = async () =>
+      (await api(s.url, 'GET', '/v1/archives', tok.admin!)).body.archives.map((a: { id: string }) => a.id) as string[];
 
     test('upload, download, Range and ETag through the registry; the registry holds the artifact, which hfx apply oci:// takes', async () => {
       const up = await api(s.url, 'POST', '/v1/archives', tok.dev!, hf1);
@@ -82,30 +96,62 @@ for (const store of STORES) {
       const tail = await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { range: 'bytes=-100' });
       assert.equal(tail.status, 206);
       assert.ok(tail.body.equals(Buffer.from(hf1.subarray(hf1.length - 100))));
-      const resumed = await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { range: 'bytes=5-9', 'if-range': `"${sha(hf1)}"` });
+      const resumed = await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', {
+        range: 'bytes=5-9',
+        'if-range': `"${sha(hf1)}"`,
+      });
       assert.equal(resumed.status, 206);
-      const stale = await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { range: 'bytes=5-9', 'if-range': '"other"' });
+      const stale = await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', {
+        range: 'bytes=5-9',
+        'if-range': '"other"',
+      });
       assert.equal(stale.status, 200, 'If-Range with another ETag: the whole archive');
-      assert.equal((await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { range: `bytes=${hf1.length}-` })).status, 416);
-      assert.equal((await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { 'if-none-match': `"${sha(hf1)}"` })).status, 304);
+      assert.equal(
+        (await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { range: `bytes=${hf1.length}-` })).status,
+        416,
+      );
+      assert.equal(
+        (await download(s.url, tok.acme!, '/v1/archives/HF-REG-1/download', { 'if-none-match': `"${sha(hf1)}"` }))
+          .status,
+        304,
+      );
       // The TUF target route streams from the registry too.
       const target = await download(s.url, tok.acme!, `/v1/tuf/acme/targets/${sha(hf1)}.HF-REG-1.zip`);
       assert.equal(target.status, 200);
       assert.equal(sha(target.body), sha(hf1));
 
       // What the registry holds is the artifact `hfx push --oci` makes, tagged with the id.
-      const raw = JSON.parse(spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', 'hfx:store-secret-1', `docker://${reg.host}/${REPO}:${archiveTag('HF-REG-1')}`], { encoding: 'utf8' }).stdout) as { artifactType: string; layers: { digest: string }[] };
+      const raw = JSON.parse(
+        spawnSync(
+          'skopeo',
+          [
+            'inspect',
+            '--raw',
+            '--tls-verify=false',
+            '--creds',
+            'hfx:store-secret-1',
+            `docker://${reg.host}/${REPO}:${archiveTag('HF-REG-1')}`,
+          ],
+          { encoding: 'utf8' },
+        ).stdout,
+      ) as { artifactType: string; layers: { digest: string }[] };
       assert.equal(raw.artifactType, 'application/vnd.hfx.archive.v1');
       assert.equal(raw.layers[0]!.digest, `sha256:${sha(hf1)}`);
       const before1 = snapshot(w.home);
-      const a = await hfx(['apply', `oci://${reg.host}/${REPO}:HF-REG-1`, '--home', w.home], { env: { NO_COLOR: '1', HFX_REGISTRY_USER: 'hfx', HFX_REGISTRY_PASSWORD: 'store-secret-1' } });
+      const a = await hfx(['apply', `oci://${reg.host}/${REPO}:HF-REG-1`, '--home', w.home], {
+        env: { NO_COLOR: '1', HFX_REGISTRY_USER: 'hfx', HFX_REGISTRY_PASSWORD: 'store-secret-1' },
+      });
       assert.equal(a.code, 0, a.stderr);
       await revertHotfix({ home: w.home });
       assert.deepEqual(snapshot(w.home), before1);
     });
 
     test('registry stopped: uploads and downloads answer 503 with Retry-After, no row is recorded, update checks answer 200; restarted: the upload succeeds', async () => {
-      const hf2 = new Uint8Array(readFileSync(await w.hotfix('HF-REG-2', (d) => writeFileSync(join(d, 'docs/README'), 'two\n'), { customer: 'acme' })));
+      const hf2 = new Uint8Array(
+        readFileSync(
+          await w.hotfix('HF-REG-2', (d) => writeFileSync(join(d, 'docs/README'), 'two\n'), { customer: 'acme' }),
+        ),
+      );
       // An installation linked to the server with tuf-js, as in the field.
       const inst = await world(suite);
       await loginToken({}, s.url, tok.acme!, inst.home, { root: readFileSync(s.rootFile) });
@@ -129,7 +175,10 @@ for (const store of STORES) {
         // Update checks never touch the registry.
         assert.equal((await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tok.acme!)).status, 200);
         assert.ok((await offered(s.url, 'acme', tok.acme!)).includes('HF-REG-1.zip'));
-        assert.deepEqual((await check(inst.home)).hotfixes.map((h) => h.id), seenBefore);
+        assert.deepEqual(
+          (await check(inst.home)).hotfixes.map((h) => h.id),
+          seenBefore,
+        );
       } finally {
         await reg.restart();
       }
@@ -137,11 +186,16 @@ for (const store of STORES) {
       assert.equal(up.status, 201, JSON.stringify(up.body));
       const d = await download(s.url, tok.acme!, '/v1/archives/HF-REG-2/download');
       assert.equal(sha(d.body), sha(hf2));
-      assert.ok((await check(inst.home)).hotfixes.some((h) => h.id === 'HF-REG-2'), 'offered once stored');
+      assert.ok(
+        (await check(inst.home)).hotfixes.some((h) => h.id === 'HF-REG-2'),
+        'offered once stored',
+      );
     });
 
     test('registry stuck (SIGSTOP): uploads and downloads give up after the timeout with 503; update checks stay fast; resumed, the upload succeeds', async () => {
-      const hf3 = new Uint8Array(readFileSync(await w.hotfix('HF-REG-3', (d) => writeFileSync(join(d, 'docs/README'), 'three\n'))));
+      const hf3 = new Uint8Array(
+        readFileSync(await w.hotfix('HF-REG-3', (d) => writeFileSync(join(d, 'docs/README'), 'three\n'))),
+      );
       reg.pause();
       try {
         let t0 = Date.now();
@@ -159,7 +213,8 @@ for (const store of STORES) {
         assert.ok(Number(down.headers.get('retry-after')) > 0);
         assert.ok(downMs < TIMEOUT_MS * 4, `gave up after ${downMs} ms`);
         t0 = Date.now();
-        for (let i = 0; i < 20; i++) assert.equal((await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tok.acme!)).status, 200);
+        for (let i = 0; i < 20; i++)
+          assert.equal((await api(s.url, 'GET', '/v1/tuf/acme/metadata/timestamp.json', tok.acme!)).status, 200);
         assert.ok(Date.now() - t0 < TIMEOUT_MS, `20 update checks took ${Date.now() - t0} ms`);
       } finally {
         reg.resume();
@@ -174,14 +229,22 @@ for (const store of STORES) {
       const archives: { id: string; bytes: Uint8Array; acked: boolean; tries: number }[] = [];
       for (let i = 0; i < N; i++) {
         const id = `HF-LOAD-${String(i).padStart(2, '0')}`;
-        const bytes = new Uint8Array(readFileSync(await w.hotfix(id, (d) => writeFileSync(join(d, 'lib/core.jar'), randomBytes(32 * 1024 * (1 + (i % 4)))), { compressionLevel: 0 })));
+        const bytes = new Uint8Array(
+          readFileSync(
+            await w.hotfix(id, (d) => writeFileSync(join(d, 'lib/core.jar'), randomBytes(32 * 1024 * (1 + (i % 4)))), {
+              compressionLevel: 0,
+            }),
+          ),
+        );
         archives.push({ id, bytes, acked: false, tries: 0 });
       }
       const answers = new Map<string, number>();
       const count = (k: string) => answers.set(k, (answers.get(k) ?? 0) + 1);
       const sorted = (res: { status: number; headers: Headers }, body: unknown) => {
         const code = (body as { error?: { code?: string } } | null)?.error?.code;
-        return res.status === 503 ? `503 ${String(code)} retry-after=${res.headers.get('retry-after') !== null}` : String(res.status);
+        return res.status === 503
+          ? `503 ${String(code)} retry-after=${res.headers.get('retry-after') !== null}`
+          : String(res.status);
       };
       let running = true;
       let cutDownloads = 0;
@@ -191,7 +254,9 @@ for (const store of STORES) {
       const downloaders = Array.from({ length: 3 }, async () => {
         while (running) {
           try {
-            const res = await fetch(`${s.url}/v1/archives/HF-REG-1/download`, { headers: { authorization: `Bearer ${tok.acme!}` } });
+            const res = await fetch(`${s.url}/v1/archives/HF-REG-1/download`, {
+              headers: { authorization: `Bearer ${tok.acme!}` },
+            });
             const body = Buffer.from(await res.arrayBuffer());
             count(`download ${sorted(res, res.status === 200 ? null : JSON.parse(body.toString()))}`);
             if (res.status === 200 && sha(body) !== known) badDownloads++;
@@ -238,13 +303,27 @@ for (const store of STORES) {
       await Promise.all([...uploaders, outages]);
       running = false;
       await Promise.all([...downloaders, ...checkers]);
-      t.diagnostic(`answers: ${JSON.stringify(Object.fromEntries(answers))}; downloads cut off: ${cutDownloads}; upload tries: ${archives.reduce((n, a) => n + a.tries, 0)}`);
+      t.diagnostic(
+        `answers: ${JSON.stringify(Object.fromEntries(answers))}; downloads cut off: ${cutDownloads}; upload tries: ${archives.reduce((n, a) => n + a.tries, 0)}`,
+      );
 
-      const allowed = /^(upload (200|201|503 HFX_E_UNAVAILABLE retry-after=true)|download (200|503 HFX_E_UNAVAILABLE retry-after=true)|check 200)$/;
-      assert.deepEqual([...answers.keys()].filter((k) => !allowed.test(k)), [], 'only 2xx, or 503 HFX_E_UNAVAILABLE with Retry-After');
-      assert.ok([...answers.keys()].some((k) => k.startsWith('upload 503')), 'the outages were felt by uploads');
+      const allowed =
+        /^(upload (200|201|503 HFX_E_UNAVAILABLE retry-after=true)|download (200|503 HFX_E_UNAVAILABLE retry-after=true)|check 200)$/;
+      assert.deepEqual(
+        [...answers.keys()].filter((k) => !allowed.test(k)),
+        [],
+        'only 2xx, or 503 HFX_E_UNAVAILABLE with Retry-After',
+      );
+      assert.ok(
+        [...answers.keys()].some((k) => k.startsWith('upload 503')),
+        'the outages were felt by uploads',
+      );
       assert.equal(badDownloads, 0, 'no complete download with other bytes');
-      assert.deepEqual(archives.filter((a) => !a.acked).map((a) => a.id), [], 'every archive stored in the end');
+      assert.deepEqual(
+        archives.filter((a) => !a.acked).map((a) => a.id),
+        [],
+        'every archive stored in the end',
+      );
       // No row without its blob: everything listed downloads with its bytes.
       const listed = new Set(await rows());
       for (const a of archives) {
@@ -261,8 +340,15 @@ for (const store of STORES) {
 const BIN = fileURLToPath(new URL('../../bin/hfx.js', import.meta.url));
 
 /** `hfx serve` as a process, resolved once it listens. */
-async function serveProcess(t: TestContext, args: string[], env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function serveProcess(
+  t: TestContext,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ url: string; child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.after(() => child.kill('SIGKILL'));
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -293,8 +379,16 @@ describe('hfx serve --blobs oci://… as a process', () => {
     await refused(['--blobs', 'oci://127.0.0.1:5000'], {}, /--blobs .*name the registry and the repository/);
     await refused(['--blobs', 'oci://127.0.0.1:5000/Hfx/Archives'], {}, /must be lowercase/);
     await refused(['--blobs', 'oci://127.0.0.1:5000/hfx/archives:v1'], {}, /give the repository alone/);
-    await refused([], { HFX_BLOBS: 'oci://127.0.0.1:5000/hfx', HFX_REGISTRY_USER: 'hfx' }, /set both HFX_REGISTRY_USER and HFX_REGISTRY_PASSWORD/);
-    await refused(['--blobs', 'oci://127.0.0.1:5000/hfx'], { HFX_BLOBS_TIMEOUT: 'soon' }, /HFX_BLOBS_TIMEOUT must be a duration/);
+    await refused(
+      [],
+      { HFX_BLOBS: 'oci://127.0.0.1:5000/hfx', HFX_REGISTRY_USER: 'hfx' },
+      /set both HFX_REGISTRY_USER and HFX_REGISTRY_PASSWORD/,
+    );
+    await refused(
+      ['--blobs', 'oci://127.0.0.1:5000/hfx'],
+      { HFX_BLOBS_TIMEOUT: 'soon' },
+      /HFX_BLOBS_TIMEOUT must be a duration/,
+    );
   });
 
   test('HFX_BLOBS=oci://…: starts while the registry is down (a warning), answers 503 until it is up; a wrong login is 503 too; a blob removed from the registry is 404 until the archive is sent again', async (t) => {
@@ -305,23 +399,33 @@ describe('hfx serve --blobs oci://… as a process', () => {
     await reg.halt();
     const data = tmp(t);
     const srv = await serveProcess(t, ['--data', data], {
-      HFX_BLOBS: `oci://${reg.host}/hfx/proc`, HFX_REGISTRY_USER: 'hfx', HFX_REGISTRY_PASSWORD: 'proc-secret-1', HFX_BLOBS_TIMEOUT: '2s', HFX_ADMIN_PASSWORD: 'proc-admin-pass-1',
+      HFX_BLOBS: `oci://${reg.host}/hfx/proc`,
+      HFX_REGISTRY_USER: 'hfx',
+      HFX_REGISTRY_PASSWORD: 'proc-secret-1',
+      HFX_BLOBS_TIMEOUT: '2s',
+      HFX_ADMIN_PASSWORD: 'proc-admin-pass-1',
     });
     const said = new RegExp(`Archives in the registry oci://${reg.host.replace(/\./g, '\\.')}/hfx/proc`);
     for (let i = 0; i < 50 && !said.test(srv.output()); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(srv.output(), said);
     const tok = await seedVendor(srv.url, 'proc-admin-pass-1', readFileSync(w.pub, 'utf8'));
-    const zip = new Uint8Array(readFileSync(await w.hotfix('HF-PROC-1', (d) => writeFileSync(join(d, 'docs/README'), 'proc\n'))));
+    const zip = new Uint8Array(
+      readFileSync(await w.hotfix('HF-PROC-1', (d) => writeFileSync(join(d, 'docs/README'), 'proc\n'))),
+    );
     const down = await api(srv.url, 'POST', '/v1/archives', tok.dev!, zip);
     assert.equal(down.status, 503);
-    for (let i = 0; i < 50 && !srv.output().includes('the archive registry cannot be reached now'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && !srv.output().includes('the archive registry cannot be reached now'); i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.match(srv.output(), /the archive registry cannot be reached now/);
     await reg.restart();
     const up = await api(srv.url, 'POST', '/v1/archives', tok.dev!, zip);
     assert.equal(up.status, 201, JSON.stringify(up.body));
 
     // A blob removed behind the server's back: the download is 404, not a hang or a 500.
-    const del = await fetch(`http://${reg.host}/v2/hfx/proc/blobs/sha256:${sha(zip)}`, { method: 'DELETE', headers: { authorization: `Basic ${Buffer.from('hfx:proc-secret-1').toString('base64')}` } });
+    const del = await fetch(`http://${reg.host}/v2/hfx/proc/blobs/sha256:${sha(zip)}`, {
+      method: 'DELETE',
+      headers: { authorization: `Basic ${Buffer.from('hfx:proc-secret-1').toString('base64')}` },
+    });
     assert.equal(del.status, 202);
     const gone = await download(srv.url, tok.acme!, '/v1/archives/HF-PROC-1/download');
     assert.equal(gone.status, 404);
@@ -335,8 +439,14 @@ describe('hfx serve --blobs oci://… as a process', () => {
     // The same server with a wrong registry password: uploads 503, naming the refusal.
     srv.child.kill('SIGTERM');
     await new Promise((r) => srv.child.once('exit', r));
-    const wrong = await serveProcess(t, ['--data', data, '--blobs', `oci://${reg.host}/hfx/proc`], { HFX_REGISTRY_USER: 'hfx', HFX_REGISTRY_PASSWORD: 'wrong', HFX_ADMIN_PASSWORD: 'proc-admin-pass-1' });
-    const zip2 = new Uint8Array(readFileSync(await w.hotfix('HF-PROC-2', (d) => writeFileSync(join(d, 'docs/README'), 'proc 2\n'))));
+    const wrong = await serveProcess(t, ['--data', data, '--blobs', `oci://${reg.host}/hfx/proc`], {
+      HFX_REGISTRY_USER: 'hfx',
+      HFX_REGISTRY_PASSWORD: 'wrong',
+      HFX_ADMIN_PASSWORD: 'proc-admin-pass-1',
+    });
+    const zip2 = new Uint8Array(
+      readFileSync(await w.hotfix('HF-PROC-2', (d) => writeFileSync(join(d, 'docs/README'), 'proc 2\n'))),
+    );
     const refused = await api(wrong.url, 'POST', '/v1/archives', tok.dev!, zip2);
     assert.equal(refused.status, 503);
     assert.match(refused.body.error.message, /refused the user name or password/);

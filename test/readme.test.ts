@@ -22,10 +22,17 @@ test('README.md: every shell block is run by this test, or the comment before it
     if (b.skip === null) continue;
     assert.ok(b.skip.length >= 10, `README.md line ${b.line}: the not-run comment gives no reason ("${b.skip}")`);
   }
-  assert.ok(blocks.some((b) => b.skip === null), 'no block is run');
+  assert.ok(
+    blocks.some((b) => b.skip === null),
+    'no block is run',
+  );
   // The comment belongs right before a block: one anywhere else marks nothing and misleads.
   const comments = README.split('\n').filter((l) => NOT_RUN.test(l.trim())).length;
-  assert.equal(comments, blocks.filter((b) => b.skip !== null).length, 'a not-run comment that is not right before a shell block');
+  assert.equal(
+    comments,
+    blocks.filter((b) => b.skip !== null).length,
+    'a not-run comment that is not right before a shell block',
+  );
 });
 
 /** What must be in a block's output, for the blocks that are recognised by a line of theirs. */
@@ -45,7 +52,11 @@ const EXPECT: { block: RegExp; output: RegExp[]; check?: (tmp: string, stdout: s
     ],
     check(tmp, stdout) {
       // The last command's JSON: nothing applied any more, and the files are as before.
-      const json = JSON.parse(stdout.slice(stdout.lastIndexOf('\n{\n') + 1)) as { ok: boolean; product: string; hotfixes: unknown[] };
+      const json = JSON.parse(stdout.slice(stdout.lastIndexOf('\n{\n') + 1)) as {
+        ok: boolean;
+        product: string;
+        hotfixes: unknown[];
+      };
       assert.equal(json.ok, true);
       assert.equal(json.product, 'demo');
       assert.deepEqual(json.hotfixes, []);
@@ -71,12 +82,27 @@ for (const b of blocks.filter((x) => x.skip === null)) {
 }
 
 test('README.md: the walkthrough is among the blocks run, and Set up says what npm test does', async () => {
-  for (const e of EXPECT) assert.ok(blocks.some((b) => b.skip === null && e.block.test(b.code)), `no block run matches ${e.block}`);
+  for (const e of EXPECT)
+    assert.ok(
+      blocks.some((b) => b.skip === null && e.block.test(b.code)),
+      `no block run matches ${e.block}`,
+    );
   const setUp = README.slice(README.indexOf('## Set up'), README.indexOf('\n## ', README.indexOf('## Set up') + 1));
-  for (const said of [/apt-get/, /root/, /PostgreSQL/, /registry/, /HFX_TEST_DATABASE_URL/, /HFX_TEST_REGISTRY/, /scripts\/test\.js/]) {
+  for (const said of [
+    /apt-get/,
+    /root/,
+    /PostgreSQL/,
+    /registry/,
+    /HFX_TEST_DATABASE_URL/,
+    /HFX_TEST_REGISTRY/,
+    /scripts\/test\.js/,
+  ]) {
     assert.match(setUp, said);
   }
   // The packages it names are the ones scripts/test.js looks for.
-  const runner = (await import(new URL('../../scripts/test.js', import.meta.url).href)) as { PACKAGES: { pkg: string }[] };
-  for (const p of runner.PACKAGES) assert.ok(setUp.includes(`\`${p.pkg}\``), `Set up does not name the package ${p.pkg}`);
+  const runner = (await import(new URL('../../scripts/test.js', import.meta.url).href)) as {
+    PACKAGES: { pkg: string }[];
+  };
+  for (const p of runner.PACKAGES)
+    assert.ok(setUp.includes(`\`${p.pkg}\``), `Set up does not name the package ${p.pkg}`);
 });

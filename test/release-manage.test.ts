@@ -23,16 +23,17 @@ async function release(args: string[], o: { cwd: string; deps?: ReleaseCommandDe
 
 const SHA = (c: string) => c.repeat(64);
 
-
 function repo(t: TestContext, files: Record<string, Record<string, unknown> | string>): { cwd: string; dir: string } {
   const cwd = tmp(t, 'hfx-release-');
   const dir = join(cwd, 'releases');
   mkdirSync(dir);
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  for (const [name, content] of Object.entries(files))
+    writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   return { cwd, dir };
 }
 
-const draft = (version: string, extra: Record<string, unknown> = {}) => releaseManifest(version, { status: 'draft', published_at: undefined, base: '1.7.0', hotfixes: ['HF-1'], ...extra });
+const draft = (version: string, extra: Record<string, unknown> = {}) =>
+  releaseManifest(version, { status: 'draft', published_at: undefined, base: '1.7.0', hotfixes: ['HF-1'], ...extra });
 
 // ---- list ----
 
@@ -50,11 +51,24 @@ test('list: every release in version order, the build configuration and stray fi
   const j = await release(['list', '--json'], { cwd });
   assert.equal(j.code, 0);
   assert.equal(j.json.dir, dir);
-  assert.deepEqual(j.json.releases.map((r: { version: string }) => r.version), ['1.7.0', '1.7.1-rc.1', '1.7.1', '1.9.0', '1.10.0']);
-  assert.deepEqual(j.json.releases[2], { version: '1.7.1', name: 'acme-platform', status: 'draft', released_at: '2026-01-01T00:00:00.000Z', base: '1.7.0', channels: ['stable'] });
+  assert.deepEqual(
+    j.json.releases.map((r: { version: string }) => r.version),
+    ['1.7.0', '1.7.1-rc.1', '1.7.1', '1.9.0', '1.10.0'],
+  );
+  assert.deepEqual(j.json.releases[2], {
+    version: '1.7.1',
+    name: 'acme-platform',
+    status: 'draft',
+    released_at: '2026-01-01T00:00:00.000Z',
+    base: '1.7.0',
+    channels: ['stable'],
+  });
   const h = await release(['list'], { cwd });
   assert.equal(h.code, 0);
-  assert.match(h.stdout, /^VERSION\s+STATUS\s+RELEASED\s+BASE\s+CHANNELS\n1\.7\.0\s+published\s+2026-01-01T00:00:00\.000Z\s+-\s+stable\n/);
+  assert.match(
+    h.stdout,
+    /^VERSION\s+STATUS\s+RELEASED\s+BASE\s+CHANNELS\n1\.7\.0\s+published\s+2026-01-01T00:00:00\.000Z\s+-\s+stable\n/,
+  );
   assert.match(h.stdout, /1\.9\.0\s+published\s+\S+\s+-\s+-\n/);
   assert.match(h.stderr, /latest\.json is not named <version>\.json: ignored/);
   const empty = repo(t, {});
@@ -72,7 +86,10 @@ test('list fails on an invalid manifest, naming each; and on a missing directory
   assert.equal(r.code, 4);
   assert.equal(r.json.error.code, 'HFX_E_MANIFEST');
   assert.match(r.json.error.message, /^3 invalid release manifests: .*1\.7\.1\.json holds version 1\.7\.2/);
-  assert.deepEqual(r.json.error.details.map((d: { file: string }) => d.file.replace(/.*\//, '')), ['1.7.1.json', '1.7.3.json', '1.7.4.json']);
+  assert.deepEqual(
+    r.json.error.details.map((d: { file: string }) => d.file.replace(/.*\//, '')),
+    ['1.7.1.json', '1.7.3.json', '1.7.4.json'],
+  );
   assert.match(r.json.error.details[1].error.message, /not JSON/);
   assert.match(r.json.error.details[2].error.message, /docker\.io\/library\/nginx:1\.25/);
   const none = await release(['list', '--dir', 'nowhere'], { cwd });
@@ -83,7 +100,10 @@ test('list fails on an invalid manifest, naming each; and on a missing directory
 // ---- show ----
 
 test('show: the manifest, in JSON and as text', async (t) => {
-  const { cwd, dir } = repo(t, { '1.7.1.json': draft('1.7.1', { notes: 'line one\nline two' }), '1.7.0.json': releaseManifest('1.7.0') });
+  const { cwd, dir } = repo(t, {
+    '1.7.1.json': draft('1.7.1', { notes: 'line one\nline two' }),
+    '1.7.0.json': releaseManifest('1.7.0'),
+  });
   const j = await release(['show', '1.7.1', '--json'], { cwd });
   assert.equal(j.code, 0);
   assert.deepEqual(j.json.release, JSON.parse(readFileSync(join(dir, '1.7.1.json'), 'utf8')));
@@ -97,7 +117,10 @@ test('show: the manifest, in JSON and as text', async (t) => {
 });
 
 test('show refuses unknown, malformed and mismatched versions', async (t) => {
-  const { cwd } = repo(t, { '1.7.0.json': releaseManifest('1.7.0', { extra: true }), '1.7.1.json': releaseManifest('1.7.2') });
+  const { cwd } = repo(t, {
+    '1.7.0.json': releaseManifest('1.7.0', { extra: true }),
+    '1.7.1.json': releaseManifest('1.7.2'),
+  });
   const cases: [string[], string, RegExp][] = [
     [['show', '1.6.0'], 'HFX_E_NOT_FOUND', /no release 1\.6\.0/],
     [['show', '../etc/passwd'], 'HFX_E_USAGE', /not a semantic version/],
@@ -116,9 +139,17 @@ test('show refuses unknown, malformed and mismatched versions', async (t) => {
 // ---- diff ----
 
 test('diff: images added, removed and changed with old → new, components, notes, channels, hotfixes, commit', async (t) => {
-  const a = releaseManifest('1.7.0', { images: { api: 'registry.example.com:5000/team/api:1.7.0', ui: 'docker.io/library/nginx:1.25', old: 'r.io/old:1' }, components: { schema: '41', cli: '1' }, channels: ['stable', 'lts'] });
+  const a = releaseManifest('1.7.0', {
+    images: { api: 'registry.example.com:5000/team/api:1.7.0', ui: 'docker.io/library/nginx:1.25', old: 'r.io/old:1' },
+    components: { schema: '41', cli: '1' },
+    channels: ['stable', 'lts'],
+  });
   const b = draft('1.7.1', {
-    images: { api: `registry.example.com:5000/team/api@sha256:${SHA('d')}`, ui: 'docker.io/library/nginx:1.25', metrics: 'r.io/metrics:2' },
+    images: {
+      api: `registry.example.com:5000/team/api@sha256:${SHA('d')}`,
+      ui: 'docker.io/library/nginx:1.25',
+      metrics: 'r.io/metrics:2',
+    },
     components: { schema: '42', agent: '3' },
     channels: ['stable', 'beta'],
     hotfixes: ['HF-1', 'HF-2'],
@@ -135,9 +166,19 @@ test('diff: images added, removed and changed with old → new, components, note
     images: {
       added: [{ name: 'metrics', value: 'r.io/metrics:2' }],
       removed: [{ name: 'old', value: 'r.io/old:1' }],
-      changed: [{ name: 'api', from: 'registry.example.com:5000/team/api:1.7.0', to: `registry.example.com:5000/team/api@sha256:${SHA('d')}` }],
+      changed: [
+        {
+          name: 'api',
+          from: 'registry.example.com:5000/team/api:1.7.0',
+          to: `registry.example.com:5000/team/api@sha256:${SHA('d')}`,
+        },
+      ],
     },
-    components: { added: [{ name: 'agent', value: '3' }], removed: [{ name: 'cli', value: '1' }], changed: [{ name: 'schema', from: '41', to: '42' }] },
+    components: {
+      added: [{ name: 'agent', value: '3' }],
+      removed: [{ name: 'cli', value: '1' }],
+      changed: [{ name: 'schema', from: '41', to: '42' }],
+    },
     channels: { added: ['beta'], removed: ['lts'] },
     hotfixes: { added: ['HF-1', 'HF-2'], removed: [] },
     notes: { from: 'release 1.7.0', to: 'Fix token expiry' },
@@ -145,7 +186,10 @@ test('diff: images added, removed and changed with old → new, components, note
     same: false,
   });
   const h = await release(['diff', '1.7.0', '1.7.1'], { cwd });
-  assert.match(h.stdout, /^1\.7\.0 → 1\.7\.1\n {2}images:\n {4}~ api\s+registry\.example\.com:5000\/team\/api:1\.7\.0 → registry\.example\.com:5000\/team\/api@sha256:d+\n {4}\+ metrics\s+r\.io\/metrics:2\n {4}- old\s+r\.io\/old:1\n/);
+  assert.match(
+    h.stdout,
+    /^1\.7\.0 → 1\.7\.1\n {2}images:\n {4}~ api\s+registry\.example\.com:5000\/team\/api:1\.7\.0 → registry\.example\.com:5000\/team\/api@sha256:d+\n {4}\+ metrics\s+r\.io\/metrics:2\n {4}- old\s+r\.io\/old:1\n/,
+  );
   assert.match(h.stdout, /channels: \+beta -lts\n/);
   assert.match(h.stdout, /hotfixes: \+HF-1 \+HF-2\n/);
   assert.match(h.stdout, /notes:\n {4}- release 1\.7\.0\n {4}\+ Fix token expiry\n/);
@@ -181,7 +225,10 @@ test('publish: draft → published with published_at, in the manifest itself, at
   const again = await release(['publish', '1.7.1'], { cwd });
   assert.equal(again.error?.code, 'HFX_E_ALREADY_PUBLISHED');
   assert.equal(again.code, 8);
-  assert.match(again.stderr, /HFX_E_ALREADY_PUBLISHED: release 1\.7\.1 is already published \(at 2026-03-04T05:06:07\.000Z\)/);
+  assert.match(
+    again.stderr,
+    /HFX_E_ALREADY_PUBLISHED: release 1\.7\.1 is already published \(at 2026-03-04T05:06:07\.000Z\)/,
+  );
   assert.deepEqual(snapshot(dir), snap);
   assert.equal((await release(['publish', '1.7.0'], { cwd })).error?.code, 'HFX_E_ALREADY_PUBLISHED');
   assert.equal((await release(['publish', '1.7.9'], { cwd })).error?.code, 'HFX_E_NOT_FOUND');
@@ -235,5 +282,8 @@ test('release: subcommands and flags are checked', async (t) => {
   }
   const cmd = makeReleaseCommand();
   assert.ok(cmd.examples.every((e) => e.startsWith('$ hfx') || e.startsWith('      ')));
-  assert.throws(() => parse(cmd, ['list', '--frobnicate']), (e: unknown) => e instanceof HfxError && e.code === 'HFX_E_USAGE');
+  assert.throws(
+    () => parse(cmd, ['list', '--frobnicate']),
+    (e: unknown) => e instanceof HfxError && e.code === 'HFX_E_USAGE',
+  );
 });

@@ -13,12 +13,27 @@ import { releaseManifest } from './helpers/release.js';
 
 type Run = CliResult;
 
-async function release(args: string[], o: { cwd: string; deps?: ReleaseCommandDeps; stdin?: NodeJS.ReadableStream; env?: NodeJS.ProcessEnv; onStdout?: (chunk: string) => void }): Promise<Run> {
+async function release(
+  args: string[],
+  o: {
+    cwd: string;
+    deps?: ReleaseCommandDeps;
+    stdin?: NodeJS.ReadableStream;
+    env?: NodeJS.ProcessEnv;
+    onStdout?: (chunk: string) => void;
+  },
+): Promise<Run> {
   const cmd = makeReleaseCommand({ now: () => new Date('2026-03-04T05:06:07.000Z'), ...o.deps });
-  return runCommand(cmd, args, { cwd: o.cwd, env: o.env ?? { PATH: process.env.PATH, NO_COLOR: '1' }, ...(o.stdin ? { stdin: o.stdin } : {}), ...(o.onStdout ? { onStdout: o.onStdout } : {}) });
+  return runCommand(cmd, args, {
+    cwd: o.cwd,
+    env: o.env ?? { PATH: process.env.PATH, NO_COLOR: '1' },
+    ...(o.stdin ? { stdin: o.stdin } : {}),
+    ...(o.onStdout ? { onStdout: o.onStdout } : {}),
+  });
 }
 
-const D = (s: string) => execFileSync('sh', ['-c', `printf %s "${s}" | sha256sum | cut -d' ' -f1`], { encoding: 'utf8' }).trim();
+const D = (s: string) =>
+  execFileSync('sh', ['-c', `printf %s "${s}" | sha256sum | cut -d' ' -f1`], { encoding: 'utf8' }).trim();
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 
 /** Three images (one pinned by digest) and a component that follows the version. */
@@ -40,21 +55,44 @@ function repo(t: TestContext, builds: Record<string, string> = {}): { cwd: strin
   const dir = join(cwd, 'releases');
   mkdirSync(dir);
   writeFileSync(join(dir, '1.7.0.json'), JSON.stringify(manifest('1.7.0'), null, 2));
-  writeFileSync(join(dir, 'hfx-release.config.json'), JSON.stringify({ images: Object.fromEntries(Object.entries(builds).map(([k, v]) => [k, { build: v }])) }));
+  writeFileSync(
+    join(dir, 'hfx-release.config.json'),
+    JSON.stringify({ images: Object.fromEntries(Object.entries(builds).map(([k, v]) => [k, { build: v }])) }),
+  );
   return { cwd, dir };
 }
 
 const read = (dir: string, v: string) => JSON.parse(readFileSync(join(dir, `${v}.json`), 'utf8'));
 
 /** Prints a digest made from the image name, after noise on stdout and stderr; records its environment. */
-const DIGEST_BUILD = 'echo "building $HFX_IMAGE" >&2; echo "Step 1/2 : FROM scratch"; env | grep ^HFX_ | sort > "env-$HFX_IMAGE.txt"; echo "sha256:$(printf %s "$HFX_IMAGE" | sha256sum | cut -d" " -f1)"; echo Done.';
+const DIGEST_BUILD =
+  'echo "building $HFX_IMAGE" >&2; echo "Step 1/2 : FROM scratch"; env | grep ^HFX_ | sort > "env-$HFX_IMAGE.txt"; echo "sha256:$(printf %s "$HFX_IMAGE" | sha256sum | cut -d" " -f1)"; echo Done.';
 
 // ---- flags ----
 
 test('new: builds with a real shell command, sets images and components, records base, commit, notes, hotfixes', async (t) => {
   const { cwd, dir } = repo(t, { api: DIGEST_BUILD });
-  const r = await release(['new', '--base', '1.7.0', '--build', 'api', '--set', 'worker=registry.example.com:5000/team/worker:1.7.0-2', '--set-component', 'schema=42',
-    '--notes', 'Fix token expiry', '--hotfix', 'HF-1.7.0-0001,HF-1.7.0-0002', '--commit', COMMIT, '--yes'], { cwd });
+  const r = await release(
+    [
+      'new',
+      '--base',
+      '1.7.0',
+      '--build',
+      'api',
+      '--set',
+      'worker=registry.example.com:5000/team/worker:1.7.0-2',
+      '--set-component',
+      'schema=42',
+      '--notes',
+      'Fix token expiry',
+      '--hotfix',
+      'HF-1.7.0-0001,HF-1.7.0-0002',
+      '--commit',
+      COMMIT,
+      '--yes',
+    ],
+    { cwd },
+  );
   assert.equal(r.code, 0, r.stderr);
   const m = read(dir, '1.7.1');
   assert.deepEqual(m, {
@@ -74,10 +112,20 @@ test('new: builds with a real shell command, sets images and components, records
     },
     components: { schema: '42', cli: '1.7.0' },
   });
-  assert.equal(readFileSync(join(cwd, 'env-api.txt'), 'utf8'), 'HFX_BASE_REF=registry.example.com:5000/team/api:1.7.0\nHFX_IMAGE=api\nHFX_VERSION=1.7.1\n');
-  assert.deepEqual(readdirSync(dir).sort(), ['1.7.0.json', '1.7.1.json', 'hfx-release.config.json'], 'no temp file left');
+  assert.equal(
+    readFileSync(join(cwd, 'env-api.txt'), 'utf8'),
+    'HFX_BASE_REF=registry.example.com:5000/team/api:1.7.0\nHFX_IMAGE=api\nHFX_VERSION=1.7.1\n',
+  );
+  assert.deepEqual(
+    readdirSync(dir).sort(),
+    ['1.7.0.json', '1.7.1.json', 'hfx-release.config.json'],
+    'no temp file left',
+  );
   assert.match(r.stdout, /draft release 1\.7\.1 from 1\.7\.0/);
-  assert.match(r.stdout, /~ api\s+registry\.example\.com:5000\/team\/api:1\.7\.0 → registry\.example\.com:5000\/team\/api@sha256:/);
+  assert.match(
+    r.stdout,
+    /~ api\s+registry\.example\.com:5000\/team\/api:1\.7\.0 → registry\.example\.com:5000\/team\/api@sha256:/,
+  );
   assert.match(r.stdout, /hfx release publish 1\.7\.1/);
   // Not a terminal: the build output is captured, not copied to stderr.
   assert.doesNotMatch(r.stderr, /building api/);
@@ -88,8 +136,27 @@ test('new: a build may print a full reference; the last line that is one wins; -
     api: 'echo registry.example.com:5000/team/api:old; echo registry.example.com:5000/team/api:1.8.0-hf; echo "pushed."',
     worker: 'echo "sha256:$(printf %s w | sha256sum | cut -d" " -f1)"',
   });
-  const r = await release(['new', '--base', '1.7.0', '--version', '1.8.0-hf.1', '--build', 'api', '--build', 'worker', '--set', 'ui=nginx:1.25.4',
-    '--channel', 'beta', '--commit', 'ABCDEF0', '--json'], { cwd });
+  const r = await release(
+    [
+      'new',
+      '--base',
+      '1.7.0',
+      '--version',
+      '1.8.0-hf.1',
+      '--build',
+      'api',
+      '--build',
+      'worker',
+      '--set',
+      'ui=nginx:1.25.4',
+      '--channel',
+      'beta',
+      '--commit',
+      'ABCDEF0',
+      '--json',
+    ],
+    { cwd },
+  );
   assert.equal(r.code, 0, r.stdout);
   assert.equal(r.json.ok, true);
   assert.equal(r.json.file, join(dir, '1.8.0-hf.1.json'));
@@ -107,13 +174,27 @@ test('new: a build may print a full reference; the last line that is one wins; -
 
 test('new: the commit defaults to git HEAD of the cwd; hotfixes accumulate from a hotfix base', async (t) => {
   const { cwd, dir } = repo(t);
-  writeFileSync(join(dir, '1.7.1.json'), JSON.stringify(manifest('1.7.1', { base: '1.7.0', hotfixes: ['HF-1'], status: 'draft', published_at: undefined })));
-  const env = { PATH: process.env.PATH, HOME: cwd, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
+  writeFileSync(
+    join(dir, '1.7.1.json'),
+    JSON.stringify(manifest('1.7.1', { base: '1.7.0', hotfixes: ['HF-1'], status: 'draft', published_at: undefined })),
+  );
+  const env = {
+    PATH: process.env.PATH,
+    HOME: cwd,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@e',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@e',
+  };
   execFileSync('git', ['init', '-q'], { cwd, env });
   execFileSync('git', ['add', '.'], { cwd, env });
   execFileSync('git', ['commit', '-q', '-m', 'releases'], { cwd, env });
   const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, env, encoding: 'utf8' }).trim();
-  const r = await release(['new', '--base', '1.7.1', '--hotfix', 'HF-2', '--yes'], { cwd, env: { ...env, NO_COLOR: '1' } });
+  const r = await release(['new', '--base', '1.7.1', '--hotfix', 'HF-2', '--yes'], {
+    cwd,
+    env: { ...env, NO_COLOR: '1' },
+  });
   assert.equal(r.code, 0, r.stderr);
   const m = read(dir, '1.7.2');
   assert.equal(m.commit, head);
@@ -124,7 +205,13 @@ test('new: the commit defaults to git HEAD of the cwd; hotfixes accumulate from 
 
 // ---- refusals: each leaves releases/ exactly as it was ----
 
-async function refused(t: TestContext, args: string[], code: string, message: RegExp, setup?: (cwd: string, dir: string) => void): Promise<Run> {
+async function refused(
+  t: TestContext,
+  args: string[],
+  code: string,
+  message: RegExp,
+  setup?: (cwd: string, dir: string) => void,
+): Promise<Run> {
   const { cwd, dir } = repo(t, {
     api: 'touch built-api; echo "sha256:$(printf %s api | sha256sum | cut -d" " -f1)"',
     worker: 'echo "compiling worker"; echo "error: missing semicolon" >&2; exit 3',
@@ -137,30 +224,67 @@ async function refused(t: TestContext, args: string[], code: string, message: Re
   assert.match(r.error.message, message);
   assert.notEqual(r.code, 0);
   assert.deepEqual(snapshot(dir), before, `${args.join(' ')} changed releases/`);
-  if (code !== 'HFX_E_BUILD') assert.equal(existsSync(join(cwd, 'built-api')), false, 'no build ran before the refusal');
+  if (code !== 'HFX_E_BUILD')
+    assert.equal(existsSync(join(cwd, 'built-api')), false, 'no build ran before the refusal');
   return r;
 }
 
 test('new refuses an existing version, and suggests the next free patch', async (t) => {
-  const r = await refused(t, ['new', '--base', '1.7.0', '--yes'], 'HFX_E_RELEASE_EXISTS', /release 1\.7\.1 already exists/, (_c, dir) => {
-    writeFileSync(join(dir, '1.7.1.json'), JSON.stringify(manifest('1.7.1')));
-    writeFileSync(join(dir, '1.7.2.json'), JSON.stringify(manifest('1.7.2')));
-  });
+  const r = await refused(
+    t,
+    ['new', '--base', '1.7.0', '--yes'],
+    'HFX_E_RELEASE_EXISTS',
+    /release 1\.7\.1 already exists/,
+    (_c, dir) => {
+      writeFileSync(join(dir, '1.7.1.json'), JSON.stringify(manifest('1.7.1')));
+      writeFileSync(join(dir, '1.7.2.json'), JSON.stringify(manifest('1.7.2')));
+    },
+  );
   assert.match(r.error!.hint!, /1\.7\.3/);
   assert.equal(r.code, 8);
-  await refused(t, ['new', '--base', '1.7.0', '--version', '1.7.0', '--build', 'api'], 'HFX_E_RELEASE_EXISTS', /1\.7\.0 already exists/);
+  await refused(
+    t,
+    ['new', '--base', '1.7.0', '--version', '1.7.0', '--build', 'api'],
+    'HFX_E_RELEASE_EXISTS',
+    /1\.7\.0 already exists/,
+  );
 });
 
 test('new refuses an unknown base, unknown images and components, bad values', async (t) => {
   await refused(t, ['new', '--base', '1.6.0', '--build', 'api'], 'HFX_E_NOT_FOUND', /no release 1\.6\.0/);
-  const img = await refused(t, ['new', '--base', '1.7.0', '--build', 'api', '--build', 'db'], 'HFX_E_NOT_FOUND', /no image named "db"/);
+  const img = await refused(
+    t,
+    ['new', '--base', '1.7.0', '--build', 'api', '--build', 'db'],
+    'HFX_E_NOT_FOUND',
+    /no image named "db"/,
+  );
   assert.match(img.error!.hint!, /api, worker, ui/);
-  await refused(t, ['new', '--base', '1.7.0', '--build', 'api', '--set', 'db=r.io/db:1'], 'HFX_E_NOT_FOUND', /no image named "db"/);
-  await refused(t, ['new', '--base', '1.7.0', '--set-component', 'kernel=5'], 'HFX_E_NOT_FOUND', /no component named "kernel"/);
-  await refused(t, ['new', '--base', '1.7.0', '--build', 'api', '--set', 'ui=NGINX:1'], 'HFX_E_USAGE', /invalid image reference/);
+  await refused(
+    t,
+    ['new', '--base', '1.7.0', '--build', 'api', '--set', 'db=r.io/db:1'],
+    'HFX_E_NOT_FOUND',
+    /no image named "db"/,
+  );
+  await refused(
+    t,
+    ['new', '--base', '1.7.0', '--set-component', 'kernel=5'],
+    'HFX_E_NOT_FOUND',
+    /no component named "kernel"/,
+  );
+  await refused(
+    t,
+    ['new', '--base', '1.7.0', '--build', 'api', '--set', 'ui=NGINX:1'],
+    'HFX_E_USAGE',
+    /invalid image reference/,
+  );
   await refused(t, ['new', '--base', '1.7.0', '--set', 'ui=nginx'], 'HFX_E_USAGE', /tag or a digest/);
   await refused(t, ['new', '--base', '1.7.0', '--set', 'ui'], 'HFX_E_USAGE', /NAME=VALUE/);
-  await refused(t, ['new', '--base', '1.7.0', '--build', 'api', '--set', 'api=r.io/api:1'], 'HFX_E_USAGE', /both built/);
+  await refused(
+    t,
+    ['new', '--base', '1.7.0', '--build', 'api', '--set', 'api=r.io/api:1'],
+    'HFX_E_USAGE',
+    /both built/,
+  );
   await refused(t, ['new', '--base', '1.7.0', '--version', 'v2'], 'HFX_E_USAGE', /not a semantic version/);
   await refused(t, ['new', '--base', '1.7.0', '--hotfix', 'HF 1'], 'HFX_E_USAGE', /hotfix id/);
   await refused(t, ['new', '--base', '1.7.0', '--commit', 'main'], 'HFX_E_USAGE', /not a git commit/);
@@ -180,7 +304,12 @@ test('new refuses missing flags without a terminal: no prompts in scripts and CI
 });
 
 test('new: a failing build shows its output and writes nothing', async (t) => {
-  const r = await refused(t, ['new', '--base', '1.7.0', '--build', 'api,worker'], 'HFX_E_BUILD', /the build of worker failed \(exit 3\)/);
+  const r = await refused(
+    t,
+    ['new', '--base', '1.7.0', '--build', 'api,worker'],
+    'HFX_E_BUILD',
+    /the build of worker failed \(exit 3\)/,
+  );
   assert.match(r.error!.message, /compiling worker/);
   assert.match(r.error!.message, /missing semicolon/);
   assert.match(r.stderr, /missing semicolon/);
@@ -190,31 +319,70 @@ test('new: a failing build shows its output and writes nothing', async (t) => {
 
 test('new: a build that names no reference, or has no build command, writes nothing', async (t) => {
   await refused(t, ['new', '--base', '1.7.0', '--build', 'ui'], 'HFX_E_BUILD', /printed no image reference/);
-  await refused(t, ['new', '--base', '1.7.0', '--build', 'api'], 'HFX_E_BUILD', /no build command for it/, (_c, dir) => {
-    writeFileSync(join(dir, 'hfx-release.config.json'), JSON.stringify({ images: { ui: { build: 'true' } } }));
-  });
-  await refused(t, ['new', '--base', '1.7.0', '--build', 'api'], 'HFX_E_BUILD', /there is no .*hfx-release\.config\.json/, (_c, dir) => {
-    execFileSync('rm', [join(dir, 'hfx-release.config.json')]);
-  });
-  await refused(t, ['new', '--base', '1.7.0', '--build', 'api'], 'HFX_E_BUILD', /not a valid build configuration/, (_c, dir) => {
-    writeFileSync(join(dir, 'hfx-release.config.json'), JSON.stringify({ images: { api: { build: 'true', timeout: 5 } } }));
-  });
-  await refused(t, ['new', '--base', '1.7.0', '--build', 'api'], 'HFX_E_BUILD', /hfx-release\.config\.json is not JSON/, (_c, dir) => {
-    writeFileSync(join(dir, 'hfx-release.config.json'), '{"images": ');
-  });
+  await refused(
+    t,
+    ['new', '--base', '1.7.0', '--build', 'api'],
+    'HFX_E_BUILD',
+    /no build command for it/,
+    (_c, dir) => {
+      writeFileSync(join(dir, 'hfx-release.config.json'), JSON.stringify({ images: { ui: { build: 'true' } } }));
+    },
+  );
+  await refused(
+    t,
+    ['new', '--base', '1.7.0', '--build', 'api'],
+    'HFX_E_BUILD',
+    /there is no .*hfx-release\.config\.json/,
+    (_c, dir) => {
+      execFileSync('rm', [join(dir, 'hfx-release.config.json')]);
+    },
+  );
+  await refused(
+    t,
+    ['new', '--base', '1.7.0', '--build', 'api'],
+    'HFX_E_BUILD',
+    /not a valid build configuration/,
+    (_c, dir) => {
+      writeFileSync(
+        join(dir, 'hfx-release.config.json'),
+        JSON.stringify({ images: { api: { build: 'true', timeout: 5 } } }),
+      );
+    },
+  );
+  await refused(
+    t,
+    ['new', '--base', '1.7.0', '--build', 'api'],
+    'HFX_E_BUILD',
+    /hfx-release\.config\.json is not JSON/,
+    (_c, dir) => {
+      writeFileSync(join(dir, 'hfx-release.config.json'), '{"images": ');
+    },
+  );
   // JSON null is a value, not a missing file: refused, not taken as "no configuration".
-  await refused(t, ['new', '--base', '1.7.0', '--build', 'api'], 'HFX_E_BUILD', /not a valid build configuration/, (_c, dir) => {
-    writeFileSync(join(dir, 'hfx-release.config.json'), 'null');
-  });
+  await refused(
+    t,
+    ['new', '--base', '1.7.0', '--build', 'api'],
+    'HFX_E_BUILD',
+    /not a valid build configuration/,
+    (_c, dir) => {
+      writeFileSync(join(dir, 'hfx-release.config.json'), 'null');
+    },
+  );
   await refused(t, ['new', '--base', '1.7.0', '--build', 'api'], 'HFX_E_BUILD', /is larger than/, (_c, dir) => {
     writeFileSync(join(dir, 'hfx-release.config.json'), `{"images": {}, "x": "${'a'.repeat(4 * 1024 * 1024)}"}`);
   });
 });
 
 test('new: an invalid base manifest is refused with HFX_E_MANIFEST', async (t) => {
-  await refused(t, ['new', '--base', '1.7.0'], 'HFX_E_MANIFEST', /images\.ui: write the reference in full/, (_c, dir) => {
-    writeFileSync(join(dir, '1.7.0.json'), JSON.stringify(manifest('1.7.0', { images: { ui: 'nginx:1.25' } })));
-  });
+  await refused(
+    t,
+    ['new', '--base', '1.7.0'],
+    'HFX_E_MANIFEST',
+    /images\.ui: write the reference in full/,
+    (_c, dir) => {
+      writeFileSync(join(dir, '1.7.0.json'), JSON.stringify(manifest('1.7.0', { images: { ui: 'nginx:1.25' } })));
+    },
+  );
 });
 
 // ---- interactive ----
@@ -238,7 +406,10 @@ function script(t: TestContext, steps: [RegExp, string][]): { ask: (q: string) =
 test('interactive: which base (numbered), which images to build (multi-select), which others to change and to what', async (t) => {
   const { cwd, dir } = repo(t, { api: DIGEST_BUILD, worker: DIGEST_BUILD });
   writeFileSync(join(dir, '1.6.0.json'), JSON.stringify(manifest('1.6.0')));
-  writeFileSync(join(dir, '1.8.0-rc.1.json'), JSON.stringify(manifest('1.8.0-rc.1', { status: 'draft', published_at: undefined })));
+  writeFileSync(
+    join(dir, '1.8.0-rc.1.json'),
+    JSON.stringify(manifest('1.8.0-rc.1', { status: 'draft', published_at: undefined })),
+  );
   const s = script(t, [
     [/Which release do you hotfix from\? \[1-3, Enter for 1\.7\.0\]/, '9'],
     [/Which release/, '2'],
@@ -315,7 +486,8 @@ test('interactive on a terminal: readline on the given stdin/stdout; end of inpu
     };
     return { stdin, onStdout };
   };
-  const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error('hung')), 5000).unref())]);
+  const timeout = <T>(p: Promise<T>) =>
+    Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error('hung')), 5000).unref())]);
 
   // "2" is out of range and asked again; Enter takes 1.7.0; nothing to build; no other image; yes.
   const r = await timeout(release(['new', '--commit', COMMIT], { cwd, ...terminal(['2', '', '', 'y']) }));

@@ -19,29 +19,71 @@ const pick = (s: string) => {
 
 test('a registry host with a port is not a tag; the tag is what follows the last colon after the last slash', () => {
   assert.deepEqual(pick('registry.example.com:5000/team/api:1.7.1'), {
-    registry: 'registry.example.com:5000', repository: 'team/api', tag: '1.7.1', digest: undefined, full: 'registry.example.com:5000/team/api:1.7.1',
+    registry: 'registry.example.com:5000',
+    repository: 'team/api',
+    tag: '1.7.1',
+    digest: undefined,
+    full: 'registry.example.com:5000/team/api:1.7.1',
   });
-  assert.deepEqual(pick('localhost:5000/api'), { registry: 'localhost:5000', repository: 'api', tag: undefined, digest: undefined, full: 'localhost:5000/api' });
-  assert.deepEqual(pick('localhost/api:dev'), { registry: 'localhost', repository: 'api', tag: 'dev', digest: undefined, full: 'localhost/api:dev' });
-  assert.deepEqual(pick('[::1]:5000/team/api:2'), { registry: '[::1]:5000', repository: 'team/api', tag: '2', digest: undefined, full: '[::1]:5000/team/api:2' });
+  assert.deepEqual(pick('localhost:5000/api'), {
+    registry: 'localhost:5000',
+    repository: 'api',
+    tag: undefined,
+    digest: undefined,
+    full: 'localhost:5000/api',
+  });
+  assert.deepEqual(pick('localhost/api:dev'), {
+    registry: 'localhost',
+    repository: 'api',
+    tag: 'dev',
+    digest: undefined,
+    full: 'localhost/api:dev',
+  });
+  assert.deepEqual(pick('[::1]:5000/team/api:2'), {
+    registry: '[::1]:5000',
+    repository: 'team/api',
+    tag: '2',
+    digest: undefined,
+    full: '[::1]:5000/team/api:2',
+  });
   assert.equal(pick('ghcr.io/org/sub/deep/img:v1_2.3-rc').repository, 'org/sub/deep/img');
   // An upper-case first component is a host too (docker's rule); the path must be lower case.
   assert.equal(pick('MyRegistry/app:1').registry, 'MyRegistry');
 });
 
 test('no tag, digest only, tag and digest', () => {
-  assert.deepEqual(pick('registry.example.com/team/api'), { registry: 'registry.example.com', repository: 'team/api', tag: undefined, digest: undefined, full: 'registry.example.com/team/api' });
+  assert.deepEqual(pick('registry.example.com/team/api'), {
+    registry: 'registry.example.com',
+    repository: 'team/api',
+    tag: undefined,
+    digest: undefined,
+    full: 'registry.example.com/team/api',
+  });
   assert.deepEqual(pick(`registry.example.com:5000/team/api@sha256:${D}`), {
-    registry: 'registry.example.com:5000', repository: 'team/api', tag: undefined, digest: `sha256:${D}`, full: `registry.example.com:5000/team/api@sha256:${D}`,
+    registry: 'registry.example.com:5000',
+    repository: 'team/api',
+    tag: undefined,
+    digest: `sha256:${D}`,
+    full: `registry.example.com:5000/team/api@sha256:${D}`,
   });
   assert.deepEqual(pick(`registry.example.com:5000/team/api:1.7.1@sha256:${D}`), {
-    registry: 'registry.example.com:5000', repository: 'team/api', tag: '1.7.1', digest: `sha256:${D}`, full: `registry.example.com:5000/team/api:1.7.1@sha256:${D}`,
+    registry: 'registry.example.com:5000',
+    repository: 'team/api',
+    tag: '1.7.1',
+    digest: `sha256:${D}`,
+    full: `registry.example.com:5000/team/api:1.7.1@sha256:${D}`,
   });
   assert.equal(pick(`r.io/a@sha512:${D}${D}`).digest, `sha512:${D}${D}`);
 });
 
 test('docker.io is the default registry, with library/ for official images', () => {
-  assert.deepEqual(pick('nginx'), { registry: 'docker.io', repository: 'library/nginx', tag: undefined, digest: undefined, full: 'docker.io/library/nginx' });
+  assert.deepEqual(pick('nginx'), {
+    registry: 'docker.io',
+    repository: 'library/nginx',
+    tag: undefined,
+    digest: undefined,
+    full: 'docker.io/library/nginx',
+  });
   assert.equal(pick('nginx:1.25').full, 'docker.io/library/nginx:1.25');
   assert.equal(pick('team/api:1.0').full, 'docker.io/team/api:1.0');
   assert.equal(pick('docker.io/nginx:1.25').full, 'docker.io/library/nginx:1.25');
@@ -72,15 +114,25 @@ test('invalid references are refused with HFX_E_USAGE and a reason', () => {
     [`a@sha256:${D}@sha256:${D}`, /not sha256|64 lower-case/],
   ];
   for (const [ref, why] of bad) {
-    assert.throws(() => parseImageRef(ref), (e: unknown) => isHfxError(e, 'HFX_E_USAGE') && why.test(e.message), ref);
+    assert.throws(
+      () => parseImageRef(ref),
+      (e: unknown) => isHfxError(e, 'HFX_E_USAGE') && why.test(e.message),
+      ref,
+    );
   }
 });
 
 test('a bare digest from a build is attached to the base image repository', () => {
   const base = parseImageRef('registry.example.com:5000/team/api:1.7.0');
   assert.equal(withDigest(base, `sha256:${D}`).full, `registry.example.com:5000/team/api@sha256:${D}`);
-  assert.equal(refFromBuildOutput(`Step 1/3 : FROM x\nsha256:${D2}\nDone.\n\n`, base)?.full, `registry.example.com:5000/team/api@sha256:${D2}`);
-  assert.equal(refFromBuildOutput(`registry.example.com:5000/team/api:1.7.1\nsha256:${D}\nother.io/x:2\ndone\nok\n`, base)?.full, 'other.io/x:2');
+  assert.equal(
+    refFromBuildOutput(`Step 1/3 : FROM x\nsha256:${D2}\nDone.\n\n`, base)?.full,
+    `registry.example.com:5000/team/api@sha256:${D2}`,
+  );
+  assert.equal(
+    refFromBuildOutput(`registry.example.com:5000/team/api:1.7.1\nsha256:${D}\nother.io/x:2\ndone\nok\n`, base)?.full,
+    'other.io/x:2',
+  );
   // A word is a valid repository name but names no version: not taken.
   assert.equal(refFromBuildOutput('building\ndone\n', base), null);
   assert.equal(refFromBuildOutput('', base), null);
@@ -91,27 +143,57 @@ test('versions: next patch and semver order', () => {
   assert.equal(nextPatch('1.7.0'), '1.7.1');
   assert.equal(nextPatch('1.7.9'), '1.7.10');
   assert.equal(nextPatch('2.0.0-rc.1+b5'), '2.0.1');
-  assert.throws(() => nextPatch('1.7'), (e: unknown) => isHfxError(e, 'HFX_E_USAGE'));
-  const sorted = ['1.10.0', '1.7.1', '1.7.1-rc.1', '1.7.1-rc.10', '1.7.1-rc.2', '1.7.1-alpha', '1.9.0', '1.7.1+hf.1', '0.9.0'].sort(compareVersions);
-  assert.deepEqual(sorted, ['0.9.0', '1.7.1-alpha', '1.7.1-rc.1', '1.7.1-rc.2', '1.7.1-rc.10', '1.7.1', '1.7.1+hf.1', '1.9.0', '1.10.0']);
+  assert.throws(
+    () => nextPatch('1.7'),
+    (e: unknown) => isHfxError(e, 'HFX_E_USAGE'),
+  );
+  const sorted = [
+    '1.10.0',
+    '1.7.1',
+    '1.7.1-rc.1',
+    '1.7.1-rc.10',
+    '1.7.1-rc.2',
+    '1.7.1-alpha',
+    '1.9.0',
+    '1.7.1+hf.1',
+    '0.9.0',
+  ].sort(compareVersions);
+  assert.deepEqual(sorted, [
+    '0.9.0',
+    '1.7.1-alpha',
+    '1.7.1-rc.1',
+    '1.7.1-rc.2',
+    '1.7.1-rc.10',
+    '1.7.1',
+    '1.7.1+hf.1',
+    '1.9.0',
+    '1.10.0',
+  ]);
 });
 
-const base: ReleaseManifest = parseReleaseManifest({
-  name: 'acme',
-  version: '1.7.0',
-  status: 'published',
-  published_at: '2026-01-02T00:00:00.000Z',
-  commit: 'c'.repeat(40),
-  released_at: '2026-01-01T00:00:00.000Z',
-  notes: 'first',
-  channels: ['stable'],
-  images: { api: 'registry.example.com:5000/team/api:1.7.0', ui: 'docker.io/library/nginx:1.25' },
-  components: { schema: '41' },
-}, 'test');
+const base: ReleaseManifest = parseReleaseManifest(
+  {
+    name: 'acme',
+    version: '1.7.0',
+    status: 'published',
+    published_at: '2026-01-02T00:00:00.000Z',
+    commit: 'c'.repeat(40),
+    released_at: '2026-01-01T00:00:00.000Z',
+    notes: 'first',
+    channels: ['stable'],
+    images: { api: 'registry.example.com:5000/team/api:1.7.0', ui: 'docker.io/library/nginx:1.25' },
+    components: { schema: '41' },
+  },
+  'test',
+);
 
 test('the schema is strict: unknown fields, short references, unpinned images, inconsistent status', () => {
   const bad = (patch: Record<string, unknown>, why: RegExp) =>
-    assert.throws(() => parseReleaseManifest({ ...base, ...patch }, 'x.json'), (e: unknown) => isHfxError(e, 'HFX_E_MANIFEST') && why.test(e.message), JSON.stringify(patch));
+    assert.throws(
+      () => parseReleaseManifest({ ...base, ...patch }, 'x.json'),
+      (e: unknown) => isHfxError(e, 'HFX_E_MANIFEST') && why.test(e.message),
+      JSON.stringify(patch),
+    );
   bad({ extra: 1 }, /extra/);
   bad({ images: { ui: 'nginx:1.25' } }, /docker\.io\/library\/nginx:1\.25/);
   bad({ images: { ui: 'docker.io/library/nginx' } }, /neither a tag nor a digest/);
@@ -139,7 +221,11 @@ test('plan: the base with built and set images, components, cumulative hotfixes,
     hotfixes: ['HF-2', 'HF-1'],
     commit: 'ABCDEF1',
   });
-  const m = planRelease(plan, { api: parseImageRef(`registry.example.com:5000/team/api@sha256:${D}`) }, '2026-02-01T00:00:00.000Z');
+  const m = planRelease(
+    plan,
+    { api: parseImageRef(`registry.example.com:5000/team/api@sha256:${D}`) },
+    '2026-02-01T00:00:00.000Z',
+  );
   assert.deepEqual(m, {
     name: 'acme',
     version: '1.7.2',
@@ -154,10 +240,19 @@ test('plan: the base with built and set images, components, cumulative hotfixes,
     components: { schema: '42' },
   });
   const d = diffReleases(base, m);
-  assert.deepEqual(d.images.changed.map((c) => c.name), ['api', 'ui']);
+  assert.deepEqual(
+    d.images.changed.map((c) => c.name),
+    ['api', 'ui'],
+  );
   assert.deepEqual(d.hotfixes, { added: ['HF-1', 'HF-2'], removed: [] });
-  assert.throws(() => parseAssignments(['ui'], 'set'), (e: unknown) => isHfxError(e, 'HFX_E_USAGE'));
-  assert.throws(() => parseAssignments(['ui=a:1', 'ui=a:2'], 'set'), (e: unknown) => isHfxError(e, 'HFX_E_USAGE'));
+  assert.throws(
+    () => parseAssignments(['ui'], 'set'),
+    (e: unknown) => isHfxError(e, 'HFX_E_USAGE'),
+  );
+  assert.throws(
+    () => parseAssignments(['ui=a:1', 'ui=a:2'], 'set'),
+    (e: unknown) => isHfxError(e, 'HFX_E_USAGE'),
+  );
 });
 
 test('multi-select answers: numbers, ranges, names, all', () => {

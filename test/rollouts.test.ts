@@ -25,7 +25,9 @@ test('buckets are stable per installation and seed, spread evenly, and redrawn w
   const both = [...ten].filter((x) => other.has(x)).length;
   assert.ok(both < ten.size / 3, `another rollout draws anew: ${both} of ${ten.size} again`);
   // The decision from signed metadata: paused and aborted take nobody new; completed takes the scope; outside takes nobody.
-  const r = (state: 'active' | 'paused' | 'completed' | 'aborted', scope: 'all' | 'outside' = 'all') => ({ rollouts: [{ id: 1, state, percent: 100, scope, seed: 's' }] });
+  const r = (state: 'active' | 'paused' | 'completed' | 'aborted', scope: 'all' | 'outside' = 'all') => ({
+    rollouts: [{ id: 1, state, percent: 100, scope, seed: 's' }],
+  });
   assert.equal(decide({}, null).offered, true);
   assert.equal(decide(r('active'), 'x').offered, true);
   assert.equal(decide(r('active'), null).offered, false, 'an installation not yet registered is in no partial rollout');
@@ -57,7 +59,9 @@ describe('a fleet of 200 installations takes a rollout; a failing fix pauses it 
     const c = await hfx(['check', '--home', homes[i]!, '--json'], { env: env(i) });
     assert.equal(c.code, 0, c.stdout);
     if (!c.json.hotfixes.some((h: { id: string; applied: boolean }) => h.id === id && !h.applied)) return 'not offered';
-    const a = await hfx(['apply', id, '--server', '--home', homes[i]!, '--health', 'test ! -f bad', '--json'], { env: env(i) });
+    const a = await hfx(['apply', id, '--server', '--home', homes[i]!, '--health', 'test ! -f bad', '--json'], {
+      env: env(i),
+    });
     if (a.code === 0) {
       assert.equal((await hfx(['state', '--report', '--home', homes[i]!], { env: env(i) })).code, 0);
       return 'applied';
@@ -69,8 +73,13 @@ describe('a fleet of 200 installations takes a rollout; a failing fix pauses it 
   before(async () => {
     s = await testServer();
     admin = (await api(s.url, 'POST', '/v1/login', null, { username: 'admin', password: s.adminPassword })).body.token;
-    await api(s.url, 'POST', '/v1/users', admin, { username: 'rm', password: 'rm-password-long', role: 'release-manager' });
-    rmToken = (await api(s.url, 'POST', '/v1/login', null, { username: 'rm', password: 'rm-password-long' })).body.token;
+    await api(s.url, 'POST', '/v1/users', admin, {
+      username: 'rm',
+      password: 'rm-password-long',
+      role: 'release-manager',
+    });
+    rmToken = (await api(s.url, 'POST', '/v1/login', null, { username: 'rm', password: 'rm-password-long' })).body
+      .token;
     await api(s.url, 'POST', '/v1/customers', admin, { id: 'acme', name: 'ACME' });
     token = (await api(s.url, 'POST', '/v1/customers/acme/tokens', admin, { name: 'fleet' })).body.token;
     w = await world(suite);
@@ -94,7 +103,13 @@ describe('a fleet of 200 installations takes a rollout; a failing fix pauses it 
 
   test('10% → 50% → 100%: the failing fix reaches at most the step and the sample before the rollout pauses; every failing installation is back byte for byte', async () => {
     await push('HF-BAD', 'lib/core.jar', 'bad fix\n');
-    const start = await api(s.url, 'POST', '/v1/rollouts', rmToken, { archive: 'HF-BAD', customer: 'acme', steps: [10, 50, 100], maxFailureRate: 0.2, minSample: 5 });
+    const start = await api(s.url, 'POST', '/v1/rollouts', rmToken, {
+      archive: 'HF-BAD',
+      customer: 'acme',
+      steps: [10, 50, 100],
+      maxFailureRate: 0.2,
+      minSample: 5,
+    });
     assert.equal(start.status, 201, JSON.stringify(start.body));
     const id = start.body.id as number;
     const took: number[] = [];
@@ -104,23 +119,39 @@ describe('a fleet of 200 installations takes a rollout; a failing fix pauses it 
       for (const i of order) {
         const r = await turn(i, 'HF-BAD');
         if (r !== 'not offered') took.push(i);
-        if (r === 'reverted') assert.deepEqual(packOnly(homes[i]!), { ...template, bad: packOnly(homes[i]!).bad! }, `installation ${i} is back byte for byte`);
+        if (r === 'reverted')
+          assert.deepEqual(
+            packOnly(homes[i]!),
+            { ...template, bad: packOnly(homes[i]!).bad! },
+            `installation ${i} is back byte for byte`,
+          );
         if ((await rollout(id)).state === 'paused') {
           pausedAfter = took.length;
           break;
         }
       }
       if (pausedAfter >= 0) break;
-      assert.equal((await api(s.url, 'POST', `/v1/rollouts/${id}/advance`, rmToken, {})).status, 200, `advance past ${step}%`);
+      assert.equal(
+        (await api(s.url, 'POST', `/v1/rollouts/${id}/advance`, rmToken, {})).status,
+        200,
+        `advance past ${step}%`,
+      );
     }
     const r = await rollout(id);
     assert.equal(r.state, 'paused', 'paused by itself');
     assert.match(r.reason, /reverted it/);
-    assert.ok(pausedAfter > 0 && pausedAfter <= N * 0.1 + 5, `${pausedAfter} installations took the bad fix before the pause (at most 10% of ${N} plus the sample of 5)`);
+    assert.ok(
+      pausedAfter > 0 && pausedAfter <= N * 0.1 + 5,
+      `${pausedAfter} installations took the bad fix before the pause (at most 10% of ${N} plus the sample of 5)`,
+    );
     // Paused: nobody new is offered it.
-    for (const i of order.filter((x) => !took.includes(x)).slice(0, 20)) assert.equal(await turn(i, 'HF-BAD'), 'not offered');
+    for (const i of order.filter((x) => !took.includes(x)).slice(0, 20))
+      assert.equal(await turn(i, 'HF-BAD'), 'not offered');
     // Aborted: installations that kept it are told.
-    assert.equal((await api(s.url, 'POST', `/v1/rollouts/${id}/abort`, rmToken, { reason: 'broken on half the fleet' })).status, 200);
+    assert.equal(
+      (await api(s.url, 'POST', `/v1/rollouts/${id}/abort`, rmToken, { reason: 'broken on half the fleet' })).status,
+      200,
+    );
     const kept = took.find((i) => i % 2 === 1);
     if (kept !== undefined) {
       const c = await hfx(['check', '--home', homes[kept]!], { env: env(kept) });
@@ -133,13 +164,17 @@ describe('a fleet of 200 installations takes a rollout; a failing fix pauses it 
       assert.deepEqual([afterAbort.applied, afterAbort.reverted], [before.applied, before.reverted]);
     }
     // The pause was announced, and audited.
-    const audit = (await api(s.url, 'GET', '/v1/audit?object_type=rollout', admin)).body.entries.map((e: { action: string; actor: string }) => `${e.actor}:${e.action}`);
+    const audit = (await api(s.url, 'GET', '/v1/audit?object_type=rollout', admin)).body.entries.map(
+      (e: { action: string; actor: string }) => `${e.actor}:${e.action}`,
+    );
     assert.ok(audit.includes('hfx:rollout.pause'), audit.join(' '));
   });
 
   test('a good fix: the same installations stay in as the share grows, and at 100% every one is offered it', async () => {
     await push('HF-GOOD', 'lib/util.jar', 'good fix\n');
-    const id = (await api(s.url, 'POST', '/v1/rollouts', rmToken, { archive: 'HF-GOOD', customer: 'acme', steps: [10, 50, 100] })).body.id as number;
+    const id = (
+      await api(s.url, 'POST', '/v1/rollouts', rmToken, { archive: 'HF-GOOD', customer: 'acme', steps: [10, 50, 100] })
+    ).body.id as number;
     const offered = async () => {
       const out = new Set<number>();
       for (let i = 0; i < N; i += 4) {
@@ -170,7 +205,11 @@ describe('rollouts on the server', () => {
     for (const c of ['acme', 'globex']) await api(s.url, 'POST', '/v1/customers', admin, { id: c, name: c });
     const w = await world({ after: (fn: () => void) => cleanups.push(fn) });
     await api(s.url, 'POST', '/v1/publisher-keys', admin, { name: 'vendor', publicKey: readFileSync(w.pub, 'utf8') });
-    for (const [id, customer] of [['HF-A', 'acme'], ['HF-P', null], ['HF-P2', null]] as const) {
+    for (const [id, customer] of [
+      ['HF-A', 'acme'],
+      ['HF-P', null],
+      ['HF-P2', null],
+    ] as const) {
       const zip = await w.hotfix(id, (d) => writeFileSync(join(d, 'docs/README'), id), customer ? { customer } : {});
       await api(s.url, 'POST', '/v1/archives', admin, new Uint8Array(readFileSync(zip)));
     }
@@ -183,40 +222,72 @@ describe('rollouts on the server', () => {
   test('refused with a code, nothing started: bad steps, an unknown or foreign archive, two at once, a wrong state', async () => {
     const start = (b: object) => api(s.url, 'POST', '/v1/rollouts', admin, b);
     for (const [b, code] of [
-      [{ archive: 'HF-P', steps: [50, 10] }, 'HFX_E_USAGE'], [{ archive: 'HF-P', steps: [10, 101] }, 'HFX_E_USAGE'],
-      [{ archive: 'HF-NONE', steps: [10] }, 'HFX_E_NOT_FOUND'], [{ archive: 'HF-A', customer: 'globex', steps: [10] }, 'HFX_E_INCOMPATIBLE'],
-      [{ archive: 'HF-P', env: 'other/QA', steps: [10] }, 'HFX_E_INCOMPATIBLE'], [{ archive: 'HF-P', customer: 'acme', env: 'demo/QA', steps: [10] }, 'HFX_E_USAGE'],
-    ] as const) assert.equal((await start(b)).body.error?.code, code, JSON.stringify(b));
+      [{ archive: 'HF-P', steps: [50, 10] }, 'HFX_E_USAGE'],
+      [{ archive: 'HF-P', steps: [10, 101] }, 'HFX_E_USAGE'],
+      [{ archive: 'HF-NONE', steps: [10] }, 'HFX_E_NOT_FOUND'],
+      [{ archive: 'HF-A', customer: 'globex', steps: [10] }, 'HFX_E_INCOMPATIBLE'],
+      [{ archive: 'HF-P', env: 'other/QA', steps: [10] }, 'HFX_E_INCOMPATIBLE'],
+      [{ archive: 'HF-P', customer: 'acme', env: 'demo/QA', steps: [10] }, 'HFX_E_USAGE'],
+    ] as const)
+      assert.equal((await start(b)).body.error?.code, code, JSON.stringify(b));
     assert.deepEqual((await api(s.url, 'GET', '/v1/rollouts', admin)).body.rollouts, []);
     const r = await start({ archive: 'HF-P', steps: [10, 100] });
     assert.equal(r.status, 201);
-    assert.equal((await start({ archive: 'HF-P', steps: [10] })).body.error.code, 'HFX_E_STATE', 'one live rollout per archive');
-    assert.equal((await api(s.url, 'POST', `/v1/rollouts/${r.body.id}/resume`, admin, {})).body.error.code, 'HFX_E_STATE');
+    assert.equal(
+      (await start({ archive: 'HF-P', steps: [10] })).body.error.code,
+      'HFX_E_STATE',
+      'one live rollout per archive',
+    );
+    assert.equal(
+      (await api(s.url, 'POST', `/v1/rollouts/${r.body.id}/resume`, admin, {})).body.error.code,
+      'HFX_E_STATE',
+    );
     assert.equal((await api(s.url, 'POST', '/v1/rollouts/2000000000/pause', admin, {})).status, 404);
   });
 
   test("the signed metadata carries the rollout; another customer's repository names it only as outside, with no seed", async () => {
-    const r = (await api(s.url, 'POST', '/v1/rollouts', admin, { archive: 'HF-A', customer: 'acme', steps: [25, 100] })).body;
+    const r = (await api(s.url, 'POST', '/v1/rollouts', admin, { archive: 'HF-A', customer: 'acme', steps: [25, 100] }))
+      .body;
     const entry = async (repo: string, id: string) => {
       const ts = await api(s.url, 'GET', `/v1/tuf/${repo}/metadata/timestamp.json`, admin);
-      const snap = await api(s.url, 'GET', `/v1/tuf/${repo}/metadata/${ts.body.signed.meta['snapshot.json'].version}.snapshot.json`, admin);
-      const online = await api(s.url, 'GET', `/v1/tuf/${repo}/metadata/${snap.body.signed.meta['online.json'].version}.online.json`, admin);
+      const snap = await api(
+        s.url,
+        'GET',
+        `/v1/tuf/${repo}/metadata/${ts.body.signed.meta['snapshot.json'].version}.snapshot.json`,
+        admin,
+      );
+      const online = await api(
+        s.url,
+        'GET',
+        `/v1/tuf/${repo}/metadata/${snap.body.signed.meta['online.json'].version}.online.json`,
+        admin,
+      );
       return online.body.signed.targets[`${id}.zip`]?.custom.hfx;
     };
     const mine = await entry('acme', 'HF-A');
-    assert.deepEqual(mine.rollouts, [{ id: r.id, state: 'active', percent: 25, scope: 'customer', seed: mine.rollouts[0].seed }]);
+    assert.deepEqual(mine.rollouts, [
+      { id: r.id, state: 'active', percent: 25, scope: 'customer', seed: mine.rollouts[0].seed },
+    ]);
     assert.match(mine.rollouts[0].seed, /^[0-9a-f]{32}$/);
-    const pub = (await api(s.url, 'POST', '/v1/rollouts', admin, { archive: 'HF-P2', customer: 'acme', steps: [10] })).body;
+    const pub = (await api(s.url, 'POST', '/v1/rollouts', admin, { archive: 'HF-P2', customer: 'acme', steps: [10] }))
+      .body;
     const theirs = await entry('globex', 'HF-P2');
     assert.deepEqual(theirs.rollouts, [{ id: pub.id, state: 'active', percent: 10, scope: 'outside' }]);
   });
 
-  test('--every: a step that has lasted its time advances by itself (the worker\'s round)', async () => {
+  test("--every: a step that has lasted its time advances by itself (the worker's round)", async () => {
     const zipId = 'HF-P';
     const list = (await api(s.url, 'GET', `/v1/rollouts?archive=${zipId}`, admin)).body.rollouts;
-    for (const x of list.filter((y: { state: string }) => y.state === 'active' || y.state === 'paused')) await api(s.url, 'POST', `/v1/rollouts/${x.id}/abort`, admin, {});
-    const r = (await api(s.url, 'POST', '/v1/rollouts', admin, { archive: zipId, steps: [10, 50, 100], everySeconds: 3600 })).body;
-    await s.store.db.updateTable('rollouts').set({ step_at: new Date(Date.now() - 3_601_000) }).where('id', '=', r.id).execute();
+    for (const x of list.filter((y: { state: string }) => y.state === 'active' || y.state === 'paused'))
+      await api(s.url, 'POST', `/v1/rollouts/${x.id}/abort`, admin, {});
+    const r = (
+      await api(s.url, 'POST', '/v1/rollouts', admin, { archive: zipId, steps: [10, 50, 100], everySeconds: 3600 })
+    ).body;
+    await s.store.db
+      .updateTable('rollouts')
+      .set({ step_at: new Date(Date.now() - 3_601_000) })
+      .where('id', '=', r.id)
+      .execute();
     let now = r;
     for (let i = 0; i < 50 && now.step === 0; i++) {
       await new Promise((ok) => setTimeout(ok, 100));

@@ -19,9 +19,14 @@ function titles(file: string): Set<string> {
 }
 
 test('every test docs/security.md cites exists, under that title, in that file', () => {
-  const refs = [...doc.matchAll(/^- `(test\/[\w.-]+\.test\.ts)`: "([^"]+)"/gm)].map((m) => ({ file: m[1]!, title: m[2]! }));
+  const refs = [...doc.matchAll(/^- `(test\/[\w.-]+\.test\.ts)`: "([^"]+)"/gm)].map((m) => ({
+    file: m[1]!,
+    title: m[2]!,
+  }));
   assert.ok(refs.length >= 30, `only ${refs.length} references`);
-  const missing = refs.filter((r) => !existsSync(join(root, r.file)) || !titles(r.file).has(r.title)).map((r) => `${r.file}: "${r.title}"`);
+  const missing = refs
+    .filter((r) => !existsSync(join(root, r.file)) || !titles(r.file).has(r.title))
+    .map((r) => `${r.file}: "${r.title}"`);
   assert.deepEqual(missing, []);
 });
 

@@ -17,9 +17,14 @@ import { api } from './helpers/server.js';
 const BIN = fileURLToPath(new URL('../../bin/hfx.js', import.meta.url));
 
 /** `hfx serve --port 0 --quiet ARGS` as a process, with the first admin's password set; resolves once it listens. */
-async function startServe(t: TestContext, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
+async function startServe(
+  t: TestContext,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--quiet', ...args], {
-    env: { ...process.env, HFX_ADMIN_PASSWORD: 'serve-test-password-1', NO_COLOR: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, HFX_ADMIN_PASSWORD: 'serve-test-password-1', NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   t.after(() => child.kill('SIGKILL'));
   let stderr = '';
@@ -45,7 +50,11 @@ test('sizes: whole numbers with binary units; anything else is HFX_E_USAGE', () 
   assert.equal(bytes('4g', 'x'), 4 * 1024 ** 3);
   assert.equal(bytes(undefined, 'x', 7), 7);
   for (const bad of ['', '0', '-1', '1.5G', '5X', 'G', '4 GB extra', undefined, '99999999999T']) {
-    assert.throws(() => bytes(bad, 'max-upload'), (e: unknown) => isHfxError(e, 'HFX_E_USAGE') && (e as Error).message.includes('--max-upload'), String(bad));
+    assert.throws(
+      () => bytes(bad, 'max-upload'),
+      (e: unknown) => isHfxError(e, 'HFX_E_USAGE') && (e as Error).message.includes('--max-upload'),
+      String(bad),
+    );
   }
 });
 
@@ -59,7 +68,8 @@ test('hfx serve --max-upload refuses a bad size before starting', async (t) => {
 test('hfx serve --max-upload 2K: a larger upload is 413 HFX_E_TOO_LARGE naming the flag, and leaves no partial file', async (t) => {
   const data = tmp(t);
   const { url } = await startServe(t, ['--data', data, '--max-upload', '2K']);
-  const admin = (await api(url, 'POST', '/v1/login', null, { username: 'admin', password: 'serve-test-password-1' })).body.token as string;
+  const admin = (await api(url, 'POST', '/v1/login', null, { username: 'admin', password: 'serve-test-password-1' }))
+    .body.token as string;
   const r = await api(url, 'POST', '/v1/archives', admin, new Uint8Array(3000).fill(0x50));
   assert.equal(r.status, 413, JSON.stringify(r.body));
   assert.equal(r.body.error.code, 'HFX_E_TOO_LARGE');
@@ -73,9 +83,11 @@ test('SIGTERM: a request in flight finishes within the grace period, a stalled o
   const data = tmp(t);
   const { url, child, stderr } = await startServe(t, ['--data', data], { HFX_SHUTDOWN_GRACE: '2' });
   const port = Number(new URL(url).port);
-  const admin = (await api(url, 'POST', '/v1/login', null, { username: 'admin', password: 'serve-test-password-1' })).body.token as string;
+  const admin = (await api(url, 'POST', '/v1/login', null, { username: 'admin', password: 'serve-test-password-1' }))
+    .body.token as string;
   const body = (id: string) => JSON.stringify({ id, name: 'Drained' });
-  const head = (id: string) => `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\nContent-Length: ${body(id).length}\r\n\r\n`;
+  const head = (id: string) =>
+    `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\nContent-Length: ${body(id).length}\r\n\r\n`;
   const inFlight = rawExchange(port, head('drained') + body('drained').slice(0, 10));
   const stalled = rawExchange(port, head('stalled') + body('stalled').slice(0, 10));
   await new Promise((r) => setTimeout(r, 200));

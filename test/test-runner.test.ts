@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 
 type Env = Record<string, string | undefined>;
-interface RunOptions { env?: Env; cwd?: string; quiet?: boolean; onChild?: (c: { kill(sig: string): void }) => void }
+interface RunOptions {
+  env?: Env;
+  cwd?: string;
+  quiet?: boolean;
+  onChild?: (c: { kill(sig: string): void }) => void;
+}
 type Run = (cmd: string, args: string[], opts?: RunOptions) => Promise<number>;
 interface Found {
   found: { pkg: string; at: string }[];
@@ -76,7 +81,9 @@ function machine(have: string[]): { bin: string; pgRoot: string; chromium: strin
 }
 const EVERYTHING = [...COMMANDS, 'initdb', 'chromium'];
 
-function recorder(onCall: (cmd: string, args: string[], opts: Parameters<Run>[2]) => number | Promise<number> = () => 0) {
+function recorder(
+  onCall: (cmd: string, args: string[], opts: Parameters<Run>[2]) => number | Promise<number> = () => 0,
+) {
   const calls: { cmd: string; args: string[]; env: Env | undefined }[] = [];
   const run: Run = async (cmd, args, opts) => {
     calls.push({ cmd, args, env: opts?.env });
@@ -127,27 +134,46 @@ test('package detection: each package found by the command or file it provides, 
   const all = machine(EVERYTHING);
   const found = runner.checkPackages({ env: all.env, pgRoot: all.pgRoot, chromium: all.chromium });
   assert.deepEqual(found.missing, []);
-  assert.deepEqual(found.found.map((f) => f.pkg), ALL);
+  assert.deepEqual(
+    found.found.map((f) => f.pkg),
+    ALL,
+  );
   assert.equal(found.found.find((f) => f.pkg === 'apache2-utils')?.at, join(all.bin, 'htpasswd'));
   assert.equal(found.found.find((f) => f.pkg === 'postgresql')?.at, join(all.pgRoot, '15', 'bin'));
-  assert.deepEqual(runner.PACKAGES.map((p) => p.pkg), ALL);
+  assert.deepEqual(
+    runner.PACKAGES.map((p) => p.pkg),
+    ALL,
+  );
 
   const none = machine([]);
   const nothing = runner.checkPackages({ env: none.env, pgRoot: none.pgRoot, chromium: none.chromium });
-  assert.deepEqual(nothing.missing.map((m) => m.pkg), ALL);
+  assert.deepEqual(
+    nothing.missing.map((m) => m.pkg),
+    ALL,
+  );
   assert.equal(nothing.missing.find((m) => m.pkg === 'apache2-utils')?.provides, 'htpasswd');
 
   // A file that is not executable is not the command; a PATH entry that does not exist is skipped.
   const some = machine(EVERYTHING.filter((c) => c !== 'umoci'));
   writeFileSync(join(some.bin, 'umoci'), 'not executable');
-  const pkgs = runner.checkPackages({ env: { PATH: `/nonexistent:${some.bin}` }, pgRoot: some.pgRoot, chromium: some.chromium });
-  assert.deepEqual(pkgs.missing.map((m) => m.pkg), ['umoci']);
+  const pkgs = runner.checkPackages({
+    env: { PATH: `/nonexistent:${some.bin}` },
+    pgRoot: some.pgRoot,
+    chromium: some.chromium,
+  });
+  assert.deepEqual(
+    pkgs.missing.map((m) => m.pkg),
+    ['umoci'],
+  );
 
   // Someone else's PostgreSQL or browser: those packages are not needed.
   const theirs = { ...none.env, HFX_TEST_DATABASE_URL: 'postgres://x@h/db', HFX_CHROMIUM: '/x' };
   const mine = runner.checkPackages({ env: theirs, pgRoot: none.pgRoot, chromium: none.chromium });
   assert.deepEqual(mine.skipped, ['postgresql', 'chromium']);
-  assert.deepEqual(mine.missing.map((m) => m.pkg), ALL.filter((p) => p !== 'postgresql' && p !== 'chromium'));
+  assert.deepEqual(
+    mine.missing.map((m) => m.pkg),
+    ALL.filter((p) => p !== 'postgresql' && p !== 'chromium'),
+  );
 });
 
 test('postgresBin: the newest version under /usr/lib/postgresql that has an initdb', () => {
@@ -164,7 +190,15 @@ test('not root and a package missing: prints the one sudo apt-get command, exits
   const lines: string[] = [];
   const { calls, run } = recorder();
   const log = (l: string) => lines.push(l);
-  const code = await runner.main({ argv: [], env: none.env, uid: 1000, pgRoot: none.pgRoot, chromium: none.chromium, log, run });
+  const code = await runner.main({
+    argv: [],
+    env: none.env,
+    uid: 1000,
+    pgRoot: none.pgRoot,
+    chromium: none.chromium,
+    log,
+    run,
+  });
   assert.equal(code, 1);
   assert.deepEqual(calls, [], 'neither apt-get, a server, the build nor the tests ran');
   const out = lines.join('\n');
@@ -174,7 +208,10 @@ test('not root and a package missing: prints the one sudo apt-get command, exits
   // Only what is missing is named.
   const most = machine(EVERYTHING.filter((c) => c !== 'umoci' && c !== 'htpasswd'));
   lines.length = 0;
-  assert.equal(await runner.main({ argv: [], env: most.env, uid: 1000, pgRoot: most.pgRoot, chromium: most.chromium, log, run }), 1);
+  assert.equal(
+    await runner.main({ argv: [], env: most.env, uid: 1000, pgRoot: most.pgRoot, chromium: most.chromium, log, run }),
+    1,
+  );
   assert.match(lines.join('\n'), /^ +sudo apt-get install -y --no-install-recommends umoci apache2-utils$/m);
   assert.deepEqual(calls, []);
 });
@@ -188,8 +225,17 @@ test('root and a package missing: apt-get update, then apt-get install nonintera
     return 0;
   });
   const log = (l: string) => lines.push(l);
-  assert.equal(await runner.ensurePackages({ env: m.env, uid: 0, pgRoot: m.pgRoot, chromium: m.chromium, log, run }), 0);
-  assert.deepEqual(calls.map((c) => [c.cmd, ...c.args]), [['apt-get', 'update'], ['apt-get', 'install', '-y', '--no-install-recommends', 'skopeo', 'git']]);
+  assert.equal(
+    await runner.ensurePackages({ env: m.env, uid: 0, pgRoot: m.pgRoot, chromium: m.chromium, log, run }),
+    0,
+  );
+  assert.deepEqual(
+    calls.map((c) => [c.cmd, ...c.args]),
+    [
+      ['apt-get', 'update'],
+      ['apt-get', 'install', '-y', '--no-install-recommends', 'skopeo', 'git'],
+    ],
+  );
   for (const c of calls) assert.equal(c.env?.DEBIAN_FRONTEND, 'noninteractive');
   assert.match(lines.join('\n'), /missing skopeo .*git .*installing/);
   assert.match(lines.join('\n'), /installed skopeo, git/);
@@ -198,12 +244,25 @@ test('root and a package missing: apt-get update, then apt-get install nonintera
   const m2 = machine(EVERYTHING.filter((c) => c !== 'tar'));
   lines.length = 0;
   const failing = recorder(() => 100);
-  assert.equal(await runner.ensurePackages({ env: m2.env, uid: 0, pgRoot: m2.pgRoot, chromium: m2.chromium, log, run: failing.run }), 1);
+  assert.equal(
+    await runner.ensurePackages({
+      env: m2.env,
+      uid: 0,
+      pgRoot: m2.pgRoot,
+      chromium: m2.chromium,
+      log,
+      run: failing.run,
+    }),
+    1,
+  );
   assert.equal(failing.calls.length, 1);
   assert.match(lines.join('\n'), /apt-get update failed \(exit 100\)/);
   lines.length = 0;
   const idle = recorder(() => 0);
-  assert.equal(await runner.ensurePackages({ env: m2.env, uid: 0, pgRoot: m2.pgRoot, chromium: m2.chromium, log, run: idle.run }), 1);
+  assert.equal(
+    await runner.ensurePackages({ env: m2.env, uid: 0, pgRoot: m2.pgRoot, chromium: m2.chromium, log, run: idle.run }),
+    1,
+  );
   assert.match(lines.join('\n'), /still missing after apt-get install: tar \(tar\)/);
 });
 
@@ -211,19 +270,39 @@ test('testArgs: files after `npm test --` replace dist/test/, options go to node
   assert.deepEqual(runner.testArgs([]), ['--test', '--test-concurrency=2', 'dist/test/']);
   const files = ['dist/test/server.test.js', 'dist/test/cli.test.js'];
   assert.deepEqual(runner.testArgs(files), ['--test', '--test-concurrency=2', ...files]);
-  assert.deepEqual(runner.testArgs(['--test-name-pattern=apply']), ['--test', '--test-concurrency=2', '--test-name-pattern=apply', 'dist/test/']);
+  assert.deepEqual(runner.testArgs(['--test-name-pattern=apply']), [
+    '--test',
+    '--test-concurrency=2',
+    '--test-name-pattern=apply',
+    'dist/test/',
+  ]);
 });
 
 test('servers given in HFX_TEST_DATABASE_URL and HFX_TEST_REGISTRY: starts none, builds, runs node --test with them', async () => {
   const m = machine(EVERYTHING.filter((c) => c !== 'initdb'));
-  const env = { ...m.env, HFX_TEST_DATABASE_URL: 'postgres://hfx:secret@127.0.0.1:1/postgres', HFX_TEST_REGISTRY: '127.0.0.1:2' };
+  const env = {
+    ...m.env,
+    HFX_TEST_DATABASE_URL: 'postgres://hfx:secret@127.0.0.1:1/postgres',
+    HFX_TEST_REGISTRY: '127.0.0.1:2',
+  };
   const lines: string[] = [];
   const { calls, run } = recorder((cmd) => (cmd === process.execPath ? 3 : 0));
   const log = (l: string) => lines.push(l);
-  const code = await runner.main({ argv: ['dist/test/a.test.js'], env, uid: 1000, pgRoot: m.pgRoot, chromium: m.chromium, log, run });
+  const code = await runner.main({
+    argv: ['dist/test/a.test.js'],
+    env,
+    uid: 1000,
+    pgRoot: m.pgRoot,
+    chromium: m.chromium,
+    log,
+    run,
+  });
   assert.equal(code, 3, 'the exit code of node --test');
   const nodeTest = [process.execPath, '--test', '--test-concurrency=2', 'dist/test/a.test.js'];
-  assert.deepEqual(calls.map((c) => [c.cmd, ...c.args]), [['npm', 'run', 'build'], nodeTest]);
+  assert.deepEqual(
+    calls.map((c) => [c.cmd, ...c.args]),
+    [['npm', 'run', 'build'], nodeTest],
+  );
   assert.equal(calls[1]?.env?.HFX_TEST_DATABASE_URL, env.HFX_TEST_DATABASE_URL);
   assert.equal(calls[1].env.HFX_TEST_REGISTRY, '127.0.0.1:2');
   const out = lines.join('\n');
@@ -234,16 +313,31 @@ test('servers given in HFX_TEST_DATABASE_URL and HFX_TEST_REGISTRY: starts none,
 
 test('a whole run lints after the build; a lint failure fails the run, after the suites ran', async () => {
   const m = machine(EVERYTHING.filter((c) => c !== 'initdb'));
-  const env = { ...m.env, HFX_TEST_DATABASE_URL: 'postgres://hfx@127.0.0.1:1/postgres', HFX_TEST_REGISTRY: '127.0.0.1:2' };
+  const env = {
+    ...m.env,
+    HFX_TEST_DATABASE_URL: 'postgres://hfx@127.0.0.1:1/postgres',
+    HFX_TEST_REGISTRY: '127.0.0.1:2',
+  };
   const lines: string[] = [];
   const { calls, run } = recorder((cmd, args) => (cmd === 'npm' && args[1] === 'lint' ? 2 : 0));
-  const code = await runner.main({ argv: [], env, uid: 1000, pgRoot: m.pgRoot, chromium: m.chromium, log: (l: string) => lines.push(l), run });
-  assert.deepEqual(calls.map((c) => [c.cmd, ...c.args]), [
-    ['npm', 'run', 'build'],
-    ['npm', 'run', 'lint'],
-    [process.execPath, '--test', '--test-concurrency=2', 'dist/test/'],
-  ]);
-  assert.equal(code, 2, 'the lint gate\'s exit code, since the suites passed');
+  const code = await runner.main({
+    argv: [],
+    env,
+    uid: 1000,
+    pgRoot: m.pgRoot,
+    chromium: m.chromium,
+    log: (l: string) => lines.push(l),
+    run,
+  });
+  assert.deepEqual(
+    calls.map((c) => [c.cmd, ...c.args]),
+    [
+      ['npm', 'run', 'build'],
+      ['npm', 'run', 'lint'],
+      [process.execPath, '--test', '--test-concurrency=2', 'dist/test/'],
+    ],
+  );
+  assert.equal(code, 2, "the lint gate's exit code, since the suites passed");
   assert.match(lines.join('\n'), /the lint gate did not: run `npm run lint`/);
 });
 
@@ -252,68 +346,89 @@ const uid = process.getuid?.() ?? -1;
 
 const skip = !real && 'no postgresql or docker-registry';
 
-test('a PostgreSQL and a registry on free loopback ports: they answer, and stop() leaves nothing behind', { skip }, async () => {
-  const lines: string[] = [];
-  const log = (l: string) => lines.push(l);
-  const [pg, reg] = await Promise.all([runner.startPostgres({ env: process.env, uid, log }), runner.startRegistry({ env: process.env, log })]);
-  try {
-    assert.match(pg.url, /^postgres:\/\/hfx@127\.0\.0\.1:\d+\/postgres$/);
-    const pgmod = (await import('pg')).default;
-    const c = new pgmod.Client({ connectionString: pg.url });
-    await c.connect();
-    const sql = "select pg_encoding_to_char(encoding) as enc, current_setting('fsync') as fsync from pg_database where datname = 'postgres'";
-    const r = await c.query<{ enc: string; fsync: string }>(sql);
-    await c.end();
-    assert.deepEqual(r.rows[0], { enc: 'UTF8', fsync: 'off' });
-    assert.equal((await fetch(`http://${reg.host}/v2/`)).status, 200);
-  } finally {
-    await Promise.all([pg.stop(), reg.stop()]);
-  }
-  assert.equal(existsSync(pg.dir), false);
-  assert.equal(existsSync(reg.dir), false);
-  assert.equal(alive(reg.pid), false);
-  assert.equal(await refused(pg.port), true);
-  assert.equal(await refused(reg.port), true);
-});
+test(
+  'a PostgreSQL and a registry on free loopback ports: they answer, and stop() leaves nothing behind',
+  { skip },
+  async () => {
+    const lines: string[] = [];
+    const log = (l: string) => lines.push(l);
+    const [pg, reg] = await Promise.all([
+      runner.startPostgres({ env: process.env, uid, log }),
+      runner.startRegistry({ env: process.env, log }),
+    ]);
+    try {
+      assert.match(pg.url, /^postgres:\/\/hfx@127\.0\.0\.1:\d+\/postgres$/);
+      const pgmod = (await import('pg')).default;
+      const c = new pgmod.Client({ connectionString: pg.url });
+      await c.connect();
+      const sql =
+        "select pg_encoding_to_char(encoding) as enc, current_setting('fsync') as fsync from pg_database where datname = 'postgres'";
+      const r = await c.query<{ enc: string; fsync: string }>(sql);
+      await c.end();
+      assert.deepEqual(r.rows[0], { enc: 'UTF8', fsync: 'off' });
+      assert.equal((await fetch(`http://${reg.host}/v2/`)).status, 200);
+    } finally {
+      await Promise.all([pg.stop(), reg.stop()]);
+    }
+    assert.equal(existsSync(pg.dir), false);
+    assert.equal(existsSync(reg.dir), false);
+    assert.equal(alive(reg.pid), false);
+    assert.equal(await refused(pg.port), true);
+    assert.equal(await refused(reg.port), true);
+  },
+);
 
-test('SIGTERM while the tests run: they are told, then the PostgreSQL and registry it started are stopped; exit 143', { skip }, async () => {
-  const m = machine(EVERYTHING.filter((c) => c !== 'initdb'));
-  const signals = new EventEmitter();
-  const lines: string[] = [];
-  const told: string[] = [];
-  let during: { pg: string; registry: string } | undefined;
-  // Real servers; the build and the suites are pretend: the "suites" get the signal and end on it.
-  const run: Run = (cmd, args, opts) => {
-    if (cmd === 'npm') return Promise.resolve(0);
-    if (cmd !== process.execPath) return runner.spawnRun(cmd, args, opts);
-    during = { pg: opts?.env?.HFX_TEST_DATABASE_URL ?? '', registry: opts?.env?.HFX_TEST_REGISTRY ?? '' };
-    return new Promise((resolve) => {
-      opts?.onChild?.({
-        kill: (sig) => {
-          told.push(sig);
-          resolve(143);
-        },
+test(
+  'SIGTERM while the tests run: they are told, then the PostgreSQL and registry it started are stopped; exit 143',
+  { skip },
+  async () => {
+    const m = machine(EVERYTHING.filter((c) => c !== 'initdb'));
+    const signals = new EventEmitter();
+    const lines: string[] = [];
+    const told: string[] = [];
+    let during: { pg: string; registry: string } | undefined;
+    // Real servers; the build and the suites are pretend: the "suites" get the signal and end on it.
+    const run: Run = (cmd, args, opts) => {
+      if (cmd === 'npm') return Promise.resolve(0);
+      if (cmd !== process.execPath) return runner.spawnRun(cmd, args, opts);
+      during = { pg: opts?.env?.HFX_TEST_DATABASE_URL ?? '', registry: opts?.env?.HFX_TEST_REGISTRY ?? '' };
+      return new Promise((resolve) => {
+        opts?.onChild?.({
+          kill: (sig) => {
+            told.push(sig);
+            resolve(143);
+          },
+        });
+        signals.emit('SIGTERM');
       });
-      signals.emit('SIGTERM');
+    };
+    // Ours last: only what this machine lacks comes from it.
+    const env: Env = { ...process.env, PATH: `${process.env.PATH!}:${m.bin}` };
+    delete env.HFX_TEST_DATABASE_URL;
+    delete env.HFX_TEST_REGISTRY;
+    delete env.npm_execpath;
+    const code = await runner.main({
+      argv: [],
+      env,
+      uid,
+      pgRoot: '/usr/lib/postgresql',
+      chromium: m.chromium,
+      log: (l) => lines.push(l),
+      run,
+      signals,
     });
-  };
-  // Ours last: only what this machine lacks comes from it.
-  const env: Env = { ...process.env, PATH: `${process.env.PATH!}:${m.bin}` };
-  delete env.HFX_TEST_DATABASE_URL;
-  delete env.HFX_TEST_REGISTRY;
-  delete env.npm_execpath;
-  const code = await runner.main({ argv: [], env, uid, pgRoot: '/usr/lib/postgresql', chromium: m.chromium, log: (l) => lines.push(l), run, signals });
-  assert.equal(code, 143, lines.join('\n'));
-  assert.deepEqual(told, ['SIGTERM']);
-  assert.equal(signals.listenerCount('SIGTERM'), 0, 'the handlers are gone');
-  assert.ok(during);
-  const pgPort = Number(new URL(during.pg).port);
-  const regPort = Number(during.registry.split(':')[1]);
-  assert.equal(await refused(pgPort), true);
-  assert.equal(await refused(regPort), true);
-  const out = lines.join('\n');
-  const dirs = [...out.matchAll(/removed (\S+)/g)].map((x) => x[1]!);
-  assert.equal(dirs.length, 2, out);
-  for (const d of dirs) assert.equal(existsSync(d), false, d);
-  assert.match(out, /SIGTERM: stopping/);
-});
+    assert.equal(code, 143, lines.join('\n'));
+    assert.deepEqual(told, ['SIGTERM']);
+    assert.equal(signals.listenerCount('SIGTERM'), 0, 'the handlers are gone');
+    assert.ok(during);
+    const pgPort = Number(new URL(during.pg).port);
+    const regPort = Number(during.registry.split(':')[1]);
+    assert.equal(await refused(pgPort), true);
+    assert.equal(await refused(regPort), true);
+    const out = lines.join('\n');
+    const dirs = [...out.matchAll(/removed (\S+)/g)].map((x) => x[1]!);
+    assert.equal(dirs.length, 2, out);
+    for (const d of dirs) assert.equal(existsSync(d), false, d);
+    assert.match(out, /SIGTERM: stopping/);
+  },
+);

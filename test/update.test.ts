@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { applyHotfix, chooseChain, diffTrees, readStatus, revertHotfix, revertUpdate, updateHome, verifyHome } from '../src/engine/index.js';
+import {
+  applyHotfix,
+  chooseChain,
+  diffTrees,
+  readStatus,
+  revertHotfix,
+  revertUpdate,
+  updateHome,
+  verifyHome,
+} from '../src/engine/index.js';
 import { isHfxError } from '../src/errors.js';
 import { snapshot, world, type World } from './helpers/fixtures.js';
 
@@ -42,8 +51,19 @@ async function setup(t: TestContext): Promise<Levels> {
     cpSync(levels[i]!, next, { recursive: true, verbatimSymlinks: true });
     change(next);
     await diffTrees({
-      oldDir: levels[i]!, newDir: next, out: join(updates, `U-${i + 1}.zip`), product: 'demo', version: '1.0.0', level: i, toLevel: i + 1,
-      kind: 'update', id: `U-${i + 1}`, title: `update ${i + 1}`, security: i !== 1, includes: i === 1 ? ['HF-A'] : [], signKey: w.key,
+      oldDir: levels[i]!,
+      newDir: next,
+      out: join(updates, `U-${i + 1}.zip`),
+      product: 'demo',
+      version: '1.0.0',
+      level: i,
+      toLevel: i + 1,
+      kind: 'update',
+      id: `U-${i + 1}`,
+      title: `update ${i + 1}`,
+      security: i !== 1,
+      includes: i === 1 ? ['HF-A'] : [],
+      signKey: w.key,
     });
     levels.push(next);
   }
@@ -53,10 +73,22 @@ async function setup(t: TestContext): Promise<Levels> {
 test('chooseChain: furthest step, channel filter, gaps and ambiguity', () => {
   const c = (id: string, level: number, toLevel: number, security = false) => ({ id, level, toLevel, security });
   const all = [c('a', 0, 1), c('b', 1, 2, true), c('ab', 0, 2), c('c', 2, 3)];
-  assert.deepEqual(chooseChain(all, 0, 'full').map((x) => x.id), ['ab', 'c']);
-  assert.deepEqual(chooseChain(all, 0, 'full', 1).map((x) => x.id), ['a']);
-  assert.deepEqual(chooseChain(all, 0, 'security').map((x) => x.id), []);
-  assert.deepEqual(chooseChain(all, 1, 'security').map((x) => x.id), ['b']);
+  assert.deepEqual(
+    chooseChain(all, 0, 'full').map((x) => x.id),
+    ['ab', 'c'],
+  );
+  assert.deepEqual(
+    chooseChain(all, 0, 'full', 1).map((x) => x.id),
+    ['a'],
+  );
+  assert.deepEqual(
+    chooseChain(all, 0, 'security').map((x) => x.id),
+    [],
+  );
+  assert.deepEqual(
+    chooseChain(all, 1, 'security').map((x) => x.id),
+    ['b'],
+  );
   assert.throws(() => chooseChain(all, 0, 'security', 2), code('HFX_E_INCOMPATIBLE'));
   assert.throws(() => chooseChain([c('x', 0, 1), c('y', 0, 1)], 0, 'full'), code('HFX_E_INCOMPATIBLE'));
   assert.throws(() => chooseChain(all, 3, 'full', 1), code('HFX_E_INCOMPATIBLE'));
@@ -69,7 +101,10 @@ test('a chain of updates from a directory, with the included hotfix reverted for
   await applyHotfix({ home: w.home, archive: hfA });
   const dry = await updateHome({ home: w.home, from: updates, dryRun: true });
   assert.deepEqual(dry.applied, ['U-1', 'U-2', 'U-3']);
-  assert.deepEqual((await readStatus(w.home)).hotfixes.map((h) => h.id), ['HF-A']);
+  assert.deepEqual(
+    (await readStatus(w.home)).hotfixes.map((h) => h.id),
+    ['HF-A'],
+  );
   const r = await updateHome({ home: w.home, from: updates });
   assert.deepEqual(r.applied, ['U-1', 'U-2', 'U-3']);
   assert.deepEqual(r.reverted, ['HF-A']);

@@ -46,19 +46,32 @@ describe('the server serves the dashboard', () => {
   });
 
   test('API paths, missing assets and non-browser requests keep the JSON 404', async () => {
-    for (const [path, headers] of [['/v1/nothing', HTML], ['/assets/nothing.js', HTML], ['/cases/12', { accept: 'application/json' }]] as const) {
+    for (const [path, headers] of [
+      ['/v1/nothing', HTML],
+      ['/assets/nothing.js', HTML],
+      ['/cases/12', { accept: 'application/json' }],
+    ] as const) {
       const r = await fetch(`${s.url}${path}`, { headers });
       assert.equal(r.status, 404, path);
       assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'HFX_E_NOT_FOUND', path);
     }
-    const post = await fetch(`${s.url}/cases`, { method: 'POST', headers: { ...HTML, 'content-type': 'application/json' }, body: '{}' });
+    const post = await fetch(`${s.url}/cases`, {
+      method: 'POST',
+      headers: { ...HTML, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(post.status, 404);
     assert.equal(((await post.json()) as { error: { code: string } }).error.code, 'HFX_E_NOT_FOUND');
   });
 
   test('no file outside the build is reachable, however the path is spelt', async () => {
     // Raw request lines: fetch would normalise the dots away before sending.
-    for (const path of ['/assets/../../package.json', '/assets/..%2f..%2fpackage.json', '/..%2f..%2fpackage.json', '/assets/%2e%2e/%2e%2e/package.json']) {
+    for (const path of [
+      '/assets/../../package.json',
+      '/assets/..%2f..%2fpackage.json',
+      '/..%2f..%2fpackage.json',
+      '/assets/%2e%2e/%2e%2e/package.json',
+    ]) {
       const { status, body } = await raw(s.url, path);
       assert.doesNotMatch(body, /"name": "hfx"/, path);
       assert.ok(status === 404 || body.includes('<div id="root">'), `${path}: ${status}`);
@@ -68,7 +81,8 @@ describe('the server serves the dashboard', () => {
   test('without a build nothing is registered; with one, browsers get the app', async (t) => {
     const empty = tmp(t);
     const app = Fastify();
-    const notFound = (_req: unknown, reply: FastifyReply) => reply.status(404).send({ error: { code: 'HFX_E_NOT_FOUND' } });
+    const notFound = (_req: unknown, reply: FastifyReply) =>
+      reply.status(404).send({ error: { code: 'HFX_E_NOT_FOUND' } });
     assert.equal(await registerWeb(app, notFound, empty), false);
     assert.equal((await app.inject({ url: '/', headers: HTML })).statusCode, 404);
     mkdirSync(join(empty, 'assets'));

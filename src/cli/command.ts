@@ -26,8 +26,12 @@ export interface FlagSpec {
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 
 type FlagValue<S extends FlagSpec> = S extends { readonly type: 'boolean' }
-  ? S extends { readonly multiple: true } ? boolean[] : boolean
-  : S extends { readonly multiple: true } ? string[] : string;
+  ? S extends { readonly multiple: true }
+    ? boolean[]
+    : boolean
+  : S extends { readonly multiple: true }
+    ? string[]
+    : string;
 
 /** The flags a handler receives: each absent when not given, else of the type its spec declares. */
 export type FlagValues<F extends FlagSpecs> = { readonly [K in keyof F]?: FlagValue<F[K]> };
@@ -59,7 +63,8 @@ function checkArgs(path: string, names: readonly string[], given: readonly strin
   const required = names.filter((n) => !isOptional(n)).length;
   if (given.length < required) {
     const missing = names.slice(given.length, required);
-    const listed = missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing.slice(-1).join('')}` : missing.join('');
+    const listed =
+      missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing.slice(-1).join('')}` : missing.join('');
     throw new HfxError('HFX_E_USAGE', `${listed} ${missing.length > 1 ? 'are' : 'is'} missing`, { hint });
   }
   if (given.length > names.length) {
@@ -157,10 +162,14 @@ export interface CommandWithSubcommandsSpec extends Help {
 
 // parse() checked every flag's type against the same specs, and the dispatch the positionals'
 // arity, so the values are what the handler's types say.
-const typed = <F extends FlagSpecs, A extends readonly string[]>(parsed: ParsedArgs): Input<F, A> =>
-  ({ values: parsed.values as FlagValues<F>, args: parsed.positionals as unknown as ArgValues<A> });
+const typed = <F extends FlagSpecs, A extends readonly string[]>(parsed: ParsedArgs): Input<F, A> => ({
+  values: parsed.values as FlagValues<F>,
+  args: parsed.positionals as unknown as ArgValues<A>,
+});
 
-export function defineCommand<const F extends FlagSpecs, const A extends readonly string[] = string[]>(spec: CommandSpec<F, A>): Command {
+export function defineCommand<const F extends FlagSpecs, const A extends readonly string[] = string[]>(
+  spec: CommandSpec<F, A>,
+): Command {
   const { args, ...help } = spec;
   return {
     ...help,
@@ -174,7 +183,9 @@ export function defineCommand<const F extends FlagSpecs, const A extends readonl
 /** The subcommand maker of a command whose own flags are S: each handler gets those and its own, typed. */
 export function subcommandsOf<S extends FlagSpecs>() {
   // Without flags of its own, a subcommand's F is S again: S & S is S.
-  return <const F extends FlagSpecs = S, const A extends readonly string[] = readonly []>(spec: SubcommandSpec<S, F, A>): Subcommand => {
+  return <const F extends FlagSpecs = S, const A extends readonly string[] = readonly []>(
+    spec: SubcommandSpec<S, F, A>,
+  ): Subcommand => {
     const args = spec.args ?? [];
     return {
       name: spec.name,
@@ -196,11 +207,19 @@ export function synopsis(subs: readonly Subcommand[]): string {
 }
 
 /** Flags given that neither the command nor this subcommand takes: named with the subcommands that do. */
-function checkFlagsOf(cmd: string, shared: FlagSpecs, sub: Subcommand, subs: readonly Subcommand[], values: ParsedArgs['values']): void {
+function checkFlagsOf(
+  cmd: string,
+  shared: FlagSpecs,
+  sub: Subcommand,
+  subs: readonly Subcommand[],
+  values: ParsedArgs['values'],
+): void {
   for (const flag of Object.keys(values)) {
     if (values[flag] === undefined || flag in COMMON || flag in shared || flag in sub.options) continue;
     const owners = subs.filter((s) => flag in s.options).map((s) => `\`hfx ${cmd} ${s.name}\``);
-    throw new HfxError('HFX_E_USAGE', `--${flag} is a flag of ${owners.join(' or ')}`, { hint: `See \`hfx ${cmd} --help\`.` });
+    throw new HfxError('HFX_E_USAGE', `--${flag} is a flag of ${owners.join(' or ')}`, {
+      hint: `See \`hfx ${cmd} --help\`.`,
+    });
   }
 }
 
@@ -214,9 +233,13 @@ export function defineCommandWithSubcommands(spec: CommandWithSubcommandsSpec): 
       const [name, ...rest] = parsed.positionals;
       const sub = subcommands.find((s) => s.name === name);
       if (!sub) {
-        throw new HfxError('HFX_E_USAGE', name === undefined ? 'a subcommand is missing' : `unknown subcommand ${JSON.stringify(name)}`, {
-          hint: `hfx ${spec.name} ${synopsis(subcommands)}`,
-        });
+        throw new HfxError(
+          'HFX_E_USAGE',
+          name === undefined ? 'a subcommand is missing' : `unknown subcommand ${JSON.stringify(name)}`,
+          {
+            hint: `hfx ${spec.name} ${synopsis(subcommands)}`,
+          },
+        );
       }
       checkFlagsOf(spec.name, options, sub, subcommands, parsed.values);
       checkArgs(`${spec.name} ${sub.name}`, sub.args, rest);
@@ -230,7 +253,9 @@ export function parse(cmd: Command, argv: string[]): ParsedArgs {
     const r = parseArgs({ args: argv, options: { ...COMMON, ...cmd.options }, allowPositionals: true, strict: true });
     return { values: r.values, positionals: r.positionals };
   } catch (e) {
-    throw new HfxError('HFX_E_USAGE', (e as Error).message.replace(/\. To specify.*$/s, ''), { hint: `See \`hfx ${cmd.name} --help\`.` });
+    throw new HfxError('HFX_E_USAGE', (e as Error).message.replace(/\. To specify.*$/s, ''), {
+      hint: `See \`hfx ${cmd.name} --help\`.`,
+    });
   }
 }
 
@@ -247,14 +272,16 @@ export function makeCtx(io: Io, out: Output): Ctx {
 // ---- flag values ----
 
 export function str(v: string | undefined, flag: string, cmd: string): string {
-  if (v === undefined || v === '') throw new HfxError('HFX_E_USAGE', `--${flag} is required`, { hint: `See \`hfx ${cmd} --help\`.` });
+  if (v === undefined || v === '')
+    throw new HfxError('HFX_E_USAGE', `--${flag} is required`, { hint: `See \`hfx ${cmd} --help\`.` });
   return v;
 }
 
 export function int(v: string | undefined, flag: string, dflt?: number): number {
   if (v === undefined && dflt !== undefined) return dflt;
   const n = v !== undefined && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n)) throw new HfxError('HFX_E_USAGE', `--${flag} must be a whole number ≥ 0, not ${JSON.stringify(v)}`);
+  if (!Number.isSafeInteger(n))
+    throw new HfxError('HFX_E_USAGE', `--${flag} must be a whole number ≥ 0, not ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -266,7 +293,8 @@ export function bytes(v: string | undefined, flag: string, dflt?: number): numbe
   const m = v !== undefined ? /^(\d+)\s*([KMGT]?)(?:i?B)?$/i.exec(v.trim()) : null;
   // The unit group always takes part (perhaps empty); an unknown unit is NaN, refused below.
   const n = m ? Number(m[1]) * (UNITS[(m[2] ?? '').toUpperCase()] ?? NaN) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new HfxError('HFX_E_USAGE', `--${flag} must be a size such as 500M or 4G, not ${JSON.stringify(v)}`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new HfxError('HFX_E_USAGE', `--${flag} must be a size such as 500M or 4G, not ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -277,7 +305,8 @@ export function duration(v: string | undefined, flag: string, dflt?: number): nu
   if (v === undefined && dflt !== undefined) return dflt;
   const m = v !== undefined ? /^(\d+)\s*(ms|s|m|h|d)?$/i.exec(v.trim()) : null;
   const n = m ? Number(m[1]) * (DURATION[(m[2] ?? 's').toLowerCase()] ?? NaN) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new HfxError('HFX_E_USAGE', `--${flag} must be a duration such as 90s, 2m or 24h, not ${JSON.stringify(v)}`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new HfxError('HFX_E_USAGE', `--${flag} must be a duration such as 90s, 2m or 24h, not ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -288,7 +317,10 @@ export function choice<const T extends string>(v: string | undefined, choices: r
 
 /** The values of a repeatable flag, each also split on commas (`--scope a --scope b,c`). */
 export function commaList(v: readonly string[] | undefined): string[] {
-  return (v ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  return (v ?? [])
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 // ---- help ----
@@ -313,7 +345,8 @@ function examplesOf(cmd: Command, sub: Subcommand): string[] {
   const out: string[] = [];
   let taking = false;
   for (const e of cmd.examples) {
-    if (e.startsWith('$ ')) taking = e.startsWith(`$ hfx ${cmd.name} ${sub.name} `) || e === `$ hfx ${cmd.name} ${sub.name}`;
+    if (e.startsWith('$ '))
+      taking = e.startsWith(`$ hfx ${cmd.name} ${sub.name} `) || e === `$ hfx ${cmd.name} ${sub.name}`;
     if (taking) out.push(e);
   }
   return [...out, ...sub.examples];
@@ -323,8 +356,18 @@ function examplesOf(cmd: Command, sub: Subcommand): string[] {
 export function helpText(cmd: Command, sub?: string): string {
   const s = cmd.subcommands?.find((x) => x.name === sub);
   if (s) {
-    const usage = [`hfx ${cmd.name} ${s.name}`, ...(s.helpUsage !== undefined ? [s.helpUsage] : [s.usage, cmd.commonUsage])].filter(Boolean).join(' ');
+    const usage = [
+      `hfx ${cmd.name} ${s.name}`,
+      ...(s.helpUsage !== undefined ? [s.helpUsage] : [s.usage, cmd.commonUsage]),
+    ]
+      .filter(Boolean)
+      .join(' ');
     return helpLines(`hfx ${cmd.name} ${s.name} — ${s.summary}`, usage, s.details, examplesOf(cmd, s));
   }
-  return helpLines(`hfx ${[cmd.name, ...(cmd.aliases ?? [])].join(', ')} — ${cmd.summary}`, cmd.usage, cmd.details, cmd.examples);
+  return helpLines(
+    `hfx ${[cmd.name, ...(cmd.aliases ?? [])].join(', ')} — ${cmd.summary}`,
+    cmd.usage,
+    cmd.details,
+    cmd.examples,
+  );
 }

@@ -5,17 +5,30 @@ import { readLink } from '../client/config.js';
 import { duration, flags, int, type FlagValues } from './command.js';
 import type { Output } from './output.js';
 
-export const HEALTH_FLAGS = flags({ health: { type: 'string' }, 'health-timeout': { type: 'string' }, 'health-retries': { type: 'string' } });
+export const HEALTH_FLAGS = flags({
+  health: { type: 'string' },
+  'health-timeout': { type: 'string' },
+  'health-retries': { type: 'string' },
+});
 
 /** --health CMD, or with --server the product's own check (hfx init --health). */
-export async function healthOf(v: FlagValues<typeof HEALTH_FLAGS>, home: string, fromServer: boolean): Promise<HealthCheck | undefined> {
+export async function healthOf(
+  v: FlagValues<typeof HEALTH_FLAGS>,
+  home: string,
+  fromServer: boolean,
+): Promise<HealthCheck | undefined> {
   let command = v.health;
   if (command === undefined && fromServer) command = (await readState(layout(home))).health;
   if (command === undefined) {
-    if (v['health-timeout'] !== undefined || v['health-retries'] !== undefined) throw new HfxError('HFX_E_USAGE', '--health-timeout and --health-retries go with --health CMD');
+    if (v['health-timeout'] !== undefined || v['health-retries'] !== undefined)
+      throw new HfxError('HFX_E_USAGE', '--health-timeout and --health-retries go with --health CMD');
     return undefined;
   }
-  return { command, timeoutMs: duration(v['health-timeout'], 'health-timeout', 120_000), retries: int(v['health-retries'], 'health-retries', 0) };
+  return {
+    command,
+    timeoutMs: duration(v['health-timeout'], 'health-timeout', 120_000),
+    retries: int(v['health-retries'], 'health-retries', 0),
+  };
 }
 
 /** A revert after a failed check goes to the fleet view at once when the installation is linked; a failed report does not hide the check's failure. */
@@ -26,6 +39,8 @@ export async function reportIfLinked(home: string, out: Output): Promise<void> {
     // The client's server modules (TUF, HTTP) load only here: a plain apply does not pay for them.
     await (await import('../client/remote.js')).report(home);
   } catch (e) {
-    out.warn(`the revert is recorded here but was not reported to ${link.url}: ${(e as Error).message}; \`hfx state --report\` sends it later`);
+    out.warn(
+      `the revert is recorded here but was not reported to ${link.url}: ${(e as Error).message}; \`hfx state --report\` sends it later`,
+    );
   }
 }

@@ -52,7 +52,9 @@ async function findCommand(name: string): Promise<Command | undefined> {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -91,7 +93,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   try {
     const cmd = await findCommand(name);
-    if (!cmd) throw new HfxError('HFX_E_USAGE', `unknown command ${JSON.stringify(name)}`, { hint: 'See `hfx --help` for the list.' });
+    if (!cmd)
+      throw new HfxError('HFX_E_USAGE', `unknown command ${JSON.stringify(name)}`, {
+        hint: 'See `hfx --help` for the list.',
+      });
     const args = parse(cmd, rest);
     if (args.values.help) {
       // `hfx env show --help` is the help of `show`; a word that names no subcommand, the command's.

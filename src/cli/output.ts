@@ -56,10 +56,13 @@ export class Output {
   private lastDraw = 0;
   private drawn = false;
 
-  constructor(private readonly io: Io, json: boolean) {
+  constructor(
+    private readonly io: Io,
+    json: boolean,
+  ) {
     this.json = json;
     const color = !json && !!io.stdout.isTTY && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
-    this.c = markedColors(color || io.env.FORCE_COLOR !== undefined && io.env.NO_COLOR === undefined);
+    this.c = markedColors(color || (io.env.FORCE_COLOR !== undefined && io.env.NO_COLOR === undefined));
   }
 
   /** Human text on stdout (ignored in JSON mode). */
@@ -94,7 +97,9 @@ export class Output {
     const width = Math.max(10, Math.min(40, (this.io.stderr.columns ?? 80) - 40));
     const filled = Math.round((done / total) * width);
     const pct = Math.floor((done / total) * 100);
-    this.io.stderr.write(`\r${shown(`${phase.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${done}/${total}`)}`);
+    this.io.stderr.write(
+      `\r${shown(`${phase.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${done}/${total}`)}`,
+    );
     this.drawn = true;
     if (done >= total) this.endProgress();
   };
@@ -120,7 +125,8 @@ export class Output {
     } else {
       this.io.stderr.write(shown(`${this.c.red(this.c.bold('error'))} ${this.c.dim(err.code)}: ${err.message}`) + '\n');
       if (err.hint) this.io.stderr.write(shown(`${this.c.cyan('→')} ${err.hint}`) + '\n');
-      if (err.code === 'HFX_E_INTERNAL' && err.cause instanceof Error && err.cause.stack) this.io.stderr.write(shown(this.c.dim(err.cause.stack)) + '\n');
+      if (err.code === 'HFX_E_INTERNAL' && err.cause instanceof Error && err.cause.stack)
+        this.io.stderr.write(shown(this.c.dim(err.cause.stack)) + '\n');
     }
     return err.exitCode;
   }

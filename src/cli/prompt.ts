@@ -51,7 +51,8 @@ export function openPrompt(input: Input, output: NodeJS.WritableStream): Prompt 
         // Questions quote what servers and manifests hold (names, notes): shown neutralised, as out.line() would.
         return await rl.question(neutralize(q), { signal: ac.signal });
       } catch (e) {
-        if ((e as Error).name === 'AbortError') throw new HfxError('HFX_E_USAGE', 'cancelled at a prompt; nothing was written');
+        if ((e as Error).name === 'AbortError')
+          throw new HfxError('HFX_E_USAGE', 'cancelled at a prompt; nothing was written');
         throw e;
       }
     },
@@ -84,7 +85,10 @@ export async function pipedSecret(io: InputIo, envVar: string): Promise<string |
  * space), else typed at a prompt that does not show it. With `confirm`, a typed secret is asked for a
  * second time with that prompt and must match (a new password nobody saw cannot be checked by eye).
  */
-export async function readSecret(io: InputIo, opts: { envVar: string; fromStdin: boolean; prompt: string; confirm?: string }): Promise<string> {
+export async function readSecret(
+  io: InputIo,
+  opts: { envVar: string; fromStdin: boolean; prompt: string; confirm?: string },
+): Promise<string> {
   const fromEnv = io.env[opts.envVar];
   if (fromEnv) return fromEnv;
   const stdin = stdinOf(io);
@@ -111,7 +115,9 @@ export async function readSecret(io: InputIo, opts: { envVar: string; fromStdin:
   try {
     const secret = await ask(opts.prompt);
     if (opts.confirm !== undefined && (await ask(opts.confirm)) !== secret) {
-      throw new HfxError('HFX_E_USAGE', 'the two passwords typed differ', { hint: 'Run the command again and type the same password twice.' });
+      throw new HfxError('HFX_E_USAGE', 'the two passwords typed differ', {
+        hint: 'Run the command again and type the same password twice.',
+      });
     }
     return secret;
   } finally {

@@ -18,18 +18,33 @@ export const REGISTRY_FLAGS_HELP = `  --username, --password  registry login (el
  * The login for a registry source or target; `used` says whether the command talks to a registry
  * at all, since the flags mean nothing otherwise.
  */
-export function registryAccess(v: FlagValues<typeof REGISTRY_FLAGS>, env: NodeJS.ProcessEnv, used: boolean, cmd: string): RegistryAccess {
+export function registryAccess(
+  v: FlagValues<typeof REGISTRY_FLAGS>,
+  env: NodeJS.ProcessEnv,
+  used: boolean,
+  cmd: string,
+): RegistryAccess {
   const given = (['username', 'password', 'insecure'] as const).find((k) => v[k] !== undefined);
   if (!used) {
-    if (given !== undefined) throw new HfxError('HFX_E_USAGE', `--${given} goes with a registry (oci://… or --oci)`, { hint: `See \`hfx ${cmd} --help\`.` });
+    if (given !== undefined)
+      throw new HfxError('HFX_E_USAGE', `--${given} goes with a registry (oci://… or --oci)`, {
+        hint: `See \`hfx ${cmd} --help\`.`,
+      });
     return { creds: null, insecure: false };
   }
   const user = v.username ?? nonEmpty(env.HFX_REGISTRY_USER);
   const pass = v.password ?? nonEmpty(env.HFX_REGISTRY_PASSWORD);
   if ((user === undefined) !== (pass === undefined)) {
-    throw new HfxError('HFX_E_USAGE', user === undefined ? 'a registry password without a user name' : `no password for the registry user ${user}`, {
-      hint: 'Give both: --username and --password, or HFX_REGISTRY_USER and HFX_REGISTRY_PASSWORD.',
-    });
+    throw new HfxError(
+      'HFX_E_USAGE',
+      user === undefined ? 'a registry password without a user name' : `no password for the registry user ${user}`,
+      {
+        hint: 'Give both: --username and --password, or HFX_REGISTRY_USER and HFX_REGISTRY_PASSWORD.',
+      },
+    );
   }
-  return { creds: user !== undefined && pass !== undefined ? { username: user, password: pass } : null, insecure: v.insecure === true };
+  return {
+    creds: user !== undefined && pass !== undefined ? { username: user, password: pass } : null,
+    insecure: v.insecure === true,
+  };
 }

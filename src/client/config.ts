@@ -45,7 +45,10 @@ export function currentLogin(env: NodeJS.ProcessEnv, url?: string): ServerLogin 
   const c = readUserConfig(env);
   const u = url ?? c.current;
   const l = u ? c.servers[u] : undefined;
-  if (!l) throw new HfxError('HFX_E_AUTH', url ? `not logged in to ${url}` : 'not logged in to any hfx server', { hint: 'Run `hfx login URL --user NAME`.' });
+  if (!l)
+    throw new HfxError('HFX_E_AUTH', url ? `not logged in to ${url}` : 'not logged in to any hfx server', {
+      hint: 'Run `hfx login URL --user NAME`.',
+    });
   return l;
 }
 
@@ -84,6 +87,9 @@ export function saveLink(l: Layout, link: InstallationLink): void {
 
 export function requireLink(l: Layout): InstallationLink {
   const link = readLink(l);
-  if (!link) throw new HfxError('HFX_E_AUTH', `${l.home} is not linked to an hfx server`, { hint: 'Run `hfx login URL --token-stdin --home DIR` with the installation token on standard input.' });
+  if (!link)
+    throw new HfxError('HFX_E_AUTH', `${l.home} is not linked to an hfx server`, {
+      hint: 'Run `hfx login URL --token-stdin --home DIR` with the installation token on standard input.',
+    });
   return link;
 }

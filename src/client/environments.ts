@@ -39,9 +39,17 @@ async function environmentReportOf(home: string, installation: string): Promise<
 export async function reportEnvironment(home: string): Promise<EnvironmentReport & { environment: string | null }> {
   const l = layout(resolve(home));
   const link = requireLink(l);
-  if (!link.installationId) throw new HfxError('HFX_E_STATE', `${l.home} has not registered with its server yet`, { hint: 'Run `hfx state --report` first.' });
+  if (!link.installationId)
+    throw new HfxError('HFX_E_STATE', `${l.home} has not registered with its server yet`, {
+      hint: 'Run `hfx state --report` first.',
+    });
   const body = await environmentReportOf(home, link.installationId);
-  const r = await call<{ environment: string | null }>({ url: link.url.replace(/\/+$/, ''), token: link.token }, 'POST', '/v1/environments/report', body);
+  const r = await call<{ environment: string | null }>(
+    { url: link.url.replace(/\/+$/, ''), token: link.token },
+    'POST',
+    '/v1/environments/report',
+    body,
+  );
   return { ...body, environment: r.environment };
 }
 
@@ -66,7 +74,11 @@ export function filesAt(root: string, paths: string[]): Record<string, string | 
       out[p] = null;
       continue;
     }
-    out[p] = st.isSymbolicLink() ? `->${readlinkSync(abs)}` : st.isDirectory() ? 'dir' : createHash('sha256').update(readFileSync(abs)).digest('hex');
+    out[p] = st.isSymbolicLink()
+      ? `->${readlinkSync(abs)}`
+      : st.isDirectory()
+        ? 'dir'
+        : createHash('sha256').update(readFileSync(abs)).digest('hex');
   }
   return out;
 }

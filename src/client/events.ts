@@ -11,7 +11,10 @@ export function appendEvents(l: Layout, events: Omit<FleetEvent, 'at'>[]): void 
 
 export function readEvents(l: Layout): FleetEvent[] {
   try {
-    return readFileSync(l.events, 'utf8').split('\n').filter(Boolean).map((x) => JSON.parse(x) as FleetEvent);
+    return readFileSync(l.events, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((x) => JSON.parse(x) as FleetEvent);
   } catch {
     return [];
   }

@@ -10,7 +10,11 @@ export async function downloadHotfix(home: string, id: string): Promise<string> 
   const s = await readState(l);
   const m = await available(l);
   if (!m.hotfixes.some((h) => h.id === id)) {
-    throw new HfxError('HFX_E_NOT_FOUND', `the server offers no hotfix ${id} for ${s.product} ${s.version} level ${s.level}`, { hint: 'See `hfx check`.' });
+    throw new HfxError(
+      'HFX_E_NOT_FOUND',
+      `the server offers no hotfix ${id} for ${s.product} ${s.version} level ${s.level}`,
+      { hint: 'See `hfx check`.' },
+    );
   }
   return download(l, id);
 }
@@ -20,7 +24,16 @@ export async function downloadUpdates(home: string, channel?: 'full' | 'security
   const l = layout(resolve(home));
   const s = await readState(l);
   const m = await available(l, channel);
-  const chain = chooseChain(m.updates.map((u) => ({ id: u.id, level: u.level, toLevel: u.toLevel ?? u.level, security: u.channel === 'security' })), s.level, channel ?? s.channel);
+  const chain = chooseChain(
+    m.updates.map((u) => ({
+      id: u.id,
+      level: u.level,
+      toLevel: u.toLevel ?? u.level,
+      security: u.channel === 'security',
+    })),
+    s.level,
+    channel ?? s.channel,
+  );
   const dir = join(l.downloads, 'chain');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

@@ -13,7 +13,13 @@ export async function call<T>(r: Remote, method: string, path: string, body?: un
   return (text ? JSON.parse(text) : {}) as T;
 }
 
-export async function send(r: Remote, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export async function send(
+  r: Remote,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const res = await sendOnce(r, method, path, body, headers);
     if (!shouldRetry(method, res.status, attempt)) return check(r, res);
@@ -22,11 +28,20 @@ export async function send(r: Remote, method: string, path: string, body?: unkno
   }
 }
 
-async function sendOnce(r: Remote, method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
+async function sendOnce(
+  r: Remote,
+  method: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<Response> {
   const h: Record<string, string> = { ...headers };
   if (r.token) h.authorization = `Bearer ${r.token}`;
   let payload: RequestInit['body'] | undefined;
-  if (body instanceof Uint8Array || (body && typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')) {
+  if (
+    body instanceof Uint8Array ||
+    (body && typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
+  ) {
     payload = body as RequestInit['body'];
     h['content-type'] ??= 'application/zip';
   } else if (body !== undefined) {
@@ -34,7 +49,11 @@ async function sendOnce(r: Remote, method: string, path: string, body: unknown, 
     h['content-type'] = 'application/json';
   }
   try {
-    return await fetch(new URL(path, r.url), { method, headers: h, ...(payload !== undefined ? { body: payload, duplex: 'half' } : {}) });
+    return await fetch(new URL(path, r.url), {
+      method,
+      headers: h,
+      ...(payload !== undefined ? { body: payload, duplex: 'half' } : {}),
+    });
   } catch (e) {
     // fetch's own error says only "fetch failed"; what went wrong is its cause (an Error from undici).
     const cause: unknown = (e as Error).cause;
@@ -53,6 +72,11 @@ async function check(r: Remote, res: Response): Promise<Response> {
   } catch {
     /* not JSON */
   }
-  const code = (err.code && err.code in ERRORS ? err.code : res.status >= 500 ? 'HFX_E_NETWORK' : 'HFX_E_USAGE') as ErrorCode;
-  throw new HfxError(code, `${r.url}: ${err.message ?? `HTTP ${res.status}`}`, { ...(err.hint ? { hint: err.hint } : {}), ...(err.details !== undefined ? { details: err.details } : {}) });
+  const code = (
+    err.code && err.code in ERRORS ? err.code : res.status >= 500 ? 'HFX_E_NETWORK' : 'HFX_E_USAGE'
+  ) as ErrorCode;
+  throw new HfxError(code, `${r.url}: ${err.message ?? `HTTP ${res.status}`}`, {
+    ...(err.hint ? { hint: err.hint } : {}),
+    ...(err.details !== undefined ? { details: err.details } : {}),
+  });
 }

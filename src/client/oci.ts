@@ -4,7 +4,16 @@
 // through every check `hfx apply FILE.zip` makes (signature, trust, hashes).
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,7 +37,10 @@ export interface RegistryAccess {
 export const CLI_REGISTRY_TIMEOUT_MS = 60_000;
 
 function registryOf(r: { registry: string; repository: string }, access: RegistryAccess): Registry {
-  return new Registry(r.registry, r.repository, access.creds, { insecure: access.insecure, timeoutMs: access.timeoutMs ?? CLI_REGISTRY_TIMEOUT_MS });
+  return new Registry(r.registry, r.repository, access.creds, {
+    insecure: access.insecure,
+    timeoutMs: access.timeoutMs ?? CLI_REGISTRY_TIMEOUT_MS,
+  });
 }
 
 async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
@@ -46,11 +58,18 @@ async function sha256File(file: string): Promise<{ sha256: string; size: number 
  * (a valid, signed archive whose every payload hash holds; whose key signed it is the installation's
  * business), pushed as an artifact tagged with its id.
  */
-export async function pushToRegistry(file: string, target: string, access: RegistryAccess): Promise<PushedArtifact & { id: string }> {
+export async function pushToRegistry(
+  file: string,
+  target: string,
+  access: RegistryAccess,
+): Promise<PushedArtifact & { id: string }> {
   const repo = parseRegistryRepo(target);
   if (!existsSync(file)) throw new HfxError('HFX_E_NOT_FOUND', `${file} does not exist`);
   const a = await openArchive(file, DEFAULT_LIMITS, (_raw, sigs) => {
-    if (!sigs?.signatures.length) throw new HfxError('HFX_E_UNSIGNED', `${file} is not signed`, { hint: 'Sign it with `hfx sign` before pushing: installations refuse unsigned archives.' });
+    if (!sigs?.signatures.length)
+      throw new HfxError('HFX_E_UNSIGNED', `${file} is not signed`, {
+        hint: 'Sign it with `hfx sign` before pushing: installations refuse unsigned archives.',
+      });
   });
   try {
     await a.verifyPayload();
@@ -93,9 +112,10 @@ function sweepStale(dir: string): void {
 async function receiveLayer(body: Readable, dest: string, layer: ArtifactLayer, where: string): Promise<void> {
   const h = createHash('sha256');
   let size = 0;
-  const tampered = (why: string) => new HfxError('HFX_E_INTEGRITY', `the archive from ${where} ${why}`, {
-    hint: 'The registry or the copy returned other bytes than its manifest names (tampered or damaged); nothing was changed.',
-  });
+  const tampered = (why: string) =>
+    new HfxError('HFX_E_INTEGRITY', `the archive from ${where} ${why}`, {
+      hint: 'The registry or the copy returned other bytes than its manifest names (tampered or damaged); nothing was changed.',
+    });
   // Opened before any byte flows: a blob refused on its first chunk would otherwise be refused
   // while the file is still being created, and the removal below would run before it exists.
   const out = createWriteStream(dest, { flags: 'wx' });
@@ -119,7 +139,12 @@ async function receiveLayer(body: Readable, dest: string, layer: ArtifactLayer, 
     rmSync(dest, { force: true });
     throw e instanceof HfxError ? e : asHfxError(e, `cannot download ${where}`);
   }
-  const why = size !== layer.size ? `is ${size} bytes, not the ${layer.size} its manifest names` : h.digest('hex') !== layer.sha256 ? `does not match its digest ${layer.digest}` : null;
+  const why =
+    size !== layer.size
+      ? `is ${size} bytes, not the ${layer.size} its manifest names`
+      : h.digest('hex') !== layer.sha256
+        ? `does not match its digest ${layer.digest}`
+        : null;
   if (why) {
     rmSync(dest, { force: true });
     throw tampered(why);
@@ -132,7 +157,12 @@ async function receiveLayer(body: Readable, dest: string, layer: ArtifactLayer, 
  * layer digest, and refused unless the archive inside is the one named. The caller applies it, then
  * calls cleanup().
  */
-export async function fetchOciArchive(home: string, text: string, access: RegistryAccess, resolvePath: (p: string) => string): Promise<FetchedArchive> {
+export async function fetchOciArchive(
+  home: string,
+  text: string,
+  access: RegistryAccess,
+  resolvePath: (p: string) => string,
+): Promise<FetchedArchive> {
   const src: ArchiveSource = parseArchiveSource(text, resolvePath);
   const l = layout(resolve(home));
   // An installation first, so a wrong --home costs no download.
@@ -150,7 +180,10 @@ export async function fetchOciArchive(home: string, text: string, access: Regist
     manifest = layoutManifest(src.dir, src.tag).bytes;
     open = (layer) => {
       const file = layoutBlobPath(src.dir, layer.digest);
-      if (!existsSync(file)) throw new HfxError('HFX_E_NOT_FOUND', `the OCI layout ${src.dir} lacks the archive blob ${layer.digest}`, { hint: 'The copy is incomplete; copy it again.' });
+      if (!existsSync(file))
+        throw new HfxError('HFX_E_NOT_FOUND', `the OCI layout ${src.dir} lacks the archive blob ${layer.digest}`, {
+          hint: 'The copy is incomplete; copy it again.',
+        });
       return Promise.resolve(createReadStream(file, { highWaterMark: 1 << 20 }));
     };
   }

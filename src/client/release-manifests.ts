@@ -17,7 +17,9 @@ export interface PushedManifest {
 /** Sends a published manifest to the product named by its `name`. */
 export async function pushManifest(login: ServerLogin, m: ReleaseManifest): Promise<PushedManifest> {
   if (m.status !== 'published') {
-    throw new HfxError('HFX_E_MANIFEST', `release ${m.version} is a draft; the server keeps published releases only`, { hint: `Publish it first: \`hfx release publish ${m.version} --server\`.` });
+    throw new HfxError('HFX_E_MANIFEST', `release ${m.version} is a draft; the server keeps published releases only`, {
+      hint: `Publish it first: \`hfx release publish ${m.version} --server\`.`,
+    });
   }
   return call<PushedManifest>(userRemote(login), 'POST', `/v1/products/${encodeURIComponent(m.name)}/manifests`, m);
 }

@@ -27,12 +27,16 @@ export function checkServerUrl(raw: string, opts: { insecure: boolean }): URL {
     throw new HfxError('HFX_E_USAGE', `${raw} is not a URL`, { hint: 'Give the server as https://HOST[:PORT].' });
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-    throw new HfxError('HFX_E_USAGE', `${raw} is not an http(s) URL`, { hint: 'Give the server as https://HOST[:PORT].' });
+    throw new HfxError('HFX_E_USAGE', `${raw} is not an http(s) URL`, {
+      hint: 'Give the server as https://HOST[:PORT].',
+    });
   }
   if (u.protocol === 'http:' && !opts.insecure && !isLoopbackHost(u.hostname)) {
-    throw new HfxError('HFX_E_INSECURE',
+    throw new HfxError(
+      'HFX_E_INSECURE',
       `${raw} is plain http to another host: the token or password, and every later request's token, would cross the network in clear`,
-      { hint: 'Use https://. Only on a network you trust, add --insecure.' });
+      { hint: 'Use https://. Only on a network you trust, add --insecure.' },
+    );
   }
   return u;
 }

@@ -13,7 +13,11 @@ import { send, type Remote } from './http.js';
  * Any file server can serve DIR, or a disk can carry it into a site without a connection
  * (`hfx login file:///DIR --home … --root …`). Its timestamp expires as the server's does.
  */
-export async function exportRepository(remote: Remote, repo: string, dir: string): Promise<{ roots: number; targets: number; bytes: number; expires: string }> {
+export async function exportRepository(
+  remote: Remote,
+  repo: string,
+  dir: string,
+): Promise<{ roots: number; targets: number; bytes: number; expires: string }> {
   const base = `/v1/tuf/${encodeURIComponent(repo)}`;
   const get = async (path: string) => Buffer.from(await (await send(remote, 'GET', `${base}/${path}`)).arrayBuffer());
   const meta = join(dir, 'metadata');
@@ -36,11 +40,14 @@ export async function exportRepository(remote: Remote, repo: string, dir: string
     }
   }
   const ts = await get('metadata/timestamp.json');
-  const t = JSON.parse(ts.toString('utf8')) as { signed: { expires: string; meta: Record<string, { version: number }> } };
+  const t = JSON.parse(ts.toString('utf8')) as {
+    signed: { expires: string; meta: Record<string, { version: number }> };
+  };
   const sv = t.signed.meta['snapshot.json']?.version;
   if (!sv) throw new HfxError('HFX_E_METADATA', 'the timestamp names no snapshot');
   const snap = await get(`metadata/${sv}.snapshot.json`);
-  const sm = (JSON.parse(snap.toString('utf8')) as { signed: { meta: Record<string, { version: number }> } }).signed.meta;
+  const sm = (JSON.parse(snap.toString('utf8')) as { signed: { meta: Record<string, { version: number }> } }).signed
+    .meta;
   const tv = sm['targets.json']?.version;
   const ov = sm[`${ONLINE_ROLE}.json`]?.version;
   if (!tv || !ov) throw new HfxError('HFX_E_METADATA', 'the snapshot names no targets');
@@ -50,7 +57,13 @@ export async function exportRepository(remote: Remote, repo: string, dir: string
   put(meta, `${sv}.snapshot.json`, snap);
   // Last: a mirror read while it is written sees no timestamp naming files not there yet.
   put(meta, 'timestamp.json', ts);
-  const listed = (JSON.parse(online.toString('utf8')) as { signed: { targets: Record<string, { length: number; hashes: { sha256: string }; custom?: { hfx?: { id: string } } }> } }).signed.targets;
+  const listed = (
+    JSON.parse(online.toString('utf8')) as {
+      signed: {
+        targets: Record<string, { length: number; hashes: { sha256: string }; custom?: { hfx?: { id: string } } }>;
+      };
+    }
+  ).signed.targets;
   let n = 0;
   for (const [path, info] of Object.entries(listed)) {
     const id = info.custom?.hfx?.id;

@@ -23,7 +23,12 @@ export interface TufSource {
 }
 
 /** Sizes no honest metadata reaches: a server sending more is cut off (endless data). */
-const LIMITS = { rootMaxLength: 512 * 1024, timestampMaxLength: 16 * 1024, snapshotMaxLength: 1024 * 1024, targetsMaxLength: 64 * 1024 * 1024 };
+const LIMITS = {
+  rootMaxLength: 512 * 1024,
+  timestampMaxLength: 16 * 1024,
+  snapshotMaxLength: 1024 * 1024,
+  targetsMaxLength: 64 * 1024 * 1024,
+};
 
 export const tufDir = (l: Layout) => l.tuf;
 const metadataDir = (l: Layout) => join(tufDir(l), 'metadata');
@@ -35,7 +40,11 @@ export function trustRoot(l: Layout, root: Buffer): { version: number; keyids: s
     md = Metadata.fromJSON(MetadataKind.Root, JSON.parse(root.toString('utf8')) as never);
     md.verifyDelegate('root', md);
   } catch (e) {
-    throw new HfxError('HFX_E_METADATA', `the root is not a TUF root signed by a threshold of its own keys: ${(e as Error).message}`, { hint: 'Use the N.root.json your vendor gave you (`hfx tuf init` made 1.root.json).' });
+    throw new HfxError(
+      'HFX_E_METADATA',
+      `the root is not a TUF root signed by a threshold of its own keys: ${(e as Error).message}`,
+      { hint: 'Use the N.root.json your vendor gave you (`hfx tuf init` made 1.root.json).' },
+    );
   }
   // verifyDelegate has read it already; a root without it never gets here.
   const role = md.signed.roles.root;
@@ -70,18 +79,38 @@ function tufError(e: unknown): HfxError {
   // message carries the first one's: what was refused is read from the words as well as the class.
   const said = err?.message ?? String(e);
   const msg = `the server's TUF metadata is refused: ${said}`;
-  if (name === 'ExpiredMetadataError' || said.includes('is expired')) return new HfxError('HFX_E_EXPIRED', msg, { hint: 'Someone may be replaying old metadata (a freeze attack), or a clock is wrong. Nothing was downloaded.' });
-  if (said.includes('is less than current version')) return new HfxError('HFX_E_ROLLBACK', msg, { hint: 'Someone may be replaying older metadata to hide newer fixes. Nothing was downloaded.' });
-  if (name === 'LengthOrHashMismatchError' || name === 'DownloadLengthMismatchError' || /length|hash/i.test(said) && /mismatch/i.test(said)) {
-    return new HfxError('HFX_E_INTEGRITY', msg, { hint: 'The server or something in between sent other data; nothing was applied.' });
+  if (name === 'ExpiredMetadataError' || said.includes('is expired'))
+    return new HfxError('HFX_E_EXPIRED', msg, {
+      hint: 'Someone may be replaying old metadata (a freeze attack), or a clock is wrong. Nothing was downloaded.',
+    });
+  if (said.includes('is less than current version'))
+    return new HfxError('HFX_E_ROLLBACK', msg, {
+      hint: 'Someone may be replaying older metadata to hide newer fixes. Nothing was downloaded.',
+    });
+  if (
+    name === 'LengthOrHashMismatchError' ||
+    name === 'DownloadLengthMismatchError' ||
+    (/length|hash/i.test(said) && /mismatch/i.test(said))
+  ) {
+    return new HfxError('HFX_E_INTEGRITY', msg, {
+      hint: 'The server or something in between sent other data; nothing was applied.',
+    });
   }
-  if (name === 'DownloadHTTPError') return new HfxError('HFX_E_NETWORK', msg, { hint: 'Check the server, and that `hfx login` linked this installation to it.' });
-  return new HfxError('HFX_E_METADATA', msg, { hint: 'The metadata is not signed as the trusted root requires, or its parts do not fit together (mix-and-match). Nothing was downloaded.' });
+  if (name === 'DownloadHTTPError')
+    return new HfxError('HFX_E_NETWORK', msg, {
+      hint: 'Check the server, and that `hfx login` linked this installation to it.',
+    });
+  return new HfxError('HFX_E_METADATA', msg, {
+    hint: 'The metadata is not signed as the trusted root requires, or its parts do not fit together (mix-and-match). Nothing was downloaded.',
+  });
 }
 
 /** tuf-js's fetcher for hfx: the token on every request, `since` on timestamp.json, resumable archives, file:// mirrors. */
 export class HfxFetcher implements Fetcher {
-  constructor(private readonly l: Layout, private readonly src: TufSource) {}
+  constructor(
+    private readonly l: Layout,
+    private readonly src: TufSource,
+  ) {}
 
   async downloadBytes(url: string, maxLength: number): Promise<Buffer> {
     if (url.startsWith('file:')) return readMirror(url, maxLength);
@@ -97,7 +126,10 @@ export class HfxFetcher implements Fetcher {
     let n = 0;
     for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
       n += c.length;
-      if (n > maxLength) throw new HfxError('HFX_E_INTEGRITY', `${u.pathname} is longer than ${maxLength} bytes`, { hint: 'The server or something in between sends endless data; nothing was used.' });
+      if (n > maxLength)
+        throw new HfxError('HFX_E_INTEGRITY', `${u.pathname} is longer than ${maxLength} bytes`, {
+          hint: 'The server or something in between sends endless data; nothing was used.',
+        });
       chunks.push(Buffer.from(c));
     }
     return Buffer.concat(chunks);
@@ -108,10 +140,21 @@ export class HfxFetcher implements Fetcher {
     if (url.startsWith('file:')) return handler(fileURLToPath(url));
     const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
     // The name becomes a file name: one that would leave targets/ (an encoded / or ..) is refused.
-    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\\') || name.includes('\0')) {
-      throw new HfxError('HFX_E_METADATA', `the server named a target ${JSON.stringify(name)}, which is not a file name`, {
-        hint: 'The metadata or the server is wrong; nothing was downloaded. Tell its operator.',
-      });
+    if (
+      name === '' ||
+      name === '.' ||
+      name === '..' ||
+      name.includes('/') ||
+      name.includes('\\') ||
+      name.includes('\0')
+    ) {
+      throw new HfxError(
+        'HFX_E_METADATA',
+        `the server named a target ${JSON.stringify(name)}, which is not a file name`,
+        {
+          hint: 'The metadata or the server is wrong; nothing was downloaded. Tell its operator.',
+        },
+      );
     }
     const part = join(tufDir(this.l), 'targets', `${name}.part`);
     let have = existsSync(part) ? statSync(part).size : 0;
@@ -130,7 +173,11 @@ export class HfxFetcher implements Fetcher {
           if (n > maxLength) {
             closeSync(fd);
             rmSync(part, { force: true });
-            throw new HfxError('HFX_E_INTEGRITY', `the archive is longer than the ${maxLength} bytes the signed metadata names`, { hint: 'The server or something in between sent other data; nothing was applied.' });
+            throw new HfxError(
+              'HFX_E_INTEGRITY',
+              `the archive is longer than the ${maxLength} bytes the signed metadata names`,
+              { hint: 'The server or something in between sent other data; nothing was applied.' },
+            );
           }
           writeSync(fd, c);
         }
@@ -173,13 +220,18 @@ function readMirror(url: string, maxLength: number): Buffer {
   } catch {
     throw new DownloadHTTPError(`${file} is not in the mirror`, 404);
   }
-  if (size > maxLength) throw new HfxError('HFX_E_INTEGRITY', `${file} is longer than ${maxLength} bytes`, { hint: 'The mirror holds something else than TUF metadata; nothing was used.' });
+  if (size > maxLength)
+    throw new HfxError('HFX_E_INTEGRITY', `${file} is longer than ${maxLength} bytes`, {
+      hint: 'The mirror holds something else than TUF metadata; nothing was used.',
+    });
   return readFileSync(file);
 }
 
 function trustedTimestampVersion(l: Layout): number {
   try {
-    const t = JSON.parse(readFileSync(join(metadataDir(l), 'timestamp.json'), 'utf8')) as { signed?: { version?: unknown } };
+    const t = JSON.parse(readFileSync(join(metadataDir(l), 'timestamp.json'), 'utf8')) as {
+      signed?: { version?: unknown };
+    };
     return typeof t.signed?.version === 'number' ? t.signed.version : 0;
   } catch {
     return 0;
@@ -189,8 +241,12 @@ function trustedTimestampVersion(l: Layout): number {
 function updaterOf(l: Layout, src: TufSource): Updater {
   const base = src.base.replace(/\/+$/, '');
   return new Updater({
-    metadataDir: metadataDir(l), metadataBaseUrl: `${base}/metadata`, targetDir: join(tufDir(l), 'targets'), targetBaseUrl: `${base}/targets`,
-    fetcher: new HfxFetcher(l, src), config: LIMITS,
+    metadataDir: metadataDir(l),
+    metadataBaseUrl: `${base}/metadata`,
+    targetDir: join(tufDir(l), 'targets'),
+    targetBaseUrl: `${base}/targets`,
+    fetcher: new HfxFetcher(l, src),
+    config: LIMITS,
   });
 }
 
@@ -217,8 +273,13 @@ export async function refresh(l: Layout, src: TufSource): Promise<Refreshed> {
   } catch (e) {
     throw tufError(e);
   }
-  const ts = JSON.parse(readFileSync(join(metadataDir(l), 'timestamp.json'), 'utf8')) as { signed: { version: number; expires: string } };
-  const online = Metadata.fromJSON(MetadataKind.Targets, JSON.parse(readFileSync(join(metadataDir(l), `${ONLINE_ROLE}.json`), 'utf8')) as never);
+  const ts = JSON.parse(readFileSync(join(metadataDir(l), 'timestamp.json'), 'utf8')) as {
+    signed: { version: number; expires: string };
+  };
+  const online = Metadata.fromJSON(
+    MetadataKind.Targets,
+    JSON.parse(readFileSync(join(metadataDir(l), `${ONLINE_ROLE}.json`), 'utf8')) as never,
+  );
   const targets: Offered[] = [];
   for (const t of Object.values(online.signed.targets)) {
     const custom = (t.custom as { hfx?: HfxCustom }).hfx;
@@ -232,7 +293,10 @@ export async function downloadTarget(l: Layout, src: TufSource, id: string): Pro
   const u = updaterOf(l, src);
   try {
     const info: TargetFile | undefined = await u.getTargetInfo(targetPath(id));
-    if (!info) throw new HfxError('HFX_E_NOT_FOUND', `the server offers no archive ${id} to this installation`, { hint: 'See `hfx check`.' });
+    if (!info)
+      throw new HfxError('HFX_E_NOT_FOUND', `the server offers no archive ${id} to this installation`, {
+        hint: 'See `hfx check`.',
+      });
     const sha256 = info.hashes.sha256;
     if (sha256 === undefined) {
       throw new HfxError('HFX_E_METADATA', `the metadata gives no sha256 of ${id}`, {

@@ -8,12 +8,22 @@ export interface BuildRun {
   ms: number;
 }
 
-export function runBuild(opts: { cmd: string; cwd: string; log: string; env?: NodeJS.ProcessEnv; header?: string }): Promise<BuildRun> {
+export function runBuild(opts: {
+  cmd: string;
+  cwd: string;
+  log: string;
+  env?: NodeJS.ProcessEnv;
+  header?: string;
+}): Promise<BuildRun> {
   const fd = openSync(opts.log, 'w', 0o644);
   if (opts.header) writeSync(fd, opts.header);
   const t0 = Date.now();
   return new Promise((resolvePromise) => {
-    const child = spawn('sh', ['-c', opts.cmd], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', fd, fd] });
+    const child = spawn('sh', ['-c', opts.cmd], {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', fd, fd],
+    });
     let settled = false;
     const finish = (code: number | null, signal: string | null, err?: Error): void => {
       if (settled) return;

@@ -7,7 +7,18 @@ import { HfxError } from '../errors.js';
 import { type DiffResult, diffTrees, readKey, type Severity } from '../engine/index.js';
 import { NAME_RE, NAME_RULE } from '../names.js';
 import { runBuild, tailOf } from './build.js';
-import { baseTag, branchArg, commitsIn, openRepo, repositoryName, requireBranch, requireClean, requireTag, shortSha, upstreamOf } from './repo.js';
+import {
+  baseTag,
+  branchArg,
+  commitsIn,
+  openRepo,
+  repositoryName,
+  requireBranch,
+  requireClean,
+  requireTag,
+  shortSha,
+  upstreamOf,
+} from './repo.js';
 import { git, tryGit } from './run.js';
 import { parseTag } from '../version.js';
 
@@ -48,7 +59,14 @@ export interface BuildEvent {
 
 export interface CreateResult extends DiffResult {
   version: string;
-  source: { repository: string; tag: string; tagCommit: string; branch: string; commit: string; commits: { sha: string; subject: string }[] };
+  source: {
+    repository: string;
+    tag: string;
+    tagCommit: string;
+    branch: string;
+    commit: string;
+    commits: { sha: string; subject: string }[];
+  };
   logs: Record<Side, string>;
   buildMs: Record<Side, number>;
 }
@@ -59,7 +77,12 @@ function checkName(flag: string, v: string): void {
 
 export function checkOutputDir(rel: string): string {
   const n = normalize(rel).replace(/\/+$/, '');
-  if (rel === '' || isAbsolute(rel) || n === '..' || n.startsWith('../')) throw new HfxError('HFX_E_USAGE', `--output must be a directory inside the repository, not ${JSON.stringify(rel)}`, { hint: 'e.g. --output dist or --output target/pack' });
+  if (rel === '' || isAbsolute(rel) || n === '..' || n.startsWith('../'))
+    throw new HfxError(
+      'HFX_E_USAGE',
+      `--output must be a directory inside the repository, not ${JSON.stringify(rel)}`,
+      { hint: 'e.g. --output dist or --output target/pack' },
+    );
   return n;
 }
 
@@ -71,7 +94,10 @@ export async function createHotfix(opts: CreateOptions): Promise<CreateResult> {
   const tag = await baseTag(top, branch, opts.tag);
   const tagCommit = await requireTag(top, tag);
   const version = opts.version ?? parseTag(tag)?.version;
-  if (!version) throw new HfxError('HFX_E_USAGE', `cannot tell the release version from tag ${tag}`, { hint: 'Give it with --version V.' });
+  if (!version)
+    throw new HfxError('HFX_E_USAGE', `cannot tell the release version from tag ${tag}`, {
+      hint: 'Give it with --version V.',
+    });
   // What the manifest schema would refuse after the builds, refused before them.
   checkName('--product', opts.product);
   checkName('--version', version);
@@ -81,7 +107,11 @@ export async function createHotfix(opts: CreateOptions): Promise<CreateResult> {
   const upstream = await upstreamOf(top, branch);
   if (upstream) {
     const ahead = (await git(top, ['rev-list', `${upstream}..${commit}`])).split('\n').filter(Boolean);
-    if (ahead.length) throw new HfxError('HFX_E_GIT_STATE', `${ahead.length} commit(s) of ${branch} are not pushed to ${upstream}`, { hint: 'Push them first (`git push`), so the hotfix is built from what everyone can see.', details: { unpushed: ahead } });
+    if (ahead.length)
+      throw new HfxError('HFX_E_GIT_STATE', `${ahead.length} commit(s) of ${branch} are not pushed to ${upstream}`, {
+        hint: 'Push them first (`git push`), so the hotfix is built from what everyone can see.',
+        details: { unpushed: ahead },
+      });
   }
   const commits = (await commitsIn(top, `${tagCommit}..${commit}`)).map((c) => ({ sha: c.sha, subject: c.subject }));
   const newest = commits.at(-1);
@@ -102,7 +132,10 @@ export async function createHotfix(opts: CreateOptions): Promise<CreateResult> {
   const tmp = mkdtempSync(join(tmpdir(), 'hfx-create-'));
   const trees: string[] = [];
   try {
-    const sides: [Side, string, string][] = [['tag', tag, tagCommit], ['branch', branch, commit]];
+    const sides: [Side, string, string][] = [
+      ['tag', tag, tagCommit],
+      ['branch', branch, commit],
+    ];
     for (const [side, , sha] of sides) {
       const wt = join(tmp, side);
       await git(top, ['worktree', 'add', '--detach', wt, sha]);
@@ -124,11 +157,27 @@ export async function createHotfix(opts: CreateOptions): Promise<CreateResult> {
         const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${String(r.code)}`;
         throw new HfxError('HFX_E_BUILD', `the build at ${side} ${ref} ${how}; log: ${logs[side]}`, {
           hint: `See the log (last lines: ${tailOf(logs[side], 3).join(' ⏎ ') || 'none'}). The worktrees were removed.`,
-          details: { side, ref, commit: sha, code: r.code, signal: r.signal, log: logs[side], tail: tailOf(logs[side], 20) },
+          details: {
+            side,
+            ref,
+            commit: sha,
+            code: r.code,
+            signal: r.signal,
+            log: logs[side],
+            tail: tailOf(logs[side], 20),
+          },
         });
       }
       const built = join(wt, output);
-      if (!isDir(built)) throw new HfxError('HFX_E_BUILD', `the build at ${side} ${ref} did not produce ${output}/; log: ${logs[side]}`, { hint: 'Check --output: the directory the build writes the product to, relative to the repository.', details: { side, log: logs[side] } });
+      if (!isDir(built))
+        throw new HfxError(
+          'HFX_E_BUILD',
+          `the build at ${side} ${ref} did not produce ${output}/; log: ${logs[side]}`,
+          {
+            hint: 'Check --output: the directory the build writes the product to, relative to the repository.',
+            details: { side, log: logs[side] },
+          },
+        );
     }
     const r = await diffTrees({
       oldDir: join(tmp, 'tag', output),
@@ -139,7 +188,9 @@ export async function createHotfix(opts: CreateOptions): Promise<CreateResult> {
       level: opts.level,
       id,
       title: opts.title ?? (newest.subject.slice(0, 500) || `Hotfix ${version}`),
-      description: opts.description ?? `Built from ${branch} (${short}) against ${tag}:\n${commits.map((c) => `- ${c.sha.slice(0, 7)} ${c.subject}`).join('\n')}`,
+      description:
+        opts.description ??
+        `Built from ${branch} (${short}) against ${tag}:\n${commits.map((c) => `- ${c.sha.slice(0, 7)} ${c.subject}`).join('\n')}`,
       severity: opts.severity ?? 'S2',
       source,
       ...(opts.signKey === undefined ? {} : { signKey: opts.signKey }),
@@ -149,7 +200,8 @@ export async function createHotfix(opts: CreateOptions): Promise<CreateResult> {
     return { ...r, version, source, logs, buildMs };
   } finally {
     let stale = false;
-    for (const wt of trees) stale = (await tryGit(top, ['worktree', 'remove', '--force', wt]).catch(() => null))?.code !== 0 || stale;
+    for (const wt of trees)
+      stale = (await tryGit(top, ['worktree', 'remove', '--force', wt]).catch(() => null))?.code !== 0 || stale;
     rmSync(tmp, { recursive: true, force: true, maxRetries: 2 });
     if (stale) await tryGit(top, ['worktree', 'prune']).catch(() => undefined); // only when a remove failed
   }

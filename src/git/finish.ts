@@ -3,7 +3,20 @@
 // user resolves, commits, and runs it again.
 import { HfxError, isHfxError } from '../errors.js';
 import { tagNameFor } from '../version.js';
-import { baseTag, branchCommit, currentBranch, dirtyFiles, getConfig, isAncestor, mainBranch, mergeInProgress, openRepo, requireBranch, requireClean, tagCommit } from './repo.js';
+import {
+  baseTag,
+  branchCommit,
+  currentBranch,
+  dirtyFiles,
+  getConfig,
+  isAncestor,
+  mainBranch,
+  mergeInProgress,
+  openRepo,
+  requireBranch,
+  requireClean,
+  tagCommit,
+} from './repo.js';
 import { git, gitFailure, splitZ, tryGit } from './run.js';
 import { versionOfBranch } from './hotfix-branch.js';
 
@@ -41,10 +54,13 @@ const finishingKey = (branch: string): string => `branch.${branch}.hfx-finishing
 async function pendingFinishes(top: string): Promise<{ branch: string; ret: string }[]> {
   const r = await tryGit(top, ['config', '--get-regexp', '^branch\\..*\\.hfx-finishing$']);
   if (r.code !== 0) return [];
-  return r.stdout.split('\n').filter(Boolean).map((l) => {
-    const sp = l.indexOf(' ');
-    return { branch: l.slice('branch.'.length, sp).replace(/\.hfx-finishing$/, ''), ret: l.slice(sp + 1) };
-  });
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const sp = l.indexOf(' ');
+      return { branch: l.slice('branch.'.length, sp).replace(/\.hfx-finishing$/, ''), ret: l.slice(sp + 1) };
+    });
 }
 
 async function whichBranch(top: string, explicit: string | undefined, current: string | null): Promise<string> {
@@ -53,7 +69,13 @@ async function whichBranch(top: string, explicit: string | undefined, current: s
   const pending = await pendingFinishes(top);
   const only = pending.length === 1 ? pending[0] : undefined;
   if (only) return only.branch;
-  throw new HfxError('HFX_E_USAGE', pending.length > 1 ? `several hotfixes are being finished (${pending.map((p) => p.branch).join(', ')})` : `${current ?? 'HEAD'} is not a hotfix branch`, { hint: 'Give --branch hotfix/VERSION.' });
+  throw new HfxError(
+    'HFX_E_USAGE',
+    pending.length > 1
+      ? `several hotfixes are being finished (${pending.map((p) => p.branch).join(', ')})`
+      : `${current ?? 'HEAD'} is not a hotfix branch`,
+    { hint: 'Give --branch hotfix/VERSION.' },
+  );
 }
 
 export async function finishHotfix(opts: FinishOptions): Promise<FinishResult> {
@@ -61,33 +83,51 @@ export async function finishHotfix(opts: FinishOptions): Promise<FinishResult> {
   const current = await currentBranch(top);
   const branch = await whichBranch(top, opts.branch, current);
   const version = versionOfBranch(branch);
-  if (!version) throw new HfxError('HFX_E_USAGE', `${branch} is not a hotfix branch (hotfix/VERSION)`, { hint: 'Give --branch hotfix/VERSION.' });
+  if (!version)
+    throw new HfxError('HFX_E_USAGE', `${branch} is not a hotfix branch (hotfix/VERSION)`, {
+      hint: 'Give --branch hotfix/VERSION.',
+    });
   const commit = await requireBranch(top, branch);
   if (await mergeInProgress(top)) {
     const files = splitZ(await git(top, ['diff', '--name-only', '-z', '--diff-filter=U']));
-    throw new HfxError('HFX_E_MERGE_CONFLICT', `a merge is in progress on ${current ?? 'HEAD'}${files.length ? ` with conflicts in ${files.join(', ')}` : ''}`, {
-      hint: 'Resolve the conflicts, `git add` the files and `git commit`; then run `hfx finish` again (or `git merge --abort` to give up).',
-      details: { files },
-    });
+    throw new HfxError(
+      'HFX_E_MERGE_CONFLICT',
+      `a merge is in progress on ${current ?? 'HEAD'}${files.length ? ` with conflicts in ${files.join(', ')}` : ''}`,
+      {
+        hint: 'Resolve the conflicts, `git add` the files and `git commit`; then run `hfx finish` again (or `git merge --abort` to give up).',
+        details: { files },
+      },
+    );
   }
   await requireClean(top, 'hfx finish checks out and merges branches');
   const main = await mainBranch(top, opts.main);
-  if (!(await branchCommit(top, main))) throw new HfxError('HFX_E_USAGE', `--main must be a local branch to merge into, not ${main}`);
+  if (!(await branchCommit(top, main)))
+    throw new HfxError('HFX_E_USAGE', `--main must be a local branch to merge into, not ${main}`);
   const targets = [main, ...((await branchCommit(top, 'develop')) && main !== 'develop' ? ['develop'] : [])];
   let base: string;
   try {
     base = await baseTag(top, branch);
   } catch (e) {
-    throw new HfxError('HFX_E_NOT_FOUND', `cannot tell which tag ${branch} started from`, { hint: `Record it: git config branch.${branch}.hfx-base TAG`, cause: e });
+    throw new HfxError('HFX_E_NOT_FOUND', `cannot tell which tag ${branch} started from`, {
+      hint: `Record it: git config branch.${branch}.hfx-base TAG`,
+      cause: e,
+    });
   }
   const baseCommit = await tagCommit(top, base);
-  if (baseCommit === commit) throw new HfxError('HFX_E_USAGE', `${branch} has no commits since ${base}: there is nothing to finish`, { hint: 'Cherry-pick the fixes onto it first.' });
+  if (baseCommit === commit)
+    throw new HfxError('HFX_E_USAGE', `${branch} has no commits since ${base}: there is nothing to finish`, {
+      hint: 'Cherry-pick the fixes onto it first.',
+    });
   const tag = tagNameFor(base, version);
   const tagged = await tagCommit(top, tag);
   if (tagged && tagged !== commit) {
-    throw new HfxError('HFX_E_GIT_STATE', `tag ${tag} already exists on ${tagged.slice(0, 7)}, not on ${branch} (${commit.slice(0, 7)})`, {
-      hint: `${branch} changed after it was tagged: delete the tag if it was never pushed (\`git tag -d ${tag}\`), or start a new hotfix.`,
-    });
+    throw new HfxError(
+      'HFX_E_GIT_STATE',
+      `tag ${tag} already exists on ${tagged.slice(0, 7)}, not on ${branch} (${commit.slice(0, 7)})`,
+      {
+        hint: `${branch} changed after it was tagged: delete the tag if it was never pushed (\`git tag -d ${tag}\`), or start a new hotfix.`,
+      },
+    );
   }
 
   const steps: FinishStep[] = [];
@@ -117,10 +157,14 @@ export async function finishHotfix(opts: FinishOptions): Promise<FinishResult> {
         const r = await tryGit(top, ['merge', '--no-ff', '--no-edit', branch]);
         if (r.code !== 0 && (await mergeInProgress(top))) {
           const files = splitZ(await git(top, ['diff', '--name-only', '-z', '--diff-filter=U']));
-          throw new HfxError('HFX_E_MERGE_CONFLICT', `merging ${branch} into ${t} stopped on conflicts in ${files.join(', ') || 'some files'}`, {
-            hint: `You are on ${t}, in the middle of the merge. Resolve the conflicts, \`git add\` the files and \`git commit\`; then run \`hfx finish\` again to continue (or \`git merge --abort\` to give up).`,
-            details: { into: t, files, steps },
-          });
+          throw new HfxError(
+            'HFX_E_MERGE_CONFLICT',
+            `merging ${branch} into ${t} stopped on conflicts in ${files.join(', ') || 'some files'}`,
+            {
+              hint: `You are on ${t}, in the middle of the merge. Resolve the conflicts, \`git add\` the files and \`git commit\`; then run \`hfx finish\` again to continue (or \`git merge --abort\` to give up).`,
+              details: { into: t, files, steps },
+            },
+          );
         }
         if (r.code !== 0) throw gitFailure(['merge', '--no-ff', '--no-edit', branch], r);
         merged++;
@@ -139,7 +183,13 @@ export async function finishHotfix(opts: FinishOptions): Promise<FinishResult> {
           ? e
           : new HfxError('HFX_E_GIT', String((e as Error | null | undefined)?.message ?? e), { cause: e });
       throw new HfxError(err.code, err.message, {
-        hint: merged === 0 ? 'Nothing was changed. Fix the cause and run `hfx finish` again.' : `Done so far: ${steps.filter((x) => x.status === 'done').map((x) => `${x.step} ${x.target}`).join(', ')}. Fix the cause and run \`hfx finish\` again to continue.`,
+        hint:
+          merged === 0
+            ? 'Nothing was changed. Fix the cause and run `hfx finish` again.'
+            : `Done so far: ${steps
+                .filter((x) => x.status === 'done')
+                .map((x) => `${x.step} ${x.target}`)
+                .join(', ')}. Fix the cause and run \`hfx finish\` again to continue.`,
         details: { steps, cause: err.details },
         cause: e,
       });
@@ -147,8 +197,19 @@ export async function finishHotfix(opts: FinishOptions): Promise<FinishResult> {
     returnedTo = await goBack(top, ret);
     await tryGit(top, ['config', '--unset', key]);
   }
-  const remote = (await getConfig(top, `branch.${main}.remote`)) ?? ((await tryGit(top, ['remote', 'get-url', 'origin'])).code === 0 ? 'origin' : null);
-  return { repo: top, branch, version, commit, tag, steps, returnedTo, push: remote ? [`git push ${remote} ${targets.join(' ')} ${tag}`] : [] };
+  const remote =
+    (await getConfig(top, `branch.${main}.remote`)) ??
+    ((await tryGit(top, ['remote', 'get-url', 'origin'])).code === 0 ? 'origin' : null);
+  return {
+    repo: top,
+    branch,
+    version,
+    commit,
+    tag,
+    steps,
+    returnedTo,
+    push: remote ? [`git push ${remote} ${targets.join(' ')} ${tag}`] : [],
+  };
 }
 
 /** Checks out `ret` (a branch, else a commit) when possible; returns what is checked out after, or null. */

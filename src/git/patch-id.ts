@@ -2,7 +2,16 @@
 // cherry-pick the same id as its original, whatever its sha, date or line offsets.
 import { git, gitPipe } from './run.js';
 
-const LOG_P = ['log', '-p', '--no-merges', '--no-color', '--no-ext-diff', '--no-textconv', '--binary', '--format=commit %H'];
+const LOG_P = [
+  'log',
+  '-p',
+  '--no-merges',
+  '--no-color',
+  '--no-ext-diff',
+  '--no-textconv',
+  '--binary',
+  '--format=commit %H',
+];
 
 /** patch-id by commit, for the non-merge commits of `range` (empty commits have none). */
 async function patchIds(top: string, range: string, paths?: readonly string[]): Promise<Map<string, string>> {
@@ -22,7 +31,13 @@ async function patchIds(top: string, range: string, paths?: readonly string[]): 
  * The search is limited to the paths the commits touch, so a change squashed into a larger commit
  * on target counts as present too.
  */
-export async function presentOn(top: string, base: string, target: string, commits: readonly { sha: string; files: readonly string[] }[], branchRange: string): Promise<Map<string, boolean | null>> {
+export async function presentOn(
+  top: string,
+  base: string,
+  target: string,
+  commits: readonly { sha: string; files: readonly string[] }[],
+  branchRange: string,
+): Promise<Map<string, boolean | null>> {
   const result = new Map<string, boolean | null>();
   if (commits.length === 0) return result;
   const reachable = new Set((await git(top, ['rev-list', `${base}..${target}`])).split('\n').filter(Boolean));

@@ -5,10 +5,14 @@ import { git, gitLine, splitZ, tryGit } from './run.js';
 
 /** The top of the working tree that holds `dir`; HFX_E_NOT_FOUND when it is not a git working tree. */
 export async function openRepo(dir: string): Promise<string> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new HfxError('HFX_E_NOT_FOUND', `${dir} does not exist`, { hint: 'Give the repository with --repo DIR.' });
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new HfxError('HFX_E_NOT_FOUND', `${dir} does not exist`, { hint: 'Give the repository with --repo DIR.' });
   const r = await tryGit(dir, ['rev-parse', '--show-toplevel']);
   const top = r.stdout.trim();
-  if (r.code !== 0 || top === '') throw new HfxError('HFX_E_NOT_FOUND', `${dir} is not a git working tree`, { hint: 'Run inside a clone (not a bare repository) or give --repo DIR.' });
+  if (r.code !== 0 || top === '')
+    throw new HfxError('HFX_E_NOT_FOUND', `${dir} is not a git working tree`, {
+      hint: 'Run inside a clone (not a bare repository) or give --repo DIR.',
+    });
   return top;
 }
 
@@ -25,7 +29,10 @@ export function tagCommit(top: string, tag: string): Promise<string | null> {
 
 export async function requireTag(top: string, tag: string): Promise<string> {
   const c = await tagCommit(top, tag);
-  if (!c) throw new HfxError('HFX_E_NOT_FOUND', `there is no tag ${tag}`, { hint: 'List tags with `git tag -l`; fetch them with `git fetch --tags`.' });
+  if (!c)
+    throw new HfxError('HFX_E_NOT_FOUND', `there is no tag ${tag}`, {
+      hint: 'List tags with `git tag -l`; fetch them with `git fetch --tags`.',
+    });
   return c;
 }
 
@@ -35,7 +42,8 @@ export async function branchCommit(top: string, branch: string): Promise<string 
 
 export async function requireBranch(top: string, branch: string): Promise<string> {
   const c = await branchCommit(top, branch);
-  if (!c) throw new HfxError('HFX_E_NOT_FOUND', `there is no branch ${branch}`, { hint: 'List branches with `git branch`.' });
+  if (!c)
+    throw new HfxError('HFX_E_NOT_FOUND', `there is no branch ${branch}`, { hint: 'List branches with `git branch`.' });
   return c;
 }
 
@@ -48,23 +56,32 @@ export async function currentBranch(top: string): Promise<string | null> {
 /** `--branch`, else the checked-out branch. */
 export async function branchArg(top: string, branch: string | undefined): Promise<string> {
   const b = branch ?? (await currentBranch(top));
-  if (!b) throw new HfxError('HFX_E_USAGE', 'HEAD is detached: name the hotfix branch', { hint: 'Give --branch hotfix/VERSION.' });
+  if (!b)
+    throw new HfxError('HFX_E_USAGE', 'HEAD is detached: name the hotfix branch', {
+      hint: 'Give --branch hotfix/VERSION.',
+    });
   return b;
 }
 
 /** Tracked files with uncommitted changes, staged or not (untracked files do not count). */
 export async function dirtyFiles(top: string): Promise<string[]> {
   const out = await git(top, ['status', '--porcelain', '-z', '--untracked-files=no']);
-  return splitZ(out).filter((e) => /^[ MADRCUT?!]{2} /.test(e)).map((e) => e.slice(3));
+  return splitZ(out)
+    .filter((e) => /^[ MADRCUT?!]{2} /.test(e))
+    .map((e) => e.slice(3));
 }
 
 export async function requireClean(top: string, what: string): Promise<void> {
   const files = await dirtyFiles(top);
   if (files.length) {
-    throw new HfxError('HFX_E_DIRTY', `${top} has uncommitted changes (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}); ${what}`, {
-      hint: 'Commit or stash them (`git stash`) and run the command again.',
-      details: { files },
-    });
+    throw new HfxError(
+      'HFX_E_DIRTY',
+      `${top} has uncommitted changes (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}); ${what}`,
+      {
+        hint: 'Commit or stash them (`git stash`) and run the command again.',
+        details: { files },
+      },
+    );
   }
 }
 
@@ -75,11 +92,16 @@ export async function mergeInProgress(top: string): Promise<boolean> {
 /** `--main B`, else `main`, else `master`. */
 export async function mainBranch(top: string, explicit: string | undefined): Promise<string> {
   if (explicit !== undefined) {
-    if (!(await commitOf(top, explicit))) throw new HfxError('HFX_E_NOT_FOUND', `there is no branch ${explicit}`, { hint: 'Give the main branch with --main B.' });
+    if (!(await commitOf(top, explicit)))
+      throw new HfxError('HFX_E_NOT_FOUND', `there is no branch ${explicit}`, {
+        hint: 'Give the main branch with --main B.',
+      });
     return explicit;
   }
   for (const b of ['main', 'master']) if (await branchCommit(top, b)) return b;
-  throw new HfxError('HFX_E_NOT_FOUND', 'there is no main or master branch', { hint: 'Name the main branch with --main B.' });
+  throw new HfxError('HFX_E_NOT_FOUND', 'there is no main or master branch', {
+    hint: 'Name the main branch with --main B.',
+  });
 }
 
 export async function getConfig(top: string, key: string): Promise<string | null> {
@@ -97,7 +119,10 @@ export async function baseTag(top: string, branch: string, explicit?: string): P
     return tag;
   }
   const r = await tryGit(top, ['describe', '--tags', '--abbrev=0', `refs/heads/${branch}`]);
-  if (r.code !== 0 || !r.stdout.trim()) throw new HfxError('HFX_E_NOT_FOUND', `no tag found below ${branch}`, { hint: 'Give the release tag with --tag TAG.' });
+  if (r.code !== 0 || !r.stdout.trim())
+    throw new HfxError('HFX_E_NOT_FOUND', `no tag found below ${branch}`, {
+      hint: 'Give the release tag with --tag TAG.',
+    });
   return r.stdout.trim();
 }
 
@@ -122,10 +147,14 @@ export interface CommitInfo {
 /** Commits in `range`, oldest first. */
 export async function commitsIn(top: string, range: string): Promise<CommitInfo[]> {
   const out = await git(top, ['log', '--reverse', '--format=%H%x1f%P%x1f%s%x1e', range]);
-  return out.split('\x1e').map((r) => r.trim()).filter(Boolean).map((r) => {
-    const [sha = '', parents = '', subject = ''] = r.split('\x1f');
-    return { sha, parents: parents.split(' ').filter(Boolean), subject };
-  });
+  return out
+    .split('\x1e')
+    .map((r) => r.trim())
+    .filter(Boolean)
+    .map((r) => {
+      const [sha = '', parents = '', subject = ''] = r.split('\x1f');
+      return { sha, parents: parents.split(' ').filter(Boolean), subject };
+    });
 }
 
 export function shortSha(top: string, ref: string): Promise<string> {

@@ -17,25 +17,47 @@ const BASE = ['-c', 'core.quotePath=false', '-c', 'color.ui=false'];
 const MAX_BUFFER = 512 * 1024 * 1024;
 
 function notInstalled(e: unknown): HfxError {
-  return new HfxError('HFX_E_GIT', 'git is not installed or not on PATH', { hint: 'Install git (2.20 or later) and run the command again.', cause: e });
+  return new HfxError('HFX_E_GIT', 'git is not installed or not on PATH', {
+    hint: 'Install git (2.20 or later) and run the command again.',
+    cause: e,
+  });
 }
 
 export function gitFailure(args: string[], r: GitResult): HfxError {
-  const lines = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const first = Math.max(0, lines.findIndex((l) => /^(error|fatal):/.test(l)));
+  const lines = r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const first = Math.max(
+    0,
+    lines.findIndex((l) => /^(error|fatal):/.test(l)),
+  );
   const why = lines.slice(first, first + 3).join(' / ') || `exit code ${r.code}`;
-  return new HfxError('HFX_E_GIT', `git ${args.join(' ')} failed: ${why}`, { details: { args, code: r.code, stderr: r.stderr } });
+  return new HfxError('HFX_E_GIT', `git ${args.join(' ')} failed: ${why}`, {
+    details: { args, code: r.code, stderr: r.stderr },
+  });
 }
 
 /** Runs git in `cwd` and returns its exit code and output; never throws for a non-zero exit. */
 export function tryGit(cwd: string, args: string[]): Promise<GitResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = execFile('git', [...BASE, ...args], { cwd, env: gitEnv(), maxBuffer: MAX_BUFFER, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = (err as { code?: unknown } | null)?.code;
-      if (err && code === 'ENOENT') { reject(notInstalled(err)); return; }
-      if (err && typeof code !== 'number') { reject(new HfxError('HFX_E_GIT', `git ${args.join(' ')}: ${err.message}`, { cause: err })); return; }
-      resolvePromise({ code: err ? (code as number) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      'git',
+      [...BASE, ...args],
+      { cwd, env: gitEnv(), maxBuffer: MAX_BUFFER, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const code = (err as { code?: unknown } | null)?.code;
+        if (err && code === 'ENOENT') {
+          reject(notInstalled(err));
+          return;
+        }
+        if (err && typeof code !== 'number') {
+          reject(new HfxError('HFX_E_GIT', `git ${args.join(' ')}: ${err.message}`, { cause: err }));
+          return;
+        }
+        resolvePromise({ code: err ? (code as number) : 0, stdout, stderr });
+      },
+    );
     // Closed at once, so a git that would read standard input never waits on it.
     child.stdin?.on('error', () => {
       /* EPIPE when git exits without reading: its exit code tells */
@@ -92,8 +114,14 @@ export function gitPipe(cwd: string, first: string[], second: string[]): Promise
     b.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const done = (): void => {
       if (--pending > 0 || failed) return;
-      if (codes[0] !== 0) { reject(gitFailure(first, { code: codes[0], stdout: '', stderr: errA })); return; }
-      if (codes[1] !== 0) { reject(gitFailure(second, { code: codes[1], stdout: '', stderr: errB })); return; }
+      if (codes[0] !== 0) {
+        reject(gitFailure(first, { code: codes[0], stdout: '', stderr: errA }));
+        return;
+      }
+      if (codes[1] !== 0) {
+        reject(gitFailure(second, { code: codes[1], stdout: '', stderr: errB }));
+        return;
+      }
       resolvePromise(out);
     };
     a.on('close', (c) => {

@@ -5,10 +5,29 @@ const PURE_VERSION_FILES = new Set(['VERSION', 'version', 'version.txt', 'VERSIO
 
 /** Files where a version line sits among other content: only their version lines may change. */
 const VERSIONED_FILES = new Set([
-  'package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'lerna.json', 'composer.json', 'manifest.json',
-  'pom.xml', 'build.gradle', 'build.gradle.kts', 'gradle.properties', 'version.properties',
-  'Cargo.toml', 'Cargo.lock', 'pyproject.toml', 'setup.py', 'setup.cfg', 'Chart.yaml', 'mix.exs',
-  'Directory.Build.props', 'AssemblyInfo.cs', 'CMakeLists.txt', 'meson.build', 'configure.ac',
+  'package.json',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'lerna.json',
+  'composer.json',
+  'manifest.json',
+  'pom.xml',
+  'build.gradle',
+  'build.gradle.kts',
+  'gradle.properties',
+  'version.properties',
+  'Cargo.toml',
+  'Cargo.lock',
+  'pyproject.toml',
+  'setup.py',
+  'setup.cfg',
+  'Chart.yaml',
+  'mix.exs',
+  'Directory.Build.props',
+  'AssemblyInfo.cs',
+  'CMakeLists.txt',
+  'meson.build',
+  'configure.ac',
 ]);
 
 const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
@@ -23,7 +42,8 @@ const KEY_VALUE = /^\s*["']?[\w.-]*(?:version|revision)[\w.-]*["']?\s*(?:[:=]\s*
 // `<version>1.7.1</version>`  `<revision>1.7.1</revision>`  `<Version>1.7.1</Version>`
 const XML = /^\s*<([\w.-]*(?:version|revision)[\w.-]*)>[^<]*<\/\1>\s*$/i;
 // `project(app VERSION 1.7.1)`  `AC_INIT([app], [1.7.1])`  `[assembly: AssemblyVersion("1.7.1")]`
-const CALL = /^\s*(?:project\(.*\bVERSION\s+[\w.+-]+.*\)|AC_INIT\(.*\)|\[assembly:\s*Assembly\w*Version\("[^"]*"\)\])\s*$/;
+const CALL =
+  /^\s*(?:project\(.*\bVERSION\s+[\w.+-]+.*\)|AC_INIT\(.*\)|\[assembly:\s*Assembly\w*Version\("[^"]*"\)\])\s*$/;
 
 export function isVersionLine(line: string): boolean {
   return line.trim() === '' || KEY_VALUE.test(line) || XML.test(line) || CALL.test(line);

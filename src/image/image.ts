@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HfxError } from '../errors.js';
 import { expectedTree, type InstallState, layout, readState, withSession } from '../engine/index.js';
@@ -64,7 +75,11 @@ export interface ImageResult {
 
 /** WSO2's style: product:version.level, plus -HOTFIX-IDS, sanitised to a valid tag. */
 export function defaultTag(s: InstallState): string {
-  const name = s.product.toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '') || 'product';
+  const name =
+    s.product
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]/g, '-')
+      .replace(/^[^a-z0-9]+/, '') || 'product';
   return `${name}:${defaultTagOnly(s)}`;
 }
 
@@ -77,7 +92,11 @@ function defaultTagOnly(s: InstallState): string {
 }
 
 interface BaseImage {
-  config: Record<string, unknown> & { config?: Record<string, unknown>; rootfs?: { diff_ids?: string[] }; history?: unknown[] };
+  config: Record<string, unknown> & {
+    config?: Record<string, unknown>;
+    rootfs?: { diff_ids?: string[] };
+    history?: unknown[];
+  };
   layers: Descriptor[];
   /** Fetches a base layer's bytes (from the layout, or from the registry it came from). */
   blob(d: string): Promise<Uint8Array>;
@@ -89,7 +108,10 @@ function sha(b: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(b).digest('hex')}`;
 }
 
-function pickPlatform(index: { manifests?: (Descriptor & { platform?: { os?: string; architecture?: string } })[] }, arch: string): Descriptor {
+function pickPlatform(
+  index: { manifests?: (Descriptor & { platform?: { os?: string; architecture?: string } })[] },
+  arch: string,
+): Descriptor {
   const all = index.manifests ?? [];
   const m = all.find((d) => d.platform?.os === 'linux' && d.platform.architecture === arch) ?? all[0];
   if (!m) throw new HfxError('HFX_E_REGISTRY', 'the base image index lists no manifest');
@@ -117,7 +139,12 @@ function loadBaseLayout(dir: string, arch: string): BaseImage {
     throw new HfxError('HFX_E_NOT_FOUND', `${dir} is not an OCI image layout (no index.json): ${(e as Error).message}`);
   }
   let d = pickPlatform(index, arch);
-  let m = JSON.parse(read(d.digest).toString('utf8')) as { mediaType?: string; manifests?: Descriptor[]; config: Descriptor; layers: Descriptor[] };
+  let m = JSON.parse(read(d.digest).toString('utf8')) as {
+    mediaType?: string;
+    manifests?: Descriptor[];
+    config: Descriptor;
+    layers: Descriptor[];
+  };
   if (m.manifests) {
     d = pickPlatform(m, arch);
     m = JSON.parse(read(d.digest).toString('utf8')) as typeof m;
@@ -126,9 +153,10 @@ function loadBaseLayout(dir: string, arch: string): BaseImage {
     config: JSON.parse(read(m.config.digest).toString('utf8')) as BaseImage['config'],
     layers: m.layers.map((x) => ({ mediaType: toOciLayer(x.mediaType), digest: x.digest, size: x.size })),
     // A promise like the registry's: a bad blob rejects it.
-    blob: (digest) => new Promise((done) => {
-      done(read(digest));
-    }),
+    blob: (digest) =>
+      new Promise((done) => {
+        done(read(digest));
+      }),
     registry: null,
   };
 }
@@ -147,7 +175,8 @@ async function loadBaseRegistry(ref: string, arch: string, creds: Creds | null, 
     got = await reg.getManifest(pickPlatform(m, arch).digest);
     m = JSON.parse(got.body.toString('utf8')) as typeof m;
   }
-  if (!m.config || !Array.isArray(m.layers)) throw new HfxError('HFX_E_REGISTRY', `${ref}: unsupported manifest type ${got.mediaType}`);
+  if (!m.config || !Array.isArray(m.layers))
+    throw new HfxError('HFX_E_REGISTRY', `${ref}: unsupported manifest type ${got.mediaType}`);
   return {
     config: JSON.parse((await reg.getBlob(m.config.digest)).toString('utf8')) as BaseImage['config'],
     layers: m.layers.map((x) => ({ mediaType: toOciLayer(x.mediaType), digest: x.digest, size: x.size })),
@@ -158,7 +187,8 @@ async function loadBaseRegistry(ref: string, arch: string, creds: Creds | null, 
 
 /** Builds the image of an installation and writes or pushes it. */
 export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
-  if (!opts.oci && !opts.dockerArchive && !opts.push) throw new HfxError('HFX_E_USAGE', 'say where the image goes: --oci DIR, --docker-archive FILE or --push');
+  if (!opts.oci && !opts.dockerArchive && !opts.push)
+    throw new HfxError('HFX_E_USAGE', 'say where the image goes: --oci DIR, --docker-archive FILE or --push');
   if (opts.base && opts.baseLayout) throw new HfxError('HFX_E_USAGE', '--base and --base-layout exclude each other');
   const home = resolve(opts.home);
   const l = layout(home);
@@ -166,7 +196,8 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
   const ref = parseRef(opts.tag ?? defaultTag(state0), { needRegistry: !!opts.push });
   if (ref.digest) throw new HfxError('HFX_E_USAGE', '--tag names a tag, not a digest');
   const epoch = opts.epoch ?? 0;
-  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new HfxError('HFX_E_USAGE', `the timestamp (SOURCE_DATE_EPOCH) must be whole seconds ≥ 0, not ${epoch}`);
+  if (!Number.isSafeInteger(epoch) || epoch < 0)
+    throw new HfxError('HFX_E_USAGE', `the timestamp (SOURCE_DATE_EPOCH) must be whole seconds ≥ 0, not ${epoch}`);
   const created = new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
   const arch = 'amd64';
   const base = opts.baseLayout
@@ -207,7 +238,7 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
       'io.hfx.prefix': `/${normPrefix(prefix)}`,
       ...(opts.labels ?? {}),
     };
-    const baseCfg = (base?.config.config ?? {});
+    const baseCfg = base?.config.config ?? {};
     const cfg: Record<string, unknown> = { ...baseCfg, Labels: labels };
     if (opts.entrypoint) cfg.Entrypoint = opts.entrypoint;
     if (opts.cmd) cfg.Cmd = opts.cmd;
@@ -221,7 +252,7 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
       config: cfg,
       rootfs: { type: 'layers', diff_ids: [...(base?.config.rootfs?.diff_ids ?? []), ...built.map((b) => b.diffId)] },
       history: [
-        ...((base?.config.history) ?? []),
+        ...(base?.config.history ?? []),
         ...built.map((b) => ({ created, created_by: `hfx image: ${b.what}`, comment: 'hfx' })),
       ],
     };
@@ -279,7 +310,8 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
       // keep other tags already in the layout; replace this one
       let existing: Descriptor[] = [];
       try {
-        existing = (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests?: Descriptor[] }).manifests ?? [];
+        existing =
+          (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests?: Descriptor[] }).manifests ?? [];
       } catch {
         existing = [];
       }
@@ -287,7 +319,15 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
       const index = {
         schemaVersion: 2,
         mediaType: MT.index,
-        manifests: [...keep, { mediaType: MT.manifest, digest: manifestDigest, size: manifestBytes.length, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+        manifests: [
+          ...keep,
+          {
+            mediaType: MT.manifest,
+            digest: manifestDigest,
+            size: manifestBytes.length,
+            annotations: { 'org.opencontainers.image.ref.name': tag },
+          },
+        ],
       };
       writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
       outputs.push(dir);
@@ -327,8 +367,18 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
         const cfgName = `blobs/sha256/${configDesc.digest.slice(7)}`;
         entry(cfgName, configBytes);
         const repoTag = `${ref.registry ? `${ref.registry}/` : ''}${ref.repository}:${tag}`;
-        entry('manifest.json', Buffer.from(JSON.stringify([{ Config: cfgName, RepoTags: [repoTag], Layers: layerNames }])));
-        entry('repositories', Buffer.from(JSON.stringify({ [`${ref.registry ? `${ref.registry}/` : ''}${ref.repository}`]: { [tag]: manifestDigest.slice(7) } })));
+        entry(
+          'manifest.json',
+          Buffer.from(JSON.stringify([{ Config: cfgName, RepoTags: [repoTag], Layers: layerNames }])),
+        );
+        entry(
+          'repositories',
+          Buffer.from(
+            JSON.stringify({
+              [`${ref.registry ? `${ref.registry}/` : ''}${ref.repository}`]: { [tag]: manifestDigest.slice(7) },
+            }),
+          ),
+        );
         w(TAR_END);
       } finally {
         closeSync(fd);
@@ -344,7 +394,8 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
           reg.stats.blobsSkipped++;
           continue;
         }
-        if (base?.registry?.host === ref.registry && (await reg.mountBlob(d.digest, base.registry.repository))) continue;
+        if (base?.registry?.host === ref.registry && (await reg.mountBlob(d.digest, base.registry.repository)))
+          continue;
         const bytes = await baseBlob(d.digest);
         await reg.putBlob(d.digest, bytes);
       }
@@ -360,7 +411,17 @@ export async function buildImage(opts: ImageOptions): Promise<ImageResult> {
       tag,
       manifestDigest,
       configDigest: configDesc.digest,
-      layers: [...(base?.layers ?? []).map((d) => ({ digest: d.digest, diffId: '', size: d.size, what: 'base image', cached: true, mediaType: d.mediaType })), ...built.map((b) => ({ ...b, mediaType: MT.layerGzip }))],
+      layers: [
+        ...(base?.layers ?? []).map((d) => ({
+          digest: d.digest,
+          diffId: '',
+          size: d.size,
+          what: 'base image',
+          cached: true,
+          mediaType: d.mediaType,
+        })),
+        ...built.map((b) => ({ ...b, mediaType: MT.layerGzip })),
+      ],
       outputs,
       push,
     };

@@ -1,9 +1,33 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, readSync, renameSync, rmSync, write, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  renameSync,
+  rmSync,
+  write,
+  writeFileSync,
+} from 'node:fs';
 import { promisify } from 'node:util';
 import { join, posix } from 'node:path';
 import { HfxError } from '../errors.js';
-import { afterOf, expectedTree, type InstallState, type Layout, type LoadedRecord, type NodeState, readBaseline, readRecord, type Tree } from '../engine/index.js';
+import {
+  afterOf,
+  expectedTree,
+  type InstallState,
+  type Layout,
+  type LoadedRecord,
+  type NodeState,
+  readBaseline,
+  readRecord,
+  type Tree,
+} from '../engine/index.js';
 import type { GzipPool } from './gzip-pool.js';
 import { pad, tarHeader, TAR_END, type TarEntry } from './tar.js';
 
@@ -11,7 +35,13 @@ import { pad, tarHeader, TAR_END, type TarEntry } from './tar.js';
 const LAYER_FORMAT = 'hfx-image-layer/3';
 /** The tar stream is compressed in independent gzip members of this many bytes. */
 const CHUNK = 4 << 20;
-const writeAt = promisify(write) as (fd: number, b: Uint8Array, off: number, len: number, pos: number) => Promise<{ bytesWritten: number }>;
+const writeAt = promisify(write) as (
+  fd: number,
+  b: Uint8Array,
+  off: number,
+  len: number,
+  pos: number,
+) => Promise<{ bytesWritten: number }>;
 
 export type PlanEntry =
   | { type: 'file'; path: string; mode: number; size: number; sha256: string; src: string; onDisk: boolean }
@@ -39,7 +69,8 @@ export interface BuiltLayer {
 /** The prefix as tar paths: "/opt/demo" → "opt/demo". */
 export function normPrefix(prefix: string): string {
   const p = posix.normalize(`/${prefix}`).replace(/^\/+|\/+$/g, '');
-  if (p.split('/').some((s) => s === '..')) throw new HfxError('HFX_E_USAGE', `--prefix ${prefix} is not a clean absolute path`);
+  if (p.split('/').some((s) => s === '..'))
+    throw new HfxError('HFX_E_USAGE', `--prefix ${prefix} is not a clean absolute path`);
   return p;
 }
 
@@ -51,7 +82,10 @@ function modeOf(s: string): number {
  * Where the bytes of `path` as they were after layer `k` live now: in the backup of the first later
  * record that moved the path away, else on disk.
  */
-function sourceFinder(l: Layout, records: LoadedRecord[]): (path: string, afterLayer: number) => { src: string; onDisk: boolean } {
+function sourceFinder(
+  l: Layout,
+  records: LoadedRecord[],
+): (path: string, afterLayer: number) => { src: string; onDisk: boolean } {
   // path → [record index, backup path] for every move step that saved the previous content
   const saves = new Map<string, [number, string][]>();
   records.forEach((r, i) => {
@@ -68,12 +102,20 @@ function sourceFinder(l: Layout, records: LoadedRecord[]): (path: string, afterL
   };
 }
 
-function nodeEntry(prefix: string, path: string, n: NodeState, find: (p: string) => { src: string; onDisk: boolean }): PlanEntry {
+function nodeEntry(
+  prefix: string,
+  path: string,
+  n: NodeState,
+  find: (p: string) => { src: string; onDisk: boolean },
+): PlanEntry {
   const tp = prefix ? `${prefix}/${path}` : path;
   switch (n.type) {
-    case 'dir': return { type: 'dir', path: tp, mode: modeOf(n.mode) };
-    case 'symlink': return { type: 'symlink', path: tp, target: n.target };
-    case 'file': return { type: 'file', path: tp, mode: modeOf(n.mode), size: n.size, sha256: n.sha256, ...find(path) };
+    case 'dir':
+      return { type: 'dir', path: tp, mode: modeOf(n.mode) };
+    case 'symlink':
+      return { type: 'symlink', path: tp, target: n.target };
+    case 'file':
+      return { type: 'file', path: tp, mode: modeOf(n.mode), size: n.size, sha256: n.sha256, ...find(path) };
   }
 }
 
@@ -89,7 +131,11 @@ function keyOf(mtime: number, entries: PlanEntry[]): string {
 const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /** The layers of an installation: the pack at its release and level (baseline + updates), then one per hotfix. */
-export async function planLayers(l: Layout, state: InstallState, opts: { prefix: string; mtime: number; squash?: boolean }): Promise<LayerPlan[]> {
+export async function planLayers(
+  l: Layout,
+  state: InstallState,
+  opts: { prefix: string; mtime: number; squash?: boolean },
+): Promise<LayerPlan[]> {
   const prefix = normPrefix(opts.prefix);
   if (opts.squash) return [await squashedLayer(l, state, prefix, opts.mtime)];
   const updates = await Promise.all(state.updates.map((u) => readRecord(l, u.id)));
@@ -166,14 +212,19 @@ export function statCheck(home: string, expected: Tree): void {
     } catch {
       throw drift(rel, 'missing');
     }
-    if (n.type === 'file' && (!st.isFile() || st.size !== n.size || (st.mode & 0o7777) !== modeOf(n.mode))) throw drift(rel, 'type, size or mode');
-    if (n.type === 'dir' && (!st.isDirectory() || (st.mode & 0o7777) !== modeOf(n.mode))) throw drift(rel, 'type or mode');
+    if (n.type === 'file' && (!st.isFile() || st.size !== n.size || (st.mode & 0o7777) !== modeOf(n.mode)))
+      throw drift(rel, 'type, size or mode');
+    if (n.type === 'dir' && (!st.isDirectory() || (st.mode & 0o7777) !== modeOf(n.mode)))
+      throw drift(rel, 'type or mode');
     if (n.type === 'symlink' && (!st.isSymbolicLink() || readlinkSync(abs) !== n.target)) throw drift(rel, 'link');
   }
 }
 
 /** Builds one layer (or finds it in the cache): tar, checked against the recorded sha256s, gzip on every core. */
-export async function buildLayer(plan: LayerPlan, opts: { cache: Cache; pool: GzipPool; mtime: number }): Promise<BuiltLayer> {
+export async function buildLayer(
+  plan: LayerPlan,
+  opts: { cache: Cache; pool: GzipPool; mtime: number },
+): Promise<BuiltLayer> {
   const { cache, pool, mtime } = opts;
   const cachedFile = cache.layer(plan.key);
   if (existsSync(cachedFile)) {
@@ -300,7 +351,8 @@ async function squashedLayer(l: Layout, state: InstallState, prefix: string, mti
   const entries: PlanEntry[] = [];
   const parts = prefix ? prefix.split('/') : [];
   for (let i = 1; i <= parts.length; i++) entries.push({ type: 'dir', path: parts.slice(0, i).join('/'), mode: 0o755 });
-  for (const [p, n] of await expectedTree(l, state)) entries.push(nodeEntry(prefix, p, n, (q) => ({ src: join(l.home, q), onDisk: true })));
+  for (const [p, n] of await expectedTree(l, state))
+    entries.push(nodeEntry(prefix, p, n, (q) => ({ src: join(l.home, q), onDisk: true })));
   entries.sort(byPath);
   const ids = state.hotfixes.map((h) => h.id);
   const what = `pack ${state.product} ${state.version} level ${state.level}${ids.length ? ` with ${ids.join(', ')}` : ''} (squashed)`;

@@ -26,9 +26,10 @@ export function isValidRepository(r: string): boolean {
 
 /** Parses "name:tag", "host:5000/name:tag" or "host/name@sha256:…". */
 export function parseRef(s: string, opts: { needRegistry: boolean }): ImageRef {
-  const bad = (why: string) => new HfxError('HFX_E_USAGE', `${JSON.stringify(s)} is not a valid image reference: ${why}`, {
-    hint: 'Write it as [HOST[:PORT]/]NAME[:TAG], e.g. 127.0.0.1:5000/wso2am:4.2.0.12 (lowercase name; tag of letters, digits, _ . -, at most 128).',
-  });
+  const bad = (why: string) =>
+    new HfxError('HFX_E_USAGE', `${JSON.stringify(s)} is not a valid image reference: ${why}`, {
+      hint: 'Write it as [HOST[:PORT]/]NAME[:TAG], e.g. 127.0.0.1:5000/wso2am:4.2.0.12 (lowercase name; tag of letters, digits, _ . -, at most 128).',
+    });
   let rest = s;
   let digest: string | null = null;
   const at = rest.indexOf('@');
@@ -51,7 +52,10 @@ export function parseRef(s: string, opts: { needRegistry: boolean }): ImageRef {
   if (colon >= 0) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!isValidTag(tag)) throw bad(`the tag ${JSON.stringify(tag)} has characters other than letters, digits, _ . - or is longer than 128`);
+    if (!isValidTag(tag))
+      throw bad(
+        `the tag ${JSON.stringify(tag)} has characters other than letters, digits, _ . - or is longer than 128`,
+      );
   }
   if (!REPO.test(rest)) throw bad(`the name ${JSON.stringify(rest)} must be lowercase letters, digits and separators`);
   if (opts.needRegistry && !registry) throw bad('name the registry host, e.g. 127.0.0.1:5000/NAME:TAG');
@@ -108,7 +112,12 @@ export class Registry {
 
   private readonly timeoutMs: number | undefined;
 
-  constructor(readonly host: string, readonly repository: string, private readonly creds: Creds | null, opts: RegistryOptions = {}) {
+  constructor(
+    readonly host: string,
+    readonly repository: string,
+    private readonly creds: Creds | null,
+    opts: RegistryOptions = {},
+  ) {
     const local = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host);
     this.base = `${local || opts.insecure ? 'http' : 'https'}://${host}`;
     this.timeoutMs = opts.timeoutMs;
@@ -123,16 +132,24 @@ export class Registry {
     if (e instanceof HfxError) return e;
     const name = (e as { name?: string }).name;
     if ((name === 'TimeoutError' || name === 'AbortError') && ms !== undefined) {
-      return new HfxError('HFX_E_NETWORK', `the registry ${this.host} did not answer within ${Math.round(ms / 100) / 10} s`, {
-        hint: 'The registry is overloaded or stuck; try again later, or check it.',
-        cause: e,
-      });
+      return new HfxError(
+        'HFX_E_NETWORK',
+        `the registry ${this.host} did not answer within ${Math.round(ms / 100) / 10} s`,
+        {
+          hint: 'The registry is overloaded or stuck; try again later, or check it.',
+          cause: e,
+        },
+      );
     }
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    return new HfxError('HFX_E_NETWORK', `cannot reach the registry ${this.host}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, {
-      hint: 'Check the host and port, and that the registry runs (plain http is used only for localhost and 127.x, or with --insecure).',
-      cause: e,
-    });
+    return new HfxError(
+      'HFX_E_NETWORK',
+      `cannot reach the registry ${this.host}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+      {
+        hint: 'Check the host and port, and that the registry runs (plain http is used only for localhost and 127.x, or with --insecure).',
+        cause: e,
+      },
+    );
   }
 
   private async raw(method: string, url: string, init: RequestInit2 = {}): Promise<Response> {
@@ -146,7 +163,9 @@ export class Registry {
       return await fetch(url.startsWith('http') ? url : `${this.base}${url}`, {
         method,
         headers,
-        ...(body === undefined ? {} : { body: body as RequestInit['body'], ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) }),
+        ...(body === undefined
+          ? {}
+          : { body: body as RequestInit['body'], ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) }),
         redirect: 'follow',
         ...(signal ? { signal } : {}),
       });
@@ -170,7 +189,11 @@ export class Registry {
     if (r.status !== 401) return r;
     const challenge = r.headers.get('www-authenticate') ?? '';
     await r.body?.cancel().catch(() => undefined);
-    if (!this.creds) throw this.authError('the registry wants a login and none was given', 'Pass --username and --password, or set HFX_REGISTRY_USER and HFX_REGISTRY_PASSWORD.');
+    if (!this.creds)
+      throw this.authError(
+        'the registry wants a login and none was given',
+        'Pass --username and --password, or set HFX_REGISTRY_USER and HFX_REGISTRY_PASSWORD.',
+      );
     if (/^basic/i.test(challenge)) {
       this.auth = `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password}`).toString('base64')}`;
     } else if (/^bearer/i.test(challenge)) {
@@ -181,7 +204,10 @@ export class Registry {
     return r;
   }
 
-  private authError(msg: string, hint = 'Check --username/--password (or HFX_REGISTRY_USER/HFX_REGISTRY_PASSWORD).'): HfxError {
+  private authError(
+    msg: string,
+    hint = 'Check --username/--password (or HFX_REGISTRY_USER/HFX_REGISTRY_PASSWORD).',
+  ): HfxError {
     return new HfxError('HFX_E_AUTH', `${this.host}: ${msg}`, { hint });
   }
 
@@ -197,13 +223,20 @@ export class Registry {
     const ms = this.timeoutFor();
     try {
       r = await fetch(u, {
-        headers: this.creds ? { authorization: `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password}`).toString('base64')}` } : {},
+        headers: this.creds
+          ? {
+              authorization: `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password}`).toString('base64')}`,
+            }
+          : {},
         ...(ms === undefined ? {} : { signal: AbortSignal.timeout(ms) }),
       });
     } catch (e) {
-      throw new HfxError('HFX_E_NETWORK', `cannot reach the token service ${u.origin}: ${(e as Error).message}`, { cause: e });
+      throw new HfxError('HFX_E_NETWORK', `cannot reach the token service ${u.origin}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
-    if (r.status === 401 || r.status === 403) throw this.authError('the token service refused the user name or password');
+    if (r.status === 401 || r.status === 403)
+      throw this.authError('the token service refused the user name or password');
     if (!r.ok) throw new HfxError('HFX_E_REGISTRY', `the token service answered ${r.status}`);
     let j: { token?: string; access_token?: string };
     try {
@@ -220,7 +253,9 @@ export class Registry {
   private async fail(r: Response, what: string): Promise<never> {
     const body = (await this.bytes(r).catch(() => Buffer.alloc(0))).toString('utf8').slice(0, 300);
     if (r.status === 403) throw new HfxError('HFX_E_FORBIDDEN', `${this.host}: ${what} refused (403): ${body}`);
-    throw new HfxError('HFX_E_REGISTRY', `${this.host}: ${what} failed with HTTP ${r.status}: ${body}`, { hint: 'The registry refused the request; its answer is above.' });
+    throw new HfxError('HFX_E_REGISTRY', `${this.host}: ${what} failed with HTTP ${r.status}: ${body}`, {
+      hint: 'The registry refused the request; its answer is above.',
+    });
   }
 
   /** Whether the registry answers the API (with a login when it asks for one). */
@@ -240,7 +275,8 @@ export class Registry {
     if (r.status === 404) return null;
     if (r.status !== 200) return this.fail(r, `HEAD blob ${digest}`);
     const n = Number(r.headers.get('content-length'));
-    if (!Number.isSafeInteger(n) || n < 0) throw new HfxError('HFX_E_REGISTRY', `${this.host}: HEAD blob ${digest} answered without a size`);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new HfxError('HFX_E_REGISTRY', `${this.host}: HEAD blob ${digest} answered without a size`);
     return n;
   }
 
@@ -278,8 +314,13 @@ export class Registry {
     if (res.statusCode !== 200 && res.statusCode !== 206) {
       let body = '';
       for await (const chunk of res as AsyncIterable<Buffer>) if (body.length < 300) body += chunk.toString('utf8');
-      if (res.statusCode === 403) throw new HfxError('HFX_E_FORBIDDEN', `${this.host}: GET blob ${digest} refused (403): ${body.slice(0, 300)}`);
-      throw new HfxError('HFX_E_REGISTRY', `${this.host}: GET blob ${digest} failed with HTTP ${res.statusCode ?? '?'}: ${body.slice(0, 300)}`, { hint: 'The registry refused the request; its answer is above.' });
+      if (res.statusCode === 403)
+        throw new HfxError('HFX_E_FORBIDDEN', `${this.host}: GET blob ${digest} refused (403): ${body.slice(0, 300)}`);
+      throw new HfxError(
+        'HFX_E_REGISTRY',
+        `${this.host}: GET blob ${digest} failed with HTTP ${res.statusCode ?? '?'}: ${body.slice(0, 300)}`,
+        { hint: 'The registry refused the request; its answer is above.' },
+      );
     }
     const length = Number(res.headers['content-length']);
     return { status: res.statusCode, length: Number.isSafeInteger(length) ? length : -1, body: res };
@@ -291,17 +332,25 @@ export class Registry {
    * store run about a third faster). The socket's idle timeout covers the wait for the answer and
    * every pause in its body.
    */
-  private streamGet(url: URL, range: { start: number; end: number } | undefined, withLogin: boolean): Promise<IncomingMessage> {
+  private streamGet(
+    url: URL,
+    range: { start: number; end: number } | undefined,
+    withLogin: boolean,
+  ): Promise<IncomingMessage> {
     const headers: Record<string, string> = {};
     if (withLogin && this.auth) headers.authorization = this.auth;
     if (range) headers.range = `bytes=${range.start}-${range.end}`;
     const ms = this.timeoutMs;
     return new Promise((resolve, reject) => {
       let answer: IncomingMessage | null = null;
-      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET', headers, ...(ms === undefined ? {} : { timeout: ms }) }, (res) => {
-        answer = res;
-        resolve(res);
-      });
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+        url,
+        { method: 'GET', headers, ...(ms === undefined ? {} : { timeout: ms }) },
+        (res) => {
+          answer = res;
+          resolve(res);
+        },
+      );
       req.on('timeout', () => {
         const err = this.unreachable(new DOMException('timed out', 'TimeoutError'), ms);
         answer?.destroy(err);
@@ -314,7 +363,10 @@ export class Registry {
 
   /** Cross-repository mount (same registry): true when the registry mounted it. */
   async mountBlob(digest: string, from: string): Promise<boolean> {
-    const r = await this.request('POST', `/v2/${this.repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`);
+    const r = await this.request(
+      'POST',
+      `/v2/${this.repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
+    );
     if (r.status === 201) {
       this.stats.blobsMounted++;
       return true;
@@ -347,8 +399,15 @@ export class Registry {
     u.searchParams.set('digest', digest);
     const size = data instanceof Uint8Array ? data.byteLength : data.size;
     // a file is streamed (layers can exceed what one Buffer holds); a factory, so a retry gets a fresh stream
-    const body: Body = data instanceof Uint8Array ? data : () => Readable.toWeb(createReadStream(data.path)) as ReadableStream<Uint8Array>;
-    const put = await this.request('PUT', u.toString(), { headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) }, body, bodySize: size });
+    const body: Body =
+      data instanceof Uint8Array
+        ? data
+        : () => Readable.toWeb(createReadStream(data.path)) as ReadableStream<Uint8Array>;
+    const put = await this.request('PUT', u.toString(), {
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      body,
+      bodySize: size,
+    });
     if (put.status !== 201) return this.fail(put, `upload ${digest}`);
     await this.bytes(put);
     this.stats.blobsUploaded++;
@@ -357,7 +416,10 @@ export class Registry {
   }
 
   async putManifest(ref: string, body: string | Uint8Array, mediaType: string): Promise<string> {
-    const r = await this.request('PUT', `/v2/${this.repository}/manifests/${ref}`, { headers: { 'content-type': mediaType }, body });
+    const r = await this.request('PUT', `/v2/${this.repository}/manifests/${ref}`, {
+      headers: { 'content-type': mediaType },
+      body,
+    });
     if (r.status !== 201 && r.status !== 200) return this.fail(r, `PUT manifest ${ref}`);
     await this.bytes(r);
     return `sha256:${createHash('sha256').update(body).digest('hex')}`;
@@ -377,17 +439,26 @@ export class Registry {
     });
     if (r.status === 404) {
       await r.body?.cancel();
-      throw new HfxError('HFX_E_NOT_FOUND', `${this.host}/${this.repository}${ref.startsWith('sha256:') ? '@' : ':'}${ref} does not exist`, { hint: 'Check the repository and the tag (an archive is tagged with its id).' });
+      throw new HfxError(
+        'HFX_E_NOT_FOUND',
+        `${this.host}/${this.repository}${ref.startsWith('sha256:') ? '@' : ':'}${ref} does not exist`,
+        { hint: 'Check the repository and the tag (an archive is tagged with its id).' },
+      );
     }
     if (!r.ok) return this.fail(r, `GET manifest ${ref}`);
     const announced = Number(r.headers.get('content-length'));
     if (opts.maxBytes !== undefined && announced > opts.maxBytes) {
       await r.body?.cancel();
-      throw new HfxError('HFX_E_REGISTRY', `${this.host}: the manifest ${ref} is ${announced} bytes, more than ${opts.maxBytes}`);
+      throw new HfxError(
+        'HFX_E_REGISTRY',
+        `${this.host}: the manifest ${ref} is ${announced} bytes, more than ${opts.maxBytes}`,
+      );
     }
     const body = await this.bytes(r);
     if (ref.startsWith('sha256:') && `sha256:${createHash('sha256').update(body).digest('hex')}` !== ref) {
-      throw new HfxError('HFX_E_INTEGRITY', `${this.host}: the manifest ${ref} does not match its digest`, { hint: 'The registry or something between it and you changed it; nothing was changed.' });
+      throw new HfxError('HFX_E_INTEGRITY', `${this.host}: the manifest ${ref} does not match its digest`, {
+        hint: 'The registry or something between it and you changed it; nothing was changed.',
+      });
     }
     const [mediaType = ''] = (r.headers.get('content-type') ?? '').split(';');
     return { body, mediaType: mediaType.trim() };
@@ -397,7 +468,8 @@ export class Registry {
     const r = await this.request('GET', `/v2/${this.repository}/blobs/${digest}`);
     if (!r.ok) return this.fail(r, `GET blob ${digest}`);
     const b = await this.bytes(r);
-    if (`sha256:${createHash('sha256').update(b).digest('hex')}` !== digest) throw new HfxError('HFX_E_INTEGRITY', `${this.host}: blob ${digest} does not match its digest`);
+    if (`sha256:${createHash('sha256').update(b).digest('hex')}` !== digest)
+      throw new HfxError('HFX_E_INTEGRITY', `${this.host}: blob ${digest} does not match its digest`);
     return b;
   }
 }

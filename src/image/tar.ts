@@ -33,7 +33,14 @@ function splitUstar(name: string): { prefix: string; name: string } | null {
   return null;
 }
 
-function rawHeader(name: { prefix: string; name: string }, typeflag: string, mode: number, size: number, mtime: number, linkname: string): Buffer {
+function rawHeader(
+  name: { prefix: string; name: string },
+  typeflag: string,
+  mode: number,
+  size: number,
+  mtime: number,
+  linkname: string,
+): Buffer {
   const h = Buffer.alloc(BLOCK);
   h.write(name.name, 0, 100, 'utf8');
   octal(h, 100, 8, mode & 0o7777);
@@ -64,7 +71,13 @@ export function tarHeader(e: TarEntry, mtime: number): Buffer {
   let ustar = splitUstar(name);
   if (ustar === null) {
     pax.push(paxRecord('path', name));
-    ustar = { prefix: '', name: Buffer.from(name).subarray(0, 100).toString('latin1').replace(/[^\x20-\x7e]/g, '_') };
+    ustar = {
+      prefix: '',
+      name: Buffer.from(name)
+        .subarray(0, 100)
+        .toString('latin1')
+        .replace(/[^\x20-\x7e]/g, '_'),
+    };
   }
   let linkname = link;
   if (link && (Buffer.byteLength(link) > 100 || !/^[\x20-\x7e]*$/.test(link))) {

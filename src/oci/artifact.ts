@@ -51,14 +51,18 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
  * cut to fit 128 characters.
  */
 export function archiveTag(id: string): string {
-  if (!ARCHIVE_ID.test(id)) throw new HfxError('HFX_E_USAGE', `${JSON.stringify(id)} is not an archive id: ${NAME_RULE}`);
+  if (!ARCHIVE_ID.test(id))
+    throw new HfxError('HFX_E_USAGE', `${JSON.stringify(id)} is not an archive id: ${NAME_RULE}`);
   if (!id.includes('+')) return id;
   const hash = createHash('sha256').update(id).digest('hex').slice(0, 16);
   return `_${id.replaceAll('+', '_').slice(0, 110)}.${hash}`;
 }
 
 /** What an artifact says about the archive it holds, taken from the archive's signed manifest. */
-export type ArtifactFacts = Pick<Manifest, 'id' | 'kind' | 'product' | 'release' | 'level' | 'toLevel' | 'severity' | 'createdAt'>;
+export type ArtifactFacts = Pick<
+  Manifest,
+  'id' | 'kind' | 'product' | 'release' | 'level' | 'toLevel' | 'severity' | 'createdAt'
+>;
 
 export interface ArtifactLayer {
   /** `sha256:…` */
@@ -75,7 +79,10 @@ export const fileNameOf = (id: string): string => `${id}.zip`;
  * The artifact's manifest: always the same bytes for the same archive (fixed key order, values from
  * the signed manifest only), so pushing it again is a no-op and every copy has one digest.
  */
-export function artifactManifest(facts: ArtifactFacts, layer: { sha256: string; size: number }): { bytes: Buffer; digest: string } {
+export function artifactManifest(
+  facts: ArtifactFacts,
+  layer: { sha256: string; size: number },
+): { bytes: Buffer; digest: string } {
   const annotations: Record<string, string> = {
     [ANNOTATIONS.id]: facts.id,
     [ANNOTATIONS.kind]: facts.kind,
@@ -92,7 +99,14 @@ export function artifactManifest(facts: ArtifactFacts, layer: { sha256: string; 
     mediaType: MANIFEST_MEDIA_TYPE,
     artifactType: ARTIFACT_TYPE,
     config: EMPTY_CONFIG,
-    layers: [{ mediaType: LAYER_MEDIA_TYPE, digest: `sha256:${layer.sha256}`, size: layer.size, annotations: { [ANNOTATIONS.title]: fileNameOf(facts.id) } }],
+    layers: [
+      {
+        mediaType: LAYER_MEDIA_TYPE,
+        digest: `sha256:${layer.sha256}`,
+        size: layer.size,
+        annotations: { [ANNOTATIONS.title]: fileNameOf(facts.id) },
+      },
+    ],
     annotations,
   };
   const bytes = Buffer.from(JSON.stringify(m));
@@ -101,9 +115,10 @@ export function artifactManifest(facts: ArtifactFacts, layer: { sha256: string; 
 
 export const digestOf = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
-const notOurs = (where: string, why: string): HfxError => new HfxError('HFX_E_ARTIFACT', `${where} is not an hfx archive: ${why}`, {
-  hint: 'Name an archive pushed with `hfx push FILE.zip --oci REGISTRY/REPO` (artifactType application/vnd.hfx.archive.v1); nothing was changed.',
-});
+const notOurs = (where: string, why: string): HfxError =>
+  new HfxError('HFX_E_ARTIFACT', `${where} is not an hfx archive: ${why}`, {
+    hint: 'Name an archive pushed with `hfx push FILE.zip --oci REGISTRY/REPO` (artifactType application/vnd.hfx.archive.v1); nothing was changed.',
+  });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -112,8 +127,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * another artifactType, an index, a config other than the empty one, other than one layer, or a
  * layer of another media type. `where` names it in messages.
  */
-export function readArtifactManifest(bytes: Buffer, where: string): { layer: ArtifactLayer; annotations: Record<string, string> } {
-  if (bytes.length > MAX_MANIFEST_BYTES) throw notOurs(where, `its manifest is ${bytes.length} bytes, more than ${MAX_MANIFEST_BYTES}`);
+export function readArtifactManifest(
+  bytes: Buffer,
+  where: string,
+): { layer: ArtifactLayer; annotations: Record<string, string> } {
+  if (bytes.length > MAX_MANIFEST_BYTES)
+    throw notOurs(where, `its manifest is ${bytes.length} bytes, more than ${MAX_MANIFEST_BYTES}`);
   let m: unknown;
   try {
     m = JSON.parse(bytes.toString('utf8'));
@@ -121,27 +140,43 @@ export function readArtifactManifest(bytes: Buffer, where: string): { layer: Art
     throw notOurs(where, 'its manifest is not JSON');
   }
   if (!isObject(m)) throw notOurs(where, 'its manifest is not a JSON object');
-  if (m.mediaType === INDEX_MEDIA_TYPE || Array.isArray(m.manifests)) throw notOurs(where, 'it is an image index (several images), not an artifact');
-  if (m.schemaVersion !== 2) throw notOurs(where, `its manifest has schemaVersion ${JSON.stringify(m.schemaVersion)}, not 2`);
-  if (m.mediaType !== undefined && m.mediaType !== MANIFEST_MEDIA_TYPE) throw notOurs(where, `its manifest is ${JSON.stringify(m.mediaType)}, not an OCI image manifest`);
+  if (m.mediaType === INDEX_MEDIA_TYPE || Array.isArray(m.manifests))
+    throw notOurs(where, 'it is an image index (several images), not an artifact');
+  if (m.schemaVersion !== 2)
+    throw notOurs(where, `its manifest has schemaVersion ${JSON.stringify(m.schemaVersion)}, not 2`);
+  if (m.mediaType !== undefined && m.mediaType !== MANIFEST_MEDIA_TYPE)
+    throw notOurs(where, `its manifest is ${JSON.stringify(m.mediaType)}, not an OCI image manifest`);
   if (m.artifactType !== ARTIFACT_TYPE) {
-    throw notOurs(where, m.artifactType === undefined ? 'its manifest has no artifactType (a container image?)' : `its artifactType is ${JSON.stringify(m.artifactType)}, not ${ARTIFACT_TYPE}`);
+    throw notOurs(
+      where,
+      m.artifactType === undefined
+        ? 'its manifest has no artifactType (a container image?)'
+        : `its artifactType is ${JSON.stringify(m.artifactType)}, not ${ARTIFACT_TYPE}`,
+    );
   }
   const config = m.config;
-  if (!isObject(config) || config.mediaType !== EMPTY_CONFIG.mediaType) throw notOurs(where, 'its config is not the empty descriptor');
+  if (!isObject(config) || config.mediaType !== EMPTY_CONFIG.mediaType)
+    throw notOurs(where, 'its config is not the empty descriptor');
   const layers = m.layers;
-  if (!Array.isArray(layers) || layers.length !== 1) throw notOurs(where, `it has ${Array.isArray(layers) ? layers.length : 'no'} layers, not exactly one`);
+  if (!Array.isArray(layers) || layers.length !== 1)
+    throw notOurs(where, `it has ${Array.isArray(layers) ? layers.length : 'no'} layers, not exactly one`);
   const l: unknown = layers[0];
   if (!isObject(l)) throw notOurs(where, 'its layer is not a descriptor');
-  if (l.mediaType !== LAYER_MEDIA_TYPE) throw notOurs(where, `its layer is ${JSON.stringify(l.mediaType)}, not ${LAYER_MEDIA_TYPE}`);
+  if (l.mediaType !== LAYER_MEDIA_TYPE)
+    throw notOurs(where, `its layer is ${JSON.stringify(l.mediaType)}, not ${LAYER_MEDIA_TYPE}`);
   const digest = typeof l.digest === 'string' ? SHA256_DIGEST.exec(l.digest) : null;
   const hex = digest?.[1];
   if (!digest || hex === undefined) throw notOurs(where, 'its layer has no sha256 digest');
   const size = l.size;
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) throw notOurs(where, 'its layer has no valid size');
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0)
+    throw notOurs(where, 'its layer has no valid size');
   const layerAnn = isObject(l.annotations) ? l.annotations : {};
   const title = layerAnn[ANNOTATIONS.title];
   const annotations: Record<string, string> = {};
-  if (isObject(m.annotations)) for (const [k, v] of Object.entries(m.annotations)) if (typeof v === 'string') annotations[k] = v;
-  return { layer: { digest: digest[0], sha256: hex, size, title: typeof title === 'string' ? title : null }, annotations };
+  if (isObject(m.annotations))
+    for (const [k, v] of Object.entries(m.annotations)) if (typeof v === 'string') annotations[k] = v;
+  return {
+    layer: { digest: digest[0], sha256: hex, size, title: typeof title === 'string' ? title : null },
+    annotations,
+  };
 }

@@ -10,7 +10,10 @@ const DIGEST = /^sha256:([0-9a-f]{64})$/;
 
 export function layoutBlobPath(dir: string, digest: string): string {
   const hex = DIGEST.exec(digest)?.[1];
-  if (hex === undefined) throw new HfxError('HFX_E_ARTIFACT', `${dir}: ${JSON.stringify(digest)} is not a sha256 digest`, { hint: 'Nothing was changed.' });
+  if (hex === undefined)
+    throw new HfxError('HFX_E_ARTIFACT', `${dir}: ${JSON.stringify(digest)} is not a sha256 digest`, {
+      hint: 'Nothing was changed.',
+    });
   return join(dir, 'blobs', 'sha256', hex);
 }
 
@@ -19,7 +22,10 @@ function readSmall(file: string, max: number, what: string): Buffer {
   const fd = openSync(file, 'r');
   try {
     const size = statSync(file).size;
-    if (size > max) throw new HfxError('HFX_E_ARTIFACT', `${what} is ${size} bytes, more than ${max}`, { hint: 'Nothing was changed.' });
+    if (size > max)
+      throw new HfxError('HFX_E_ARTIFACT', `${what} is ${size} bytes, more than ${max}`, {
+        hint: 'Nothing was changed.',
+      });
     const b = Buffer.alloc(size);
     let off = 0;
     while (off < size) {
@@ -40,9 +46,13 @@ export function layoutManifest(dir: string, tag: string): { bytes: Buffer; diges
       hint: 'Make one with `skopeo copy docker://REGISTRY/REPO:ID oci:DIR:ID`.',
     });
   }
-  let index: { manifests?: { mediaType?: string; digest?: string; size?: number; annotations?: Record<string, string> }[] };
+  let index: {
+    manifests?: { mediaType?: string; digest?: string; size?: number; annotations?: Record<string, string> }[];
+  };
   try {
-    index = JSON.parse(readSmall(join(dir, 'index.json'), MAX_MANIFEST_BYTES, `${dir}/index.json`).toString('utf8')) as typeof index;
+    index = JSON.parse(
+      readSmall(join(dir, 'index.json'), MAX_MANIFEST_BYTES, `${dir}/index.json`).toString('utf8'),
+    ) as typeof index;
   } catch (e) {
     if (e instanceof HfxError) throw e;
     throw new HfxError('HFX_E_ARTIFACT', `${dir}/index.json is not JSON`, { hint: 'Nothing was changed.' });
@@ -50,17 +60,33 @@ export function layoutManifest(dir: string, tag: string): { bytes: Buffer; diges
   const all = Array.isArray(index.manifests) ? index.manifests : [];
   const found = all.filter((d) => d.annotations?.[ANNOTATIONS.refName] === tag);
   if (found.length === 0) {
-    const names = all.map((d) => d.annotations?.[ANNOTATIONS.refName]).filter((n): n is string => typeof n === 'string');
-    throw new HfxError('HFX_E_NOT_FOUND', `the OCI layout ${dir} has no ${tag}`, { hint: names.length ? `It holds: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}.` : 'It holds no tagged manifest.' });
+    const names = all
+      .map((d) => d.annotations?.[ANNOTATIONS.refName])
+      .filter((n): n is string => typeof n === 'string');
+    throw new HfxError('HFX_E_NOT_FOUND', `the OCI layout ${dir} has no ${tag}`, {
+      hint: names.length
+        ? `It holds: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}.`
+        : 'It holds no tagged manifest.',
+    });
   }
   const d = found.at(-1);
   if (d === undefined) throw new HfxError('HFX_E_INTERNAL', `${tag} in ${dir} vanished from the list`);
-  if (d.mediaType === INDEX_MEDIA_TYPE) throw new HfxError('HFX_E_ARTIFACT', `${tag} in ${dir} is an image index, not an hfx archive`, { hint: 'Nothing was changed.' });
+  if (d.mediaType === INDEX_MEDIA_TYPE)
+    throw new HfxError('HFX_E_ARTIFACT', `${tag} in ${dir} is an image index, not an hfx archive`, {
+      hint: 'Nothing was changed.',
+    });
   const file = layoutBlobPath(dir, String(d.digest));
-  if (!existsSync(file)) throw new HfxError('HFX_E_NOT_FOUND', `the OCI layout ${dir} lacks the manifest ${String(d.digest)} of ${tag}`, { hint: 'The copy is incomplete; copy it again.' });
+  if (!existsSync(file))
+    throw new HfxError('HFX_E_NOT_FOUND', `the OCI layout ${dir} lacks the manifest ${String(d.digest)} of ${tag}`, {
+      hint: 'The copy is incomplete; copy it again.',
+    });
   const bytes = readSmall(file, MAX_MANIFEST_BYTES, `the manifest of ${tag}`);
   if (digestOf(bytes) !== d.digest) {
-    throw new HfxError('HFX_E_INTEGRITY', `the manifest of ${tag} in ${dir} does not match its digest ${String(d.digest)}`, { hint: 'The layout was changed or damaged; copy it again. Nothing was changed.' });
+    throw new HfxError(
+      'HFX_E_INTEGRITY',
+      `the manifest of ${tag} in ${dir} does not match its digest ${String(d.digest)}`,
+      { hint: 'The layout was changed or damaged; copy it again. Nothing was changed.' },
+    );
   }
   return { bytes, digest: d.digest };
 }

@@ -3,7 +3,16 @@
 // registry has are skipped, and the manifest has the same bytes every time.
 import { HfxError } from '../errors.js';
 import type { Registry } from '../image/registry.js';
-import { EMPTY_CONFIG, EMPTY_CONFIG_BYTES, MANIFEST_MEDIA_TYPE, MAX_MANIFEST_BYTES, archiveTag, artifactManifest, readArtifactManifest, type ArtifactFacts } from './artifact.js';
+import {
+  EMPTY_CONFIG,
+  EMPTY_CONFIG_BYTES,
+  MANIFEST_MEDIA_TYPE,
+  MAX_MANIFEST_BYTES,
+  archiveTag,
+  artifactManifest,
+  readArtifactManifest,
+  type ArtifactFacts,
+} from './artifact.js';
 
 export interface ArchiveBlob {
   path: string;
@@ -28,7 +37,12 @@ export interface PushedArtifact {
  * an id taken by other content); without it (the server's store, where the database decides which
  * archive an id is), the tag is moved.
  */
-export async function pushArtifact(reg: Registry, blob: ArchiveBlob, facts: ArtifactFacts, opts: { refuseOther?: boolean; configKnown?: boolean } = {}): Promise<PushedArtifact> {
+export async function pushArtifact(
+  reg: Registry,
+  blob: ArchiveBlob,
+  facts: ArtifactFacts,
+  opts: { refuseOther?: boolean; configKnown?: boolean } = {},
+): Promise<PushedArtifact> {
   const tag = archiveTag(facts.id);
   const m = artifactManifest(facts, blob);
   const reference = `${reg.host}/${reg.repository}:${tag}`;
@@ -46,9 +60,13 @@ export async function pushArtifact(reg: Registry, blob: ArchiveBlob, facts: Arti
         // Not an hfx artifact at all: still a tag taken by something else.
       }
       if (layerDigest !== result.layerDigest) {
-        throw new HfxError('HFX_E_ALREADY_APPLIED', `${reference} already holds ${layerDigest ? 'an archive with this id and other content' : 'something other than this archive'}`, {
-          hint: 'Give the new archive a new id; a pushed id does not change.',
-        });
+        throw new HfxError(
+          'HFX_E_ALREADY_APPLIED',
+          `${reference} already holds ${layerDigest ? 'an archive with this id and other content' : 'something other than this archive'}`,
+          {
+            hint: 'Give the new archive a new id; a pushed id does not change.',
+          },
+        );
       }
       // The same archive: done, unless the manifest's bytes differ (an older hfx wrote it); then it is written again.
       if (existing.body.equals(m.bytes)) return { ...result, existed: true };
@@ -64,7 +82,11 @@ export async function pushArtifact(reg: Registry, blob: ArchiveBlob, facts: Arti
       // Pushes of one blob at the same moment (two servers taking the same upload) can leave
       // docker-registry briefly not knowing it: the manifest is refused as naming an unknown blob,
       // or the upload as not matching its digest. Every step is idempotent, so they run again.
-      if (attempt >= RACE_ATTEMPTS || !(e instanceof HfxError && e.code === 'HFX_E_REGISTRY' && /BLOB_UNKNOWN|DIGEST_INVALID/.test(e.message))) throw e;
+      if (
+        attempt >= RACE_ATTEMPTS ||
+        !(e instanceof HfxError && e.code === 'HFX_E_REGISTRY' && /BLOB_UNKNOWN|DIGEST_INVALID/.test(e.message))
+      )
+        throw e;
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }

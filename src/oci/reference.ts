@@ -21,7 +21,8 @@ export function isOciSource(s: string): boolean {
   return s.startsWith(OCI_SCHEME) || s.startsWith(LAYOUT_SCHEME);
 }
 
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 function bad(s: string, why: string, example: string): HfxError {
@@ -34,7 +35,12 @@ function hostAndRepo(s: string, rest: string, example: string): RegistryRepo {
   const registry = rest.slice(0, slash);
   const repository = rest.slice(slash + 1);
   if (!HOST.test(registry)) throw bad(s, `${JSON.stringify(registry)} is not a host[:port]`, example);
-  if (!isValidRepository(repository)) throw bad(s, `the repository ${JSON.stringify(repository)} must be lowercase letters, digits and separators (. _ - /)`, example);
+  if (!isValidRepository(repository))
+    throw bad(
+      s,
+      `the repository ${JSON.stringify(repository)} must be lowercase letters, digits and separators (. _ - /)`,
+      example,
+    );
   return { registry, repository };
 }
 
@@ -43,7 +49,8 @@ export function parseRegistryRepo(s: string): RegistryRepo {
   const example = 'HOST[:PORT]/REPOSITORY, e.g. registry.example.com/hfx/wso2am (each archive is tagged with its id)';
   const rest = s.startsWith(OCI_SCHEME) ? s.slice(OCI_SCHEME.length) : s;
   const lastSlash = rest.lastIndexOf('/');
-  if (rest.includes('@') || (lastSlash >= 0 && rest.slice(lastSlash).includes(':'))) throw bad(s, 'give the repository alone: each archive is tagged with its own id', example);
+  if (rest.includes('@') || (lastSlash >= 0 && rest.slice(lastSlash).includes(':')))
+    throw bad(s, 'give the repository alone: each archive is tagged with its own id', example);
   return hostAndRepo(s, rest.replace(/\/+$/, ''), example);
 }
 
@@ -63,7 +70,8 @@ export function parseArchiveSource(s: string, resolve: (p: string) => string): A
     if (colon <= 0 || colon === rest.length - 1) throw bad(s, 'name the layout directory and the archive id', example);
     return { kind: 'layout', dir: resolve(rest.slice(0, colon)), ...idOrTag(s, rest.slice(colon + 1), example) };
   }
-  const example = 'oci://HOST[:PORT]/REPOSITORY:ID, e.g. oci://registry.example.com/hfx/wso2am:HF-4.2.0-12-0007 (or …@sha256:DIGEST)';
+  const example =
+    'oci://HOST[:PORT]/REPOSITORY:ID, e.g. oci://registry.example.com/hfx/wso2am:HF-4.2.0-12-0007 (or …@sha256:DIGEST)';
   if (!s.startsWith(OCI_SCHEME)) throw bad(s, 'not an oci:// or oci-layout: reference', example);
   let rest = s.slice(OCI_SCHEME.length);
   let digest: string | null = null;

@@ -15,10 +15,15 @@ import { nextSemverPatch } from '../version.js';
 /** `git rev-parse HEAD` in `cwd`, or null when it is not a git work tree (or has no commit, or git is missing). */
 export function gitHead(cwd: string, env: NodeJS.ProcessEnv): Promise<string | null> {
   return new Promise((resolvePromise) => {
-    execFile('git', ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd, env, timeout: 30_000 }, (err, stdout) => {
-      const sha = stdout.trim();
-      resolvePromise(!err && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : null);
-    });
+    execFile(
+      'git',
+      ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'],
+      { cwd, env, timeout: 30_000 },
+      (err, stdout) => {
+        const sha = stdout.trim();
+        resolvePromise(!err && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : null);
+      },
+    );
   });
 }
 
@@ -50,7 +55,11 @@ export interface CreatedRelease {
 }
 
 /** Checks everything that does not need a build: the base, the choices, the version, the build commands. */
-export function prepareRelease(dir: string, baseVersion: string, choices: ReleaseChoices): { plan: ReleasePlan; commands: Record<string, string> } {
+export function prepareRelease(
+  dir: string,
+  baseVersion: string,
+  choices: ReleaseChoices,
+): { plan: ReleasePlan; commands: Record<string, string> } {
   const base = readRelease(dir, baseVersion);
   const plan = checkChoices(base, choices);
   if (releaseExists(dir, plan.version)) {

@@ -79,25 +79,35 @@ export function runBuild(o: BuildOptions): Promise<BuildResult> {
       both = keep(both, d);
       o.onOutput?.(d);
     });
-    child.on('error', (e) => reject(new HfxError('HFX_E_BUILD', `cannot run the build of ${o.image}: ${e.message}`, { cause: e })));
+    child.on('error', (e) =>
+      reject(new HfxError('HFX_E_BUILD', `cannot run the build of ${o.image}: ${e.message}`, { cause: e })),
+    );
     child.on('close', (code, signal) => {
       const output = both.toString('utf8');
       const details = { image: o.image, command: o.command, exitCode: code, signal, output };
       const shown = o.onOutput || output.trim() === '' ? '' : `\n${tail(output, SHOWN_LINES)}`;
       if (code !== 0) {
         const how = signal ? `killed by ${signal}` : `exit ${String(code)}`;
-        reject(new HfxError('HFX_E_BUILD', `the build of ${o.image} failed (${how}); nothing was written${shown}`, {
-          hint: `The command was: ${o.command}`,
-          details,
-        }));
+        reject(
+          new HfxError('HFX_E_BUILD', `the build of ${o.image} failed (${how}); nothing was written${shown}`, {
+            hint: `The command was: ${o.command}`,
+            details,
+          }),
+        );
         return;
       }
       const ref = refFromBuildOutput(out.toString('utf8'), o.baseRef);
       if (!ref) {
-        reject(new HfxError('HFX_E_BUILD', `the build of ${o.image} succeeded but printed no image reference; nothing was written${shown}`, {
-          hint: 'The last line of its output that is an image reference (with a tag or digest) or a sha256: digest names the new image.',
-          details,
-        }));
+        reject(
+          new HfxError(
+            'HFX_E_BUILD',
+            `the build of ${o.image} succeeded but printed no image reference; nothing was written${shown}`,
+            {
+              hint: 'The last line of its output that is an image reference (with a tag or digest) or a sha256: digest names the new image.',
+              details,
+            },
+          ),
+        );
         return;
       }
       resolvePromise({ image: o.image, ref, output });

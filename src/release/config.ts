@@ -10,7 +10,10 @@ import { CONFIG_NAME, readJsonFile } from './store.js';
 const HINT = 'The file looks like {"images": {"api": {"build": "sh command"}}}.';
 
 const ConfigSchema = z.strictObject({
-  images: z.record(z.string().regex(IMAGE_NAME_RE, 'an image name'), z.strictObject({ build: z.string().min(1).max(100_000) })),
+  images: z.record(
+    z.string().regex(IMAGE_NAME_RE, 'an image name'),
+    z.strictObject({ build: z.string().min(1).max(100_000) }),
+  ),
 });
 
 export type ReleaseConfig = z.infer<typeof ConfigSchema>;
@@ -35,14 +38,24 @@ export function readReleaseConfig(dir: string): ReleaseConfig | null {
 }
 
 /** The build command of each image in `names`; throws HFX_E_BUILD for one without. */
-export function buildCommands(dir: string, config: ReleaseConfig | null, names: readonly string[]): Record<string, string> {
+export function buildCommands(
+  dir: string,
+  config: ReleaseConfig | null,
+  names: readonly string[],
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const n of names) {
     const cmd = config === null ? undefined : Object.hasOwn(config.images, n) ? config.images[n]?.build : undefined;
     if (cmd === undefined) {
-      throw new HfxError('HFX_E_BUILD', config === null ? `cannot build ${n}: there is no ${configFile(dir)}` : `cannot build ${n}: ${configFile(dir)} has no build command for it`, {
-        hint: `Add {"images": {"${n}": {"build": "sh command"}}} to ${configFile(dir)}, or give its new reference with --set ${n}=REF.`,
-      });
+      throw new HfxError(
+        'HFX_E_BUILD',
+        config === null
+          ? `cannot build ${n}: there is no ${configFile(dir)}`
+          : `cannot build ${n}: ${configFile(dir)} has no build command for it`,
+        {
+          hint: `Add {"images": {"${n}": {"build": "sh command"}}} to ${configFile(dir)}, or give its new reference with --set ${n}=REF.`,
+        },
+      );
     }
     out[n] = cmd;
   }

@@ -64,6 +64,11 @@ export function diffReleases(a: ReleaseManifest, b: ReleaseManifest): ReleaseDif
     commit: change(a.commit, b.commit),
   };
   const empty = (m: MapDiff) => m.added.length + m.removed.length + m.changed.length === 0;
-  const same = empty(d.images) && empty(d.components) && d.channels.added.length + d.channels.removed.length + d.hotfixes.added.length + d.hotfixes.removed.length === 0 && !d.notes && !d.commit;
+  const same =
+    empty(d.images) &&
+    empty(d.components) &&
+    d.channels.added.length + d.channels.removed.length + d.hotfixes.added.length + d.hotfixes.removed.length === 0 &&
+    !d.notes &&
+    !d.commit;
   return { ...d, same };
 }

@@ -46,8 +46,12 @@ export function parseAssignments(args: readonly string[], flag: string): Record<
     const i = a.indexOf('=');
     const name = i < 0 ? '' : a.slice(0, i).trim();
     const value = i < 0 ? '' : a.slice(i + 1).trim();
-    if (!name || !value) throw new HfxError('HFX_E_USAGE', `--${flag} takes NAME=VALUE, not ${JSON.stringify(a)}`, { hint: `e.g. --${flag} ${flag === 'set' ? 'api=registry.example.com/team/api:1.7.1' : 'schema=42'}` });
-    if (Object.hasOwn(out, name) && out[name] !== value) throw new HfxError('HFX_E_USAGE', `--${flag} ${name} is given twice with different values`);
+    if (!name || !value)
+      throw new HfxError('HFX_E_USAGE', `--${flag} takes NAME=VALUE, not ${JSON.stringify(a)}`, {
+        hint: `e.g. --${flag} ${flag === 'set' ? 'api=registry.example.com/team/api:1.7.1' : 'schema=42'}`,
+      });
+    if (Object.hasOwn(out, name) && out[name] !== value)
+      throw new HfxError('HFX_E_USAGE', `--${flag} ${name} is given twice with different values`);
     out[name] = value;
   }
   return out;
@@ -61,7 +65,10 @@ function unknown(kind: string, name: string, known: string[], base: string): nev
 
 export function checkChoices(base: ReleaseManifest, c: ReleaseChoices): ReleasePlan {
   const version = c.version === undefined ? nextSemverPatch(base.version) : checkSemver(c.version);
-  if (version === base.version) throw new HfxError('HFX_E_RELEASE_EXISTS', `release ${version} already exists: it is the base`, { hint: 'Give another --version.' });
+  if (version === base.version)
+    throw new HfxError('HFX_E_RELEASE_EXISTS', `release ${version} already exists: it is the base`, {
+      hint: 'Give another --version.',
+    });
 
   const images = Object.keys(base.images);
   const build = [...new Set(c.build)];
@@ -69,9 +76,13 @@ export function checkChoices(base: ReleaseManifest, c: ReleaseChoices): ReleaseP
   const set: Record<string, ImageRef> = {};
   for (const [n, ref] of Object.entries(c.set)) {
     if (!Object.hasOwn(base.images, n)) unknown('image', n, images, base.version);
-    if (build.includes(n)) throw new HfxError('HFX_E_USAGE', `image ${n} is both built (--build) and set (--set)`, { hint: 'Choose one: build it, or give its reference.' });
+    if (build.includes(n))
+      throw new HfxError('HFX_E_USAGE', `image ${n} is both built (--build) and set (--set)`, {
+        hint: 'Choose one: build it, or give its reference.',
+      });
     const r = parseImageRef(ref);
-    if (r.tag === undefined && r.digest === undefined) throw new HfxError('HFX_E_USAGE', `--set ${n}=${ref}: give a tag or a digest; a release pins the image`);
+    if (r.tag === undefined && r.digest === undefined)
+      throw new HfxError('HFX_E_USAGE', `--set ${n}=${ref}: give a tag or a digest; a release pins the image`);
     set[n] = r;
   }
   const components: Record<string, string> = {};
@@ -84,17 +95,28 @@ export function checkChoices(base: ReleaseManifest, c: ReleaseChoices): ReleaseP
     components[n] = v;
   }
   const commit = c.commit.toLowerCase();
-  if (!COMMIT_RE.test(commit)) throw new HfxError('HFX_E_USAGE', `--commit ${JSON.stringify(c.commit)} is not a git commit id (7 to 64 hex digits)`);
-  for (const id of c.hotfixes) if (!NAME_RE.test(id)) throw new HfxError('HFX_E_USAGE', `hotfix id ${JSON.stringify(id)} must be ${NAME_RULE}`);
+  if (!COMMIT_RE.test(commit))
+    throw new HfxError(
+      'HFX_E_USAGE',
+      `--commit ${JSON.stringify(c.commit)} is not a git commit id (7 to 64 hex digits)`,
+    );
+  for (const id of c.hotfixes)
+    if (!NAME_RE.test(id)) throw new HfxError('HFX_E_USAGE', `hotfix id ${JSON.stringify(id)} must be ${NAME_RULE}`);
   const hotfixes = [...new Set([...(base.hotfixes ?? []), ...c.hotfixes])];
   const channels = c.channels === undefined ? [...base.channels] : [...new Set(c.channels)];
-  for (const ch of channels) if (!CHANNEL_RE.test(ch)) throw new HfxError('HFX_E_USAGE', `channel ${JSON.stringify(ch)} must be letters, digits and . _ - (1 to 64)`);
+  for (const ch of channels)
+    if (!CHANNEL_RE.test(ch))
+      throw new HfxError('HFX_E_USAGE', `channel ${JSON.stringify(ch)} must be letters, digits and . _ - (1 to 64)`);
   if (c.notes.length > 100_000) throw new HfxError('HFX_E_USAGE', '--notes is longer than 100000 characters');
   return { base, version, build, set, components, notes: c.notes, hotfixes, commit, channels };
 }
 
 /** The new manifest: the base with the built and set images, the components, and the new metadata. */
-export function planRelease(plan: ReleasePlan, built: Readonly<Record<string, ImageRef>>, releasedAt: string): ReleaseManifest {
+export function planRelease(
+  plan: ReleasePlan,
+  built: Readonly<Record<string, ImageRef>>,
+  releasedAt: string,
+): ReleaseManifest {
   const { base } = plan;
   const images: Record<string, string> = {};
   for (const [n, ref] of Object.entries(base.images)) {

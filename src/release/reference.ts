@@ -69,7 +69,8 @@ export function parseImageRef(ref: string): ImageRef {
   if (colon > rest.lastIndexOf('/')) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) invalid(ref, `tag ${JSON.stringify(tag)} must be 1 to 128 of letters, digits, _ . - and not start with . or -`);
+    if (!TAG.test(tag))
+      invalid(ref, `tag ${JSON.stringify(tag)} must be 1 to 128 of letters, digits, _ . - and not start with . or -`);
   }
   if (rest === '') invalid(ref, 'the repository name is missing');
   if (rest.length > NAME_MAX) invalid(ref, `the name is longer than ${NAME_MAX} characters`);
@@ -80,7 +81,11 @@ export function parseImageRef(ref: string): ImageRef {
   const first = slash < 0 ? '' : rest.slice(0, slash);
   if (slash >= 0 && (/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase())) {
     const m = HOST.exec(first);
-    if (!m) invalid(ref, `registry host ${JSON.stringify(first)} is not a host name or [IPv6] address with an optional :port`);
+    if (!m)
+      invalid(
+        ref,
+        `registry host ${JSON.stringify(first)} is not a host name or [IPv6] address with an optional :port`,
+      );
     if (m[1] !== undefined && (Number(m[1]) < 1 || Number(m[1]) > 65535)) invalid(ref, `port ${m[1]} is out of range`);
     registry = first === 'index.docker.io' ? DEFAULT_REGISTRY : first;
     path = rest.slice(slash + 1);
@@ -88,7 +93,12 @@ export function parseImageRef(ref: string): ImageRef {
   if (path === '') invalid(ref, 'the repository path is missing');
   for (const c of path.split('/')) {
     if (!PATH_COMPONENT.test(c)) {
-      invalid(ref, c === '' ? 'the repository path has an empty component' : `repository path component ${JSON.stringify(c)} must be lower-case letters and digits, separated by . _ __ or -`);
+      invalid(
+        ref,
+        c === ''
+          ? 'the repository path has an empty component'
+          : `repository path component ${JSON.stringify(c)} must be lower-case letters and digits, separated by . _ __ or -`,
+      );
     }
   }
   if (registry === DEFAULT_REGISTRY && !path.includes('/')) path = `library/${path}`;

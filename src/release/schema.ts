@@ -15,6 +15,9 @@ export const IMAGE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const COMMIT_RE = /^[0-9a-f]{7,64}$/;
 export const CHANNEL_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/** No C0 control character or DEL. */
+// eslint-disable-next-line no-control-regex -- the control characters are what the pattern refuses
+const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 /** A component's version: 1 to 128 characters, none of them white space, a C0 control character or DEL. */
 // eslint-disable-next-line no-control-regex -- the control characters are what the pattern refuses
 export const COMPONENT_VERSION_RE = /^[^\s\u0000-\u001f\u007f]{1,128}$/;
@@ -27,20 +30,30 @@ const ComponentVersion = z.string().regex(COMPONENT_VERSION_RE, '1 to 128 charac
 const ImageReference = z.string().superRefine((s, ctx) => {
   try {
     const r = parseImageRef(s);
-    if (r.tag === undefined && r.digest === undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} has neither a tag nor a digest; a release pins one` });
-    else if (r.full !== s) ctx.addIssue({ code: 'custom', message: `write the reference in full, with its registry: ${JSON.stringify(r.full)}` });
+    if (r.tag === undefined && r.digest === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(s)} has neither a tag nor a digest; a release pins one`,
+      });
+    else if (r.full !== s)
+      ctx.addIssue({
+        code: 'custom',
+        message: `write the reference in full, with its registry: ${JSON.stringify(r.full)}`,
+      });
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: (e as Error).message });
   }
 });
 
 const unique = <T extends z.ZodType<string>>(item: T, max: number) =>
-  z.array(item).max(max).refine((a) => new Set(a).size === a.length, 'must not repeat an entry');
+  z
+    .array(item)
+    .max(max)
+    .refine((a) => new Set(a).size === a.length, 'must not repeat an entry');
 
 const ReleaseManifestSchema = z
   .strictObject({
-    // eslint-disable-next-line no-control-regex -- the control characters are what the pattern refuses
-    name: z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters'),
+    name: z.string().min(1).max(200).regex(NO_CONTROL_CHARS, 'no control characters'),
     version: Version,
     status: z.enum(['draft', 'published']),
     published_at: IsoDate.optional(),
@@ -54,10 +67,22 @@ const ReleaseManifestSchema = z
     components: z.record(ComponentName, ComponentVersion),
   })
   .superRefine((m, ctx) => {
-    if (m.status === 'published' && m.published_at === undefined) ctx.addIssue({ code: 'custom', path: ['published_at'], message: 'a published release records when it was published' });
-    if (m.status === 'draft' && m.published_at !== undefined) ctx.addIssue({ code: 'custom', path: ['published_at'], message: 'a draft has no published_at' });
-    if ((m.base === undefined) !== (m.hotfixes === undefined)) ctx.addIssue({ code: 'custom', path: [m.base === undefined ? 'base' : 'hotfixes'], message: 'a hotfix release has both base and hotfixes; other releases neither' });
-    if (m.base !== undefined && m.base === m.version) ctx.addIssue({ code: 'custom', path: ['base'], message: 'a release cannot be its own base' });
+    if (m.status === 'published' && m.published_at === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['published_at'],
+        message: 'a published release records when it was published',
+      });
+    if (m.status === 'draft' && m.published_at !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['published_at'], message: 'a draft has no published_at' });
+    if ((m.base === undefined) !== (m.hotfixes === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [m.base === undefined ? 'base' : 'hotfixes'],
+        message: 'a hotfix release has both base and hotfixes; other releases neither',
+      });
+    if (m.base !== undefined && m.base === m.version)
+      ctx.addIssue({ code: 'custom', path: ['base'], message: 'a release cannot be its own base' });
   });
 
 export type ReleaseManifest = z.infer<typeof ReleaseManifestSchema>;

@@ -22,11 +22,16 @@ function checkDir(dir: string): void {
     st = statSync(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new HfxError('HFX_E_NOT_FOUND', `no releases directory at ${dir}`, { hint: 'Run in the repository that holds releases/, or give --dir DIR.' });
+      throw new HfxError('HFX_E_NOT_FOUND', `no releases directory at ${dir}`, {
+        hint: 'Run in the repository that holds releases/, or give --dir DIR.',
+      });
     }
     throw asHfxError(e, `cannot read ${dir}`);
   }
-  if (!st.isDirectory()) throw new HfxError('HFX_E_NOT_FOUND', `${dir} is not a directory`, { hint: 'Give the releases directory with --dir DIR.' });
+  if (!st.isDirectory())
+    throw new HfxError('HFX_E_NOT_FOUND', `${dir} is not a directory`, {
+      hint: 'Give the releases directory with --dir DIR.',
+    });
 }
 
 export function releaseExists(dir: string, version: string): boolean {
@@ -43,10 +48,16 @@ export function releaseExists(dir: string, version: string): boolean {
  * A JSON file of releases/: its parsed value, or undefined (never a JSON value) when `missingOk` and it does not exist. A
  * file over MAX_MANIFEST_BYTES, or one that is not JSON, is `code` with `hint`.
  */
-export function readJsonFile(file: string, code: 'HFX_E_MANIFEST' | 'HFX_E_BUILD', hint: string, missingOk = false): unknown {
+export function readJsonFile(
+  file: string,
+  code: 'HFX_E_MANIFEST' | 'HFX_E_BUILD',
+  hint: string,
+  missingOk = false,
+): unknown {
   let text: string;
   try {
-    if (statSync(file).size > MAX_MANIFEST_BYTES) throw new HfxError(code, `${file} is larger than ${MAX_MANIFEST_BYTES} bytes`, { hint });
+    if (statSync(file).size > MAX_MANIFEST_BYTES)
+      throw new HfxError(code, `${file} is larger than ${MAX_MANIFEST_BYTES} bytes`, { hint });
     text = readFileSync(file, 'utf8');
   } catch (e) {
     if (missingOk && (e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -63,7 +74,11 @@ function readManifestFile(file: string, version: string): ReleaseManifest {
   const raw = readJsonFile(file, 'HFX_E_MANIFEST', 'Fix the file (the fields are described in docs/releases.md).');
   const m = parseReleaseManifest(raw, file);
   if (m.version !== version) {
-    throw new HfxError('HFX_E_MANIFEST', `${file} holds version ${m.version}; the file must be named ${m.version}.json`, { hint: 'Rename the file or fix its version field.' });
+    throw new HfxError(
+      'HFX_E_MANIFEST',
+      `${file} holds version ${m.version}; the file must be named ${m.version}.json`,
+      { hint: 'Rename the file or fix its version field.' },
+    );
   }
   return m;
 }
@@ -73,7 +88,9 @@ export function readRelease(dir: string, version: string): ReleaseManifest {
   checkDir(dir);
   const file = releaseFile(dir, version);
   if (!releaseExists(dir, version)) {
-    throw new HfxError('HFX_E_NOT_FOUND', `no release ${version} in ${dir}`, { hint: 'See the releases with `hfx release list`.' });
+    throw new HfxError('HFX_E_NOT_FOUND', `no release ${version} in ${dir}`, {
+      hint: 'See the releases with `hfx release list`.',
+    });
   }
   return readManifestFile(file, version);
 }
@@ -142,7 +159,9 @@ export function writeNewRelease(dir: string, m: ReleaseManifest): string {
     linkSync(tmp, file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new HfxError('HFX_E_RELEASE_EXISTS', `release ${m.version} already exists (${file})`, { hint: 'Give another --version.' });
+      throw new HfxError('HFX_E_RELEASE_EXISTS', `release ${m.version} already exists (${file})`, {
+        hint: 'Give another --version.',
+      });
     }
     throw asHfxError(e, `cannot create ${file}`);
   } finally {

@@ -1,5 +1,10 @@
 import type { Socket } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import { ERRORS, HfxError } from '../errors.js';
@@ -53,8 +58,19 @@ export interface Ctx {
  * Each route declares who may call it (config.allow), checked at start-up.
  */
 const ROUTES: readonly ((ctx: Ctx) => FastifyPluginAsync)[] = [
-  authRoutes, adminRoutes, registryRoutes, auditRoutes, archiveRoutes, tufRoutes, fleetRoutes,
-  environmentRoutes, caseRoutes, manifestRoutes, overviewRoutes, rolloutRoutes, customerCaseRoutes,
+  authRoutes,
+  adminRoutes,
+  registryRoutes,
+  auditRoutes,
+  archiveRoutes,
+  tufRoutes,
+  fleetRoutes,
+  environmentRoutes,
+  caseRoutes,
+  manifestRoutes,
+  overviewRoutes,
+  rolloutRoutes,
+  customerCaseRoutes,
 ];
 
 /** Whether `test` holds for any value or key anywhere in a parsed query, params or body. */
@@ -70,7 +86,8 @@ const hasInfinity = (v: unknown) => deepSome(v, (x) => typeof x === 'number' && 
 /** The request announced a body that has not been read to its end. */
 function hasUnreadBody(req: FastifyRequest): boolean {
   const h = req.headers;
-  const announced = (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined;
+  const announced =
+    (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined;
   return announced && !req.raw.readableEnded;
 }
 
@@ -93,9 +110,22 @@ function bodyTimedOut(req: FastifyRequest, reply: FastifyReply, ms: number): voi
     // Typed as always there, the socket is null once Node has let go of it.
     (req.raw.socket as Socket | null)?.destroy();
   };
-  if (raw.headersSent) { cut(); return; }
-  const body = JSON.stringify({ error: { code: 'HFX_E_TIMEOUT', message: `the request body did not arrive within ${Math.round(ms / 1000)} s`, hint: 'Retry on a faster or steadier connection.' } });
-  raw.writeHead(408, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  if (raw.headersSent) {
+    cut();
+    return;
+  }
+  const body = JSON.stringify({
+    error: {
+      code: 'HFX_E_TIMEOUT',
+      message: `the request body did not arrive within ${Math.round(ms / 1000)} s`,
+      hint: 'Retry on a faster or steadier connection.',
+    },
+  });
+  raw.writeHead(408, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
   raw.end(body, cut);
 }
 
@@ -112,7 +142,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     requestTimeout: 0,
     // Headers that trickle in (slowloris) are cut at headersTimeout, checked every second rather
     // than Node's default 30.
-    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
     logger: opts.logger ?? false,
     // Secrets never reach the logs: the token header is redacted, bodies are not logged.
     ...(opts.logger ? { logger: { level: 'info', redact: ['req.headers.authorization'] } } : {}),
@@ -123,18 +156,30 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // malformed): the same JSON error shape as everything else.
     clientErrorHandler: (err, socket) => {
       const e = err as Error & { code?: string };
-      const [status, code, reason, message] = e.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'HFX_E_TOO_LARGE', 'Request Header Fields Too Large', 'the request headers are too large']
-        : e.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? [408, 'HFX_E_TIMEOUT', 'Request Timeout', `the request headers did not arrive within ${limits.headersTimeoutMs / 1000} s`]
-          : [400, 'HFX_E_USAGE', 'Bad Request', 'malformed HTTP request'];
+      const [status, code, reason, message] =
+        e.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'HFX_E_TOO_LARGE', 'Request Header Fields Too Large', 'the request headers are too large']
+          : e.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [
+                408,
+                'HFX_E_TIMEOUT',
+                'Request Timeout',
+                `the request headers did not arrive within ${limits.headersTimeoutMs / 1000} s`,
+              ]
+            : [400, 'HFX_E_USAGE', 'Bad Request', 'malformed HTTP request'];
       const body = JSON.stringify({ error: { code, message } });
-      if (socket.writable) socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      if (socket.writable)
+        socket.end(
+          `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
       else socket.destroy();
     },
     frameworkErrors: (err, _req, reply) => {
       // A bad %-escape and the like: the same error shape as every other refusal.
-      (reply as unknown as { code(n: number): { header(k: string, v: string): { send(b: string): void } } }).code(400).header('content-type', 'application/json').send(JSON.stringify({ error: { code: 'HFX_E_USAGE', message: err.message } }));
+      (reply as unknown as { code(n: number): { header(k: string, v: string): { send(b: string): void } } })
+        .code(400)
+        .header('content-type', 'application/json')
+        .send(JSON.stringify({ error: { code: 'HFX_E_USAGE', message: err.message } }));
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
@@ -163,7 +208,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Every API route says who may call it; one without is a bug caught at start-up, not a route
   // open to everyone.
   app.addHook('onRoute', (r) => {
-    if (r.url.startsWith('/v1/') && !r.config?.allow) throw new Error(`route ${String(r.method)} ${r.url} has no config.allow`);
+    if (r.url.startsWith('/v1/') && !r.config?.allow)
+      throw new Error(`route ${String(r.method)} ${r.url} has no config.allow`);
   });
   // Who is calling, and whether they may, is settled from the headers alone: a refusal goes out
   // before any byte of the body is read (and the connection is closed rather than drained).
@@ -175,7 +221,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // PostgreSQL text cannot hold NUL nor a bigint Infinity: refuse them up front as bad input rather
   // than fail in the database.
   app.addHook('preHandler', (req, _reply, done) => {
-    const streamed = req.body !== null && typeof req.body === 'object' && typeof (req.body as { pipe?: unknown }).pipe === 'function';
+    const streamed =
+      req.body !== null && typeof req.body === 'object' && typeof (req.body as { pipe?: unknown }).pipe === 'function';
     if (hasNul(decodeSafe(req.url)) || hasNul(req.query) || hasNul(req.params) || (!streamed && hasNul(req.body))) {
       done(new HfxError('HFX_E_USAGE', 'the request contains a NUL character'));
       return;
@@ -193,14 +240,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('preParsing', async (req, reply, payload) => {
     if (!hasUnreadBody(req)) return payload;
     const length = Number(req.headers['content-length']) || 0;
-    const ms = limits.bodyTimeoutMs + (req.routeOptions.config.upload ? Math.ceil((length / limits.minUploadRate) * 1000) : 0);
+    const ms =
+      limits.bodyTimeoutMs + (req.routeOptions.config.upload ? Math.ceil((length / limits.minUploadRate) * 1000) : 0);
     const timer = setTimeout(() => bodyTimedOut(req, reply, ms), ms);
     const clear = () => clearTimeout(timer);
     payload.once('end', clear).once('close', clear).once('error', clear);
     return payload;
   });
   // Archives are streamed to disk, never buffered.
-  app.addContentTypeParser(['application/zip', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
+  app.addContentTypeParser(['application/zip', 'application/octet-stream'], (_req, payload, done) =>
+    done(null, payload),
+  );
 
   app.setErrorHandler((err, req, reply) => {
     // A refusal before the body was read: close the connection instead of reading the rest.
@@ -213,11 +263,22 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const e = err as { validation?: unknown; statusCode?: number; message: string; code?: string };
     if (e.validation || (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)) {
       const code = e.statusCode === 413 ? 'HFX_E_TOO_LARGE' : e.statusCode === 404 ? 'HFX_E_NOT_FOUND' : 'HFX_E_USAGE';
-      return reply.status(e.statusCode && e.statusCode !== 500 ? e.statusCode : 400).send({ error: { code, message: e.message } });
+      return reply
+        .status(e.statusCode && e.statusCode !== 500 ? e.statusCode : 400)
+        .send({ error: { code, message: e.message } });
     }
     if (isConnectionLost(err)) {
       req.log.warn({ err }, 'database connection lost');
-      return reply.status(ERRORS.HFX_E_UNAVAILABLE.http).header('retry-after', '1').send({ error: { code: 'HFX_E_UNAVAILABLE', message: 'the server lost its database connection (a restart or failover) during this request', hint: 'Retry in a moment; if this persists, check that the database the server uses is up.' } });
+      return reply
+        .status(ERRORS.HFX_E_UNAVAILABLE.http)
+        .header('retry-after', '1')
+        .send({
+          error: {
+            code: 'HFX_E_UNAVAILABLE',
+            message: 'the server lost its database connection (a restart or failover) during this request',
+            hint: 'Retry in a moment; if this persists, check that the database the server uses is up.',
+          },
+        });
     }
     req.log.error({ err }, 'unexpected error');
     return reply.status(500).send({ error: { code: 'HFX_E_INTERNAL', message: 'internal error; see the server log' } });

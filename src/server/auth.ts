@@ -38,15 +38,24 @@ declare module 'fastify' {
 /** The route-level check (app.ts runs it in onRequest); handlers narrow further where the body decides. */
 export function admit(p: Principal | null, allow: Allow): void {
   if (allow === 'public') return;
-  if (!p) throw new HfxError('HFX_E_AUTH', 'this needs a login or an installation token', { hint: 'Log in: `hfx login URL`.' });
+  if (!p)
+    throw new HfxError('HFX_E_AUTH', 'this needs a login or an installation token', {
+      hint: 'Log in: `hfx login URL`.',
+    });
   if (allow === 'login' || (allow === 'report' && p.kind === 'customer' && !p.user)) return;
   if (allow === 'customer-user') {
     if (p.kind === 'customer' && p.user) return;
-    throw new HfxError('HFX_E_FORBIDDEN', "this is for a customer's own people, signed in as a customer user", { hint: 'Vendor users see the same through the cases routes.' });
+    throw new HfxError('HFX_E_FORBIDDEN', "this is for a customer's own people, signed in as a customer user", {
+      hint: 'Vendor users see the same through the cases routes.',
+    });
   }
   const min: Role = allow === 'report' ? 'developer' : allow;
   if (p.kind !== 'user' || rank(p.role) < rank(min)) {
-    throw new HfxError('HFX_E_FORBIDDEN', `this needs the ${min} role${p.kind === 'user' ? `; you are ${p.role}` : ''}`, { hint: 'Ask an admin for the role.' });
+    throw new HfxError(
+      'HFX_E_FORBIDDEN',
+      `this needs the ${min} role${p.kind === 'user' ? `; you are ${p.role}` : ''}`,
+      { hint: 'Ask an admin for the role.' },
+    );
   }
 }
 
@@ -90,26 +99,55 @@ export async function principalOf(store: Store, req: FastifyRequest): Promise<Pr
   const row = await store.db
     .selectFrom('tokens')
     .leftJoin('users', 'users.id', 'tokens.user_id')
-    .select(['tokens.id', 'tokens.hash', 'tokens.name', 'tokens.customer_id', 'tokens.revoked', 'tokens.expires_at', 'tokens.last_used_at', 'users.id as uid', 'users.username', 'users.role', 'users.customer_id as user_customer', 'users.disabled'])
+    .select([
+      'tokens.id',
+      'tokens.hash',
+      'tokens.name',
+      'tokens.customer_id',
+      'tokens.revoked',
+      'tokens.expires_at',
+      'tokens.last_used_at',
+      'users.id as uid',
+      'users.username',
+      'users.role',
+      'users.customer_id as user_customer',
+      'users.disabled',
+    ])
     .where('tokens.hash', '=', hash)
     .executeTakeFirst();
   if (!row || row.revoked || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) {
     throw new HfxError('HFX_E_AUTH', 'the token is unknown or revoked', { hint: 'Log in again: `hfx login URL`.' });
   }
   const expires = row.expires_at ? new Date(row.expires_at).getTime() : Infinity;
-  if (expires <= Date.now()) throw new HfxError('HFX_E_AUTH', 'the token has expired', { hint: 'Sign in again (the dashboard), or `hfx login URL`.' });
+  if (expires <= Date.now())
+    throw new HfxError('HFX_E_AUTH', 'the token has expired', {
+      hint: 'Sign in again (the dashboard), or `hfx login URL`.',
+    });
   let principal: Principal;
-  if (row.customer_id !== null) principal = { kind: 'customer', customerId: row.customer_id, tokenId: row.id, name: row.name };
-  else if (row.uid === null || row.username === null || row.role === null) throw new HfxError('HFX_E_AUTH', 'the token has no owner');
-  else if (row.disabled) throw new HfxError('HFX_E_AUTH', 'the token is unknown or revoked', { hint: 'Log in again: `hfx login URL`.' });
+  if (row.customer_id !== null)
+    principal = { kind: 'customer', customerId: row.customer_id, tokenId: row.id, name: row.name };
+  else if (row.uid === null || row.username === null || row.role === null)
+    throw new HfxError('HFX_E_AUTH', 'the token has no owner');
+  else if (row.disabled)
+    throw new HfxError('HFX_E_AUTH', 'the token is unknown or revoked', { hint: 'Log in again: `hfx login URL`.' });
   else if (row.role === 'customer') {
     if (row.user_customer === null) throw new HfxError('HFX_E_AUTH', 'the token has no owner');
-    principal = { kind: 'customer', customerId: row.user_customer, tokenId: row.id, name: row.name, user: { id: row.uid, username: row.username } };
+    principal = {
+      kind: 'customer',
+      customerId: row.user_customer,
+      tokenId: row.id,
+      name: row.name,
+      user: { id: row.uid, username: row.username },
+    };
   } else principal = { kind: 'user', userId: row.uid, username: row.username, role: row.role, tokenId: row.id };
   // "Last used" helps an admin find stale tokens to revoke; written at most hourly per token, and
   // never in the way of the request.
   if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > LAST_USED_EVERY_MS) {
-    store.db.updateTable('tokens').set({ last_used_at: new Date() }).where('id', '=', row.id).execute()
+    store.db
+      .updateTable('tokens')
+      .set({ last_used_at: new Date() })
+      .where('id', '=', row.id)
+      .execute()
       .catch(() => undefined);
   }
   if (tokenCache.size >= 10_000) tokenCache.clear();
@@ -135,7 +173,8 @@ export function forgetToken(tokenId: number): void {
 export function forgetUser(userId: number): void {
   for (const [h, c] of tokenCache) {
     const p = c.principal;
-    if ((p.kind === 'user' && p.userId === userId) || (p.kind === 'customer' && p.user?.id === userId)) tokenCache.delete(h);
+    if ((p.kind === 'user' && p.userId === userId) || (p.kind === 'customer' && p.user?.id === userId))
+      tokenCache.delete(h);
   }
 }
 
@@ -148,14 +187,21 @@ export function requireRole(req: FastifyRequest, min: Role): Extract<Principal, 
   const p = req.principal;
   if (!p) throw new HfxError('HFX_E_AUTH', 'this needs a login', { hint: 'Log in: `hfx login URL`.' });
   if (p.kind !== 'user' || rank(p.role) < rank(min)) {
-    throw new HfxError('HFX_E_FORBIDDEN', `this needs the ${min} role${p.kind === 'user' ? `; you are ${p.role}` : ''}`, { hint: 'Ask an admin for the role.' });
+    throw new HfxError(
+      'HFX_E_FORBIDDEN',
+      `this needs the ${min} role${p.kind === 'user' ? `; you are ${p.role}` : ''}`,
+      { hint: 'Ask an admin for the role.' },
+    );
   }
   return p;
 }
 
 /** Any logged-in caller: a user, or an installation's customer token. */
 export function requireAny(req: FastifyRequest): Principal {
-  if (!req.principal) throw new HfxError('HFX_E_AUTH', 'this needs a login or an installation token', { hint: 'Log in: `hfx login URL`.' });
+  if (!req.principal)
+    throw new HfxError('HFX_E_AUTH', 'this needs a login or an installation token', {
+      hint: 'Log in: `hfx login URL`.',
+    });
   return req.principal;
 }
 

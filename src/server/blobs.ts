@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, read, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  openSync,
+  read,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -41,7 +52,10 @@ export async function receiveInto(dir: string, body: Readable, max: number): Pro
       async function* (src: AsyncIterable<Buffer>) {
         for await (const chunk of src) {
           size += chunk.length;
-          if (size > max) throw new HfxError('HFX_E_TOO_LARGE', `the upload is over ${max} bytes`, { hint: 'The server refuses uploads over this size (`hfx serve --max-upload`); ask its operator if the archive is legitimate.' });
+          if (size > max)
+            throw new HfxError('HFX_E_TOO_LARGE', `the upload is over ${max} bytes`, {
+              hint: 'The server refuses uploads over this size (`hfx serve --max-upload`); ask its operator if the archive is legitimate.',
+            });
           h.update(chunk);
           yield chunk;
         }
@@ -158,8 +172,14 @@ export class BlobStore implements ArchiveBlobs {
       reading = true;
       read(fd, b, 0, Math.min(SEND_CHUNK, end + 1 - pos), pos, (err, n) => {
         reading = false;
-        if (closed) { closeSync(fd); return; }
-        if (err || n === 0) { finish(err ?? new Error(`blob ${sha256} ends at ${pos}, before ${end + 1}`)); return; }
+        if (closed) {
+          closeSync(fd);
+          return;
+        }
+        if (err || n === 0) {
+          finish(err ?? new Error(`blob ${sha256} ends at ${pos}, before ${end + 1}`));
+          return;
+        }
         pos += n;
         writing++;
         res.write(n === SEND_CHUNK ? b : b.subarray(0, n), () => {

@@ -34,7 +34,10 @@ export function addressKey(ip: string): string {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = ip.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /**
@@ -46,16 +49,29 @@ export function addressKey(ip: string): string {
 export async function reserveAttempt(db: Kysely<Database>, username: string, address: string): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${`hfx-login:${address}`}))`.execute(tx);
-    const r = await sql<{ now: Date; n_account: number; last_account: Date | null; n_address: number; last_address: Date | null }>`
+    const r = await sql<{
+      now: Date;
+      n_account: number;
+      last_account: Date | null;
+      n_address: number;
+      last_address: Date | null;
+    }>`
       select now() as now,
         count(*) filter (where username = ${username})::int as n_account, max(at) filter (where username = ${username}) as last_account,
         count(*)::int as n_address, max(at) as last_address
-      from login_failures where address = ${address} and at > now() - ${`${WINDOW_MS} milliseconds`}::interval`.execute(tx);
+      from login_failures where address = ${address} and at > now() - ${`${WINDOW_MS} milliseconds`}::interval`.execute(
+      tx,
+    );
     const [row] = r.rows;
     if (!row) throw new HfxError('HFX_E_INTERNAL', 'counting login failures returned no row');
     const now = new Date(row.now).getTime();
-    const until = (n: number, last: Date | null, free: number) => (last ? new Date(last).getTime() + delayAfter(n, free) : 0);
-    const waitMs = Math.max(until(row.n_account, row.last_account, FREE_PER_ACCOUNT), until(row.n_address, row.last_address, FREE_PER_ADDRESS)) - now;
+    const until = (n: number, last: Date | null, free: number) =>
+      last ? new Date(last).getTime() + delayAfter(n, free) : 0;
+    const waitMs =
+      Math.max(
+        until(row.n_account, row.last_account, FREE_PER_ACCOUNT),
+        until(row.n_address, row.last_address, FREE_PER_ADDRESS),
+      ) - now;
     if (waitMs > 0) {
       const s = Math.ceil(waitMs / 1000);
       throw new HfxError('HFX_E_RATE_LIMITED', `too many failed logins from your address; try again in ${s} s`, {
@@ -74,6 +90,9 @@ export async function loginSucceeded(db: Kysely<Database>, username: string, add
 
 /** Drops failures past the window (run hourly). */
 export async function sweepLoginFailures(db: Kysely<Database>): Promise<number> {
-  const r = await db.deleteFrom('login_failures').where('at', '<', sql<Date>`now() - ${`${WINDOW_MS} milliseconds`}::interval`).executeTakeFirst();
+  const r = await db
+    .deleteFrom('login_failures')
+    .where('at', '<', sql<Date>`now() - ${`${WINDOW_MS} milliseconds`}::interval`)
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }

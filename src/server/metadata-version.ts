@@ -37,8 +37,15 @@ export async function bumpVersion(db: Kysely<Database>, tuf?: { targets: number;
 
 /** bumpVersion inside the caller's transaction: a rollout's change and the version it is signed at commit together. */
 export async function bumpIn(tx: Transaction<Database>, tuf?: { targets: number; online: string }): Promise<number> {
-  const r = await tx.updateTable('metadata_state').set((e) => ({ version: sql`${e.ref('version')} + 1`, ...(tuf ? { tuf_targets: tuf.targets, tuf_online: tuf.online } : {}) }))
-    .where('id', '=', 1).returning('version').executeTakeFirstOrThrow();
+  const r = await tx
+    .updateTable('metadata_state')
+    .set((e) => ({
+      version: sql`${e.ref('version')} + 1`,
+      ...(tuf ? { tuf_targets: tuf.targets, tuf_online: tuf.online } : {}),
+    }))
+    .where('id', '=', 1)
+    .returning('version')
+    .executeTakeFirstOrThrow();
   const v = r.version;
   await tx.updateTable('archives').set({ seq: v }).where('seq', 'is', null).execute();
   return v;
@@ -49,8 +56,15 @@ export async function bumpIn(tx: Transaction<Database>, tuf?: { targets: number;
  * key), or archives wait unoffered (a bump that failed): moves the version so every repository is
  * signed afresh. Run at start.
  */
-export async function settleVersion(db: Kysely<Database>, tuf: { targets: number; online: string }): Promise<number | null> {
-  const row = await db.selectFrom('metadata_state').select(['tuf_targets', 'tuf_online']).where('id', '=', 1).executeTakeFirstOrThrow();
+export async function settleVersion(
+  db: Kysely<Database>,
+  tuf: { targets: number; online: string },
+): Promise<number | null> {
+  const row = await db
+    .selectFrom('metadata_state')
+    .select(['tuf_targets', 'tuf_online'])
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow();
   const waiting = await db.selectFrom('archives').select('id').where('seq', 'is', null).limit(1).executeTakeFirst();
   if (row.tuf_targets === tuf.targets && row.tuf_online === tuf.online && !waiting) return null;
   return bumpVersion(db, tuf);

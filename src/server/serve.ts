@@ -52,8 +52,11 @@ async function ensureAdmin(store: Store, opts: ServeOptions): Promise<void> {
   const username = opts.adminUser ?? 'admin';
   const generated = !opts.adminPassword;
   const password = opts.adminPassword ?? randomBytes(18).toString('base64url');
-  const r = await store.db.insertInto('users').values({ username, password_hash: await hashPassword(password), role: 'admin' })
-    .onConflict((c) => c.column('username').doNothing()).executeTakeFirst();
+  const r = await store.db
+    .insertInto('users')
+    .values({ username, password_hash: await hashPassword(password), role: 'admin' })
+    .onConflict((c) => c.column('username').doNothing())
+    .executeTakeFirst();
   if (Number(r.numInsertedOrUpdatedRows ?? 0) > 0) {
     await audit(store.db, 'hfx', 'create', 'user', username, { role: 'admin', firstStart: true });
     opts.onAdminCreated?.(username, password, generated);
@@ -68,9 +71,13 @@ async function ensureAdmin(store: Store, opts: ServeOptions): Promise<void> {
 function tufKeysFor(opts: ServeOptions, kind: 'pglite' | 'postgres'): TufServerKeys {
   if (opts.tufKeys) return loadTufKeys(resolve(opts.tufKeys), process.env);
   if (kind === 'postgres') {
-    throw new HfxError('HFX_E_USAGE', 'with DATABASE_URL, hfx serve needs --tuf-keys DIR (HFX_TUF_KEYS): every process must sign with the same keys', {
-      hint: 'Make them on an offline machine: `hfx tuf init --out DIR`; give every server DIR/server.',
-    });
+    throw new HfxError(
+      'HFX_E_USAGE',
+      'with DATABASE_URL, hfx serve needs --tuf-keys DIR (HFX_TUF_KEYS): every process must sign with the same keys',
+      {
+        hint: 'Make them on an offline machine: `hfx tuf init --out DIR`; give every server DIR/server.',
+      },
+    );
   }
   const dev = developmentTufKeys(resolve(opts.dataDir));
   opts.onDevelopmentKeys?.(dev.keys.dir, dev.made);
@@ -88,10 +95,25 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     // A rotation (new top-level targets or online key) or archives left unoffered: sign afresh.
     await settleVersion(store.db, { targets: tufKeys.targetsVersion, online: tufKeys.online.keyid });
     const blobs = openArchiveBlobs(opts.blobDir ?? join(dataDir, 'blobs'), { dataDir, ...opts.blobRegistry });
-    const app = await buildApp({ store, blobs, tufKeys, logger: opts.logger ?? false, ...(opts.maxUpload ? { maxUpload: opts.maxUpload } : {}), ...(opts.limits ? { limits: opts.limits } : {}) });
-    onStoreError = (err) => app.log.warn({ err }, 'database connection lost; the pool opens a new one for the next query');
+    const app = await buildApp({
+      store,
+      blobs,
+      tufKeys,
+      logger: opts.logger ?? false,
+      ...(opts.maxUpload ? { maxUpload: opts.maxUpload } : {}),
+      ...(opts.limits ? { limits: opts.limits } : {}),
+    });
+    onStoreError = (err) =>
+      app.log.warn({ err }, 'database connection lost; the pool opens a new one for the next query');
     const address = await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
-    void blobs.check?.().catch((err: unknown) => app.log.warn({ err }, 'the archive registry cannot be reached now: uploads and downloads answer 503 until it can'));
+    void blobs
+      .check?.()
+      .catch((err: unknown) =>
+        app.log.warn(
+          { err },
+          'the archive registry cannot be reached now: uploads and downloads answer 503 until it can',
+        ),
+      );
     const port = Number(new URL(address).port);
     // A long-running server also clears what processes killed since its start left behind.
     const sweeper = setInterval(() => {

@@ -20,9 +20,16 @@ export async function requireVisibleArchives(db: Kysely<Database>, p: Principal,
   const want = [...new Set(ids)];
   const seen = new Map<string, string | null>();
   for (let i = 0; i < want.length; i += 1000) {
-    const rows = await db.selectFrom('archives').select(['id', 'customer_id']).where('id', 'in', want.slice(i, i + 1000)).execute();
+    const rows = await db
+      .selectFrom('archives')
+      .select(['id', 'customer_id'])
+      .where('id', 'in', want.slice(i, i + 1000))
+      .execute();
     for (const r of rows) seen.set(r.id, r.customer_id);
   }
   const bad = want.find((id) => !seen.has(id) || !visibleTo(p, seen.get(id) ?? null));
-  if (bad !== undefined) throw new HfxError('HFX_E_NOT_FOUND', `no archive ${bad}`, { hint: 'An installation reports only archives its server offers it; nothing was recorded.' });
+  if (bad !== undefined)
+    throw new HfxError('HFX_E_NOT_FOUND', `no archive ${bad}`, {
+      hint: 'An installation reports only archives its server offers it; nothing was recorded.',
+    });
 }

@@ -8,14 +8,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
 
 // The dashboard only talks to this origin's API; nothing inline, nothing from elsewhere.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 /**
  * Serves the dashboard: the built files (hashed assets cached for a year, gzip copies made by the
  * build), and index.html for any other GET a browser makes outside /v1, so deep links such as
  * /cases/12 work. Without a build (a checkout that never ran `npm run build`) the API still runs.
  */
-export async function registerWeb(app: FastifyInstance, notFound: (req: FastifyRequest, reply: FastifyReply) => unknown, dir = WEB_DIR): Promise<boolean> {
+export async function registerWeb(
+  app: FastifyInstance,
+  notFound: (req: FastifyRequest, reply: FastifyReply) => unknown,
+  dir = WEB_DIR,
+): Promise<boolean> {
   const index = join(dir, 'index.html');
   if (!existsSync(index)) return false;
   const html = readFileSync(index);
@@ -42,12 +47,24 @@ export async function registerWeb(app: FastifyInstance, notFound: (req: FastifyR
       }
     },
   });
-  const page = (reply: FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache')
-    .header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').send(html);
+  const page = (reply: FastifyReply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('content-security-policy', CSP)
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .send(html);
   app.get('/', { schema: { hide: true } }, (_req, reply) => page(reply));
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? req.url;
-    if (req.method === 'GET' && !path.startsWith('/v1/') && !path.startsWith('/assets/') && (req.headers.accept ?? '').includes('text/html')) return page(reply);
+    if (
+      req.method === 'GET' &&
+      !path.startsWith('/v1/') &&
+      !path.startsWith('/assets/') &&
+      (req.headers.accept ?? '').includes('text/html')
+    )
+      return page(reply);
     return notFound(req, reply);
   });
   return true;

@@ -16,7 +16,11 @@ export function pglitePool(db: PGlite) {
   const client = {
     async query(sql: string, params: unknown[] = []): Promise<QueryResult> {
       const r = await db.query(sql, params);
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length, command: sql.trimStart().slice(0, 6).toUpperCase() };
+      return {
+        rows: r.rows,
+        rowCount: r.affectedRows ?? r.rows.length,
+        command: sql.trimStart().slice(0, 6).toUpperCase(),
+      };
     },
   };
   return {

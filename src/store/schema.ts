@@ -76,9 +76,22 @@ export interface Database {
     step_at: ColumnType<Date, Date | string | undefined, Date | string>;
   };
   env_gates: { product: string; environment: string; soak_seconds: number | null; freeze: Json<string[]> };
-  rollout_log: { id: Generated<number>; rollout_id: number; seq: number; state: RolloutState; percent: number; installations: Json<string[]> | null; at: Created };
+  rollout_log: {
+    id: Generated<number>;
+    rollout_id: number;
+    seq: number;
+    state: RolloutState;
+    percent: number;
+    installations: Json<string[]> | null;
+    at: Created;
+  };
   /** One row: the metadata version, and what of the TUF keys it was last moved for. */
-  metadata_state: { id: number; version: number; tuf_targets: ColumnType<number, number | undefined, number>; tuf_online: ColumnType<string, string | undefined, string> };
+  metadata_state: {
+    id: number;
+    version: number;
+    tuf_targets: ColumnType<number, number | undefined, number>;
+    tuf_online: ColumnType<string, string | undefined, string>;
+  };
   installations: {
     id: string;
     customer_id: string | null;
@@ -121,7 +134,16 @@ export interface Database {
     pack_hash: string;
     reported_at: Date;
   };
-  env_tags: { id: Generated<number>; product: string; environment: string; tag: string; content: string; pack_hash: string | null; actor: string; at: Created };
+  env_tags: {
+    id: Generated<number>;
+    product: string;
+    environment: string;
+    tag: string;
+    content: string;
+    pack_hash: string | null;
+    actor: string;
+    at: Created;
+  };
   env_deployments: {
     id: Generated<number>;
     product: string;
@@ -174,9 +196,37 @@ export interface Database {
     created_at: Created;
     updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   };
-  case_transitions: { id: Generated<number>; case_id: number; action: string; from_state: string | null; to_state: string; actor: string; reason: string | null; details: Json<unknown>; at: Created };
-  case_evidence: { id: Generated<number>; case_id: number; kind: 'functional' | 'regression'; counts: Json<CaseTestCounts>; xml: string; uploaded_by: string; at: Created };
-  notify_subscriptions: { id: Generated<number>; kind: 'webhook' | 'email'; target: string; secret: string | null; customer_id: string | null; username: string | null; events: Json<string[]>; created_by: string; created_at: Created };
+  case_transitions: {
+    id: Generated<number>;
+    case_id: number;
+    action: string;
+    from_state: string | null;
+    to_state: string;
+    actor: string;
+    reason: string | null;
+    details: Json<unknown>;
+    at: Created;
+  };
+  case_evidence: {
+    id: Generated<number>;
+    case_id: number;
+    kind: 'functional' | 'regression';
+    counts: Json<CaseTestCounts>;
+    xml: string;
+    uploaded_by: string;
+    at: Created;
+  };
+  notify_subscriptions: {
+    id: Generated<number>;
+    kind: 'webhook' | 'email';
+    target: string;
+    secret: string | null;
+    customer_id: string | null;
+    username: string | null;
+    events: Json<string[]>;
+    created_by: string;
+    created_at: Created;
+  };
   notify_outbox: {
     id: Generated<number>;
     event_id: string;

@@ -21,7 +21,11 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
  * One interface, two drivers: PostgreSQL when `url` is given (DATABASE_URL), else an embedded
  * PGlite database in `dataDir/db`. Migrations run on open.
  */
-export async function openStore(opts: { url?: string | undefined; dataDir: string; onError?: (e: Error) => void }): Promise<Store> {
+export async function openStore(opts: {
+  url?: string | undefined;
+  dataDir: string;
+  onError?: (e: Error) => void;
+}): Promise<Store> {
   let db: Kysely<Database>;
   let kind: Store['kind'];
   if (opts.url) {
@@ -48,7 +52,10 @@ export async function openStore(opts: { url?: string | undefined; dataDir: strin
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new HfxError('HFX_E_STATE', `database migration ${failed ?? ''} failed: ${(error as Error).message}`, { hint: 'Check DATABASE_URL and that the database user may create tables.', cause: error });
+    throw new HfxError('HFX_E_STATE', `database migration ${failed ?? ''} failed: ${(error as Error).message}`, {
+      hint: 'Check DATABASE_URL and that the database user may create tables.',
+      cause: error,
+    });
   }
   return { db, kind, close: () => db.destroy() };
 }
@@ -62,7 +69,11 @@ const CONNECTION_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIME
  * pg_terminate_backend), not because of the query: the request may be retried, the server is fine.
  */
 export function isConnectionLost(e: unknown): boolean {
-  for (let cur = e as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; cur && depth < 4; cur = cur.cause as typeof cur, depth++) {
+  for (
+    let cur = e as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0;
+    cur && depth < 4;
+    cur = cur.cause as typeof cur, depth++
+  ) {
     const code = typeof cur.code === 'string' ? cur.code : '';
     if (CONNECTION_STATES.test(code) || CONNECTION_ERRNOS.has(code)) return true;
     // pg's own wording when the socket closes under a query or a client is reused after that.

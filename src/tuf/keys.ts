@@ -26,7 +26,8 @@ function publicHex(pub: KeyObject): string {
 }
 
 export function keyJson(pub: KeyObject): TufKeyJson {
-  if (pub.asymmetricKeyType !== 'ed25519') throw new HfxError('HFX_E_USAGE', `a TUF key here is ed25519, not ${pub.asymmetricKeyType ?? 'unknown'}`);
+  if (pub.asymmetricKeyType !== 'ed25519')
+    throw new HfxError('HFX_E_USAGE', `a TUF key here is ed25519, not ${pub.asymmetricKeyType ?? 'unknown'}`);
   return { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: publicHex(pub) } };
 }
 
@@ -59,7 +60,11 @@ export function readKeyFile(file: string, what: string): SigningKey {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new HfxError('HFX_E_NOT_FOUND', `cannot read the ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'Keys are made by `hfx tuf init --out DIR`.' });
+    throw new HfxError(
+      'HFX_E_NOT_FOUND',
+      `cannot read the ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { hint: 'Keys are made by `hfx tuf init --out DIR`.' },
+    );
   }
   return keyFromPem(text, `the ${what} ${file}`);
 }
@@ -69,8 +74,11 @@ export function keyFromPem(text: string, what: string): SigningKey {
   try {
     priv = createPrivateKey(text);
   } catch {
-    throw new HfxError('HFX_E_USAGE', `${what} is not a PEM private key`, { hint: 'Keys are made by `hfx tuf init --out DIR`.' });
+    throw new HfxError('HFX_E_USAGE', `${what} is not a PEM private key`, {
+      hint: 'Keys are made by `hfx tuf init --out DIR`.',
+    });
   }
-  if (priv.asymmetricKeyType !== 'ed25519') throw new HfxError('HFX_E_USAGE', `${what} is ${priv.asymmetricKeyType ?? 'unknown'}, not ed25519`);
+  if (priv.asymmetricKeyType !== 'ed25519')
+    throw new HfxError('HFX_E_USAGE', `${what} is ${priv.asymmetricKeyType ?? 'unknown'}, not ed25519`);
   return signingKey(priv);
 }

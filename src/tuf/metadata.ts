@@ -33,7 +33,8 @@ function signDoc(kind: MetadataKind, signed: Record<string, unknown>, keys: read
   return md.toJSON() as Signed;
 }
 
-const keysOf = (keys: readonly SigningKey[] | readonly { keyid: string; json: TufKeyJson }[]) => Object.fromEntries(keys.map((k) => [k.keyid, k.json]));
+const keysOf = (keys: readonly SigningKey[] | readonly { keyid: string; json: TufKeyJson }[]) =>
+  Object.fromEntries(keys.map((k) => [k.keyid, k.json]));
 
 export interface RootSpec {
   version: number;
@@ -46,7 +47,11 @@ export interface RootSpec {
 /** The signed part of a root. */
 export function rootSigned(s: RootSpec): Record<string, unknown> {
   return {
-    _type: 'root', spec_version: SPEC_VERSION, version: s.version, expires: s.expires, consistent_snapshot: true,
+    _type: 'root',
+    spec_version: SPEC_VERSION,
+    version: s.version,
+    expires: s.expires,
+    consistent_snapshot: true,
     keys: keysOf([...s.root.keys, ...s.targets.keys, s.online]),
     roles: {
       root: { keyids: s.root.keys.map((k) => k.keyid), threshold: s.root.threshold },
@@ -63,26 +68,77 @@ export function signRoot(s: RootSpec, signers: readonly SigningKey[]): Signed {
 }
 
 /** The top-level targets: nothing of its own, every path delegated to the online role. */
-export function topTargets(version: number, expires: string, online: { keyid: string; json: TufKeyJson }, signers: readonly SigningKey[]): Signed {
-  return signDoc(MetadataKind.Targets, {
-    _type: 'targets', spec_version: SPEC_VERSION, version, expires, targets: {},
-    delegations: { keys: keysOf([online]), roles: [{ name: ONLINE_ROLE, keyids: [online.keyid], threshold: 1, terminating: true, paths: ['*'] }] },
-  }, signers);
+export function topTargets(
+  version: number,
+  expires: string,
+  online: { keyid: string; json: TufKeyJson },
+  signers: readonly SigningKey[],
+): Signed {
+  return signDoc(
+    MetadataKind.Targets,
+    {
+      _type: 'targets',
+      spec_version: SPEC_VERSION,
+      version,
+      expires,
+      targets: {},
+      delegations: {
+        keys: keysOf([online]),
+        roles: [{ name: ONLINE_ROLE, keyids: [online.keyid], threshold: 1, terminating: true, paths: ['*'] }],
+      },
+    },
+    signers,
+  );
 }
 
 /** One repository's archives, as the online role lists them. */
-export function onlineTargets(version: number, expires: string, entries: readonly TargetEntry[], key: SigningKey): Signed {
-  const targets = Object.fromEntries(entries.map((e) => [targetPath(e.custom.id), { length: e.size, hashes: { sha256: e.sha256 }, custom: { hfx: e.custom } }]));
-  return signDoc(MetadataKind.Targets, { _type: 'targets', spec_version: SPEC_VERSION, version, expires, targets }, [key]);
+export function onlineTargets(
+  version: number,
+  expires: string,
+  entries: readonly TargetEntry[],
+  key: SigningKey,
+): Signed {
+  const targets = Object.fromEntries(
+    entries.map((e) => [
+      targetPath(e.custom.id),
+      { length: e.size, hashes: { sha256: e.sha256 }, custom: { hfx: e.custom } },
+    ]),
+  );
+  return signDoc(MetadataKind.Targets, { _type: 'targets', spec_version: SPEC_VERSION, version, expires, targets }, [
+    key,
+  ]);
 }
 
-export function snapshot(version: number, expires: string, targetsVersion: number, onlineVersion: number, key: SigningKey): Signed {
-  return signDoc(MetadataKind.Snapshot, {
-    _type: 'snapshot', spec_version: SPEC_VERSION, version, expires,
-    meta: { 'targets.json': { version: targetsVersion }, [`${ONLINE_ROLE}.json`]: { version: onlineVersion } },
-  }, [key]);
+export function snapshot(
+  version: number,
+  expires: string,
+  targetsVersion: number,
+  onlineVersion: number,
+  key: SigningKey,
+): Signed {
+  return signDoc(
+    MetadataKind.Snapshot,
+    {
+      _type: 'snapshot',
+      spec_version: SPEC_VERSION,
+      version,
+      expires,
+      meta: { 'targets.json': { version: targetsVersion }, [`${ONLINE_ROLE}.json`]: { version: onlineVersion } },
+    },
+    [key],
+  );
 }
 
 export function timestamp(version: number, expires: string, snapshotVersion: number, key: SigningKey): Signed {
-  return signDoc(MetadataKind.Timestamp, { _type: 'timestamp', spec_version: SPEC_VERSION, version, expires, meta: { 'snapshot.json': { version: snapshotVersion } } }, [key]);
+  return signDoc(
+    MetadataKind.Timestamp,
+    {
+      _type: 'timestamp',
+      spec_version: SPEC_VERSION,
+      version,
+      expires,
+      meta: { 'snapshot.json': { version: snapshotVersion } },
+    },
+    [key],
+  );
 }

@@ -33,10 +33,14 @@ export interface InitResult {
 }
 
 export function initTuf(dir: string, opts: { keys: number; threshold: number; now?: number }): InitResult {
-  if (!Number.isSafeInteger(opts.keys) || opts.keys < 1 || opts.keys > 20) throw new HfxError('HFX_E_USAGE', '--keys is 1 to 20 root keys');
-  if (!Number.isSafeInteger(opts.threshold) || opts.threshold < 1 || opts.threshold > opts.keys) throw new HfxError('HFX_E_USAGE', `--threshold is 1 to the number of keys (${opts.keys})`);
+  if (!Number.isSafeInteger(opts.keys) || opts.keys < 1 || opts.keys > 20)
+    throw new HfxError('HFX_E_USAGE', '--keys is 1 to 20 root keys');
+  if (!Number.isSafeInteger(opts.threshold) || opts.threshold < 1 || opts.threshold > opts.keys)
+    throw new HfxError('HFX_E_USAGE', `--threshold is 1 to the number of keys (${opts.keys})`);
   if (existsSync(join(dir, SERVER)) || existsSync(join(dir, OFFLINE))) {
-    throw new HfxError('HFX_E_USAGE', `${dir} already holds TUF keys`, { hint: 'Rotate with `hfx tuf rotate --dir DIR`, or choose another --out.' });
+    throw new HfxError('HFX_E_USAGE', `${dir} already holds TUF keys`, {
+      hint: 'Rotate with `hfx tuf rotate --dir DIR`, or choose another --out.',
+    });
   }
   mkdirSync(join(dir, OFFLINE), { recursive: true, mode: 0o700 });
   mkdirSync(join(dir, SERVER), { recursive: true, mode: 0o700 });
@@ -49,11 +53,27 @@ export function initTuf(dir: string, opts: { keys: number; threshold: number; no
   writeKeyFile(join(dir, OFFLINE, 'targets.key'), targets.pem);
   const online = newKey();
   writeKeyFile(join(dir, SERVER, 'online.key'), online.pem);
-  const spec: RootSpec = { version: 1, expires: expiresIn(ROOT_DAYS * 86400, opts.now), root: { keys: roots, threshold: opts.threshold }, targets: { keys: [targets.key], threshold: 1 }, online: online.key };
+  const spec: RootSpec = {
+    version: 1,
+    expires: expiresIn(ROOT_DAYS * 86400, opts.now),
+    root: { keys: roots, threshold: opts.threshold },
+    targets: { keys: [targets.key], threshold: 1 },
+    online: online.key,
+  };
   const rootFile = join(dir, SERVER, '1.root.json');
   writeJson(rootFile, signRoot(spec, roots));
-  writeJson(join(dir, SERVER, '1.targets.json'), topTargets(1, expiresIn(TARGETS_DAYS * 86400, opts.now), online.key, [targets.key]));
-  return { dir, root: { keyids: roots.map((k) => k.keyid), threshold: opts.threshold }, targetsKeyid: targets.key.keyid, onlineKeyid: online.key.keyid, rootFile, serverDir: join(dir, SERVER) };
+  writeJson(
+    join(dir, SERVER, '1.targets.json'),
+    topTargets(1, expiresIn(TARGETS_DAYS * 86400, opts.now), online.key, [targets.key]),
+  );
+  return {
+    dir,
+    root: { keyids: roots.map((k) => k.keyid), threshold: opts.threshold },
+    targetsKeyid: targets.key.keyid,
+    onlineKeyid: online.key.keyid,
+    rootFile,
+    serverDir: join(dir, SERVER),
+  };
 }
 
 export interface RotateOptions {
@@ -80,8 +100,14 @@ export interface RotateResult {
 /** Highest N of the files N.NAME.json in dir. */
 export function latestVersion(dir: string, name: 'root' | 'targets'): number {
   const re = new RegExp(`^([1-9]\\d{0,8})\\.${name}\\.json$`);
-  const versions = readdirSync(dir).map((f) => re.exec(f)?.[1]).filter((x): x is string => x !== undefined).map(Number);
-  if (!versions.length) throw new HfxError('HFX_E_NOT_FOUND', `no N.${name}.json in ${dir}`, { hint: 'Make the keys and the first root with `hfx tuf init --out DIR`.' });
+  const versions = readdirSync(dir)
+    .map((f) => re.exec(f)?.[1])
+    .filter((x): x is string => x !== undefined)
+    .map(Number);
+  if (!versions.length)
+    throw new HfxError('HFX_E_NOT_FOUND', `no N.${name}.json in ${dir}`, {
+      hint: 'Make the keys and the first root with `hfx tuf init --out DIR`.',
+    });
   return Math.max(...versions);
 }
 
@@ -114,9 +140,17 @@ export function rotateTuf(dir: string, o: RotateOptions): RotateResult {
     offlineKeys.set(key.keyid, { key, file: f });
   }
   const oldRole = cur.signed.roles.root;
-  const oldSigners = oldRole.keyids.map((id) => offlineKeys.get(id)?.key).filter((k): k is SigningKey => k !== undefined);
+  const oldSigners = oldRole.keyids
+    .map((id) => offlineKeys.get(id)?.key)
+    .filter((k): k is SigningKey => k !== undefined);
   if (oldSigners.length < oldRole.threshold) {
-    throw new HfxError('HFX_E_SIGNATURE', `root ${n} needs ${oldRole.threshold} of its keys to sign the next root; ${dir}/offline has ${oldSigners.length}`, { hint: 'Bring the other root key files into DIR/offline (root-N.key) for the signing, then take them away again.' });
+    throw new HfxError(
+      'HFX_E_SIGNATURE',
+      `root ${n} needs ${oldRole.threshold} of its keys to sign the next root; ${dir}/offline has ${oldSigners.length}`,
+      {
+        hint: 'Bring the other root key files into DIR/offline (root-N.key) for the signing, then take them away again.',
+      },
+    );
   }
   const removing = new Set<string>();
   for (const prefix of o.removeRootKeys ?? []) {
@@ -146,9 +180,14 @@ export function rotateTuf(dir: string, o: RotateOptions): RotateResult {
   });
   const rootKeys = [...kept, ...added.map((k) => ({ keyid: k.keyid, json: k.json }))];
   const threshold = o.threshold ?? Math.min(oldRole.threshold, rootKeys.length);
-  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > rootKeys.length) throw new HfxError('HFX_E_USAGE', `--threshold is 1 to the number of root keys (${rootKeys.length})`);
+  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > rootKeys.length)
+    throw new HfxError('HFX_E_USAGE', `--threshold is 1 to the number of root keys (${rootKeys.length})`);
   const newSigners = rootKeys.map((k) => offlineKeys.get(k.keyid)?.key).filter((k): k is SigningKey => k !== undefined);
-  if (newSigners.length < threshold) throw new HfxError('HFX_E_SIGNATURE', `the new root needs ${threshold} of its keys to sign it; ${dir}/offline has ${newSigners.length}`);
+  if (newSigners.length < threshold)
+    throw new HfxError(
+      'HFX_E_SIGNATURE',
+      `the new root needs ${threshold} of its keys to sign it; ${dir}/offline has ${newSigners.length}`,
+    );
 
   let targetsKey = readKeyFile(join(offline, 'targets.key'), 'targets key');
   if (o.newTargetsKey) {
@@ -165,19 +204,36 @@ export function rotateTuf(dir: string, o: RotateOptions): RotateResult {
     online = k.key;
   }
   const spec: RootSpec = {
-    version: n + 1, expires: expiresIn(ROOT_DAYS * 86400, o.now), root: { keys: rootKeys, threshold },
-    targets: { keys: [{ keyid: targetsKey.keyid, json: targetsKey.json }], threshold: 1 }, online: { keyid: online.keyid, json: online.json },
+    version: n + 1,
+    expires: expiresIn(ROOT_DAYS * 86400, o.now),
+    root: { keys: rootKeys, threshold },
+    targets: { keys: [{ keyid: targetsKey.keyid, json: targetsKey.json }], threshold: 1 },
+    online: { keyid: online.keyid, json: online.json },
   };
   // A key in both the old and the new root signs once.
-  const signers = [...new Map([...oldSigners.slice(0, oldRole.threshold), ...newSigners.slice(0, threshold)].map((k) => [k.keyid, k])).values()];
+  const signers = [
+    ...new Map(
+      [...oldSigners.slice(0, oldRole.threshold), ...newSigners.slice(0, threshold)].map((k) => [k.keyid, k]),
+    ).values(),
+  ];
   writeJson(join(server, `${n + 1}.root.json`), signRoot(spec, signers));
   const t = latestVersion(server, 'targets') + 1;
-  writeJson(join(server, `${t}.targets.json`), topTargets(t, expiresIn(TARGETS_DAYS * 86400, o.now), online, [targetsKey]));
+  writeJson(
+    join(server, `${t}.targets.json`),
+    topTargets(t, expiresIn(TARGETS_DAYS * 86400, o.now), online, [targetsKey]),
+  );
   for (const id of removing) {
     const f = offlineKeys.get(id)?.file;
     if (f) retire(offline, f, id);
   }
-  return { rootVersion: n + 1, targetsVersion: t, root: { keyids: rootKeys.map((k) => k.keyid), threshold }, onlineKeyid: online.keyid, targetsKeyid: targetsKey.keyid, signedBy: signers.map((k) => k.keyid) };
+  return {
+    rootVersion: n + 1,
+    targetsVersion: t,
+    root: { keyids: rootKeys.map((k) => k.keyid), threshold },
+    onlineKeyid: online.keyid,
+    targetsKeyid: targetsKey.keyid,
+    signedBy: signers.map((k) => k.keyid),
+  };
 }
 
 function retire(dir: string, file: string, keyid: string): void {

@@ -29,10 +29,14 @@ export function decide(custom: Pick<HfxCustom, 'rollouts'>, installation: string
   if (!rs || rs.length === 0) return { offered: true, rollout: null };
   let shown: Decision['rollout'] = null;
   for (const r of rs) {
-    const inScope = r.scope === 'all' || r.scope === 'customer' || (r.scope === 'env' && installation !== null && (r.installations ?? []).includes(installation));
+    const inScope =
+      r.scope === 'all' ||
+      r.scope === 'customer' ||
+      (r.scope === 'env' && installation !== null && (r.installations ?? []).includes(installation));
     const view = { id: r.id, state: r.state, percent: r.percent, inScope };
     if (inScope && r.state === 'completed') return { offered: true, rollout: view };
-    if (inScope && r.state === 'active' && installation !== null && r.seed && bucket(r.seed, installation) < r.percent) return { offered: true, rollout: view };
+    if (inScope && r.state === 'active' && installation !== null && r.seed && bucket(r.seed, installation) < r.percent)
+      return { offered: true, rollout: view };
     if (inScope || !shown) shown = view;
   }
   return { offered: false, rollout: shown };

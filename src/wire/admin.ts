@@ -40,6 +40,15 @@ export interface TokenRow {
   current: boolean;
 }
 
-export interface PublisherKey { keyid: string; name: string; public_pem: string; created_at: string }
+export interface PublisherKey {
+  keyid: string;
+  name: string;
+  public_pem: string;
+  created_at: string;
+}
 
-export interface Product { name: string; title: string; releases: string[] }
+export interface Product {
+  name: string;
+  title: string;
+  releases: string[];
+}

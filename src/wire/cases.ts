@@ -4,14 +4,56 @@
 import type { Role } from './roles.js';
 
 /** The life of a hotfix case. Terminal: solved, rejected, superseded (rolled-back and solved can be reopened). */
-export const STATES = ['reported', 'triaged', 'in-progress', 'testing', 'ready', 'scheduled', 'deployed', 'verified', 'monitoring', 'solved', 'rejected', 'rolled-back', 'superseded'] as const;
+export const STATES = [
+  'reported',
+  'triaged',
+  'in-progress',
+  'testing',
+  'ready',
+  'scheduled',
+  'deployed',
+  'verified',
+  'monitoring',
+  'solved',
+  'rejected',
+  'rolled-back',
+  'superseded',
+] as const;
 export type CaseState = (typeof STATES)[number];
 
-export const ACTIONS = ['triage', 'start', 'evidence', 'ready', 'schedule', 'deploy', 'verify', 'monitor', 'solve', 'reopen', 'reject', 'rollback', 'supersede'] as const;
+export const ACTIONS = [
+  'triage',
+  'start',
+  'evidence',
+  'ready',
+  'schedule',
+  'deploy',
+  'verify',
+  'monitor',
+  'solve',
+  'reopen',
+  'reject',
+  'rollback',
+  'supersede',
+] as const;
 export type CaseAction = (typeof ACTIONS)[number];
 
 /** Conditions checked on the case's facts before a transition; each refusal names one. */
-export const GUARDS = ['assigned', 'root-cause', 'evidence-functional', 'evidence-regression', 'tests-pass', 'archive-linked', 'window', 'environment', 'signoff', 'monitor-period', 'present-everywhere', 'reason', 'included-by-update'] as const;
+export const GUARDS = [
+  'assigned',
+  'root-cause',
+  'evidence-functional',
+  'evidence-regression',
+  'tests-pass',
+  'archive-linked',
+  'window',
+  'environment',
+  'signoff',
+  'monitor-period',
+  'present-everywhere',
+  'reason',
+  'included-by-update',
+] as const;
 export type Guard = (typeof GUARDS)[number];
 
 export interface Transition {
@@ -21,18 +63,37 @@ export interface Transition {
   role: Role;
 }
 
-const ACTIVE = ['reported', 'triaged', 'in-progress', 'testing', 'ready', 'scheduled', 'deployed', 'verified', 'monitoring'] as const;
+const ACTIVE = [
+  'reported',
+  'triaged',
+  'in-progress',
+  'testing',
+  'ready',
+  'scheduled',
+  'deployed',
+  'verified',
+  'monitoring',
+] as const;
 const SHIPPED = ['scheduled', 'deployed', 'verified', 'monitoring'] as const;
 
 function build(): Record<CaseState, Partial<Record<CaseAction, Transition>>> {
-  const t = Object.fromEntries(STATES.map((s) => [s, {}])) as Record<CaseState, Partial<Record<CaseAction, Transition>>>;
+  const t = Object.fromEntries(STATES.map((s) => [s, {}])) as Record<
+    CaseState,
+    Partial<Record<CaseAction, Transition>>
+  >;
   const add = (from: readonly CaseState[], action: CaseAction, to: CaseState, guards: Guard[], role: Role) => {
     for (const f of from) t[f][action] = { to, guards, role };
   };
   add(['reported'], 'triage', 'triaged', [], 'developer');
   add(['triaged'], 'start', 'in-progress', ['assigned'], 'developer');
   // Evidence moves a case into testing, and may be uploaded again while it is there (a re-run).
-  add(['in-progress', 'testing'], 'evidence', 'testing', ['root-cause', 'evidence-functional', 'evidence-regression'], 'developer');
+  add(
+    ['in-progress', 'testing'],
+    'evidence',
+    'testing',
+    ['root-cause', 'evidence-functional', 'evidence-regression'],
+    'developer',
+  );
   add(['testing'], 'ready', 'ready', ['tests-pass', 'archive-linked'], 'developer');
   add(['ready'], 'schedule', 'scheduled', ['window'], 'release-manager');
   // Deployed once per environment: deploy again while deployed to add the next one.
@@ -51,26 +112,83 @@ function build(): Record<CaseState, Partial<Record<CaseAction, Transition>>> {
 export const TABLE: Readonly<Record<CaseState, Partial<Record<CaseAction, Transition>>>> = build();
 
 /** Pass/fail counts parsed from JUnit XML (cases). */
-export interface CaseTestCounts { tests: number; failed: number; errors: number; skipped: number; passed: number; failures: string[] }
+export interface CaseTestCounts {
+  tests: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+  passed: number;
+  failures: string[];
+}
 
 export interface CaseRow {
-  id: number; title: string; product: string; release: string | null; component: string | null; customer_id: string | null;
-  severity: string; priority: string; state: string; assignee: string | null; team: string | null; hotfix_id: string | null;
-  created_at: string; updated_at: string;
+  id: number;
+  title: string;
+  product: string;
+  release: string | null;
+  component: string | null;
+  customer_id: string | null;
+  severity: string;
+  priority: string;
+  state: string;
+  assignee: string | null;
+  team: string | null;
+  hotfix_id: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface CaseDetail extends CaseRow {
-  description: string; source: string; reporter: string; level: number | null; impact: string; impact_text: string;
-  priority_reason: string | null; root_cause: string | null; commits: { sha: string; subject?: string }[];
-  functional: CaseTestCounts | null; regression: CaseTestCounts | null; window_start: string | null; window_end: string | null;
-  deployed: { environment: string; at: string; by: string }[]; signoff_by: string | null; monitor_until: string | null;
-  outcome: string | null; reopened: number; created_by: string;
-  transitions: { id: number; action: string; from_state: string | null; to_state: string; actor: string; reason: string | null; at: string }[];
+  description: string;
+  source: string;
+  reporter: string;
+  level: number | null;
+  impact: string;
+  impact_text: string;
+  priority_reason: string | null;
+  root_cause: string | null;
+  commits: { sha: string; subject?: string }[];
+  functional: CaseTestCounts | null;
+  regression: CaseTestCounts | null;
+  window_start: string | null;
+  window_end: string | null;
+  deployed: { environment: string; at: string; by: string }[];
+  signoff_by: string | null;
+  monitor_until: string | null;
+  outcome: string | null;
+  reopened: number;
+  created_by: string;
+  transitions: {
+    id: number;
+    action: string;
+    from_state: string | null;
+    to_state: string;
+    actor: string;
+    reason: string | null;
+    at: string;
+  }[];
   evidence: { id: number; kind: string; counts: CaseTestCounts; uploaded_by: string; at: string }[];
-  notifications: { event_id: string; event: string; kind: string; target?: string; attempts: number; delivered_at: string | null; failed_at: string | null; last_error?: string | null }[];
+  notifications: {
+    event_id: string;
+    event: string;
+    kind: string;
+    target?: string;
+    attempts: number;
+    delivered_at: string | null;
+    failed_at: string | null;
+    last_error?: string | null;
+  }[];
 }
 
-export interface AuditEntry { id: number; at: string; actor: string; action: string; object_type: string; object_id: string; details: unknown }
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  object_type: string;
+  object_id: string;
+  details: unknown;
+}
 
 /**
  * What a customer's own people see of their cases (seed 002, "communicate with users"): where the

@@ -25,10 +25,34 @@ export interface FleetSummary {
   hotfixesCapped: boolean;
 }
 
-export interface Installation { id: string; customer_id: string | null; name: string; product: string; release: string; level: number; channel: string; hotfixes: string[]; reported_at: string }
+export interface Installation {
+  id: string;
+  customer_id: string | null;
+  name: string;
+  product: string;
+  release: string;
+  level: number;
+  channel: string;
+  hotfixes: string[];
+  reported_at: string;
+}
 
 export interface HotfixSpread {
   id: string;
-  applied: { id: string; name: string; customer_id: string | null; product: string; release: string; level: number; reported_at: string }[];
-  events: { installation_id: string; name: string; kind: 'applied' | 'reverted' | 'updated' | 'registered'; reason: string | null; at: string }[];
+  applied: {
+    id: string;
+    name: string;
+    customer_id: string | null;
+    product: string;
+    release: string;
+    level: number;
+    reported_at: string;
+  }[];
+  events: {
+    installation_id: string;
+    name: string;
+    kind: 'applied' | 'reverted' | 'updated' | 'registered';
+    reason: string | null;
+    at: string;
+  }[];
 }

@@ -2,7 +2,10 @@
 // before it downloads anything. Signing and checking them is src/tuf's.
 
 /** A signed document as it is served: `{ signed, signatures }`. */
-export type Signed = Record<string, unknown> & { signed: Record<string, unknown>; signatures: { keyid: string; sig: string }[] };
+export type Signed = Record<string, unknown> & {
+  signed: Record<string, unknown>;
+  signatures: { keyid: string; sig: string }[];
+};
 
 /** What an installation needs to know of a target before it downloads it (TUF `custom`). */
 export interface HfxCustom {

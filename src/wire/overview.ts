@@ -11,7 +11,30 @@ export interface SetupStep {
 export interface Overview {
   setup: SetupStep[];
   red: { product: string; environment: string; hotfix: string; missingIn: string[] }[];
-  cases: { id: number; title: string; severity: string; priority: string; state: string; customer: string | null; createdAt: string; ageDays: number }[];
-  failedNotifications: { id: number; event: string; kind: string; target: string | null; lastError: string | null; failedAt: string }[];
-  reverted: { installation: string; name: string; customer: string | null; hotfix: string | null; reason: string | null; at: string }[];
+  cases: {
+    id: number;
+    title: string;
+    severity: string;
+    priority: string;
+    state: string;
+    customer: string | null;
+    createdAt: string;
+    ageDays: number;
+  }[];
+  failedNotifications: {
+    id: number;
+    event: string;
+    kind: string;
+    target: string | null;
+    lastError: string | null;
+    failedAt: string;
+  }[];
+  reverted: {
+    installation: string;
+    name: string;
+    customer: string | null;
+    hotfix: string | null;
+    reason: string | null;
+    at: string;
+  }[];
 }

@@ -6,10 +6,22 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const CHROMIUM = process.env.HFX_CHROMIUM ?? '/usr/bin/chromium';
 
 // The flags this sandbox needs: root (no sandbox), no GPU, and no calls home, which the closed network refuses.
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 export async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does, or set HFX_CHROMIUM`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does, or set HFX_CHROMIUM`,
+    );
   // launch() gives every run a new, empty profile directory of its own.
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }

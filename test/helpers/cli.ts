@@ -35,7 +35,13 @@ function capture(opts: RunOptions): { io: Io; done: (code: number, error?: HfxEr
     opts.onStdout?.(d.toString());
   });
   stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const io: Io = { cwd: opts.cwd ?? process.cwd(), env: opts.env ?? { NO_COLOR: '1' }, stdout, stderr, ...(opts.stdin ? { stdin: opts.stdin } : {}) };
+  const io: Io = {
+    cwd: opts.cwd ?? process.cwd(),
+    env: opts.env ?? { NO_COLOR: '1' },
+    stdout,
+    stderr,
+    ...(opts.stdin ? { stdin: opts.stdin } : {}),
+  };
   return {
     io,
     done: (code, error) => {

@@ -78,7 +78,8 @@ export function packSpec(seed: number): Spec {
     'docs/api/v1.html': '<h1>v1</h1>\n',
     'docs/api/v2.html': '<h1>v2</h1>\n',
   };
-  for (let d = 0; d < DIRS; d++) for (let f = 0; f < PER_DIR; f++) spec[fileName(d, f)] = filler(rand, `${fileName(d, f)} v1`, 1024, 6144);
+  for (let d = 0; d < DIRS; d++)
+    for (let f = 0; f < PER_DIR; f++) spec[fileName(d, f)] = filler(rand, `${fileName(d, f)} v1`, 1024, 6144);
   for (let i = 0; i < 8; i++) spec[`plugins/legacy/p${i}.jar`] = filler(rand, `legacy ${i}`, 512, 2048);
   for (let i = 0; i < 4; i++) spec[`plugins/legacy/res/r${i}.txt`] = filler(rand, `legacy res ${i}`, 128, 512);
   for (let i = 0; i < 5; i++) spec[`plugins/core/c${i}.jar`] = filler(rand, `core ${i}`, 512, 2048);
@@ -100,7 +101,8 @@ export function applyFix(dir: string, seed: number): void {
       if (i % 5 === 0) spec[fileName(d, f)] = filler(rand, `${fileName(d, f)} v2`, 1024, 6144);
       else if (i % 16 === 3) del.push(fileName(d, f));
     }
-    for (let f = PER_DIR; f < PER_DIR + 3; f++) spec[fileName(d, f)] = filler(rand, `${fileName(d, f)} new`, 1024, 4096);
+    for (let f = PER_DIR; f < PER_DIR + 3; f++)
+      spec[fileName(d, f)] = filler(rand, `${fileName(d, f)} new`, 1024, 4096);
   }
   for (let i = 0; i < 8; i++) spec[`lib/mnew/n${i}.js`] = filler(rand, `mnew ${i}`, 512, 2048);
   for (let i = 0; i < 4; i++) spec[`lib/mnew/sub/s${i}.js`] = filler(rand, `mnew sub ${i}`, 256, 1024);
@@ -160,7 +162,18 @@ export async function makeRigs(root: string, seed = 1, lanes = 1): Promise<Rig[]
   await initHome({ home: template, product: 'demo', version: '1.0.0', level: 0 });
   addTrust(layout(template), k.publicKey);
   const archive = join(root, `${HOTFIX_ID}.zip`);
-  await diffTrees({ oldDir: template, newDir: fixed, out: archive, product: 'demo', version: '1.0.0', level: 0, id: HOTFIX_ID, title: 'crash rig', signKey: k.privateKey, createdAt: '2026-01-01T00:00:00.000Z' });
+  await diffTrees({
+    oldDir: template,
+    newDir: fixed,
+    out: archive,
+    product: 'demo',
+    version: '1.0.0',
+    level: 0,
+    id: HOTFIX_ID,
+    title: 'crash rig',
+    signKey: k.privateKey,
+    createdAt: '2026-01-01T00:00:00.000Z',
+  });
   const first: Rig = {
     name: 'lane0',
     home: join(root, 'lane0'),
@@ -234,12 +247,16 @@ export function runChild(args: string[], opts: { fault?: string; killAfterMs?: n
     });
     // 'close' comes after the child is reaped: until then its pid still counts as alive, and
     // `hfx recover` would take the dead child's lock for a live one.
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: performance.now() - t0, killed: sent && signal === 'SIGKILL' }));
+    child.on('close', (code, signal) =>
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - t0, killed: sent && signal === 'SIGKILL' }),
+    );
   });
 }
 
 export function opArgs(rig: Rig, op: Op): string[] {
-  return op === 'apply' ? ['apply', rig.archive, '--home', rig.home, '--json'] : ['revert', '--home', rig.home, '--json'];
+  return op === 'apply'
+    ? ['apply', rig.archive, '--home', rig.home, '--json']
+    : ['revert', '--home', rig.home, '--json'];
 }
 
 /** Where an uninterrupted `op` starts and ends. */
@@ -291,27 +308,40 @@ export async function settled(rig: Rig, dir: string, context: string): Promise<O
   const snap = snapshot(dir);
   const outcome: Outcome | null = equalSnap(snap, rig.before) ? 'BEFORE' : equalSnap(snap, rig.after) ? 'AFTER' : null;
   if (outcome === null) {
-    fail(`${context}: the tree is neither BEFORE nor AFTER\nvs BEFORE:\n${snapDiff(snap, rig.before)}\nvs AFTER:\n${snapDiff(snap, rig.after)}`);
+    fail(
+      `${context}: the tree is neither BEFORE nor AFTER\nvs BEFORE:\n${snapDiff(snap, rig.before)}\nvs AFTER:\n${snapDiff(snap, rig.after)}`,
+    );
   }
   const st = await hfx(['state', '--home', dir, '--json']);
   if (st.code !== 0) fail(`${context}: hfx state exited ${st.code}: ${st.stdout}${st.stderr}`);
   const ids = (st.json.hotfixes as { id: string }[]).map((h) => h.id);
   const want = outcome === 'AFTER' ? [HOTFIX_ID] : [];
-  if (JSON.stringify(ids) !== JSON.stringify(want)) fail(`${context}: the tree is ${outcome} but hfx state lists ${JSON.stringify(ids)}`);
-  if (st.json.pending !== null) fail(`${context}: hfx state still reports a pending operation: ${JSON.stringify(st.json.pending)}`);
+  if (JSON.stringify(ids) !== JSON.stringify(want))
+    fail(`${context}: the tree is ${outcome} but hfx state lists ${JSON.stringify(ids)}`);
+  if (st.json.pending !== null)
+    fail(`${context}: hfx state still reports a pending operation: ${JSON.stringify(st.json.pending)}`);
   const v = await hfx(['verify', '--home', dir, '--json']);
-  if (v.code !== 0 || v.json?.ok !== true) fail(`${context}: hfx verify exited ${v.code} on a ${outcome} tree: ${v.stdout.slice(0, 2000)}${v.stderr}`);
+  if (v.code !== 0 || v.json?.ok !== true)
+    fail(`${context}: hfx verify exited ${v.code} on a ${outcome} tree: ${v.stdout.slice(0, 2000)}${v.stderr}`);
   if (v.json.pending !== null) fail(`${context}: hfx verify reports pending: ${v.json.pending}`);
 
   const l = layout(dir);
   const left: string[] = [];
-  for (const [p, what] of [[l.journal, 'journal'], [l.tx, 'staging area'], [l.lock, 'lock']] as const) {
+  for (const [p, what] of [
+    [l.journal, 'journal'],
+    [l.tx, 'staging area'],
+    [l.lock, 'lock'],
+  ] as const) {
     if (existsSync(p)) left.push(`the ${what} .hfx/${basename(p)}`);
   }
   const records = existsSync(l.applied) ? readdirSync(l.applied).sort() : [];
   if (JSON.stringify(records) !== JSON.stringify(want)) {
-    const extra = records.filter((r) => !want.includes(r)).map((r) => `.hfx/applied/${r}/{${readdirSync(join(l.applied, r)).sort().join(',')}}`);
-    left.push(`on a ${outcome} tree .hfx/applied holds ${JSON.stringify(records)}${extra.length ? ` (${extra.join(' ')})` : ''}`);
+    const extra = records
+      .filter((r) => !want.includes(r))
+      .map((r) => `.hfx/applied/${r}/{${readdirSync(join(l.applied, r)).sort().join(',')}}`);
+    left.push(
+      `on a ${outcome} tree .hfx/applied holds ${JSON.stringify(records)}${extra.length ? ` (${extra.join(' ')})` : ''}`,
+    );
   }
   const temps = walkRel(l.dir).filter((p) => /\.tmp-\d+$/.test(p));
   if (temps.length) left.push(`temp files ${temps.map((p) => `.hfx/${p}`).join(', ')}`);
@@ -324,9 +354,14 @@ export async function settled(rig: Rig, dir: string, context: string): Promise<O
   return outcome;
 }
 
-export async function recover(dir: string, mode: RecoverMode, context: string): Promise<{ action: string; operation?: string }> {
+export async function recover(
+  dir: string,
+  mode: RecoverMode,
+  context: string,
+): Promise<{ action: string; operation?: string }> {
   const r = await hfx(['recover', '--home', dir, '--json', ...(mode === 'rollback' ? ['--rollback'] : [])]);
-  if (r.code !== 0) fail(`${context}: hfx recover${mode === 'rollback' ? ' --rollback' : ''} exited ${r.code}: ${r.stdout}${r.stderr}`);
+  if (r.code !== 0)
+    fail(`${context}: hfx recover${mode === 'rollback' ? ' --rollback' : ''} exited ${r.code}: ${r.stdout}${r.stderr}`);
   return r.json as { action: string; operation?: string };
 }
 
@@ -360,7 +395,10 @@ export async function ensureAt(rig: Rig, want: Outcome): Promise<void> {
     return;
   }
   const snap = snapshot(rig.home);
-  if (!equalSnap(snap, want === 'AFTER' ? rig.after : rig.before)) fail(`${rig.name}: the pack should be ${want} before the next case:\n${snapDiff(snap, want === 'AFTER' ? rig.after : rig.before)}`);
+  if (!equalSnap(snap, want === 'AFTER' ? rig.after : rig.before))
+    fail(
+      `${rig.name}: the pack should be ${want} before the next case:\n${snapDiff(snap, want === 'AFTER' ? rig.after : rig.before)}`,
+    );
 }
 
 function dropTwin(rig: Rig): void {
@@ -424,9 +462,11 @@ export async function boundaryCase(rig: Rig, op: Op, n: number): Promise<Boundar
   }
   const j = JSON.parse(readFileSync(layout(rig.home).journal, 'utf8')) as { operation: string; steps: unknown[] };
   const total = (op === 'apply' ? rig.applySteps : rig.revertSteps).length;
-  if (j.operation !== op || j.steps.length !== total) fail(`${ctx}: the journal is a ${j.operation} of ${j.steps.length} steps, expected ${op} of ${total}`);
+  if (j.operation !== op || j.steps.length !== total)
+    fail(`${ctx}: the journal is a ${j.operation} of ${j.steps.length} steps, expected ${op} of ${total}`);
   const st = await hfx(['state', '--home', rig.home, '--json']);
-  if (st.json?.pending?.kind !== 'interrupted' || st.json.pending.operation !== op) fail(`${ctx}: hfx state does not report the interrupted ${op}: ${st.stdout}`);
+  if (st.json?.pending?.kind !== 'interrupted' || st.json.pending.operation !== op)
+    fail(`${ctx}: hfx state does not report the interrupted ${op}: ${st.stdout}`);
   const twin = `${rig.home}.twin`;
   rmSync(twin, { recursive: true, force: true });
   cpSync(rig.home, twin, { recursive: true, verbatimSymlinks: true });
@@ -434,16 +474,19 @@ export async function boundaryCase(rig: Rig, op: Op, n: number): Promise<Boundar
   rig.twinAt = null;
 
   const fr = await recover(rig.home, 'forward', ctx);
-  if (fr.action !== 'completed' || fr.operation !== op) fail(`${ctx}: hfx recover reported ${JSON.stringify(fr)}, expected it to complete the ${op}`);
+  if (fr.action !== 'completed' || fr.operation !== op)
+    fail(`${ctx}: hfx recover reported ${JSON.stringify(fr)}, expected it to complete the ${op}`);
   const forward = await settled(rig, rig.home, `${ctx}, recover`);
   rig.at = forward;
   if (forward !== endOf(op)) fail(`${ctx}: hfx recover left the pack ${forward}, expected ${endOf(op)}`);
 
   const rb = await recover(twin, 'rollback', ctx);
-  if (rb.action !== 'rolled-back') fail(`${ctx}: hfx recover --rollback reported ${JSON.stringify(rb)}, expected rolled-back`);
+  if (rb.action !== 'rolled-back')
+    fail(`${ctx}: hfx recover --rollback reported ${JSON.stringify(rb)}, expected rolled-back`);
   const rollback = await settled(rig, twin, `${ctx}, recover --rollback`);
   rig.twinAt = rollback;
-  if (rollback !== startOf(op)) fail(`${ctx}: hfx recover --rollback left the pack ${rollback}, expected ${startOf(op)}`);
+  if (rollback !== startOf(op))
+    fail(`${ctx}: hfx recover --rollback left the pack ${rollback}, expected ${startOf(op)}`);
   rig.broken = false;
   return { n, forward, rollback };
 }
@@ -478,8 +521,12 @@ export async function killCase(rig: Rig, op: Op, delayMs: number, mode: RecoverM
   const outcome = await settled(rig, rig.home, `${ctx} → ${r.action}`);
   rig.at = outcome;
   const expect = !c.killed || r.action === 'completed' ? endOf(op) : r.action === 'rolled-back' ? startOf(op) : null;
-  if (expect !== null && outcome !== expect) fail(`${ctx}: ${c.killed ? 'killed' : 'not killed'}, recover → ${r.action}, yet the pack is ${outcome}, expected ${expect}`);
-  if (!c.killed && r.action !== 'none') fail(`${ctx}: the ${op} finished, yet recover found something to do: ${r.action}`);
+  if (expect !== null && outcome !== expect)
+    fail(
+      `${ctx}: ${c.killed ? 'killed' : 'not killed'}, recover → ${r.action}, yet the pack is ${outcome}, expected ${expect}`,
+    );
+  if (!c.killed && r.action !== 'none')
+    fail(`${ctx}: the ${op} finished, yet recover found something to do: ${r.action}`);
   rig.broken = false;
   return { op, mode, delayMs, killed: c.killed, action: r.action, outcome };
 }
@@ -534,23 +581,25 @@ export async function inLanes<T>(
   let stop = false;
   const failures: string[] = [];
   const take = (i: number): T | undefined => (typeof items === 'function' ? items(i) : items[i]);
-  const lanes = await Promise.allSettled(rigs.map(async (rig) => {
-    while (!stop) {
-      const i = next++;
-      const item = take(i);
-      if (item === undefined) return;
-      try {
-        await work(rig, item, i);
-      } catch (e) {
-        rig.broken = true;
-        if (e instanceof CrashCheckError) failures.push(e.message);
-        else {
-          stop = true;
-          throw e;
+  const lanes = await Promise.allSettled(
+    rigs.map(async (rig) => {
+      while (!stop) {
+        const i = next++;
+        const item = take(i);
+        if (item === undefined) return;
+        try {
+          await work(rig, item, i);
+        } catch (e) {
+          rig.broken = true;
+          if (e instanceof CrashCheckError) failures.push(e.message);
+          else {
+            stop = true;
+            throw e;
+          }
         }
       }
-    }
-  }));
+    }),
+  );
   for (const l of lanes) if (l.status === 'rejected') throw l.reason;
   return failures;
 }

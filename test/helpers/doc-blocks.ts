@@ -28,16 +28,29 @@ export function shellBlocks(md: string, test: string): Block[] {
       let before = i - 1;
       while (before >= 0 && lines[before]!.trim() === '') before--;
       const comment = before >= 0 ? NOT_RUN.exec(lines[before]!.trim()) : null;
-      blocks.push({ line: i + 1, code: lines.slice(i + 1, end).join('\n') + '\n', skip: comment ? comment[1]!.trim() : null });
+      blocks.push({
+        line: i + 1,
+        code: lines.slice(i + 1, end).join('\n') + '\n',
+        skip: comment ? comment[1]!.trim() : null,
+      });
     }
     i = end;
   }
   return blocks;
 }
 
-export function bash(code: string, env: NodeJS.ProcessEnv, timeout = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function bash(
+  code: string,
+  env: NodeJS.ProcessEnv,
+  timeout = 120_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', code], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], timeout });
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', code], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

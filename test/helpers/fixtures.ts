@@ -1,5 +1,17 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, lstatSync, mkdirSync, symlinkSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  symlinkSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -76,11 +88,19 @@ export interface World {
   key: string;
   pub: string;
   /** Makes a signed hotfix archive: copies the pack, lets `change` edit the copy, diffs. */
-  hotfix(id: string, change: (newDir: string) => void, extra?: Partial<DiffOptions> & { from?: string }): Promise<string>;
+  hotfix(
+    id: string,
+    change: (newDir: string) => void,
+    extra?: Partial<DiffOptions> & { from?: string },
+  ): Promise<string>;
 }
 
 /** A pack adopted as an installation, a trusted key, and a way to make hotfixes for it. */
-export async function world(t: TestContext | { after(fn: () => void): void }, spec: Spec = BASE, opts: { trust?: boolean } = {}): Promise<World> {
+export async function world(
+  t: TestContext | { after(fn: () => void): void },
+  spec: Spec = BASE,
+  opts: { trust?: boolean } = {},
+): Promise<World> {
   const dir = tmp(t);
   const home = join(dir, 'pack');
   writeTree(home, spec);
@@ -102,7 +122,19 @@ export async function world(t: TestContext | { after(fn: () => void): void }, sp
       change(newDir);
       const out = join(dir, `${id}.zip`);
       const { from: _f, ...rest } = extra;
-      await diffTrees({ oldDir: from, newDir, out, product: 'demo', version: '1.0.0', level: 0, id, title: `hotfix ${id}`, signKey: k.privateKey, createdAt: '2026-01-01T00:00:00.000Z', ...rest });
+      await diffTrees({
+        oldDir: from,
+        newDir,
+        out,
+        product: 'demo',
+        version: '1.0.0',
+        level: 0,
+        id,
+        title: `hotfix ${id}`,
+        signKey: k.privateKey,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        ...rest,
+      });
       return out;
     },
   };

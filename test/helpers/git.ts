@@ -14,7 +14,9 @@ process.env.GIT_CONFIG_GLOBAL = '/dev/null';
 delete process.env.GIT_DIR;
 delete process.env.GIT_WORK_TREE;
 
-interface T { after(fn: () => void): void }
+interface T {
+  after(fn: () => void): void;
+}
 
 export function gitIn(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -60,14 +62,22 @@ function template(opts: { tag?: string; develop?: boolean }): { root: string; fi
   const dir = join(root, 'work');
   gitIn(root, 'init', '-q', '--bare', '-b', 'main', remote);
   gitIn(root, 'init', '-q', '-b', 'main', dir);
-  appendFileSync(join(dir, '.git/config'), `[user]\n\tname = Rel Eng\n\temail = releng@example.com\n[commit]\n\tgpgsign = false\n[tag]\n\tgpgsign = false\n[remote "origin"]\n\turl = ${remote}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
+  appendFileSync(
+    join(dir, '.git/config'),
+    `[user]\n\tname = Rel Eng\n\temail = releng@example.com\n[commit]\n\tgpgsign = false\n[tag]\n\tgpgsign = false\n[remote "origin"]\n\turl = ${remote}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`,
+  );
   const r = repoAt(root);
   const tag = opts.tag ?? 'v1.7.0';
   r.commit('Release 1.7.0', FILES);
   r.git('tag', '-a', tag, '-m', `Release ${tag}`);
   if (opts.develop) r.git('branch', 'develop');
-  const feature = r.commit('Add session feature', { 'src/auth/token.txt': 'feature a\nfeature b\nline 1\nline 2\nline 3\nexpiry = 0\n', 'src/feature.txt': 'feature\n' });
-  const fix = r.commit('Fix token expiry', { 'src/auth/token.txt': 'feature a\nfeature b\nline 1\nline 2\nline 3\nexpiry = 3600\n' });
+  const feature = r.commit('Add session feature', {
+    'src/auth/token.txt': 'feature a\nfeature b\nline 1\nline 2\nline 3\nexpiry = 0\n',
+    'src/feature.txt': 'feature\n',
+  });
+  const fix = r.commit('Fix token expiry', {
+    'src/auth/token.txt': 'feature a\nfeature b\nline 1\nline 2\nline 3\nexpiry = 3600\n',
+  });
   r.git('push', '-q', 'origin', 'main', ...(opts.develop ? ['develop'] : []), '--tags');
   const made = { root, fix, feature };
   templates.set(key, made);
@@ -79,7 +89,10 @@ function template(opts: { tag?: string; develop?: boolean }): { root: string; fi
  * on main after the tag: a feature commit that moves the lines of src/auth/token.txt, then a fix of
  * its last line (`fix`). With `develop`, a develop branch at the tag.
  */
-export function makeRepo(t: T, opts: { tag?: string; develop?: boolean } = {}): Repo & { fix: string; feature: string } {
+export function makeRepo(
+  t: T,
+  opts: { tag?: string; develop?: boolean } = {},
+): Repo & { fix: string; feature: string } {
   const tpl = template(opts);
   const root = tmp(t, 'hfx-git-');
   cpSync(tpl.root, root, { recursive: true, verbatimSymlinks: true });

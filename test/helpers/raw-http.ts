@@ -12,31 +12,46 @@ export interface RawAnswer {
 }
 
 /** A JSON request sent from `from` (a local address such as 127.0.0.2; Linux routes all of 127/8 to loopback). */
-export function jsonFrom(url: string, method: string, path: string, opts: { from?: string; token?: string | null; body?: unknown; headers?: Record<string, string> } = {}): Promise<RawAnswer> {
+export function jsonFrom(
+  url: string,
+  method: string,
+  path: string,
+  opts: { from?: string; token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<RawAnswer> {
   const u = new URL(url);
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: u.hostname, port: u.port, method, path, agent: false, ...(opts.from ? { localAddress: opts.from } : {}),
-      headers: {
-        ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-        ...opts.headers,
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method,
+        path,
+        agent: false,
+        ...(opts.from ? { localAddress: opts.from } : {}),
+        headers: {
+          ...(payload !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
+          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...opts.headers,
+        },
       },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        let json: unknown = null;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          /* not JSON */
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body: text, json });
-      });
-    });
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          let json: unknown = null;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body: text, json });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });

@@ -95,6 +95,16 @@ export async function registryForTests(): Promise<TestRegistry> {
   const shared = (): never => {
     throw new Error('HFX_TEST_REGISTRY is shared: start a registry of your own (startRegistry) to stop or pause it');
   };
-  if (env) return { host: env, dir: '', log: () => '', stop: () => Promise.resolve(), halt: shared, restart: shared, pause: shared, resume: shared };
+  if (env)
+    return {
+      host: env,
+      dir: '',
+      log: () => '',
+      stop: () => Promise.resolve(),
+      halt: shared,
+      restart: shared,
+      pause: shared,
+      resume: shared,
+    };
   return startRegistry();
 }

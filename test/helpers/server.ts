@@ -20,7 +20,16 @@ export const STORES: StoreKind[] = ['pglite', ...(process.env.HFX_TEST_DATABASE_
  * TUF keys made for it as `hfx tuf init` makes them: `tufDir` holds offline/ and server/, and
  * `rootFile` is the 1.root.json an installation is given (`hfx login … --root`).
  */
-export async function testServer(opts: Partial<ServeOptions> & { store?: StoreKind } = {}): Promise<RunningServer & { adminPassword: string; dir: string; databaseUrl: string | undefined; tufDir: string; rootFile: string; dispose(): Promise<void> }> {
+export async function testServer(opts: Partial<ServeOptions> & { store?: StoreKind } = {}): Promise<
+  RunningServer & {
+    adminPassword: string;
+    dir: string;
+    databaseUrl: string | undefined;
+    tufDir: string;
+    rootFile: string;
+    dispose(): Promise<void>;
+  }
+> {
   const dir = mkdtempSync(join(tmpdir(), 'hfx-server-'));
   const tuf = initTuf(join(dir, 'tuf-vendor'), { keys: 1, threshold: 1 });
   const adminPassword = randomBytes(12).toString('hex');
@@ -94,20 +103,43 @@ export async function api(
  * installation token, the publisher key trusted, and product demo with release 1.0.0.
  * Returns each one's token, by name (admin, dev, rm, qa-lead, acme).
  */
-export async function seedVendor(url: string, adminPassword: string, publicKeyPem: string): Promise<Record<string, string>> {
+export async function seedVendor(
+  url: string,
+  adminPassword: string,
+  publicKeyPem: string,
+): Promise<Record<string, string>> {
   const ok = (r: { status: number; body: unknown }, what: string) => {
     if (r.status !== 200 && r.status !== 201) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
     return r.body as Record<string, string>;
   };
   const tok: Record<string, string> = {};
-  tok.admin = ok(await api(url, 'POST', '/v1/login', null, { username: 'admin', password: adminPassword }), 'admin login').token!;
-  for (const [u, role] of [['dev', 'developer'], ['rm', 'release-manager'], ['qa-lead', 'viewer']] as const) {
-    ok(await api(url, 'POST', '/v1/users', tok.admin, { username: u, password: `${u}-password-123`, role }), `user ${u}`);
-    tok[u] = ok(await api(url, 'POST', '/v1/login', null, { username: u, password: `${u}-password-123` }), `${u} login`).token!;
+  tok.admin = ok(
+    await api(url, 'POST', '/v1/login', null, { username: 'admin', password: adminPassword }),
+    'admin login',
+  ).token!;
+  for (const [u, role] of [
+    ['dev', 'developer'],
+    ['rm', 'release-manager'],
+    ['qa-lead', 'viewer'],
+  ] as const) {
+    ok(
+      await api(url, 'POST', '/v1/users', tok.admin, { username: u, password: `${u}-password-123`, role }),
+      `user ${u}`,
+    );
+    tok[u] = ok(
+      await api(url, 'POST', '/v1/login', null, { username: u, password: `${u}-password-123` }),
+      `${u} login`,
+    ).token!;
   }
   ok(await api(url, 'POST', '/v1/customers', tok.admin, { id: 'acme', name: 'ACME' }), 'customer');
-  tok.acme = ok(await api(url, 'POST', '/v1/customers/acme/tokens', tok.admin, { name: 'e2e' }), 'customer token').token!;
-  ok(await api(url, 'POST', '/v1/publisher-keys', tok.admin, { name: 'vendor', publicKey: publicKeyPem }), 'publisher key');
+  tok.acme = ok(
+    await api(url, 'POST', '/v1/customers/acme/tokens', tok.admin, { name: 'e2e' }),
+    'customer token',
+  ).token!;
+  ok(
+    await api(url, 'POST', '/v1/publisher-keys', tok.admin, { name: 'vendor', publicKey: publicKeyPem }),
+    'publisher key',
+  );
   // The product and its release are in the registry before anything is shipped for them.
   ok(await api(url, 'POST', '/v1/products', tok.admin, { name: 'demo', title: 'Demo' }), 'product');
   ok(await api(url, 'POST', '/v1/products/demo/releases', tok.admin, { version: '1.0.0' }), 'release');

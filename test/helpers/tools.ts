@@ -13,6 +13,8 @@ export function requireTools(...tools: string[]): void {
   const missing = tools.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
   if (missing.length) {
     const pkgs = [...new Set(missing.map((t) => PACKAGE[t] ?? t))];
-    throw new Error(`${missing.join(', ')} not installed: run \`sudo apt-get install -y ${pkgs.join(' ')}\` (npm test installs them when run as root)`);
+    throw new Error(
+      `${missing.join(', ')} not installed: run \`sudo apt-get install -y ${pkgs.join(' ')}\` (npm test installs them when run as root)`,
+    );
   }
 }

@@ -10,6 +10,11 @@ export async function offered(url: string, repo: string, token: string): Promise
   if (ts.status !== 200) throw new Error(`timestamp.json: ${ts.status} ${JSON.stringify(ts.body)}`);
   const v = ts.body.signed.meta['snapshot.json'].version as number;
   const snap = await api(url, 'GET', `/v1/tuf/${repo}/metadata/${v}.snapshot.json`, token);
-  const online = await api(url, 'GET', `/v1/tuf/${repo}/metadata/${snap.body.signed.meta['online.json'].version}.online.json`, token);
+  const online = await api(
+    url,
+    'GET',
+    `/v1/tuf/${repo}/metadata/${snap.body.signed.meta['online.json'].version}.online.json`,
+    token,
+  );
   return Object.keys(online.body.signed.targets).sort();
 }

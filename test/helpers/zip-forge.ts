@@ -162,7 +162,14 @@ export function zipLayout(buf: Buffer): ZipLayout | null {
     const dataStart = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
     const dataEnd = dataStart + buf.readUInt32LE(at + 20);
     if (dataEnd > buf.length) return null;
-    records.push({ at, name: buf.toString('utf8', at + 46, at + 46 + nameLen), method: buf.readUInt16LE(at + 10), local, dataStart, dataEnd });
+    records.push({
+      at,
+      name: buf.toString('utf8', at + 46, at + 46 + nameLen),
+      method: buf.readUInt16LE(at + 10),
+      local,
+      dataStart,
+      dataEnd,
+    });
     at = next;
   }
   return { cdStart, eocd, records };
@@ -179,7 +186,11 @@ export function fixStoredCrc(buf: Buffer, r: CentralRecord): void {
  * The entries of an hfx archive: manifest, signature (unless null), then payload/<path> for each
  * payload. Manifest and signature are JSON-encoded unless given as raw bytes.
  */
-export function hfxEntries(manifest: unknown, signatures: unknown, payload: Readonly<Record<string, Buffer>>): ForgeEntry[] {
+export function hfxEntries(
+  manifest: unknown,
+  signatures: unknown,
+  payload: Readonly<Record<string, Buffer>>,
+): ForgeEntry[] {
   const json = (v: unknown) => (Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v, null, 2) + '\n'));
   return [
     { name: 'hfx-manifest.json', data: json(manifest) },

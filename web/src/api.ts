@@ -4,7 +4,13 @@ import { retryDelayMs, shouldRetry } from '../../src/wire/retry.js';
 const TOKEN_KEY = 'hfx.token';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly hint?: string, readonly details?: unknown) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+    readonly details?: unknown,
+  ) {
     super(message);
   }
 }
@@ -60,7 +66,12 @@ async function request(method: string, path: string, body?: unknown, signal?: Ab
       res = await fetch(path, { method, headers, body: payload ?? null, signal: signal ?? null });
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
-      throw new ApiError(0, 'HFX_E_NETWORK', 'the server did not answer', 'Check that `hfx serve` is running, then try again.');
+      throw new ApiError(
+        0,
+        'HFX_E_NETWORK',
+        'the server did not answer',
+        'Check that `hfx serve` is running, then try again.',
+      );
     }
     if (!shouldRetry(method, res.status, attempt)) break;
     await new Promise((ok) => setTimeout(ok, retryDelayMs(res.headers.get('retry-after'))));
@@ -73,7 +84,13 @@ async function request(method: string, path: string, body?: unknown, signal?: Ab
     // Not our JSON (a proxy's page): the status says enough.
   }
   if (res.status === 401 && path !== '/v1/login') onUnauthorized();
-  throw new ApiError(res.status, err.code ?? 'HFX_E_INTERNAL', err.message ?? `HTTP ${res.status}`, err.hint, err.details);
+  throw new ApiError(
+    res.status,
+    err.code ?? 'HFX_E_INTERNAL',
+    err.message ?? `HTTP ${res.status}`,
+    err.hint,
+    err.details,
+  );
 }
 
 export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {

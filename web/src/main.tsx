@@ -46,25 +46,49 @@ function Routes() {
   if (me.kind === 'customer-user') return <CustomerRoutes />;
   return (
     <Switch>
-      <Route path="/sign-in"><Redirect to="/" replace /></Route>
-      <Route path="/"><OverviewView /></Route>
+      <Route path="/sign-in">
+        <Redirect to="/" replace />
+      </Route>
+      <Route path="/">
+        <OverviewView />
+      </Route>
       <Route path="/pipeline/:product?">{(p) => <PipelineView product={dec(p.product)} />}</Route>
-      <Route path="/cases/new"><NewCaseView /></Route>
+      <Route path="/cases/new">
+        <NewCaseView />
+      </Route>
       <Route path="/cases/:id">{(p) => <CaseView id={Number(p.id)} />}</Route>
-      <Route path="/cases"><CasesView /></Route>
+      <Route path="/cases">
+        <CasesView />
+      </Route>
       <Route path="/fleet/hotfixes/:id">{(p) => <HotfixSpreadView id={dec(p.id)} />}</Route>
-      <Route path="/fleet"><FleetView /></Route>
+      <Route path="/fleet">
+        <FleetView />
+      </Route>
       <Route path="/archives/:id">{(p) => <ArchiveView id={dec(p.id)} />}</Route>
-      <Route path="/archives"><ArchivesView /></Route>
-      <Route path="/rollouts"><RolloutsView /></Route>
+      <Route path="/archives">
+        <ArchivesView />
+      </Route>
+      <Route path="/rollouts">
+        <RolloutsView />
+      </Route>
       <Route path="/releases/:product?">{(p) => <ReleasesView product={dec(p.product)} />}</Route>
-      <Route path="/tokens"><TokensView /></Route>
+      <Route path="/tokens">
+        <TokensView />
+      </Route>
       <Route path="/updates/:product?">{(p) => <UpdatesView product={dec(p.product)} />}</Route>
-      <Route path="/users"><UsersView /></Route>
+      <Route path="/users">
+        <UsersView />
+      </Route>
       <Route path="/customers/:id?">{(p) => <CustomersView selected={dec(p.id)} />}</Route>
-      <Route path="/publisher-keys"><PublisherKeysView /></Route>
-      <Route path="/notifications"><NotificationsView /></Route>
-      <Route><NotFound /></Route>
+      <Route path="/publisher-keys">
+        <PublisherKeysView />
+      </Route>
+      <Route path="/notifications">
+        <NotificationsView />
+      </Route>
+      <Route>
+        <NotFound />
+      </Route>
     </Switch>
   );
 }
@@ -73,14 +97,26 @@ function Routes() {
 function CustomerRoutes() {
   return (
     <Switch>
-      <Route path="/sign-in"><Redirect to="/" replace /></Route>
-      <Route path="/"><CustomerHomeView /></Route>
+      <Route path="/sign-in">
+        <Redirect to="/" replace />
+      </Route>
+      <Route path="/">
+        <CustomerHomeView />
+      </Route>
       <Route path="/cases/:id">{(p) => <CustomerCaseView id={Number(p.id)} />}</Route>
-      <Route path="/cases"><CustomerCasesView /></Route>
+      <Route path="/cases">
+        <CustomerCasesView />
+      </Route>
       <Route path="/archives/:id">{(p) => <ArchiveView id={dec(p.id)} />}</Route>
-      <Route path="/archives"><ArchivesView /></Route>
-      <Route path="/fleet"><FleetView /></Route>
-      <Route><NotFound /></Route>
+      <Route path="/archives">
+        <ArchivesView />
+      </Route>
+      <Route path="/fleet">
+        <FleetView />
+      </Route>
+      <Route>
+        <NotFound />
+      </Route>
     </Switch>
   );
 }
@@ -88,7 +124,15 @@ function CustomerRoutes() {
 function NotFound() {
   return (
     <Layout title="Not found">
-      <EmptyState icon={CircleX} title="There is no page here" actions={<Link href="/" className="button">Go to the start page</Link>}>
+      <EmptyState
+        icon={CircleX}
+        title="There is no page here"
+        actions={
+          <Link href="/" className="button">
+            Go to the start page
+          </Link>
+        }
+      >
         <p>The address may be mistyped, or the page is not one your account can open.</p>
       </EmptyState>
     </Layout>

@@ -17,11 +17,13 @@ md.validateLink = (url: string): boolean => {
 
 // The page has its own h1 and h2: a note's "# Title" becomes an h3, so the outline stays whole.
 md.core.ruler.push('hfx_shift_headings', (state) => {
-  for (const t of state.tokens) if (t.type === 'heading_open' || t.type === 'heading_close') t.tag = `h${Math.min(6, Number(t.tag.slice(1)) + 2)}`;
+  for (const t of state.tokens)
+    if (t.type === 'heading_open' || t.type === 'heading_close') t.tag = `h${Math.min(6, Number(t.tag.slice(1)) + 2)}`;
 });
 
 // Links leave the dashboard in a new tab, without the dashboard's address or a handle on its window.
-const linkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+const linkOpen =
+  md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
 md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   const t = tokens[idx];
   if (t && !String(t.attrGet('href') ?? '').startsWith('#')) {

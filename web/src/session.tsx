@@ -58,10 +58,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signIn = useCallback(async (username: string, password: string, remember: boolean) => {
     // A browser's token expires: 12 hours for a tab, 30 days when kept on this browser.
     const body = { username, password, name: 'dashboard', ttl: remember ? 30 * 86400 : 12 * 3600 };
-    const r = await api<{ token: string; user: { username: string; role: UserRole; customer: string | null } }>('POST', '/v1/login', body);
-    const m: Me = r.user.role === 'customer'
-      ? { kind: 'customer-user', username: r.user.username, customer: r.user.customer ?? '' }
-      : { kind: 'user', username: r.user.username, role: r.user.role };
+    const r = await api<{ token: string; user: { username: string; role: UserRole; customer: string | null } }>(
+      'POST',
+      '/v1/login',
+      body,
+    );
+    const m: Me =
+      r.user.role === 'customer'
+        ? { kind: 'customer-user', username: r.user.username, customer: r.user.customer ?? '' }
+        : { kind: 'user', username: r.user.username, role: r.user.role };
     setToken(r.token, remember, m);
     setMe(m);
   }, []);
@@ -97,5 +102,9 @@ export function useCustomer(): string | null {
 }
 
 export const ROLE_LABEL: Record<UserRole, string> = {
-  viewer: 'Viewer', developer: 'Developer', 'release-manager': 'Release manager', admin: 'Administrator', customer: 'Customer',
+  viewer: 'Viewer',
+  developer: 'Developer',
+  'release-manager': 'Release manager',
+  admin: 'Administrator',
+  customer: 'Customer',
 };

@@ -9,9 +9,11 @@ export { Layout } from './layout.js';
 
 /** What a thrown value says: an Error its message, a string or number itself; anything else nothing readable. */
 const said = (v: unknown): string =>
-  v instanceof Error ? v.message
-  : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v)
-  : 'unexpected error';
+  v instanceof Error
+    ? v.message
+    : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
+      ? String(v)
+      : 'unexpected error';
 
 /** An API refusal as the CLI shows it: what happened, the stable code, and what to do next. */
 export function ErrorBox({ error }: { error: unknown }) {
@@ -29,10 +31,23 @@ export function ErrorBox({ error }: { error: unknown }) {
 }
 
 export function Loading({ what }: { what: string }) {
-  return <p className="muted loading" role="status"><span className="spinner" aria-hidden="true" />Loading {what}…</p>;
+  return (
+    <p className="muted loading" role="status">
+      <span className="spinner" aria-hidden="true" />
+      Loading {what}…
+    </p>
+  );
 }
 
-export function Field({ label, children, hint }: { label: string; children: (id: string) => ReactNode; hint?: ReactNode }) {
+export function Field({
+  label,
+  children,
+  hint,
+}: {
+  label: string;
+  children: (id: string) => ReactNode;
+  hint?: ReactNode;
+}) {
   const id = useId();
   return (
     <div className="field">
@@ -44,8 +59,22 @@ export function Field({ label, children, hint }: { label: string; children: (id:
 }
 
 /** A form that posts once at a time and shows the server's refusal in place. */
-export function ActionForm({ label, onSubmit, children, danger, submit, icon: I, className }: {
-  label: string; onSubmit: (form: FormData) => Promise<void>; children?: ReactNode; danger?: boolean; submit?: string; icon?: Icon; className?: string;
+export function ActionForm({
+  label,
+  onSubmit,
+  children,
+  danger,
+  submit,
+  icon: I,
+  className,
+}: {
+  label: string;
+  onSubmit: (form: FormData) => Promise<void>;
+  children?: ReactNode;
+  danger?: boolean;
+  submit?: string;
+  icon?: Icon;
+  className?: string;
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -66,7 +95,10 @@ export function ActionForm({ label, onSubmit, children, danger, submit, icon: I,
     <form className={`action${className ? ` ${className}` : ''}`} onSubmit={(e) => void go(e)} aria-label={label}>
       {children}
       <div className="form-actions">
-        <button type="submit" disabled={busy} className={danger ? 'danger' : 'primary'}>{I && <I size={16} />}{busy ? `${text}…` : text}</button>
+        <button type="submit" disabled={busy} className={danger ? 'danger' : 'primary'}>
+          {I && <I size={16} />}
+          {busy ? `${text}…` : text}
+        </button>
       </div>
       <ErrorBox error={error} />
     </form>
@@ -86,16 +118,31 @@ const DAY = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 export function When({ at, date }: { at: string | null | undefined; date?: boolean }) {
   if (!at) return <span className="muted">—</span>;
   const d = new Date(at);
-  return <time dateTime={d.toISOString()} title={d.toISOString()}>{(date ? DAY : DATE).format(d)}</time>;
+  return (
+    <time dateTime={d.toISOString()} title={d.toISOString()}>
+      {(date ? DAY : DATE).format(d)}
+    </time>
+  );
 }
 
 export type Tone = 'red' | 'green' | 'amber' | 'grey' | 'blue';
-const TONE_ICON: Record<Tone, Icon> = { red: CircleX, green: CircleCheck, amber: CircleDot, grey: CircleMinus, blue: Info };
+const TONE_ICON: Record<Tone, Icon> = {
+  red: CircleX,
+  green: CircleCheck,
+  amber: CircleDot,
+  grey: CircleMinus,
+  blue: Info,
+};
 
 /** A status: its colour always comes with an icon of its own shape and a word, so it reads without colour too. */
 export function Badge({ children, tone, icon }: { children: ReactNode; tone?: Tone; icon?: Icon | null }) {
-  const I = icon === null ? null : icon ?? (tone ? TONE_ICON[tone] : null);
-  return <span className={`badge ${tone ?? ''}`}>{I && <I size={12} strokeWidth={2.5} />}{children}</span>;
+  const I = icon === null ? null : (icon ?? (tone ? TONE_ICON[tone] : null));
+  return (
+    <span className={`badge ${tone ?? ''}`}>
+      {I && <I size={12} strokeWidth={2.5} />}
+      {children}
+    </span>
+  );
 }
 
 /** A size in bytes; a missing one (an archive pushed again is answered without it) reads as a dash. */
@@ -114,15 +161,27 @@ export function useProducts() {
 }
 
 /** The product chooser most views start with; its value lives in the URL so views can be linked. */
-export function ProductPicker({ value, onChange, products, allowAll }: {
-  value: string; onChange: (p: string) => void; products: Product[]; allowAll?: boolean;
+export function ProductPicker({
+  value,
+  onChange,
+  products,
+  allowAll,
+}: {
+  value: string;
+  onChange: (p: string) => void;
+  products: Product[];
+  allowAll?: boolean;
 }) {
   return (
     <Field label="Product">
       {(id) => (
         <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
           {allowAll && <option value="">All products</option>}
-          {products.map((p) => <option key={p.name} value={p.name}>{p.title && p.title !== p.name ? `${p.title} (${p.name})` : p.name}</option>)}
+          {products.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.title && p.title !== p.name ? `${p.title} (${p.name})` : p.name}
+            </option>
+          ))}
         </select>
       )}
     </Field>
@@ -135,7 +194,9 @@ export function useQuery(): [URLSearchParams, (patch: Record<string, string | nu
   const q = new URLSearchParams(useSearch());
   const set = (patch: Record<string, string | null>) => {
     const n = new URLSearchParams(window.location.search);
-    for (const [k, v] of Object.entries(patch)) if (v === null || v === '') n.delete(k); else n.set(k, v);
+    for (const [k, v] of Object.entries(patch))
+      if (v === null || v === '') n.delete(k);
+      else n.set(k, v);
     const s = n.toString();
     navigate(`${path}${s ? `?${s}` : ''}`);
   };
@@ -143,8 +204,20 @@ export function useQuery(): [URLSearchParams, (patch: Record<string, string | nu
 }
 
 /** A bordered box with a heading row, as GitHub's settings and Grafana's admin pages group things. */
-export function Card({ title, actions, children, className, headingLevel = 2, description }: {
-  title: ReactNode; actions?: ReactNode; children: ReactNode; className?: string; headingLevel?: 2 | 3; description?: ReactNode;
+export function Card({
+  title,
+  actions,
+  children,
+  className,
+  headingLevel = 2,
+  description,
+}: {
+  title: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  headingLevel?: 2 | 3;
+  description?: ReactNode;
 }) {
   const id = useId();
   const H = headingLevel === 2 ? 'h2' : 'h3';
@@ -163,13 +236,25 @@ export function Card({ title, actions, children, className, headingLevel = 2, de
 }
 
 /** What would fill an empty view, and the way to get it there. */
-export function EmptyState({ icon: I, title, children, actions, level = 2 }: {
-  icon: Icon; title: string; children?: ReactNode; actions?: ReactNode; level?: 2 | 3;
+export function EmptyState({
+  icon: I,
+  title,
+  children,
+  actions,
+  level = 2,
+}: {
+  icon: Icon;
+  title: string;
+  children?: ReactNode;
+  actions?: ReactNode;
+  level?: 2 | 3;
 }) {
   const H = level === 2 ? 'h2' : 'h3';
   return (
     <div className={`empty${level === 3 ? ' compact' : ''}`} role="note" aria-label={title}>
-      <span className="empty-icon"><I size={24} /></span>
+      <span className="empty-icon">
+        <I size={24} />
+      </span>
       <H className="empty-title">{title}</H>
       {children && <div className="empty-body">{children}</div>}
       {actions && <div className="empty-actions">{actions}</div>}
@@ -200,13 +285,19 @@ async function copyText(text: string): Promise<void> {
 export function CopyButton({ text, what }: { text: string; what: string }) {
   const [done, setDone] = useState(false);
   return (
-    <button type="button" className="small copy" aria-label={`Copy ${what}`} onClick={() => {
-      void copyText(text).then(() => {
-        setDone(true);
-        setTimeout(() => setDone(false), 1500);
-      });
-    }}>
-      {done ? <Check size={14} /> : <Copy size={14} />}<span aria-live="polite">{done ? 'Copied' : 'Copy'}</span>
+    <button
+      type="button"
+      className="small copy"
+      aria-label={`Copy ${what}`}
+      onClick={() => {
+        void copyText(text).then(() => {
+          setDone(true);
+          setTimeout(() => setDone(false), 1500);
+        });
+      }}
+    >
+      {done ? <Check size={14} /> : <Copy size={14} />}
+      <span aria-live="polite">{done ? 'Copied' : 'Copy'}</span>
     </button>
   );
 }
@@ -215,7 +306,12 @@ export function CopyButton({ text, what }: { text: string; what: string }) {
 export function Command({ children, what = 'the command' }: { children: string; what?: string }) {
   return (
     <div className="cmd">
-      <code><span className="prompt" aria-hidden="true">$ </span>{children}</code>
+      <code>
+        <span className="prompt" aria-hidden="true">
+          ${' '}
+        </span>
+        {children}
+      </code>
       <CopyButton text={children} what={what} />
     </div>
   );
@@ -225,27 +321,63 @@ export function Command({ children, what = 'the command' }: { children: string; 
  * A button that shows its form or panel below it (and hides it again): the main actions are
  * buttons, not disclosure triangles. The panel is mounted only while open, so it fetches nothing before.
  */
-export function Reveal({ label, icon: I, children, startOpen = false, primary, className }: {
-  label: string; icon?: Icon; children: ReactNode; startOpen?: boolean; primary?: boolean; className?: string;
+export function Reveal({
+  label,
+  icon: I,
+  children,
+  startOpen = false,
+  primary,
+  className,
+}: {
+  label: string;
+  icon?: Icon;
+  children: ReactNode;
+  startOpen?: boolean;
+  primary?: boolean;
+  className?: string;
 }) {
   const [open, setOpen] = useState(startOpen);
   const id = useId();
   return (
     <div className={`reveal${className ? ` ${className}` : ''}`}>
-      <button type="button" className={primary ? 'primary' : undefined} aria-expanded={open} aria-controls={id} onClick={() => setOpen((o) => !o)}>
-        {I && <I size={16} />}{label}
+      <button
+        type="button"
+        className={primary ? 'primary' : undefined}
+        aria-expanded={open}
+        aria-controls={id}
+        onClick={() => setOpen((o) => !o)}
+      >
+        {I && <I size={16} />}
+        {label}
       </button>
-      <div id={id} className="panel" hidden={!open}>{open && children}</div>
+      <div id={id} className="panel" hidden={!open}>
+        {open && children}
+      </div>
     </div>
   );
 }
 
 /** A one-time secret (a token, a webhook secret): shown once, with a copy button. */
-export function Secret({ value, what, children, testId }: { value: string; what: string; children?: ReactNode; testId?: string }) {
+export function Secret({
+  value,
+  what,
+  children,
+  testId,
+}: {
+  value: string;
+  what: string;
+  children?: ReactNode;
+  testId?: string;
+}) {
   return (
     <div className="made" role="status">
-      <p><strong>Copy it now:</strong> it is shown only this once.</p>
-      <div className="cmd secret"><code data-testid={testId}>{value}</code><CopyButton text={value} what={what} /></div>
+      <p>
+        <strong>Copy it now:</strong> it is shown only this once.
+      </p>
+      <div className="cmd secret">
+        <code data-testid={testId}>{value}</code>
+        <CopyButton text={value} what={what} />
+      </div>
       {children}
     </div>
   );
@@ -259,7 +391,11 @@ export function Head({ cols }: { cols: (string | { label: string; num?: boolean;
         {cols.map((c) => {
           const col = typeof c === 'string' ? { label: c } : c;
           const text = col.hidden ? <span className="sr-only">{col.label}</span> : col.label;
-          return <th key={col.label} scope="col" className={col.num ? 'num' : undefined}>{text}</th>;
+          return (
+            <th key={col.label} scope="col" className={col.num ? 'num' : undefined}>
+              {text}
+            </th>
+          );
         })}
       </tr>
     </thead>
@@ -267,12 +403,31 @@ export function Head({ cols }: { cols: (string | { label: string; num?: boolean;
 }
 
 /** The button that shows or hides a view's form (its panel is elsewhere on the page, named by `controls`). */
-export function Toggle({ open, onToggle, controls, icon: I, children, primary }: {
-  open: boolean; onToggle: (open: boolean) => void; controls: string; icon: Icon; children: ReactNode; primary?: boolean;
+export function Toggle({
+  open,
+  onToggle,
+  controls,
+  icon: I,
+  children,
+  primary,
+}: {
+  open: boolean;
+  onToggle: (open: boolean) => void;
+  controls: string;
+  icon: Icon;
+  children: ReactNode;
+  primary?: boolean;
 }) {
   return (
-    <button type="button" className={primary ? 'primary' : undefined} aria-expanded={open} aria-controls={controls} onClick={() => onToggle(!open)}>
-      <I size={16} />{children}
+    <button
+      type="button"
+      className={primary ? 'primary' : undefined}
+      aria-expanded={open}
+      aria-controls={controls}
+      onClick={() => onToggle(!open)}
+    >
+      <I size={16} />
+      {children}
     </button>
   );
 }

@@ -11,7 +11,11 @@ export interface Loaded<T> {
 
 /** GETs `path` (null: nothing yet) and again when it changes or on reload(); a stale answer is dropped. */
 export function useApi<T>(path: string | null): Loaded<T> {
-  const [state, setState] = useState<{ data: T | null; error: ApiError | null; loading: boolean }>({ data: null, error: null, loading: path !== null });
+  const [state, setState] = useState<{ data: T | null; error: ApiError | null; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: path !== null,
+  });
   const [n, setN] = useState(0);
   useEffect(() => {
     if (path === null) {
@@ -25,7 +29,11 @@ export function useApi<T>(path: string | null): Loaded<T> {
       .then((data) => setState({ data, error: null, loading: false }))
       .catch((e: unknown) => {
         if ((e as Error).name === 'AbortError') return;
-        setState({ data: null, error: e instanceof ApiError ? e : new ApiError(0, 'HFX_E_INTERNAL', String(e)), loading: false });
+        setState({
+          data: null,
+          error: e instanceof ApiError ? e : new ApiError(0, 'HFX_E_INTERNAL', String(e)),
+          loading: false,
+        });
       });
     return () => ctl.abort();
   }, [path, n]);

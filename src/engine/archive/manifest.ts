@@ -8,9 +8,20 @@ import { checkNoTwins, checkRelPath, parentOf } from './paths.js';
 // whole job. The rules are those of a strict schema: every field present with its type, no other
 // field (an own "__proto__" included), and the result is a fresh object with the fields in order.
 
-export interface FileState { type: 'file'; sha256: string; size: number; mode: string }
-export interface LinkState { type: 'symlink'; target: string }
-export interface DirState { type: 'dir'; mode: string }
+export interface FileState {
+  type: 'file';
+  sha256: string;
+  size: number;
+  mode: string;
+}
+export interface LinkState {
+  type: 'symlink';
+  target: string;
+}
+export interface DirState {
+  type: 'dir';
+  mode: string;
+}
 export type NodeState = FileState | LinkState | DirState;
 
 export interface ManifestEntry {
@@ -74,10 +85,16 @@ function fail(at: At, message: string): never {
   throw new SchemaError({ path: at, message });
 }
 
-function record(v: unknown, at: At, keys: readonly string[], optional: readonly string[] = []): Record<string, unknown> {
+function record(
+  v: unknown,
+  at: At,
+  keys: readonly string[],
+  optional: readonly string[] = [],
+): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(at, 'expected an object');
   const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!keys.includes(k) && !optional.includes(k)) fail(at, `unrecognized key ${JSON.stringify(k)}`);
+  for (const k of Object.keys(o))
+    if (!keys.includes(k) && !optional.includes(k)) fail(at, `unrecognized key ${JSON.stringify(k)}`);
   for (const k of keys) if (!Object.hasOwn(o, k)) fail([...at, k], 'required');
   return o;
 }
@@ -97,7 +114,8 @@ function int(v: unknown, at: At, max: number): number {
 }
 
 function oneOf<T extends string>(v: unknown, at: At, values: readonly T[]): T {
-  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) fail(at, `expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}`);
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v))
+    fail(at, `expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}`);
   return v as T;
 }
 
@@ -116,11 +134,17 @@ const mode = (v: unknown, at: At) => str(v, at, { re: MODE_RE, rule: 'an octal m
 const name = (v: unknown, at: At) => str(v, at, { re: NAME_RE, rule: NAME_RULE });
 
 function node(v: unknown, at: At): NodeState {
-  const type = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>).type : undefined;
+  const type =
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>).type : undefined;
   switch (type) {
     case 'file': {
       const o = record(v, at, ['type', 'sha256', 'size', 'mode']);
-      return { type: 'file', sha256: sha256(o.sha256, [...at, 'sha256']), size: int(o.size, [...at, 'size'], Number.MAX_SAFE_INTEGER), mode: mode(o.mode, [...at, 'mode']) };
+      return {
+        type: 'file',
+        sha256: sha256(o.sha256, [...at, 'sha256']),
+        size: int(o.size, [...at, 'size'], Number.MAX_SAFE_INTEGER),
+        mode: mode(o.mode, [...at, 'mode']),
+      };
     }
     case 'symlink': {
       const o = record(v, at, ['type', 'target']);
@@ -157,7 +181,10 @@ function source(v: unknown, at: At): ManifestSource {
     if (k === 'commits') {
       out.commits = list(x, [...at, k], 10_000, (c, cat) => {
         const co = record(c, cat, ['sha', 'subject']);
-        return { sha: str(co.sha, [...cat, 'sha'], { max: 64 }), subject: str(co.subject, [...cat, 'subject'], { max: 1000 }) };
+        return {
+          sha: str(co.sha, [...cat, 'sha'], { max: 64 }),
+          subject: str(co.subject, [...cat, 'subject'], { max: 1000 }),
+        };
       });
     } else out[k] = str(x, [...at, k], { max: SOURCE_MAX[k] });
   }
@@ -165,8 +192,25 @@ function source(v: unknown, at: At): ManifestSource {
 }
 
 const MANIFEST_KEYS = [
-  'format', 'kind', 'id', 'title', 'description', 'severity', 'incident', 'customer', 'product', 'release', 'level', 'toLevel',
-  'security', 'createdAt', 'requires', 'supersedes', 'includes', 'source', 'entries',
+  'format',
+  'kind',
+  'id',
+  'title',
+  'description',
+  'severity',
+  'incident',
+  'customer',
+  'product',
+  'release',
+  'level',
+  'toLevel',
+  'security',
+  'createdAt',
+  'requires',
+  'supersedes',
+  'includes',
+  'source',
+  'entries',
 ] as const;
 
 function manifestSchema(v: unknown): Manifest {
@@ -213,16 +257,22 @@ export function parseManifest(raw: unknown): Manifest {
   } catch (e) {
     if (!(e instanceof SchemaError)) throw e;
     const i = e.issue;
-    throw new HfxError('HFX_E_MANIFEST', `the manifest does not follow ${ARCHIVE_FORMAT}: ${i.path.join('.') || '(root)'}: ${i.message}`, {
-      hint: 'The archive is malformed or from an incompatible hfx; nothing was changed.',
-      details: [i],
-    });
+    throw new HfxError(
+      'HFX_E_MANIFEST',
+      `the manifest does not follow ${ARCHIVE_FORMAT}: ${i.path.join('.') || '(root)'}: ${i.message}`,
+      {
+        hint: 'The archive is malformed or from an incompatible hfx; nothing was changed.',
+        details: [i],
+      },
+    );
   }
   const bad = (msg: string): never => {
     throw new HfxError('HFX_E_MANIFEST', msg, { hint: 'The archive is malformed; nothing was changed.' });
   };
-  if (m.kind === 'hotfix' && (m.toLevel !== null || m.includes.length > 0)) bad('a hotfix has no toLevel and includes nothing');
-  if (m.kind === 'update' && (m.toLevel === null || m.toLevel <= m.level)) bad('an update needs toLevel greater than level');
+  if (m.kind === 'hotfix' && (m.toLevel !== null || m.includes.length > 0))
+    bad('a hotfix has no toLevel and includes nothing');
+  if (m.kind === 'update' && (m.toLevel === null || m.toLevel <= m.level))
+    bad('an update needs toLevel greater than level');
   if (Number.isNaN(Date.parse(m.createdAt))) bad('createdAt is not a date');
   const byPath = new Map<string, ManifestEntry>();
   for (const e of m.entries) {
@@ -235,13 +285,19 @@ export function parseManifest(raw: unknown): Manifest {
     if (e.op === 'modify' && sameNode(e.before, e.after)) bad(`entry ${JSON.stringify(e.path)} modifies nothing`);
     for (const n of [e.before, e.after]) if (n?.type === 'symlink') checkLinkTarget(e.path, n.target);
   }
-  checkNoTwins(m.entries.map((e) => e.path), 'manifest path');
+  checkNoTwins(
+    m.entries.map((e) => e.path),
+    'manifest path',
+  );
   // A path cannot be both a file and the parent of another entry after the change.
   for (const e of m.entries) {
     const p = parentOf(e.path);
     const pe = p ? byPath.get(p) : undefined;
     if (pe) {
-      if (e.after !== null && pe.after?.type !== 'dir') bad(`entry ${JSON.stringify(e.path)} lies under ${JSON.stringify(p)}, which is not a directory after the change`);
+      if (e.after !== null && pe.after?.type !== 'dir')
+        bad(
+          `entry ${JSON.stringify(e.path)} lies under ${JSON.stringify(p)}, which is not a directory after the change`,
+        );
     }
   }
   return m;
@@ -251,9 +307,12 @@ export function sameNode(a: NodeState | null, b: NodeState | null): boolean {
   if (a === null || b === null) return a === b;
   if (a.type !== b.type) return false;
   switch (a.type) {
-    case 'file': return b.type === 'file' && a.sha256 === b.sha256 && a.size === b.size && a.mode === b.mode;
-    case 'dir': return b.type === 'dir' && a.mode === b.mode;
-    case 'symlink': return b.type === 'symlink' && a.target === b.target;
+    case 'file':
+      return b.type === 'file' && a.sha256 === b.sha256 && a.size === b.size && a.mode === b.mode;
+    case 'dir':
+      return b.type === 'dir' && a.mode === b.mode;
+    case 'symlink':
+      return b.type === 'symlink' && a.target === b.target;
   }
 }
 

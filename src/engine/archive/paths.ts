@@ -49,8 +49,12 @@ export function checkNoTwins(paths: Iterable<string>, where = 'path'): void {
     if (prev !== undefined) {
       throw new HfxError(
         'HFX_E_UNSAFE_PATH',
-        prev === p ? `${where} ${JSON.stringify(p)} appears twice` : `${where}s ${JSON.stringify(prev)} and ${JSON.stringify(p)} differ only by case or Unicode form`,
-        { hint: 'Such names overwrite each other on some file systems; the archive was refused and nothing was changed.' },
+        prev === p
+          ? `${where} ${JSON.stringify(p)} appears twice`
+          : `${where}s ${JSON.stringify(prev)} and ${JSON.stringify(p)} differ only by case or Unicode form`,
+        {
+          hint: 'Such names overwrite each other on some file systems; the archive was refused and nothing was changed.',
+        },
       );
     }
     seen.set(k, p);

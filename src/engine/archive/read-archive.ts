@@ -5,7 +5,15 @@ import { pipeline, Readable } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { HfxError, asHfxError } from '../../errors.js';
-import { MANIFEST_NAME, PAYLOAD_PREFIX, SIGNATURE_NAME, parseManifest, payloadName, type FileState, type Manifest } from './manifest.js';
+import {
+  MANIFEST_NAME,
+  PAYLOAD_PREFIX,
+  SIGNATURE_NAME,
+  parseManifest,
+  payloadName,
+  type FileState,
+  type Manifest,
+} from './manifest.js';
 import type { ArchiveLimits } from './limits.js';
 import { checkRelPath } from './paths.js';
 import { parseSignatureFile, signedBytes, type SignatureFile } from './signature.js';
@@ -62,10 +70,16 @@ type TrustCheck = (rawManifest: unknown, signatures: SignatureFile | null) => vo
 export async function openArchive(file: string, limits: ArchiveLimits, trust?: TrustCheck): Promise<OpenArchive> {
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
+    zip = await yauzl.openPromise(file, {
+      lazyEntries: true,
+      autoClose: false,
+      decodeStrings: false,
+      validateEntrySizes: true,
+    });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new HfxError('HFX_E_NOT_FOUND', `archive ${file} does not exist`, { hint: 'Check the path.' });
+    if (err.code === 'ENOENT')
+      throw new HfxError('HFX_E_NOT_FOUND', `archive ${file} does not exist`, { hint: 'Check the path.' });
     if (err.code) throw asHfxError(e, `cannot read ${file}`);
     throw archiveError(file, err.message, e);
   }
@@ -86,9 +100,17 @@ export async function openArchive(file: string, limits: ArchiveLimits, trust?: T
   }
 }
 
-async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits: ArchiveLimits, trust: TrustCheck | undefined): Promise<OpenArchive> {
+async function readCentral(
+  file: string,
+  zip: yauzl.ZipFile,
+  fd: number,
+  limits: ArchiveLimits,
+  trust: TrustCheck | undefined,
+): Promise<OpenArchive> {
   if (zip.entryCount > limits.maxEntries) {
-    throw new HfxError('HFX_E_TOO_LARGE', `${file} has ${zip.entryCount} entries; the limit is ${limits.maxEntries}`, { hint: 'Nothing was changed.' });
+    throw new HfxError('HFX_E_TOO_LARGE', `${file} has ${zip.entryCount} entries; the limit is ${limits.maxEntries}`, {
+      hint: 'Nothing was changed.',
+    });
   }
   const byName = new Map<string, RawEntry>();
   const all: yauzl.Entry[] = [];
@@ -98,9 +120,14 @@ async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits:
       try {
         name = utf8.decode(entry.fileName as unknown as Buffer);
       } catch {
-        throw new HfxError('HFX_E_UNSAFE_PATH', `${file} has an entry name that is not UTF-8`, { hint: 'Nothing was changed.' });
+        throw new HfxError('HFX_E_UNSAFE_PATH', `${file} has an entry name that is not UTF-8`, {
+          hint: 'Nothing was changed.',
+        });
       }
-      if (byName.has(name)) throw new HfxError('HFX_E_ARCHIVE', `${file} has two entries named ${JSON.stringify(name)}`, { hint: 'The archive is malformed or hostile; nothing was changed.' });
+      if (byName.has(name))
+        throw new HfxError('HFX_E_ARCHIVE', `${file} has two entries named ${JSON.stringify(name)}`, {
+          hint: 'The archive is malformed or hostile; nothing was changed.',
+        });
       checkEntryShape(file, name, entry, limits);
       byName.set(name, { name, entry });
       all.push(entry);
@@ -110,13 +137,18 @@ async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits:
     throw archiveError(file, (e as Error).message, e);
   }
   const manEntry = byName.get(MANIFEST_NAME);
-  if (!manEntry) throw new HfxError('HFX_E_MANIFEST', `${file} has no ${MANIFEST_NAME}`, { hint: 'Is it an hfx archive? `unzip -l` shows what it holds.' });
+  if (!manEntry)
+    throw new HfxError('HFX_E_MANIFEST', `${file} has no ${MANIFEST_NAME}`, {
+      hint: 'Is it an hfx archive? `unzip -l` shows what it holds.',
+    });
   const manText = await readSmall(file, zip, manEntry.entry, limits.maxManifestBytes, 'manifest');
   let rawManifest: unknown;
   try {
     rawManifest = JSON.parse(manText.toString('utf8'));
   } catch (e) {
-    throw new HfxError('HFX_E_MANIFEST', `${MANIFEST_NAME} is not JSON: ${(e as Error).message}`, { hint: 'The archive is damaged; nothing was changed.' });
+    throw new HfxError('HFX_E_MANIFEST', `${MANIFEST_NAME} is not JSON: ${(e as Error).message}`, {
+      hint: 'The archive is damaged; nothing was changed.',
+    });
   }
 
   let signatures: SignatureFile | null = null;
@@ -127,7 +159,9 @@ async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits:
     try {
       raw = JSON.parse(sigText.toString('utf8'));
     } catch {
-      throw new HfxError('HFX_E_SIGNATURE', `${SIGNATURE_NAME} is not JSON`, { hint: 'Re-sign the archive with `hfx sign`.' });
+      throw new HfxError('HFX_E_SIGNATURE', `${SIGNATURE_NAME} is not JSON`, {
+        hint: 'Re-sign the archive with `hfx sign`.',
+      });
     }
     signatures = parseSignatureFile(raw);
   }
@@ -145,13 +179,19 @@ async function readCentral(file: string, zip: yauzl.ZipFile, fd: number, limits:
     if (!raw) throw archiveError(file, `the payload of ${JSON.stringify(e.path)} is missing`);
     const size = (e.after as FileState).size;
     if (raw.entry.uncompressedSize !== size) {
-      throw new HfxError('HFX_E_INTEGRITY', `${JSON.stringify(e.path)} is ${raw.entry.uncompressedSize} bytes in the ZIP but ${size} in the manifest`, { hint: 'The archive was tampered with or damaged; nothing was changed.' });
+      throw new HfxError(
+        'HFX_E_INTEGRITY',
+        `${JSON.stringify(e.path)} is ${raw.entry.uncompressedSize} bytes in the ZIP but ${size} in the manifest`,
+        { hint: 'The archive was tampered with or damaged; nothing was changed.' },
+      );
     }
     total += size;
     payload.set(e.path, raw.entry);
   }
   if (total > limits.maxTotalBytes) {
-    throw new HfxError('HFX_E_TOO_LARGE', `the payload is ${total} bytes; the limit is ${limits.maxTotalBytes}`, { hint: 'Nothing was changed.' });
+    throw new HfxError('HFX_E_TOO_LARGE', `the payload is ${total} bytes; the limit is ${limits.maxTotalBytes}`, {
+      hint: 'Nothing was changed.',
+    });
   }
   for (const name of byName.keys()) {
     if (name === MANIFEST_NAME || name === SIGNATURE_NAME) continue;
@@ -206,17 +246,27 @@ function checkEntryShape(file: string, name: string, entry: yauzl.Entry, limits:
   }
   const type = (entry.externalFileAttributes >>> 16) & S_IFMT;
   // Made on Unix (versionMadeBy high byte 3) the high 16 bits are st_mode; 0 means "not said".
-  if ((entry.versionMadeBy >>> 8) === 3 && type !== 0 && type !== S_IFREG) {
+  if (entry.versionMadeBy >>> 8 === 3 && type !== 0 && type !== S_IFREG) {
     const what = type === S_IFLNK ? 'a symbolic link' : type === S_IFDIR ? 'a directory' : 'a device, FIFO or socket';
-    throw new HfxError('HFX_E_UNSAFE_PATH', `entry ${JSON.stringify(name)} is ${what}; archives carry only regular files (links are described in the manifest)`, { hint: 'The archive is malformed or hostile; nothing was changed.' });
+    throw new HfxError(
+      'HFX_E_UNSAFE_PATH',
+      `entry ${JSON.stringify(name)} is ${what}; archives carry only regular files (links are described in the manifest)`,
+      { hint: 'The archive is malformed or hostile; nothing was changed.' },
+    );
   }
   if (name.endsWith('/')) throw archiveError(file, `unexpected directory entry ${JSON.stringify(name)}`);
   if (entry.isEncrypted()) throw archiveError(file, `entry ${JSON.stringify(name)} is encrypted`);
-  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) throw archiveError(file, `entry ${JSON.stringify(name)} uses compression method ${entry.compressionMethod}`);
-  if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize) throw archiveError(file, `stored entry ${JSON.stringify(name)} has different sizes`);
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
+    throw archiveError(file, `entry ${JSON.stringify(name)} uses compression method ${entry.compressionMethod}`);
+  if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize)
+    throw archiveError(file, `stored entry ${JSON.stringify(name)} has different sizes`);
   const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
   if (ratio > limits.maxRatio) {
-    throw new HfxError('HFX_E_TOO_LARGE', `entry ${JSON.stringify(name)} claims a compression ratio of ${Math.round(ratio)}:1 (limit ${limits.maxRatio}:1)`, { hint: 'This looks like a zip bomb; nothing was changed.' });
+    throw new HfxError(
+      'HFX_E_TOO_LARGE',
+      `entry ${JSON.stringify(name)} claims a compression ratio of ${Math.round(ratio)}:1 (limit ${limits.maxRatio}:1)`,
+      { hint: 'This looks like a zip bomb; nothing was changed.' },
+    );
   }
 }
 
@@ -225,7 +275,11 @@ function checkEntryShape(file: string, name: string, entry: yauzl.Entry, limits:
  * its local header to the end of its data, where the data starts is read from the local header
  * itself (its extra field can hide another entry's header: Fifield's "quoting").
  */
-async function checkNoOverlap(file: string, zip: yauzl.ZipFile, entries: yauzl.Entry[]): Promise<Map<yauzl.Entry, number>> {
+async function checkNoOverlap(
+  file: string,
+  zip: yauzl.ZipFile,
+  entries: yauzl.Entry[],
+): Promise<Map<yauzl.Entry, number>> {
   const spans: [number, number][] = [];
   const starts = new Map<yauzl.Entry, number>();
   for (const e of entries) {
@@ -242,7 +296,9 @@ async function checkNoOverlap(file: string, zip: yauzl.ZipFile, entries: yauzl.E
   let end = 0;
   for (const span of spans) {
     if (span[0] < end) {
-      throw new HfxError('HFX_E_TOO_LARGE', `${file} has entries whose data overlap`, { hint: 'This is how some zip bombs are built; nothing was changed.' });
+      throw new HfxError('HFX_E_TOO_LARGE', `${file} has entries whose data overlap`, {
+        hint: 'This is how some zip bombs are built; nothing was changed.',
+      });
     }
     end = span[1];
   }
@@ -257,9 +313,19 @@ async function openStream(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry):
   }
 }
 
-async function readSmall(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry, max: number, what: string): Promise<Buffer> {
+async function readSmall(
+  file: string,
+  zip: yauzl.ZipFile,
+  entry: yauzl.Entry,
+  max: number,
+  what: string,
+): Promise<Buffer> {
   if (entry.uncompressedSize > max) {
-    throw new HfxError(what === 'manifest' ? 'HFX_E_MANIFEST' : 'HFX_E_SIGNATURE', `the ${what} is ${entry.uncompressedSize} bytes; the limit is ${max}`, { hint: 'Nothing was changed.' });
+    throw new HfxError(
+      what === 'manifest' ? 'HFX_E_MANIFEST' : 'HFX_E_SIGNATURE',
+      `the ${what} is ${entry.uncompressedSize} bytes; the limit is ${max}`,
+      { hint: 'Nothing was changed.' },
+    );
   }
   const stream = await openStream(file, zip, entry);
   const parts: Buffer[] = [];
@@ -268,7 +334,10 @@ async function readSmall(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry, m
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       n += chunk.length;
-      if (n > max) throw new HfxError('HFX_E_TOO_LARGE', `the ${what} is larger than ${max} bytes`, { hint: 'Nothing was changed.' });
+      if (n > max)
+        throw new HfxError('HFX_E_TOO_LARGE', `the ${what} is larger than ${max} bytes`, {
+          hint: 'Nothing was changed.',
+        });
       crc = crc32(chunk, crc);
       parts.push(chunk);
     }
@@ -309,7 +378,15 @@ function payloadChunks(file: string, archiveFd: number, entry: yauzl.Entry, star
 }
 
 /** Streams one entry to `dest` (or nowhere, to only check it), verifying size, CRC-32 and sha256. */
-async function extract(file: string, archiveFd: number, entry: yauzl.Entry, start: number, path: string, dest: string | null, expect: FileState): Promise<void> {
+async function extract(
+  file: string,
+  archiveFd: number,
+  entry: yauzl.Entry,
+  start: number,
+  path: string,
+  dest: string | null,
+  expect: FileState,
+): Promise<void> {
   let fd: number | null = null;
   if (dest !== null) {
     try {
@@ -340,10 +417,18 @@ async function extract(file: string, archiveFd: number, entry: yauzl.Entry, star
     }
     // The ZIP's size was checked equal to the manifest's at open: data that inflates to another
     // length is the ZIP contradicting itself (damage, or a bomb).
-    if (n !== entry.uncompressedSize) throw archiveError(file, `${JSON.stringify(path)} holds ${n > entry.uncompressedSize ? 'more' : 'fewer'} bytes than the ZIP declares (${entry.uncompressedSize})`);
+    if (n !== entry.uncompressedSize)
+      throw archiveError(
+        file,
+        `${JSON.stringify(path)} holds ${n > entry.uncompressedSize ? 'more' : 'fewer'} bytes than the ZIP declares (${entry.uncompressedSize})`,
+      );
     if (crc >>> 0 !== entry.crc32 >>> 0) throw archiveError(file, `CRC-32 mismatch in ${JSON.stringify(path)}`);
     if (hash.digest('hex') !== expect.sha256) {
-      throw new HfxError('HFX_E_INTEGRITY', `the payload of ${JSON.stringify(path)} does not match its sha256 in the manifest`, { hint: 'The archive was tampered with or damaged; nothing was changed.' });
+      throw new HfxError(
+        'HFX_E_INTEGRITY',
+        `the payload of ${JSON.stringify(path)} does not match its sha256 in the manifest`,
+        { hint: 'The archive was tampered with or damaged; nothing was changed.' },
+      );
     }
     if (fd !== null) {
       fchmodSync(fd, parseInt(expect.mode, 8));

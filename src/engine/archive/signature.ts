@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { HfxError } from '../../errors.js';
 import { ARCHIVE_FORMAT } from './format.js';
@@ -55,7 +63,9 @@ export function parsePublicKey(pem: string, from: string): KeyObject {
   // Node derives a public key from a private one without a word: a NAME.key given here would be
   // stored and shown as if it were public.
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
-    throw new HfxError('HFX_E_USAGE', `${from} is a private key: it must never be given to anyone, and is not kept`, { hint: 'Give the NAME.pub file that `hfx keygen` wrote, not NAME.key.' });
+    throw new HfxError('HFX_E_USAGE', `${from} is a private key: it must never be given to anyone, and is not kept`, {
+      hint: 'Give the NAME.pub file that `hfx keygen` wrote, not NAME.key.',
+    });
   }
   try {
     const k = createPublicKey(pem);
@@ -77,7 +87,10 @@ export function parseSignatureFile(raw: unknown): SignatureFile {
   // Parsed JSON: any field may be missing or of another type until checked.
   const r = raw as { format?: unknown; signatures?: unknown } | null;
   const ok =
-    r !== null && typeof r === 'object' && r.format === SIGNATURE_FORMAT && Array.isArray(r.signatures) &&
+    r !== null &&
+    typeof r === 'object' &&
+    r.format === SIGNATURE_FORMAT &&
+    Array.isArray(r.signatures) &&
     r.signatures.length <= 16 &&
     r.signatures.every(
       (s: { keyid?: unknown; sig?: unknown } | null) =>
@@ -87,7 +100,10 @@ export function parseSignatureFile(raw: unknown): SignatureFile {
         typeof s.sig === 'string' &&
         s.sig.length <= 200,
     );
-  if (!ok) throw new HfxError('HFX_E_SIGNATURE', `the signature file is not ${SIGNATURE_FORMAT}`, { hint: 'Re-sign the archive with `hfx sign`.' });
+  if (!ok)
+    throw new HfxError('HFX_E_SIGNATURE', `the signature file is not ${SIGNATURE_FORMAT}`, {
+      hint: 'Re-sign the archive with `hfx sign`.',
+    });
   return r as SignatureFile;
 }
 
@@ -101,7 +117,11 @@ export interface TrustedKey {
  * Returns the trusted key that signed the manifest. Every signature present must verify:
  * a bad one means tampering, even when another signature is good.
  */
-export function verifyManifestSignature(manifest: unknown, sigs: SignatureFile, trusted: readonly TrustedKey[]): TrustedKey {
+export function verifyManifestSignature(
+  manifest: unknown,
+  sigs: SignatureFile,
+  trusted: readonly TrustedKey[],
+): TrustedKey {
   const bytes = signedBytes(manifest);
   let good: TrustedKey | undefined;
   for (const s of sigs.signatures) {
@@ -109,17 +129,25 @@ export function verifyManifestSignature(manifest: unknown, sigs: SignatureFile, 
     if (!k) continue;
     const sig = Buffer.from(s.sig, 'base64');
     if (sig.length !== 64 || !verify(null, bytes, k.key, sig)) {
-      throw new HfxError('HFX_E_SIGNATURE', `the signature by key ${k.name} (${s.keyid.slice(0, 12)}) does not match the manifest`, {
-        hint: 'The manifest was changed after signing. Do not apply this archive; ask its publisher for a new one.',
-      });
+      throw new HfxError(
+        'HFX_E_SIGNATURE',
+        `the signature by key ${k.name} (${s.keyid.slice(0, 12)}) does not match the manifest`,
+        {
+          hint: 'The manifest was changed after signing. Do not apply this archive; ask its publisher for a new one.',
+        },
+      );
     }
     good ??= k;
   }
   if (!good) {
     const ids = sigs.signatures.map((s) => s.keyid.slice(0, 12)).join(', ') || 'none';
-    throw new HfxError(sigs.signatures.length === 0 ? 'HFX_E_UNSIGNED' : 'HFX_E_UNTRUSTED', `the archive is signed by key(s) ${ids}, none of which this installation trusts`, {
-      hint: 'If you trust the publisher, add its public key: `hfx trust add PUBLISHER.pub`.',
-    });
+    throw new HfxError(
+      sigs.signatures.length === 0 ? 'HFX_E_UNSIGNED' : 'HFX_E_UNTRUSTED',
+      `the archive is signed by key(s) ${ids}, none of which this installation trusts`,
+      {
+        hint: 'If you trust the publisher, add its public key: `hfx trust add PUBLISHER.pub`.',
+      },
+    );
   }
   return good;
 }

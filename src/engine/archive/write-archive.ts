@@ -109,14 +109,25 @@ class ZipOut {
 
   /** Adds one entry, its bytes coming from `chunks` (exactly `size` of them), deflated at `level` (0: stored). */
   async add(name: string, mode: number, size: number, level: number, chunks: AsyncIterable<Buffer>): Promise<void> {
-    const w: Written = { name: Buffer.from(name, 'utf8'), method: level === 0 ? 0 : 8, crc: 0, size, csize: 0, offset: this.pos, mode };
+    const w: Written = {
+      name: Buffer.from(name, 'utf8'),
+      method: level === 0 ? 0 : 8,
+      crc: 0,
+      size,
+      csize: 0,
+      offset: this.pos,
+      mode,
+    };
     const zip64 = size >= ZIP64_FROM;
     this.write(this.localHeader(w, zip64)); // placeholders for CRC and sizes
     const start = this.pos;
     let n = 0;
     const check = (c: Buffer): void => {
       n += c.length;
-      if (n > size) throw new HfxError('HFX_E_IO', `${name} changed while the archive was written (more than ${size} bytes)`, { hint: 'Run the command again on a tree nothing writes to.' });
+      if (n > size)
+        throw new HfxError('HFX_E_IO', `${name} changed while the archive was written (more than ${size} bytes)`, {
+          hint: 'Run the command again on a tree nothing writes to.',
+        });
       w.crc = crc32(c, w.crc);
     };
     if (level === 0) {
@@ -150,9 +161,13 @@ class ZipOut {
       await ended;
       for (const d of out.splice(0)) this.write(d);
     }
-    if (n !== size) throw new HfxError('HFX_E_IO', `${name} changed while the archive was written (${n} bytes, not ${size})`, { hint: 'Run the command again on a tree nothing writes to.' });
+    if (n !== size)
+      throw new HfxError('HFX_E_IO', `${name} changed while the archive was written (${n} bytes, not ${size})`, {
+        hint: 'Run the command again on a tree nothing writes to.',
+      });
     w.csize = this.pos - start;
-    if (!zip64 && w.csize >= MAX32) throw new HfxError('HFX_E_TOO_LARGE', `${name} does not fit a ZIP entry without ZIP64`);
+    if (!zip64 && w.csize >= MAX32)
+      throw new HfxError('HFX_E_TOO_LARGE', `${name} does not fit a ZIP entry without ZIP64`);
     const h = this.localHeader(w, zip64);
     let off = 0;
     while (off < h.length) off += writeSync(this.fd, h, off, h.length - off, w.offset + off);
@@ -286,7 +301,13 @@ export async function writeArchive(
       const after = e.after?.type === 'file' ? e.after : null;
       const src = payload(e.path);
       const chunks = 'file' in src ? fileChunks(src.file) : ((await src.open()) as AsyncIterable<Buffer>);
-      await zip.add(name, 0o100000 | (after ? parseInt(after.mode, 8) : 0o644), after?.size ?? 0, STORED.test(e.path) ? 0 : (opts.compressionLevel ?? 1), chunks);
+      await zip.add(
+        name,
+        0o100000 | (after ? parseInt(after.mode, 8) : 0o644),
+        after?.size ?? 0,
+        STORED.test(e.path) ? 0 : (opts.compressionLevel ?? 1),
+        chunks,
+      );
     }
     zip.end();
     await fsyncFd(fd);

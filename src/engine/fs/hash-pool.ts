@@ -94,7 +94,8 @@ function compareAndHash(a: string, b: string, hashDiffering: boolean): CompareOr
 function decodeHash(r: HashBatch): FactsOrError[] {
   const n = r.sizes.length;
   const out = new Array<FactsOrError>(n);
-  for (let i = 0; i < n; i++) out[i] = { size: r.sizes[i] ?? 0, mode: modeString(r.modes[i] ?? 0), sha256: r.sha.slice(64 * i, 64 * i + 64) };
+  for (let i = 0; i < n; i++)
+    out[i] = { size: r.sizes[i] ?? 0, mode: modeString(r.modes[i] ?? 0), sha256: r.sha.slice(64 * i, 64 * i + 64) };
   for (const [i, error] of r.errors) out[i] = { error };
   return out;
 }
@@ -146,7 +147,9 @@ export class HashPool {
 
   /** Compares pairs of files byte for byte; with `hashDiffering`, hashes the sides diff needs. */
   compare(pairs: [string, string][], hashDiffering = false): Promise<CompareOrError[]> {
-    return this.submit({ op: 'compare', id: this.nextId++, pairs, hashDiffering }, pairs.length).then((r) => (r as Extract<JobResult, { op: 'compare' }>).results);
+    return this.submit({ op: 'compare', id: this.nextId++, pairs, hashDiffering }, pairs.length).then(
+      (r) => (r as Extract<JobResult, { op: 'compare' }>).results,
+    );
   }
 
   /** Every item in batches of BATCH, results in input order. */
@@ -196,7 +199,10 @@ export class HashPool {
   private submit(job: Job, items: number): Promise<JobResult> {
     this.total += items;
     return new Promise<JobResult>((resolve, reject) => {
-      if (this.failed) { reject(this.failed); return; }
+      if (this.failed) {
+        reject(this.failed);
+        return;
+      }
       const p = { job, resolve, reject };
       if (this.workers.length === 0 && this.threads > 1 && this.queuedItems + items < INLINE_BELOW) {
         this.queuedItems += items;
@@ -239,7 +245,8 @@ export class HashPool {
     for (;;) {
       if (this.queue.length === 0) return;
       let best: (typeof this.workers)[number] | undefined;
-      for (const s of this.workers) if (s.inFlight.length < QUEUE && (!best || s.inFlight.length < best.inFlight.length)) best = s;
+      for (const s of this.workers)
+        if (s.inFlight.length < QUEUE && (!best || s.inFlight.length < best.inFlight.length)) best = s;
       if (!best) return;
       const p = this.queue.shift();
       if (!p) return;
@@ -272,7 +279,10 @@ export async function hashMany(paths: readonly string[], onProgress?: Progress):
 }
 
 /** Compares pairs of files byte for byte on every core. */
-export async function compareMany(pairs: readonly [string, string][], onProgress?: Progress): Promise<CompareOrError[]> {
+export async function compareMany(
+  pairs: readonly [string, string][],
+  onProgress?: Progress,
+): Promise<CompareOrError[]> {
   const pool = new HashPool(onProgress, Math.min(availableParallelism(), Math.ceil(pairs.length / BATCH)));
   try {
     return await pool.compareAll(pairs);

@@ -6,5 +6,12 @@ const port = parentPort;
 if (!port) throw new Error('hash-worker.js runs as a worker thread only');
 port.on('message', (job: Job) => {
   const r = runJob(job);
-  port.postMessage(r, r.op === 'hash' ? [r.sizes.buffer as ArrayBuffer, r.modes.buffer as ArrayBuffer] : r.op === 'lines' ? [r.sizes.buffer as ArrayBuffer] : []);
+  port.postMessage(
+    r,
+    r.op === 'hash'
+      ? [r.sizes.buffer as ArrayBuffer, r.modes.buffer as ArrayBuffer]
+      : r.op === 'lines'
+        ? [r.sizes.buffer as ArrayBuffer]
+        : [],
+  );
 });

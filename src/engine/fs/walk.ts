@@ -45,7 +45,10 @@ export function walkTree(root: string): WalkEntry[] {
  * milliseconds, so that the hash workers' results are taken and new batches handed out while a
  * large tree is still being listed.
  */
-export async function walkTreeEach(root: string, onEntry: (path: string, type: WalkEntry['type'], info: string) => void): Promise<void> {
+export async function walkTreeEach(
+  root: string,
+  onEntry: (path: string, type: WalkEntry['type'], info: string) => void,
+): Promise<void> {
   let last = performance.now();
   const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const visit = async (rel: string, abs: string): Promise<void> => {

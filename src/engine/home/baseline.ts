@@ -13,9 +13,12 @@ export type Tree = Map<string, NodeState>;
 // The hash workers write the files' lines themselves, the same way (fs/hash-pool.ts, op 'lines').
 export function encodeNode(path: string, n: NodeState): string {
   switch (n.type) {
-    case 'file': return JSON.stringify([path, 'f', n.mode, n.size, n.sha256]);
-    case 'dir': return JSON.stringify([path, 'd', n.mode]);
-    case 'symlink': return JSON.stringify([path, 'l', n.target]);
+    case 'file':
+      return JSON.stringify([path, 'f', n.mode, n.size, n.sha256]);
+    case 'dir':
+      return JSON.stringify([path, 'd', n.mode]);
+    case 'symlink':
+      return JSON.stringify([path, 'l', n.target]);
   }
 }
 
@@ -25,7 +28,9 @@ export function readBaselineLines(l: Layout): string[] {
   try {
     text = readFileSync(l.baseline, 'utf8');
   } catch (e) {
-    throw new HfxError('HFX_E_STATE', `cannot read ${l.baseline}: ${(e as Error).message}`, { hint: 'Restore .hfx/ from a backup.' });
+    throw new HfxError('HFX_E_STATE', `cannot read ${l.baseline}: ${(e as Error).message}`, {
+      hint: 'Restore .hfx/ from a backup.',
+    });
   }
   const lines = text.split('\n');
   try {
@@ -39,7 +44,9 @@ export function readBaselineLines(l: Layout): string[] {
 }
 
 function damaged(l: Layout, e: unknown): HfxError {
-  return new HfxError('HFX_E_STATE', `${l.baseline} is damaged: ${(e as Error).message}`, { hint: 'Restore .hfx/ from a backup.' });
+  return new HfxError('HFX_E_STATE', `${l.baseline} is damaged: ${(e as Error).message}`, {
+    hint: 'Restore .hfx/ from a backup.',
+  });
 }
 
 /** One baseline line back to its path and state. */

@@ -52,10 +52,14 @@ export function acquireLock(l: Layout, command: string): () => void {
     }
     const stale = holder === undefined ? text === '' : holder.host === hostname() && !alive(holder.pid);
     if (!stale) {
-      throw new HfxError('HFX_E_BUSY', `${l.home} is locked by \`hfx ${holder?.command ?? '?'}\` (pid ${holder?.pid ?? '?'}, since ${holder?.since ?? '?'})`, {
-        hint: 'Wait for it to finish. If no such process runs, delete .hfx/lock and run `hfx recover`.',
-        details: holder,
-      });
+      throw new HfxError(
+        'HFX_E_BUSY',
+        `${l.home} is locked by \`hfx ${holder?.command ?? '?'}\` (pid ${holder?.pid ?? '?'}, since ${holder?.since ?? '?'})`,
+        {
+          hint: 'Wait for it to finish. If no such process runs, delete .hfx/lock and run `hfx recover`.',
+          details: holder,
+        },
+      );
     }
     try {
       if (readFileSync(l.lock, 'utf8') === text) unlinkSync(l.lock);
@@ -63,5 +67,7 @@ export function acquireLock(l: Layout, command: string): () => void {
       /* someone else took it over first: retry */
     }
   }
-  throw new HfxError('HFX_E_BUSY', `${l.home} is locked by another hfx command`, { hint: 'Wait for it to finish and try again.' });
+  throw new HfxError('HFX_E_BUSY', `${l.home} is locked by another hfx command`, {
+    hint: 'Wait for it to finish and try again.',
+  });
 }

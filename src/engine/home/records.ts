@@ -41,6 +41,7 @@ export function layRecords(l: Layout, state: InstallState, tree: Tree): Tree {
 /** The paths the applied updates and hotfixes touch. */
 export function recordPaths(l: Layout, state: InstallState): Set<string> {
   const out = new Set<string>();
-  for (const h of [...state.updates, ...state.hotfixes]) for (const e of readRecord(l, h.id).manifest.entries) out.add(e.path);
+  for (const h of [...state.updates, ...state.hotfixes])
+    for (const e of readRecord(l, h.id).manifest.entries) out.add(e.path);
   return out;
 }

@@ -69,7 +69,8 @@ export async function readState(l: Layout): Promise<InstallState> {
   try {
     // Parsed JSON: the fields checked here may be missing or of another type until then.
     const s = JSON.parse(text) as Partial<Record<keyof InstallState, unknown>>;
-    if (s.format !== STATE_FORMAT || !Array.isArray(s.hotfixes) || typeof s.tx !== 'number') throw new Error(`not ${STATE_FORMAT}`);
+    if (s.format !== STATE_FORMAT || !Array.isArray(s.hotfixes) || typeof s.tx !== 'number')
+      throw new Error(`not ${STATE_FORMAT}`);
     s.updates ??= [];
     return s as InstallState;
   } catch (e) {

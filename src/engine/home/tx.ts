@@ -1,4 +1,14 @@
-import { chmodSync, closeSync, fsyncSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { HfxError, asHfxError } from '../../errors.js';
 import { fsyncPath, writeFileAtomicSync } from '../fs/durable.js';
@@ -172,7 +182,11 @@ function rollback(l: Layout, j: Journal): void {
  * then the new state is committed. Staged files must already be fsync'd. If a step fails,
  * every step done is undone and the error is thrown: the pack is as before.
  */
-export async function runTransaction(l: Layout, j: Journal, onStep?: (done: number, total: number) => void): Promise<void> {
+export async function runTransaction(
+  l: Layout,
+  j: Journal,
+  onStep?: (done: number, total: number) => void,
+): Promise<void> {
   writeFileAtomicSync(l.journal, JSON.stringify(j));
   const fault = faultAt();
   let done = 0;
@@ -211,10 +225,14 @@ async function commitOrExplain(l: Layout, j: Journal): Promise<void> {
     await fsyncDirsAsync(l.home, j.steps);
     commitState(l, j);
   } catch (e) {
-    throw new HfxError('HFX_E_RECOVERY', `${j.operation} ${j.subject}: the files are in place but the state could not be written: ${(e as Error).message}`, {
-      hint: 'Fix the cause, then run `hfx recover` to finish.',
-      cause: e,
-    });
+    throw new HfxError(
+      'HFX_E_RECOVERY',
+      `${j.operation} ${j.subject}: the files are in place but the state could not be written: ${(e as Error).message}`,
+      {
+        hint: 'Fix the cause, then run `hfx recover` to finish.',
+        cause: e,
+      },
+    );
   }
 }
 
@@ -227,10 +245,14 @@ export async function settleHeld(l: Layout, j: Journal, confirmed: boolean): Pro
   try {
     rollback(l, j);
   } catch (e) {
-    throw new HfxError('HFX_E_RECOVERY', `${j.operation} ${j.subject} failed its health check and undoing it failed: ${(e as Error).message}`, {
-      hint: 'Fix the cause (permissions, disk space), then run `hfx recover`: it undoes a change never confirmed.',
-      cause: e,
-    });
+    throw new HfxError(
+      'HFX_E_RECOVERY',
+      `${j.operation} ${j.subject} failed its health check and undoing it failed: ${(e as Error).message}`,
+      {
+        hint: 'Fix the cause (permissions, disk space), then run `hfx recover`: it undoes a change never confirmed.',
+        cause: e,
+      },
+    );
   }
 }
 
@@ -248,7 +270,9 @@ export function readJournal(l: Layout): Journal | null {
     if (j.format !== JOURNAL_FORMAT || !Array.isArray(j.steps)) throw new Error(`not ${JOURNAL_FORMAT}`);
     return j as Journal;
   } catch (e) {
-    throw new HfxError('HFX_E_STATE', `${l.journal} is damaged: ${(e as Error).message}`, { hint: 'Restore .hfx/ from a backup.' });
+    throw new HfxError('HFX_E_STATE', `${l.journal} is damaged: ${(e as Error).message}`, {
+      hint: 'Restore .hfx/ from a backup.',
+    });
   }
 }
 
@@ -309,7 +333,12 @@ export interface RecoveryReport {
  * already committed can only be finished. Without a journal, leftovers of an operation that
  * died before its journal was written are removed.
  */
-export function recoverTransaction(l: Layout, committedTx: number, knownRecords: readonly string[], mode: 'forward' | 'rollback' = 'forward'): RecoveryReport {
+export function recoverTransaction(
+  l: Layout,
+  committedTx: number,
+  knownRecords: readonly string[],
+  mode: 'forward' | 'rollback' = 'forward',
+): RecoveryReport {
   const j = readJournal(l);
   if (j === null) return cleanLeftovers(l, knownRecords) ? { action: 'cleaned' } : { action: 'none' };
   const base = { operation: j.operation, subject: j.subject };
@@ -330,9 +359,16 @@ export function recoverTransaction(l: Layout, committedTx: number, knownRecords:
     commit(l, j);
     return { action: 'completed', ...base };
   } catch (e) {
-    throw new HfxError('HFX_E_RECOVERY', `cannot ${mode === 'forward' ? 'finish' : 'undo'} the interrupted ${j.operation} of ${j.subject}: ${(e as Error).message}`, {
-      hint: mode === 'forward' ? 'Fix the cause and run `hfx recover` again, or undo it with `hfx recover --rollback`.' : 'Fix the cause and run `hfx recover --rollback` again.',
-      cause: e,
-    });
+    throw new HfxError(
+      'HFX_E_RECOVERY',
+      `cannot ${mode === 'forward' ? 'finish' : 'undo'} the interrupted ${j.operation} of ${j.subject}: ${(e as Error).message}`,
+      {
+        hint:
+          mode === 'forward'
+            ? 'Fix the cause and run `hfx recover` again, or undo it with `hfx recover --rollback`.'
+            : 'Fix the cause and run `hfx recover --rollback` again.',
+        cause: e,
+      },
+    );
   }
 }

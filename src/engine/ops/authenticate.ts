@@ -20,7 +20,8 @@ export function authenticate(l: Layout, a: OpenArchive, allowUnsigned: boolean):
     return verifyManifestSignature(a.rawManifest, a.signatures, trusted).keyid;
   } catch (e) {
     // --allow-unsigned accepts an unknown signer, never a signature that fails to verify.
-    if (allowUnsigned && e instanceof HfxError && (e.code === 'HFX_E_UNTRUSTED' || e.code === 'HFX_E_UNSIGNED')) return null;
+    if (allowUnsigned && e instanceof HfxError && (e.code === 'HFX_E_UNTRUSTED' || e.code === 'HFX_E_UNSIGNED'))
+      return null;
     throw e;
   }
 }

@@ -30,7 +30,11 @@ export function readConflict(l: Layout): PendingConflict | null {
  * version (.mine) and the hotfix's version (.new), so the user can write a .final. The pack
  * itself is not touched. Built in a temp dir and renamed, so it appears whole or not at all.
  */
-export async function writeConflictArea(l: Layout, archive: OpenArchive, conflicts: Conflict[]): Promise<PendingConflict> {
+export async function writeConflictArea(
+  l: Layout,
+  archive: OpenArchive,
+  conflicts: Conflict[],
+): Promise<PendingConflict> {
   const tmp = conflictArea(`${l.conflict.root}.tmp`);
   rmSync(tmp.root, { recursive: true, force: true });
   mkdirSync(tmp.files, { recursive: true });
@@ -43,7 +47,13 @@ export async function writeConflictArea(l: Layout, archive: OpenArchive, conflic
       await archive.extractTo(c.path, p.new, c.after);
     }
   }
-  const info: PendingConflict = { format: CONFLICT_FORMAT, id: archive.manifest.id, title: archive.manifest.title, createdAt: new Date().toISOString(), conflicts };
+  const info: PendingConflict = {
+    format: CONFLICT_FORMAT,
+    id: archive.manifest.id,
+    title: archive.manifest.title,
+    createdAt: new Date().toISOString(),
+    conflicts,
+  };
   writeFileSync(tmp.record, JSON.stringify(info, null, 2) + '\n');
   rmSync(l.conflict.root, { recursive: true, force: true });
   renameSync(tmp.root, l.conflict.root);
@@ -67,11 +77,18 @@ export function conflictError(
   conflicts: readonly Conflict[],
   opts: { nothing: 'applied' | 'updated'; hint: string; area?: Layout['conflict'] },
 ): HfxError {
-  const list = conflicts.slice(0, 10).map((c) => `  ${c.path} (${c.reason})`).join('\n');
+  const list = conflicts
+    .slice(0, 10)
+    .map((c) => `  ${c.path} (${c.reason})`)
+    .join('\n');
   const more = conflicts.length > 10 ? `\n  … and ${conflicts.length - 10} more` : '';
   const { area } = opts;
-  return new HfxError(code, `${id}: ${conflicts.length} file(s) were changed locally; nothing was ${opts.nothing}:\n${list}${more}`, {
-    hint: opts.hint,
-    details: { id, conflicts: area ? conflicts.map((c) => ({ ...c, files: area.versions(c.path) })) : conflicts },
-  });
+  return new HfxError(
+    code,
+    `${id}: ${conflicts.length} file(s) were changed locally; nothing was ${opts.nothing}:\n${list}${more}`,
+    {
+      hint: opts.hint,
+      details: { id, conflicts: area ? conflicts.map((c) => ({ ...c, files: area.versions(c.path) })) : conflicts },
+    },
+  );
 }

@@ -1,7 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HfxError } from '../../errors.js';
-import { ARCHIVE_FORMAT, parseManifest, type Manifest, type ManifestEntry, type NodeState, type Severity } from '../archive/manifest.js';
+import {
+  ARCHIVE_FORMAT,
+  parseManifest,
+  type Manifest,
+  type ManifestEntry,
+  type NodeState,
+  type Severity,
+} from '../archive/manifest.js';
 import { parsePrivateKey, signManifest, SIGNATURE_FORMAT, type SignatureFile } from '../archive/signature.js';
 import { writeArchive } from '../archive/write-archive.js';
 import { HASH_BATCH, HashPool } from '../fs/hash-pool.js';
@@ -49,11 +56,17 @@ export interface DiffResult {
 type Walked = Map<string, WalkEntry>;
 
 function checkDir(dir: string, what: string): void {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new HfxError('HFX_E_NOT_FOUND', `${what} directory ${dir} does not exist`, { hint: 'Give two unpacked product trees: hfx diff OLD NEW -o HF.zip' });
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new HfxError('HFX_E_NOT_FOUND', `${what} directory ${dir} does not exist`, {
+      hint: 'Give two unpacked product trees: hfx diff OLD NEW -o HF.zip',
+    });
 }
 
 function walked(dir: string, m: Walked, e: WalkEntry): void {
-  if (e.type === 'other') throw new HfxError('HFX_E_UNSAFE_PATH', `${join(dir, e.path)} is a device, FIFO or socket`, { hint: 'hfx manages files, directories and links only.' });
+  if (e.type === 'other')
+    throw new HfxError('HFX_E_UNSAFE_PATH', `${join(dir, e.path)} is a device, FIFO or socket`, {
+      hint: 'hfx manages files, directories and links only.',
+    });
   m.set(e.path, e);
 }
 
@@ -92,30 +105,46 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
     const flushPairs = (): void => {
       const ps = pairs;
       pairs = [];
-      keep(pool.compare(ps.map((p) => [`${oldDir}/${p}`, `${newDir}/${p}`] as [string, string]), true).then((rs) => {
-        ps.forEach((p, i) => {
-          const c = rs[i];
-          if (c === undefined) throw new HfxError('HFX_E_INTERNAL', `no comparison came back for ${p}`);
-          if ('error' in c) throw new HfxError('HFX_E_IO', `cannot compare ${p}: ${c.error}`);
-          if (!c.same) {
-            changed.add(p);
-            setFacts('o:' + p, c.a);
-            setFacts('n:' + p, c.b);
-          } else if (c.modeA !== c.modeB) {
-            changed.add(p);
-            setFacts('n:' + p, c.b);
-            modeOnly.set(p, [c.modeA, c.modeB]);
-          }
-        });
-      }));
+      keep(
+        pool
+          .compare(
+            ps.map((p) => [`${oldDir}/${p}`, `${newDir}/${p}`] as [string, string]),
+            true,
+          )
+          .then((rs) => {
+            ps.forEach((p, i) => {
+              const c = rs[i];
+              if (c === undefined) throw new HfxError('HFX_E_INTERNAL', `no comparison came back for ${p}`);
+              if ('error' in c) throw new HfxError('HFX_E_IO', `cannot compare ${p}: ${c.error}`);
+              if (!c.same) {
+                changed.add(p);
+                setFacts('o:' + p, c.a);
+                setFacts('n:' + p, c.b);
+              } else if (c.modeA !== c.modeB) {
+                changed.add(p);
+                setFacts('n:' + p, c.b);
+                modeOnly.set(p, [c.modeA, c.modeB]);
+              }
+            });
+          }),
+      );
     };
     const flushLone = (): void => {
       const ks = lone;
       lone = [];
-      keep(pool.hash(ks.map((k) => `${k.startsWith('o') ? oldDir : newDir}/${k.slice(2)}`)).then((fs) => ks.forEach((k, i) => setFacts(k, fs[i]))));
+      keep(
+        pool
+          .hash(ks.map((k) => `${k.startsWith('o') ? oldDir : newDir}/${k.slice(2)}`))
+          .then((fs) => ks.forEach((k, i) => setFacts(k, fs[i]))),
+      );
     };
     await walkTreeEach(newDir, (path, type, info) => {
-      const e: WalkEntry = type === 'dir' ? { path, type, mode: info } : type === 'symlink' ? { path, type, target: info } : { path, type };
+      const e: WalkEntry =
+        type === 'dir'
+          ? { path, type, mode: info }
+          : type === 'symlink'
+            ? { path, type, target: info }
+            : { path, type };
       walked(newDir, b, e);
       if (e.type !== 'file') return;
       if (a.get(e.path)?.type === 'file') {
@@ -185,12 +214,25 @@ export async function diffTrees(opts: DiffOptions): Promise<DiffResult> {
     source: opts.source ?? null,
     entries,
   } satisfies Manifest);
-  if (entries.length === 0) throw new HfxError('HFX_E_USAGE', `${oldDir} and ${newDir} are identical`, { hint: 'There is nothing to put in a hotfix.' });
+  if (entries.length === 0)
+    throw new HfxError('HFX_E_USAGE', `${oldDir} and ${newDir} are identical`, {
+      hint: 'There is nothing to put in a hotfix.',
+    });
 
-  const signatures: SignatureFile | null = key ? { format: SIGNATURE_FORMAT, signatures: [signManifest(manifest, key)] } : null;
-  await writeArchive(resolve(opts.out), manifest, signatures, (p) => ({ file: join(newDir, p) }), opts.compressionLevel === undefined ? {} : { compressionLevel: opts.compressionLevel });
+  const signatures: SignatureFile | null = key
+    ? { format: SIGNATURE_FORMAT, signatures: [signManifest(manifest, key)] }
+    : null;
+  await writeArchive(
+    resolve(opts.out),
+    manifest,
+    signatures,
+    (p) => ({ file: join(newDir, p) }),
+    opts.compressionLevel === undefined ? {} : { compressionLevel: opts.compressionLevel },
+  );
   let payloadBytes = 0;
-  for (const e of entries) if (e.after?.type === 'file' && (e.before?.type !== 'file' || e.before.sha256 !== e.after.sha256)) payloadBytes += e.after.size;
+  for (const e of entries)
+    if (e.after?.type === 'file' && (e.before?.type !== 'file' || e.before.sha256 !== e.after.sha256))
+      payloadBytes += e.after.size;
   return {
     out: resolve(opts.out),
     id: manifest.id,

@@ -30,7 +30,12 @@ export interface HealthOutcome {
 const TAIL_BYTES = 2048;
 
 /** One run of CMD through sh, in a process group of its own so that a timeout ends everything it started. */
-function runOnce(command: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<Omit<HealthOutcome, 'attempts' | 'ms'>> {
+function runOnce(
+  command: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  timeoutMs: number,
+): Promise<Omit<HealthOutcome, 'attempts' | 'ms'>> {
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = Buffer.alloc(0);
@@ -53,7 +58,13 @@ function runOnce(command: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs
     const done = (exitCode: number | null, signal: string | null) => {
       clearTimeout(timer);
       const text = tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).toString('utf8');
-      resolve({ ok: exitCode === 0 && !timedOut, exitCode, signal, timedOut, tail: text.split('\n').slice(-20).join('\n').trimEnd() });
+      resolve({
+        ok: exitCode === 0 && !timedOut,
+        exitCode,
+        signal,
+        timedOut,
+        tail: text.split('\n').slice(-20).join('\n').trimEnd(),
+      });
     };
     child.once('error', () => done(127, null));
     child.once('close', (code, signal) => done(code, signal));
@@ -61,7 +72,10 @@ function runOnce(command: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs
 }
 
 /** CMD learns what it checks from HFX_HOTFIX_ID (an apply) or HFX_UPDATE_ID (an update's ids, comma-separated). */
-export async function runHealth(h: HealthCheck, ctx: { home: string; hotfix?: string; update?: string }): Promise<HealthOutcome> {
+export async function runHealth(
+  h: HealthCheck,
+  ctx: { home: string; hotfix?: string; update?: string },
+): Promise<HealthOutcome> {
   const t0 = Date.now();
   const env = {
     ...process.env,
@@ -69,7 +83,13 @@ export async function runHealth(h: HealthCheck, ctx: { home: string; hotfix?: st
     ...(ctx.hotfix !== undefined ? { HFX_HOTFIX_ID: ctx.hotfix } : {}),
     ...(ctx.update !== undefined ? { HFX_UPDATE_ID: ctx.update } : {}),
   };
-  let last: Omit<HealthOutcome, 'attempts' | 'ms'> = { ok: false, exitCode: null, signal: null, timedOut: false, tail: '' };
+  let last: Omit<HealthOutcome, 'attempts' | 'ms'> = {
+    ok: false,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    tail: '',
+  };
   let attempts = 0;
   for (; attempts <= h.retries; attempts++) {
     if (attempts > 0) await new Promise((r) => setTimeout(r, h.retryDelayMs ?? 1000));
@@ -84,7 +104,14 @@ export async function runHealth(h: HealthCheck, ctx: { home: string; hotfix?: st
 
 /** Why a check failed, in one line: for the error, the revert's reason in the fleet view, and the report. */
 export function healthReason(o: HealthOutcome): string {
-  const how = o.timedOut ? 'timed out' : o.exitCode !== null ? `exit ${o.exitCode}` : `killed by ${o.signal ?? 'a signal'}`;
-  const last = o.tail.split('\n').filter((x) => x.trim()).pop();
+  const how = o.timedOut
+    ? 'timed out'
+    : o.exitCode !== null
+      ? `exit ${o.exitCode}`
+      : `killed by ${o.signal ?? 'a signal'}`;
+  const last = o.tail
+    .split('\n')
+    .filter((x) => x.trim())
+    .pop();
   return `health check failed (${how}${o.attempts > 1 ? ` after ${o.attempts} attempts` : ''})${last ? `: ${last.slice(0, 300)}` : ''}`;
 }

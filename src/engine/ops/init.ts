@@ -27,17 +27,27 @@ export interface InitResult {
   bytes: number;
 }
 
-
 /** Adopts a directory as a pack: records every file's size, mode and sha256 as the baseline. */
 export async function initHome(opts: InitOptions): Promise<InitResult> {
   const l = layout(resolve(opts.home));
-  for (const [k, v] of [['product', opts.product], ['version', opts.version]] as const) {
-    if (!NAME.test(v)) throw new HfxError('HFX_E_USAGE', `--${k} ${JSON.stringify(v)} must be letters, digits and . _ + - (up to 128)`);
+  for (const [k, v] of [
+    ['product', opts.product],
+    ['version', opts.version],
+  ] as const) {
+    if (!NAME.test(v))
+      throw new HfxError('HFX_E_USAGE', `--${k} ${JSON.stringify(v)} must be letters, digits and . _ + - (up to 128)`);
   }
   const level = opts.level ?? 0;
-  if (!Number.isSafeInteger(level) || level < 0) throw new HfxError('HFX_E_USAGE', `--level must be a whole number ≥ 0`);
-  if (!existsSync(l.home)) throw new HfxError('HFX_E_NOT_FOUND', `${l.home} does not exist`, { hint: 'Unpack the product first, then adopt its directory.' });
-  if (existsSync(l.state)) throw new HfxError('HFX_E_ALREADY_INITIALISED', `${l.home} is already an hfx installation`, { hint: 'See `hfx state`.' });
+  if (!Number.isSafeInteger(level) || level < 0)
+    throw new HfxError('HFX_E_USAGE', `--level must be a whole number ≥ 0`);
+  if (!existsSync(l.home))
+    throw new HfxError('HFX_E_NOT_FOUND', `${l.home} does not exist`, {
+      hint: 'Unpack the product first, then adopt its directory.',
+    });
+  if (existsSync(l.state))
+    throw new HfxError('HFX_E_ALREADY_INITIALISED', `${l.home} is already an hfx installation`, {
+      hint: 'See `hfx state`.',
+    });
   const fresh = !existsSync(l.dir);
   try {
     mkdirSync(l.applied, { recursive: true });
@@ -58,7 +68,14 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
     };
     // The state file is written last: its presence is what makes the directory an installation.
     writeStateSync(l, state);
-    return { home: l.home, product: state.product, version: state.version, level, files: scan.files, bytes: scan.bytes };
+    return {
+      home: l.home,
+      product: state.product,
+      version: state.version,
+      level,
+      files: scan.files,
+      bytes: scan.bytes,
+    };
   } catch (e) {
     if (fresh) rmSync(l.dir, { recursive: true, force: true });
     throw e;

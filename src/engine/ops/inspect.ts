@@ -31,7 +31,14 @@ export async function inspectArchive(file: string, home?: string): Promise<Inspe
     }
     let payloadBytes = 0;
     for (const e of a.manifest.entries) if (payloadName(e) && e.after?.type === 'file') payloadBytes += e.after.size;
-    return { file: a.file, digest: a.digest, manifest: a.manifest, signatures: (a.signatures?.signatures ?? []).map((s) => ({ keyid: s.keyid })), trust, payloadBytes };
+    return {
+      file: a.file,
+      digest: a.digest,
+      manifest: a.manifest,
+      signatures: (a.signatures?.signatures ?? []).map((s) => ({ keyid: s.keyid })),
+      trust,
+      payloadBytes,
+    };
   } finally {
     a.close();
   }

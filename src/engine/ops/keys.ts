@@ -15,7 +15,10 @@ export function keygen(out: string): KeygenResult {
   const priv = `${base}.key`;
   const pub = `${base}.pub`;
   for (const f of [priv, pub]) {
-    if (existsSync(f)) throw new HfxError('HFX_E_USAGE', `${f} already exists`, { hint: 'Choose another --out NAME; hfx never overwrites a key.' });
+    if (existsSync(f))
+      throw new HfxError('HFX_E_USAGE', `${f} already exists`, {
+        hint: 'Choose another --out NAME; hfx never overwrites a key.',
+      });
   }
   const k = generateKeys();
   writeFileSync(priv, k.privatePem, { mode: 0o600, flag: 'wx' });
@@ -28,6 +31,8 @@ export function readKey(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch {
-    throw new HfxError('HFX_E_NOT_FOUND', `key file ${file} does not exist`, { hint: 'Make one with `hfx keygen --out NAME`.' });
+    throw new HfxError('HFX_E_NOT_FOUND', `key file ${file} does not exist`, {
+      hint: 'Make one with `hfx keygen --out NAME`.',
+    });
   }
 }

@@ -19,7 +19,12 @@ export interface Observed {
  * cost what the hotfix touches. Refuses to look through a symlinked directory: a write there
  * would land outside the path the manifest names.
  */
-export async function observe(home: string, paths: readonly string[], onProgress?: (done: number, total: number) => void, pool?: HashPool): Promise<Map<string, Observed>> {
+export async function observe(
+  home: string,
+  paths: readonly string[],
+  onProgress?: (done: number, total: number) => void,
+  pool?: HashPool,
+): Promise<Map<string, Observed>> {
   const dirCache = new Map<string, 'dir' | 'missing' | 'other'>([['', 'dir']]);
   const parentKind = (p: string): 'dir' | 'missing' | 'other' => {
     const hit = dirCache.get(p);
@@ -31,9 +36,13 @@ export async function observe(home: string, paths: readonly string[], onProgress
       try {
         const st = lstatSync(join(home, p));
         if (st.isSymbolicLink()) {
-          throw new HfxError('HFX_E_UNSAFE_PATH', `${JSON.stringify(p)} in the pack is a symbolic link; hfx does not write through links`, {
-            hint: 'A path the hotfix touches goes through a linked directory. Nothing was changed.',
-          });
+          throw new HfxError(
+            'HFX_E_UNSAFE_PATH',
+            `${JSON.stringify(p)} in the pack is a symbolic link; hfx does not write through links`,
+            {
+              hint: 'A path the hotfix touches goes through a linked directory. Nothing was changed.',
+            },
+          );
         }
         kind = st.isDirectory() ? 'dir' : 'other';
       } catch (e) {
@@ -67,17 +76,28 @@ export async function observe(home: string, paths: readonly string[], onProgress
       files.push(p);
       out.set(p, { node: null, parentIsDir });
     } else if (st.isSymbolicLink()) out.set(p, { node: { type: 'symlink', target: readlinkSync(abs) }, parentIsDir });
-    else if (st.isDirectory()) out.set(p, { node: { type: 'dir', mode: modeString(st.mode) }, parentIsDir, children: readdirSync(abs) });
+    else if (st.isDirectory())
+      out.set(p, { node: { type: 'dir', mode: modeString(st.mode) }, parentIsDir, children: readdirSync(abs) });
     else {
-      throw new HfxError('HFX_E_UNSAFE_PATH', `${JSON.stringify(p)} in the pack is a device, FIFO or socket`, { hint: 'hfx manages files, directories and links only. Nothing was changed.' });
+      throw new HfxError('HFX_E_UNSAFE_PATH', `${JSON.stringify(p)} in the pack is a device, FIFO or socket`, {
+        hint: 'hfx manages files, directories and links only. Nothing was changed.',
+      });
     }
   }
-  const facts = pool ? await pool.hashAll(files.map((p) => `${home}/${p}`)) : await hashMany(files.map((p) => `${home}/${p}`), onProgress);
+  const facts = pool
+    ? await pool.hashAll(files.map((p) => `${home}/${p}`))
+    : await hashMany(
+        files.map((p) => `${home}/${p}`),
+        onProgress,
+      );
   files.forEach((p, i) => {
     const f = facts[i];
     const o = out.get(p);
     if (f === undefined || o === undefined) throw new HfxError('HFX_E_INTERNAL', `${p} was not hashed`);
-    if ('error' in f) throw new HfxError('HFX_E_IO', `cannot read ${join(home, p)}: ${f.error}`, { hint: 'Check permissions on the pack.' });
+    if ('error' in f)
+      throw new HfxError('HFX_E_IO', `cannot read ${join(home, p)}: ${f.error}`, {
+        hint: 'Check permissions on the pack.',
+      });
     o.node = { type: 'file', ...f };
   });
   return out;

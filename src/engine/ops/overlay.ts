@@ -50,7 +50,10 @@ export class Overlay {
   async observe(paths: readonly string[]): Promise<Map<string, Observed>> {
     const over = this.#nodes;
     const home = this.home;
-    const disk = await observe(home, paths.filter((p) => !over.has(p) || over.get(p)?.type === 'dir'));
+    const disk = await observe(
+      home,
+      paths.filter((p) => !over.has(p) || over.get(p)?.type === 'dir'),
+    );
     const isDirOnDisk = (p: string): boolean => {
       try {
         return statSync(join(home, p)).isDirectory() && !lstatSync(join(home, p)).isSymbolicLink();
@@ -58,7 +61,8 @@ export class Overlay {
         return false;
       }
     };
-    const isDir = (p: string): boolean => (p === '' ? true : over.has(p) ? over.get(p)?.type === 'dir' : isDirOnDisk(p));
+    const isDir = (p: string): boolean =>
+      p === '' ? true : over.has(p) ? over.get(p)?.type === 'dir' : isDirOnDisk(p);
     const out = new Map<string, Observed>();
     for (const p of paths) {
       let node: NodeState | null;

@@ -31,7 +31,11 @@ export interface ApplyPlan {
  * Steps come in an order that is safe for renames: removals deepest first, replacements,
  * additions shallowest first (parents before children), mode changes last.
  */
-export function planApply(entries: readonly ManifestEntry[], observed: ReadonlyMap<string, Observed>, resolutions: ReadonlyMap<string, Resolution> = new Map()): ApplyPlan {
+export function planApply(
+  entries: readonly ManifestEntry[],
+  observed: ReadonlyMap<string, Observed>,
+  resolutions: ReadonlyMap<string, Resolution> = new Map(),
+): ApplyPlan {
   const removals: PlannedStep[] = [];
   const replaces: PlannedStep[] = [];
   const puts: PlannedStep[] = [];
@@ -56,7 +60,13 @@ export function planApply(entries: readonly ManifestEntry[], observed: ReadonlyM
     } else {
       const r = resolutions.get(e.path);
       if (r === undefined) {
-        conflicts.push({ path: e.path, reason: cur === null ? 'missing' : e.before === null ? 'exists' : 'modified', expected: e.before, found: cur, after: e.after });
+        conflicts.push({
+          path: e.path,
+          reason: cur === null ? 'missing' : e.before === null ? 'exists' : 'modified',
+          expected: e.before,
+          found: cur,
+          after: e.after,
+        });
         continue;
       }
       if (r === 'mine') {
@@ -80,7 +90,13 @@ export function planApply(entries: readonly ManifestEntry[], observed: ReadonlyM
       removed.add(e.path);
     } else if (cur.type === 'dir' && to.type === 'dir') {
       chmods.push({ kind: 'chmod', path: e.path, from: cur.mode, to: to.mode });
-    } else if (cur.type === 'file' && to.type === 'file' && cur.sha256 === to.sha256 && cur.size === to.size && from === 'payload') {
+    } else if (
+      cur.type === 'file' &&
+      to.type === 'file' &&
+      cur.sha256 === to.sha256 &&
+      cur.size === to.size &&
+      from === 'payload'
+    ) {
       chmods.push({ kind: 'chmod', path: e.path, from: cur.mode, to: to.mode });
     } else if (cur.type === to.type && cur.type !== 'dir') {
       replaces.push({ kind: 'move', path: e.path, takeAway: true, put: to, from });
@@ -109,13 +125,18 @@ export function planApply(entries: readonly ManifestEntry[], observed: ReadonlyM
     const parent = parentOf(s.path);
     if (parent === '' || putDirs.has(parent)) continue;
     if (observed.get(s.path)?.parentIsDir !== true || removed.has(parent)) {
-      throw new HfxError('HFX_E_INCOMPATIBLE', `${JSON.stringify(s.path)} goes into ${JSON.stringify(parent)}, which is not a directory in this pack`, {
-        hint: 'The hotfix was made for a different layout of the pack. Nothing was changed.',
-      });
+      throw new HfxError(
+        'HFX_E_INCOMPATIBLE',
+        `${JSON.stringify(s.path)} goes into ${JSON.stringify(parent)}, which is not a directory in this pack`,
+        {
+          hint: 'The hotfix was made for a different layout of the pack. Nothing was changed.',
+        },
+      );
     }
   }
 
-  const byDepth = (dir: 1 | -1) => (a: PlannedStep, b: PlannedStep) => dir * (depth(a.path) - depth(b.path)) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  const byDepth = (dir: 1 | -1) => (a: PlannedStep, b: PlannedStep) =>
+    dir * (depth(a.path) - depth(b.path)) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return {
     steps: [...removals.sort(byDepth(-1)), ...replaces, ...puts.sort(byDepth(1)), ...chmods.sort(byDepth(-1))],
     untouched,

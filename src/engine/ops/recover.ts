@@ -14,7 +14,10 @@ export async function recoverHome(opts: { home: string; rollback?: boolean }): P
   try {
     const s = await readState(l);
     const journal = recoverTransaction(l, s.tx, recordIds(s), opts.rollback ? 'rollback' : 'forward');
-    const settled = await settleUnconfirmed(l, journal.action === 'completed' || journal.action === 'rolled-back' ? await readState(l) : s);
+    const settled = await settleUnconfirmed(
+      l,
+      journal.action === 'completed' || journal.action === 'rolled-back' ? await readState(l) : s,
+    );
     return settled.report ?? journal;
   } finally {
     release();

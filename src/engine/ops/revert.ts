@@ -26,7 +26,12 @@ export interface RevertResult {
 }
 
 /** Which hotfixes to revert, newest first. Pure. */
-export function chooseReverts(state: InstallState, touched: (id: string) => ReadonlySet<string>, id?: string, all?: boolean): string[] {
+export function chooseReverts(
+  state: InstallState,
+  touched: (id: string) => ReadonlySet<string>,
+  id?: string,
+  all?: boolean,
+): string[] {
   const ids = state.hotfixes.map((h) => h.id);
   if (ids.length === 0) throw new HfxError('HFX_E_NOT_APPLIED', 'no hotfix is applied', { hint: 'See `hfx state`.' });
   if (all) return [...ids].reverse();
@@ -35,12 +40,18 @@ export function chooseReverts(state: InstallState, touched: (id: string) => Read
   if (at < 0) throw new HfxError('HFX_E_NOT_APPLIED', `${id} is not applied`, { hint: `Applied: ${ids.join(', ')}.` });
   const mine = touched(id);
   for (const later of ids.slice(at + 1)) {
-    const overlap = [...touched(later)].filter((p) => mine.has(p) || [...mine].some((q) => p.startsWith(`${q}/`) || q.startsWith(`${p}/`)));
+    const overlap = [...touched(later)].filter(
+      (p) => mine.has(p) || [...mine].some((q) => p.startsWith(`${q}/`) || q.startsWith(`${p}/`)),
+    );
     if (overlap.length > 0) {
-      throw new HfxError('HFX_E_REVERT_BLOCKED', `${later}, applied after ${id}, also touches ${overlap.slice(0, 5).join(', ')}${overlap.length > 5 ? ', …' : ''}`, {
-        hint: `Revert ${later} first (\`hfx revert ${later}\`), then ${id}.`,
-        details: { blockedBy: later, paths: overlap },
-      });
+      throw new HfxError(
+        'HFX_E_REVERT_BLOCKED',
+        `${later}, applied after ${id}, also touches ${overlap.slice(0, 5).join(', ')}${overlap.length > 5 ? ', …' : ''}`,
+        {
+          hint: `Revert ${later} first (\`hfx revert ${later}\`), then ${id}.`,
+          details: { blockedBy: later, paths: overlap },
+        },
+      );
     }
   }
   return [id];
@@ -53,7 +64,13 @@ export function revertSteps(recs: readonly LoadedRecord[], trashDir: string): St
   for (const r of recs) {
     for (const s of [...r.record.steps].reverse()) {
       if (s.kind === 'chmod') out.push({ kind: 'chmod', target: s.target, from: s.to, to: s.from });
-      else out.push({ kind: 'move', target: s.target, source: s.save, save: s.source === null ? null : join(trashDir, String(n++)) });
+      else
+        out.push({
+          kind: 'move',
+          target: s.target,
+          source: s.save,
+          save: s.source === null ? null : join(trashDir, String(n++)),
+        });
     }
   }
   return out;
@@ -70,7 +87,12 @@ export function prepareRevert(l: Layout, recs: readonly LoadedRecord[]): Step[] 
  * Every path to restore must still hold what its archive put there; else the user changed it
  * and reverting would lose that change. `recs` are newest first.
  */
-export async function assertUnchanged(home: string, recs: LoadedRecord[], ids: string[], onProgress?: ProgressFn): Promise<void> {
+export async function assertUnchanged(
+  home: string,
+  recs: LoadedRecord[],
+  ids: string[],
+  onProgress?: ProgressFn,
+): Promise<void> {
   // Reverting newest first, each archive expects the state its own apply left behind.
   const expect = new Map<string, NodeState | null>();
   for (const r of [...recs].reverse()) {
@@ -85,24 +107,34 @@ export async function assertUnchanged(home: string, recs: LoadedRecord[], ids: s
     if (!sameNode(o.node, want)) modified.push({ path: p, expected: want, found: o.node });
   }
   if (modified.length > 0) {
-    throw new HfxError('HFX_E_MODIFIED', `${modified.length} file(s) changed since ${ids.join(', ')} ${ids.length === 1 ? 'was' : 'were'} applied; nothing was reverted:\n${modified.slice(0, 10).map((m) => `  ${m.path}`).join('\n')}`, {
-      hint: 'Restore those files (see `hfx verify`), or keep a copy of your changes, put the hotfix version back, and revert again.',
-      details: { modified },
-    });
+    throw new HfxError(
+      'HFX_E_MODIFIED',
+      `${modified.length} file(s) changed since ${ids.join(', ')} ${ids.length === 1 ? 'was' : 'were'} applied; nothing was reverted:\n${modified
+        .slice(0, 10)
+        .map((m) => `  ${m.path}`)
+        .join('\n')}`,
+      {
+        hint: 'Restore those files (see `hfx verify`), or keep a copy of your changes, put the hotfix version back, and revert again.',
+        details: { modified },
+      },
+    );
   }
 }
 
 export async function revertHotfix(opts: RevertOptions): Promise<RevertResult> {
-  return withSession({ home: opts.home, command: 'revert', readOnly: opts.dryRun ?? false }, async ({ l, state, recovered }) => {
-    const rec = recordsOf(l);
-    const ids = chooseReverts(state, (id) => new Set(rec(id).manifest.entries.map((e) => e.path)), opts.id, opts.all);
-    if (opts.dryRun) {
-      await assertUnchanged(l.home, ids.map(rec), ids, opts.onProgress);
-      return { reverted: ids, dryRun: true, changes: changesOf(rec, ids), recovered };
-    }
-    const changes = await revertIn(l, state, ids, opts.onProgress, rec);
-    return { reverted: ids, dryRun: false, changes, recovered };
-  });
+  return withSession(
+    { home: opts.home, command: 'revert', readOnly: opts.dryRun ?? false },
+    async ({ l, state, recovered }) => {
+      const rec = recordsOf(l);
+      const ids = chooseReverts(state, (id) => new Set(rec(id).manifest.entries.map((e) => e.path)), opts.id, opts.all);
+      if (opts.dryRun) {
+        await assertUnchanged(l.home, ids.map(rec), ids, opts.onProgress);
+        return { reverted: ids, dryRun: true, changes: changesOf(rec, ids), recovered };
+      }
+      const changes = await revertIn(l, state, ids, opts.onProgress, rec);
+      return { reverted: ids, dryRun: false, changes, recovered };
+    },
+  );
 }
 
 /** Each hotfix's record, read once. */
@@ -128,7 +160,13 @@ function changesOf(rec: (id: string) => LoadedRecord, ids: string[]): { id: stri
  * failed or interrupted health check (health.ts). Refuses, changing nothing, when a file to restore
  * was changed since.
  */
-export async function revertIn(l: Layout, state: InstallState, ids: string[], onProgress?: ProgressFn, rec = recordsOf(l)): Promise<{ id: string; path: string }[]> {
+export async function revertIn(
+  l: Layout,
+  state: InstallState,
+  ids: string[],
+  onProgress?: ProgressFn,
+  rec = recordsOf(l),
+): Promise<{ id: string; path: string }[]> {
   const recs = ids.map(rec);
   await assertUnchanged(l.home, recs, ids, onProgress);
   const gone = new Set(ids);

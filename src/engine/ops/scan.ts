@@ -22,7 +22,11 @@ export interface ScannedLines {
  * walk and strings, not 200,000 objects in a map. `whileHashing` runs once the walk is done,
  * before the last hashes are in (verify reads the baseline and the records there).
  */
-export async function scanLines<T = undefined>(root: string, onProgress?: (done: number, total: number) => void, whileHashing?: () => T): Promise<{ scan: ScannedLines; extra: T }> {
+export async function scanLines<T = undefined>(
+  root: string,
+  onProgress?: (done: number, total: number) => void,
+  whileHashing?: () => T,
+): Promise<{ scan: ScannedLines; extra: T }> {
   const pool = new HashPool(onProgress);
   try {
     const lines: string[] = [];
@@ -38,7 +42,10 @@ export async function scanLines<T = undefined>(root: string, onProgress?: (done:
       slots = [];
       const part = pool.lines(root, b).then((r) => {
         const [first] = r.errors;
-        if (first) throw new HfxError('HFX_E_IO', `cannot read ${join(root, b[first[0]] ?? '?')}: ${first[1]}`, { hint: 'Check permissions.' });
+        if (first)
+          throw new HfxError('HFX_E_IO', `cannot read ${join(root, b[first[0]] ?? '?')}: ${first[1]}`, {
+            hint: 'Check permissions.',
+          });
         const got = r.text.split('\n');
         for (let i = 0; i < at.length; i++) {
           lines[at[i] ?? -1] = got[i] ?? '';
@@ -57,7 +64,10 @@ export async function scanLines<T = undefined>(root: string, onProgress?: (done:
         if (batch.length === LINES_BATCH) flush();
       } else if (type === 'dir') lines.push(encodeNode(path, { type: 'dir', mode: info }));
       else if (type === 'symlink') lines.push(encodeNode(path, { type: 'symlink', target: info }));
-      else throw new HfxError('HFX_E_UNSAFE_PATH', `${join(root, path)} is a device, FIFO or socket`, { hint: 'hfx manages files, directories and links only; move it out of the pack.' });
+      else
+        throw new HfxError('HFX_E_UNSAFE_PATH', `${join(root, path)} is a device, FIFO or socket`, {
+          hint: 'hfx manages files, directories and links only; move it out of the pack.',
+        });
     });
     if (batch.length > 0) flush();
     pool.drain();

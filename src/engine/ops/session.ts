@@ -31,13 +31,18 @@ export function recordIds(s: InstallState): string[] {
  * every mutating command must. With `readOnly`, nothing at all is written (for --dry-run):
  * an interrupted operation is reported instead of recovered.
  */
-export async function withSession<T>(opts: HomeOptions & { command: string; readOnly?: boolean }, fn: (s: Session) => Promise<T> | T): Promise<T> {
+export async function withSession<T>(
+  opts: HomeOptions & { command: string; readOnly?: boolean },
+  fn: (s: Session) => Promise<T> | T,
+): Promise<T> {
   const l = layout(resolve(opts.home));
   if (!existsSync(l.state)) await readState(l); // throws the friendly "not an installation" error
   if (opts.readOnly) {
     const j = readJournal(l);
     if (j !== null) {
-      throw new HfxError('HFX_E_RECOVERY', `an interrupted ${j.operation} of ${j.subject} must be recovered first`, { hint: 'Run `hfx recover` (or any command without --dry-run).' });
+      throw new HfxError('HFX_E_RECOVERY', `an interrupted ${j.operation} of ${j.subject} must be recovered first`, {
+        hint: 'Run `hfx recover` (or any command without --dry-run).',
+      });
     }
     return fn({ l, state: await readState(l), recovered: { action: 'none' } });
   }

@@ -50,7 +50,11 @@ export type Prestaged = ReadonlyMap<string, string>;
  * writing the new files overlap. If the plan then refuses (conflicts), the staging area goes as
  * any failed staging does, and the pack was never touched.
  */
-export async function prestagePayload(archive: OpenArchive, stageDir: string, onProgress?: (done: number, total: number) => void): Promise<Prestaged> {
+export async function prestagePayload(
+  archive: OpenArchive,
+  stageDir: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Prestaged> {
   mkdirSync(stageDir, { recursive: true });
   const items = archive.manifest.entries.map((e, i) => ({ e, i })).filter(({ e }) => payloadName(e) !== null);
   const out = new Map<string, string>();
@@ -96,7 +100,12 @@ export async function stageArchive(
       source = join(stageDir, String(i));
       toStage.push({ path: p.path, put: p.put, from: p.from, dest: source });
     }
-    steps.push({ kind: 'move', target: p.path, source: source && rel(source), save: p.takeAway ? rel(join(backup, String(i))) : null });
+    steps.push({
+      kind: 'move',
+      target: p.path,
+      source: source && rel(source),
+      save: p.takeAway ? rel(join(backup, String(i))) : null,
+    });
   });
   // Several files at once: each one's reading, inflating and fsync run in the thread pool while
   // the main thread hashes and writes another, and the fsyncs overlap instead of queueing.
@@ -106,14 +115,28 @@ export async function stageArchive(
     await stageNode(l, archive, s.path, s.put, s.from, s.dest);
     onProgress?.(++done, toStage.length);
   });
-  const record: AppliedRecord = { format: RECORD_FORMAT, manifest: archive.rawManifest, signatures: archive.signatures, untouched: plan.untouched, resolved: plan.resolved, steps };
+  const record: AppliedRecord = {
+    format: RECORD_FORMAT,
+    manifest: archive.rawManifest,
+    signatures: archive.signatures,
+    untouched: plan.untouched,
+    resolved: plan.resolved,
+    steps,
+  };
   writeFileSync(l.record(m.id), JSON.stringify(record) + '\n', { flush: true });
   // The directories' new entries, all at once (their journal commits coalesce).
   await Promise.all([stageDir, backup, recDir, l.applied].map(fsyncPath));
   return steps;
 }
 
-async function stageNode(l: Layout, archive: OpenArchive, path: string, node: NodeState, from: 'payload' | 'final', dest: string): Promise<void> {
+async function stageNode(
+  l: Layout,
+  archive: OpenArchive,
+  path: string,
+  node: NodeState,
+  from: 'payload' | 'final',
+  dest: string,
+): Promise<void> {
   switch (node.type) {
     case 'file':
       if (from === 'final') {

@@ -30,7 +30,24 @@ export async function readStatus(home: string): Promise<StatusResult> {
   const j = readJournal(l);
   const c = readConflict(l);
   let pending: Pending | null = null;
-  if (j && j.txid > s.tx) pending = { kind: 'interrupted', operation: j.operation, subject: j.subject, since: j.startedAt };
-  else if (c) pending = { kind: 'conflict', operation: 'apply', subject: c.id, since: c.createdAt, paths: c.conflicts.map((x) => x.path) };
-  return { home: l.home, product: s.product, version: s.version, level: s.level, channel: s.channel, hotfixes: s.hotfixes, updates: s.updates, pending };
+  if (j && j.txid > s.tx)
+    pending = { kind: 'interrupted', operation: j.operation, subject: j.subject, since: j.startedAt };
+  else if (c)
+    pending = {
+      kind: 'conflict',
+      operation: 'apply',
+      subject: c.id,
+      since: c.createdAt,
+      paths: c.conflicts.map((x) => x.path),
+    };
+  return {
+    home: l.home,
+    product: s.product,
+    version: s.version,
+    level: s.level,
+    channel: s.channel,
+    hotfixes: s.hotfixes,
+    updates: s.updates,
+    pending,
+  };
 }

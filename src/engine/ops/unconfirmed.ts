@@ -18,9 +18,22 @@ function withoutPending<T extends { unconfirmed?: unknown }>(h: T): T {
  * Hotfixes applied whose health check never finished (the process died during it) were never
  * confirmed: they are reverted now, newest first. Runs under the lock, after the journal's recovery.
  */
-export async function settleUnconfirmed(l: Layout, state: InstallState): Promise<{ state: InstallState; report: RecoveryReport | null }> {
-  const ids = state.hotfixes.filter((h) => h.unconfirmed).map((h) => h.id).reverse();
+export async function settleUnconfirmed(
+  l: Layout,
+  state: InstallState,
+): Promise<{ state: InstallState; report: RecoveryReport | null }> {
+  const ids = state.hotfixes
+    .filter((h) => h.unconfirmed)
+    .map((h) => h.id)
+    .reverse();
   if (ids.length === 0) return { state, report: null };
   await revertIn(l, state, ids);
-  return { state: await readState(l), report: { action: 'completed', operation: 'unconfirmed apply (its health check never finished): reverted', subject: ids.join(', ') } };
+  return {
+    state: await readState(l),
+    report: {
+      action: 'completed',
+      operation: 'unconfirmed apply (its health check never finished): reverted',
+      subject: ids.join(', '),
+    },
+  };
 }

@@ -29,10 +29,15 @@ export interface VerifyResult {
  * main thread more than a quarter second. Only the lines that differ, and the paths that applied
  * updates and hotfixes touch, are decoded; the drift comes out as before, in the same order.
  */
-export async function verifyHome(opts: HomeOptions & { onProgress?: (done: number, total: number) => void }): Promise<VerifyResult> {
+export async function verifyHome(
+  opts: HomeOptions & { onProgress?: (done: number, total: number) => void },
+): Promise<VerifyResult> {
   return withSession({ home: opts.home, command: 'verify', readOnly: true }, async ({ l, state }) => {
     // The baseline and the records are read while the workers hash.
-    const { scan, extra } = await scanLines(l.home, opts.onProgress, () => ({ baseline: readBaselineLines(l), touched: recordPaths(l, state) }));
+    const { scan, extra } = await scanLines(l.home, opts.onProgress, () => ({
+      baseline: readBaselineLines(l),
+      touched: recordPaths(l, state),
+    }));
     const { baseline, touched } = extra;
     // Every line of a path starts with the path as a JSON string: `["lib/a.jar",`.
     const touchedKeys = new Set([...touched].map((p) => JSON.stringify([p]).slice(0, -1) + ','));

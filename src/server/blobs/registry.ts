@@ -39,10 +39,16 @@ export class RegistryBlobs implements ArchiveBlobs {
   /** Pushes under way, by sha256: the same archive sent several times at once is pushed once. */
   private readonly pushing = new Map<string, Promise<void>>();
 
-  constructor(readonly repo: RegistryRepo, private readonly opts: { spoolDir: string; creds: Creds | null; insecure: boolean; timeoutMs: number }) {
+  constructor(
+    readonly repo: RegistryRepo,
+    private readonly opts: { spoolDir: string; creds: Creds | null; insecure: boolean; timeoutMs: number },
+  ) {
     mkdirSync(opts.spoolDir, { recursive: true });
     this.sweep();
-    this.registry = new Registry(repo.registry, repo.repository, opts.creds, { insecure: opts.insecure, timeoutMs: opts.timeoutMs });
+    this.registry = new Registry(repo.registry, repo.repository, opts.creds, {
+      insecure: opts.insecure,
+      timeoutMs: opts.timeoutMs,
+    });
   }
 
   get location(): string {
@@ -61,10 +67,14 @@ export class RegistryBlobs implements ArchiveBlobs {
   private unavailable(e: unknown, what: string): HfxError {
     if (e instanceof HfxError && e.code === 'HFX_E_NOT_FOUND') return e;
     const why = e instanceof Error ? e.message : String(e);
-    return new HfxError('HFX_E_UNAVAILABLE', `the registry that holds the archives (${this.location}) could not ${what}: ${why}`, {
-      hint: 'Retry in a moment; if this persists, the server\'s operator checks that registry (hfx serve --blobs).',
-      cause: e,
-    });
+    return new HfxError(
+      'HFX_E_UNAVAILABLE',
+      `the registry that holds the archives (${this.location}) could not ${what}: ${why}`,
+      {
+        hint: "Retry in a moment; if this persists, the server's operator checks that registry (hfx serve --blobs).",
+        cause: e,
+      },
+    );
   }
 
   receive(body: Readable, max: number): Promise<ReceivedBlob> {
@@ -94,7 +104,9 @@ export class RegistryBlobs implements ArchiveBlobs {
 
   private async push(got: ReceivedBlob, m: Manifest): Promise<void> {
     try {
-      await pushArtifact(this.registry, { path: got.tmp, sha256: got.sha256, size: got.size }, m, { configKnown: this.configKnown });
+      await pushArtifact(this.registry, { path: got.tmp, sha256: got.sha256, size: got.size }, m, {
+        configKnown: this.configKnown,
+      });
     } catch (e) {
       // The next upload checks the config blob again, in case it went missing.
       this.configKnown = false;
@@ -113,7 +125,10 @@ export class RegistryBlobs implements ArchiveBlobs {
     } catch (e) {
       throw this.unavailable(e, 'be asked for the archive');
     }
-    if (n === null) throw new HfxError('HFX_E_NOT_FOUND', `the archive blob sha256:${sha256} is missing from ${this.location}`, { hint: 'It was removed from the registry; push the archive again.' });
+    if (n === null)
+      throw new HfxError('HFX_E_NOT_FOUND', `the archive blob sha256:${sha256} is missing from ${this.location}`, {
+        hint: 'It was removed from the registry; push the archive again.',
+      });
     this.remember(sha256, n);
     return n;
   }

@@ -73,7 +73,14 @@ export function openArchiveBlobs(spec: string, opts: BlobsOptions): ArchiveBlobs
   try {
     repo = parseRegistryRepo(spec);
   } catch (e) {
-    throw new HfxError('HFX_E_USAGE', `--blobs ${(e as Error).message}`, { hint: 'For example: --blobs oci://registry.example.com/hfx/archives' });
+    throw new HfxError('HFX_E_USAGE', `--blobs ${(e as Error).message}`, {
+      hint: 'For example: --blobs oci://registry.example.com/hfx/archives',
+    });
   }
-  return new RegistryBlobs(repo, { spoolDir: join(opts.dataDir, 'upload-tmp'), creds: opts.creds ?? null, insecure: opts.insecure ?? false, timeoutMs: opts.timeoutMs ?? DEFAULT_REGISTRY_TIMEOUT_MS });
+  return new RegistryBlobs(repo, {
+    spoolDir: join(opts.dataDir, 'upload-tmp'),
+    creds: opts.creds ?? null,
+    insecure: opts.insecure ?? false,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_REGISTRY_TIMEOUT_MS,
+  });
 }

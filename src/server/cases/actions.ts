@@ -66,7 +66,13 @@ export interface ActionHandler {
   notify?(s: Step, r: CaseRow): Promise<void>;
 }
 
-const counts = (t: CaseTestCounts) => ({ tests: t.tests, failed: t.failed, errors: t.errors, skipped: t.skipped, passed: t.passed });
+const counts = (t: CaseTestCounts) => ({
+  tests: t.tests,
+  failed: t.failed,
+  errors: t.errors,
+  skipped: t.skipped,
+  passed: t.passed,
+});
 
 function parseDate(s: string | undefined, what: string): Date | null {
   if (s === undefined) return null;
@@ -77,7 +83,18 @@ function parseDate(s: string | undefined, what: string): Date | null {
 
 /** The data every case event carries to webhooks. */
 export function caseData(r: CaseRow): Record<string, unknown> {
-  return { case: r.id, title: r.title, product: r.product, release: r.release, component: r.component, severity: r.severity, priority: r.priority, state: r.state, customer: r.customer_id, hotfix: r.hotfix_id };
+  return {
+    case: r.id,
+    title: r.title,
+    product: r.product,
+    release: r.release,
+    component: r.component,
+    severity: r.severity,
+    priority: r.priority,
+    state: r.state,
+    customer: r.customer_id,
+    hotfix: r.hotfix_id,
+  };
 }
 
 const placeOf = (r: CaseRow) => `${r.product}${r.release ? ` ${r.release}` : ''}`;
@@ -86,7 +103,10 @@ function notesCase(c: CaseRow): NotesCase {
   return { ...c, functional: c.functional, regression: c.regression };
 }
 export function notesArchive(a: Selectable<Database['archives']>): NotesArchive {
-  return { ...a, manifest: (typeof a.manifest === 'string' ? JSON.parse(a.manifest) : a.manifest) as NotesArchive['manifest'] };
+  return {
+    ...a,
+    manifest: (typeof a.manifest === 'string' ? JSON.parse(a.manifest) : a.manifest) as NotesArchive['manifest'],
+  };
 }
 
 export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
@@ -128,8 +148,15 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
     },
     // The XML itself is kept beside the counts: a re-run's evidence is another row, not a replacement.
     async record({ tx, actor, c, b, functional, regression }) {
-      for (const [kind, xml, parsed] of [['functional', b.functional, functional], ['regression', b.regression, regression]] as const) {
-        if (xml !== undefined && parsed) await tx.insertInto('case_evidence').values({ case_id: c.id, kind, counts: JSON.stringify(parsed), xml, uploaded_by: actor.name }).execute();
+      for (const [kind, xml, parsed] of [
+        ['functional', b.functional, functional],
+        ['regression', b.regression, regression],
+      ] as const) {
+        if (xml !== undefined && parsed)
+          await tx
+            .insertInto('case_evidence')
+            .values({ case_id: c.id, kind, counts: JSON.stringify(parsed), xml, uploaded_by: actor.name })
+            .execute();
       }
     },
   },
@@ -137,9 +164,18 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
     async prepare({ tx, c, b, set, f, details }) {
       const hotfix = b.hotfix ?? c.hotfix_id;
       if (!hotfix) return;
-      const a = await tx.selectFrom('archives').select(['id', 'kind', 'product', 'signer', 'customer_id']).where('id', '=', hotfix).executeTakeFirst();
+      const a = await tx
+        .selectFrom('archives')
+        .select(['id', 'kind', 'product', 'signer', 'customer_id'])
+        .where('id', '=', hotfix)
+        .executeTakeFirst();
       // Another customer's hotfix is never linked: the case's contacts would be told of it.
-      f.archiveLinked = !!a && a.kind === 'hotfix' && a.product === c.product && a.signer !== null && (a.customer_id === null || a.customer_id === c.customer_id);
+      f.archiveLinked =
+        !!a &&
+        a.kind === 'hotfix' &&
+        a.product === c.product &&
+        a.signer !== null &&
+        (a.customer_id === null || a.customer_id === c.customer_id);
       set.hotfix_id = hotfix;
       details.hotfix = hotfix;
     },
@@ -151,7 +187,9 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
     },
     async notify({ tx }, r) {
       await enqueue(tx, {
-        eventId: `case.ready:${r.id}:${String(r.hotfix_id)}`, event: 'case.ready', customer: r.customer_id,
+        eventId: `case.ready:${r.id}:${String(r.hotfix_id)}`,
+        event: 'case.ready',
+        customer: r.customer_id,
         subject: `[hfx] Hotfix ${String(r.hotfix_id)} is ready (case #${r.id})`,
         text: `Hotfix ${String(r.hotfix_id)} for ${placeOf(r)} is ready: ${r.title}\n\nRelease notes: /v1/cases/${r.id}/release-notes.md\nApply: hfx apply ${String(r.hotfix_id)} --server --home PACK\n`,
         data: caseData(r),
@@ -171,23 +209,46 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
     // Stakeholders of the window are told at once, by e-mail, whatever they subscribed to.
     async notify({ tx, b }, r) {
       if (!b.stakeholders?.length) return;
-      const payload = JSON.stringify({ id: `case.scheduled:${r.id}`, event: 'case.scheduled', subject: `[hfx] Deployment of case #${r.id} scheduled`, text: `Hotfix ${String(r.hotfix_id)} for ${placeOf(r)} is scheduled from ${String(r.window_start?.toISOString())} to ${String(r.window_end?.toISOString())}.\n`, data: caseData(r) });
-      await tx.insertInto('notify_outbox').values(b.stakeholders.map((s) => ({ event_id: `case.scheduled:${r.id}:${String(r.window_start?.toISOString())}`, event: 'case.scheduled', kind: 'email' as const, target: s, secret: null, payload })))
-        .onConflict((c) => c.columns(['event_id', 'kind', 'target']).doNothing()).execute();
+      const payload = JSON.stringify({
+        id: `case.scheduled:${r.id}`,
+        event: 'case.scheduled',
+        subject: `[hfx] Deployment of case #${r.id} scheduled`,
+        text: `Hotfix ${String(r.hotfix_id)} for ${placeOf(r)} is scheduled from ${String(r.window_start?.toISOString())} to ${String(r.window_end?.toISOString())}.\n`,
+        data: caseData(r),
+      });
+      await tx
+        .insertInto('notify_outbox')
+        .values(
+          b.stakeholders.map((s) => ({
+            event_id: `case.scheduled:${r.id}:${String(r.window_start?.toISOString())}`,
+            event: 'case.scheduled',
+            kind: 'email' as const,
+            target: s,
+            secret: null,
+            payload,
+          })),
+        )
+        .onConflict((c) => c.columns(['event_id', 'kind', 'target']).doNothing())
+        .execute();
     },
   },
   deploy: {
     prepare({ actor, c, b, set, f, details }) {
       f.environment = b.environment ?? null;
       const list = [...c.deployed];
-      if (b.environment && list.some((d) => d.environment === b.environment)) throw new HfxError('HFX_E_GUARD', `already deployed to ${b.environment}`, { details: { guard: 'environment' } });
+      if (b.environment && list.some((d) => d.environment === b.environment))
+        throw new HfxError('HFX_E_GUARD', `already deployed to ${b.environment}`, {
+          details: { guard: 'environment' },
+        });
       list.push({ environment: b.environment ?? '', at: new Date().toISOString(), by: actor.name });
       set.deployed = JSON.stringify(list);
       details.environment = b.environment;
     },
     async notify({ tx, details }, r) {
       await enqueue(tx, {
-        eventId: `case.deployed:${r.id}:${String(details.environment)}`, event: 'case.deployed', customer: r.customer_id,
+        eventId: `case.deployed:${r.id}:${String(details.environment)}`,
+        event: 'case.deployed',
+        customer: r.customer_id,
         subject: `[hfx] Hotfix ${String(r.hotfix_id)} deployed to ${String(details.environment)} (case #${r.id})`,
         text: `Hotfix ${String(r.hotfix_id)} for ${placeOf(r)} was deployed to ${String(details.environment)}.\n`,
         data: { ...caseData(r), environment: details.environment },
@@ -198,7 +259,10 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
     async prepare({ tx, b, set, f }) {
       if (b.signoffBy === undefined) return;
       const u = await tx.selectFrom('users').select('username').where('username', '=', b.signoffBy).executeTakeFirst();
-      if (!u) throw new HfxError('HFX_E_GUARD', `sign-off by ${b.signoffBy}: no such user`, { details: { guard: 'signoff' } });
+      if (!u)
+        throw new HfxError('HFX_E_GUARD', `sign-off by ${b.signoffBy}: no such user`, {
+          details: { guard: 'signoff' },
+        });
       f.signoffBy = b.signoffBy;
       set.signoff_by = b.signoffBy;
       set.signoff_at = new Date();
@@ -221,7 +285,9 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
     },
     async notify({ tx }, r) {
       await enqueue(tx, {
-        eventId: `case.solved:${r.id}:${r.reopened}`, event: 'case.solved', customer: r.customer_id,
+        eventId: `case.solved:${r.id}:${r.reopened}`,
+        event: 'case.solved',
+        customer: r.customer_id,
         subject: `[hfx] Case #${r.id} solved: ${r.title}`,
         text: `Case #${r.id} (${placeOf(r)}) is solved: ${String(r.outcome)}.\n`,
         data: caseData(r),
@@ -243,7 +309,11 @@ export const HANDLERS: Readonly<Record<CaseAction, ActionHandler>> = {
   supersede: {
     async prepare({ tx, c, b, set, f, details }) {
       if (b.update && c.hotfix_id) {
-        const u = await tx.selectFrom('archives').select(['id', 'kind', 'includes']).where('id', '=', b.update).executeTakeFirst();
+        const u = await tx
+          .selectFrom('archives')
+          .select(['id', 'kind', 'includes'])
+          .where('id', '=', b.update)
+          .executeTakeFirst();
         if (u?.kind === 'update' && u.includes.includes(c.hotfix_id)) f.includedBy = u.id;
       }
       set.outcome = `superseded by ${b.update ?? ''}`;

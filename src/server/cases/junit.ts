@@ -26,12 +26,23 @@ export function parseJUnit(xml: string): TestCounts {
   // message and details are this validator's result, so a switch is its own change.
   // eslint-disable-next-line @typescript-eslint/no-deprecated -- see above: no replacement installed
   const v = XMLValidator.validate(xml);
-  if (v !== true) throw new HfxError('HFX_E_JUNIT', `the JUnit XML is malformed: ${v.err.msg} (line ${v.err.line})`, { details: v.err });
+  if (v !== true)
+    throw new HfxError('HFX_E_JUNIT', `the JUnit XML is malformed: ${v.err.msg} (line ${v.err.line})`, {
+      details: v.err,
+    });
   // No entity expansion (a billion-laughs guard); attributes kept; every element as an array.
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', processEntities: false, isArray: (name, _path, _leaf, isAttribute) => !isAttribute && name !== '?xml' }).parse(xml) as Record<string, unknown>;
+  const doc = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    processEntities: false,
+    isArray: (name, _path, _leaf, isAttribute) => !isAttribute && name !== '?xml',
+  }).parse(xml) as Record<string, unknown>;
   const roots = Object.keys(doc).filter((k) => k !== '?xml');
   if (roots.length !== 1 || (roots[0] !== 'testsuites' && roots[0] !== 'testsuite')) {
-    throw new HfxError('HFX_E_JUNIT', `JUnit XML must have one <testsuites> or <testsuite> root, not ${roots.map((r) => `<${r}>`).join(', ') || 'none'}`);
+    throw new HfxError(
+      'HFX_E_JUNIT',
+      `JUnit XML must have one <testsuites> or <testsuite> root, not ${roots.map((r) => `<${r}>`).join(', ') || 'none'}`,
+    );
   }
   const out: TestCounts = { tests: 0, failed: 0, errors: 0, skipped: 0, passed: 0, failures: [] };
   const suite = (s: unknown, depth: number): void => {

@@ -3,8 +3,27 @@ import type { Selectable } from 'kysely';
 import type { Database } from '../../store/schema.js';
 
 /** The archive row as the store reads it, with the manifest fields the notes use. */
-export type NotesArchive = Pick<Selectable<Database['archives']>, 'id' | 'kind' | 'product' | 'release' | 'level' | 'to_level' | 'security' | 'title' | 'severity' | 'sha256' | 'signer' | 'includes'> & {
-  manifest: { description?: string; entries?: { path: string; op: string }[]; requires?: string[]; source?: { commits?: { sha: string; subject: string }[] } | null };
+export type NotesArchive = Pick<
+  Selectable<Database['archives']>,
+  | 'id'
+  | 'kind'
+  | 'product'
+  | 'release'
+  | 'level'
+  | 'to_level'
+  | 'security'
+  | 'title'
+  | 'severity'
+  | 'sha256'
+  | 'signer'
+  | 'includes'
+> & {
+  manifest: {
+    description?: string;
+    entries?: { path: string; op: string }[];
+    requires?: string[];
+    source?: { commits?: { sha: string; subject: string }[] } | null;
+  };
 };
 
 export interface NotesCase {
@@ -31,16 +50,27 @@ const MAX_FILES = 500;
 function files(a: NotesArchive): string[] {
   const entries = a.manifest.entries ?? [];
   const lines = entries.slice(0, MAX_FILES).map((e) => `| \`${e.path.replace(/`/g, "'")}\` | ${OPS[e.op] ?? e.op} |`);
-  return ['| file | change |', '|---|---|', ...lines, ...(entries.length > MAX_FILES ? [`| … | and ${entries.length - MAX_FILES} more (see \`hfx inspect ${a.id}.zip\`) |`] : [])];
+  return [
+    '| file | change |',
+    '|---|---|',
+    ...lines,
+    ...(entries.length > MAX_FILES
+      ? [`| … | and ${entries.length - MAX_FILES} more (see \`hfx inspect ${a.id}.zip\`) |`]
+      : []),
+  ];
 }
 
 export function hotfixNotes(c: NotesCase, a: NotesArchive): string {
-  const counts = (t: NotesCase['functional']) => (t ? `${t.passed ?? t.tests - t.failed - t.errors - (t.skipped ?? 0)}/${t.tests} passed${t.skipped ? `, ${t.skipped} skipped` : ''}` : 'not recorded');
+  const counts = (t: NotesCase['functional']) =>
+    t
+      ? `${t.passed ?? t.tests - t.failed - t.errors - (t.skipped ?? 0)}/${t.tests} passed${t.skipped ? `, ${t.skipped} skipped` : ''}`
+      : 'not recorded';
   const commits = a.manifest.source?.commits ?? [];
   return [
     `# ${a.id}: ${esc(c.title)}`,
     '',
-    `| | |`, '|---|---|',
+    `| | |`,
+    '|---|---|',
     `| product | ${a.product} ${a.release}, update level ${a.level} |`,
     `| severity / priority | ${c.severity} / ${c.priority} |`,
     `| case | #${c.id}${c.component ? `, component ${esc(c.component)}` : ''} |`,
@@ -49,21 +79,46 @@ export function hotfixNotes(c: NotesCase, a: NotesArchive): string {
     `| signed by | ${a.signer ? `\`${a.signer}\`` : 'unsigned'} |`,
     ...(a.manifest.requires?.length ? [`| requires | ${a.manifest.requires.join(', ')} |`] : []),
     '',
-    '## Issue', '', esc(c.description) || '(no description)', '',
-    `Impact (${c.impact}): ${esc(c.impact_text) || '—'}`, '',
-    '## Fix', '', c.root_cause ? `Root cause: ${esc(c.root_cause)}` : 'Root cause: not recorded.', '',
+    '## Issue',
+    '',
+    esc(c.description) || '(no description)',
+    '',
+    `Impact (${c.impact}): ${esc(c.impact_text) || '—'}`,
+    '',
+    '## Fix',
+    '',
+    c.root_cause ? `Root cause: ${esc(c.root_cause)}` : 'Root cause: not recorded.',
+    '',
     ...(a.manifest.description ? [esc(a.manifest.description), ''] : []),
-    ...(commits.length ? ['Commits:', '', ...commits.map((k) => `- \`${k.sha.slice(0, 12)}\` ${esc(k.subject)}`), ''] : []),
-    `Tests: functional ${counts(c.functional)}; regression ${counts(c.regression)}.`, '',
-    '## Files', '', ...files(a), '',
-    '## Instructions', '',
-    'Stop the product before applying and start it afterwards. hfx refuses to overwrite files that were changed locally and says which; nothing is changed then.', '',
-    '## Apply', '', '```sh',
+    ...(commits.length
+      ? ['Commits:', '', ...commits.map((k) => `- \`${k.sha.slice(0, 12)}\` ${esc(k.subject)}`), '']
+      : []),
+    `Tests: functional ${counts(c.functional)}; regression ${counts(c.regression)}.`,
+    '',
+    '## Files',
+    '',
+    ...files(a),
+    '',
+    '## Instructions',
+    '',
+    'Stop the product before applying and start it afterwards. hfx refuses to overwrite files that were changed locally and says which; nothing is changed then.',
+    '',
+    '## Apply',
+    '',
+    '```sh',
     `hfx apply ${a.id}.zip --home PACK --dry-run   # see what would change`,
     `hfx apply ${a.id}.zip --home PACK`,
     `# or, from the hfx server:  hfx apply ${a.id} --server --home PACK`,
-    'hfx verify --home PACK', '```', '',
-    '## Revert', '', '```sh', `hfx revert ${a.id} --home PACK`, 'hfx verify --home PACK', '```', '',
+    'hfx verify --home PACK',
+    '```',
+    '',
+    '## Revert',
+    '',
+    '```sh',
+    `hfx revert ${a.id} --home PACK`,
+    'hfx verify --home PACK',
+    '```',
+    '',
   ].join('\n');
 }
 
@@ -71,16 +126,41 @@ export function updateNotes(a: NotesArchive, included: { id: string; title: stri
   return [
     `# ${a.product} ${a.release}: update level ${a.to_level ?? '?'}${a.security ? ' (security)' : ''}`,
     '',
-    esc(a.title), '',
-    `From level ${a.level} to ${a.to_level ?? '?'}; archive \`${a.id}\`, sha256 \`${a.sha256}\`${a.signer ? `, signed by \`${a.signer}\`` : ''}.`, '',
+    esc(a.title),
+    '',
+    `From level ${a.level} to ${a.to_level ?? '?'}; archive \`${a.id}\`, sha256 \`${a.sha256}\`${a.signer ? `, signed by \`${a.signer}\`` : ''}.`,
+    '',
     ...(a.manifest.description ? [esc(a.manifest.description), ''] : []),
-    '## Hotfixes included', '',
-    ...(a.includes.length ? ['| hotfix | title | severity |', '|---|---|---|', ...a.includes.map((id) => {
-      const h = included.find((x) => x.id === id);
-      return `| ${id} | ${h ? esc(h.title) : '—'} | ${h?.severity ?? '—'} |`;
-    })] : ['None.']), '',
-    '## Files', '', ...files(a), '',
-    '## Apply', '', '```sh', `hfx update ${a.id}.zip --home PACK`, '# or: hfx update --server --home PACK', 'hfx verify --home PACK', '```', '',
-    '## Revert', '', '```sh', 'hfx update --revert --home PACK', '```', '',
+    '## Hotfixes included',
+    '',
+    ...(a.includes.length
+      ? [
+          '| hotfix | title | severity |',
+          '|---|---|---|',
+          ...a.includes.map((id) => {
+            const h = included.find((x) => x.id === id);
+            return `| ${id} | ${h ? esc(h.title) : '—'} | ${h?.severity ?? '—'} |`;
+          }),
+        ]
+      : ['None.']),
+    '',
+    '## Files',
+    '',
+    ...files(a),
+    '',
+    '## Apply',
+    '',
+    '```sh',
+    `hfx update ${a.id}.zip --home PACK`,
+    '# or: hfx update --server --home PACK',
+    'hfx verify --home PACK',
+    '```',
+    '',
+    '## Revert',
+    '',
+    '```sh',
+    'hfx update --revert --home PACK',
+    '```',
+    '',
   ].join('\n');
 }

@@ -33,17 +33,46 @@ export async function createCase(db: Kysely<Database>, actor: Actor, b: Intake):
     if (!c) throw new HfxError('HFX_E_NOT_FOUND', `no customer ${b.customer}`);
   }
   const row = await db.transaction().execute(async (tx) => {
-    const r = await tx.insertInto('cases').values({
-      title: b.title, description: b.description ?? '', source: b.source, reporter: b.reporter, customer_id: b.customer ?? null,
-      product: b.product, release: b.release ?? null, level: b.level ?? null, component: b.component ?? null,
-      impact: b.impact, impact_text: b.impactText ?? '', severity: b.severity, priority: priorityOf(b.severity, b.impact),
-      priority_reason: null, state: 'reported', created_by: actor.name,
-    }).returningAll().executeTakeFirstOrThrow();
-    await tx.insertInto('case_transitions').values({ case_id: r.id, action: 'report', from_state: null, to_state: 'reported', actor: actor.name, reason: null, details: JSON.stringify({ source: b.source }) }).execute();
+    const r = await tx
+      .insertInto('cases')
+      .values({
+        title: b.title,
+        description: b.description ?? '',
+        source: b.source,
+        reporter: b.reporter,
+        customer_id: b.customer ?? null,
+        product: b.product,
+        release: b.release ?? null,
+        level: b.level ?? null,
+        component: b.component ?? null,
+        impact: b.impact,
+        impact_text: b.impactText ?? '',
+        severity: b.severity,
+        priority: priorityOf(b.severity, b.impact),
+        priority_reason: null,
+        state: 'reported',
+        created_by: actor.name,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await tx
+      .insertInto('case_transitions')
+      .values({
+        case_id: r.id,
+        action: 'report',
+        from_state: null,
+        to_state: 'reported',
+        actor: actor.name,
+        reason: null,
+        details: JSON.stringify({ source: b.source }),
+      })
+      .execute();
     await audit(tx, actor.name, 'create', 'case', String(r.id), { ...b, priority: r.priority });
     if (r.severity === 'S1' || r.severity === 'S2') {
       await enqueue(tx, {
-        eventId: `case.created:${r.id}`, event: 'case.created', customer: r.customer_id,
+        eventId: `case.created:${r.id}`,
+        event: 'case.created',
+        customer: r.customer_id,
         subject: `[hfx] ${r.severity} case #${r.id}: ${r.title}`,
         text: `A new ${r.severity} (${r.priority}) case was reported for ${r.product}${r.component ? ` (${r.component})` : ''}.\n\n${r.description}\n\nImpact (${r.impact}): ${r.impact_text}\nReported by ${r.reporter} via ${r.source}.\n`,
         data: caseData(r),
@@ -53,20 +82,53 @@ export async function createCase(db: Kysely<Database>, actor: Actor, b: Intake):
   });
   // A recurrence: a case being monitored on the same product and component goes back to development.
   if (row.component) {
-    const watched = await db.selectFrom('cases').select('id').where('state', '=', 'monitoring').where('product', '=', row.product)
-      .where('component', '=', row.component).where('id', '<>', row.id).execute();
-    for (const w of watched) await act(db, SYSTEM, w.id, 'reopen', { reason: `recurrence: new case #${row.id} on ${row.product}/${row.component}` });
+    const watched = await db
+      .selectFrom('cases')
+      .select('id')
+      .where('state', '=', 'monitoring')
+      .where('product', '=', row.product)
+      .where('component', '=', row.component)
+      .where('id', '<>', row.id)
+      .execute();
+    for (const w of watched)
+      await act(db, SYSTEM, w.id, 'reopen', {
+        reason: `recurrence: new case #${row.id} on ${row.product}/${row.component}`,
+      });
   }
   return row;
 }
 
-export async function overridePriority(db: Kysely<Database>, actor: Actor, id: number, priority: Priority, reason: string): Promise<CaseRow> {
-  if (!reason.trim()) throw new HfxError('HFX_E_GUARD', 'overriding the priority needs a reason', { details: { guard: 'reason' } });
+export async function overridePriority(
+  db: Kysely<Database>,
+  actor: Actor,
+  id: number,
+  priority: Priority,
+  reason: string,
+): Promise<CaseRow> {
+  if (!reason.trim())
+    throw new HfxError('HFX_E_GUARD', 'overriding the priority needs a reason', { details: { guard: 'reason' } });
   return db.transaction().execute(async (tx) => {
     const c = await lock(tx, id);
-    if (['solved', 'rejected', 'superseded'].includes(c.state)) throw new HfxError('HFX_E_TRANSITION', `a ${c.state} case's priority does not change`);
-    const r = await tx.updateTable('cases').set({ priority, priority_reason: reason, updated_at: sql`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-    await tx.insertInto('case_transitions').values({ case_id: id, action: 'priority', from_state: c.state, to_state: c.state, actor: actor.name, reason, details: JSON.stringify({ from: c.priority, to: priority, computed: priorityOf(c.severity, c.impact) }) }).execute();
+    if (['solved', 'rejected', 'superseded'].includes(c.state))
+      throw new HfxError('HFX_E_TRANSITION', `a ${c.state} case's priority does not change`);
+    const r = await tx
+      .updateTable('cases')
+      .set({ priority, priority_reason: reason, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await tx
+      .insertInto('case_transitions')
+      .values({
+        case_id: id,
+        action: 'priority',
+        from_state: c.state,
+        to_state: c.state,
+        actor: actor.name,
+        reason,
+        details: JSON.stringify({ from: c.priority, to: priority, computed: priorityOf(c.severity, c.impact) }),
+      })
+      .execute();
     await audit(tx, actor.name, 'priority', 'case', String(id), { from: c.priority, to: priority, reason });
     return r;
   });
@@ -84,39 +146,93 @@ async function lock(tx: Transaction<Database>, id: number): Promise<CaseRow> {
  * the action, on which the guards are checked; then the case, its transition, the audit entry and
  * the notifications commit in one transaction. Any refusal changes nothing.
  */
-export async function act(db: Kysely<Database>, actor: Actor, id: number, action: CaseAction, b: ActionInput): Promise<CaseRow> {
+export async function act(
+  db: Kysely<Database>,
+  actor: Actor,
+  id: number,
+  action: CaseAction,
+  b: ActionInput,
+): Promise<CaseRow> {
   // Parsing evidence is done before anything is read: malformed XML is refused as it is.
   const functional = b.functional !== undefined ? parseJUnit(b.functional) : undefined;
   const regression = b.regression !== undefined ? parseJUnit(b.regression) : undefined;
-  const pre = await db.selectFrom('cases').select(['product', 'hotfix_id', 'state']).where('id', '=', id).executeTakeFirst();
+  const pre = await db
+    .selectFrom('cases')
+    .select(['product', 'hotfix_id', 'state'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!pre) throw new HfxError('HFX_E_NOT_FOUND', `no case ${id}`);
   // Presence is asked outside the transaction (it reads other modules' tables), and checked again below by state.
-  const presence = action === 'solve' && pre.hotfix_id ? await fixPresence(db, { product: pre.product, hotfixId: pre.hotfix_id }) : null;
+  const presence =
+    action === 'solve' && pre.hotfix_id
+      ? await fixPresence(db, { product: pre.product, hotfixId: pre.hotfix_id })
+      : null;
   const handler = HANDLERS[action];
   return db.transaction().execute(async (tx) => {
     const c = await lock(tx, id);
     const t = transition(c.state as CaseState, action);
-    if (rank(actor.role) < rank(t.role)) throw new HfxError('HFX_E_FORBIDDEN', `${action} needs the ${t.role} role; you are ${actor.role}`);
-    if (b.override && actor.role !== 'admin') throw new HfxError('HFX_E_FORBIDDEN', 'only an admin may override a guard');
+    if (rank(actor.role) < rank(t.role))
+      throw new HfxError('HFX_E_FORBIDDEN', `${action} needs the ${t.role} role; you are ${actor.role}`);
+    if (b.override && actor.role !== 'admin')
+      throw new HfxError('HFX_E_FORBIDDEN', 'only an admin may override a guard');
     const s: Step = {
-      tx, actor, action, c, b, functional, regression, presence, set: {}, details: {},
+      tx,
+      actor,
+      action,
+      c,
+      b,
+      functional,
+      regression,
+      presence,
+      set: {},
+      details: {},
       f: {
         ...emptyFacts(),
-        assignee: c.assignee, team: c.team, rootCause: c.root_cause,
+        assignee: c.assignee,
+        team: c.team,
+        rootCause: c.root_cause,
         functional: c.functional ? { tests: c.functional.tests, failed: failing(c.functional) } : null,
         regression: c.regression ? { tests: c.regression.tests, failed: failing(c.regression) } : null,
         window: c.window_start && c.window_end ? { start: c.window_start, end: c.window_end } : null,
-        signoffBy: c.signoff_by, monitorUntil: c.monitor_until, reason: b.reason ?? null, override: b.override === true,
+        signoffBy: c.signoff_by,
+        monitorUntil: c.monitor_until,
+        reason: b.reason ?? null,
+        override: b.override === true,
       },
     };
     await handler.prepare?.(s);
     const bad = failingGuard(t.guards, s.f);
-    if (bad) throw new HfxError('HFX_E_GUARD', `cannot ${action} case ${id}: ${bad.message}`, { details: { guard: bad.guard } });
+    if (bad)
+      throw new HfxError('HFX_E_GUARD', `cannot ${action} case ${id}: ${bad.message}`, {
+        details: { guard: bad.guard },
+      });
     await handler.complete?.(s);
-    const r = await tx.updateTable('cases').set({ ...s.set, state: t.to, updated_at: sql`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-    await tx.insertInto('case_transitions').values({ case_id: id, action, from_state: c.state, to_state: t.to, actor: actor.name, reason: b.reason ?? null, details: JSON.stringify(s.details) }).execute();
+    const r = await tx
+      .updateTable('cases')
+      .set({ ...s.set, state: t.to, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await tx
+      .insertInto('case_transitions')
+      .values({
+        case_id: id,
+        action,
+        from_state: c.state,
+        to_state: t.to,
+        actor: actor.name,
+        reason: b.reason ?? null,
+        details: JSON.stringify(s.details),
+      })
+      .execute();
     await handler.record?.(s);
-    await audit(tx, actor.name, action, 'case', String(id), { from: c.state, to: t.to, reason: b.reason ?? null, ...s.details, ...pick(b) });
+    await audit(tx, actor.name, action, 'case', String(id), {
+      from: c.state,
+      to: t.to,
+      reason: b.reason ?? null,
+      ...s.details,
+      ...pick(b),
+    });
     await handler.notify?.(s, r);
     return r;
   });
@@ -132,21 +248,37 @@ function pick(b: ActionInput): Record<string, unknown> {
  * began (the other recurrence, a new case on the same component, is handled at intake).
  */
 export async function checkReverts(db: Kysely<Database>): Promise<number> {
-  const hits = await db.selectFrom('cases').innerJoin('installation_events', 'installation_events.archive_id', 'cases.hotfix_id')
+  const hits = await db
+    .selectFrom('cases')
+    .innerJoin('installation_events', 'installation_events.archive_id', 'cases.hotfix_id')
     .innerJoin('installations', 'installations.id', 'installation_events.installation_id')
     .select(['cases.id', 'installation_events.installation_id', 'installation_events.reason'])
-    .where('cases.state', '=', 'monitoring').where('installation_events.kind', '=', 'reverted')
+    .where('cases.state', '=', 'monitoring')
+    .where('installation_events.kind', '=', 'reverted')
     // A customer's case is reopened by its own installations (or the vendor's), never by another customer's.
-    .where((e) => e.or([e('cases.customer_id', 'is', null), e('installations.customer_id', 'is', null), e('installations.customer_id', '=', e.ref('cases.customer_id'))]))
-    .where('installation_events.at', '>=', (e) => e.selectFrom('case_transitions').select((x) => x.fn.max('case_transitions.at').as('m'))
-      .whereRef('case_transitions.case_id', '=', 'cases.id').where('case_transitions.to_state', '=', 'monitoring'))
+    .where((e) =>
+      e.or([
+        e('cases.customer_id', 'is', null),
+        e('installations.customer_id', 'is', null),
+        e('installations.customer_id', '=', e.ref('cases.customer_id')),
+      ]),
+    )
+    .where('installation_events.at', '>=', (e) =>
+      e
+        .selectFrom('case_transitions')
+        .select((x) => x.fn.max('case_transitions.at').as('m'))
+        .whereRef('case_transitions.case_id', '=', 'cases.id')
+        .where('case_transitions.to_state', '=', 'monitoring'),
+    )
     .execute();
   const done = new Set<number>();
   for (const h of hits) {
     if (done.has(h.id)) continue;
     done.add(h.id);
     try {
-      await act(db, SYSTEM, h.id, 'reopen', { reason: `recurrence: installation ${h.installation_id} reverted the hotfix${h.reason ? ` (${h.reason})` : ''}` });
+      await act(db, SYSTEM, h.id, 'reopen', {
+        reason: `recurrence: installation ${h.installation_id} reverted the hotfix${h.reason ? ` (${h.reason})` : ''}`,
+      });
     } catch (e) {
       if (!(e instanceof HfxError && e.code === 'HFX_E_TRANSITION')) throw e;
     }

@@ -7,7 +7,10 @@ import { HfxError } from '../../errors.js';
  */
 export function nextTag(current: string, kind: 'hotfix' | 'update'): string {
   const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+].*)?$/.exec(current);
-  if (!m) throw new HfxError('HFX_E_USAGE', `"${current}" is not a version (MAJOR.MINOR.PATCH)`, { hint: 'Give the tag with --tag.' });
+  if (!m)
+    throw new HfxError('HFX_E_USAGE', `"${current}" is not a version (MAJOR.MINOR.PATCH)`, {
+      hint: 'Give the tag with --tag.',
+    });
   const major = Number(m[1]);
   const minor = Number(m[2] ?? 0);
   const patch = Number(m[3] ?? 0);
@@ -36,7 +39,10 @@ export interface Content {
 
 /** What a tag pins: release, level and the set of hotfixes (by id and digest), in one comparable string. */
 export function contentSignature(c: Content): string {
-  return `${c.release}@${c.level}:${c.hotfixes.map((h) => `${h.id}=${h.digest}`).sort().join(',')}`;
+  return `${c.release}@${c.level}:${c.hotfixes
+    .map((h) => `${h.id}=${h.digest}`)
+    .sort()
+    .join(',')}`;
 }
 
 /** The version an environment shows: its tag, with '+' for changes made since it was tagged. */

@@ -1,7 +1,14 @@
 import type { Kysely } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
-import { compareFiles, compareVersions, contentSignature, displayVersion, type Content, type FileView } from './model.js';
+import {
+  compareFiles,
+  compareVersions,
+  contentSignature,
+  displayVersion,
+  type Content,
+  type FileView,
+} from './model.js';
 import { fixPresence, membersMemo, membersOf, pipelineOf, type MemberReport, type MembersMemo } from './presence.js';
 import type { EnvView, HotfixView, Presence, PresenceHow } from '../../wire/environments.js';
 
@@ -20,11 +27,18 @@ export async function requireEnv(db: Db, product: string, env: string): Promise<
   await requireProduct(db, product);
   const pipeline = await pipelineOf(db, product);
   const index = pipeline.indexOf(env);
-  if (index < 0) throw new HfxError('HFX_E_NOT_FOUND', `product ${product} has no environment ${env}`, { hint: `Its environments: ${pipeline.join(', ')}.` });
+  if (index < 0)
+    throw new HfxError('HFX_E_NOT_FOUND', `product ${product} has no environment ${env}`, {
+      hint: `Its environments: ${pipeline.join(', ')}.`,
+    });
   return { pipeline, index };
 }
 
-export function contentOf(reports: MemberReport[]): { content: Content | null; consistent: boolean; packHash: string | null } {
+export function contentOf(reports: MemberReport[]): {
+  content: Content | null;
+  consistent: boolean;
+  packHash: string | null;
+} {
   const first = reports[0];
   if (!first) return { content: null, consistent: true, packHash: null };
   const content = { release: first.release, level: first.level, hotfixes: first.hotfixes };
@@ -34,12 +48,21 @@ export function contentOf(reports: MemberReport[]): { content: Content | null; c
 }
 
 export async function lastTag(db: Db, product: string, env: string) {
-  return db.selectFrom('env_tags').selectAll().where('product', '=', product).where('environment', '=', env).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('env_tags')
+    .selectAll()
+    .where('product', '=', product)
+    .where('environment', '=', env)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** The version a deployment starts from: the highest tag of the product's environments, else the release. */
 export async function currentVersion(db: Db, product: string, fallback: string, known?: string[]): Promise<string> {
-  const tags = known ?? (await db.selectFrom('env_tags').select(['tag']).where('product', '=', product).execute()).map((t) => t.tag);
+  const tags =
+    known ??
+    (await db.selectFrom('env_tags').select(['tag']).where('product', '=', product).execute()).map((t) => t.tag);
   let best = fallback;
   for (const t of tags) if (/^v?\d/.test(t) && compareVersions(t, best) > 0) best = t;
   return best;
@@ -68,8 +91,14 @@ export function presenceCache(db: Db, product: string): PresenceFn {
 }
 
 export async function deployedHotfixes(db: Db, product: string, env: string): Promise<string[]> {
-  const rows = await db.selectFrom('env_deployments').select(['archive_id']).where('product', '=', product).where('environment', '=', env)
-    .where('kind', '=', 'hotfix').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('env_deployments')
+    .select(['archive_id'])
+    .where('product', '=', product)
+    .where('environment', '=', env)
+    .where('kind', '=', 'hotfix')
+    .orderBy('id')
+    .execute();
   return [...new Set(rows.map((r) => r.archive_id).filter((x): x is string => x !== null))];
 }
 
@@ -89,25 +118,68 @@ export interface BoardData {
  * round trips for four environments and eight hotfixes, most of its time on PGlite). Presence is
  * computed here from the same rows fixPresence reads, by the same rules.
  */
-export async function loadBoard(db: Db, product: string, pipeline: string[]): Promise<{ presence: PresenceFn; data: BoardData }> {
-  const rows = await db.selectFrom('env_members').innerJoin('installations', 'installations.id', 'env_members.installation_id')
+export async function loadBoard(
+  db: Db,
+  product: string,
+  pipeline: string[],
+): Promise<{ presence: PresenceFn; data: BoardData }> {
+  const rows = await db
+    .selectFrom('env_members')
+    .innerJoin('installations', 'installations.id', 'env_members.installation_id')
     .leftJoin('env_reports', 'env_reports.installation_id', 'env_members.installation_id')
-    .select(['env_members.environment', 'env_members.installation_id', 'installations.name', 'env_reports.release', 'env_reports.level', 'env_reports.hotfixes', 'env_reports.updates', 'env_reports.pack_hash', 'env_reports.reported_at'])
-    .where('env_members.product', '=', product).orderBy('env_members.installation_id').execute();
-  const members = new Map<string, { assigned: number; reports: MemberReport[] }>(pipeline.map((e) => [e, { assigned: 0, reports: [] }]));
+    .select([
+      'env_members.environment',
+      'env_members.installation_id',
+      'installations.name',
+      'env_reports.release',
+      'env_reports.level',
+      'env_reports.hotfixes',
+      'env_reports.updates',
+      'env_reports.pack_hash',
+      'env_reports.reported_at',
+    ])
+    .where('env_members.product', '=', product)
+    .orderBy('env_members.installation_id')
+    .execute();
+  const members = new Map<string, { assigned: number; reports: MemberReport[] }>(
+    pipeline.map((e) => [e, { assigned: 0, reports: [] }]),
+  );
   for (const r of rows) {
     const m = members.get(r.environment);
     if (!m) continue;
     m.assigned++;
-    if (r.release === null || r.level === null || r.hotfixes === null || r.updates === null || r.pack_hash === null || r.reported_at === null) continue;
-    m.reports.push({ installation: r.installation_id, name: r.name, release: r.release, level: r.level, hotfixes: r.hotfixes, updates: r.updates, packHash: r.pack_hash, reportedAt: r.reported_at });
+    if (
+      r.release === null ||
+      r.level === null ||
+      r.hotfixes === null ||
+      r.updates === null ||
+      r.pack_hash === null ||
+      r.reported_at === null
+    )
+      continue;
+    m.reports.push({
+      installation: r.installation_id,
+      name: r.name,
+      release: r.release,
+      level: r.level,
+      hotfixes: r.hotfixes,
+      updates: r.updates,
+      packHash: r.pack_hash,
+      reportedAt: r.reported_at,
+    });
   }
   const memo: MembersMemo = new Map([...members].map(([e, m]) => [e, Promise.resolve(m)]));
 
   const tagRows = await db.selectFrom('env_tags').selectAll().where('product', '=', product).orderBy('id').execute();
   const last = new Map<string, TagRow>();
   for (const t of tagRows) last.set(t.environment, t);
-  const deployRows = await db.selectFrom('env_deployments').select(['environment', 'archive_id']).where('product', '=', product).where('kind', '=', 'hotfix').orderBy('id').execute();
+  const deployRows = await db
+    .selectFrom('env_deployments')
+    .select(['environment', 'archive_id'])
+    .where('product', '=', product)
+    .where('kind', '=', 'hotfix')
+    .orderBy('id')
+    .execute();
   const deployed = new Map<string, string[]>();
   for (const d of deployRows) {
     if (d.archive_id === null) continue;
@@ -119,9 +191,29 @@ export async function loadBoard(db: Db, product: string, pipeline: string[]): Pr
   const ids = new Set<string>(deployRows.map((d) => d.archive_id).filter((x): x is string => x !== null));
   for (const m of members.values()) for (const r of m.reports) for (const h of r.hotfixes) ids.add(h.id);
   const idList = [...ids];
-  const archives = idList.length ? await db.selectFrom('archives').select(['id', 'kind', 'digest']).where('product', '=', product).where('id', 'in', idList).execute() : [];
-  const updates = await db.selectFrom('archives').select(['id', 'release', 'to_level', 'digest', 'includes']).where('product', '=', product).where('kind', '=', 'update').execute();
-  const merges = idList.length ? await db.selectFrom('env_deployments').select(['environment', 'archive_id']).where('product', '=', product).where('kind', '=', 'merge').where('archive_id', 'in', idList).execute() : [];
+  const archives = idList.length
+    ? await db
+        .selectFrom('archives')
+        .select(['id', 'kind', 'digest'])
+        .where('product', '=', product)
+        .where('id', 'in', idList)
+        .execute()
+    : [];
+  const updates = await db
+    .selectFrom('archives')
+    .select(['id', 'release', 'to_level', 'digest', 'includes'])
+    .where('product', '=', product)
+    .where('kind', '=', 'update')
+    .execute();
+  const merges = idList.length
+    ? await db
+        .selectFrom('env_deployments')
+        .select(['environment', 'archive_id'])
+        .where('product', '=', product)
+        .where('kind', '=', 'merge')
+        .where('archive_id', 'in', idList)
+        .execute()
+    : [];
   const archive = new Map(archives.map((a) => [a.id, a]));
 
   const presenceOf = (id: string): Presence | null => {
@@ -137,7 +229,16 @@ export async function loadBoard(db: Db, product: string, pipeline: string[]): Pr
       let how: PresenceHow = null;
       if (assigned > 0 && reports.length === assigned) {
         if (reports.every((r) => r.hotfixes.some((h) => h.id === hf.id && h.digest === hf.digest))) how = 'hotfix';
-        else if (reports.every((r) => including.some((u) => r.updates.some((x) => x.id === u.id && x.digest === u.digest) || (u.release === r.release && u.to_level !== null && r.level >= u.to_level)))) how = 'update';
+        else if (
+          reports.every((r) =>
+            including.some(
+              (u) =>
+                r.updates.some((x) => x.id === u.id && x.digest === u.digest) ||
+                (u.release === r.release && u.to_level !== null && r.level >= u.to_level),
+            ),
+          )
+        )
+          how = 'update';
       }
       if (how === null && merged.has(name)) how = 'merged';
       environments.push({ name, present: how !== null, how });
@@ -145,39 +246,72 @@ export async function loadBoard(db: Db, product: string, pipeline: string[]): Pr
     return { everywhere: environments.length > 0 && environments.every((e) => e.present), environments };
   };
   const cache = new Map<string, Promise<Presence | null>>();
-  const presence = Object.assign((id: string) => {
-    let p = cache.get(id);
-    if (!p) cache.set(id, (p = Promise.resolve(presenceOf(id))));
-    return p;
-  }, { memo });
-  return { presence, data: { lastTag: (e) => last.get(e), deployed: (e) => deployed.get(e) ?? [], tags: tagRows.map((t) => t.tag) } };
+  const presence = Object.assign(
+    (id: string) => {
+      let p = cache.get(id);
+      if (!p) cache.set(id, (p = Promise.resolve(presenceOf(id))));
+      return p;
+    },
+    { memo },
+  );
+  return {
+    presence,
+    data: { lastTag: (e) => last.get(e), deployed: (e) => deployed.get(e) ?? [], tags: tagRows.map((t) => t.tag) },
+  };
 }
 
-export async function envView(db: Db, product: string, pipeline: string[], index: number, presence: PresenceFn, data?: BoardData): Promise<EnvView> {
+export async function envView(
+  db: Db,
+  product: string,
+  pipeline: string[],
+  index: number,
+  presence: PresenceFn,
+  data?: BoardData,
+): Promise<EnvView> {
   const name = pipeline[index];
   if (name === undefined) throw new HfxError('HFX_E_INTERNAL', `no environment ${index} in the pipeline of ${product}`);
   const { assigned, reports } = await membersMemo(db, product, presence.memo, name);
   const { content, consistent, packHash } = contentOf(reports);
   const tag = data ? data.lastTag(name) : await lastTag(db, product, name);
   let untagged: boolean;
-  if (tag) untagged = content !== null && (contentSignature(content) !== tag.content || !consistent || (tag.pack_hash !== null && reports.some((r) => r.packHash !== tag.pack_hash)));
+  if (tag)
+    untagged =
+      content !== null &&
+      (contentSignature(content) !== tag.content ||
+        !consistent ||
+        (tag.pack_hash !== null && reports.some((r) => r.packHash !== tag.pack_hash)));
   else untagged = reports.some((r) => r.hotfixes.length > 0);
   const ids = new Map<string, string | null>();
   for (const r of reports) for (const h of r.hotfixes) if (!ids.has(h.id)) ids.set(h.id, h.digest);
-  for (const id of data ? data.deployed(name) : await deployedHotfixes(db, product, name)) if (!ids.has(id)) ids.set(id, null);
+  for (const id of data ? data.deployed(name) : await deployedHotfixes(db, product, name))
+    if (!ids.has(id)) ids.set(id, null);
   const hotfixes: HotfixView[] = [];
   for (const [id, digest] of ids) {
     const have = reports.filter((r) => r.hotfixes.some((h) => h.id === id)).length;
-    const state: HotfixView['state'] = have === 0 ? 'deployed' : have === reports.length && reports.length === assigned ? 'applied' : 'partial';
+    const state: HotfixView['state'] =
+      have === 0 ? 'deployed' : have === reports.length && reports.length === assigned ? 'applied' : 'partial';
     const p = await presence(id);
-    const missingIn = p ? p.environments.slice(0, index).filter((e) => !e.present).map((e) => e.name) : pipeline.slice(0, index);
+    const missingIn = p
+      ? p.environments
+          .slice(0, index)
+          .filter((e) => !e.present)
+          .map((e) => e.name)
+      : pipeline.slice(0, index);
     hotfixes.push({ id, digest, state, red: missingIn.length > 0, missingIn });
   }
   return {
-    name, position: index, installations: { assigned, reported: reports.length },
-    release: content?.release ?? null, level: content?.level ?? null, packHash, consistent,
-    tag: tag?.tag ?? null, untagged, version: displayVersion(tag?.tag ?? null, content?.release ?? null, untagged),
-    red: hotfixes.some((h) => h.red), hotfixes,
+    name,
+    position: index,
+    installations: { assigned, reported: reports.length },
+    release: content?.release ?? null,
+    level: content?.level ?? null,
+    packHash,
+    consistent,
+    tag: tag?.tag ?? null,
+    untagged,
+    version: displayVersion(tag?.tag ?? null, content?.release ?? null, untagged),
+    red: hotfixes.some((h) => h.red),
+    hotfixes,
   };
 }
 
@@ -185,7 +319,7 @@ export async function envView(db: Db, product: string, pipeline: string[], index
 function nodeValue(n: unknown): string | null {
   if (n === null || typeof n !== 'object') return null;
   const x = n as { type: string; sha256?: string; target?: string };
-  return x.type === 'file' ? x.sha256 ?? null : x.type === 'symlink' ? `->${x.target ?? ''}` : 'dir';
+  return x.type === 'file' ? (x.sha256 ?? null) : x.type === 'symlink' ? `->${x.target ?? ''}` : 'dir';
 }
 
 export function manifestEntries(manifest: unknown): { path: string; after: string | null }[] {
@@ -194,14 +328,30 @@ export function manifestEntries(manifest: unknown): { path: string; after: strin
 }
 
 /** The files an environment runs that differ from its release, from the manifests of the update and hotfix archives it reports. */
-export async function filesOf(db: Db, product: string, content: Content): Promise<{ files: Map<string, string | null>; unknown: string[] }> {
+export async function filesOf(
+  db: Db,
+  product: string,
+  content: Content,
+): Promise<{ files: Map<string, string | null>; unknown: string[] }> {
   const files = new Map<string, string | null>();
   const unknown: string[] = [];
-  const updates = await db.selectFrom('archives').select(['id', 'manifest', 'level', 'to_level']).where('product', '=', product).where('release', '=', content.release)
-    .where('kind', '=', 'update').where('to_level', '<=', content.level).orderBy('level').execute();
+  const updates = await db
+    .selectFrom('archives')
+    .select(['id', 'manifest', 'level', 'to_level'])
+    .where('product', '=', product)
+    .where('release', '=', content.release)
+    .where('kind', '=', 'update')
+    .where('to_level', '<=', content.level)
+    .orderBy('level')
+    .execute();
   for (const u of updates) for (const e of manifestEntries(u.manifest)) files.set(e.path, e.after);
   for (const h of content.hotfixes) {
-    const a = await db.selectFrom('archives').select(['manifest', 'digest']).where('id', '=', h.id).where('product', '=', product).executeTakeFirst();
+    const a = await db
+      .selectFrom('archives')
+      .select(['manifest', 'digest'])
+      .where('id', '=', h.id)
+      .where('product', '=', product)
+      .executeTakeFirst();
     if (a?.digest !== h.digest) {
       unknown.push(h.id);
       continue;
@@ -227,19 +377,34 @@ export interface Comparison {
 export async function compareEnvs(db: Db, product: string, a: string, b: string): Promise<Comparison> {
   const ca = contentOf((await membersOf(db, product, a)).reports);
   const cb = contentOf((await membersOf(db, product, b)).reports);
-  const fa = ca.content ? await filesOf(db, product, ca.content) : { files: new Map<string, string | null>(), unknown: [] };
-  const fb = cb.content ? await filesOf(db, product, cb.content) : { files: new Map<string, string | null>(), unknown: [] };
+  const fa = ca.content
+    ? await filesOf(db, product, ca.content)
+    : { files: new Map<string, string | null>(), unknown: [] };
+  const fb = cb.content
+    ? await filesOf(db, product, cb.content)
+    : { files: new Map<string, string | null>(), unknown: [] };
   const ha = new Map((ca.content?.hotfixes ?? []).map((h) => [h.id, h.digest]));
   const hb = new Map((cb.content?.hotfixes ?? []).map((h) => [h.id, h.digest]));
-  const hotfixes = [...new Set([...ha.keys(), ...hb.keys()])].sort().map((id) => ({ id, a: ha.get(id) ?? null, b: hb.get(id) ?? null, same: ha.get(id) === hb.get(id) }));
+  const hotfixes = [...new Set([...ha.keys(), ...hb.keys()])]
+    .sort()
+    .map((id) => ({ id, a: ha.get(id) ?? null, b: hb.get(id) ?? null, same: ha.get(id) === hb.get(id) }));
   const files = compareFiles(fa.files, fb.files);
   const releaseSame = ca.content?.release === cb.content?.release && ca.content?.level === cb.content?.level;
   return {
-    a, b,
-    same: ca.content !== null && cb.content !== null && releaseSame && hotfixes.every((h) => h.same) && files.every((f) => f.same) && (ca.packHash === null || cb.packHash === null || ca.packHash === cb.packHash),
+    a,
+    b,
+    same:
+      ca.content !== null &&
+      cb.content !== null &&
+      releaseSame &&
+      hotfixes.every((h) => h.same) &&
+      files.every((f) => f.same) &&
+      (ca.packHash === null || cb.packHash === null || ca.packHash === cb.packHash),
     release: { a: ca.content?.release ?? null, b: cb.content?.release ?? null },
     level: { a: ca.content?.level ?? null, b: cb.content?.level ?? null },
     packHash: { a: ca.packHash, b: cb.packHash },
-    hotfixes, files, unknown: [...new Set([...fa.unknown, ...fb.unknown])],
+    hotfixes,
+    files,
+    unknown: [...new Set([...fa.unknown, ...fb.unknown])],
   };
 }

@@ -6,7 +6,6 @@ import { postWebhook } from './target.js';
 import type { NotifyEvent } from '../../wire/notify.js';
 import { nonEmpty } from '../../env.js';
 
-
 export interface EventMessage {
   /** Stable per event: receivers dedupe on it. */
   eventId: string;
@@ -27,12 +26,32 @@ type Db = Kysely<Database> | Transaction<Database>;
  */
 export async function enqueue(db: Db, m: EventMessage): Promise<number> {
   const subs = await db.selectFrom('notify_subscriptions').selectAll().execute();
-  const rows = subs.filter((s) => (s.events).includes(m.event) && (s.customer_id === null || s.customer_id === m.customer));
+  const rows = subs.filter(
+    (s) => s.events.includes(m.event) && (s.customer_id === null || s.customer_id === m.customer),
+  );
   if (!rows.length) return 0;
-  const payload = JSON.stringify({ id: m.eventId, event: m.event, subject: m.subject, text: m.text, data: m.data, at: new Date().toISOString() });
-  const r = await db.insertInto('notify_outbox')
-    .values(rows.map((s) => ({ event_id: m.eventId, event: m.event, kind: s.kind, target: s.target, secret: s.secret, payload })))
-    .onConflict((c) => c.columns(['event_id', 'kind', 'target']).doNothing()).executeTakeFirst();
+  const payload = JSON.stringify({
+    id: m.eventId,
+    event: m.event,
+    subject: m.subject,
+    text: m.text,
+    data: m.data,
+    at: new Date().toISOString(),
+  });
+  const r = await db
+    .insertInto('notify_outbox')
+    .values(
+      rows.map((s) => ({
+        event_id: m.eventId,
+        event: m.event,
+        kind: s.kind,
+        target: s.target,
+        secret: s.secret,
+        payload,
+      })),
+    )
+    .onConflict((c) => c.columns(['event_id', 'kind', 'target']).doNothing())
+    .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0);
 }
 
@@ -70,10 +89,14 @@ export class NotifyWorker {
   private running: Promise<void> | null = null;
   private stopped = true;
   private readonly abort = new AbortController();
-  private readonly o: Required<Omit<WorkerOptions, 'smtpUrl' | 'onError' | 'beforeTick' | 'webhookAllow'>> & WorkerOptions;
+  private readonly o: Required<Omit<WorkerOptions, 'smtpUrl' | 'onError' | 'beforeTick' | 'webhookAllow'>> &
+    WorkerOptions;
   private mailer: Transporter | null = null;
 
-  constructor(private readonly db: Kysely<Database>, opts: WorkerOptions = {}) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    opts: WorkerOptions = {},
+  ) {
     this.o = { from: 'hfx <hfx@localhost>', pollMs: 1000, leaseMs: 60_000, maxAttempts: 12, batch: 20, ...opts };
     if (opts.smtpUrl) this.mailer = nodemailer.createTransport(opts.smtpUrl);
   }
@@ -96,10 +119,15 @@ export class NotifyWorker {
     this.stopped = false;
     const loop = () => {
       if (this.stopped) return;
-      this.running = this.tick().then(() => undefined, (e: unknown) => this.o.onError?.(e)).finally(() => {
-        this.running = null;
-        if (!this.stopped) this.timer = setTimeout(loop, this.o.pollMs);
-      });
+      this.running = this.tick()
+        .then(
+          () => undefined,
+          (e: unknown) => this.o.onError?.(e),
+        )
+        .finally(() => {
+          this.running = null;
+          if (!this.stopped) this.timer = setTimeout(loop, this.o.pollMs);
+        });
     };
     this.timer = setTimeout(loop, 0);
   }
@@ -127,40 +155,77 @@ export class NotifyWorker {
       // Without an SMTP server, e-mails wait (they are not attempted, so they do not run out of attempts).
       if (!this.mailer) q = q.where('kind', '<>', 'email');
       const due = await q
-        .where('delivered_at', 'is', null).where('failed_at', 'is', null).where('next_at', '<=', sql<Date>`now()`)
+        .where('delivered_at', 'is', null)
+        .where('failed_at', 'is', null)
+        .where('next_at', '<=', sql<Date>`now()`)
         .where((e) => e.or([e('claimed_until', 'is', null), e('claimed_until', '<', sql<Date>`now()`)]))
-        .orderBy('id').limit(this.o.batch).forUpdate().skipLocked().execute();
+        .orderBy('id')
+        .limit(this.o.batch)
+        .forUpdate()
+        .skipLocked()
+        .execute();
       if (!due.length) return [];
-      return tx.updateTable('notify_outbox').set({ claimed_until: sql<Date>`now() + ${`${this.o.leaseMs} milliseconds`}::interval`, attempts: sql<number>`attempts + 1` })
-        .where('id', 'in', due.map((d) => d.id)).returningAll().execute();
+      return tx
+        .updateTable('notify_outbox')
+        .set({
+          claimed_until: sql<Date>`now() + ${`${this.o.leaseMs} milliseconds`}::interval`,
+          attempts: sql<number>`attempts + 1`,
+        })
+        .where(
+          'id',
+          'in',
+          due.map((d) => d.id),
+        )
+        .returningAll()
+        .execute();
     });
     let delivered = 0;
     for (const row of claimed) {
       if (this.halted()) break;
       try {
         await this.deliver(row);
-        await this.db.updateTable('notify_outbox').set({ delivered_at: sql<Date>`now()`, claimed_until: null, last_error: null }).where('id', '=', row.id).execute();
+        await this.db
+          .updateTable('notify_outbox')
+          .set({ delivered_at: sql<Date>`now()`, claimed_until: null, last_error: null })
+          .where('id', '=', row.id)
+          .execute();
         delivered++;
       } catch (e) {
         if (this.halted()) break; // aborted by stop(): the lease runs out and another start delivers it
         const message: unknown = (e as { message?: unknown }).message;
         const last = String(message ?? e).slice(0, 1000);
         const give = row.attempts >= this.o.maxAttempts;
-        await this.db.updateTable('notify_outbox').set({
-          claimed_until: null, last_error: last, next_at: new Date(Date.now() + backoffMs(row.attempts)), ...(give ? { failed_at: new Date() } : {}),
-        }).where('id', '=', row.id).execute();
+        await this.db
+          .updateTable('notify_outbox')
+          .set({
+            claimed_until: null,
+            last_error: last,
+            next_at: new Date(Date.now() + backoffMs(row.attempts)),
+            ...(give ? { failed_at: new Date() } : {}),
+          })
+          .where('id', '=', row.id)
+          .execute();
       }
     }
     return delivered;
   }
 
-  private async deliver(row: { kind: 'webhook' | 'email'; target: string; secret: string | null; payload: unknown; event_id: string }): Promise<void> {
+  private async deliver(row: {
+    kind: 'webhook' | 'email';
+    target: string;
+    secret: string | null;
+    payload: unknown;
+    event_id: string;
+  }): Promise<void> {
     const body = JSON.stringify(row.payload);
     if (row.kind === 'webhook') {
       const ts = String(Math.floor(Date.now() / 1000));
       const headers = {
-        'content-type': 'application/json', 'user-agent': 'hfx-webhook/1',
-        [EVENT_ID_HEADER]: row.event_id, [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: signWebhook(row.secret ?? '', ts, body),
+        'content-type': 'application/json',
+        'user-agent': 'hfx-webhook/1',
+        [EVENT_ID_HEADER]: row.event_id,
+        [TIMESTAMP_HEADER]: ts,
+        [SIGNATURE_HEADER]: signWebhook(row.secret ?? '', ts, body),
       };
       // Not fetch: the target is checked against internal ranges on every delivery (DNS may have changed since subscribing).
       await postWebhook(row.target, headers, body, { allow: this.o.webhookAllow ?? [], signal: this.abort.signal });
@@ -168,23 +233,54 @@ export class NotifyWorker {
     }
     if (!this.mailer) throw new Error('no SMTP server configured (HFX_SMTP_URL)');
     const p = row.payload as { subject: string; text: string; id: string };
-    const send = this.mailer.sendMail({ from: this.o.from, to: row.target, subject: p.subject, text: p.text, messageId: `<${row.event_id}@hfx>`, headers: { 'X-Hfx-Event-Id': row.event_id } });
-    await Promise.race([send, new Promise((_, rej) => this.abort.signal.addEventListener('abort', () => rej(new Error('stopped')), { once: true }))]);
+    const send = this.mailer.sendMail({
+      from: this.o.from,
+      to: row.target,
+      subject: p.subject,
+      text: p.text,
+      messageId: `<${row.event_id}@hfx>`,
+      headers: { 'X-Hfx-Event-Id': row.event_id },
+    });
+    await Promise.race([
+      send,
+      new Promise((_, rej) =>
+        this.abort.signal.addEventListener('abort', () => rej(new Error('stopped')), { once: true }),
+      ),
+    ]);
   }
 }
 
 /** Security updates uploaded since the last round become one event each (announced once, across servers). */
 async function announceSecurityUpdates(db: Kysely<Database>): Promise<void> {
-  const fresh = await db.selectFrom('archives').select(['id', 'product', 'release', 'level', 'to_level', 'title', 'customer_id'])
-    .where('kind', '=', 'update').where('security', '=', true)
-    .where((e) => e.not(e.exists(e.selectFrom('notify_announced').select('archive_id').whereRef('notify_announced.archive_id', '=', 'archives.id'))))
-    .limit(50).execute();
+  const fresh = await db
+    .selectFrom('archives')
+    .select(['id', 'product', 'release', 'level', 'to_level', 'title', 'customer_id'])
+    .where('kind', '=', 'update')
+    .where('security', '=', true)
+    .where((e) =>
+      e.not(
+        e.exists(
+          e
+            .selectFrom('notify_announced')
+            .select('archive_id')
+            .whereRef('notify_announced.archive_id', '=', 'archives.id'),
+        ),
+      ),
+    )
+    .limit(50)
+    .execute();
   for (const a of fresh) {
     await db.transaction().execute(async (tx) => {
-      const r = await tx.insertInto('notify_announced').values({ archive_id: a.id }).onConflict((c) => c.column('archive_id').doNothing()).executeTakeFirst();
+      const r = await tx
+        .insertInto('notify_announced')
+        .values({ archive_id: a.id })
+        .onConflict((c) => c.column('archive_id').doNothing())
+        .executeTakeFirst();
       if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return;
       await enqueue(tx, {
-        eventId: `security-update.published:${a.id}`, event: 'security-update.published', customer: a.customer_id,
+        eventId: `security-update.published:${a.id}`,
+        event: 'security-update.published',
+        customer: a.customer_id,
         subject: `[hfx] Security update ${a.id} for ${a.product} ${a.release}`,
         text: `A security update is published: ${a.title}\n${a.product} ${a.release}, level ${a.level} → ${a.to_level ?? '?'}.\nApply it with: hfx update --server\n`,
         data: { archive: a.id, product: a.product, release: a.release, level: a.level, toLevel: a.to_level },

@@ -56,7 +56,12 @@ const BLOCKED_V6: readonly (readonly [string, number, string])[] = [
   ['ff00::', 8, 'a multicast address'],
 ];
 
-interface Range { family: 'ipv4' | 'ipv6'; cidr: string; label: string; list: BlockList }
+interface Range {
+  family: 'ipv4' | 'ipv6';
+  cidr: string;
+  label: string;
+  list: BlockList;
+}
 
 // One BlockList per range so a refusal can name the range. BlockList matches an IPv4 address
 // against an IPv6 rule through ::ffff:0:0/96 (and back), so a single mixed list holding that rule
@@ -145,8 +150,9 @@ function blockedBy(ip: string, allow: AllowList): Range | null {
   return r && !allow.has(ip) ? r : null;
 }
 
-const HINT = 'The hfx server does not send webhooks to loopback, private, link-local or other internal addresses. '
-  + 'If this receiver is in-house on purpose, the server operator can open its range: hfx serve --webhook-allow CIDR (HFX_WEBHOOK_ALLOW).';
+const HINT =
+  'The hfx server does not send webhooks to loopback, private, link-local or other internal addresses. ' +
+  'If this receiver is in-house on purpose, the server operator can open its range: hfx serve --webhook-allow CIDR (HFX_WEBHOOK_ALLOW).';
 
 function blocked(message: string): HfxError {
   return new HfxError('HFX_E_TARGET_BLOCKED', message, { hint: HINT });
@@ -154,7 +160,8 @@ function blocked(message: string): HfxError {
 
 /** Throws HFX_E_TARGET_BLOCKED unless `ip` is outside every blocked range or inside an allowed one. */
 export function checkAddress(ip: string, allow?: Allow): void {
-  if (isIP(ip.replace(/%.*$/, '')) === 0) throw new HfxError('HFX_E_USAGE', `${JSON.stringify(ip)} is not an IP address`);
+  if (isIP(ip.replace(/%.*$/, '')) === 0)
+    throw new HfxError('HFX_E_USAGE', `${JSON.stringify(ip)} is not an IP address`);
   const c = canonical(ip);
   const r = blockedBy(c, asAllow(allow));
   if (r) throw blocked(`webhook target ${c} is blocked: ${r.label} (${r.cidr})`);
@@ -185,7 +192,8 @@ export function checkWebhookUrl(url: string, allow?: Allow): URL {
   } catch {
     throw new HfxError('HFX_E_USAGE', 'a webhook target is an http(s) URL');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new HfxError('HFX_E_USAGE', 'a webhook target is an http(s) URL');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new HfxError('HFX_E_USAGE', 'a webhook target is an http(s) URL');
   // Credentials in the URL would be shown to every release manager and kept in the audit log.
   if (u.username || u.password) {
     throw new HfxError('HFX_E_USAGE', 'a webhook URL may not carry a user name or password (user:pass@)', {
@@ -201,7 +209,10 @@ export function checkWebhookUrl(url: string, allow?: Allow): URL {
   return u;
 }
 
-export interface ResolvedAddress { address: string; family: number }
+export interface ResolvedAddress {
+  address: string;
+  family: number;
+}
 
 export interface PostWebhookOptions {
   allow?: Allow;
@@ -230,34 +241,45 @@ const systemLookup = (hostname: string) => dnsLookup(hostname, { all: true });
  * are open. The cause is kept on the error for the server's own log.
  */
 export async function postWebhook(
-  url: string, headers: Record<string, string>, body: string | Uint8Array, o: PostWebhookOptions = {},
+  url: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array,
+  o: PostWebhookOptions = {},
 ): Promise<{ status: number }> {
   const allow = asAllow(o.allow);
   const u = checkWebhookUrl(url, allow);
   const timeoutMs = o.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
   const seconds = +(timeoutMs / 1000).toFixed(3);
-  const failed = (cause: unknown) => new Error(`webhook delivery failed: the receiver did not accept it (no 2xx answer within ${seconds} s)`, { cause });
+  const failed = (cause: unknown) =>
+    new Error(`webhook delivery failed: the receiver did not accept it (no 2xx answer within ${seconds} s)`, { cause });
   const resolve = o.lookup ?? systemLookup;
   let refusal: HfxError | null = null;
 
   const lookup: LookupFunction = (hostname, options, cb) => {
-    resolve(hostname).then((all) => {
-      const addrs = all.map((a) => ({ address: canonical(a.address), family: isIPv4(canonical(a.address)) ? 4 : 6 }));
-      if (!addrs.length) throw new Error(`${hostname} has no address`);
-      // Any blocked answer refuses the name: a receiver has no reason to list an internal address.
-      if (addrs.some((a) => blockedBy(a.address, allow))) {
-        throw (refusal = blocked(`webhook target ${u.hostname} is blocked: it resolves to a loopback, private, link-local or other internal address`));
-      }
-      const usable = options.family === 4 || options.family === 6 ? addrs.filter((a) => a.family === options.family) : addrs;
-      const [first] = usable;
-      if (!first) throw new Error(`${hostname} has no IPv${String(options.family)} address`);
-      if (options.all) cb(null, usable);
-      else cb(null, first.address, first.family);
-    }).catch((e: unknown) => cb(e as NodeJS.ErrnoException, '', 0));
+    resolve(hostname)
+      .then((all) => {
+        const addrs = all.map((a) => ({ address: canonical(a.address), family: isIPv4(canonical(a.address)) ? 4 : 6 }));
+        if (!addrs.length) throw new Error(`${hostname} has no address`);
+        // Any blocked answer refuses the name: a receiver has no reason to list an internal address.
+        if (addrs.some((a) => blockedBy(a.address, allow))) {
+          throw (refusal = blocked(
+            `webhook target ${u.hostname} is blocked: it resolves to a loopback, private, link-local or other internal address`,
+          ));
+        }
+        const usable =
+          options.family === 4 || options.family === 6 ? addrs.filter((a) => a.family === options.family) : addrs;
+        const [first] = usable;
+        if (!first) throw new Error(`${hostname} has no IPv${String(options.family)} address`);
+        if (options.all) cb(null, usable);
+        else cb(null, first.address, first.family);
+      })
+      .catch((e: unknown) => cb(e as NodeJS.ErrnoException, '', 0));
   };
 
   const ip = literalOf(u);
-  const signal = o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+  const signal = o.signal
+    ? AbortSignal.any([o.signal, AbortSignal.timeout(timeoutMs)])
+    : AbortSignal.timeout(timeoutMs);
   const data = typeof body === 'string' ? Buffer.from(body) : body;
   const opts: RequestOptions & { servername?: string } = {
     method: 'POST',
@@ -284,7 +306,8 @@ export async function postWebhook(
       // 3xx included: a redirect is not followed, so it was not accepted.
       if (status < 200 || status >= 300) {
         res.destroy();
-        give(new Error(`HTTP ${status}`)); return;
+        give(new Error(`HTTP ${status}`));
+        return;
       }
       // Accepted. Read a little of the answer so the receiver is not cut off mid-write, then close.
       let seen = 0;

@@ -7,8 +7,9 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
  * buildApp, as a throw in an async plugin did, instead of escaping Fastify's loader.
  */
 export function routePlugin(declare: (app: FastifyInstance) => void): FastifyPluginAsync {
-  return (app) => new Promise<void>((resolve) => {
-    declare(app);
-    resolve();
-  });
+  return (app) =>
+    new Promise<void>((resolve) => {
+      declare(app);
+      resolve();
+    });
 }

@@ -18,7 +18,8 @@ export const EMAIL = { type: 'string', maxLength: 254, pattern: '^[^\\s@]+@[^\\s
 export const str = (max = 200) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 
 /** An object with exactly these properties, `required` among them. */
-export const obj = (props: Record<string, object>, required: string[]) => ({ type: 'object', additionalProperties: false, properties: props, required }) as const;
+export const obj = (props: Record<string, object>, required: string[]) =>
+  ({ type: 'object', additionalProperties: false, properties: props, required }) as const;
 
 /** An update level. */
 export const LEVEL = { type: 'integer', minimum: 0, maximum: 1000000 } as const;

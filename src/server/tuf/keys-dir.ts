@@ -22,7 +22,10 @@ export interface TufServerKeys {
 }
 
 interface Doc {
-  signed: { roles?: Record<string, { keyids: string[] }>; delegations?: { roles?: { name: string; keyids: string[] }[] } };
+  signed: {
+    roles?: Record<string, { keyids: string[] }>;
+    delegations?: { roles?: { name: string; keyids: string[] }[] };
+  };
 }
 
 function loadVersions(dir: string, name: 'root' | 'targets'): Map<number, Buffer> {
@@ -41,14 +44,22 @@ function loadVersions(dir: string, name: 'root' | 'targets'): Map<number, Buffer
  * installation accepts).
  */
 export function loadTufKeys(dir: string, env: NodeJS.ProcessEnv = {}, development = false): TufServerKeys {
-  if (!existsSync(dir)) throw new HfxError('HFX_E_NOT_FOUND', `no TUF directory ${dir}`, { hint: 'Make one on the vendor\'s offline machine: `hfx tuf init --out DIR`, then give `hfx serve --tuf-keys DIR/server`.' });
-  const online = env.HFX_TUF_ONLINE_KEY ? keyFromPem(env.HFX_TUF_ONLINE_KEY, 'HFX_TUF_ONLINE_KEY') : readKeyFile(join(dir, 'online.key'), 'online key');
+  if (!existsSync(dir))
+    throw new HfxError('HFX_E_NOT_FOUND', `no TUF directory ${dir}`, {
+      hint: "Make one on the vendor's offline machine: `hfx tuf init --out DIR`, then give `hfx serve --tuf-keys DIR/server`.",
+    });
+  const online = env.HFX_TUF_ONLINE_KEY
+    ? keyFromPem(env.HFX_TUF_ONLINE_KEY, 'HFX_TUF_ONLINE_KEY')
+    : readKeyFile(join(dir, 'online.key'), 'online key');
   const rootVersion = latestVersion(dir, 'root');
   const targetsVersion = latestVersion(dir, 'targets');
   const roots = loadVersions(dir, 'root');
   const targets = loadVersions(dir, 'targets');
   for (let v = 1; v <= rootVersion; v++) {
-    if (!roots.has(v)) throw new HfxError('HFX_E_NOT_FOUND', `${dir} has ${rootVersion}.root.json but not ${v}.root.json`, { hint: 'Installations walk every root in order: copy them all from the offline machine.' });
+    if (!roots.has(v))
+      throw new HfxError('HFX_E_NOT_FOUND', `${dir} has ${rootVersion}.root.json but not ${v}.root.json`, {
+        hint: 'Installations walk every root in order: copy them all from the offline machine.',
+      });
   }
   // Read again after latestVersion: a file gone in between is missing as any other would be.
   const doc = (versions: Map<number, Buffer>, v: number, name: string): Doc => {
@@ -58,11 +69,19 @@ export function loadTufKeys(dir: string, env: NodeJS.ProcessEnv = {}, developmen
   };
   const root = doc(roots, rootVersion, 'root');
   const top = doc(targets, targetsVersion, 'targets');
-  const named = [root.signed.roles?.snapshot?.keyids, root.signed.roles?.timestamp?.keyids, top.signed.delegations?.roles?.find((r) => r.name === ONLINE_ROLE)?.keyids];
+  const named = [
+    root.signed.roles?.snapshot?.keyids,
+    root.signed.roles?.timestamp?.keyids,
+    top.signed.delegations?.roles?.find((r) => r.name === ONLINE_ROLE)?.keyids,
+  ];
   if (!named.every((ids) => ids?.length === 1 && ids[0] === online.keyid)) {
-    throw new HfxError('HFX_E_SIGNATURE', `the online key ${online.keyid.slice(0, 12)} is not the one ${rootVersion}.root.json and ${targetsVersion}.targets.json name`, {
-      hint: 'Copy online.key together with the root and targets that `hfx tuf rotate` made for it.',
-    });
+    throw new HfxError(
+      'HFX_E_SIGNATURE',
+      `the online key ${online.keyid.slice(0, 12)} is not the one ${rootVersion}.root.json and ${targetsVersion}.targets.json name`,
+      {
+        hint: 'Copy online.key together with the root and targets that `hfx tuf rotate` made for it.',
+      },
+    );
   }
   return { online, roots, targets, rootVersion, targetsVersion, development, dir };
 }

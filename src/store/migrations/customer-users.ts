@@ -7,7 +7,13 @@ import type { Kysely, Migration } from 'kysely';
  */
 export const customerUsersMigration: Migration = {
   async up(db: Kysely<unknown>) {
-    await db.schema.alterTable('users').addColumn('customer_id', 'text', (c) => c.references('customers.id')).execute();
-    await db.schema.alterTable('users').addColumn('disabled', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
+    await db.schema
+      .alterTable('users')
+      .addColumn('customer_id', 'text', (c) => c.references('customers.id'))
+      .execute();
+    await db.schema
+      .alterTable('users')
+      .addColumn('disabled', 'boolean', (c) => c.notNull().defaultTo(false))
+      .execute();
   },
 };

@@ -6,7 +6,10 @@ import type { Kysely, Migration } from 'kysely';
  */
 export const securityMigration: Migration = {
   async up(db: Kysely<unknown>) {
-    await db.schema.alterTable('login_failures').addColumn('address', 'text', (c) => c.notNull().defaultTo('')).execute();
+    await db.schema
+      .alterTable('login_failures')
+      .addColumn('address', 'text', (c) => c.notNull().defaultTo(''))
+      .execute();
     await db.schema.createIndex('login_failures_by_address').on('login_failures').columns(['address', 'at']).execute();
     await db.schema.alterTable('users').addColumn('email', 'text').execute();
   },

@@ -12,15 +12,27 @@ export const tufMigration: Migration = {
   async up(schemaDb: Kysely<unknown>) {
     // The two tables it writes, as they are at this point of the history.
     const db = schemaDb.withTables<{ metadata_state: { id: number; version: number }; archives: { seq: number } }>();
-    const cur = await sql<{ last_value: number; is_called: boolean }>`select last_value, is_called from metadata_version`.execute(db);
+    const cur = await sql<{
+      last_value: number;
+      is_called: boolean;
+    }>`select last_value, is_called from metadata_version`.execute(db);
     const start = cur.rows[0]?.is_called ? cur.rows[0].last_value : 0;
-    await db.schema.createTable('metadata_state').addColumn('id', 'integer', (c) => c.primaryKey())
+    await db.schema
+      .createTable('metadata_state')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
       .addColumn('version', 'bigint', (c) => c.notNull())
       .addColumn('tuf_targets', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('tuf_online', 'text', (c) => c.notNull().defaultTo('')).execute();
-    await db.insertInto('metadata_state').values({ id: 1, version: start + 1 }).execute();
+      .addColumn('tuf_online', 'text', (c) => c.notNull().defaultTo(''))
+      .execute();
+    await db
+      .insertInto('metadata_state')
+      .values({ id: 1, version: start + 1 })
+      .execute();
     await db.schema.alterTable('archives').addColumn('seq', 'bigint').execute();
-    await db.updateTable('archives').set({ seq: start + 1 }).execute();
+    await db
+      .updateTable('archives')
+      .set({ seq: start + 1 })
+      .execute();
     await db.schema.createIndex('archives_by_seq').on('archives').columns(['seq']).execute();
     await sql`drop sequence metadata_version`.execute(db);
     await db.schema.dropTable('server_keys').execute();

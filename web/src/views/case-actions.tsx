@@ -2,14 +2,39 @@ import { useState } from 'react';
 import { TABLE, type CaseAction, type Transition } from '../../../src/wire/cases.js';
 import { api } from '../api.js';
 import { useCan, useSession } from '../session.js';
-import { Ban, CircleCheck, Clock, Eye, Inbox, Layers, PackageCheck, Pencil, RefreshCw, Rocket, Undo2, Upload, type Icon } from '../icons.js';
+import {
+  Ban,
+  CircleCheck,
+  Clock,
+  Eye,
+  Inbox,
+  Layers,
+  PackageCheck,
+  Pencil,
+  RefreshCw,
+  Rocket,
+  Undo2,
+  Upload,
+  type Icon,
+} from '../icons.js';
 import type { ArchiveRow, CaseDetail, Pipeline } from '../types.js';
 import { ActionForm, Field, str } from '../ui.js';
 import { useApi } from '../use-api.js';
 
 const LABEL: Record<CaseAction, string> = {
-  triage: 'Triage', start: 'Start work', evidence: 'Attach evidence', ready: 'Mark ready', schedule: 'Schedule', deploy: 'Record deployment',
-  verify: 'Verify (sign-off)', monitor: 'Start monitoring', solve: 'Mark solved', reopen: 'Reopen', reject: 'Reject', rollback: 'Roll back', supersede: 'Supersede',
+  triage: 'Triage',
+  start: 'Start work',
+  evidence: 'Attach evidence',
+  ready: 'Mark ready',
+  schedule: 'Schedule',
+  deploy: 'Record deployment',
+  verify: 'Verify (sign-off)',
+  monitor: 'Start monitoring',
+  solve: 'Mark solved',
+  reopen: 'Reopen',
+  reject: 'Reject',
+  rollback: 'Roll back',
+  supersede: 'Supersede',
 };
 
 /** The table's row for a state as the server sent it, which its type cannot vouch for. */
@@ -42,10 +67,16 @@ export function CaseActions({ c, onDone }: { c: CaseDetail; onDone: () => void }
         {allowed.map(([action]) => {
           const I = ICON[action];
           return (
-            <button key={action} type="button" aria-expanded={shown === action} aria-controls="case-step"
+            <button
+              key={action}
+              type="button"
+              aria-expanded={shown === action}
+              aria-controls="case-step"
               className={shown === action ? 'selected' : DANGER.has(action) ? 'danger-outline' : undefined}
-              onClick={() => setOpen(shown === action ? null : action)}>
-              <I size={16} />{LABEL[action]}
+              onClick={() => setOpen(shown === action ? null : action)}
+            >
+              <I size={16} />
+              {LABEL[action]}
             </button>
           );
         })}
@@ -59,8 +90,19 @@ export function CaseActions({ c, onDone }: { c: CaseDetail; onDone: () => void }
 
 const DANGER = new Set<CaseAction>(['reject', 'rollback']);
 const ICON: Record<CaseAction, Icon> = {
-  triage: Inbox, start: Pencil, evidence: Upload, ready: PackageCheck, schedule: Clock, deploy: Rocket, verify: CircleCheck, monitor: Eye,
-  solve: CircleCheck, reopen: RefreshCw, reject: Ban, rollback: Undo2, supersede: Layers,
+  triage: Inbox,
+  start: Pencil,
+  evidence: Upload,
+  ready: PackageCheck,
+  schedule: Clock,
+  deploy: Rocket,
+  verify: CircleCheck,
+  monitor: Eye,
+  solve: CircleCheck,
+  reopen: RefreshCw,
+  reject: Ban,
+  rollback: Undo2,
+  supersede: Layers,
 };
 
 const iso = (local: string | undefined) => (local ? new Date(local).toISOString() : undefined);
@@ -69,14 +111,31 @@ const readFile = async (f: FormData, k: string) => {
   return file instanceof File && file.size > 0 ? file.text() : undefined;
 };
 
-function ActionFor({ action, c, post }: { action: CaseAction; c: CaseDetail; post: (a: CaseAction, b: object) => Promise<void> }) {
+function ActionFor({
+  action,
+  c,
+  post,
+}: {
+  action: CaseAction;
+  c: CaseDetail;
+  post: (a: CaseAction, b: object) => Promise<void>;
+}) {
   const { me } = useSession();
   const can = useCan();
   const label = LABEL[action];
-  const reason = (required: boolean) => <Field label="Reason">{(id) => <input id={id} name="reason" required={required} />}</Field>;
+  const reason = (required: boolean) => (
+    <Field label="Reason">{(id) => <input id={id} name="reason" required={required} />}</Field>
+  );
   switch (action) {
     case 'triage':
-      return <ActionForm label={label} onSubmit={(f) => post(action, { ...(str(f, 'reason') ? { reason: str(f, 'reason') } : {}) })}>{reason(false)}</ActionForm>;
+      return (
+        <ActionForm
+          label={label}
+          onSubmit={(f) => post(action, { ...(str(f, 'reason') ? { reason: str(f, 'reason') } : {}) })}
+        >
+          {reason(false)}
+        </ActionForm>
+      );
     case 'start':
       return (
         <ActionForm label={label} onSubmit={(f) => post(action, pick(f, ['assignee', 'team', 'rootCause']))}>
@@ -87,10 +146,25 @@ function ActionFor({ action, c, post }: { action: CaseAction; c: CaseDetail; pos
       );
     case 'evidence':
       return (
-        <ActionForm label={label} onSubmit={async (f) => post(action, { ...pick(f, ['rootCause']), functional: await readFile(f, 'functional'), regression: await readFile(f, 'regression') })}>
-          <Field label="Root cause" hint={c.root_cause ? `Recorded: ${c.root_cause}` : 'Required before evidence.'}>{(id) => <input id={id} name="rootCause" />}</Field>
-          <Field label="Functional tests (JUnit XML)">{(id) => <input id={id} name="functional" type="file" accept=".xml,text/xml,application/xml" />}</Field>
-          <Field label="Regression tests (JUnit XML)">{(id) => <input id={id} name="regression" type="file" accept=".xml,text/xml,application/xml" />}</Field>
+        <ActionForm
+          label={label}
+          onSubmit={async (f) =>
+            post(action, {
+              ...pick(f, ['rootCause']),
+              functional: await readFile(f, 'functional'),
+              regression: await readFile(f, 'regression'),
+            })
+          }
+        >
+          <Field label="Root cause" hint={c.root_cause ? `Recorded: ${c.root_cause}` : 'Required before evidence.'}>
+            {(id) => <input id={id} name="rootCause" />}
+          </Field>
+          <Field label="Functional tests (JUnit XML)">
+            {(id) => <input id={id} name="functional" type="file" accept=".xml,text/xml,application/xml" />}
+          </Field>
+          <Field label="Regression tests (JUnit XML)">
+            {(id) => <input id={id} name="regression" type="file" accept=".xml,text/xml,application/xml" />}
+          </Field>
         </ActionForm>
       );
     case 'ready':
@@ -99,13 +173,23 @@ function ActionFor({ action, c, post }: { action: CaseAction; c: CaseDetail; pos
       return <ArchiveChoice label={label} c={c} kind="update" name="update" post={(b) => post(action, b)} />;
     case 'schedule':
       return (
-        <ActionForm label={label} onSubmit={(f) => post(action, {
-          windowStart: iso(str(f, 'windowStart')), windowEnd: iso(str(f, 'windowEnd')),
-          stakeholders: (str(f, 'stakeholders') ?? '').split(/[\s,]+/).filter(Boolean),
-        })}>
-          <Field label="Window start">{(id) => <input id={id} name="windowStart" type="datetime-local" required />}</Field>
+        <ActionForm
+          label={label}
+          onSubmit={(f) =>
+            post(action, {
+              windowStart: iso(str(f, 'windowStart')),
+              windowEnd: iso(str(f, 'windowEnd')),
+              stakeholders: (str(f, 'stakeholders') ?? '').split(/[\s,]+/).filter(Boolean),
+            })
+          }
+        >
+          <Field label="Window start">
+            {(id) => <input id={id} name="windowStart" type="datetime-local" required />}
+          </Field>
           <Field label="Window end">{(id) => <input id={id} name="windowEnd" type="datetime-local" required />}</Field>
-          <Field label="Stakeholders to notify" hint="E-mail addresses, separated by commas.">{(id) => <input id={id} name="stakeholders" />}</Field>
+          <Field label="Stakeholders to notify" hint="E-mail addresses, separated by commas.">
+            {(id) => <input id={id} name="stakeholders" />}
+          </Field>
         </ActionForm>
       );
     case 'deploy':
@@ -113,22 +197,32 @@ function ActionFor({ action, c, post }: { action: CaseAction; c: CaseDetail; pos
     case 'verify':
       return (
         <ActionForm label={label} onSubmit={(f) => post(action, pick(f, ['signoffBy']))}>
-          <Field label="Signed off by" hint="A user of this server.">{(id) => <input id={id} name="signoffBy" required />}</Field>
+          <Field label="Signed off by" hint="A user of this server.">
+            {(id) => <input id={id} name="signoffBy" required />}
+          </Field>
         </ActionForm>
       );
     case 'monitor':
       return (
         <ActionForm label={label} onSubmit={(f) => post(action, { monitorDays: Number(str(f, 'monitorDays') ?? 0) })}>
-          <Field label="Monitoring days">{(id) => <input id={id} name="monitorDays" type="number" min={0} max={365} defaultValue={14} required />}</Field>
+          <Field label="Monitoring days">
+            {(id) => <input id={id} name="monitorDays" type="number" min={0} max={365} defaultValue={14} required />}
+          </Field>
         </ActionForm>
       );
     case 'solve':
       return (
-        <ActionForm label={label} onSubmit={(f) => post(action, f.get('override') === 'on' ? { override: true, reason: str(f, 'reason') } : {})}>
+        <ActionForm
+          label={label}
+          onSubmit={(f) => post(action, f.get('override') === 'on' ? { override: true, reason: str(f, 'reason') } : {})}
+        >
           <p className="muted">Refused while the fix is not present in every environment of the pipeline.</p>
           {can('admin') && (
             <>
-              <div className="check"><input id="solve-override" name="override" type="checkbox" /><label htmlFor="solve-override">Override (admin): solve although the fix is not everywhere</label></div>
+              <div className="check">
+                <input id="solve-override" name="override" type="checkbox" />
+                <label htmlFor="solve-override">Override (admin): solve although the fix is not everywhere</label>
+              </div>
               {reason(false)}
             </>
           )}
@@ -137,7 +231,15 @@ function ActionFor({ action, c, post }: { action: CaseAction; c: CaseDetail; pos
     case 'reopen':
     case 'reject':
     case 'rollback':
-      return <ActionForm label={label} danger={action !== 'reopen'} onSubmit={(f) => post(action, { reason: str(f, 'reason') })}>{reason(true)}</ActionForm>;
+      return (
+        <ActionForm
+          label={label}
+          danger={action !== 'reopen'}
+          onSubmit={(f) => post(action, { reason: str(f, 'reason') })}
+        >
+          {reason(true)}
+        </ActionForm>
+      );
   }
 }
 
@@ -150,17 +252,46 @@ function pick(f: FormData, keys: string[]): Record<string, string> {
   return o;
 }
 
-function ArchiveChoice({ label, c, kind, name, post }: { label: string; c: CaseDetail; kind: 'hotfix' | 'update'; name: string; post: (b: object) => Promise<void> }) {
+function ArchiveChoice({
+  label,
+  c,
+  kind,
+  name,
+  post,
+}: {
+  label: string;
+  c: CaseDetail;
+  kind: 'hotfix' | 'update';
+  name: string;
+  post: (b: object) => Promise<void>;
+}) {
   const list = useApi<{ archives: ArchiveRow[] }>(`/v1/archives?product=${encodeURIComponent(c.product)}&kind=${kind}`);
   return (
     <ActionForm label={label} onSubmit={(f) => post(pick(f, [name]))}>
-      <Field label={kind === 'hotfix' ? 'Hotfix archive' : 'Update that includes the hotfix'} hint={kind === 'hotfix' ? 'Push it first (Archives, or `hfx push`).' : undefined}>{(id) => (
-        // Mounted again once the options are there, so the linked hotfix is preselected.
-        <select id={id} key={list.data ? 'loaded' : 'loading'} name={name} required defaultValue={kind === 'hotfix' ? c.hotfix_id ?? '' : ''}>
-          <option value="" disabled>Choose…</option>
-          {(list.data?.archives ?? []).map((a) => <option key={a.id} value={a.id}>{a.id} · {a.title}</option>)}
-        </select>
-      )}</Field>
+      <Field
+        label={kind === 'hotfix' ? 'Hotfix archive' : 'Update that includes the hotfix'}
+        hint={kind === 'hotfix' ? 'Push it first (Archives, or `hfx push`).' : undefined}
+      >
+        {(id) => (
+          // Mounted again once the options are there, so the linked hotfix is preselected.
+          <select
+            id={id}
+            key={list.data ? 'loaded' : 'loading'}
+            name={name}
+            required
+            defaultValue={kind === 'hotfix' ? (c.hotfix_id ?? '') : ''}
+          >
+            <option value="" disabled>
+              Choose…
+            </option>
+            {(list.data?.archives ?? []).map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.id} · {a.title}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
     </ActionForm>
   );
 }
@@ -170,13 +301,25 @@ function DeployChoice({ c, post }: { c: CaseDetail; post: (b: object) => Promise
   const done = new Set(c.deployed.map((d) => d.environment));
   return (
     <ActionForm label="Record deployment" onSubmit={(f) => post(pick(f, ['environment']))}>
-      <p className="muted">Records that the case's hotfix was deployed to an environment (deploy the archive itself from the pipeline board).</p>
-      <Field label="Environment">{(id) => (
-        <select id={id} name="environment" required defaultValue="">
-          <option value="" disabled>Choose…</option>
-          {(board.data?.environments ?? []).map((e) => <option key={e.name} value={e.name} disabled={done.has(e.name)}>{e.name}{done.has(e.name) ? ' (recorded)' : ''}</option>)}
-        </select>
-      )}</Field>
+      <p className="muted">
+        Records that the case's hotfix was deployed to an environment (deploy the archive itself from the pipeline
+        board).
+      </p>
+      <Field label="Environment">
+        {(id) => (
+          <select id={id} name="environment" required defaultValue="">
+            <option value="" disabled>
+              Choose…
+            </option>
+            {(board.data?.environments ?? []).map((e) => (
+              <option key={e.name} value={e.name} disabled={done.has(e.name)}>
+                {e.name}
+                {done.has(e.name) ? ' (recorded)' : ''}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
     </ActionForm>
   );
 }

@@ -13,7 +13,11 @@ export function CaseView({ id }: { id: number }) {
   const valid = Number.isInteger(id) && id > 0;
   const c = useApi<CaseDetail>(valid ? `/v1/cases/${id}` : null);
   const audit = useApi<{ entries: AuditEntry[] }>(c.data ? `/v1/cases/${id}/audit` : null);
-  const presence = useApi<Presence>(c.data?.hotfix_id ? `/v1/environments/${encodeURIComponent(c.data.product)}/hotfixes/${encodeURIComponent(c.data.hotfix_id)}/presence` : null);
+  const presence = useApi<Presence>(
+    c.data?.hotfix_id
+      ? `/v1/environments/${encodeURIComponent(c.data.product)}/hotfixes/${encodeURIComponent(c.data.hotfix_id)}/presence`
+      : null,
+  );
   const reload = () => {
     c.reload();
     audit.reload();
@@ -24,7 +28,15 @@ export function CaseView({ id }: { id: number }) {
   return (
     <Layout title={d ? d.title : `Case #${id}`} back={{ href: '/cases', label: 'All cases' }}>
       {missing && (
-        <EmptyState icon={CircleX} title="Case not found" actions={<Link href="/cases" className="button">See all cases</Link>}>
+        <EmptyState
+          icon={CircleX}
+          title="Case not found"
+          actions={
+            <Link href="/cases" className="button">
+              See all cases
+            </Link>
+          }
+        >
           <p>There is no case #{valid ? id : '?'}: a case number is a positive integer the server gave.</p>
         </EmptyState>
       )}
@@ -36,32 +48,87 @@ export function CaseView({ id }: { id: number }) {
             <p className="badges">
               <span className="muted">Case #{d.id}</span> <StateBadge state={d.state} testId="case-state" />{' '}
               <SeverityBadge severity={d.severity} /> <Badge>{d.priority}</Badge>
-              {d.reopened > 0 && <> <Badge tone="amber">reopened {d.reopened}×</Badge></>}
+              {d.reopened > 0 && (
+                <>
+                  {' '}
+                  <Badge tone="amber">reopened {d.reopened}×</Badge>
+                </>
+              )}
             </p>
           </section>
 
           <section className="steps-card card" aria-labelledby="h-actions">
-            <div className="card-head"><h2 id="h-actions">Next steps</h2></div>
-            <div className="card-body"><CaseActions c={d} onDone={reload} /></div>
+            <div className="card-head">
+              <h2 id="h-actions">Next steps</h2>
+            </div>
+            <div className="card-body">
+              <CaseActions c={d} onDone={reload} />
+            </div>
           </section>
 
           <div className="case-main">
             <Card title="Facts" className="facts-card">
               <dl className="facts">
                 <dt>Product</dt>
-                <dd>{d.product}{d.release ? ` ${d.release}` : ''}{d.level !== null ? ` level ${d.level}` : ''}{d.component ? ` · ${d.component}` : ''}</dd>
-                <dt>Customer</dt><dd>{d.customer_id ?? '—'}</dd>
-                <dt>Reported</dt><dd>by {d.reporter} via {d.source}, <When at={d.created_at} /></dd>
-                <dt>Impact</dt><dd>{d.impact}{d.impact_text ? `: ${d.impact_text}` : ''}</dd>
-                {d.priority_reason && <><dt>Priority reason</dt><dd>{d.priority_reason}</dd></>}
-                <dt>Assignee</dt><dd>{[d.assignee, d.team].filter(Boolean).join(' · ') || '—'}</dd>
-                <dt>Root cause</dt><dd>{d.root_cause ?? '—'}</dd>
-                <dt>Hotfix</dt><dd>{d.hotfix_id ? <Link href={`/archives/${encodeURIComponent(d.hotfix_id)}`}>{d.hotfix_id}</Link> : '—'}</dd>
-                <dt>Window</dt><dd>{d.window_start ? <><When at={d.window_start} /> – <When at={d.window_end} /></> : '—'}</dd>
-                <dt>Deployed to</dt><dd>{d.deployed.length ? d.deployed.map((x) => x.environment).join(', ') : '—'}</dd>
-                <dt>Sign-off</dt><dd>{d.signoff_by ?? '—'}</dd>
-                {d.monitor_until && <><dt>Monitoring until</dt><dd><When at={d.monitor_until} /></dd></>}
-                {d.outcome && <><dt>Outcome</dt><dd>{d.outcome}</dd></>}
+                <dd>
+                  {d.product}
+                  {d.release ? ` ${d.release}` : ''}
+                  {d.level !== null ? ` level ${d.level}` : ''}
+                  {d.component ? ` · ${d.component}` : ''}
+                </dd>
+                <dt>Customer</dt>
+                <dd>{d.customer_id ?? '—'}</dd>
+                <dt>Reported</dt>
+                <dd>
+                  by {d.reporter} via {d.source}, <When at={d.created_at} />
+                </dd>
+                <dt>Impact</dt>
+                <dd>
+                  {d.impact}
+                  {d.impact_text ? `: ${d.impact_text}` : ''}
+                </dd>
+                {d.priority_reason && (
+                  <>
+                    <dt>Priority reason</dt>
+                    <dd>{d.priority_reason}</dd>
+                  </>
+                )}
+                <dt>Assignee</dt>
+                <dd>{[d.assignee, d.team].filter(Boolean).join(' · ') || '—'}</dd>
+                <dt>Root cause</dt>
+                <dd>{d.root_cause ?? '—'}</dd>
+                <dt>Hotfix</dt>
+                <dd>
+                  {d.hotfix_id ? <Link href={`/archives/${encodeURIComponent(d.hotfix_id)}`}>{d.hotfix_id}</Link> : '—'}
+                </dd>
+                <dt>Window</dt>
+                <dd>
+                  {d.window_start ? (
+                    <>
+                      <When at={d.window_start} /> – <When at={d.window_end} />
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </dd>
+                <dt>Deployed to</dt>
+                <dd>{d.deployed.length ? d.deployed.map((x) => x.environment).join(', ') : '—'}</dd>
+                <dt>Sign-off</dt>
+                <dd>{d.signoff_by ?? '—'}</dd>
+                {d.monitor_until && (
+                  <>
+                    <dt>Monitoring until</dt>
+                    <dd>
+                      <When at={d.monitor_until} />
+                    </dd>
+                  </>
+                )}
+                {d.outcome && (
+                  <>
+                    <dt>Outcome</dt>
+                    <dd>{d.outcome}</dd>
+                  </>
+                )}
               </dl>
               {d.description && <p className="description">{d.description}</p>}
             </Card>
@@ -70,23 +137,48 @@ export function CaseView({ id }: { id: number }) {
               <ErrorBox error={audit.error} />
               <ol className="timeline">
                 {(audit.data?.entries ?? []).map((e) => (
-                  <li key={e.id}><When at={e.at} /> <strong>{e.action}</strong> by {e.actor}{describe(e.details)}</li>
+                  <li key={e.id}>
+                    <When at={e.at} /> <strong>{e.action}</strong> by {e.actor}
+                    {describe(e.details)}
+                  </li>
                 ))}
               </ol>
             </Card>
 
             <Card title="Notifications sent">
-              {d.notifications.length === 0 ? <p className="muted">None.</p> : (
-                <div className="table-wrap"><table aria-label="Notifications">
-                  <thead><tr><th scope="col">Event</th><th scope="col">By</th><th scope="col">To</th><th scope="col">Status</th></tr></thead>
-                  <tbody>{d.notifications.map((n, i) => (
-                    <tr key={`${n.event_id}-${i}`}><td>{n.event}</td><td>{n.kind}</td><td>{n.target ?? <span className="muted">hidden</span>}</td>
-                      <td>
-                        {n.delivered_at ? <Badge tone="green">delivered</Badge> : n.failed_at ? <Badge tone="red">failed</Badge>
-                          : <Badge tone="amber">pending ({n.attempts} tries)</Badge>}
-                      </td></tr>
-                  ))}</tbody>
-                </table></div>
+              {d.notifications.length === 0 ? (
+                <p className="muted">None.</p>
+              ) : (
+                <div className="table-wrap">
+                  <table aria-label="Notifications">
+                    <thead>
+                      <tr>
+                        <th scope="col">Event</th>
+                        <th scope="col">By</th>
+                        <th scope="col">To</th>
+                        <th scope="col">Status</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {d.notifications.map((n, i) => (
+                        <tr key={`${n.event_id}-${i}`}>
+                          <td>{n.event}</td>
+                          <td>{n.kind}</td>
+                          <td>{n.target ?? <span className="muted">hidden</span>}</td>
+                          <td>
+                            {n.delivered_at ? (
+                              <Badge tone="green">delivered</Badge>
+                            ) : n.failed_at ? (
+                              <Badge tone="red">failed</Badge>
+                            ) : (
+                              <Badge tone="amber">pending ({n.attempts} tries)</Badge>
+                            )}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
               )}
             </Card>
 
@@ -98,7 +190,13 @@ export function CaseView({ id }: { id: number }) {
                 <ErrorBox error={presence.error} />
                 {presence.data && (
                   <>
-                    <p>{presence.data.everywhere ? <Badge tone="green">present everywhere</Badge> : <Badge tone="red">not everywhere yet</Badge>}</p>
+                    <p>
+                      {presence.data.everywhere ? (
+                        <Badge tone="green">present everywhere</Badge>
+                      ) : (
+                        <Badge tone="red">not everywhere yet</Badge>
+                      )}
+                    </p>
                     <ul className="presence">
                       {presence.data.environments.map((e) => (
                         <li key={e.name}>
@@ -114,16 +212,35 @@ export function CaseView({ id }: { id: number }) {
             )}
 
             <Card title="Evidence">
-              {d.evidence.length === 0 ? <p className="muted">No test results yet.</p> : (
-                <div className="table-wrap"><table aria-label="Evidence">
-                  <thead><tr><th scope="col">Kind</th><th scope="col">Result</th><th scope="col">Uploaded</th></tr></thead>
-                  <tbody>
-                    {d.evidence.map((e) => <tr key={e.id}><td>{e.kind}</td><td><Counts c={e.counts} /></td><td>{e.uploaded_by}, <When at={e.at} /></td></tr>)}
-                  </tbody>
-                </table></div>
+              {d.evidence.length === 0 ? (
+                <p className="muted">No test results yet.</p>
+              ) : (
+                <div className="table-wrap">
+                  <table aria-label="Evidence">
+                    <thead>
+                      <tr>
+                        <th scope="col">Kind</th>
+                        <th scope="col">Result</th>
+                        <th scope="col">Uploaded</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {d.evidence.map((e) => (
+                        <tr key={e.id}>
+                          <td>{e.kind}</td>
+                          <td>
+                            <Counts c={e.counts} />
+                          </td>
+                          <td>
+                            {e.uploaded_by}, <When at={e.at} />
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
               )}
             </Card>
-
           </div>
         </div>
       )}
@@ -135,9 +252,19 @@ function Counts({ c }: { c: TestCounts }) {
   const bad = c.failed + c.errors;
   return (
     <>
-      <Badge tone={bad ? 'red' : 'green'}>{c.passed}/{c.tests} passed</Badge>
-      {c.failed > 0 && ` ${c.failed} failed`}{c.errors > 0 && ` ${c.errors} errors`}{c.skipped > 0 && ` ${c.skipped} skipped`}
-      {c.failures.length > 0 && <ul className="failures">{c.failures.slice(0, 10).map((f) => <li key={f}>{f}</li>)}</ul>}
+      <Badge tone={bad ? 'red' : 'green'}>
+        {c.passed}/{c.tests} passed
+      </Badge>
+      {c.failed > 0 && ` ${c.failed} failed`}
+      {c.errors > 0 && ` ${c.errors} errors`}
+      {c.skipped > 0 && ` ${c.skipped} skipped`}
+      {c.failures.length > 0 && (
+        <ul className="failures">
+          {c.failures.slice(0, 10).map((f) => (
+            <li key={f}>{f}</li>
+          ))}
+        </ul>
+      )}
     </>
   );
 }
@@ -147,7 +274,8 @@ function describe(details: unknown): string {
   const d = details as Record<string, unknown>;
   const parts: string[] = [];
   if (typeof d.from === 'string' && typeof d.to === 'string') parts.push(`${d.from} → ${d.to}`);
-  for (const k of ['reason', 'environment', 'hotfix', 'signoffBy', 'priority']) if (typeof d[k] === 'string') parts.push(`${k}: ${d[k]}`);
+  for (const k of ['reason', 'environment', 'hotfix', 'signoffBy', 'priority'])
+    if (typeof d[k] === 'string') parts.push(`${k}: ${d[k]}`);
   return parts.length ? ` (${parts.join('; ')})` : '';
 }
 
@@ -165,7 +293,9 @@ function ReleaseNotes({ id, ready }: { id: number; ready: boolean }) {
   return (
     <Card title="Release notes" className="notes-card">
       <ErrorBox error={error} />
-      {text ? <Markdown text={text} /> : (
+      {text ? (
+        <Markdown text={text} />
+      ) : (
         <EmptyState level={3} icon={FileText} title="No release notes yet">
           <p>They are written when the case becomes ready (linked to its hotfix archive).</p>
         </EmptyState>

@@ -19,15 +19,40 @@ export function CustomerHomeView() {
   const open = (cases.data?.cases ?? []).filter((c) => !CLOSED.has(c.state));
   const fixes = archives.data?.archives ?? [];
   return (
-    <Layout title={`Welcome, ${me?.username ?? ''}`}
-      description={<>Your company: <strong>{customer}</strong>. Here is where your cases stand and what is offered to your installations.</>}>
+    <Layout
+      title={`Welcome, ${me?.username ?? ''}`}
+      description={
+        <>
+          Your company: <strong>{customer}</strong>. Here is where your cases stand and what is offered to your
+          installations.
+        </>
+      }
+    >
       <ErrorBox error={cases.error ?? archives.error ?? fleet.error} />
       <div className="stats">
         <Stat icon={LifeBuoy} label="Open cases" value={cases.data ? open.length : null} href="/cases" />
-        <Stat icon={CircleArrowUp} label="Fixes and updates offered" value={archives.data ? fixes.length : null} href="/archives" />
-        <Stat icon={Server} label="Installations reporting" value={fleet.data ? fleet.data.total : null} href="/fleet" />
+        <Stat
+          icon={CircleArrowUp}
+          label="Fixes and updates offered"
+          value={archives.data ? fixes.length : null}
+          href="/archives"
+        />
+        <Stat
+          icon={Server}
+          label="Installations reporting"
+          value={fleet.data ? fleet.data.total : null}
+          href="/fleet"
+        />
       </div>
-      <Card title="Open cases" actions={<Link href="/cases" className="button small">All cases<ArrowRight size={14} /></Link>}>
+      <Card
+        title="Open cases"
+        actions={
+          <Link href="/cases" className="button small">
+            All cases
+            <ArrowRight size={14} />
+          </Link>
+        }
+      >
         {cases.loading && !cases.data && <Loading what="your cases" />}
         {cases.data && open.length === 0 && (
           <EmptyState level={3} icon={LifeBuoy} title="Nothing open">
@@ -36,43 +61,86 @@ export function CustomerHomeView() {
         )}
         {open.length > 0 && <CustomerCaseTable cases={open.slice(0, 10)} />}
       </Card>
-      <Card title="Newest fixes and updates for you" actions={<Link href="/archives" className="button small">All of them<ArrowRight size={14} /></Link>}>
+      <Card
+        title="Newest fixes and updates for you"
+        actions={
+          <Link href="/archives" className="button small">
+            All of them
+            <ArrowRight size={14} />
+          </Link>
+        }
+      >
         {archives.data && fixes.length === 0 && (
           <EmptyState level={3} icon={CircleArrowUp} title="Nothing offered yet">
             <p>Fixes made for your installations appear here as soon as they are published.</p>
           </EmptyState>
         )}
         {fixes.length > 0 && (
-          <div className="table-wrap"><table className="stack" aria-label="Newest fixes">
-            <Head cols={['Fix', 'Title', 'For', 'Severity', 'Published']} />
-            <tbody>{[...fixes].sort((a, b) => b.created_at.localeCompare(a.created_at)).slice(0, 5).map((a) => (
-              <tr key={a.id}>
-                <td data-label="Fix"><Link href={`/archives/${encodeURIComponent(a.id)}`}>{a.id}</Link></td><td data-label="Title">{a.title}</td>
-                <td data-label="For">
-                  {a.product} {a.release}
-                  {a.kind === 'update' ? `, level ${a.level} → ${a.to_level ?? '?'}` : `, level ${a.level}`}
-                </td>
-                <td data-label="Severity"><SeverityBadge severity={a.severity} /></td><td data-label="Published"><When at={a.created_at} date /></td>
-              </tr>
-            ))}</tbody>
-          </table></div>
+          <div className="table-wrap">
+            <table className="stack" aria-label="Newest fixes">
+              <Head cols={['Fix', 'Title', 'For', 'Severity', 'Published']} />
+              <tbody>
+                {[...fixes]
+                  .sort((a, b) => b.created_at.localeCompare(a.created_at))
+                  .slice(0, 5)
+                  .map((a) => (
+                    <tr key={a.id}>
+                      <td data-label="Fix">
+                        <Link href={`/archives/${encodeURIComponent(a.id)}`}>{a.id}</Link>
+                      </td>
+                      <td data-label="Title">{a.title}</td>
+                      <td data-label="For">
+                        {a.product} {a.release}
+                        {a.kind === 'update' ? `, level ${a.level} → ${a.to_level ?? '?'}` : `, level ${a.level}`}
+                      </td>
+                      <td data-label="Severity">
+                        <SeverityBadge severity={a.severity} />
+                      </td>
+                      <td data-label="Published">
+                        <When at={a.created_at} date />
+                      </td>
+                    </tr>
+                  ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </Card>
     </Layout>
   );
 }
 
-export function Stat({ icon: I, label, value, href, tone }: {
-  icon: Icon; label: string; value: number | null; href: string; tone?: 'red' | 'amber' | 'green';
+export function Stat({
+  icon: I,
+  label,
+  value,
+  href,
+  tone,
+}: {
+  icon: Icon;
+  label: string;
+  value: number | null;
+  href: string;
+  tone?: 'red' | 'amber' | 'green';
 }) {
   const inner = (
     <>
-      <span className="stat-icon"><I size={18} /></span>
+      <span className="stat-icon">
+        <I size={18} />
+      </span>
       <span className="stat-value">{value ?? '…'}</span>
       <span className="stat-label">{label}</span>
     </>
   );
   const cls = `stat${tone ? ` ${tone}` : ''}`;
   // A place on this page is a plain anchor (the router would treat it as a path).
-  return href.startsWith('#') ? <a href={href} className={cls}>{inner}</a> : <Link href={href} className={cls}>{inner}</Link>;
+  return href.startsWith('#') ? (
+    <a href={href} className={cls}>
+      {inner}
+    </a>
+  ) : (
+    <Link href={href} className={cls}>
+      {inner}
+    </Link>
+  );
 }

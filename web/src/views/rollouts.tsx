@@ -1,11 +1,38 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { api, qs } from '../api.js';
-import { CircleCheck, CirclePause, CirclePlay, OctagonX, Pause, Play, RolloutIcon, StepForward, Warning, type Icon } from '../icons.js';
+import {
+  CircleCheck,
+  CirclePause,
+  CirclePlay,
+  OctagonX,
+  Pause,
+  Play,
+  RolloutIcon,
+  StepForward,
+  Warning,
+  type Icon,
+} from '../icons.js';
 import { useCan } from '../session.js';
 import type { ArchiveRow, CustomerRow, Pipeline, RolloutView } from '../types.js';
 import {
-  ActionForm, Badge, Card, Command, EmptyState, ErrorBox, Field, Head, Layout, Loading, plural, Reveal, str, Toggle, useQuery, When, type Tone,
+  ActionForm,
+  Badge,
+  Card,
+  Command,
+  EmptyState,
+  ErrorBox,
+  Field,
+  Head,
+  Layout,
+  Loading,
+  plural,
+  Reveal,
+  str,
+  Toggle,
+  useQuery,
+  When,
+  type Tone,
 } from '../ui.js';
 import { useApi, type Loaded } from '../use-api.js';
 
@@ -37,7 +64,11 @@ function interval(s: number): string {
 }
 
 export function RolloutStateBadge({ state }: { state: RolloutState }) {
-  return <Badge tone={STATE[state].tone} icon={STATE[state].icon}><span data-testid="rollout-state">{state}</span></Badge>;
+  return (
+    <Badge tone={STATE[state].tone} icon={STATE[state].icon}>
+      <span data-testid="rollout-state">{state}</span>
+    </Badge>
+  );
 }
 
 export function scopeText(r: RolloutView): string {
@@ -53,9 +84,23 @@ export function Failures({ r }: { r: RolloutView }) {
   const sample = live(r) && r.applied < r.minSample ? ` once ${r.minSample} have applied it` : '';
   return (
     <>
-      <span className="block counts">{r.applied === 0 ? 'None applied yet' : `${r.reverted} of ${r.applied} reverted\u00a0—\u00a0${pct(r.failureRate)}`},</span>
-      <small className="muted block">{limit}{sample}</small>
-      {overLimit(r) && <span className="block over"><Badge tone="red" icon={Warning}>above its limit</Badge></span>}
+      <span className="block counts">
+        {r.applied === 0
+          ? 'None applied yet'
+          : `${r.reverted} of ${r.applied} reverted\u00a0—\u00a0${pct(r.failureRate)}`}
+        ,
+      </span>
+      <small className="muted block">
+        {limit}
+        {sample}
+      </small>
+      {overLimit(r) && (
+        <span className="block over">
+          <Badge tone="red" icon={Warning}>
+            above its limit
+          </Badge>
+        </span>
+      )}
     </>
   );
 }
@@ -64,27 +109,51 @@ export function Failures({ r }: { r: RolloutView }) {
 export function RolloutProgress({ r }: { r: RolloutView }) {
   const n = r.steps.length;
   const done = r.state === 'completed';
-  const where = done ? 'completed: the whole scope' : `step ${r.step + 1} of ${n}, ${r.percent}% of the scope${r.state === 'active' ? '' : ` (${r.state})`}`;
+  const where = done
+    ? 'completed: the whole scope'
+    : `step ${r.step + 1} of ${n}, ${r.percent}% of the scope${r.state === 'active' ? '' : ` (${r.state})`}`;
   return (
     <div className={`rollout-progress ${r.state}`}>
-      <div className="rollout-bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={r.percent}
-        aria-label={`Share of rollout ${r.id}`} aria-valuetext={where}>
+      <div
+        className="rollout-bar"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={r.percent}
+        aria-label={`Share of rollout ${r.id}`}
+        aria-valuetext={where}
+      >
         <span className="rollout-fill" style={{ width: `${r.percent}%` }} />
-        {r.steps.filter((s) => s < 100).map((s) => <span key={s} className="rollout-notch" style={{ left: `${s}%` }} />)}
+        {r.steps
+          .filter((s) => s < 100)
+          .map((s) => (
+            <span key={s} className="rollout-notch" style={{ left: `${s}%` }} />
+          ))}
       </div>
       <ol className="rollout-steps" aria-label={`Steps of rollout ${r.id}`}>
         {r.steps.map((s, i) => (
-          <li key={s} className={done || i < r.step ? 'past' : i === r.step ? 'now' : undefined} aria-current={!done && i === r.step ? 'step' : undefined}>
+          <li
+            key={s}
+            className={done || i < r.step ? 'past' : i === r.step ? 'now' : undefined}
+            aria-current={!done && i === r.step ? 'step' : undefined}
+          >
             {s}%
           </li>
         ))}
       </ol>
-      <small className="muted block">{done ? 'Completed: the whole scope.' : `Step ${r.step + 1} of ${n}: ${r.percent}% now.`}</small>
+      <small className="muted block">
+        {done ? 'Completed: the whole scope.' : `Step ${r.step + 1} of ${n}: ${r.percent}% now.`}
+      </small>
       {r.state === 'active' && (
         <small className="muted block">
-          {r.everySeconds
-            ? <>By itself every {interval(r.everySeconds)}; next <When at={new Date(Date.parse(r.stepAt) + r.everySeconds * 1000).toISOString()} />.</>
-            : 'Advanced by hand.'}
+          {r.everySeconds ? (
+            <>
+              By itself every {interval(r.everySeconds)}; next{' '}
+              <When at={new Date(Date.parse(r.stepAt) + r.everySeconds * 1000).toISOString()} />.
+            </>
+          ) : (
+            'Advanced by hand.'
+          )}
         </small>
       )}
     </div>
@@ -124,18 +193,33 @@ export function RolloutsView() {
     list.reload();
   };
   return (
-    <Layout title="Rollouts"
+    <Layout
+      title="Rollouts"
       description="Fixes offered to a growing share of installations, step by step. A rollout pauses by itself when too many of those that took it revert it."
-      actions={manage && list.data && !empty ? (
-        <Toggle primary open={starting} onToggle={setStarting} controls="start-rollout" icon={RolloutIcon}>Start a rollout</Toggle>
-      ) : undefined}>
+      actions={
+        manage && list.data && !empty ? (
+          <Toggle primary open={starting} onToggle={setStarting} controls="start-rollout" icon={RolloutIcon}>
+            Start a rollout
+          </Toggle>
+        ) : undefined
+      }
+    >
       <div id="start-rollout" hidden={!starting || empty}>
-        {starting && !empty && <Card title="Start a rollout"><StartRolloutForm chosen={archive} onDone={started} /></Card>}
+        {starting && !empty && (
+          <Card title="Start a rollout">
+            <StartRolloutForm chosen={archive} onDone={started} />
+          </Card>
+        )}
       </div>
-      {said && <p role="status" className="ok">{said}</p>}
+      {said && (
+        <p role="status" className="ok">
+          {said}
+        </p>
+      )}
       {archive && (
         <p className="filter-note">
-          Rollouts of <Link href={`/archives/${encodeURIComponent(archive)}`}>{archive}</Link>. <Link href="/rollouts">Show every rollout</Link>
+          Rollouts of <Link href={`/archives/${encodeURIComponent(archive)}`}>{archive}</Link>.{' '}
+          <Link href="/rollouts">Show every rollout</Link>
         </p>
       )}
       <ErrorBox error={list.error} />
@@ -143,26 +227,45 @@ export function RolloutsView() {
       {empty && (
         <EmptyState icon={RolloutIcon} title="No rollouts yet">
           <p>
-            A rollout offers a fix to a growing share of installations — 1%, then 10%, 50%, everyone — and pauses by itself when too many
-            of those that took it revert it.{manage ? '' : ' A release manager starts one:'}
+            A rollout offers a fix to a growing share of installations — 1%, then 10%, 50%, everyone — and pauses by
+            itself when too many of those that took it revert it.{manage ? '' : ' A release manager starts one:'}
           </p>
-          {manage && <Reveal label="Start a rollout" icon={RolloutIcon} primary><StartRolloutForm chosen="" onDone={started} /></Reveal>}
+          {manage && (
+            <Reveal label="Start a rollout" icon={RolloutIcon} primary>
+              <StartRolloutForm chosen="" onDone={started} />
+            </Reveal>
+          )}
           {manage && <p>Or from the command line:</p>}
           <Command>{CLI_START}</Command>
         </EmptyState>
       )}
       {list.data && !empty && (
-        <div className="table-wrap"><table className="stack rollouts" aria-label="Rollouts">
-          <Head cols={['Rollout', 'Scope', 'State', 'Progress', 'Reverts', ...(manage ? [{ label: 'Actions', hidden: true }] : [])]} />
-          <tbody>
-            {rollouts.length === 0 && (
-              <tr>
-                <td colSpan={6} className="muted empty-row">{archive} has not been rolled out: it is offered to every installation that may take it.</td>
-              </tr>
-            )}
-            {rollouts.map((r) => <RolloutLine key={r.id} r={r} manage={manage} onChange={list.reload} />)}
-          </tbody>
-        </table></div>
+        <div className="table-wrap">
+          <table className="stack rollouts" aria-label="Rollouts">
+            <Head
+              cols={[
+                'Rollout',
+                'Scope',
+                'State',
+                'Progress',
+                'Reverts',
+                ...(manage ? [{ label: 'Actions', hidden: true }] : []),
+              ]}
+            />
+            <tbody>
+              {rollouts.length === 0 && (
+                <tr>
+                  <td colSpan={6} className="muted empty-row">
+                    {archive} has not been rolled out: it is offered to every installation that may take it.
+                  </td>
+                </tr>
+              )}
+              {rollouts.map((r) => (
+                <RolloutLine key={r.id} r={r} manage={manage} onChange={list.reload} />
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </Layout>
   );
@@ -198,26 +301,43 @@ function RolloutLine({ r, manage, onChange }: { r: RolloutView; manage: boolean;
   const label = (what: string) => `${what} (rollout ${r.id})`;
   // Its words first in its name, and the rollout after, so each row's buttons are told apart.
   const button = (action: 'pause' | 'resume' | 'advance', text: string, I: Icon) => (
-    <button type="button" className="small" disabled={busy} aria-label={label(text)} onClick={() => void act(action).catch(() => undefined)}>
-      <I size={14} />{text}
+    <button
+      type="button"
+      className="small"
+      disabled={busy}
+      aria-label={label(text)}
+      onClick={() => void act(action).catch(() => undefined)}
+    >
+      <I size={14} />
+      {text}
     </button>
   );
   return (
     <>
       <tr data-rollout={r.id}>
         <td data-label="Rollout" className="r-name">
-          <Link href={`/archives/${encodeURIComponent(r.archive)}`}><strong>{r.archive}</strong></Link>
-          <small className="muted block">#{r.id} · by {r.createdBy}, <When at={r.createdAt} /></small>
+          <Link href={`/archives/${encodeURIComponent(r.archive)}`}>
+            <strong>{r.archive}</strong>
+          </Link>
+          <small className="muted block">
+            #{r.id} · by {r.createdBy}, <When at={r.createdAt} />
+          </small>
         </td>
         <td data-label="Scope">{scopeText(r)}</td>
         <td data-label="State" className="r-state">
           <RolloutStateBadge state={r.state} />
           {(r.state === 'paused' || r.state === 'aborted') && (
-            <small className="rollout-reason block" data-testid="rollout-reason">{r.reason ?? 'No reason given.'}</small>
+            <small className="rollout-reason block" data-testid="rollout-reason">
+              {r.reason ?? 'No reason given.'}
+            </small>
           )}
         </td>
-        <td data-label="Progress" className="r-progress"><RolloutProgress r={r} /></td>
-        <td data-label="Reverts" className="r-reverts"><Failures r={r} /></td>
+        <td data-label="Progress" className="r-progress">
+          <RolloutProgress r={r} />
+        </td>
+        <td data-label="Reverts" className="r-reverts">
+          <Failures r={r} />
+        </td>
         {manage && (
           <td className="row-actions">
             {live(r) && (
@@ -225,8 +345,19 @@ function RolloutLine({ r, manage, onChange }: { r: RolloutView; manage: boolean;
                 {r.state === 'active' && button('pause', 'Pause', Pause)}
                 {r.state === 'paused' && button('resume', 'Resume', Play)}
                 {button('advance', `Advance to ${next}%`, StepForward)}
-                <button type="button" className="small danger-outline" disabled={busy} aria-expanded={aborting} aria-label={label('Abort')}
-                  onClick={() => { setAborting((a) => !a); }}><OctagonX size={14} />Abort</button>
+                <button
+                  type="button"
+                  className="small danger-outline"
+                  disabled={busy}
+                  aria-expanded={aborting}
+                  aria-label={label('Abort')}
+                  onClick={() => {
+                    setAborting((a) => !a);
+                  }}
+                >
+                  <OctagonX size={14} />
+                  Abort
+                </button>
               </div>
             )}
             {!aborting && <ErrorBox error={error} />}
@@ -236,10 +367,27 @@ function RolloutLine({ r, manage, onChange }: { r: RolloutView; manage: boolean;
       {aborting && (
         <tr className="edit-row">
           <td colSpan={6}>
-            <ActionForm label={`Abort rollout ${r.id}`} submit="Abort the rollout" icon={OctagonX} danger className="abort-form"
-              onSubmit={(f) => act('abort', { reason: str(f, 'reason') ?? '' })}>
-              <Field label="Reason" hint="Shown here and in the audit log; installations that kept the fix are told by hfx check to revert it.">
-                {(id) => <input id={id} name="reason" required maxLength={2000} placeholder="e.g. 502s on checkout after applying it" />}
+            <ActionForm
+              label={`Abort rollout ${r.id}`}
+              submit="Abort the rollout"
+              icon={OctagonX}
+              danger
+              className="abort-form"
+              onSubmit={(f) => act('abort', { reason: str(f, 'reason') ?? '' })}
+            >
+              <Field
+                label="Reason"
+                hint="Shown here and in the audit log; installations that kept the fix are told by hfx check to revert it."
+              >
+                {(id) => (
+                  <input
+                    id={id}
+                    name="reason"
+                    required
+                    maxLength={2000}
+                    placeholder="e.g. 502s on checkout after applying it"
+                  />
+                )}
               </Field>
             </ActionForm>
           </td>
@@ -250,7 +398,9 @@ function RolloutLine({ r, manage, onChange }: { r: RolloutView; manage: boolean;
 }
 
 const SCOPES = [
-  ['all', 'Every installation that may take it'], ['customer', 'A customer’s installations'], ['env', 'An environment’s installations'],
+  ['all', 'Every installation that may take it'],
+  ['customer', 'A customer’s installations'],
+  ['env', 'An environment’s installations'],
 ] as const;
 
 /** Steps as typed, "1, 10, 50%, 100": the server checks that they grow and end at most at 100. */
@@ -260,7 +410,15 @@ const STEPS_RE = '\\s*\\d+(\\.\\d+)?%?(\\s*[,\\s]\\s*\\d+(\\.\\d+)?%?)*\\s*';
  * Starts a rollout of an archive (release managers): its scope, its steps, whether it advances by
  * itself, and when it pauses by itself. `fixed` is the archive page's own archive.
  */
-export function StartRolloutForm({ chosen, fixed, onDone }: { chosen: string; fixed?: ArchiveRow; onDone: (r: RolloutView) => void }) {
+export function StartRolloutForm({
+  chosen,
+  fixed,
+  onDone,
+}: {
+  chosen: string;
+  fixed?: ArchiveRow;
+  onDone: (r: RolloutView) => void;
+}) {
   const archives = useApi<{ archives: ArchiveRow[] }>(fixed ? null : '/v1/archives');
   // An archive has one live rollout at a time: the ones under way are not offered.
   const current = useApi<{ rollouts: RolloutView[] }>(fixed ? null : '/v1/rollouts');
@@ -278,55 +436,111 @@ export function StartRolloutForm({ chosen, fixed, onDone }: { chosen: string; fi
   const owners = (customers.data?.customers ?? []).filter((c) => !a?.customer_id || c.id === a.customer_id);
   const envs = pipeline.data?.environments ?? [];
   return (
-    <ActionForm label="Start the rollout" icon={RolloutIcon} className="start-rollout" onSubmit={async (f) => {
-      if (!a) throw new Error('choose the archive to roll out');
-      const steps = (str(f, 'steps') ?? '').split(/[\s,]+/).filter(Boolean).map((s) => Number(s.replace(/%$/, '')));
-      if (scope === 'customer' && !owner) throw new Error('choose the customer whose installations take it');
-      if (scope === 'env' && !env) throw new Error(`choose an environment of ${a.product}`);
-      const body = {
-        archive: a.id, steps, maxFailureRate: Number(f.get('maxFailureRate')) / 100, minSample: Number(f.get('minSample')),
-        ...(scope === 'customer' ? { customer: owner } : {}), ...(scope === 'env' ? { env: `${a.product}/${env}` } : {}),
-        ...(auto ? { everySeconds: Math.round(Number(f.get('hours')) * 3600) } : {}),
-      };
-      onDone(await api<RolloutView>('POST', '/v1/rollouts', body));
-    }}>
+    <ActionForm
+      label="Start the rollout"
+      icon={RolloutIcon}
+      className="start-rollout"
+      onSubmit={async (f) => {
+        if (!a) throw new Error('choose the archive to roll out');
+        const steps = (str(f, 'steps') ?? '')
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .map((s) => Number(s.replace(/%$/, '')));
+        if (scope === 'customer' && !owner) throw new Error('choose the customer whose installations take it');
+        if (scope === 'env' && !env) throw new Error(`choose an environment of ${a.product}`);
+        const body = {
+          archive: a.id,
+          steps,
+          maxFailureRate: Number(f.get('maxFailureRate')) / 100,
+          minSample: Number(f.get('minSample')),
+          ...(scope === 'customer' ? { customer: owner } : {}),
+          ...(scope === 'env' ? { env: `${a.product}/${env}` } : {}),
+          ...(auto ? { everySeconds: Math.round(Number(f.get('hours')) * 3600) } : {}),
+        };
+        onDone(await api<RolloutView>('POST', '/v1/rollouts', body));
+      }}
+    >
       <div className="start-archive">
         {fixed ? (
-          <div className="field"><span className="field-label">Archive</span><span>{fixed.id} — {fixed.title}</span></div>
+          <div className="field">
+            <span className="field-label">Archive</span>
+            <span>
+              {fixed.id} — {fixed.title}
+            </span>
+          </div>
         ) : (
-          <Field label="Archive" hint={a?.customer_id ? `${a.id} is ${a.customer_id}'s: only its installations may take it.` : undefined}>{(id) => (
-            <select id={id} name="archive" required value={archive} onChange={(e) => {
-              setArchive(e.target.value);
-              setEnv('');
-              setCustomer('');
-            }}>
-              <option value="">Choose…</option>
-              {(archives.data?.archives ?? []).map((x) => {
-                const under = busyWith.get(x.id);
-                return (
-                  <option key={x.id} value={x.id} disabled={under !== undefined}>
-                    {x.id} — {x.title} ({x.product} {x.release}){under !== undefined ? `: rollout ${under} under way` : ''}
-                  </option>
-                );
-              })}
-            </select>
-          )}</Field>
+          <Field
+            label="Archive"
+            hint={a?.customer_id ? `${a.id} is ${a.customer_id}'s: only its installations may take it.` : undefined}
+          >
+            {(id) => (
+              <select
+                id={id}
+                name="archive"
+                required
+                value={archive}
+                onChange={(e) => {
+                  setArchive(e.target.value);
+                  setEnv('');
+                  setCustomer('');
+                }}
+              >
+                <option value="">Choose…</option>
+                {(archives.data?.archives ?? []).map((x) => {
+                  const under = busyWith.get(x.id);
+                  return (
+                    <option key={x.id} value={x.id} disabled={under !== undefined}>
+                      {x.id} — {x.title} ({x.product} {x.release})
+                      {under !== undefined ? `: rollout ${under} under way` : ''}
+                    </option>
+                  );
+                })}
+              </select>
+            )}
+          </Field>
         )}
       </div>
       <fieldset className="choice">
         <legend>Scope</legend>
         {SCOPES.map(([v, text]) => (
-          <label key={v} className="check"><input type="radio" name="scope" value={v} checked={scope === v} onChange={() => { setScope(v); }} />{text}</label>
+          <label key={v} className="check">
+            <input
+              type="radio"
+              name="scope"
+              value={v}
+              checked={scope === v}
+              onChange={() => {
+                setScope(v);
+              }}
+            />
+            {text}
+          </label>
         ))}
         {scope === 'customer' && (
-          <Field label="Customer">{(id) => (
-            <select id={id} name="customer" required value={owner} onChange={(e) => { setCustomer(e.target.value); }}>
-              <option value="">Choose…</option>
-              {owners.map((c) => <option key={c.id} value={c.id}>{c.id} — {c.name}</option>)}
-            </select>
-          )}</Field>
+          <Field label="Customer">
+            {(id) => (
+              <select
+                id={id}
+                name="customer"
+                required
+                value={owner}
+                onChange={(e) => {
+                  setCustomer(e.target.value);
+                }}
+              >
+                <option value="">Choose…</option>
+                {owners.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.id} — {c.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
         )}
-        {scope === 'env' && !a && <p className="muted">Choose the archive first: the environments are its product’s.</p>}
+        {scope === 'env' && !a && (
+          <p className="muted">Choose the archive first: the environments are its product’s.</p>
+        )}
         {scope === 'env' && a && pipeline.data && envs.length === 0 && (
           <>
             <p className="muted">{a.product} has no environments yet; a release manager sets them with:</p>
@@ -334,38 +548,92 @@ export function StartRolloutForm({ chosen, fixed, onDone }: { chosen: string; fi
           </>
         )}
         {scope === 'env' && a && envs.length > 0 && (
-          <Field label={`Environment of ${a.product}`} hint="Its installations when each step begins.">{(id) => (
-            <select id={id} name="env" required value={env} onChange={(e) => { setEnv(e.target.value); }}>
-              <option value="">Choose…</option>
-              {envs.map((e) => <option key={e.name} value={e.name}>{e.name} ({plural(e.installations.assigned, 'installation')})</option>)}
-            </select>
-          )}</Field>
+          <Field label={`Environment of ${a.product}`} hint="Its installations when each step begins.">
+            {(id) => (
+              <select
+                id={id}
+                name="env"
+                required
+                value={env}
+                onChange={(e) => {
+                  setEnv(e.target.value);
+                }}
+              >
+                <option value="">Choose…</option>
+                {envs.map((e) => (
+                  <option key={e.name} value={e.name}>
+                    {e.name} ({plural(e.installations.assigned, 'installation')})
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
         )}
         <ErrorBox error={customers.error ?? pipeline.error} />
       </fieldset>
-      <Field label="Steps (% of the scope)" hint="Shares that grow, up to 100: each step offers it to more installations; 100 completes the rollout.">
-        {(id) => <input id={id} name="steps" required defaultValue="1,10,50,100" pattern={STEPS_RE} inputMode="decimal" spellCheck={false} />}
+      <Field
+        label="Steps (% of the scope)"
+        hint="Shares that grow, up to 100: each step offers it to more installations; 100 completes the rollout."
+      >
+        {(id) => (
+          <input
+            id={id}
+            name="steps"
+            required
+            defaultValue="1,10,50,100"
+            pattern={STEPS_RE}
+            inputMode="decimal"
+            spellCheck={false}
+          />
+        )}
       </Field>
       <fieldset className="choice">
         <legend>Next steps</legend>
         <label className="check">
-          <input type="radio" name="advance" value="manual" checked={!auto} onChange={() => { setAuto(false); }} />By hand, with “Advance”
+          <input
+            type="radio"
+            name="advance"
+            value="manual"
+            checked={!auto}
+            onChange={() => {
+              setAuto(false);
+            }}
+          />
+          By hand, with “Advance”
         </label>
         <label className="check">
-          <input type="radio" name="advance" value="auto" checked={auto} onChange={() => { setAuto(true); }} />By itself, after a set time
+          <input
+            type="radio"
+            name="advance"
+            value="auto"
+            checked={auto}
+            onChange={() => {
+              setAuto(true);
+            }}
+          />
+          By itself, after a set time
         </label>
         {auto && (
           <Field label="Hours between steps">
-            {(id) => <input id={id} name="hours" type="number" required min={0.25} max={720} step={0.25} defaultValue={2} />}
+            {(id) => (
+              <input id={id} name="hours" type="number" required min={0.25} max={720} step={0.25} defaultValue={2} />
+            )}
           </Field>
         )}
       </fieldset>
       <div className="grid2">
-        <Field label="Max failure rate (%)" hint="It pauses by itself when more of the installations that applied it reverted it than this.">
-          {(id) => <input id={id} name="maxFailureRate" type="number" required min={0} max={100} step="any" defaultValue={5} />}
+        <Field
+          label="Max failure rate (%)"
+          hint="It pauses by itself when more of the installations that applied it reverted it than this."
+        >
+          {(id) => (
+            <input id={id} name="maxFailureRate" type="number" required min={0} max={100} step="any" defaultValue={5} />
+          )}
         </Field>
         <Field label="Minimum sample" hint="How many must have applied it before the rate counts.">
-          {(id) => <input id={id} name="minSample" type="number" required min={1} max={1000000} step={1} defaultValue={20} />}
+          {(id) => (
+            <input id={id} name="minSample" type="number" required min={1} max={1000000} step={1} defaultValue={20} />
+          )}
         </Field>
       </div>
     </ActionForm>
@@ -381,18 +649,38 @@ export function ArchiveRollouts({ archive }: { archive: ArchiveRow }) {
   const rollouts = list.data?.rollouts ?? [];
   const underWay = rollouts.find(live);
   return (
-    <Card title="Rollouts" className="archive-rollouts"
-      description={underWay
-        ? `Rollout ${underWay.id} is ${underWay.state}.`
-        : 'Offer it to a growing share of installations, pausing by itself when they revert it.'}
-      actions={<>
-        <Link href={`/rollouts${qs({ archive: archive.id })}`} className="button">Open in Rollouts</Link>
-        {can('release-manager') && !underWay && list.data && (
-          <Toggle open={starting} onToggle={setStarting} controls="roll-out" icon={RolloutIcon}>Roll out</Toggle>
-        )}
-      </>}>
+    <Card
+      title="Rollouts"
+      className="archive-rollouts"
+      description={
+        underWay
+          ? `Rollout ${underWay.id} is ${underWay.state}.`
+          : 'Offer it to a growing share of installations, pausing by itself when they revert it.'
+      }
+      actions={
+        <>
+          <Link href={`/rollouts${qs({ archive: archive.id })}`} className="button">
+            Open in Rollouts
+          </Link>
+          {can('release-manager') && !underWay && list.data && (
+            <Toggle open={starting} onToggle={setStarting} controls="roll-out" icon={RolloutIcon}>
+              Roll out
+            </Toggle>
+          )}
+        </>
+      }
+    >
       <div id="roll-out" className="panel roll-out" hidden={!starting}>
-        {starting && <StartRolloutForm chosen={archive.id} fixed={archive} onDone={() => { setStarting(false); list.reload(); }} />}
+        {starting && (
+          <StartRolloutForm
+            chosen={archive.id}
+            fixed={archive}
+            onDone={() => {
+              setStarting(false);
+              list.reload();
+            }}
+          />
+        )}
       </div>
       <ErrorBox error={list.error} />
       {list.loading && !list.data && <Loading what="its rollouts" />}
@@ -400,22 +688,36 @@ export function ArchiveRollouts({ archive }: { archive: ArchiveRow }) {
         <p className="muted">Never rolled out: it is offered to every installation that may take it.</p>
       )}
       {rollouts.length > 0 && (
-        <div className="table-wrap"><table className="stack rollouts" aria-label={`Rollouts of ${archive.id}`}>
-          <Head cols={['#', 'Scope', 'State', 'Progress', 'Reverts', 'Started']} />
-          <tbody>{rollouts.map((r) => (
-            <tr key={r.id} data-rollout={r.id}>
-              <td data-label="#" className="num">{r.id}</td>
-              <td data-label="Scope">{scopeText(r)}</td>
-              <td data-label="State" className="r-state">
-                <RolloutStateBadge state={r.state} />
-                {(r.state === 'paused' || r.state === 'aborted') && <small className="rollout-reason block">{r.reason ?? 'No reason given.'}</small>}
-              </td>
-              <td data-label="Progress" className="r-progress"><RolloutProgress r={r} /></td>
-              <td data-label="Reverts" className="r-reverts"><Failures r={r} /></td>
-              <td data-label="Started">{r.createdBy}, <When at={r.createdAt} /></td>
-            </tr>
-          ))}</tbody>
-        </table></div>
+        <div className="table-wrap">
+          <table className="stack rollouts" aria-label={`Rollouts of ${archive.id}`}>
+            <Head cols={['#', 'Scope', 'State', 'Progress', 'Reverts', 'Started']} />
+            <tbody>
+              {rollouts.map((r) => (
+                <tr key={r.id} data-rollout={r.id}>
+                  <td data-label="#" className="num">
+                    {r.id}
+                  </td>
+                  <td data-label="Scope">{scopeText(r)}</td>
+                  <td data-label="State" className="r-state">
+                    <RolloutStateBadge state={r.state} />
+                    {(r.state === 'paused' || r.state === 'aborted') && (
+                      <small className="rollout-reason block">{r.reason ?? 'No reason given.'}</small>
+                    )}
+                  </td>
+                  <td data-label="Progress" className="r-progress">
+                    <RolloutProgress r={r} />
+                  </td>
+                  <td data-label="Reverts" className="r-reverts">
+                    <Failures r={r} />
+                  </td>
+                  <td data-label="Started">
+                    {r.createdBy}, <When at={r.createdAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </Card>
   );

@@ -30,18 +30,30 @@ export function SignInView() {
   };
   return (
     <main id="main" className="sign-in">
-      <div className="sign-in-brand"><Logo /><span>hfx</span></div>
+      <div className="sign-in-brand">
+        <Logo />
+        <span>hfx</span>
+      </div>
       <h1>Sign in to hfx</h1>
       <form className="sign-in-card" onSubmit={(e) => void submit(e)} aria-label="Sign in">
-        <Field label="Username">{(id) => <input id={id} name="username" autoComplete="username" required autoFocus />}</Field>
-        <Field label="Password">{(id) => <input id={id} name="password" type="password" autoComplete="current-password" required />}</Field>
-        <div className="check"><input id="remember" name="remember" type="checkbox" /><label htmlFor="remember">Keep me signed in on this browser</label></div>
-        <button type="submit" className="primary" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        <Field label="Username">
+          {(id) => <input id={id} name="username" autoComplete="username" required autoFocus />}
+        </Field>
+        <Field label="Password">
+          {(id) => <input id={id} name="password" type="password" autoComplete="current-password" required />}
+        </Field>
+        <div className="check">
+          <input id="remember" name="remember" type="checkbox" />
+          <label htmlFor="remember">Keep me signed in on this browser</label>
+        </div>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
         <ErrorBox error={error} />
       </form>
       <p className="muted sign-in-foot">
-        The first admin's password is printed by <code>npm start</code> on its first start. Customers' people sign in here too, with the account
-        their vendor made. Tokens for the CLI: <code>hfx login URL</code>.
+        The first admin's password is printed by <code>npm start</code> on its first start. Customers' people sign in
+        here too, with the account their vendor made. Tokens for the CLI: <code>hfx login URL</code>.
       </p>
     </main>
   );

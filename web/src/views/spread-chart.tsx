@@ -31,17 +31,26 @@ export function SpreadChart({ events }: { events: HotfixSpread['events'] }) {
   d += ` H${x(t1)}`;
   const fmt = (t: number) => new Date(t).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
   const reverts = steps.filter((s) => s.kind === 'reverted').length;
-  const label = `Installations running the hotfix over time: at most ${max}, now ${last.n}, `
-    + `${reverts} revert${reverts === 1 ? '' : 's'}`;
+  const label =
+    `Installations running the hotfix over time: at most ${max}, now ${last.n}, ` +
+    `${reverts} revert${reverts === 1 ? '' : 's'}`;
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
         <line x1={PAD.l} y1={y(0)} x2={W - PAD.r} y2={y(0)} className="axis" />
         <line x1={PAD.l} y1={PAD.t} x2={PAD.l} y2={y(0)} className="axis" />
-        <text x={PAD.l - 6} y={y(max) + 4} textAnchor="end" className="tick">{max}</text>
-        <text x={PAD.l - 6} y={y(0) + 4} textAnchor="end" className="tick">0</text>
-        <text x={PAD.l} y={H - 8} className="tick">{fmt(t0)}</text>
-        <text x={W - PAD.r} y={H - 8} textAnchor="end" className="tick">{fmt(t1)}</text>
+        <text x={PAD.l - 6} y={y(max) + 4} textAnchor="end" className="tick">
+          {max}
+        </text>
+        <text x={PAD.l - 6} y={y(0) + 4} textAnchor="end" className="tick">
+          0
+        </text>
+        <text x={PAD.l} y={H - 8} className="tick">
+          {fmt(t0)}
+        </text>
+        <text x={W - PAD.r} y={H - 8} textAnchor="end" className="tick">
+          {fmt(t1)}
+        </text>
         <path d={d} className="line" />
         {steps.map((s, i) => (
           <circle key={i} cx={x(s.t)} cy={y(s.n)} r={s.kind === 'reverted' ? 5 : 3} className={s.kind}>

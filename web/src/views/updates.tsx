@@ -18,45 +18,79 @@ export function UpdatesView({ product }: { product: string | null }) {
   const fleet = useApi<FleetSummary>(chosen ? `/v1/fleet/summary?product=${p}` : null);
   const releases = products.data?.products.find((x) => x.name === chosen)?.releases ?? [];
   const archives = updates.data?.archives ?? [];
-  const onLevel = (release: string, level: number) => fleet.data?.byLevel.find((r) => r.release === release && r.level === level)?.n ?? 0;
+  const onLevel = (release: string, level: number) =>
+    fleet.data?.byLevel.find((r) => r.release === release && r.level === level)?.n ?? 0;
   return (
-    <Layout title={chosen ? `Update levels · ${chosen}` : 'Update levels'}
-      description="Per release, each update from one level to the next, the hotfixes it folds in, and how many installations run each level.">
+    <Layout
+      title={chosen ? `Update levels · ${chosen}` : 'Update levels'}
+      description="Per release, each update from one level to the next, the hotfixes it folds in, and how many installations run each level."
+    >
       {products.loading && !products.data && <Loading what="products" />}
       {products.data?.products.length === 0 && <NoProducts onDone={products.reload} />}
-      {chosen && <div className="toolbar"><ProductPicker value={chosen} products={products.data?.products ?? []} onChange={(x) => navigate(`/updates/${encodeURIComponent(x)}`)} /></div>}
+      {chosen && (
+        <div className="toolbar">
+          <ProductPicker
+            value={chosen}
+            products={products.data?.products ?? []}
+            onChange={(x) => navigate(`/updates/${encodeURIComponent(x)}`)}
+          />
+        </div>
+      )}
       <ErrorBox error={products.error ?? updates.error ?? fleet.error} />
       {updates.loading && !updates.data && <Loading what="updates" />}
       {updates.data && releases.length === 0 && (
         <EmptyState icon={Layers} title={`No release of ${chosen ?? ''} registered yet`}>
-          <p>Releases are registered by the first archive pushed for them, or by a release manager (<code>POST /v1/products/{chosen}/releases</code>).</p>
+          <p>
+            Releases are registered by the first archive pushed for them, or by a release manager (
+            <code>POST /v1/products/{chosen}/releases</code>).
+          </p>
           <Command>hfx push HOTFIX.zip</Command>
         </EmptyState>
       )}
-      {updates.data && releases.map((r) => {
-        const list = archives.filter((a) => a.release === r)
-          .sort((a, b) => a.level - b.level || (a.to_level ?? 0) - (b.to_level ?? 0));
-        return (
-          <section key={r} aria-labelledby={`rel-${r}`} className="release-block">
-            <h2 id={`rel-${r}`}>{chosen} {r}</h2>
-            <p className="muted">Level 0 (the release's first pack): {onLevel(r, 0)} installation(s).</p>
-            {list.length === 0 ? (
-              <EmptyState level={3} icon={Layers} title="No update level yet">
-                <p>
-                  An update moves installations from one level to the next and folds in hotfixes. Make one with{' '}
-                  <code>hfx diff OLD NEW --kind update --from-level N --to-level M …</code>, then push it:
-                </p>
-                <Command>hfx push UPDATE.zip</Command>
-              </EmptyState>
-            ) : (
-              <div className="table-wrap"><table aria-label={`Updates of ${r}`}>
-                <thead><tr><th scope="col">Update</th><th scope="col">Levels</th><th scope="col">Title</th><th scope="col">Includes hotfixes</th><th scope="col">On the new level</th><th scope="col">Uploaded</th><th scope="col">Notes</th></tr></thead>
-                <tbody>{list.map((u) => <UpdateRow key={u.id} u={u} n={onLevel(r, u.to_level ?? -1)} />)}</tbody>
-              </table></div>
-            )}
-          </section>
-        );
-      })}
+      {updates.data &&
+        releases.map((r) => {
+          const list = archives
+            .filter((a) => a.release === r)
+            .sort((a, b) => a.level - b.level || (a.to_level ?? 0) - (b.to_level ?? 0));
+          return (
+            <section key={r} aria-labelledby={`rel-${r}`} className="release-block">
+              <h2 id={`rel-${r}`}>
+                {chosen} {r}
+              </h2>
+              <p className="muted">Level 0 (the release's first pack): {onLevel(r, 0)} installation(s).</p>
+              {list.length === 0 ? (
+                <EmptyState level={3} icon={Layers} title="No update level yet">
+                  <p>
+                    An update moves installations from one level to the next and folds in hotfixes. Make one with{' '}
+                    <code>hfx diff OLD NEW --kind update --from-level N --to-level M …</code>, then push it:
+                  </p>
+                  <Command>hfx push UPDATE.zip</Command>
+                </EmptyState>
+              ) : (
+                <div className="table-wrap">
+                  <table aria-label={`Updates of ${r}`}>
+                    <thead>
+                      <tr>
+                        <th scope="col">Update</th>
+                        <th scope="col">Levels</th>
+                        <th scope="col">Title</th>
+                        <th scope="col">Includes hotfixes</th>
+                        <th scope="col">On the new level</th>
+                        <th scope="col">Uploaded</th>
+                        <th scope="col">Notes</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {list.map((u) => (
+                        <UpdateRow key={u.id} u={u} n={onLevel(r, u.to_level ?? -1)} />
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </section>
+          );
+        })}
     </Layout>
   );
 }
@@ -67,18 +101,37 @@ function UpdateRow({ u, n }: { u: ArchiveRow; n: number }) {
   const [text, setText] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const toggle = () => {
-    if (!open && text === null) apiText(`/v1/updates/${encodeURIComponent(u.id)}/release-notes.md`).then(setText, setError);
+    if (!open && text === null)
+      apiText(`/v1/updates/${encodeURIComponent(u.id)}/release-notes.md`).then(setText, setError);
     setOpen(!open);
   };
   return (
     <>
       <tr>
-        <td><Link href={`/archives/${encodeURIComponent(u.id)}`}>{u.id}</Link>{u.security && <> <Badge tone="red" icon={ShieldAlert}>security</Badge></>}</td>
-        <td>{u.level} → {u.to_level}</td><td>{u.title}</td><td>{u.includes.length ? u.includes.join(', ') : '—'}</td>
-        <td className="num">{n}</td><td><When at={u.created_at} /></td>
+        <td>
+          <Link href={`/archives/${encodeURIComponent(u.id)}`}>{u.id}</Link>
+          {u.security && (
+            <>
+              {' '}
+              <Badge tone="red" icon={ShieldAlert}>
+                security
+              </Badge>
+            </>
+          )}
+        </td>
+        <td>
+          {u.level} → {u.to_level}
+        </td>
+        <td>{u.title}</td>
+        <td>{u.includes.length ? u.includes.join(', ') : '—'}</td>
+        <td className="num">{n}</td>
+        <td>
+          <When at={u.created_at} />
+        </td>
         <td>
           <button type="button" className="small" aria-expanded={open} aria-controls={`notes-${u.id}`} onClick={toggle}>
-            <FileText size={14} />Release notes
+            <FileText size={14} />
+            Release notes
           </button>
         </td>
       </tr>

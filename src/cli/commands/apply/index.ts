@@ -10,7 +10,8 @@ export const applyCommand = defineCommand({
   name: 'apply',
   aliases: ['apply-hotfix'],
   summary: 'apply a signed hotfix archive to the installation, atomically',
-  usage: 'hfx apply FILE.zip [--home DIR] [--dry-run] [--allow-unsigned] [--health CMD [--health-timeout 120s] [--health-retries N]] | hfx apply HF-ID --server | hfx apply oci://REGISTRY/REPO:ID | hfx apply oci-layout:DIR:ID | hfx apply --continue [--use new|mine] | hfx apply --abort',
+  usage:
+    'hfx apply FILE.zip [--home DIR] [--dry-run] [--allow-unsigned] [--health CMD [--health-timeout 120s] [--health-retries N]] | hfx apply HF-ID --server | hfx apply oci://REGISTRY/REPO:ID | hfx apply oci-layout:DIR:ID | hfx apply --continue [--use new|mine] | hfx apply --abort',
   details: `Checks the signature against the trust store, the product, release, update level and
 required hotfixes, and that every file the hotfix touches still holds what it expects. Only then
 are the files replaced, all or none; a crash at any moment is finished by \`hfx recover\`.
@@ -60,25 +61,46 @@ ${REGISTRY_FLAGS_HELP}`,
   async run({ values: v, args: positionals }, { io, out, home, path }) {
     const h = home(v.home);
     if (v.abort) {
-      if (positionals.length || v.continue) throw new HfxError('HFX_E_USAGE', '--abort takes no archive and no --continue');
+      if (positionals.length || v.continue)
+        throw new HfxError('HFX_E_USAGE', '--abort takes no archive and no --continue');
       const r = await abortApply({ home: h });
       out.result(r);
-      out.line(r.aborted ? `${out.c.green('✓')} gave up the apply of ${r.aborted}; the pack was not changed` : 'there was no conflict to abort');
+      out.line(
+        r.aborted
+          ? `${out.c.green('✓')} gave up the apply of ${r.aborted}; the pack was not changed`
+          : 'there was no conflict to abort',
+      );
       return 0;
     }
     const use = choice(v.use, ['new', 'mine']);
-    if (v.use !== undefined && (use === undefined || !v.continue)) throw new HfxError('HFX_E_USAGE', '--use takes new or mine, with --continue');
+    if (v.use !== undefined && (use === undefined || !v.continue))
+      throw new HfxError('HFX_E_USAGE', '--use takes new or mine, with --continue');
     if (v.continue ? positionals.length !== 0 : positionals.length !== 1) {
-      throw new HfxError('HFX_E_USAGE', v.continue ? '--continue takes no archive (the one that stopped is kept)' : 'give exactly one archive: hfx apply FILE.zip', { hint: 'See `hfx apply --help`.' });
+      throw new HfxError(
+        'HFX_E_USAGE',
+        v.continue
+          ? '--continue takes no archive (the one that stopped is kept)'
+          : 'give exactly one archive: hfx apply FILE.zip',
+        { hint: 'See `hfx apply --help`.' },
+      );
     }
     const source = positionals[0];
     const fromOci = source !== undefined && !v.server && isOciSource(source);
     const access = registryAccess(v, io.env, fromOci, 'apply');
     const health = await healthOf(v, h, v.server === true);
     // The server client and the registry client load only when used: most applies take a file.
-    const oci = fromOci ? await (await import('../../../client/oci.js')).fetchOciArchive(h, source, access, path) : null;
+    const oci = fromOci
+      ? await (await import('../../../client/oci.js')).fetchOciArchive(h, source, access, path)
+      : null;
     // With --server the argument is a hotfix id, fetched as the signed metadata names it.
-    const archive = source === undefined ? undefined : oci ? oci.file : v.server ? await (await import('../../../client/fetch-archive.js')).downloadHotfix(h, source) : path(source);
+    const archive =
+      source === undefined
+        ? undefined
+        : oci
+          ? oci.file
+          : v.server
+            ? await (await import('../../../client/fetch-archive.js')).downloadHotfix(h, source)
+            : path(source);
     const r = await applyHotfix({
       home: h,
       ...(archive ? { archive } : {}),
@@ -94,10 +116,14 @@ ${REGISTRY_FLAGS_HELP}`,
       const reason = healthReason(r.health);
       appendEvents(layout(h), [{ kind: 'reverted', archive: r.id, reason }]);
       await reportIfLinked(h, out);
-      throw new HfxError('HFX_E_HEALTH', `${r.id} was applied, then reverted: ${reason}; the pack is as it was before`, {
-        hint: 'See what the check printed (--json has it in error.details); fix the product or the check, then apply again.',
-        details: { id: r.id, health: r.health },
-      });
+      throw new HfxError(
+        'HFX_E_HEALTH',
+        `${r.id} was applied, then reverted: ${reason}; the pack is as it was before`,
+        {
+          hint: 'See what the check printed (--json has it in error.details); fix the product or the check, then apply again.',
+          details: { id: r.id, health: r.health },
+        },
+      );
     }
     out.result(r);
     if (r.recovered.action === 'completed') {
@@ -105,7 +131,9 @@ ${REGISTRY_FLAGS_HELP}`,
       out.warn(`finished an interrupted ${operation} of ${subject} first`);
     }
     const verb = r.dryRun ? 'would apply' : 'applied';
-    out.line(`${out.c.green('✓')} ${verb} ${out.c.bold(r.id)} — ${r.title}: ${r.changes.length} change(s)${r.untouched.length ? `, ${r.untouched.length} already in place` : ''}${r.keyid ? '' : out.c.yellow(' (unsigned or untrusted signer)')}`);
+    out.line(
+      `${out.c.green('✓')} ${verb} ${out.c.bold(r.id)} — ${r.title}: ${r.changes.length} change(s)${r.untouched.length ? `, ${r.untouched.length} already in place` : ''}${r.keyid ? '' : out.c.yellow(' (unsigned or untrusted signer)')}`,
+    );
     for (const c of r.changes) out.line(`  ${c.op === 'add' ? 'A' : c.op === 'delete' ? 'D' : 'M'} ${c.path}`);
     return 0;
   },

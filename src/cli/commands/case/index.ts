@@ -2,7 +2,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { currentLogin } from '../../../client/config.js';
 import { call, send } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
-import { defineCommandWithSubcommands, flags, int, str, subcommandsOf, type Ctx, type FlagValues, type Subcommand } from '../../command.js';
+import {
+  defineCommandWithSubcommands,
+  flags,
+  int,
+  str,
+  subcommandsOf,
+  type Ctx,
+  type FlagValues,
+  type Subcommand,
+} from '../../command.js';
 import type { Output } from '../../output.js';
 
 interface CaseJson {
@@ -16,18 +25,51 @@ interface CaseJson {
   assignee: string | null;
   team: string | null;
   hotfix_id: string | null;
-  transitions?: { action: string; from_state: string | null; to_state: string; actor: string; reason: string | null; at: string }[];
+  transitions?: {
+    action: string;
+    from_state: string | null;
+    to_state: string;
+    actor: string;
+    reason: string | null;
+    at: string;
+  }[];
   notifications?: { event_id: string; kind: string; target: string; delivered_at: string | null }[];
 }
 
 const CASE_FLAGS = flags({
-  server: { type: 'string' }, title: { type: 'string' }, description: { type: 'string' }, source: { type: 'string' }, reporter: { type: 'string' },
-  customer: { type: 'string' }, product: { type: 'string' }, release: { type: 'string' }, level: { type: 'string' }, component: { type: 'string' },
-  impact: { type: 'string' }, 'impact-text': { type: 'string' }, severity: { type: 'string' }, state: { type: 'string' }, limit: { type: 'string' },
-  before: { type: 'string' }, reason: { type: 'string' }, assignee: { type: 'string' }, team: { type: 'string' }, 'root-cause': { type: 'string' },
-  functional: { type: 'string' }, regression: { type: 'string' }, hotfix: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' },
-  stakeholder: { type: 'string', multiple: true }, env: { type: 'string' }, by: { type: 'string' }, days: { type: 'string' }, override: { type: 'boolean' },
-  update: { type: 'string' }, priority: { type: 'string' }, out: { type: 'string', short: 'o' },
+  server: { type: 'string' },
+  title: { type: 'string' },
+  description: { type: 'string' },
+  source: { type: 'string' },
+  reporter: { type: 'string' },
+  customer: { type: 'string' },
+  product: { type: 'string' },
+  release: { type: 'string' },
+  level: { type: 'string' },
+  component: { type: 'string' },
+  impact: { type: 'string' },
+  'impact-text': { type: 'string' },
+  severity: { type: 'string' },
+  state: { type: 'string' },
+  limit: { type: 'string' },
+  before: { type: 'string' },
+  reason: { type: 'string' },
+  assignee: { type: 'string' },
+  team: { type: 'string' },
+  'root-cause': { type: 'string' },
+  functional: { type: 'string' },
+  regression: { type: 'string' },
+  hotfix: { type: 'string' },
+  start: { type: 'string' },
+  end: { type: 'string' },
+  stakeholder: { type: 'string', multiple: true },
+  env: { type: 'string' },
+  by: { type: 'string' },
+  days: { type: 'string' },
+  override: { type: 'boolean' },
+  update: { type: 'string' },
+  priority: { type: 'string' },
+  out: { type: 'string', short: 'o' },
 });
 type CaseFlags = FlagValues<typeof CASE_FLAGS>;
 const subcommand = subcommandsOf<typeof CASE_FLAGS>();
@@ -36,30 +78,41 @@ const loginFor = (ctx: Ctx, v: CaseFlags) => currentLogin(ctx.io.env, v.server);
 
 /** The case number a subcommand names. */
 function caseId(sub: string, id: string): number {
-  if (!/^\d+$/.test(id)) throw new HfxError('HFX_E_USAGE', `hfx case ${sub} needs a case number`, { hint: 'See `hfx case list`.' });
+  if (!/^\d+$/.test(id))
+    throw new HfxError('HFX_E_USAGE', `hfx case ${sub} needs a case number`, { hint: 'See `hfx case list`.' });
   return Number(id);
 }
 
 function shown(out: Output, c: CaseJson, verb: string): number {
   out.result({ case: c });
-  out.line(`${out.c.green('✓')} ${verb} case #${c.id} (${c.severity}/${c.priority}) ${c.title}: ${out.c.bold(c.state)}`);
+  out.line(
+    `${out.c.green('✓')} ${verb} case #${c.id} (${c.severity}/${c.priority}) ${c.title}: ${out.c.bold(c.state)}`,
+  );
   return 0;
 }
 
 const create = subcommand({
   name: 'new',
   summary: 'report a case',
-  usage: '--title T --product P --severity S1..S4 --impact all|many|few|internal [--impact-text T] [--source customer|monitoring|testing] '
-    + '[--reporter R] [--customer C] [--release V] [--level N] [--component C] [--description D]',
+  usage:
+    '--title T --product P --severity S1..S4 --impact all|many|few|internal [--impact-text T] [--source customer|monitoring|testing] ' +
+    '[--reporter R] [--customer C] [--release V] [--level N] [--component C] [--description D]',
   async run({ values: v }, ctx) {
     const login = loginFor(ctx, v);
     const level = v.level === undefined ? undefined : int(v.level, 'level');
     const body = {
-      title: str(v.title, 'title', 'case'), product: str(v.product, 'product', 'case'), severity: str(v.severity, 'severity', 'case'), impact: str(v.impact, 'impact', 'case'),
-      source: v.source ?? 'customer', reporter: v.reporter ?? login.who.split(' ')[0] ?? 'unknown',
-      ...(v.description ? { description: v.description } : {}), ...(v['impact-text'] ? { impactText: v['impact-text'] } : {}),
-      ...(v.customer ? { customer: v.customer } : {}), ...(v.release ? { release: v.release } : {}),
-      ...(level !== undefined ? { level } : {}), ...(v.component ? { component: v.component } : {}),
+      title: str(v.title, 'title', 'case'),
+      product: str(v.product, 'product', 'case'),
+      severity: str(v.severity, 'severity', 'case'),
+      impact: str(v.impact, 'impact', 'case'),
+      source: v.source ?? 'customer',
+      reporter: v.reporter ?? login.who.split(' ')[0] ?? 'unknown',
+      ...(v.description ? { description: v.description } : {}),
+      ...(v['impact-text'] ? { impactText: v['impact-text'] } : {}),
+      ...(v.customer ? { customer: v.customer } : {}),
+      ...(v.release ? { release: v.release } : {}),
+      ...(level !== undefined ? { level } : {}),
+      ...(v.component ? { component: v.component } : {}),
     };
     return shown(ctx.out, await call<CaseJson>(login, 'POST', '/v1/cases', body), 'reported');
   },
@@ -82,7 +135,10 @@ const list = subcommand({
     const r = await call<{ cases: CaseJson[]; next: number | null }>(login, 'GET', `/v1/cases${query}`);
     out.result(r);
     if (!r.cases.length) out.line('no cases');
-    for (const c of r.cases) out.line(`#${String(c.id).padEnd(6)} ${c.severity}/${c.priority}  ${c.state.padEnd(12)} ${c.product}${c.component ? `/${c.component}` : ''}  ${c.title}${c.hotfix_id ? `  [${c.hotfix_id}]` : ''}`);
+    for (const c of r.cases)
+      out.line(
+        `#${String(c.id).padEnd(6)} ${c.severity}/${c.priority}  ${c.state.padEnd(12)} ${c.product}${c.component ? `/${c.component}` : ''}  ${c.title}${c.hotfix_id ? `  [${c.hotfix_id}]` : ''}`,
+      );
     if (r.next) out.line(out.c.dim(`more: hfx case list --before ${r.next}`));
     return 0;
   },
@@ -99,9 +155,15 @@ const show = subcommand({
     const c = await call<CaseJson>(login, 'GET', `/v1/cases/${caseId('show', idArg)}`);
     out.result({ case: c });
     out.line(`#${c.id} ${out.c.bold(c.title)}  ${c.severity}/${c.priority}  ${out.c.bold(c.state)}`);
-    out.line(`  ${c.product}${c.component ? `/${c.component}` : ''}${c.assignee ? `  assignee ${c.assignee}` : ''}${c.team ? `  team ${c.team}` : ''}${c.hotfix_id ? `  hotfix ${c.hotfix_id}` : ''}`);
-    for (const t of c.transitions ?? []) out.line(`  ${t.at}  ${t.actor.padEnd(12)} ${t.action.padEnd(9)} → ${t.to_state}${t.reason ? `  (${t.reason})` : ''}`);
-    for (const n of c.notifications ?? []) out.line(`  notified ${n.kind} ${n.target}: ${n.event_id} ${n.delivered_at ? 'delivered' : 'pending'}`);
+    out.line(
+      `  ${c.product}${c.component ? `/${c.component}` : ''}${c.assignee ? `  assignee ${c.assignee}` : ''}${c.team ? `  team ${c.team}` : ''}${c.hotfix_id ? `  hotfix ${c.hotfix_id}` : ''}`,
+    );
+    for (const t of c.transitions ?? [])
+      out.line(
+        `  ${t.at}  ${t.actor.padEnd(12)} ${t.action.padEnd(9)} → ${t.to_state}${t.reason ? `  (${t.reason})` : ''}`,
+      );
+    for (const n of c.notifications ?? [])
+      out.line(`  notified ${n.kind} ${n.target}: ${n.event_id} ${n.delivered_at ? 'delivered' : 'pending'}`);
     return 0;
   },
 });
@@ -136,7 +198,10 @@ const priority = subcommand({
   async run({ values: v, args: [idArg] }, ctx) {
     const login = loginFor(ctx, v);
     const id = caseId('priority', idArg);
-    const c = await call<CaseJson>(login, 'POST', `/v1/cases/${id}/priority`, { priority: str(v.priority, 'priority', 'case'), reason: str(v.reason, 'reason', 'case') });
+    const c = await call<CaseJson>(login, 'POST', `/v1/cases/${id}/priority`, {
+      priority: str(v.priority, 'priority', 'case'),
+      reason: str(v.reason, 'reason', 'case'),
+    });
     return shown(ctx.out, c, 're-prioritised');
   },
 });
@@ -152,19 +217,76 @@ interface Step {
 
 /** The steps of the process (docs/cases.md): each a POST of its name, with what its flags give. */
 const STEPS = {
-  triage: { usage: 'ID [--reason R]', verb: 'triaged', summary: 'accept a reported case', example: '12 --reason "reproduced on 4.2.0"' },
-  start: { usage: 'ID (--assignee U | --team T) [--root-cause T]', verb: 'started', summary: 'start work on it, assigned to a person or a team' },
-  evidence: { usage: 'ID --functional FILE.xml --regression FILE.xml [--root-cause T]', verb: 'recorded evidence on', summary: 'the functional and regression test results (JUnit XML)' },
+  triage: {
+    usage: 'ID [--reason R]',
+    verb: 'triaged',
+    summary: 'accept a reported case',
+    example: '12 --reason "reproduced on 4.2.0"',
+  },
+  start: {
+    usage: 'ID (--assignee U | --team T) [--root-cause T]',
+    verb: 'started',
+    summary: 'start work on it, assigned to a person or a team',
+  },
+  evidence: {
+    usage: 'ID --functional FILE.xml --regression FILE.xml [--root-cause T]',
+    verb: 'recorded evidence on',
+    summary: 'the functional and regression test results (JUnit XML)',
+  },
   ready: { usage: 'ID --hotfix ARCHIVE-ID', verb: 'readied', summary: 'link the signed hotfix archive that fixes it' },
-  schedule: { usage: 'ID --start ISO --end ISO [--stakeholder EMAIL]...', verb: 'scheduled', summary: 'a deployment window; the stakeholders are notified', example: '12 --start 2026-05-02T22:00Z --end 2026-05-03T02:00Z --stakeholder ops@example.com' },
-  deploy: { usage: 'ID --env NAME', verb: 'deployed', summary: 'record a deployment to an environment', example: '12 --env Production' },
-  verify: { usage: 'ID --by USER', verb: 'verified', summary: 'record who signed the deployment off', example: '12 --by ann' },
-  monitor: { usage: 'ID --days N', verb: 'monitoring', summary: 'watch for recurrences and reverts for N days', example: '12 --days 14' },
-  solve: { usage: 'ID [--override --reason R]', verb: 'solved', summary: 'close it once the fix is present everywhere (or, as an admin, override)' },
-  reject: { usage: 'ID --reason R', verb: 'rejected', summary: 'refuse the case', example: '12 --reason "works as designed"' },
-  rollback: { usage: 'ID --reason R', verb: 'rolled back', summary: 'record that the fix was rolled back', example: '12 --reason "login latency doubled"' },
-  reopen: { usage: 'ID --reason R', verb: 'reopened', summary: 'work on it again', example: '12 --reason "seen again at acme"' },
-  supersede: { usage: 'ID --update UPDATE-ID', verb: 'superseded', summary: 'close it as included in an update', example: '12 --update UPD-4.2.0-13' },
+  schedule: {
+    usage: 'ID --start ISO --end ISO [--stakeholder EMAIL]...',
+    verb: 'scheduled',
+    summary: 'a deployment window; the stakeholders are notified',
+    example: '12 --start 2026-05-02T22:00Z --end 2026-05-03T02:00Z --stakeholder ops@example.com',
+  },
+  deploy: {
+    usage: 'ID --env NAME',
+    verb: 'deployed',
+    summary: 'record a deployment to an environment',
+    example: '12 --env Production',
+  },
+  verify: {
+    usage: 'ID --by USER',
+    verb: 'verified',
+    summary: 'record who signed the deployment off',
+    example: '12 --by ann',
+  },
+  monitor: {
+    usage: 'ID --days N',
+    verb: 'monitoring',
+    summary: 'watch for recurrences and reverts for N days',
+    example: '12 --days 14',
+  },
+  solve: {
+    usage: 'ID [--override --reason R]',
+    verb: 'solved',
+    summary: 'close it once the fix is present everywhere (or, as an admin, override)',
+  },
+  reject: {
+    usage: 'ID --reason R',
+    verb: 'rejected',
+    summary: 'refuse the case',
+    example: '12 --reason "works as designed"',
+  },
+  rollback: {
+    usage: 'ID --reason R',
+    verb: 'rolled back',
+    summary: 'record that the fix was rolled back',
+    example: '12 --reason "login latency doubled"',
+  },
+  reopen: {
+    usage: 'ID --reason R',
+    verb: 'reopened',
+    summary: 'work on it again',
+    example: '12 --reason "seen again at acme"',
+  },
+  supersede: {
+    usage: 'ID --update UPDATE-ID',
+    verb: 'superseded',
+    summary: 'close it as included in an update',
+    example: '12 --update UPD-4.2.0-13',
+  },
 } satisfies Record<string, Step>;
 
 function step(name: keyof typeof STEPS): Subcommand {
@@ -206,8 +328,24 @@ function step(name: keyof typeof STEPS): Subcommand {
 }
 
 const SUBCOMMANDS = [
-  create, list, show, step('triage'), step('start'), step('evidence'), step('ready'), step('schedule'), step('deploy'), step('verify'), step('monitor'),
-  step('solve'), step('reject'), step('rollback'), step('reopen'), step('supersede'), priority, notes,
+  create,
+  list,
+  show,
+  step('triage'),
+  step('start'),
+  step('evidence'),
+  step('ready'),
+  step('schedule'),
+  step('deploy'),
+  step('verify'),
+  step('monitor'),
+  step('solve'),
+  step('reject'),
+  step('rollback'),
+  step('reopen'),
+  step('supersede'),
+  priority,
+  notes,
 ];
 
 export const caseCommand = defineCommandWithSubcommands({

@@ -5,7 +5,8 @@ export const checkCommand = defineCommand({
   name: 'check',
   summary: 'ask the server what updates and hotfixes there are for this installation',
   usage: 'hfx check [--home DIR] [--json]',
-  details: 'The answer is the TUF repository of the installation\'s customer, checked by tuf-js against the root trusted at login: signatures, thresholds, expiry, and versions never older than before (docs/distribution.md).',
+  details:
+    "The answer is the TUF repository of the installation's customer, checked by tuf-js against the root trusted at login: signatures, thresholds, expiry, and versions never older than before (docs/distribution.md).",
   examples: ['$ hfx check --home /opt/wso2am'],
   options: { ...HOME },
   async run({ values }, { out, home }) {
@@ -20,7 +21,10 @@ export const checkCommand = defineCommand({
     }
     const todo = r.hotfixes.filter((h) => !h.applied);
     if (r.hotfixes.length === 0) out.line('  no hotfixes for this level');
-    for (const h of r.hotfixes) out.line(`  hotfix ${c.bold(h.id)} ${h.severity} ${h.title}${h.applied ? c.dim(' (applied)') : ''}${h.customer ? c.dim(` for ${h.customer}`) : ''}${h.rollout ? c.dim(` (rollout ${h.rollout.id}: ${h.rollout.percent}%, ${h.rollout.state})`) : ''}`);
+    for (const h of r.hotfixes)
+      out.line(
+        `  hotfix ${c.bold(h.id)} ${h.severity} ${h.title}${h.applied ? c.dim(' (applied)') : ''}${h.customer ? c.dim(` for ${h.customer}`) : ''}${h.rollout ? c.dim(` (rollout ${h.rollout.id}: ${h.rollout.percent}%, ${h.rollout.state})`) : ''}`,
+      );
     for (const w of r.withdrawn) {
       const revert = w.rollout.state === 'aborted' ? `; revert it with: hfx revert ${w.id}` : '';
       const { id, state } = w.rollout;

@@ -22,7 +22,10 @@ function buildReporter(io: Io, out: Output): { onBuild: (e: BuildEvent) => void;
     onBuild(e) {
       const what = `${e.side} ${e.ref} (${e.commit.slice(0, 7)})`;
       if (e.phase === 'start') {
-        if (!tty) { out.line(`building ${what}; log: ${e.log}`); return; }
+        if (!tty) {
+          out.line(`building ${what}; log: ${e.log}`);
+          return;
+        }
         const t0 = Date.now();
         let i = 0;
         // Through out.status: the ref is a branch name from the repository, printed neutralised.
@@ -43,7 +46,8 @@ function buildReporter(io: Io, out: Output): { onBuild: (e: BuildEvent) => void;
 export const createCommand = defineCommand({
   name: 'create',
   summary: 'build the product at a release tag and at the hotfix branch, and make the hotfix archive',
-  usage: 'hfx create --build "CMD" --output REL_DIR -o FILE.zip --product P --level N [--repo DIR] [--tag TAG] [--branch B] [--sign NAME.key]',
+  usage:
+    'hfx create --build "CMD" --output REL_DIR -o FILE.zip --product P --level N [--repo DIR] [--tag TAG] [--branch B] [--sign NAME.key]',
   details: `Checks out the tag and the branch into two \`git worktree\`s in a temp dir (your tree is not
 touched), runs CMD with \`sh -c\` in each (HFX_BUILD_SIDE=tag|branch, HFX_BUILD_REF, HFX_BUILD_COMMIT
 are set), and makes the archive of the difference of the two --output trees, as \`hfx diff\`.
@@ -106,9 +110,17 @@ Flags:
     try {
       const r = await createHotfix({ ...opts, onBuild: rep.onBuild, onProgress: out.progress });
       out.result(r);
-      out.line(`${out.c.green('✓')} ${r.out}: ${out.c.bold(r.id)} for ${r.version} — ${r.added} added, ${r.modified} modified, ${r.deleted} deleted, ${fmtBytes(r.payloadBytes)} payload`);
-      out.line(`  ${r.source.commits.length} commit(s) of ${r.source.branch} since ${r.source.tag}; build logs: ${r.logs.tag}, ${r.logs.branch}`);
-      out.line(r.signed ? `  signed by ${r.signed.slice(0, 16)}` : out.c.yellow(`  not signed: run \`hfx sign ${r.out} --key NAME.key\``));
+      out.line(
+        `${out.c.green('✓')} ${r.out}: ${out.c.bold(r.id)} for ${r.version} — ${r.added} added, ${r.modified} modified, ${r.deleted} deleted, ${fmtBytes(r.payloadBytes)} payload`,
+      );
+      out.line(
+        `  ${r.source.commits.length} commit(s) of ${r.source.branch} since ${r.source.tag}; build logs: ${r.logs.tag}, ${r.logs.branch}`,
+      );
+      out.line(
+        r.signed
+          ? `  signed by ${r.signed.slice(0, 16)}`
+          : out.c.yellow(`  not signed: run \`hfx sign ${r.out} --key NAME.key\``),
+      );
       return 0;
     } finally {
       rep.stop();

@@ -1,7 +1,15 @@
 import { currentLogin } from '../../../client/config.js';
 import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
-import { defineCommandWithSubcommands, flags, str, subcommandsOf, synopsis, type Ctx, type FlagValues } from '../../command.js';
+import {
+  defineCommandWithSubcommands,
+  flags,
+  str,
+  subcommandsOf,
+  synopsis,
+  type Ctx,
+  type FlagValues,
+} from '../../command.js';
 import type { CustomerRow } from '../../../wire/admin.js';
 
 const CUSTOMER_FLAGS = flags({ server: { type: 'string' }, name: { type: 'string' } });
@@ -40,8 +48,12 @@ const add = subcommand({
     const r = await call<{ id: string; name: string }>(remote, 'POST', '/v1/customers', { id, name });
     out.result({ customer: r });
     out.line(`${out.c.green('✓')} customer ${r.id} (${r.name}) added`);
-    out.note(out.c.dim(`Next: hfx token new NAME --customer ${r.id} (for an installation), `
-      + `hfx user add NAME --role customer --customer ${r.id} (for its people)`));
+    out.note(
+      out.c.dim(
+        `Next: hfx token new NAME --customer ${r.id} (for an installation), ` +
+          `hfx user add NAME --role customer --customer ${r.id} (for its people)`,
+      ),
+    );
     return 0;
   },
 });
@@ -53,11 +65,11 @@ export const customerCommand = defineCommandWithSubcommands({
   summary: "the server's customers: add one (admin), list them with their tokens, installations and users",
   usage: `hfx customer ${synopsis(SUBCOMMANDS)} [--server URL]`,
   details: [
-    '`add ID --name NAME` (admin) registers a customer: ID is what archives, tokens and users refer to (letters, digits, . _ + -), NAME is for people. '
-      + 'Then, for its installations, `hfx token new NAME --customer ID` makes a token each installation links with; '
-      + 'for its people, `hfx user add NAME --role customer --customer ID`.',
-    '`list` (release-manager and up) shows every customer with how many live installation tokens, installations and active users it has. '
-      + 'Uses the login of `hfx login URL --user NAME` (--server URL picks one of several).',
+    '`add ID --name NAME` (admin) registers a customer: ID is what archives, tokens and users refer to (letters, digits, . _ + -), NAME is for people. ' +
+      'Then, for its installations, `hfx token new NAME --customer ID` makes a token each installation links with; ' +
+      'for its people, `hfx user add NAME --role customer --customer ID`.',
+    '`list` (release-manager and up) shows every customer with how many live installation tokens, installations and active users it has. ' +
+      'Uses the login of `hfx login URL --user NAME` (--server URL picks one of several).',
   ].join('\n\n'),
   examples: [
     '$ hfx customer add acme --name "ACME Corp"',

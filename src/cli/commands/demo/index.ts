@@ -18,7 +18,8 @@ export const demoCommand = defineCommand({
   name: 'demo',
   summary: 'a guided tour on a generated sample pack in a temp directory (what `npm start` runs)',
   usage: 'hfx demo [--keep]',
-  details: 'Runs keygen → diff → init → trust → apply → state → verify → revert, printing each command as you would type it.',
+  details:
+    'Runs keygen → diff → init → trust → apply → state → verify → revert, printing each command as you would type it.',
   examples: ['$ hfx demo', '$ hfx demo --keep     # leave the temp directory for you to explore'],
   options: { keep: { type: 'boolean' } },
   async run({ values }, { io, out }) {
@@ -39,11 +40,40 @@ export const demoCommand = defineCommand({
       out.line(c.dim('\nA sample product pack is in pack/, and a copy with a fix is in fixed/.'));
       const steps: [string, string[]][] = [
         ['1. The vendor makes a signing key', ['keygen', '--out', 'vendor']],
-        ['2. ... and a hotfix archive from the two trees', ['diff', 'pack', 'fixed', '-o', 'HF-1.0.0-0-0001.zip', '--product', 'demo', '--version', '1.0.0', '--level', '0', '--id', 'HF-1.0.0-0-0001', '--title', 'Fix token expiry', '--severity', 'S1', '--sign', 'vendor.key']],
+        [
+          '2. ... and a hotfix archive from the two trees',
+          [
+            'diff',
+            'pack',
+            'fixed',
+            '-o',
+            'HF-1.0.0-0-0001.zip',
+            '--product',
+            'demo',
+            '--version',
+            '1.0.0',
+            '--level',
+            '0',
+            '--id',
+            'HF-1.0.0-0-0001',
+            '--title',
+            'Fix token expiry',
+            '--severity',
+            'S1',
+            '--sign',
+            'vendor.key',
+          ],
+        ],
         ['3. Anyone can look inside', ['inspect', 'HF-1.0.0-0-0001.zip']],
-        ['4. The customer adopts the installed pack', ['init', '--home', 'pack', '--product', 'demo', '--version', '1.0.0', '--level', '0']],
+        [
+          '4. The customer adopts the installed pack',
+          ['init', '--home', 'pack', '--product', 'demo', '--version', '1.0.0', '--level', '0'],
+        ],
         ['5. ... trusts the vendor key', ['trust', 'add', 'vendor.pub', '--home', 'pack']],
-        ['6. ... and applies the hotfix (atomic; refused if files were changed locally)', ['apply', 'HF-1.0.0-0-0001.zip', '--home', 'pack']],
+        [
+          '6. ... and applies the hotfix (atomic; refused if files were changed locally)',
+          ['apply', 'HF-1.0.0-0-0001.zip', '--home', 'pack'],
+        ],
         ['7. What is installed now (WSO2: current-state)', ['state', '--home', 'pack']],
         ['8. Every file matches what hfx recorded', ['verify', '--home', 'pack']],
         ['9. Back to the original pack', ['revert', '--home', 'pack']],
@@ -53,7 +83,9 @@ export const demoCommand = defineCommand({
         const code = await step(text, argv);
         if (code !== 0) return code;
       }
-      out.line(`\n${c.green('Done.')} Next: \`node bin/hfx.js --help\` in the repository, docs/getting-started.md, and \`npm test\`.`);
+      out.line(
+        `\n${c.green('Done.')} Next: \`node bin/hfx.js --help\` in the repository, docs/getting-started.md, and \`npm test\`.`,
+      );
       return 0;
     } finally {
       if (values.keep) out.line(c.dim(`(kept ${root})`));

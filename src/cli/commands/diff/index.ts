@@ -75,8 +75,14 @@ Flags:
       onProgress: out.progress,
     });
     out.result(r);
-    out.line(`${out.c.green('✓')} ${r.out}: ${r.id} — ${r.added} added, ${r.modified} modified, ${r.deleted} deleted, ${fmtBytes(r.payloadBytes)} payload`);
-    out.line(r.signed ? `  signed by ${r.signed.slice(0, 16)}` : out.c.yellow(`  not signed: run \`hfx sign ${r.out} --key NAME.key\``));
+    out.line(
+      `${out.c.green('✓')} ${r.out}: ${r.id} — ${r.added} added, ${r.modified} modified, ${r.deleted} deleted, ${fmtBytes(r.payloadBytes)} payload`,
+    );
+    out.line(
+      r.signed
+        ? `  signed by ${r.signed.slice(0, 16)}`
+        : out.c.yellow(`  not signed: run \`hfx sign ${r.out} --key NAME.key\``),
+    );
     return 0;
   },
 });

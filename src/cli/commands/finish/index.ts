@@ -30,9 +30,14 @@ Flags:
     const c = out.c;
     for (const st of r.steps) {
       const done = st.status === 'done';
-      const text = st.step === 'tag'
-        ? done ? `tagged ${st.target} at ${st.commit.slice(0, 7)}` : `tag ${st.target} already at ${st.commit.slice(0, 7)}`
-        : done ? `merged ${r.branch} into ${st.target} (--no-ff, ${st.commit.slice(0, 7)})` : `${st.target} already has ${r.branch}`;
+      const text =
+        st.step === 'tag'
+          ? done
+            ? `tagged ${st.target} at ${st.commit.slice(0, 7)}`
+            : `tag ${st.target} already at ${st.commit.slice(0, 7)}`
+          : done
+            ? `merged ${r.branch} into ${st.target} (--no-ff, ${st.commit.slice(0, 7)})`
+            : `${st.target} already has ${r.branch}`;
       out.line(`${done ? c.green('✓') : c.dim('·')} ${text}`);
     }
     if (r.returnedTo === null) out.warn('could not check out the branch you were on');

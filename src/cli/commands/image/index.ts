@@ -24,7 +24,8 @@ export const imageCommand = defineCommand({
   name: 'image',
   aliases: ['create-docker'],
   summary: 'build a reproducible OCI image of the installation (pack layer + one layer per hotfix), without Docker',
-  usage: 'hfx image [--home DIR] [--tag REF] [--base REF | --base-layout DIR] [--prefix /opt/P] (--oci DIR | --docker-archive FILE | --push) [flags]',
+  usage:
+    'hfx image [--home DIR] [--tag REF] [--base REF | --base-layout DIR] [--prefix /opt/P] (--oci DIR | --docker-archive FILE | --push) [flags]',
   details: [
     'Layers: the pack at its release and level (baseline + updates), then one thin layer per applied hotfix',
     '(files it adds or changes; files it deletes as .wh. whiteouts), under --prefix (default /opt/<product>).',
@@ -78,11 +79,13 @@ export const imageCommand = defineCommand({
       if (i <= 0) throw new HfxError('HFX_E_USAGE', `--label ${kv}: expected KEY=VALUE`);
       labels[kv.slice(0, i)] = kv.slice(i + 1);
     }
-    for (const kv of values.env ?? []) if (kv.indexOf('=') <= 0) throw new HfxError('HFX_E_USAGE', `--env ${kv}: expected NAME=VALUE`);
+    for (const kv of values.env ?? [])
+      if (kv.indexOf('=') <= 0) throw new HfxError('HFX_E_USAGE', `--env ${kv}: expected NAME=VALUE`);
     const user = values.username ?? io.env.HFX_REGISTRY_USER;
     const pass = values.password ?? io.env.HFX_REGISTRY_PASSWORD;
     const sde = io.env.SOURCE_DATE_EPOCH;
-    if (sde !== undefined && sde !== '' && !/^\d+$/.test(sde)) throw new HfxError('HFX_E_USAGE', `SOURCE_DATE_EPOCH must be whole seconds, not ${JSON.stringify(sde)}`);
+    if (sde !== undefined && sde !== '' && !/^\d+$/.test(sde))
+      throw new HfxError('HFX_E_USAGE', `SOURCE_DATE_EPOCH must be whole seconds, not ${JSON.stringify(sde)}`);
     const p = (v: string | undefined): string | undefined => (v !== undefined ? path(v) : undefined);
     const r = await buildImage({
       home: home(values.home),
@@ -104,12 +107,18 @@ export const imageCommand = defineCommand({
       creds: user !== undefined && pass !== undefined ? { username: user, password: pass } : null,
       insecure: !!values.insecure,
       epoch: sde ? Number(sde) : 0,
-      onLayer: (b) => out.line(`  ${b.cached ? out.c.dim('cached') : out.c.green('built ')} ${b.digest.slice(0, 19)} ${fmtBytes(b.size).padStart(9)}  ${b.what}`),
+      onLayer: (b) =>
+        out.line(
+          `  ${b.cached ? out.c.dim('cached') : out.c.green('built ')} ${b.digest.slice(0, 19)} ${fmtBytes(b.size).padStart(9)}  ${b.what}`,
+        ),
     });
     out.result(r);
     out.line(`${out.c.green('✓')} ${r.reference}  ${r.manifestDigest}`);
     for (const o of r.outputs) out.line(`  → ${o}`);
-    if (r.push) out.line(`  pushed ${r.push.blobsUploaded} blob(s), ${fmtBytes(r.push.bytesUploaded)}; ${r.push.blobsSkipped} already there, ${r.push.blobsMounted} mounted`);
+    if (r.push)
+      out.line(
+        `  pushed ${r.push.blobsUploaded} blob(s), ${fmtBytes(r.push.bytesUploaded)}; ${r.push.blobsSkipped} already there, ${r.push.blobsMounted} mounted`,
+      );
     return 0;
   },
 });

@@ -5,7 +5,14 @@ import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { keyId, parsePublicKey } from '../../../engine/index.js';
 import { HfxError } from '../../../errors.js';
-import { defineCommandWithSubcommands, flags, subcommandsOf, synopsis, type Ctx, type FlagValues } from '../../command.js';
+import {
+  defineCommandWithSubcommands,
+  flags,
+  subcommandsOf,
+  synopsis,
+  type Ctx,
+  type FlagValues,
+} from '../../command.js';
 
 const KEY_FLAGS = flags({ server: { type: 'string' }, name: { type: 'string' } });
 const subcommand = subcommandsOf<typeof KEY_FLAGS>();
@@ -26,13 +33,17 @@ function readPublicPem(file: string): string {
   let pem: string;
   try {
     if (statSync(file).size > MAX_PEM) {
-      throw new HfxError('HFX_E_USAGE', `${file} is too large for a public key`, { hint: 'Give the NAME.pub file that `hfx keygen` wrote.' });
+      throw new HfxError('HFX_E_USAGE', `${file} is too large for a public key`, {
+        hint: 'Give the NAME.pub file that `hfx keygen` wrote.',
+      });
     }
     pem = readFileSync(file, 'utf8');
   } catch (e) {
     if (e instanceof HfxError) throw e;
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new HfxError('HFX_E_NOT_FOUND', `public key ${file} cannot be read (${why})`, { hint: '`hfx keygen --out NAME` writes NAME.pub.' });
+    throw new HfxError('HFX_E_NOT_FOUND', `public key ${file} cannot be read (${why})`, {
+      hint: '`hfx keygen --out NAME` writes NAME.pub.',
+    });
   }
   // Node derives a public key from a private one, so the parse below would accept NAME.key and
   // the server would store (and show every viewer) the private key itself.
@@ -53,8 +64,14 @@ const list = subcommand({
     const { out } = ctx;
     const r = await call<{ keys: PublisherKey[] }>(remoteOf(ctx, v), 'GET', '/v1/publisher-keys');
     out.result(r);
-    for (const k of r.keys) out.line(`${k.keyid.slice(0, 16)}  ${k.name}  ${out.c.dim(`trusted ${new Date(k.created_at).toISOString().slice(0, 10)}`)}`);
-    if (r.keys.length === 0) out.line('no publisher keys: the server refuses every upload until an admin runs `hfx key trust NAME.pub --name NAME`');
+    for (const k of r.keys)
+      out.line(
+        `${k.keyid.slice(0, 16)}  ${k.name}  ${out.c.dim(`trusted ${new Date(k.created_at).toISOString().slice(0, 10)}`)}`,
+      );
+    if (r.keys.length === 0)
+      out.line(
+        'no publisher keys: the server refuses every upload until an admin runs `hfx key trust NAME.pub --name NAME`',
+      );
     return 0;
   },
 });
@@ -70,14 +87,19 @@ const trust = subcommand({
     const abs = ctx.path(file);
     const pem = readPublicPem(abs);
     const name = v.name !== undefined && v.name !== '' ? v.name : basename(abs).replace(/\.pub$/, '');
-    const r = await call<{ keyid: string; name: string; existed: boolean }>(remote, 'POST', '/v1/publisher-keys', { name, publicKey: pem });
+    const r = await call<{ keyid: string; name: string; existed: boolean }>(remote, 'POST', '/v1/publisher-keys', {
+      name,
+      publicKey: pem,
+    });
     // The answer repeats the name sent; an existing key keeps the name it was trusted under.
     const known = r.existed ? (await call<{ keys: PublisherKey[] }>(remote, 'GET', '/v1/publisher-keys')).keys : [];
     const stored = known.find((k) => k.keyid === r.keyid)?.name ?? r.name;
     out.result({ keyid: r.keyid, name: stored, existed: r.existed });
-    out.line(r.existed
-      ? `key ${r.keyid.slice(0, 16)} is already trusted${stored !== name ? ` (as ${stored})` : ''}: nothing changed`
-      : `${out.c.green('✓')} the server trusts ${r.name} (${r.keyid.slice(0, 16)}): archives it signed can be pushed`);
+    out.line(
+      r.existed
+        ? `key ${r.keyid.slice(0, 16)} is already trusted${stored !== name ? ` (as ${stored})` : ''}: nothing changed`
+        : `${out.c.green('✓')} the server trusts ${r.name} (${r.keyid.slice(0, 16)}): archives it signed can be pushed`,
+    );
     return 0;
   },
 });
@@ -89,12 +111,12 @@ export const keyCommand = defineCommandWithSubcommands({
   summary: "the server's publisher keys: the signatures it accepts on `hfx push` (not an installation's `hfx trust`)",
   usage: `hfx key ${synopsis(SUBCOMMANDS)} [--server URL]`,
   details: [
-    'The server refuses an upload (`hfx push`) unless its archive is signed by one of these keys (HFX_E_UNTRUSTED). '
-      + '`trust FILE.pub` (admin) adds the public key `hfx keygen` wrote, named --name (default: the file name without .pub); '
-      + 'trusting a key again changes nothing and says it is already trusted. `list` (viewer and up) shows each key\'s id, name and date.',
-    'These keys live on the server. An installation keeps its own trust store, managed with `hfx trust add/list/remove --home DIR`, '
-      + 'which `hfx apply` checks; trusting a key here does not reach installations, nor the reverse. '
-      + 'Uses the login of `hfx login URL --user NAME` (--server URL picks one of several).',
+    'The server refuses an upload (`hfx push`) unless its archive is signed by one of these keys (HFX_E_UNTRUSTED). ' +
+      '`trust FILE.pub` (admin) adds the public key `hfx keygen` wrote, named --name (default: the file name without .pub); ' +
+      "trusting a key again changes nothing and says it is already trusted. `list` (viewer and up) shows each key's id, name and date.",
+    'These keys live on the server. An installation keeps its own trust store, managed with `hfx trust add/list/remove --home DIR`, ' +
+      'which `hfx apply` checks; trusting a key here does not reach installations, nor the reverse. ' +
+      'Uses the login of `hfx login URL --user NAME` (--server URL picks one of several).',
   ].join('\n\n'),
   examples: [
     '$ hfx key trust vendor.pub --name release-2026',

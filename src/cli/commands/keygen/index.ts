@@ -5,7 +5,8 @@ export const keygenCommand = defineCommand({
   name: 'keygen',
   summary: 'make an ed25519 key pair for signing hotfix archives',
   usage: 'hfx keygen --out NAME',
-  details: 'Writes NAME.key (private, mode 0600: keep it secret) and NAME.pub (give it to installations: `hfx trust add NAME.pub`).',
+  details:
+    'Writes NAME.key (private, mode 0600: keep it secret) and NAME.pub (give it to installations: `hfx trust add NAME.pub`).',
   examples: ['$ hfx keygen --out release-2026     # writes release-2026.key and release-2026.pub'],
   options: { out: { type: 'string', short: 'o' } },
   run({ values }, { out, path }) {

@@ -9,7 +9,8 @@ import { defineCommand } from '../../command.js';
 export const pushCommand = defineCommand({
   name: 'push',
   summary: 'upload a signed archive to the hfx server (for everyone, or for one customer), or to an OCI registry',
-  usage: 'hfx push FILE.zip [--customer C] [--server URL]\n       hfx push FILE.zip --oci REGISTRY/REPO [--username U --password P] [--insecure]',
+  usage:
+    'hfx push FILE.zip [--customer C] [--server URL]\n       hfx push FILE.zip --oci REGISTRY/REPO [--username U --password P] [--insecure]',
   details: `The server validates it exactly as \`hfx apply\` would (schema, hashes, paths, a publisher signature it trusts). An archive pushed for a customer is visible only to that customer and the vendor.
 
 --oci REGISTRY/REPO pushes it to any OCI registry instead, as an artifact (artifactType
@@ -36,13 +37,19 @@ ${REGISTRY_FLAGS_HELP}`,
       }
       const r = await pushToRegistry(file, oci, access);
       out.result(r);
-      out.line(`${out.c.green('✓')} ${r.existed ? 'already in the registry' : 'pushed'} ${r.id} (${fmtBytes(r.size)}) as ${r.reference}`);
-      out.line(`  ${r.manifestDigest}; apply it with: hfx apply oci://${r.reference.slice(0, r.reference.length - r.tag.length)}${r.id}`);
+      out.line(
+        `${out.c.green('✓')} ${r.existed ? 'already in the registry' : 'pushed'} ${r.id} (${fmtBytes(r.size)}) as ${r.reference}`,
+      );
+      out.line(
+        `  ${r.manifestDigest}; apply it with: hfx apply oci://${r.reference.slice(0, r.reference.length - r.tag.length)}${r.id}`,
+      );
       return 0;
     }
     const r = await push(currentLogin(io.env, v.server), file, v.customer);
     out.result(r);
-    out.line(`${out.c.green('✓')} ${r.existed ? 'already on the server' : 'pushed'} ${r.id} (${fmtBytes(r.size)})${r.customer ? ` for customer ${r.customer}` : ' for everyone'}`);
+    out.line(
+      `${out.c.green('✓')} ${r.existed ? 'already on the server' : 'pushed'} ${r.id} (${fmtBytes(r.size)})${r.customer ? ` for customer ${r.customer}` : ' for everyone'}`,
+    );
     return 0;
   },
 });

@@ -12,10 +12,14 @@ export const releaseList = subcommand({
     const l = listReleases(dir);
     const [first] = l.invalid;
     if (first) {
-      throw new HfxError('HFX_E_MANIFEST', `${l.invalid.length} invalid release manifest${l.invalid.length > 1 ? 's' : ''}: ${first.error.message}`, {
-        hint: 'Fix them (the fields are described in docs/releases.md); `hfx release show V` checks one.',
-        details: l.invalid.map((x) => ({ file: x.file, error: x.error.toJSON() })),
-      });
+      throw new HfxError(
+        'HFX_E_MANIFEST',
+        `${l.invalid.length} invalid release manifest${l.invalid.length > 1 ? 's' : ''}: ${first.error.message}`,
+        {
+          hint: 'Fix them (the fields are described in docs/releases.md); `hfx release show V` checks one.',
+          details: l.invalid.map((x) => ({ file: x.file, error: x.error.toJSON() })),
+        },
+      );
     }
     for (const f of l.ignored) out.warn(`${f} is not named <version>.json: ignored`);
     out.result({ dir, releases: l.releases.map(summaryRow) });

@@ -31,7 +31,8 @@ export function releaseNew(deps: ReleaseCommandDeps): Subcommand {
   return subcommand({
     name: 'new',
     summary: 'a draft release made from another: images built or set, components, notes, hotfixes',
-    usage: '--base V [--version V2] [--build IMG…] [--set IMG=REF…] [--set-component NAME=VER…] [--notes TEXT] [--hotfix ID…] [--channel C…] [--commit SHA] [--yes]',
+    usage:
+      '--base V [--version V2] [--build IMG…] [--set IMG=REF…] [--set-component NAME=VER…] [--notes TEXT] [--hotfix ID…] [--channel C…] [--commit SHA] [--yes]',
     details: `The images in --build are built with their command in releases/hfx-release.config.json, those in
 --set get the references given. --version defaults to the next patch of V, --commit to
 \`git rev-parse HEAD\`, the channels to V's; the hotfix ids are added to V's. Repeat a flag or
@@ -51,20 +52,27 @@ and --base is required.`,
       try {
         let base = values.base !== undefined && values.base !== '' ? values.base : undefined;
         if (base === undefined) {
-          if (!p) throw new HfxError('HFX_E_USAGE', '--base is required', { hint: `Without a terminal (or with --yes / --json) hfx asks nothing. ${HELP}` });
+          if (!p)
+            throw new HfxError('HFX_E_USAGE', '--base is required', {
+              hint: `Without a terminal (or with --yes / --json) hfx asks nothing. ${HELP}`,
+            });
           const l = listReleases(dir);
           for (const bad of l.invalid) out.warn(`${bad.file}: ${bad.error.message}`);
           base = await promptBase(p, l.releases);
         }
         const baseManifest = readRelease(dir, base);
         let build = commaList(values.build);
-        if (!given(values.build) && p) build = await promptBuilds(p, baseManifest, Object.keys(readReleaseConfig(dir)?.images ?? {}));
+        if (!given(values.build) && p)
+          build = await promptBuilds(p, baseManifest, Object.keys(readReleaseConfig(dir)?.images ?? {}));
         let set = parseAssignments(commaList(values.set), 'set');
         if (!given(values.set) && p) set = await promptSets(p, baseManifest, build);
-        let commit = values.commit !== undefined && values.commit !== '' ? values.commit : await gitHead(io.cwd, io.env);
+        let commit =
+          values.commit !== undefined && values.commit !== '' ? values.commit : await gitHead(io.cwd, io.env);
         if (commit === null) {
           if (!p) {
-            throw new HfxError('HFX_E_USAGE', '--commit is required: the current directory is not a git work tree', { hint: `Give --commit SHA, the commit the release is built from. ${HELP}` });
+            throw new HfxError('HFX_E_USAGE', '--commit is required: the current directory is not a git work tree', {
+              hint: `Give --commit SHA, the commit the release is built from. ${HELP}`,
+            });
           }
           commit = await promptCommit(p);
         }
@@ -85,7 +93,12 @@ and --base is required.`,
             Object.keys(plan.set).length ? `set ${Object.keys(plan.set).join(', ')}` : '',
             Object.keys(plan.components).length ? `set component ${Object.keys(plan.components).join(', ')}` : '',
           ].filter(Boolean);
-          if (!(await confirm(p, `Make draft release ${plan.version} from ${base} at ${plan.commit.slice(0, 12)}${what.length ? `: ${what.join('; ')}` : ', changing no image'}?`))) {
+          if (
+            !(await confirm(
+              p,
+              `Make draft release ${plan.version} from ${base} at ${plan.commit.slice(0, 12)}${what.length ? `: ${what.join('; ')}` : ', changing no image'}?`,
+            ))
+          ) {
             throw new HfxError('HFX_E_USAGE', 'cancelled at a prompt; nothing was written');
           }
         }

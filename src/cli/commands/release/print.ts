@@ -24,33 +24,51 @@ export function table(out: Output, rows: string[][]): void {
     });
   }
   for (const r of rows) {
-    out.line(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+    out.line(
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    );
   }
 }
 
 export function printRelease(out: Output, r: ReleaseManifest, file: string): void {
   const { c } = out;
-  out.line(`${c.bold(`${r.name} ${r.version}`)}  ${r.status === 'published' ? c.green('published') : c.yellow('draft')}   ${c.dim(file)}`);
+  out.line(
+    `${c.bold(`${r.name} ${r.version}`)}  ${r.status === 'published' ? c.green('published') : c.yellow('draft')}   ${c.dim(file)}`,
+  );
   const rows: [string, string][] = [
     ['released', r.released_at],
     ...(r.published_at ? [['published', r.published_at] satisfies [string, string]] : []),
     ['commit', r.commit],
     ...(r.base
       ? [
-        ['base', r.base] satisfies [string, string],
-        ['hotfixes', r.hotfixes?.length ? r.hotfixes.join(', ') : '-'] satisfies [string, string],
-      ]
+          ['base', r.base] satisfies [string, string],
+          ['hotfixes', r.hotfixes?.length ? r.hotfixes.join(', ') : '-'] satisfies [string, string],
+        ]
       : []),
     ['channels', r.channels.join(', ') || '-'],
   ];
-  table(out, rows.map(([k, v]) => [`  ${k}`, v]));
+  table(
+    out,
+    rows.map(([k, v]) => [`  ${k}`, v]),
+  );
   out.line('  images:');
   const images = Object.entries(r.images);
-  if (images.length) table(out, images.map(([k, v]) => [`    ${k}`, v]));
+  if (images.length)
+    table(
+      out,
+      images.map(([k, v]) => [`    ${k}`, v]),
+    );
   else out.line('    (none)');
   const comps = Object.entries(r.components);
   out.line('  components:');
-  if (comps.length) table(out, comps.map(([k, v]) => [`    ${k}`, v]));
+  if (comps.length)
+    table(
+      out,
+      comps.map(([k, v]) => [`    ${k}`, v]),
+    );
   else out.line('    (none)');
   if (r.notes) {
     out.line('  notes:');
@@ -64,7 +82,10 @@ export function printDiff(out: Output, d: ReleaseDiff): void {
     out.line('  no differences in images, components, channels, hotfixes, notes or commit');
     return;
   }
-  for (const [title, m] of [['images', d.images], ['components', d.components]] as const) {
+  for (const [title, m] of [
+    ['images', d.images],
+    ['components', d.components],
+  ] as const) {
     if (m.added.length + m.removed.length + m.changed.length === 0) continue;
     out.line(`  ${title}:`);
     const rows: string[][] = [
@@ -74,9 +95,14 @@ export function printDiff(out: Output, d: ReleaseDiff): void {
     ];
     table(out, rows);
   }
-  for (const [title, l] of [['channels', d.channels], ['hotfixes', d.hotfixes]] as const) {
+  for (const [title, l] of [
+    ['channels', d.channels],
+    ['hotfixes', d.hotfixes],
+  ] as const) {
     if (l.added.length + l.removed.length === 0) continue;
-    out.line(`  ${title}: ${[...l.added.map((x) => c.green(`+${x}`)), ...l.removed.map((x) => c.red(`-${x}`))].join(' ')}`);
+    out.line(
+      `  ${title}: ${[...l.added.map((x) => c.green(`+${x}`)), ...l.removed.map((x) => c.red(`-${x}`))].join(' ')}`,
+    );
   }
   if (d.commit) out.line(`  commit: ${d.commit.from} → ${d.commit.to}`);
   if (d.notes) {

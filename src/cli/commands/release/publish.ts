@@ -20,7 +20,10 @@ draft stays a draft if the server refuses or cannot be reached.`,
       const { out } = ctx;
       const dir = releasesDir(ctx, values);
       // The login is looked up before anything is published, so a missing one changes nothing.
-      const server = values.server === true ? (await import('../../../client/release-manifests.js')).serverTarget(currentLogin(ctx.io.env)) : undefined;
+      const server =
+        values.server === true
+          ? (await import('../../../client/release-manifests.js')).serverTarget(currentLogin(ctx.io.env))
+          : undefined;
       const targets = [...(deps.targets ?? []), ...(server ? [server] : [])];
       const r = await publishRelease({ dir, version: v, now: deps.now, targets });
       out.result({ release: r.manifest, file: r.file, targets: r.targets });

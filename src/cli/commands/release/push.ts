@@ -14,7 +14,9 @@ export const releasePush = subcommand({
     const login = currentLogin(ctx.io.env);
     const r = await (await import('../../../client/release-manifests.js')).pushManifest(login, m);
     out.result({ release: r.manifest, server: login.url, existed: r.existed });
-    out.line(`${out.c.green('✓')} release ${m.name} ${m.version} ${r.existed ? 'was already' : 'is now'} on ${login.url}`);
+    out.line(
+      `${out.c.green('✓')} release ${m.name} ${m.version} ${r.existed ? 'was already' : 'is now'} on ${login.url}`,
+    );
     return 0;
   },
 });

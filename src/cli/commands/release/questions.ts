@@ -29,7 +29,9 @@ async function askUntil<T>(p: Prompter, question: string, understand: (answer: s
     if (!(r instanceof Again)) return r;
     p.say(`  ${r.why}`);
   }
-  throw new HfxError('HFX_E_USAGE', 'no usable answer; nothing was written', { hint: 'Give the choices as flags: see `hfx release new --help`.' });
+  throw new HfxError('HFX_E_USAGE', 'no usable answer; nothing was written', {
+    hint: 'Give the choices as flags: see `hfx release new --help`.',
+  });
 }
 
 /** "1 3", "1,3", "1-3", names, or "all" → the chosen items; a string says what is wrong. */
@@ -62,7 +64,9 @@ export async function promptBase(p: Prompter, releases: readonly ReleaseManifest
   }
   const dflt = [...releases].reverse().find((r) => r.status === 'published') ?? newest;
   p.say('Releases:');
-  releases.forEach((r, i) => p.say(`  ${String(i + 1).padStart(2)}) ${r.version}  ${r.status}${r.base ? `  (hotfix of ${r.base})` : ''}`));
+  releases.forEach((r, i) =>
+    p.say(`  ${String(i + 1).padStart(2)}) ${r.version}  ${r.status}${r.base ? `  (hotfix of ${r.base})` : ''}`),
+  );
   return askUntil(p, `Which release do you hotfix from? [1-${releases.length}, Enter for ${dflt.version}] `, (a) => {
     if (a === '') return dflt.version;
     const byVersion = releases.find((r) => r.version === a);
@@ -73,7 +77,11 @@ export async function promptBase(p: Prompter, releases: readonly ReleaseManifest
 }
 
 /** Which images to build, among those with a build command. */
-export async function promptBuilds(p: Prompter, base: ReleaseManifest, buildable: readonly string[]): Promise<string[]> {
+export async function promptBuilds(
+  p: Prompter,
+  base: ReleaseManifest,
+  buildable: readonly string[],
+): Promise<string[]> {
   const items = Object.keys(base.images).filter((n) => buildable.includes(n));
   if (items.length === 0) {
     p.say('No image of this release has a build command (releases/hfx-release.config.json): nothing to build.');
@@ -81,16 +89,26 @@ export async function promptBuilds(p: Prompter, base: ReleaseManifest, buildable
   }
   p.say('Images with a build command:');
   items.forEach((n, i) => p.say(`  ${String(i + 1).padStart(2)}) ${n}  ${base.images[n] ?? ''}`));
-  return askUntil(p, 'Which images do you build? [numbers such as 1 3 or 1-2, all, Enter for none] ', (a) => orAgain(parseSelection(a, items)));
+  return askUntil(p, 'Which images do you build? [numbers such as 1 3 or 1-2, all, Enter for none] ', (a) =>
+    orAgain(parseSelection(a, items)),
+  );
 }
 
 /** Which other images to change, and to what reference. */
-export async function promptSets(p: Prompter, base: ReleaseManifest, building: readonly string[]): Promise<Record<string, string>> {
+export async function promptSets(
+  p: Prompter,
+  base: ReleaseManifest,
+  building: readonly string[],
+): Promise<Record<string, string>> {
   const items = Object.keys(base.images).filter((n) => !building.includes(n));
   if (items.length === 0) return {};
   p.say(building.length ? 'Other images:' : 'Images:');
   items.forEach((n, i) => p.say(`  ${String(i + 1).padStart(2)}) ${n}  ${base.images[n] ?? ''}`));
-  const chosen = await askUntil(p, `Which ${building.length ? 'other ' : ''}images do you change to another version? [numbers, Enter for none] `, (a) => orAgain(parseSelection(a, items)));
+  const chosen = await askUntil(
+    p,
+    `Which ${building.length ? 'other ' : ''}images do you change to another version? [numbers, Enter for none] `,
+    (a) => orAgain(parseSelection(a, items)),
+  );
   const out: Record<string, string> = {};
   for (const n of chosen) {
     out[n] = await askUntil(p, `New reference for ${n} (now ${base.images[n] ?? ''}): `, (a) => {
@@ -106,9 +124,13 @@ export async function promptSets(p: Prompter, base: ReleaseManifest, building: r
 }
 
 export async function promptCommit(p: Prompter): Promise<string> {
-  return askUntil(p, 'Which commit is the release built from? (git SHA) ', (a) => (COMMIT_RE.test(a.toLowerCase()) ? a.toLowerCase() : again('answer a git commit id: 7 to 64 hex digits')));
+  return askUntil(p, 'Which commit is the release built from? (git SHA) ', (a) =>
+    COMMIT_RE.test(a.toLowerCase()) ? a.toLowerCase() : again('answer a git commit id: 7 to 64 hex digits'),
+  );
 }
 
 export async function confirm(p: Prompter, question: string): Promise<boolean> {
-  return askUntil(p, `${question} [Y/n] `, (a) => (/^(y|yes|)$/i.test(a) ? true : /^(n|no)$/i.test(a) ? false : again('answer y or n')));
+  return askUntil(p, `${question} [Y/n] `, (a) =>
+    /^(y|yes|)$/i.test(a) ? true : /^(n|no)$/i.test(a) ? false : again('answer y or n'),
+  );
 }

@@ -5,9 +5,19 @@ import type { Output } from '../../output.js';
 
 function print(out: Output, r: ReviewResult): void {
   const c = out.c;
-  out.line(`${c.bold(r.branch)} (${r.commit.slice(0, 7)}) since ${c.bold(r.tag)} (${r.tagCommit.slice(0, 7)}): ${r.commits.length} commit(s); main branch ${r.main}`);
+  out.line(
+    `${c.bold(r.branch)} (${r.commit.slice(0, 7)}) since ${c.bold(r.tag)} (${r.tagCommit.slice(0, 7)}): ${r.commits.length} commit(s); main branch ${r.main}`,
+  );
   for (const k of r.commits) {
-    const mark = k.merge ? c.yellow('merge') : k.versionOnly ? c.yellow('version only') : k.onMain === false ? c.yellow('not on ' + r.main) : k.onMain ? c.green('on ' + r.main) : '';
+    const mark = k.merge
+      ? c.yellow('merge')
+      : k.versionOnly
+        ? c.yellow('version only')
+        : k.onMain === false
+          ? c.yellow('not on ' + r.main)
+          : k.onMain
+            ? c.green('on ' + r.main)
+            : '';
     out.line(`  ${c.dim(k.sha.slice(0, 7))} ${k.subject}${mark ? `  [${mark}]` : ''}`);
     for (const f of k.files) out.line(`      ${f}`);
   }
@@ -17,9 +27,12 @@ function print(out: Output, r: ReviewResult): void {
     const change = s.added === null ? 'Bin' : `${c.green(`+${s.added}`)} ${c.red(`-${s.deleted ?? 0}`)}`;
     out.line(` ${s.path.padEnd(w)} | ${change}`);
   }
-  out.line(` ${r.totals.files} file(s) changed, ${r.totals.insertions} insertion(s)(+), ${r.totals.deletions} deletion(s)(-)`);
+  out.line(
+    ` ${r.totals.files} file(s) changed, ${r.totals.insertions} insertion(s)(+), ${r.totals.deletions} deletion(s)(-)`,
+  );
   for (const x of r.warnings) out.warn(x.message);
-  if (r.warnings.length === 0) out.line(`${c.green('✓')} no warnings${r.scope.length ? '' : ' (no --scope given: paths not checked)'}`);
+  if (r.warnings.length === 0)
+    out.line(`${c.green('✓')} no warnings${r.scope.length ? '' : ' (no --scope given: paths not checked)'}`);
 }
 
 export const reviewCommand = defineCommand({
@@ -61,7 +74,10 @@ Flags:
     });
     print(out, r);
     if (v.strict === true && r.warnings.length > 0) {
-      throw new HfxError('HFX_E_REVIEW_WARNINGS', `${r.warnings.length} warning(s) on ${r.branch}`, { hint: 'Fix them, or run without --strict to accept them.', details: r });
+      throw new HfxError('HFX_E_REVIEW_WARNINGS', `${r.warnings.length} warning(s) on ${r.branch}`, {
+        hint: 'Fix them, or run without --strict to accept them.',
+        details: r,
+      });
     }
     out.result(r);
     return 0;

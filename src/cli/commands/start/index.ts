@@ -21,7 +21,10 @@ Flags:
   options: { from: { type: 'string' }, repo: { type: 'string' } },
   args: ['[VERSION]'],
   async run({ values: v, args: [version] }, { io, out, path }) {
-    if (v.from === undefined || v.from === '') throw new HfxError('HFX_E_USAGE', '--from TAG is required: the release tag to branch from', { hint: 'e.g. hfx start --from v1.7.0' });
+    if (v.from === undefined || v.from === '')
+      throw new HfxError('HFX_E_USAGE', '--from TAG is required: the release tag to branch from', {
+        hint: 'e.g. hfx start --from v1.7.0',
+      });
     const r = await startHotfix({
       repo: path(v.repo ?? io.cwd),
       from: v.from,
@@ -29,7 +32,9 @@ Flags:
     });
     out.result(r);
     out.line(`${out.c.green('✓')} on ${out.c.bold(r.branch)}, from ${r.tag} (${r.tagCommit.slice(0, 7)})`);
-    out.line(`  cherry-pick the fixes (git cherry-pick -x SHA), then: hfx review --scope GLOB; hfx create …; hfx finish (tags ${r.releaseTag})`);
+    out.line(
+      `  cherry-pick the fixes (git cherry-pick -x SHA), then: hfx review --scope GLOB; hfx create …; hfx finish (tags ${r.releaseTag})`,
+    );
     return 0;
   },
 });

@@ -56,9 +56,14 @@ export const trustCommand = defineCommandWithSubcommands({
   name: 'trust',
   summary: "manage the installation's trusted publisher keys",
   usage: 'hfx trust add NAME.pub [--name N] | hfx trust list | hfx trust remove NAME|KEYID   [--home DIR]',
-  details: 'Only archives signed by a trusted key are applied (unless --allow-unsigned). These keys are the installation\'s own (in .hfx/trust); '
-    + 'the keys the hfx server accepts on `hfx push` are another list, managed by its admin with `hfx key trust/list`.',
-  examples: ['$ hfx trust add release.pub --home /opt/wso2am', '$ hfx trust list --home /opt/wso2am', '$ hfx trust remove release --home /opt/wso2am'],
+  details:
+    "Only archives signed by a trusted key are applied (unless --allow-unsigned). These keys are the installation's own (in .hfx/trust); " +
+    'the keys the hfx server accepts on `hfx push` are another list, managed by its admin with `hfx key trust/list`.',
+  examples: [
+    '$ hfx trust add release.pub --home /opt/wso2am',
+    '$ hfx trust list --home /opt/wso2am',
+    '$ hfx trust remove release --home /opt/wso2am',
+  ],
   options: TRUST_FLAGS,
   commonUsage: '[--home DIR]',
   subcommands: [add, list, remove],

@@ -68,12 +68,16 @@ ${REGISTRY_FLAGS_HELP}`,
       }
       const r = await revertUpdate({ home: h, dryRun: v['dry-run'] === true, onProgress: out.progress });
       out.result(r);
-      out.line(`${out.c.green('✓')} ${r.dryRun ? 'would revert' : 'reverted'} ${r.reverted}: level ${r.fromLevel} → ${r.toLevel}`);
+      out.line(
+        `${out.c.green('✓')} ${r.dryRun ? 'would revert' : 'reverted'} ${r.reverted}: level ${r.fromLevel} → ${r.toLevel}`,
+      );
       return 0;
     }
     const channel = choice(v.channel, ['full', 'security']);
-    if (v.channel !== undefined && channel === undefined) throw new HfxError('HFX_E_USAGE', '--channel must be full or security');
-    if (v.server && (archive !== undefined || v.from)) throw new HfxError('HFX_E_USAGE', '--server takes no archive and no --from');
+    if (v.channel !== undefined && channel === undefined)
+      throw new HfxError('HFX_E_USAGE', '--channel must be full or security');
+    if (v.server && (archive !== undefined || v.from))
+      throw new HfxError('HFX_E_USAGE', '--server takes no archive and no --from');
     const fromOci = archive !== undefined && isOciSource(archive);
     const access = registryAccess(v, io.env, fromOci, 'update');
     const health = await healthOf(v, h, v.server === true);
@@ -98,18 +102,34 @@ ${REGISTRY_FLAGS_HELP}`,
         ...r.applied.map((id) => ({ kind: 'reverted' as const, archive: id, reason })),
       ]);
       await reportIfLinked(h, out);
-      throw new HfxError('HFX_E_HEALTH', `${r.applied.join(', ')} failed the health check and was undone: ${reason}; the pack is as it was before`, {
-        hint: 'See what the check printed (--json has it in error.details); fix the product or the check, then update again.',
-        details: { applied: r.applied, health: r.health },
-      });
+      throw new HfxError(
+        'HFX_E_HEALTH',
+        `${r.applied.join(', ')} failed the health check and was undone: ${reason}; the pack is as it was before`,
+        {
+          hint: 'See what the check printed (--json has it in error.details); fix the product or the check, then update again.',
+          details: { applied: r.applied, health: r.health },
+        },
+      );
     }
-    if (!r.dryRun) appendEvents(layout(h), [...r.reverted.map((id) => ({ kind: 'reverted' as const, archive: id, reason: `included in ${r.applied.join(', ')}` })), ...r.applied.map((id) => ({ kind: 'updated' as const, archive: id }))]);
+    if (!r.dryRun)
+      appendEvents(layout(h), [
+        ...r.reverted.map((id) => ({
+          kind: 'reverted' as const,
+          archive: id,
+          reason: `included in ${r.applied.join(', ')}`,
+        })),
+        ...r.applied.map((id) => ({ kind: 'updated' as const, archive: id })),
+      ]);
     out.result(r);
     if (r.applied.length === 0) {
-      out.line(`${out.c.green('✓')} already at the latest level the updates reach (${r.toLevel}, channel ${r.channel})`);
+      out.line(
+        `${out.c.green('✓')} already at the latest level the updates reach (${r.toLevel}, channel ${r.channel})`,
+      );
       return 0;
     }
-    out.line(`${out.c.green('✓')} ${r.dryRun ? 'would update' : 'updated'} level ${r.fromLevel} → ${r.toLevel} with ${r.applied.join(', ')} (${r.changes} changes)`);
+    out.line(
+      `${out.c.green('✓')} ${r.dryRun ? 'would update' : 'updated'} level ${r.fromLevel} → ${r.toLevel} with ${r.applied.join(', ')} (${r.changes} changes)`,
+    );
     if (r.reverted.length) out.line(`  reverted the hotfixes it includes: ${r.reverted.join(', ')}`);
     return 0;
   },

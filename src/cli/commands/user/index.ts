@@ -3,7 +3,15 @@ import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
 import { USER_ROLES, type UserRole } from '../../../store/schema.js';
-import { choice, defineCommandWithSubcommands, flags, subcommandsOf, synopsis, type Ctx, type FlagValues } from '../../command.js';
+import {
+  choice,
+  defineCommandWithSubcommands,
+  flags,
+  subcommandsOf,
+  synopsis,
+  type Ctx,
+  type FlagValues,
+} from '../../command.js';
 import type { Output } from '../../output.js';
 import { readSecret } from '../../prompt.js';
 import type { UserRow } from '../../../wire/admin.js';
@@ -15,7 +23,10 @@ const MIN_PASSWORD = 12;
 function role(v: string | undefined): UserRole | undefined {
   if (v === undefined) return undefined;
   const r = choice(v, USER_ROLES);
-  if (r === undefined) throw new HfxError('HFX_E_USAGE', `--role must be one of ${USER_ROLES.join(', ')}, not ${JSON.stringify(v)}`, { hint: HELP });
+  if (r === undefined)
+    throw new HfxError('HFX_E_USAGE', `--role must be one of ${USER_ROLES.join(', ')}, not ${JSON.stringify(v)}`, {
+      hint: HELP,
+    });
   return r;
 }
 
@@ -25,7 +36,9 @@ function show(out: Output, u: UserRow, w: number): void {
   const who = (u.role === 'customer' ? `customer ${u.customer ?? '?'}` : u.role).padEnd(18);
   const email = (u.email ?? 'no e-mail').padEnd(28);
   const state = u.disabled ? c.yellow('disabled') : 'active  ';
-  out.line(`${u.username.padEnd(w)}  ${who}  ${u.email ? email : c.dim(email)}  ${state}  ${c.dim(`since ${u.createdAt.slice(0, 10)}`)}`);
+  out.line(
+    `${u.username.padEnd(w)}  ${who}  ${u.email ? email : c.dim(email)}  ${state}  ${c.dim(`since ${u.createdAt.slice(0, 10)}`)}`,
+  );
 }
 
 const USER_FLAGS = flags({
@@ -64,17 +77,22 @@ const add = subcommand({
     const { out, io } = ctx;
     const remote = remoteOf(ctx, v);
     const r = role(v.role);
-    if (r === undefined) throw new HfxError('HFX_E_USAGE', `--role is required: one of ${USER_ROLES.join(', ')}`, { hint: HELP });
+    if (r === undefined)
+      throw new HfxError('HFX_E_USAGE', `--role is required: one of ${USER_ROLES.join(', ')}`, { hint: HELP });
     const customer = v.customer;
     // Checked before the password is asked for, so nobody types one twice for a refused command.
     if ((r === 'customer') !== (customer !== undefined)) {
-      if (r !== 'customer') throw new HfxError('HFX_E_USAGE', 'only a user with role customer takes --customer', { hint: HELP });
+      if (r !== 'customer')
+        throw new HfxError('HFX_E_USAGE', 'only a user with role customer takes --customer', { hint: HELP });
       throw new HfxError('HFX_E_USAGE', 'a customer user needs --customer ID: whose people they are', {
         hint: `For example: \`hfx user add ${name} --role customer --customer acme\` (\`hfx customer list\` shows the ids).`,
       });
     }
     const password = await readSecret(io, {
-      envVar: 'HFX_NEW_PASSWORD', fromStdin: v['password-stdin'] === true, prompt: `password for ${name}: `, confirm: 'the same password again: ',
+      envVar: 'HFX_NEW_PASSWORD',
+      fromStdin: v['password-stdin'] === true,
+      prompt: `password for ${name}: `,
+      confirm: 'the same password again: ',
     });
     // Counted in code points, as the server's minLength counts them.
     if (Array.from(password).length < MIN_PASSWORD) {
@@ -83,7 +101,13 @@ const add = subcommand({
       });
     }
     const email = v.email;
-    const body = { username: name, password, role: r, ...(email !== undefined ? { email } : {}), ...(customer ? { customer } : {}) };
+    const body = {
+      username: name,
+      password,
+      role: r,
+      ...(email !== undefined ? { email } : {}),
+      ...(customer ? { customer } : {}),
+    };
     const u = await call<UserRow>(remote, 'POST', '/v1/users', body);
     out.result({ user: u });
     out.line(`${out.c.green('✓')} user ${u.username} added: ${what(u)}${u.email ? `, e-mail ${u.email}` : ''}`);
@@ -100,11 +124,13 @@ const set = subcommand({
   async run({ values: v, args: [name] }, ctx) {
     const { out } = ctx;
     const remote = remoteOf(ctx, v);
-    if (v.email !== undefined && v['no-email']) throw new HfxError('HFX_E_USAGE', 'give --email E or --no-email, not both', { hint: HELP });
+    if (v.email !== undefined && v['no-email'])
+      throw new HfxError('HFX_E_USAGE', 'give --email E or --no-email, not both', { hint: HELP });
     const r = role(v.role);
     const email = v.email !== undefined ? { email: v.email } : v['no-email'] ? { email: null } : {};
     const body = { ...email, ...(r !== undefined ? { role: r } : {}) };
-    if (Object.keys(body).length === 0) throw new HfxError('HFX_E_USAGE', 'nothing to change: give --email E, --no-email or --role R', { hint: HELP });
+    if (Object.keys(body).length === 0)
+      throw new HfxError('HFX_E_USAGE', 'nothing to change: give --email E, --no-email or --role R', { hint: HELP });
     const u = await call<UserRow>(remote, 'PATCH', userPath(name), body);
     out.result({ user: u });
     out.line(`${out.c.green('✓')} user ${u.username}: ${what(u)}, ${u.email ? `e-mail ${u.email}` : 'no e-mail'}`);
@@ -113,22 +139,29 @@ const set = subcommand({
 });
 
 /** disable and enable: the same request, the other way. */
-const able = (disable: boolean) => subcommand({
-  name: disable ? 'disable' : 'enable',
-  summary: disable ? 'stop a user signing in, and revoke its tokens at once' : 'let a disabled user sign in again (with a new login)',
-  args: ['NAME'],
-  // The command's example disables, then enables.
-  examples: disable ? [] : ['$ hfx user enable alice'],
-  async run({ values: v, args: [name] }, ctx) {
-    const { out } = ctx;
-    const u = await call<UserRow>(remoteOf(ctx, v), 'PATCH', userPath(name), { disabled: disable });
-    out.result({ user: u });
-    out.line(`${out.c.green('✓')} user ${u.username} ${disable
-      ? `disabled: cannot sign in; its tokens are revoked (\`hfx user enable ${u.username}\` lets it sign in again)`
-      : 'enabled: can sign in again (tokens revoked when it was disabled stay revoked)'}`);
-    return 0;
-  },
-});
+const able = (disable: boolean) =>
+  subcommand({
+    name: disable ? 'disable' : 'enable',
+    summary: disable
+      ? 'stop a user signing in, and revoke its tokens at once'
+      : 'let a disabled user sign in again (with a new login)',
+    args: ['NAME'],
+    // The command's example disables, then enables.
+    examples: disable ? [] : ['$ hfx user enable alice'],
+    async run({ values: v, args: [name] }, ctx) {
+      const { out } = ctx;
+      const u = await call<UserRow>(remoteOf(ctx, v), 'PATCH', userPath(name), { disabled: disable });
+      out.result({ user: u });
+      out.line(
+        `${out.c.green('✓')} user ${u.username} ${
+          disable
+            ? `disabled: cannot sign in; its tokens are revoked (\`hfx user enable ${u.username}\` lets it sign in again)`
+            : 'enabled: can sign in again (tokens revoked when it was disabled stay revoked)'
+        }`,
+      );
+      return 0;
+    },
+  });
 
 const SUBCOMMANDS = [list, add, set, able(true), able(false)];
 
@@ -137,15 +170,15 @@ export const userCommand = defineCommandWithSubcommands({
   summary: "the server's users (admin): add one, list them, change a role or an e-mail, disable and enable",
   usage: `hfx user ${synopsis(SUBCOMMANDS)} [--server URL]`,
   details: [
-    `Roles: ${USER_ROLES.join(', ')} (docs/server.md, "Roles"). A user with role customer is one of that customer's own people `
-      + 'and needs --customer ID (`hfx customer add` makes the customer); the other roles are the vendor\'s and take no --customer.',
-    `\`add\` takes the new user's password (${MIN_PASSWORD} characters or more) from HFX_NEW_PASSWORD, else from standard input when it is `
-      + 'not a terminal (or with --password-stdin), else from a prompt that does not show what is typed and asks twice. '
-      + 'The user then logs in with `hfx login URL --user NAME`.',
-    '`set` changes the e-mail of record (--no-email removes it) or the role; a vendor user cannot become a customer\'s user nor the reverse. '
-      + '`disable` stops a user signing in and revokes its tokens at once; `enable` lets it sign in again (with a new login). '
-      + 'The last admin who can sign in cannot be disabled or demoted: add another admin first. '
-      + 'A lost admin password is reset on the server\'s machine: `hfx serve --reset-admin-password`.',
+    `Roles: ${USER_ROLES.join(', ')} (docs/server.md, "Roles"). A user with role customer is one of that customer's own people ` +
+      "and needs --customer ID (`hfx customer add` makes the customer); the other roles are the vendor's and take no --customer.",
+    `\`add\` takes the new user's password (${MIN_PASSWORD} characters or more) from HFX_NEW_PASSWORD, else from standard input when it is ` +
+      'not a terminal (or with --password-stdin), else from a prompt that does not show what is typed and asks twice. ' +
+      'The user then logs in with `hfx login URL --user NAME`.',
+    "`set` changes the e-mail of record (--no-email removes it) or the role; a vendor user cannot become a customer's user nor the reverse. " +
+      '`disable` stops a user signing in and revokes its tokens at once; `enable` lets it sign in again (with a new login). ' +
+      'The last admin who can sign in cannot be disabled or demoted: add another admin first. ' +
+      "A lost admin password is reset on the server's machine: `hfx serve --reset-admin-password`.",
     'Every subcommand needs the admin role and uses the login of `hfx login URL --user NAME` (--server URL picks one of several).',
   ].join('\n\n'),
   examples: [
