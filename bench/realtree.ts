@@ -96,7 +96,7 @@ export function ensureRealTree(base: string, log: (s: string) => void): RealTree
       rmSync(target, { recursive: true, force: true });
       throw new Error(
         `cannot build the real tree: npm could reach neither the registry nor a cache holding ${pkgs.join(', ')}.\n` +
-          `Run \`npm run bench\` once with access to https://registry.npmjs.org (it fetches about 25 MB into ${cache}, reused offline afterwards),\n` +
+          `Run \`npm run bench\` once with access to https://registry.npmjs.org (it fetches about 90 MB into ${cache}, reused offline afterwards),\n` +
           `or leave out the real tree with \`--only init,verify,apply,scale,diff,state\`. npm said:\n${r.out.trim().split('\n').slice(-8).join('\n')}`,
       );
     }
