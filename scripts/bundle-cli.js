@@ -8,7 +8,7 @@
 // Layout: dist/src/cli/hfx-bundle.js and its chunks beside main.js, so the paths the code builds
 // from import.meta.url (package.json three levels up, dist/web two levels up) still hold; the hash
 // and gzip workers as self-contained files in the same directory, where the pools look for them.
-// rolldown comes with vite (a dev dependency); without it the bundle is skipped, not the build.
+// rolldown is a dev dependency (the one vite uses too); without it the bundle is skipped, not the build.
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
