@@ -63,7 +63,8 @@ export interface Transition {
   role: Role;
 }
 
-const ACTIVE = [
+/** The states of a case still open (not solved, rejected, rolled back or superseded). */
+export const ACTIVE = [
   'reported',
   'triaged',
   'in-progress',

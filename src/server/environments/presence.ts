@@ -28,17 +28,14 @@ export async function pipelineOf(db: Kysely<Database>, product: string): Promise
   return rows.length ? rows.map((r) => r.name) : [...DEFAULT_PIPELINE];
 }
 
-/** The installations assigned to one environment, with their last content report (installations that never reported are left out). */
-export async function membersOf(
-  db: Kysely<Database>,
-  product: string,
-  env: string,
-): Promise<{ assigned: number; reports: MemberReport[] }> {
-  const rows = await db
+/** The members of a product's environments with their last content report: one query for one environment or all. */
+export function membersQuery(db: Kysely<Database>, product: string) {
+  return db
     .selectFrom('env_members')
     .innerJoin('installations', 'installations.id', 'env_members.installation_id')
     .leftJoin('env_reports', 'env_reports.installation_id', 'env_members.installation_id')
     .select([
+      'env_members.environment',
       'env_members.installation_id',
       'installations.name',
       'env_reports.release',
@@ -49,31 +46,42 @@ export async function membersOf(
       'env_reports.reported_at',
     ])
     .where('env_members.product', '=', product)
-    .where('env_members.environment', '=', env)
-    .orderBy('env_members.installation_id')
-    .execute();
-  const reports: MemberReport[] = [];
-  for (const r of rows) {
-    if (
-      r.release === null ||
-      r.level === null ||
-      r.hotfixes === null ||
-      r.updates === null ||
-      r.pack_hash === null ||
-      r.reported_at === null
-    )
-      continue;
-    reports.push({
-      installation: r.installation_id,
-      name: r.name,
-      release: r.release,
-      level: r.level,
-      hotfixes: r.hotfixes,
-      updates: r.updates,
-      packHash: r.pack_hash,
-      reportedAt: r.reported_at,
-    });
-  }
+    .orderBy('env_members.installation_id');
+}
+
+type MemberRow = Awaited<ReturnType<ReturnType<typeof membersQuery>['execute']>>[number];
+
+/** A member's report, or null when it never reported. */
+export function reportOf(r: MemberRow): MemberReport | null {
+  if (
+    r.release === null ||
+    r.level === null ||
+    r.hotfixes === null ||
+    r.updates === null ||
+    r.pack_hash === null ||
+    r.reported_at === null
+  )
+    return null;
+  return {
+    installation: r.installation_id,
+    name: r.name,
+    release: r.release,
+    level: r.level,
+    hotfixes: r.hotfixes,
+    updates: r.updates,
+    packHash: r.pack_hash,
+    reportedAt: r.reported_at,
+  };
+}
+
+/** The installations assigned to one environment, with their last content report (installations that never reported are left out). */
+export async function membersOf(
+  db: Kysely<Database>,
+  product: string,
+  env: string,
+): Promise<{ assigned: number; reports: MemberReport[] }> {
+  const rows = await membersQuery(db, product).where('env_members.environment', '=', env).execute();
+  const reports = rows.map(reportOf).filter((r): r is MemberReport => r !== null);
   return { assigned: rows.length, reports };
 }
 
@@ -125,11 +133,29 @@ export async function fixPresence(
     .where('archive_id', '=', opts.hotfixId)
     .execute();
   const merged = new Set(merges.map((m) => m.environment));
-  const environments: Presence['environments'] = [];
+  const members = new Map<string, { assigned: number; reports: MemberReport[] }>();
   for (const name of await pipelineOf(db, opts.product)) {
-    const { assigned, reports } = opts.memo
-      ? await membersMemo(db, opts.product, opts.memo, name)
-      : await membersOf(db, opts.product, name);
+    members.set(
+      name,
+      opts.memo ? await membersMemo(db, opts.product, opts.memo, name) : await membersOf(db, opts.product, name),
+    );
+  }
+  return presenceFrom(hf, members, including, merged);
+}
+
+/**
+ * The rule of fixPresence on rows already read (the pipeline view reads them for every hotfix at
+ * once): `members` in pipeline order, the updates that include the hotfix, the environments where
+ * a merge of it was recorded.
+ */
+export function presenceFrom(
+  hf: { id: string; digest: string },
+  members: ReadonlyMap<string, { assigned: number; reports: readonly MemberReport[] }>,
+  including: readonly { id: string; release: string; to_level: number | null; digest: string }[],
+  merged: ReadonlySet<string>,
+): Presence {
+  const environments: Presence['environments'] = [];
+  for (const [name, { assigned, reports }] of members) {
     let how: PresenceHow = null;
     if (assigned > 0 && reports.length === assigned) {
       if (reports.every((r) => r.hotfixes.some((h) => h.id === hf.id && h.digest === hf.digest))) how = 'hotfix';

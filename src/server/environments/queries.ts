@@ -9,8 +9,18 @@ import {
   type Content,
   type FileView,
 } from './model.js';
-import { fixPresence, membersMemo, membersOf, pipelineOf, type MemberReport, type MembersMemo } from './presence.js';
-import type { EnvView, HotfixView, Presence, PresenceHow } from '../../wire/environments.js';
+import {
+  fixPresence,
+  membersMemo,
+  membersOf,
+  membersQuery,
+  pipelineOf,
+  presenceFrom,
+  reportOf,
+  type MemberReport,
+  type MembersMemo,
+} from './presence.js';
+import type { EnvView, HotfixView, Presence } from '../../wire/environments.js';
 
 type Db = Kysely<Database>;
 
@@ -123,24 +133,7 @@ export async function loadBoard(
   product: string,
   pipeline: string[],
 ): Promise<{ presence: PresenceFn; data: BoardData }> {
-  const rows = await db
-    .selectFrom('env_members')
-    .innerJoin('installations', 'installations.id', 'env_members.installation_id')
-    .leftJoin('env_reports', 'env_reports.installation_id', 'env_members.installation_id')
-    .select([
-      'env_members.environment',
-      'env_members.installation_id',
-      'installations.name',
-      'env_reports.release',
-      'env_reports.level',
-      'env_reports.hotfixes',
-      'env_reports.updates',
-      'env_reports.pack_hash',
-      'env_reports.reported_at',
-    ])
-    .where('env_members.product', '=', product)
-    .orderBy('env_members.installation_id')
-    .execute();
+  const rows = await membersQuery(db, product).execute();
   const members = new Map<string, { assigned: number; reports: MemberReport[] }>(
     pipeline.map((e) => [e, { assigned: 0, reports: [] }]),
   );
@@ -148,25 +141,8 @@ export async function loadBoard(
     const m = members.get(r.environment);
     if (!m) continue;
     m.assigned++;
-    if (
-      r.release === null ||
-      r.level === null ||
-      r.hotfixes === null ||
-      r.updates === null ||
-      r.pack_hash === null ||
-      r.reported_at === null
-    )
-      continue;
-    m.reports.push({
-      installation: r.installation_id,
-      name: r.name,
-      release: r.release,
-      level: r.level,
-      hotfixes: r.hotfixes,
-      updates: r.updates,
-      packHash: r.pack_hash,
-      reportedAt: r.reported_at,
-    });
+    const report = reportOf(r);
+    if (report) m.reports.push(report);
   }
   const memo: MembersMemo = new Map([...members].map(([e, m]) => [e, Promise.resolve(m)]));
 
@@ -221,29 +197,7 @@ export async function loadBoard(
     if (hf?.kind !== 'hotfix') return null;
     const including = updates.filter((u) => Array.isArray(u.includes) && u.includes.includes(id));
     const merged = new Set(merges.filter((m) => m.archive_id === id).map((m) => m.environment));
-    const environments: Presence['environments'] = [];
-    for (const name of pipeline) {
-      const m = members.get(name);
-      if (!m) throw new HfxError('HFX_E_INTERNAL', `no members read for ${name}`);
-      const { assigned, reports } = m;
-      let how: PresenceHow = null;
-      if (assigned > 0 && reports.length === assigned) {
-        if (reports.every((r) => r.hotfixes.some((h) => h.id === hf.id && h.digest === hf.digest))) how = 'hotfix';
-        else if (
-          reports.every((r) =>
-            including.some(
-              (u) =>
-                r.updates.some((x) => x.id === u.id && x.digest === u.digest) ||
-                (u.release === r.release && u.to_level !== null && r.level >= u.to_level),
-            ),
-          )
-        )
-          how = 'update';
-      }
-      if (how === null && merged.has(name)) how = 'merged';
-      environments.push({ name, present: how !== null, how });
-    }
-    return { everywhere: environments.length > 0 && environments.every((e) => e.present), environments };
+    return presenceFrom(hf, members, including, merged);
   };
   const cache = new Map<string, Promise<Presence | null>>();
   const presence = Object.assign(

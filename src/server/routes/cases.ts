@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
 import { actorName, rank, requireRole, type Actor } from '../auth.js';
-import { ACTIONS, type CaseAction } from '../cases/machine.js';
+import { ACTIONS, STATES, type CaseAction } from '../cases/machine.js';
 import { JUNIT_MAX } from '../cases/junit.js';
 import { IMPACTS, SEVERITIES } from '../cases/priority.js';
 import { updateNotes } from '../cases/release-notes.js';
@@ -21,21 +21,6 @@ import { routePlugin } from './plugin.js';
 const str = (max = 200) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 const text = (max = 100_000) => ({ type: 'string', maxLength: max }) as const;
 const ID = { type: 'object', properties: { id: SERIAL_ID }, required: ['id'] } as const;
-const STATE_NAMES = [
-  'reported',
-  'triaged',
-  'in-progress',
-  'testing',
-  'ready',
-  'scheduled',
-  'deployed',
-  'verified',
-  'monitoring',
-  'solved',
-  'rejected',
-  'rolled-back',
-  'superseded',
-];
 
 const actorOf = (req: FastifyRequest, min: 'viewer' | 'developer' = 'developer'): Actor => {
   const me = requireRole(req, min);
@@ -116,7 +101,7 @@ export function caseRoutes(ctx: Ctx) {
             type: 'object',
             additionalProperties: false,
             properties: {
-              state: { type: 'string', enum: STATE_NAMES },
+              state: { type: 'string', enum: [...STATES] },
               product: NAME,
               severity: { type: 'string', enum: [...SEVERITIES] },
               priority: { type: 'string', enum: ['P1', 'P2', 'P3', 'P4'] },

@@ -4,23 +4,12 @@ import type { Ctx } from '../app.js';
 import { rank, requireRole } from '../auth.js';
 import { pipelineOf } from '../environments/presence.js';
 import { envView, presenceCache } from '../environments/queries.js';
+import { ACTIVE } from '../../wire/cases.js';
 import type { Overview, SetupStep } from '../../wire/overview.js';
 import { routePlugin } from './plugin.js';
 
 /** How many of each list the overview names, the most urgent first. */
 const LIST_MAX = 20;
-const OPEN = [
-  'reported',
-  'triaged',
-  'in-progress',
-  'testing',
-  'ready',
-  'scheduled',
-  'deployed',
-  'verified',
-  'monitoring',
-];
-
 export function overviewRoutes(ctx: Ctx) {
   const db = ctx.store.db;
   return routePlugin((app) => {
@@ -76,7 +65,7 @@ export function overviewRoutes(ctx: Ctx) {
           .selectFrom('cases')
           .select(['id', 'title', 'severity', 'priority', 'state', 'customer_id', 'created_at'])
           .where('severity', 'in', ['S1', 'S2'])
-          .where('state', 'in', OPEN)
+          .where('state', 'in', ACTIVE)
           .orderBy('created_at')
           .limit(LIST_MAX)
           .execute();
