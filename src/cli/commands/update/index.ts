@@ -1,10 +1,8 @@
 import { HfxError } from '../../../errors.js';
 import { healthReason, layout, revertUpdate, updateHome } from '../../../engine/index.js';
 import { appendEvents } from '../../../client/events.js';
-import { downloadUpdates } from '../../../client/fetch-archive.js';
 import { HOME, choice, defineCommand, int } from '../../command.js';
 import { HEALTH_FLAGS, healthOf, reportIfLinked } from '../../health.js';
-import { fetchOciArchive } from '../../../client/oci.js';
 import { isOciSource } from '../../../oci/reference.js';
 import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryAccess } from '../../registry-flags.js';
 
@@ -81,8 +79,15 @@ ${REGISTRY_FLAGS_HELP}`,
     const fromOci = archive !== undefined && isOciSource(archive);
     const access = registryAccess(v, io.env, fromOci, 'update');
     const health = await healthOf(v, h, v.server === true);
-    const from = v.server ? await downloadUpdates(h, channel) : v.from !== undefined ? path(v.from) : undefined;
-    const oci = fromOci ? await fetchOciArchive(h, archive, access, path) : null;
+    // The server and registry clients load only when used, as in `hfx apply`: most updates take files.
+    const from = v.server
+      ? await (await import('../../../client/fetch-archive.js')).downloadUpdates(h, channel)
+      : v.from !== undefined
+        ? path(v.from)
+        : undefined;
+    const oci = fromOci
+      ? await (await import('../../../client/oci.js')).fetchOciArchive(h, archive, access, path)
+      : null;
     const r = await updateHome({
       home: h,
       ...(archive ? { archive: oci ? oci.file : path(archive) } : {}),
