@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { applyHotfix, revertHotfix } from '../src/engine/index.js';
 import { buildImage } from '../src/image/image.js';
 import { startRegistry } from '../test/helpers/registry.js';
+import { recordFigures } from './figures.js';
 import { median, run } from './proc.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -145,6 +146,16 @@ async function main(): Promise<void> {
         pass: second!.push.blobsUploaded === 2,
       },
     ];
+    recordFigures(
+      'image',
+      rows.map((r, i) => ({
+        row: r.row,
+        value: `${r.ratio.toFixed(3)} (${r.hfx} / ${r.base})`,
+        goal: r.goal,
+        met: r.goal === 'information' ? null : r.pass,
+        ...(i === 0 ? { issue: 16 } : {}),
+      })),
+    );
     if (values.json)
       process.stdout.write(
         JSON.stringify(

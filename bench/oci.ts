@@ -16,6 +16,7 @@ import { parseArgs as parseCliArgs } from 'node:util';
 import { diffTrees, keygen } from '../src/engine/index.js';
 import { startServer, type RunningServer } from '../src/server/serve.js';
 import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
+import { recordFigures } from './figures.js';
 import { machineLoad, median, run, waitQuiet } from './proc.js';
 
 interface Args {
@@ -343,6 +344,37 @@ async function main(): Promise<number> {
       `registry requests: ${transferRequests} during the uploads and downloads, ` +
         `${duringChecks} during the registry store's update checks (goal 0)`,
     ].join('\n');
+    const vs = (x: number, y: number, unit: string) =>
+      `${(y / x).toFixed(2)} (${y.toFixed(0)} / ${x.toFixed(0)} ${unit})`;
+    recordFigures('oci', [
+      {
+        row: 'uploads, registry store / directory store',
+        value: vs(d.uploadMBps, r.uploadMBps, 'MB/s'),
+        goal: '',
+        met: null,
+        otherLoad,
+      },
+      {
+        row: 'downloads, registry store / directory store',
+        value: vs(d.downloadMBps, r.downloadMBps, 'MB/s'),
+        goal: '',
+        met: null,
+        otherLoad,
+      },
+      {
+        row: 'update checks/s, registry store / directory store',
+        value: vs(d.checksPerSecond, r.checksPerSecond, 'req/s'),
+        goal: '≈ 1',
+        met: r.checksPerSecond / d.checksPerSecond >= 0.9,
+        otherLoad,
+      },
+      {
+        row: 'registry requests during update checks',
+        value: String(duringChecks),
+        goal: '0',
+        met: duringChecks === 0,
+      },
+    ]);
     if (d.checkErrors + r.checkErrors > 0)
       throw new Error(`update checks failed: ${d.checkErrors + r.checkErrors}\n${table}`);
     if (a.json) {

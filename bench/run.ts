@@ -24,6 +24,7 @@ import {
   type HotfixPlan,
 } from './gen.js';
 import { envSetting, run, stat, waitQuiet, type RunResult, type Stat } from './proc.js';
+import { ratio, recordFigures } from './figures.js';
 import { ensureRealTree, REAL_TREE } from './realtree.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -764,6 +765,28 @@ async function main(): Promise<number> {
     `total ${totalSeconds.toFixed(0)} s${generatedNow ? ` (of which data generation ${data.generateSeconds.toFixed(0)} s)` : ' (data reused)'}`,
   );
   const text = lines.join('\n') + '\n';
+  // The rows issue 16 set goals for: init and verify of pack B, apply, diff, state and the real tree.
+  const ISSUE_16 = new Set([
+    'init-B',
+    'verify-B',
+    'apply-unzip',
+    'diff',
+    'state',
+    'real-apply',
+    'real-diff',
+    'real-state',
+  ]);
+  recordFigures(
+    'run',
+    rows.map((r) => ({
+      row: r.measure,
+      value: ratio(r.hfx, r.baseline, 's'),
+      goal: r.goal === null ? '' : `≤ ${r.goal}`,
+      met: r.pass,
+      ...(ISSUE_16.has(r.id) ? { issue: 16 } : {}),
+      otherLoad: r.otherLoad,
+    })),
+  );
   const result = { ok: clean, meta, data, hotfix: made, figures, rows, final };
   writeFileSync(join(W, 'results.json'), JSON.stringify(result, null, 2) + '\n');
   if (args.json) {

@@ -22,6 +22,7 @@ import { BlobStore } from '../src/server/blobs.js';
 import { developmentTufKeys } from '../src/server/tuf/keys-dir.js';
 import { newToken } from '../src/server/auth.js';
 import { openStore, type Store } from '../src/store/store.js';
+import { recordFigures } from './figures.js';
 import { envSetting, median, run } from './proc.js';
 import { CHECK_LEVEL, PRODUCT, RELEASE, seed, seedBigArchive, type Seeded } from './server-seed.js';
 
@@ -680,6 +681,30 @@ async function main(): Promise<number> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  recordFigures(
+    'server',
+    results.flatMap((r) => [
+      {
+        row: `${r.store}: update checks/s / constant route/s`,
+        value: `${r.ratio.toFixed(2)} (${median(r.metadata.map((x) => x.rps)).toFixed(0)} / ${median(r.constant.map((x) => x.rps)).toFixed(0)} req/s)`,
+        goal: `≥ ${GOAL_RPS_RATIO}`,
+        met: r.ratio >= GOAL_RPS_RATIO,
+      },
+      {
+        row: `${r.store}: update checks/s, rollout advancing / constant`,
+        value: `${r.rollout.ratio.toFixed(2)} (${r.rollout.checks.rps.toFixed(0)} req/s)`,
+        goal: `≥ ${GOAL_RPS_RATIO}`,
+        met: r.rollout.ratio >= GOAL_RPS_RATIO,
+      },
+      {
+        row: `${r.store}: ${r.download.bytes / 1e6} MB download, hfx serve / nginx`,
+        value: `${r.download.ratio.toFixed(2)} (${r.download.serverMBps.toFixed(0)} / ${r.download.nginxMBps.toFixed(0)} MB/s)`,
+        goal: `≥ ${GOAL_DOWNLOAD_RATIO}`,
+        met: r.download.ratio >= GOAL_DOWNLOAD_RATIO,
+        issue: 16,
+      },
+    ]),
+  );
   const t = table(results, a);
   if (a.json) {
     process.stderr.write(`\n${t}\n`);

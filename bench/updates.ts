@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ratio, recordFigures } from './figures.js';
 import { median, run } from './proc.js';
 
 const args = process.argv.slice(2);
@@ -128,6 +129,15 @@ async function main(): Promise<void> {
       goal: '≤ 1.2',
     },
   ].map((x) => ({ ...x, ratio: x.hfx / x.baseline }));
+  recordFigures(
+    'updates',
+    rows.map((x) => ({
+      row: x.measure,
+      value: ratio(x.hfx, x.baseline, 's'),
+      goal: x.goal,
+      met: x.goal === '< 1' ? x.ratio < 1 : x.ratio <= 1.2,
+    })),
+  );
   if (json) process.stdout.write(JSON.stringify({ quick, rows }, null, 2) + '\n');
   log('\nmeasure                                              a (s)   b (s)   a/b    goal');
   for (const x of rows)

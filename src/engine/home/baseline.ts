@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } f
 import { HfxError } from '../../errors.js';
 import type { NodeState } from '../archive/manifest.js';
 import { fsyncPathSync } from '../fs/durable.js';
+import { fileLine } from './baseline-line.js';
 import type { Layout } from './layout.js';
 
 const BASELINE_FORMAT = 'hfx-baseline/1';
@@ -14,7 +15,7 @@ export type Tree = Map<string, NodeState>;
 export function encodeNode(path: string, n: NodeState): string {
   switch (n.type) {
     case 'file':
-      return JSON.stringify([path, 'f', n.mode, n.size, n.sha256]);
+      return fileLine(path, n.mode, n.size, n.sha256);
     case 'dir':
       return JSON.stringify([path, 'd', n.mode]);
     case 'symlink':
