@@ -1,4 +1,4 @@
-import { closeSync, fsync, openSync, read, writeSync } from 'node:fs';
+import { closeSync, fsync, openSync, read, readSync, writeSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -34,10 +34,29 @@ const MAX32 = 0xffffffff;
 /** Sizes from here on get ZIP64 fields in the local header (deflate may add a little). */
 const ZIP64_FROM = MAX32 - (64 << 20);
 const CHUNK = 1 << 20;
+/**
+ * Files to deflate up to this size are read and deflated whole, several at once in the thread
+ * pool, ahead of the writer: the real TypeScript release (9.1 + 6.2 MB of JavaScript) deflated one
+ * file after the other was a quarter of `hfx diff`'s time. Larger ones stream, one at a time.
+ */
+const AHEAD_MAX = 32 << 20;
+/** Files, and bytes of them, read and deflating ahead of the one being written. */
+const AHEAD_FILES = 4;
+const AHEAD_BYTES = 64 << 20;
 
 const readAt = promisify(read);
 const fsyncFd = promisify(fsync);
-const deflateRawAsync = promisify(deflateRaw) as (b: Buffer, o: { level: number }) => Promise<Buffer>;
+const deflateRawAsyncOf = promisify(deflateRaw) as (
+  b: Buffer,
+  o: { level: number; chunkSize: number },
+) => Promise<Buffer>;
+/**
+ * Deflates `b` in the thread pool. Node's one-shot deflate hands out 16 KiB of output per trip to
+ * the pool by default, and each trip passes through this thread: for 9 MB of JavaScript, hundreds
+ * of them, half the time. Up to 1 MiB a trip here; the output is the same bytes.
+ */
+const deflateRawAsync = (b: Buffer, level: number): Promise<Buffer> =>
+  deflateRawAsyncOf(b, { level, chunkSize: Math.min(CHUNK, Math.max(16 * 1024, b.length)) });
 
 interface Written {
   name: Buffer;
@@ -143,7 +162,7 @@ class ZipOut {
         parts.push(c);
       }
       const [only] = parts;
-      this.write(await deflateRawAsync(parts.length === 1 && only ? only : Buffer.concat(parts), { level }));
+      this.write(await deflateRawAsync(parts.length === 1 && only ? only : Buffer.concat(parts), level));
     } else {
       const z = createDeflateRaw({ level, chunkSize: CHUNK });
       const out: Buffer[] = [];
@@ -171,6 +190,24 @@ class ZipOut {
     const h = this.localHeader(w, zip64);
     let off = 0;
     while (off < h.length) off += writeSync(this.fd, h, off, h.length - off, w.offset + off);
+    this.entries.push(w);
+  }
+
+  /** Adds one entry deflated beforehand (see `deflateWhole`): its header is final from the start. */
+  addDeflated(name: string, mode: number, d: Deflated): void {
+    const w: Written = {
+      name: Buffer.from(name, 'utf8'),
+      method: 8,
+      crc: d.crc,
+      size: d.size,
+      csize: d.data.length,
+      offset: this.pos,
+      mode,
+    };
+    if (d.size >= ZIP64_FROM || w.csize >= MAX32)
+      throw new HfxError('HFX_E_INTERNAL', `${name} is too large to deflate whole`);
+    this.write(this.localHeader(w, false));
+    this.write(d.data);
     this.entries.push(w);
   }
 
@@ -251,10 +288,10 @@ async function* one(b: Buffer): AsyncGenerator<Buffer> {
 /** A file's bytes, 1 MiB at a time, the next read in flight while the caller handles the last. */
 async function* fileChunks(file: string): AsyncGenerator<Buffer> {
   const fd = openSync(file, 'r');
+  const next = (pos: number) => readAt(fd, Buffer.allocUnsafe(CHUNK), 0, CHUNK, pos);
+  let pending = next(0);
   try {
-    const next = (pos: number) => readAt(fd, Buffer.allocUnsafe(CHUNK), 0, CHUNK, pos);
     let pos = 0;
-    let pending = next(0);
     for (;;) {
       const { bytesRead, buffer } = await pending;
       if (bytesRead === 0) return;
@@ -263,8 +300,37 @@ async function* fileChunks(file: string): AsyncGenerator<Buffer> {
       yield bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
+    // A caller that stops early (a file that grew) leaves a read in flight: closed under it, the
+    // descriptor could be reused by the next open and the read land in another file.
+    await pending.catch(() => undefined);
     closeSync(fd);
   }
+}
+
+interface Deflated {
+  size: number;
+  crc: number;
+  data: Buffer;
+}
+
+/** A file of `size` bytes read whole (refused if it changed size meanwhile), its CRC-32, and its deflate in the thread pool. */
+async function deflateWhole(name: string, file: string, size: number, level: number): Promise<Deflated> {
+  const b = Buffer.allocUnsafe(size + 1);
+  const fd = openSync(file, 'r');
+  let n = 0;
+  try {
+    for (let r = -1; r !== 0 && n <= size; n += r) r = readSync(fd, b, n, size + 1 - n, n);
+  } finally {
+    closeSync(fd);
+  }
+  if (n !== size)
+    throw new HfxError(
+      'HFX_E_IO',
+      `${name} changed while the archive was written (${n > size ? `more than ${size} bytes` : `${n} bytes, not ${size}`})`,
+      { hint: 'Run the command again on a tree nothing writes to.' },
+    );
+  const data = b.subarray(0, size);
+  return { size, crc: crc32(data), data: await deflateRawAsync(data, level) };
 }
 
 /**
@@ -295,19 +361,49 @@ export async function writeArchive(
       const sig = Buffer.from(JSON.stringify(signatures, null, 2) + '\n');
       await zip.add(SIGNATURE_NAME, 0o100644, sig.length, 6, one(sig));
     }
-    for (const e of manifest.entries) {
+    const items = manifest.entries.flatMap((e) => {
       const name = payloadName(e);
-      if (name === null) continue;
+      if (name === null) return [];
       const after = e.after?.type === 'file' ? e.after : null;
       const src = payload(e.path);
-      const chunks = 'file' in src ? fileChunks(src.file) : ((await src.open()) as AsyncIterable<Buffer>);
-      await zip.add(
-        name,
-        0o100000 | (after ? parseInt(after.mode, 8) : 0o644),
-        after?.size ?? 0,
-        STORED.test(e.path) ? 0 : (opts.compressionLevel ?? 1),
-        chunks,
-      );
+      const level = STORED.test(e.path) ? 0 : (opts.compressionLevel ?? 1);
+      const size = after?.size ?? 0;
+      const whole = 'file' in src && level > 0 && size <= AHEAD_MAX ? src.file : null;
+      return [{ name, src, level, size, whole, mode: 0o100000 | (after ? parseInt(after.mode, 8) : 0o644) }];
+    });
+    // Files deflated whole are started up to AHEAD_FILES / AHEAD_BYTES ahead of the one written;
+    // the entries are still written in the manifest's order, so the archive's bytes do not change.
+    const ahead = new Map<number, Promise<Deflated>>();
+    let next = 0;
+    let aheadBytes = 0;
+    const fill = (from: number): void => {
+      for (next = Math.max(next, from); next < items.length && ahead.size < AHEAD_FILES; next++) {
+        const it = items[next];
+        if (!it?.whole) continue;
+        if (ahead.size > 0 && aheadBytes + it.size > AHEAD_BYTES) break;
+        const p = deflateWhole(it.name, it.whole, it.size, it.level);
+        p.catch(() => undefined); // awaited in turn below; one that fails first must not go unhandled
+        ahead.set(next, p);
+        aheadBytes += it.size;
+      }
+    };
+    try {
+      for (const [i, it] of items.entries()) {
+        fill(i);
+        const p = ahead.get(i);
+        if (p) {
+          const d = await p;
+          ahead.delete(i);
+          aheadBytes -= it.size;
+          zip.addDeflated(it.name, it.mode, d);
+          continue;
+        }
+        const chunks = 'file' in it.src ? fileChunks(it.src.file) : ((await it.src.open()) as AsyncIterable<Buffer>);
+        await zip.add(it.name, it.mode, it.size, it.level, chunks);
+      }
+    } finally {
+      // Nothing is left reading or deflating when the temp file goes.
+      await Promise.allSettled(ahead.values());
     }
     zip.end();
     await fsyncFd(fd);
