@@ -3,7 +3,7 @@
 // unconfirmed, and the next recovery reverts it. Through the real CLI, on real packs.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -277,6 +277,39 @@ describe('hfx update --health', () => {
       );
       assert.equal(stateText(w.home), before);
     }
+  });
+
+  test('a failing check whose undo fails too: HFX_E_RECOVERY, nothing committed, the journal kept; once the cause is fixed, hfx recover undoes it', async () => {
+    const { w, upd, pack, state: before } = await setup();
+    // The check moves lib/ away and leaves a file in its place: the undo cannot put the old files back.
+    const r = await hfx([
+      'update',
+      upd,
+      '--home',
+      w.home,
+      '--health',
+      'mv lib lib.away && touch lib && exit 4',
+      '--json',
+    ]);
+    assert.equal(r.code, 8, r.stdout);
+    assert.equal(r.json.error.code, 'HFX_E_RECOVERY');
+    assert.match(
+      r.json.error.message,
+      /^update U-1 \(level 0 → 1\) failed its health check and undoing it failed: ENOTDIR/,
+    );
+    assert.match(r.json.error.hint, /hfx recover/);
+    assert.equal(stateText(w.home), before, 'the update was not committed');
+    assert.ok(existsSync(join(w.home, '.hfx', 'journal.json')), 'the journal is kept for hfx recover');
+    const refused = await hfx(['recover', '--home', w.home, '--json']);
+    assert.equal(refused.json.error.code, 'HFX_E_RECOVERY', 'while the cause is there, recovery fails the same way');
+    assert.equal(stateText(w.home), before);
+    rmSync(join(w.home, 'lib'));
+    renameSync(join(w.home, 'lib.away'), join(w.home, 'lib'));
+    const rec = await hfx(['recover', '--home', w.home, '--json']);
+    assert.equal(rec.code, 0, rec.stdout);
+    assert.equal(rec.json.action, 'rolled-back');
+    assert.deepEqual(packOnly(w.home), pack, 'the hotfix and the old files are back');
+    assert.equal(stateText(w.home), before);
   });
 
   test('--revert with --health is refused', async () => {
