@@ -14,6 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DEFAULT_LIMITS } from '../src/engine/archive/limits.js';
@@ -136,4 +137,29 @@ test('writeArchive: a file over 32 MiB streams through deflate, and one that gre
     /huge\.log changed while the archive was written \(more than 36000000 bytes\)/,
   );
   assert.deepEqual(readdirSync(dir).sort(), ['first.zip', 'new', 'old']);
+});
+
+test('writeArchive: a source read as a stream (hfx sign re-packing an archive) with more or fewer bytes than the manifest says is refused', async () => {
+  const { dir, newDir, manifest } = await fixture('streamed');
+  for (const [delta, said] of [
+    [4, /lib\/conf\.xml changed while the archive was written \(more than \d+ bytes\)/],
+    [-4, /lib\/conf\.xml changed while the archive was written \(\d+ bytes, not \d+\)/],
+  ] as const) {
+    const source = (p: string) => {
+      const bytes = readFileSync(join(newDir, p));
+      const off = p === 'lib/conf.xml' ? delta : 0;
+      const body = off > 0 ? Buffer.concat([bytes, Buffer.alloc(off)]) : bytes.subarray(0, bytes.length + off);
+      return { open: () => Promise.resolve(Readable.from([body.subarray(0, 1000), body.subarray(1000)])) };
+    };
+    await assert.rejects(writeArchive(join(dir, 'out.zip'), manifest, null, source), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'HFX_E_IO');
+      assert.match(e.message, said);
+      return true;
+    });
+    assert.deepEqual(readdirSync(dir).sort(), ['first.zip', 'new', 'old']);
+  }
+  // Unchanged, the streamed sources give the archive the files gave.
+  const same = (p: string) => ({ open: () => Promise.resolve(Readable.from([readFileSync(join(newDir, p))])) });
+  await writeArchive(join(dir, 'streamed.zip'), manifest, null, same);
+  assert.deepEqual(readFileSync(join(dir, 'streamed.zip')), readFileSync(join(dir, 'first.zip')));
 });

@@ -126,7 +126,10 @@ class ZipOut {
     return h;
   }
 
-  /** Adds one entry, its bytes coming from `chunks` (exactly `size` of them), deflated at `level` (0: stored). */
+  /**
+   * Adds one entry, its bytes coming from `chunks` (exactly `size` of them), stored (`level` 0) or
+   * deflated as they stream: for files too large to deflate whole (see `deflateWhole`).
+   */
   async add(name: string, mode: number, size: number, level: number, chunks: AsyncIterable<Buffer>): Promise<void> {
     const w: Written = {
       name: Buffer.from(name, 'utf8'),
@@ -143,10 +146,7 @@ class ZipOut {
     let n = 0;
     const check = (c: Buffer): void => {
       n += c.length;
-      if (n > size)
-        throw new HfxError('HFX_E_IO', `${name} changed while the archive was written (more than ${size} bytes)`, {
-          hint: 'Run the command again on a tree nothing writes to.',
-        });
+      if (n > size) throw changedWhileWritten(name, n, size);
       w.crc = crc32(c, w.crc);
     };
     if (level === 0) {
@@ -154,15 +154,6 @@ class ZipOut {
         check(c);
         this.write(c);
       }
-    } else if (size <= 8 * CHUNK) {
-      // Small files deflate in one call, in the thread pool.
-      const parts: Buffer[] = [];
-      for await (const c of chunks) {
-        check(c);
-        parts.push(c);
-      }
-      const [only] = parts;
-      this.write(await deflateRawAsync(parts.length === 1 && only ? only : Buffer.concat(parts), level));
     } else {
       const z = createDeflateRaw({ level, chunkSize: CHUNK });
       const out: Buffer[] = [];
@@ -180,10 +171,7 @@ class ZipOut {
       await ended;
       for (const d of out.splice(0)) this.write(d);
     }
-    if (n !== size)
-      throw new HfxError('HFX_E_IO', `${name} changed while the archive was written (${n} bytes, not ${size})`, {
-        hint: 'Run the command again on a tree nothing writes to.',
-      });
+    if (n !== size) throw changedWhileWritten(name, n, size);
     w.csize = this.pos - start;
     if (!zip64 && w.csize >= MAX32)
       throw new HfxError('HFX_E_TOO_LARGE', `${name} does not fit a ZIP entry without ZIP64`);
@@ -193,7 +181,7 @@ class ZipOut {
     this.entries.push(w);
   }
 
-  /** Adds one entry deflated beforehand (see `deflateWhole`): its header is final from the start. */
+  /** Adds one entry deflated beforehand (`deflateWhole`): its header is final from the start. */
   addDeflated(name: string, mode: number, d: Deflated): void {
     const w: Written = {
       name: Buffer.from(name, 'utf8'),
@@ -280,11 +268,6 @@ class ZipOut {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/require-await -- a one-chunk source in the shape of the others
-async function* one(b: Buffer): AsyncGenerator<Buffer> {
-  yield b;
-}
-
 /** A file's bytes, 1 MiB at a time, the next read in flight while the caller handles the last. */
 async function* fileChunks(file: string): AsyncGenerator<Buffer> {
   const fd = openSync(file, 'r');
@@ -313,23 +296,40 @@ interface Deflated {
   data: Buffer;
 }
 
-/** A file of `size` bytes read whole (refused if it changed size meanwhile), its CRC-32, and its deflate in the thread pool. */
-async function deflateWhole(name: string, file: string, size: number, level: number): Promise<Deflated> {
-  const b = Buffer.allocUnsafe(size + 1);
-  const fd = openSync(file, 'r');
+function changedWhileWritten(name: string, n: number, size: number): HfxError {
+  return new HfxError(
+    'HFX_E_IO',
+    `${name} changed while the archive was written (${n > size ? `more than ${size} bytes` : `${n} bytes, not ${size}`})`,
+    { hint: 'Run the command again on a tree nothing writes to.' },
+  );
+}
+
+/** All `size` bytes of a source, in one buffer; refused if it holds more or fewer. */
+async function wholeOf(name: string, src: PayloadSource | Buffer, size: number): Promise<Buffer> {
+  if (Buffer.isBuffer(src)) return src;
   let n = 0;
-  try {
-    for (let r = -1; r !== 0 && n <= size; n += r) r = readSync(fd, b, n, size + 1 - n, n);
-  } finally {
-    closeSync(fd);
+  const b = Buffer.allocUnsafe(size + 1); // one byte more: a file that grew shows
+  if ('file' in src) {
+    const fd = openSync(src.file, 'r');
+    try {
+      for (let r = -1; r !== 0 && n <= size; n += r) r = readSync(fd, b, n, size + 1 - n, n);
+    } finally {
+      closeSync(fd);
+    }
+  } else {
+    for await (const c of (await src.open()) as AsyncIterable<Buffer>) {
+      if (n + c.length > size) throw changedWhileWritten(name, n + c.length, size);
+      c.copy(b, n);
+      n += c.length;
+    }
   }
-  if (n !== size)
-    throw new HfxError(
-      'HFX_E_IO',
-      `${name} changed while the archive was written (${n > size ? `more than ${size} bytes` : `${n} bytes, not ${size}`})`,
-      { hint: 'Run the command again on a tree nothing writes to.' },
-    );
-  const data = b.subarray(0, size);
+  if (n !== size) throw changedWhileWritten(name, n, size);
+  return b.subarray(0, size);
+}
+
+/** An entry's bytes, their CRC-32, and their deflate in the thread pool. */
+async function deflateWhole(name: string, src: PayloadSource | Buffer, size: number, level: number): Promise<Deflated> {
+  const data = await wholeOf(name, src, size);
   return { size, crc: crc32(data), data: await deflateRawAsync(data, level) };
 }
 
@@ -356,10 +356,10 @@ export async function writeArchive(
   try {
     const zip = new ZipOut(fd, new Date(manifest.createdAt));
     const meta = Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
-    await zip.add(MANIFEST_NAME, 0o100644, meta.length, 6, one(meta));
+    zip.addDeflated(MANIFEST_NAME, 0o100644, await deflateWhole(MANIFEST_NAME, meta, meta.length, 6));
     if (signatures) {
       const sig = Buffer.from(JSON.stringify(signatures, null, 2) + '\n');
-      await zip.add(SIGNATURE_NAME, 0o100644, sig.length, 6, one(sig));
+      zip.addDeflated(SIGNATURE_NAME, 0o100644, await deflateWhole(SIGNATURE_NAME, sig, sig.length, 6));
     }
     const items = manifest.entries.flatMap((e) => {
       const name = payloadName(e);
@@ -368,7 +368,7 @@ export async function writeArchive(
       const src = payload(e.path);
       const level = STORED.test(e.path) ? 0 : (opts.compressionLevel ?? 1);
       const size = after?.size ?? 0;
-      const whole = 'file' in src && level > 0 && size <= AHEAD_MAX ? src.file : null;
+      const whole = level > 0 && size <= AHEAD_MAX;
       return [{ name, src, level, size, whole, mode: 0o100000 | (after ? parseInt(after.mode, 8) : 0o644) }];
     });
     // Files deflated whole are started up to AHEAD_FILES / AHEAD_BYTES ahead of the one written;
@@ -381,7 +381,7 @@ export async function writeArchive(
         const it = items[next];
         if (!it?.whole) continue;
         if (ahead.size > 0 && aheadBytes + it.size > AHEAD_BYTES) break;
-        const p = deflateWhole(it.name, it.whole, it.size, it.level);
+        const p = deflateWhole(it.name, it.src, it.size, it.level);
         p.catch(() => undefined); // awaited in turn below; one that fails first must not go unhandled
         ahead.set(next, p);
         aheadBytes += it.size;
