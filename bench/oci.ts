@@ -16,7 +16,7 @@ import { parseArgs as parseCliArgs } from 'node:util';
 import { diffTrees, keygen } from '../src/engine/index.js';
 import { startServer, type RunningServer } from '../src/server/serve.js';
 import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
-import { recordFigures } from './figures.js';
+import { ratio, recordFigures } from './figures.js';
 import { machineLoad, median, run, waitQuiet } from './proc.js';
 
 interface Args {
@@ -344,26 +344,24 @@ async function main(): Promise<number> {
       `registry requests: ${transferRequests} during the uploads and downloads, ` +
         `${duringChecks} during the registry store's update checks (goal 0)`,
     ].join('\n');
-    const vs = (x: number, y: number, unit: string) =>
-      `${(y / x).toFixed(2)} (${y.toFixed(0)} / ${x.toFixed(0)} ${unit})`;
     recordFigures('oci', [
       {
         row: 'uploads, registry store / directory store',
-        value: vs(d.uploadMBps, r.uploadMBps, 'MB/s'),
+        value: ratio(r.uploadMBps, d.uploadMBps, 'MB/s', 0),
         goal: '',
         met: null,
         otherLoad,
       },
       {
         row: 'downloads, registry store / directory store',
-        value: vs(d.downloadMBps, r.downloadMBps, 'MB/s'),
+        value: ratio(r.downloadMBps, d.downloadMBps, 'MB/s', 0),
         goal: '',
         met: null,
         otherLoad,
       },
       {
         row: 'update checks/s, registry store / directory store',
-        value: vs(d.checksPerSecond, r.checksPerSecond, 'req/s'),
+        value: ratio(r.checksPerSecond, d.checksPerSecond, 'req/s', 0),
         goal: '≈ 1',
         met: r.checksPerSecond / d.checksPerSecond >= 0.9,
         otherLoad,

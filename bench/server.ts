@@ -22,7 +22,7 @@ import { BlobStore } from '../src/server/blobs.js';
 import { developmentTufKeys } from '../src/server/tuf/keys-dir.js';
 import { newToken } from '../src/server/auth.js';
 import { openStore, type Store } from '../src/store/store.js';
-import { recordFigures } from './figures.js';
+import { ratio, recordFigures } from './figures.js';
 import { envSetting, median, run } from './proc.js';
 import { CHECK_LEVEL, PRODUCT, RELEASE, seed, seedBigArchive, type Seeded } from './server-seed.js';
 
@@ -541,7 +541,7 @@ async function benchStore(
       for (const r of [...constant, ...constantAuth, ...metadata])
         if (r.errors > 0) throw new Error(`${r.label}: ${r.errors} of ${r.requests} requests failed or were not 2xx`);
       const rps = (rs: WrkResult[]) => median(rs.map((r) => r.rps));
-      const ratio = rps(metadata) / rps(constant);
+      const checksRatio = rps(metadata) / rps(constant);
       const ratioAuth = rps(metadata) / rps(constantAuth);
 
       log(`${kind}: update checks while a rollout advances, and how soon a pause is seen`);
@@ -566,7 +566,7 @@ async function benchStore(
           constant,
           constantAuth,
           metadata,
-          ratio,
+          ratio: checksRatio,
           ratioAuth,
           download,
           rollout: { ...during, ratio: during.checks.rps / rps(constant) },
@@ -686,7 +686,7 @@ async function main(): Promise<number> {
     results.flatMap((r) => [
       {
         row: `${r.store}: update checks/s / constant route/s`,
-        value: `${r.ratio.toFixed(2)} (${median(r.metadata.map((x) => x.rps)).toFixed(0)} / ${median(r.constant.map((x) => x.rps)).toFixed(0)} req/s)`,
+        value: ratio(median(r.metadata.map((x) => x.rps)), median(r.constant.map((x) => x.rps)), 'req/s', 0),
         goal: `≥ ${GOAL_RPS_RATIO}`,
         met: r.ratio >= GOAL_RPS_RATIO,
       },
@@ -698,7 +698,7 @@ async function main(): Promise<number> {
       },
       {
         row: `${r.store}: ${r.download.bytes / 1e6} MB download, hfx serve / nginx`,
-        value: `${r.download.ratio.toFixed(2)} (${r.download.serverMBps.toFixed(0)} / ${r.download.nginxMBps.toFixed(0)} MB/s)`,
+        value: ratio(r.download.serverMBps, r.download.nginxMBps, 'MB/s', 0),
         goal: `≥ ${GOAL_DOWNLOAD_RATIO}`,
         met: r.download.ratio >= GOAL_DOWNLOAD_RATIO,
         issue: 16,
