@@ -2,21 +2,14 @@
 // caller may see (not a page of them), filtered by product and release; a customer sees its own.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Insertable } from 'kysely';
+import type { Database } from '../src/store/schema.js';
 import { prng } from './helpers/crash.js';
 import { maybe } from './helpers/hooks.js';
 import { api, STORES, testServer } from './helpers/server.js';
 
-interface Row {
-  id: string;
-  customer_id: string | null;
-  name: string;
-  product: string;
-  release: string;
-  level: number;
-  channel: string;
-  hotfixes: string;
-  reported_at: Date;
-}
+/** An installation as written straight into the store. */
+type Row = Insertable<Database['installations']>;
 
 for (const store of STORES)
   describe(`fleet summary on ${store}`, () => {

@@ -3,8 +3,8 @@
 // and a customer's view of them. The dashboard offers exactly the actions this table allows.
 import type { Role } from './roles.js';
 
-/** The life of a hotfix case. Terminal: solved, rejected, superseded (rolled-back and solved can be reopened). */
-export const STATES = [
+/** The states of a case still open (not solved, rejected, rolled back or superseded). */
+export const ACTIVE = [
   'reported',
   'triaged',
   'in-progress',
@@ -14,11 +14,13 @@ export const STATES = [
   'deployed',
   'verified',
   'monitoring',
-  'solved',
-  'rejected',
-  'rolled-back',
-  'superseded',
 ] as const;
+
+/**
+ * The life of a hotfix case: the open states, then the closed ones. Terminal: solved, rejected,
+ * superseded (rolled-back and solved can be reopened).
+ */
+export const STATES = [...ACTIVE, 'solved', 'rejected', 'rolled-back', 'superseded'] as const;
 export type CaseState = (typeof STATES)[number];
 
 export const ACTIONS = [
@@ -63,18 +65,6 @@ export interface Transition {
   role: Role;
 }
 
-/** The states of a case still open (not solved, rejected, rolled back or superseded). */
-export const ACTIVE = [
-  'reported',
-  'triaged',
-  'in-progress',
-  'testing',
-  'ready',
-  'scheduled',
-  'deployed',
-  'verified',
-  'monitoring',
-] as const;
 const SHIPPED = ['scheduled', 'deployed', 'verified', 'monitoring'] as const;
 
 function build(): Record<CaseState, Partial<Record<CaseAction, Transition>>> {

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
 import { HfxError } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
 import { audit } from '../audit.js';
@@ -55,18 +55,14 @@ export async function createCase(db: Kysely<Database>, actor: Actor, b: Intake):
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await tx
-      .insertInto('case_transitions')
-      .values({
-        case_id: r.id,
-        action: 'report',
-        from_state: null,
-        to_state: 'reported',
-        actor: actor.name,
-        reason: null,
-        details: JSON.stringify({ source: b.source }),
-      })
-      .execute();
+    await logTransition(tx, r.id, {
+      action: 'report',
+      from: null,
+      to: 'reported',
+      actor: actor.name,
+      reason: null,
+      details: { source: b.source },
+    });
     await audit(tx, actor.name, 'create', 'case', String(r.id), { ...b, priority: r.priority });
     if (r.severity === 'S1' || r.severity === 'S2') {
       await enqueue(tx, {
@@ -111,27 +107,64 @@ export async function overridePriority(
     const c = await lock(tx, id);
     if (['solved', 'rejected', 'superseded'].includes(c.state))
       throw new HfxError('HFX_E_TRANSITION', `a ${c.state} case's priority does not change`);
-    const r = await tx
-      .updateTable('cases')
-      .set({ priority, priority_reason: reason, updated_at: sql`now()` })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await tx
-      .insertInto('case_transitions')
-      .values({
-        case_id: id,
+    const r = await moveCase(
+      tx,
+      id,
+      { priority, priority_reason: reason },
+      {
         action: 'priority',
-        from_state: c.state,
-        to_state: c.state,
+        from: c.state,
+        to: c.state,
         actor: actor.name,
         reason,
-        details: JSON.stringify({ from: c.priority, to: priority, computed: priorityOf(c.severity, c.impact) }),
-      })
-      .execute();
+        details: { from: c.priority, to: priority, computed: priorityOf(c.severity, c.impact) },
+      },
+    );
     await audit(tx, actor.name, 'priority', 'case', String(id), { from: c.priority, to: priority, reason });
     return r;
   });
+}
+
+/** A step in a case's history, as case_transitions keeps it (the customer's timeline is told from these). */
+interface LoggedStep {
+  action: string;
+  from: string | null;
+  to: string;
+  actor: string;
+  reason: string | null;
+  details: unknown;
+}
+
+async function logTransition(tx: Transaction<Database>, id: number, t: LoggedStep): Promise<void> {
+  await tx
+    .insertInto('case_transitions')
+    .values({
+      case_id: id,
+      action: t.action,
+      from_state: t.from,
+      to_state: t.to,
+      actor: t.actor,
+      reason: t.reason,
+      details: JSON.stringify(t.details),
+    })
+    .execute();
+}
+
+/** Changes a locked case (updated_at too) and logs the step that changed it, in the caller's transaction. */
+async function moveCase(
+  tx: Transaction<Database>,
+  id: number,
+  set: Updateable<Database['cases']>,
+  t: LoggedStep,
+): Promise<CaseRow> {
+  const r = await tx
+    .updateTable('cases')
+    .set({ ...set, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await logTransition(tx, id, t);
+  return r;
 }
 
 async function lock(tx: Transaction<Database>, id: number): Promise<CaseRow> {
@@ -207,24 +240,12 @@ export async function act(
         details: { guard: bad.guard },
       });
     await handler.complete?.(s);
-    const r = await tx
-      .updateTable('cases')
-      .set({ ...s.set, state: t.to, updated_at: sql`now()` })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await tx
-      .insertInto('case_transitions')
-      .values({
-        case_id: id,
-        action,
-        from_state: c.state,
-        to_state: t.to,
-        actor: actor.name,
-        reason: b.reason ?? null,
-        details: JSON.stringify(s.details),
-      })
-      .execute();
+    const r = await moveCase(
+      tx,
+      id,
+      { ...s.set, state: t.to },
+      { action, from: c.state, to: t.to, actor: actor.name, reason: b.reason ?? null, details: s.details },
+    );
     await handler.record?.(s);
     await audit(tx, actor.name, action, 'case', String(id), {
       from: c.state,

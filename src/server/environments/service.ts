@@ -23,6 +23,7 @@ import {
 } from './queries.js';
 import type { EnvView, Pipeline } from '../../wire/environments.js';
 import type { Presence } from '../../wire/environments.js';
+import type { EnvironmentReport } from '../../wire/fleet.js';
 
 /**
  * The environments' rules (docs/environments.md): the pipeline, assignments and reports,
@@ -176,20 +177,11 @@ export async function assignInstallation(
   return { installation: inst.id, product, environment: env, before: before?.environment ?? null };
 }
 
-export interface ContentReport {
-  installation: string;
-  release: string;
-  level: number;
-  hotfixes: { id: string; digest: string }[];
-  updates: { id: string; digest: string }[];
-  packHash: string;
-}
-
 /** Records what an installation runs; the caller is its installation token or, for in-house installations, a vendor user. */
 export async function recordReport(
   db: Db,
   p: Principal,
-  b: ContentReport,
+  b: EnvironmentReport,
 ): Promise<{ installation: string; environment: string | null }> {
   const customer = p.kind === 'customer' ? p.customerId : null;
   const inst = await db

@@ -2,7 +2,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { HfxError, isHfxError } from '../../errors.js';
-import { DEFAULT_LIMITS, openArchive, parsePublicKey, verifyManifestSignature } from '../../engine/index.js';
+import {
+  ARCHIVE_KINDS,
+  DEFAULT_LIMITS,
+  openArchive,
+  parsePublicKey,
+  verifyManifestSignature,
+} from '../../engine/index.js';
 import type { Ctx } from '../app.js';
 import { bumpVersion } from '../metadata-version.js';
 import { actorName, requireAny, requireRole } from '../auth.js';
@@ -235,7 +241,7 @@ export function archiveRoutes(ctx: Ctx) {
       },
     );
 
-    app.get<{ Querystring: { product?: string; release?: string; kind?: 'hotfix' | 'update' } }>(
+    app.get<{ Querystring: { product?: string; release?: string; kind?: (typeof ARCHIVE_KINDS)[number] } }>(
       '/v1/archives',
       {
         config: { allow: 'login' },
@@ -247,7 +253,7 @@ export function archiveRoutes(ctx: Ctx) {
             properties: {
               product: { type: 'string', maxLength: 128 },
               release: { type: 'string', maxLength: 128 },
-              kind: { type: 'string', enum: ['hotfix', 'update'] },
+              kind: { type: 'string', enum: [...ARCHIVE_KINDS] },
             },
           },
         },

@@ -1,5 +1,6 @@
 import { HfxError } from '../../errors.js';
 import type { Ctx } from '../app.js';
+import type { CaseRow } from '../cases/actions.js';
 import type { CaseAction } from '../cases/machine.js';
 import { requireAny } from '../auth.js';
 import { SERIAL_ID } from './schemas.js';
@@ -48,18 +49,7 @@ export function customerCaseRoutes(ctx: Ctx) {
     'created_at',
     'updated_at',
   ] as const;
-  const view = (c: {
-    id: number;
-    title: string;
-    product: string;
-    release: string | null;
-    severity: string;
-    priority: string;
-    state: string;
-    hotfix_id: string | null;
-    created_at: Date;
-    updated_at: Date;
-  }): CustomerCase => ({
+  const view = (c: Pick<CaseRow, (typeof COLS)[number]>): CustomerCase => ({
     id: c.id,
     title: c.title,
     product: c.product,

@@ -13,10 +13,10 @@ import {
   recordReport,
   setGates,
   setPipeline,
-  type ContentReport,
   type DeployInput,
   type PropagateInput,
 } from '../environments/service.js';
+import type { EnvironmentReport } from '../../wire/fleet.js';
 import { LEVEL, NAME } from './schemas.js';
 import { routePlugin } from './plugin.js';
 
@@ -130,7 +130,7 @@ export function environmentRoutes(ctx: Ctx) {
       },
     );
 
-    app.post<{ Body: ContentReport }>(
+    app.post<{ Body: EnvironmentReport }>(
       '/v1/environments/report',
       {
         config: { allow: 'report' },

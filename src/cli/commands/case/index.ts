@@ -13,28 +13,7 @@ import {
   type Subcommand,
 } from '../../command.js';
 import type { Output } from '../../output.js';
-
-interface CaseJson {
-  id: number;
-  title: string;
-  state: string;
-  severity: string;
-  priority: string;
-  product: string;
-  component: string | null;
-  assignee: string | null;
-  team: string | null;
-  hotfix_id: string | null;
-  transitions?: {
-    action: string;
-    from_state: string | null;
-    to_state: string;
-    actor: string;
-    reason: string | null;
-    at: string;
-  }[];
-  notifications?: { event_id: string; kind: string; target: string; delivered_at: string | null }[];
-}
+import type { CaseDetail, CaseRow } from '../../../wire/cases.js';
 
 const CASE_FLAGS = flags({
   server: { type: 'string' },
@@ -83,7 +62,7 @@ function caseId(sub: string, id: string): number {
   return Number(id);
 }
 
-function shown(out: Output, c: CaseJson, verb: string): number {
+function shown(out: Output, c: CaseRow, verb: string): number {
   out.result({ case: c });
   out.line(
     `${out.c.green('✓')} ${verb} case #${c.id} (${c.severity}/${c.priority}) ${c.title}: ${out.c.bold(c.state)}`,
@@ -114,7 +93,7 @@ const create = subcommand({
       ...(level !== undefined ? { level } : {}),
       ...(v.component ? { component: v.component } : {}),
     };
-    return shown(ctx.out, await call<CaseJson>(login, 'POST', '/v1/cases', body), 'reported');
+    return shown(ctx.out, await call<CaseRow>(login, 'POST', '/v1/cases', body), 'reported');
   },
 });
 
@@ -132,7 +111,7 @@ const list = subcommand({
       if (given) q.set(k, given);
     }
     const query = q.size ? `?${q.toString()}` : '';
-    const r = await call<{ cases: CaseJson[]; next: number | null }>(login, 'GET', `/v1/cases${query}`);
+    const r = await call<{ cases: CaseRow[]; next: number | null }>(login, 'GET', `/v1/cases${query}`);
     out.result(r);
     if (!r.cases.length) out.line('no cases');
     for (const c of r.cases)
@@ -152,18 +131,20 @@ const show = subcommand({
   async run({ values: v, args: [idArg] }, ctx) {
     const { out } = ctx;
     const login = loginFor(ctx, v);
-    const c = await call<CaseJson>(login, 'GET', `/v1/cases/${caseId('show', idArg)}`);
+    const c = await call<CaseDetail>(login, 'GET', `/v1/cases/${caseId('show', idArg)}`);
     out.result({ case: c });
     out.line(`#${c.id} ${out.c.bold(c.title)}  ${c.severity}/${c.priority}  ${out.c.bold(c.state)}`);
     out.line(
       `  ${c.product}${c.component ? `/${c.component}` : ''}${c.assignee ? `  assignee ${c.assignee}` : ''}${c.team ? `  team ${c.team}` : ''}${c.hotfix_id ? `  hotfix ${c.hotfix_id}` : ''}`,
     );
-    for (const t of c.transitions ?? [])
+    for (const t of c.transitions)
       out.line(
         `  ${t.at}  ${t.actor.padEnd(12)} ${t.action.padEnd(9)} → ${t.to_state}${t.reason ? `  (${t.reason})` : ''}`,
       );
-    for (const n of c.notifications ?? [])
-      out.line(`  notified ${n.kind} ${n.target}: ${n.event_id} ${n.delivered_at ? 'delivered' : 'pending'}`);
+    // The server leaves target out for roles below release-manager; String() keeps the line as it
+    // has always been printed, which then reads "undefined".
+    for (const n of c.notifications)
+      out.line(`  notified ${n.kind} ${String(n.target)}: ${n.event_id} ${n.delivered_at ? 'delivered' : 'pending'}`);
     return 0;
   },
 });
@@ -198,7 +179,7 @@ const priority = subcommand({
   async run({ values: v, args: [idArg] }, ctx) {
     const login = loginFor(ctx, v);
     const id = caseId('priority', idArg);
-    const c = await call<CaseJson>(login, 'POST', `/v1/cases/${id}/priority`, {
+    const c = await call<CaseRow>(login, 'POST', `/v1/cases/${id}/priority`, {
       priority: str(v.priority, 'priority', 'case'),
       reason: str(v.reason, 'reason', 'case'),
     });
@@ -322,7 +303,7 @@ function step(name: keyof typeof STEPS): Subcommand {
         const file = v[k];
         if (file) body[k] = readFileSync(path(file), 'utf8');
       }
-      return shown(ctx.out, await call<CaseJson>(login, 'POST', `/v1/cases/${id}/${name}`, body), it.verb);
+      return shown(ctx.out, await call<CaseRow>(login, 'POST', `/v1/cases/${id}/${name}`, body), it.verb);
     },
   });
 }
