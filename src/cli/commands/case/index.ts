@@ -141,10 +141,11 @@ const show = subcommand({
       out.line(
         `  ${t.at}  ${t.actor.padEnd(12)} ${t.action.padEnd(9)} → ${t.to_state}${t.reason ? `  (${t.reason})` : ''}`,
       );
-    // The server leaves target out for roles below release-manager; String() keeps the line as it
-    // has always been printed, which then reads "undefined".
+    // The server names the target only to release managers and admins: the others see the kind alone.
     for (const n of c.notifications)
-      out.line(`  notified ${n.kind} ${String(n.target)}: ${n.event_id} ${n.delivered_at ? 'delivered' : 'pending'}`);
+      out.line(
+        `  notified ${n.kind}${n.target === undefined ? '' : ` ${n.target}`}: ${n.event_id} ${n.delivered_at ? 'delivered' : 'pending'}`,
+      );
     return 0;
   },
 });
