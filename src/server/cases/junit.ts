@@ -1,15 +1,9 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { HfxError } from '../../errors.js';
+import type { CaseTestCounts } from '../../wire/cases.js';
 
-export interface TestCounts {
-  tests: number;
-  failed: number;
-  errors: number;
-  skipped: number;
-  passed: number;
-  /** Names of failing test cases (first 50). */
-  failures: string[];
-}
+/** What a JUnit report counts, as the case keeps and sends it (`failures`: the first 50 failing names). */
+export type TestCounts = CaseTestCounts;
 
 /** The largest JUnit file taken as evidence, in characters. */
 export const JUNIT_MAX = 20 * 1024 * 1024;
