@@ -20,6 +20,8 @@ import {
   Badge,
   Card,
   Command,
+  CustomerSelect,
+  EmptyRow,
   EmptyState,
   ErrorBox,
   Field,
@@ -254,11 +256,9 @@ export function RolloutsView() {
             />
             <tbody>
               {rollouts.length === 0 && (
-                <tr>
-                  <td colSpan={6} className="muted empty-row">
-                    {archive} has not been rolled out: it is offered to every installation that may take it.
-                  </td>
-                </tr>
+                <EmptyRow cols={6}>
+                  {archive} has not been rolled out: it is offered to every installation that may take it.
+                </EmptyRow>
               )}
               {rollouts.map((r) => (
                 <RolloutLine key={r.id} r={r} manage={manage} onChange={list.reload} />
@@ -519,7 +519,7 @@ export function StartRolloutForm({
         {scope === 'customer' && (
           <Field label="Customer">
             {(id) => (
-              <select
+              <CustomerSelect
                 id={id}
                 name="customer"
                 required
@@ -527,14 +527,8 @@ export function StartRolloutForm({
                 onChange={(e) => {
                   setCustomer(e.target.value);
                 }}
-              >
-                <option value="">Choose…</option>
-                {owners.map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.id} — {c.name}
-                  </option>
-                ))}
-              </select>
+                customers={owners}
+              />
             )}
           </Field>
         )}
