@@ -271,6 +271,32 @@ export function RolloutsView() {
   );
 }
 
+/**
+ * A rollout's scope, state (with why it stopped), progress and reverts: the same four cells in the
+ * Rollouts list and on an archive's page.
+ */
+function RolloutCells({ r }: { r: RolloutView }) {
+  return (
+    <>
+      <td data-label="Scope">{scopeText(r)}</td>
+      <td data-label="State" className="r-state">
+        <RolloutStateBadge state={r.state} />
+        {(r.state === 'paused' || r.state === 'aborted') && (
+          <small className="rollout-reason block" data-testid="rollout-reason">
+            {r.reason ?? 'No reason given.'}
+          </small>
+        )}
+      </td>
+      <td data-label="Progress" className="r-progress">
+        <RolloutProgress r={r} />
+      </td>
+      <td data-label="Reverts" className="r-reverts">
+        <Failures r={r} />
+      </td>
+    </>
+  );
+}
+
 function RolloutLine({ r, manage, onChange }: { r: RolloutView; manage: boolean; onChange: () => void }) {
   const [aborting, setAborting] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -323,21 +349,7 @@ function RolloutLine({ r, manage, onChange }: { r: RolloutView; manage: boolean;
             #{r.id} · by {r.createdBy}, <When at={r.createdAt} />
           </small>
         </td>
-        <td data-label="Scope">{scopeText(r)}</td>
-        <td data-label="State" className="r-state">
-          <RolloutStateBadge state={r.state} />
-          {(r.state === 'paused' || r.state === 'aborted') && (
-            <small className="rollout-reason block" data-testid="rollout-reason">
-              {r.reason ?? 'No reason given.'}
-            </small>
-          )}
-        </td>
-        <td data-label="Progress" className="r-progress">
-          <RolloutProgress r={r} />
-        </td>
-        <td data-label="Reverts" className="r-reverts">
-          <Failures r={r} />
-        </td>
+        <RolloutCells r={r} />
         {manage && (
           <td className="row-actions">
             {live(r) && (
@@ -691,19 +703,7 @@ export function ArchiveRollouts({ archive }: { archive: ArchiveRow }) {
                   <td data-label="#" className="num">
                     {r.id}
                   </td>
-                  <td data-label="Scope">{scopeText(r)}</td>
-                  <td data-label="State" className="r-state">
-                    <RolloutStateBadge state={r.state} />
-                    {(r.state === 'paused' || r.state === 'aborted') && (
-                      <small className="rollout-reason block">{r.reason ?? 'No reason given.'}</small>
-                    )}
-                  </td>
-                  <td data-label="Progress" className="r-progress">
-                    <RolloutProgress r={r} />
-                  </td>
-                  <td data-label="Reverts" className="r-reverts">
-                    <Failures r={r} />
-                  </td>
+                  <RolloutCells r={r} />
                   <td data-label="Started">
                     {r.createdBy}, <When at={r.createdAt} />
                   </td>
