@@ -1,8 +1,8 @@
-import { useId, useState, type ReactNode, type SubmitEvent } from 'react';
+import { useId, useState, type ComponentProps, type ReactNode, type SubmitEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { ApiError } from './api.js';
 import { Check, CircleCheck, CircleDot, CircleMinus, CircleX, Copy, Info, type Icon } from './icons.js';
-import type { Product } from './types.js';
+import type { CustomerRow, Product } from './types.js';
 import { useApi } from './use-api.js';
 
 export { Layout } from './layout.js';
@@ -185,6 +185,27 @@ export function ProductPicker({
         </select>
       )}
     </Field>
+  );
+}
+
+/**
+ * The customer chooser of the forms that act for one customer: every customer as "id — name" after an
+ * empty first choice (`none`), so a form with `required` cannot be sent before one is chosen.
+ */
+export function CustomerSelect({
+  customers,
+  none = 'Choose…',
+  ...select
+}: { customers: Pick<CustomerRow, 'id' | 'name'>[]; none?: string } & ComponentProps<'select'>) {
+  return (
+    <select {...select}>
+      <option value="">{none}</option>
+      {customers.map((c) => (
+        <option key={c.id} value={c.id}>
+          {c.id} — {c.name}
+        </option>
+      ))}
+    </select>
   );
 }
 
@@ -388,17 +409,29 @@ export function Head({ cols }: { cols: (string | { label: string; num?: boolean;
   return (
     <thead>
       <tr>
-        {cols.map((c) => {
+        {cols.map((c, i) => {
           const col = typeof c === 'string' ? { label: c } : c;
           const text = col.hidden ? <span className="sr-only">{col.label}</span> : col.label;
+          // Keyed by place: labels may repeat (Compare's are environments' names, any of which may be "Path").
           return (
-            <th key={col.label} scope="col" className={col.num ? 'num' : undefined}>
+            <th key={i} scope="col" className={col.num ? 'num' : undefined}>
               {text}
             </th>
           );
         })}
       </tr>
     </thead>
+  );
+}
+
+/** The one row a table's body shows when a filter or a fresh server leaves nothing to list: it spans all `cols`. */
+export function EmptyRow({ cols, children }: { cols: number; children: ReactNode }) {
+  return (
+    <tr>
+      <td colSpan={cols} className="muted empty-row">
+        {children}
+      </td>
+    </tr>
   );
 }
 

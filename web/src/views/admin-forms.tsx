@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api } from '../api.js';
 import { CustomerIcon, KeyRound, Package, ShieldCheck } from '../icons.js';
 import type { CustomerRow } from '../types.js';
-import { ActionForm, Command, Field, Secret, str } from '../ui.js';
+import { ActionForm, Command, CustomerSelect, Field, Secret, str } from '../ui.js';
 
 /** The server's rule for ids (NAME_PATTERN), for the browser to check before sending. */
 export const NAME_RE = '[A-Za-z0-9][A-Za-z0-9._+\\-]{0,127}';
@@ -70,19 +70,13 @@ export function InstallationTokenForm({
           {!customer && (
             <Field label="Customer">
               {(id) => (
-                <select
+                <CustomerSelect
                   id={id}
                   name="customer"
                   required
                   defaultValue={customers?.length === 1 ? (customers[0]?.id ?? '') : ''}
-                >
-                  <option value="">Choose…</option>
-                  {(customers ?? []).map((c) => (
-                    <option key={c.id} value={c.id}>
-                      {c.id} — {c.name}
-                    </option>
-                  ))}
-                </select>
+                  customers={customers ?? []}
+                />
               )}
             </Field>
           )}

@@ -10,6 +10,7 @@ import {
   bytes,
   Card,
   Command,
+  EmptyRow,
   EmptyState,
   ErrorBox,
   Field,
@@ -118,13 +119,7 @@ export function ArchivesView() {
               ]}
             />
             <tbody>
-              {list.data.archives.length === 0 && (
-                <tr>
-                  <td colSpan={9} className="muted empty-row">
-                    No archives match.
-                  </td>
-                </tr>
-              )}
+              {list.data.archives.length === 0 && <EmptyRow cols={9}>No archives match.</EmptyRow>}
               {list.data.archives.map((a) => (
                 <tr key={a.id}>
                   <td>
@@ -132,14 +127,7 @@ export function ArchivesView() {
                   </td>
                   <td>
                     {a.kind}
-                    {a.security && (
-                      <>
-                        {' '}
-                        <Badge tone="red" icon={ShieldAlert}>
-                          security
-                        </Badge>
-                      </>
-                    )}
+                    <SecurityFlag on={a.security} />
                   </td>
                   <td>{a.title}</td>
                   <td>
@@ -161,6 +149,19 @@ export function ArchivesView() {
         </div>
       )}
     </Layout>
+  );
+}
+
+/** The mark of a security fix, after its id or kind (hence the space before it): the same wherever an archive is listed. */
+export function SecurityFlag({ on }: { on: boolean }) {
+  if (!on) return null;
+  return (
+    <>
+      {' '}
+      <Badge tone="red" icon={ShieldAlert}>
+        security
+      </Badge>
+    </>
   );
 }
 
@@ -279,14 +280,7 @@ export function ArchiveView({ id }: { id: string }) {
               <dt>Kind</dt>
               <dd>
                 {d.kind}
-                {d.security && (
-                  <>
-                    {' '}
-                    <Badge tone="red" icon={ShieldAlert}>
-                      security
-                    </Badge>
-                  </>
-                )}
+                <SecurityFlag on={d.security} />
               </dd>
               <dt>Product</dt>
               <dd>
@@ -367,14 +361,7 @@ export function ArchiveView({ id }: { id: string }) {
             <h2 id="h-files">Files ({m?.entries?.length ?? 0})</h2>
             <div className="table-wrap">
               <table aria-label="Files">
-                <thead>
-                  <tr>
-                    <th scope="col">Path</th>
-                    <th scope="col">Change</th>
-                    <th scope="col">Before</th>
-                    <th scope="col">After</th>
-                  </tr>
-                </thead>
+                <Head cols={['Path', 'Change', 'Before', 'After']} />
                 <tbody>
                   {(m?.entries ?? []).map((e) => (
                     <tr key={e.path}>

@@ -4,7 +4,7 @@ import { ApiError, apiText } from '../api.js';
 import { CircleX, FileText } from '../icons.js';
 import { Markdown } from '../markdown.js';
 import type { AuditEntry, CaseDetail, Presence, TestCounts } from '../types.js';
-import { Badge, Card, EmptyState, ErrorBox, Layout, Loading, When } from '../ui.js';
+import { Badge, Card, EmptyState, ErrorBox, Head, Layout, Loading, When } from '../ui.js';
 import { useApi } from '../use-api.js';
 import { CaseActions } from './case-actions.js';
 import { SeverityBadge, StateBadge } from './cases.js';
@@ -151,14 +151,7 @@ export function CaseView({ id }: { id: number }) {
               ) : (
                 <div className="table-wrap">
                   <table aria-label="Notifications">
-                    <thead>
-                      <tr>
-                        <th scope="col">Event</th>
-                        <th scope="col">By</th>
-                        <th scope="col">To</th>
-                        <th scope="col">Status</th>
-                      </tr>
-                    </thead>
+                    <Head cols={['Event', 'By', 'To', 'Status']} />
                     <tbody>
                       {d.notifications.map((n, i) => (
                         <tr key={`${n.event_id}-${i}`}>
@@ -217,13 +210,7 @@ export function CaseView({ id }: { id: number }) {
               ) : (
                 <div className="table-wrap">
                   <table aria-label="Evidence">
-                    <thead>
-                      <tr>
-                        <th scope="col">Kind</th>
-                        <th scope="col">Result</th>
-                        <th scope="col">Uploaded</th>
-                      </tr>
-                    </thead>
+                    <Head cols={['Kind', 'Result', 'Uploaded']} />
                     <tbody>
                       {d.evidence.map((e) => (
                         <tr key={e.id}>

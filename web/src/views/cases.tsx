@@ -7,9 +7,11 @@ import type { CaseRow } from '../types.js';
 import {
   ActionForm,
   Badge,
+  EmptyRow,
   EmptyState,
   ErrorBox,
   Field,
+  Head,
   Layout,
   Loading,
   str,
@@ -140,27 +142,11 @@ export function CasesView() {
         <>
           <div className="table-wrap">
             <table className="cases" aria-label="Cases" aria-busy={cases.loading}>
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">Title</th>
-                  <th scope="col">Product</th>
-                  <th scope="col">Customer</th>
-                  <th scope="col">Severity</th>
-                  <th scope="col">Priority</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Hotfix</th>
-                  <th scope="col">Updated</th>
-                </tr>
-              </thead>
+              <Head
+                cols={['#', 'Title', 'Product', 'Customer', 'Severity', 'Priority', 'State', 'Hotfix', 'Updated']}
+              />
               <tbody>
-                {cases.data.cases.length === 0 && (
-                  <tr>
-                    <td colSpan={9} className="muted empty-row">
-                      No cases match.
-                    </td>
-                  </tr>
-                )}
+                {cases.data.cases.length === 0 && <EmptyRow cols={9}>No cases match.</EmptyRow>}
                 {cases.data.cases.map((c) => (
                   <tr key={c.id}>
                     <td className="num">{c.id}</td>

@@ -7,6 +7,7 @@ import {
   Badge,
   Card,
   Command,
+  EmptyRow,
   EmptyState,
   ErrorBox,
   Field,
@@ -122,13 +123,7 @@ export function FleetView() {
                   ]}
                 />
                 <tbody>
-                  {inst.length === 0 && (
-                    <tr>
-                      <td colSpan={7} className="muted empty-row">
-                        No installations match.
-                      </td>
-                    </tr>
-                  )}
+                  {inst.length === 0 && <EmptyRow cols={7}>No installations match.</EmptyRow>}
                   {inst.map((i) => (
                     <tr key={i.id}>
                       <td title={i.id}>{i.name}</td>
@@ -202,13 +197,7 @@ export function HotfixSpreadView({ id }: { id: string }) {
             ) : (
               <div className="table-wrap">
                 <table aria-label="Reverts">
-                  <thead>
-                    <tr>
-                      <th scope="col">When</th>
-                      <th scope="col">Installation</th>
-                      <th scope="col">Why</th>
-                    </tr>
-                  </thead>
+                  <Head cols={['When', 'Installation', 'Why']} />
                   <tbody>
                     {reverted.map((e, i) => (
                       <tr key={i}>

@@ -7,6 +7,7 @@ import {
   ActionForm,
   Badge,
   Card,
+  CustomerSelect,
   EmptyState,
   ErrorBox,
   Field,
@@ -276,14 +277,13 @@ function AdminSubscribe({ onDone }: { onDone: () => void }) {
             hint="Empty: the vendor's own. A contact hears only that customer's events."
           >
             {(id) => (
-              <select id={id} name="customer" defaultValue="">
-                <option value="">— none —</option>
-                {(customers.data?.customers ?? []).map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.id} — {c.name}
-                  </option>
-                ))}
-              </select>
+              <CustomerSelect
+                id={id}
+                name="customer"
+                defaultValue=""
+                none="— none —"
+                customers={customers.data?.customers ?? []}
+              />
             )}
           </Field>
         </div>

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { Link } from 'wouter';
+import { Link, useLocation } from 'wouter';
 import {
   Bell,
   CircleCheck,
@@ -14,9 +14,22 @@ import {
   Workflow,
 } from '../icons.js';
 import { useCan } from '../session.js';
-import type { CustomerRow, Overview, SetupStep } from '../types.js';
-import { Badge, Card, Command, EmptyState, ErrorBox, Head, Layout, Loading, plural, Reveal, When } from '../ui.js';
-import { useApi } from '../use-api.js';
+import type { CustomerRow, Overview, Product, SetupStep } from '../types.js';
+import {
+  Badge,
+  Card,
+  Command,
+  EmptyState,
+  ErrorBox,
+  Head,
+  Layout,
+  Loading,
+  plural,
+  ProductPicker,
+  Reveal,
+  When,
+} from '../ui.js';
+import { useApi, type Loaded } from '../use-api.js';
 import {
   AddCustomerForm,
   InstallationTokenForm,
@@ -403,5 +416,40 @@ export function NoProducts({ onDone }: { onDone: () => void }) {
         </Reveal>
       )}
     </EmptyState>
+  );
+}
+
+/**
+ * The head of a view that shows one product at a time (Releases, Updates, Pipeline): the products loading,
+ * none yet, or the chooser once one is `chosen`. Choosing goes to `${base}/PRODUCT`, so each product's page
+ * is a link; `children` join the chooser's row.
+ */
+export function ProductBar({
+  products,
+  chosen,
+  base,
+  children,
+}: {
+  products: Loaded<{ products: Product[] }>;
+  chosen: string | null;
+  base: string;
+  children?: ReactNode;
+}) {
+  const [, navigate] = useLocation();
+  return (
+    <>
+      {products.loading && !products.data && <Loading what="products" />}
+      {products.data?.products.length === 0 && <NoProducts onDone={products.reload} />}
+      {chosen && (
+        <div className="toolbar">
+          <ProductPicker
+            value={chosen}
+            products={products.data?.products ?? []}
+            onChange={(x) => navigate(`${base}/${encodeURIComponent(x)}`)}
+          />
+          {children}
+        </div>
+      )}
+    </>
   );
 }

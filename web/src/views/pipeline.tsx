@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Link, useLocation } from 'wouter';
+import { Link } from 'wouter';
 import { api, qs } from '../api.js';
 import { useCan } from '../session.js';
 import type { ArchiveRow, EnvView, Pipeline } from '../types.js';
@@ -12,21 +12,20 @@ import {
   EmptyState,
   ErrorBox,
   Field,
+  Head,
   Layout,
   Loading,
-  ProductPicker,
   Reveal,
   str,
   useProducts,
   useQuery,
 } from '../ui.js';
 import { useApi } from '../use-api.js';
-import { NoProducts } from './overview.js';
+import { ProductBar } from './overview.js';
 
 /** LifeTime's grid: environments as columns, what each runs, red for a hotfix not yet everywhere before it. */
 export function PipelineView({ product }: { product: string | null }) {
   const products = useProducts();
-  const [, navigate] = useLocation();
   const list = products.data?.products ?? [];
   const chosen = product ?? list[0]?.name ?? null;
   const board = useApi<Pipeline>(chosen ? `/v1/environments/${encodeURIComponent(chosen)}` : null);
@@ -40,23 +39,15 @@ export function PipelineView({ product }: { product: string | null }) {
       description="Environments in order; a hotfix is red where an earlier environment lacks it."
     >
       {products.error && <ErrorBox error={products.error} />}
-      {products.loading && !products.data && <Loading what="products" />}
-      {products.data && list.length === 0 && <NoProducts onDone={products.reload} />}
-      {chosen && list.length > 0 && (
-        <div className="toolbar">
-          <ProductPicker
-            value={chosen}
-            products={list}
-            onChange={(p) => navigate(`/pipeline/${encodeURIComponent(p)}`)}
-          />
-          {board.data?.next && (
-            <p className="next-tag">
-              Next tag: <strong>{board.data.next.hotfix}</strong> for a hotfix,{' '}
-              <strong>{board.data.next.update}</strong> for an update level
-            </p>
-          )}
-        </div>
-      )}
+      {/* Unlike Releases and Updates, no chooser while there is nothing in it to choose. */}
+      <ProductBar products={products} chosen={list.length > 0 ? chosen : null} base="/pipeline">
+        {board.data?.next && (
+          <p className="next-tag">
+            Next tag: <strong>{board.data.next.hotfix}</strong> for a hotfix, <strong>{board.data.next.update}</strong>{' '}
+            for an update level
+          </p>
+        )}
+      </ProductBar>
       <ErrorBox error={board.error} />
       {board.loading && !board.data && <Loading what="the pipeline" />}
       {board.data?.environments.length === 0 && (
@@ -254,13 +245,7 @@ function Compare({ product, envs }: { product: string; envs: string[] }) {
             {files.length > 0 && (
               <div className="table-wrap">
                 <table aria-label="Files that differ">
-                  <thead>
-                    <tr>
-                      <th scope="col">Path</th>
-                      <th scope="col">{a}</th>
-                      <th scope="col">{b}</th>
-                    </tr>
-                  </thead>
+                  <Head cols={['Path', a, b]} />
                   <tbody>
                     {files.map((f) => (
                       <tr key={f.path}>

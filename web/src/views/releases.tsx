@@ -1,4 +1,3 @@
-import { useLocation } from 'wouter';
 import type { MapDiff, ReleaseDiff, ReleaseManifest } from '../../../src/wire/releases.js';
 import { qs } from '../api.js';
 import { Tag } from '../icons.js';
@@ -9,15 +8,15 @@ import {
   EmptyState,
   ErrorBox,
   Field,
+  Head,
   Layout,
   Loading,
-  ProductPicker,
   useProducts,
   useQuery,
   When,
 } from '../ui.js';
 import { useApi } from '../use-api.js';
-import { NoProducts } from './overview.js';
+import { ProductBar } from './overview.js';
 
 type Summary = Pick<
   ReleaseManifest,
@@ -27,7 +26,6 @@ type Summary = Pick<
 /** The product's release manifests (published with `hfx release publish --server`), one shown, and the diff of two. */
 export function ReleasesView({ product }: { product: string | null }) {
   const products = useProducts();
-  const [, navigate] = useLocation();
   const [q, setQ] = useQuery();
   const chosen = product ?? products.data?.products[0]?.name ?? null;
   const p = chosen ? encodeURIComponent(chosen) : '';
@@ -59,17 +57,7 @@ export function ReleasesView({ product }: { product: string | null }) {
       title={chosen ? `Releases · ${chosen}` : 'Releases'}
       description="Release manifests published to the server: what each release is made of, and what changed between two."
     >
-      {products.loading && !products.data && <Loading what="products" />}
-      {products.data?.products.length === 0 && <NoProducts onDone={products.reload} />}
-      {chosen && (
-        <div className="toolbar">
-          <ProductPicker
-            value={chosen}
-            products={products.data?.products ?? []}
-            onChange={(x) => navigate(`/releases/${encodeURIComponent(x)}`)}
-          />
-        </div>
-      )}
+      <ProductBar products={products} chosen={chosen} base="/releases" />
       <ErrorBox error={products.error ?? list.error} />
       {list.loading && !list.data && <Loading what="release manifests" />}
       {list.data && versions.length === 0 && (
@@ -88,17 +76,7 @@ export function ReleasesView({ product }: { product: string | null }) {
         <>
           <div className="table-wrap">
             <table aria-label="Release manifests">
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Released</th>
-                  <th scope="col">Base</th>
-                  <th scope="col">Hotfixes</th>
-                  <th scope="col">Channels</th>
-                  <th scope="col">Notes</th>
-                </tr>
-              </thead>
+              <Head cols={['Version', 'Status', 'Released', 'Base', 'Hotfixes', 'Channels', 'Notes']} />
               <tbody>
                 {list.data.manifests.map((m) => (
                   <tr key={m.version} aria-current={m.version === show ? 'true' : undefined}>

@@ -20,6 +20,8 @@ import {
   Badge,
   Card,
   Command,
+  CustomerSelect,
+  EmptyRow,
   EmptyState,
   ErrorBox,
   Field,
@@ -254,11 +256,9 @@ export function RolloutsView() {
             />
             <tbody>
               {rollouts.length === 0 && (
-                <tr>
-                  <td colSpan={6} className="muted empty-row">
-                    {archive} has not been rolled out: it is offered to every installation that may take it.
-                  </td>
-                </tr>
+                <EmptyRow cols={6}>
+                  {archive} has not been rolled out: it is offered to every installation that may take it.
+                </EmptyRow>
               )}
               {rollouts.map((r) => (
                 <RolloutLine key={r.id} r={r} manage={manage} onChange={list.reload} />
@@ -268,6 +268,32 @@ export function RolloutsView() {
         </div>
       )}
     </Layout>
+  );
+}
+
+/**
+ * A rollout's scope, state (with why it stopped), progress and reverts: the same four cells in the
+ * Rollouts list and on an archive's page.
+ */
+function RolloutCells({ r }: { r: RolloutView }) {
+  return (
+    <>
+      <td data-label="Scope">{scopeText(r)}</td>
+      <td data-label="State" className="r-state">
+        <RolloutStateBadge state={r.state} />
+        {(r.state === 'paused' || r.state === 'aborted') && (
+          <small className="rollout-reason block" data-testid="rollout-reason">
+            {r.reason ?? 'No reason given.'}
+          </small>
+        )}
+      </td>
+      <td data-label="Progress" className="r-progress">
+        <RolloutProgress r={r} />
+      </td>
+      <td data-label="Reverts" className="r-reverts">
+        <Failures r={r} />
+      </td>
+    </>
   );
 }
 
@@ -323,21 +349,7 @@ function RolloutLine({ r, manage, onChange }: { r: RolloutView; manage: boolean;
             #{r.id} · by {r.createdBy}, <When at={r.createdAt} />
           </small>
         </td>
-        <td data-label="Scope">{scopeText(r)}</td>
-        <td data-label="State" className="r-state">
-          <RolloutStateBadge state={r.state} />
-          {(r.state === 'paused' || r.state === 'aborted') && (
-            <small className="rollout-reason block" data-testid="rollout-reason">
-              {r.reason ?? 'No reason given.'}
-            </small>
-          )}
-        </td>
-        <td data-label="Progress" className="r-progress">
-          <RolloutProgress r={r} />
-        </td>
-        <td data-label="Reverts" className="r-reverts">
-          <Failures r={r} />
-        </td>
+        <RolloutCells r={r} />
         {manage && (
           <td className="row-actions">
             {live(r) && (
@@ -519,7 +531,7 @@ export function StartRolloutForm({
         {scope === 'customer' && (
           <Field label="Customer">
             {(id) => (
-              <select
+              <CustomerSelect
                 id={id}
                 name="customer"
                 required
@@ -527,14 +539,8 @@ export function StartRolloutForm({
                 onChange={(e) => {
                   setCustomer(e.target.value);
                 }}
-              >
-                <option value="">Choose…</option>
-                {owners.map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.id} — {c.name}
-                  </option>
-                ))}
-              </select>
+                customers={owners}
+              />
             )}
           </Field>
         )}
@@ -697,19 +703,7 @@ export function ArchiveRollouts({ archive }: { archive: ArchiveRow }) {
                   <td data-label="#" className="num">
                     {r.id}
                   </td>
-                  <td data-label="Scope">{scopeText(r)}</td>
-                  <td data-label="State" className="r-state">
-                    <RolloutStateBadge state={r.state} />
-                    {(r.state === 'paused' || r.state === 'aborted') && (
-                      <small className="rollout-reason block">{r.reason ?? 'No reason given.'}</small>
-                    )}
-                  </td>
-                  <td data-label="Progress" className="r-progress">
-                    <RolloutProgress r={r} />
-                  </td>
-                  <td data-label="Reverts" className="r-reverts">
-                    <Failures r={r} />
-                  </td>
+                  <RolloutCells r={r} />
                   <td data-label="Started">
                     {r.createdBy}, <When at={r.createdAt} />
                   </td>

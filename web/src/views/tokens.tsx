@@ -3,7 +3,21 @@ import { api, qs } from '../api.js';
 import { KeyRound, Plus, Trash } from '../icons.js';
 import { useCan } from '../session.js';
 import type { CustomerRow, TokenRow } from '../types.js';
-import { ActionForm, Badge, ErrorBox, Field, Layout, Loading, Reveal, Secret, str, useQuery, When } from '../ui.js';
+import {
+  ActionForm,
+  Badge,
+  EmptyRow,
+  ErrorBox,
+  Field,
+  Head,
+  Layout,
+  Loading,
+  Reveal,
+  Secret,
+  str,
+  useQuery,
+  When,
+} from '../ui.js';
 import { useApi } from '../use-api.js';
 import { InstallationTokenForm } from './admin-forms.js';
 
@@ -47,26 +61,9 @@ export function TokensView() {
       {list.data && (
         <div className="table-wrap">
           <table className="stack" aria-label="Tokens">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Belongs to</th>
-                <th scope="col">Made</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="sr-only">State</span>
-                </th>
-              </tr>
-            </thead>
+            <Head cols={['Name', 'Belongs to', 'Made', 'Last used', 'Expires', { label: 'State', hidden: true }]} />
             <tbody>
-              {list.data.tokens.length === 0 && (
-                <tr>
-                  <td colSpan={6} className="muted empty-row">
-                    No tokens.
-                  </td>
-                </tr>
-              )}
+              {list.data.tokens.length === 0 && <EmptyRow cols={6}>No tokens.</EmptyRow>}
               {list.data.tokens.map((t) => (
                 <Row key={t.id} t={t} onRevoked={list.reload} />
               ))}

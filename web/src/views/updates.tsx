@@ -1,17 +1,17 @@
 import { useState } from 'react';
-import { Link, useLocation } from 'wouter';
+import { Link } from 'wouter';
 import { apiText } from '../api.js';
-import { FileText, Layers, ShieldAlert } from '../icons.js';
+import { FileText, Layers } from '../icons.js';
 import { Markdown } from '../markdown.js';
 import type { ArchiveRow, FleetSummary } from '../types.js';
-import { Badge, Command, EmptyState, ErrorBox, Layout, Loading, ProductPicker, useProducts, When } from '../ui.js';
+import { Command, EmptyState, ErrorBox, Head, Layout, Loading, useProducts, When } from '../ui.js';
 import { useApi } from '../use-api.js';
-import { NoProducts } from './overview.js';
+import { SecurityFlag } from './archives.js';
+import { ProductBar } from './overview.js';
 
 /** WSO2's update levels: per release, each update from level n to m, what it includes, and how many installations are on each level. */
 export function UpdatesView({ product }: { product: string | null }) {
   const products = useProducts();
-  const [, navigate] = useLocation();
   const chosen = product ?? products.data?.products[0]?.name ?? null;
   const p = chosen ? encodeURIComponent(chosen) : '';
   const updates = useApi<{ archives: ArchiveRow[] }>(chosen ? `/v1/archives?product=${p}&kind=update` : null);
@@ -25,17 +25,7 @@ export function UpdatesView({ product }: { product: string | null }) {
       title={chosen ? `Update levels · ${chosen}` : 'Update levels'}
       description="Per release, each update from one level to the next, the hotfixes it folds in, and how many installations run each level."
     >
-      {products.loading && !products.data && <Loading what="products" />}
-      {products.data?.products.length === 0 && <NoProducts onDone={products.reload} />}
-      {chosen && (
-        <div className="toolbar">
-          <ProductPicker
-            value={chosen}
-            products={products.data?.products ?? []}
-            onChange={(x) => navigate(`/updates/${encodeURIComponent(x)}`)}
-          />
-        </div>
-      )}
+      <ProductBar products={products} chosen={chosen} base="/updates" />
       <ErrorBox error={products.error ?? updates.error ?? fleet.error} />
       {updates.loading && !updates.data && <Loading what="updates" />}
       {updates.data && releases.length === 0 && (
@@ -69,17 +59,9 @@ export function UpdatesView({ product }: { product: string | null }) {
               ) : (
                 <div className="table-wrap">
                   <table aria-label={`Updates of ${r}`}>
-                    <thead>
-                      <tr>
-                        <th scope="col">Update</th>
-                        <th scope="col">Levels</th>
-                        <th scope="col">Title</th>
-                        <th scope="col">Includes hotfixes</th>
-                        <th scope="col">On the new level</th>
-                        <th scope="col">Uploaded</th>
-                        <th scope="col">Notes</th>
-                      </tr>
-                    </thead>
+                    <Head
+                      cols={['Update', 'Levels', 'Title', 'Includes hotfixes', 'On the new level', 'Uploaded', 'Notes']}
+                    />
                     <tbody>
                       {list.map((u) => (
                         <UpdateRow key={u.id} u={u} n={onLevel(r, u.to_level ?? -1)} />
@@ -110,14 +92,7 @@ function UpdateRow({ u, n }: { u: ArchiveRow; n: number }) {
       <tr>
         <td>
           <Link href={`/archives/${encodeURIComponent(u.id)}`}>{u.id}</Link>
-          {u.security && (
-            <>
-              {' '}
-              <Badge tone="red" icon={ShieldAlert}>
-                security
-              </Badge>
-            </>
-          )}
+          <SecurityFlag on={u.security} />
         </td>
         <td>
           {u.level} → {u.to_level}

@@ -7,6 +7,7 @@ import {
   ActionForm,
   Badge,
   Card,
+  CustomerSelect,
   EmptyState,
   ErrorBox,
   Field,
@@ -123,16 +124,7 @@ function AddUser({ customers, onDone }: { customers: CustomerRow[]; onDone: () =
         </Field>
         {role === 'customer' && (
           <Field label="Customer">
-            {(id) => (
-              <select id={id} name="customer" required defaultValue="">
-                <option value="">Choose…</option>
-                {customers.map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.id} — {c.name}
-                  </option>
-                ))}
-              </select>
-            )}
+            {(id) => <CustomerSelect id={id} name="customer" required defaultValue="" customers={customers} />}
           </Field>
         )}
         <Field label="E-mail" hint="Optional: the one address this user may subscribe to notifications.">
