@@ -1,21 +1,10 @@
-import { currentLogin } from '../../../client/config.js';
-import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
-import {
-  defineCommandWithSubcommands,
-  flags,
-  str,
-  subcommandsOf,
-  synopsis,
-  type Ctx,
-  type FlagValues,
-} from '../../command.js';
+import { defineCommandWithSubcommands, flags, str, subcommandsOf, synopsis } from '../../command.js';
+import { remoteOf } from '../../server-remote.js';
 import type { CustomerRow } from '../../../wire/admin.js';
 
 const CUSTOMER_FLAGS = flags({ server: { type: 'string' }, name: { type: 'string' } });
 const subcommand = subcommandsOf<typeof CUSTOMER_FLAGS>();
-
-const remoteOf = (ctx: Ctx, v: FlagValues<typeof CUSTOMER_FLAGS>) => userRemote(currentLogin(ctx.io.env, v.server));
 
 const list = subcommand({
   name: 'list',

@@ -1,8 +1,7 @@
-import { currentLogin } from '../../../client/config.js';
-import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
 import { defineCommand, int } from '../../command.js';
+import { remoteOf } from '../../server-remote.js';
 
 export const deployCommand = defineCommand({
   name: 'deploy',
@@ -28,7 +27,8 @@ export const deployCommand = defineCommand({
     server: { type: 'string' },
   },
   args: ['PRODUCT', 'ENV'],
-  async run({ values: v, args: [product, env] }, { io, out }) {
+  async run({ values: v, args: [product, env] }, ctx) {
+    const { out } = ctx;
     if ((v.hotfix === undefined) === (v.level === undefined))
       throw new HfxError('HFX_E_USAGE', 'give exactly one of --hotfix and --level');
     if (v.approve?.trim() === '') throw new HfxError('HFX_E_USAGE', '--approve needs a reason');
@@ -45,7 +45,7 @@ export const deployCommand = defineCommand({
       approvalRequired?: boolean;
       approved?: string | null;
     }>(
-      userRemote(currentLogin(io.env, v.server)),
+      remoteOf(ctx, v),
       'POST',
       `/v1/environments/${encodeURIComponent(product)}/${encodeURIComponent(env)}/deploy`,
       body,

@@ -1,16 +1,8 @@
-import { currentLogin } from '../../../client/config.js';
-import { reportEnvironment, userRemote } from '../../../client/environments.js';
+import { reportEnvironment } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
-import {
-  defineCommandWithSubcommands,
-  duration,
-  flags,
-  subcommandsOf,
-  synopsis,
-  type Ctx,
-  type FlagValues,
-} from '../../command.js';
+import { defineCommandWithSubcommands, duration, flags, subcommandsOf, synopsis, type Ctx } from '../../command.js';
+import { remoteOf } from '../../server-remote.js';
 
 interface HotfixView {
   id: string;
@@ -41,9 +33,6 @@ const ENV_FLAGS = flags({
   clear: { type: 'boolean' },
 });
 const subcommand = subcommandsOf<typeof ENV_FLAGS>();
-
-/** The server of the login (or of --server). */
-const remoteOf = (ctx: Ctx, v: FlagValues<typeof ENV_FLAGS>) => userRemote(currentLogin(ctx.io.env, v.server));
 
 function envLine(ctx: Ctx, e: EnvView): string {
   const { c } = ctx.out;

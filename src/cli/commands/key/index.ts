@@ -1,23 +1,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { currentLogin } from '../../../client/config.js';
-import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { keyId, parsePublicKey } from '../../../engine/index.js';
 import { HfxError } from '../../../errors.js';
-import {
-  defineCommandWithSubcommands,
-  flags,
-  subcommandsOf,
-  synopsis,
-  type Ctx,
-  type FlagValues,
-} from '../../command.js';
+import { defineCommandWithSubcommands, flags, subcommandsOf, synopsis } from '../../command.js';
+import { remoteOf } from '../../server-remote.js';
 
 const KEY_FLAGS = flags({ server: { type: 'string' }, name: { type: 'string' } });
 const subcommand = subcommandsOf<typeof KEY_FLAGS>();
 
-const remoteOf = (ctx: Ctx, v: FlagValues<typeof KEY_FLAGS>) => userRemote(currentLogin(ctx.io.env, v.server));
 /** The server takes a PEM of at most this many characters; an ed25519 public key is about 113. */
 const MAX_PEM = 4096;
 

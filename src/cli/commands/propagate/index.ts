@@ -1,7 +1,7 @@
-import { currentLogin } from '../../../client/config.js';
-import { filesAt, userRemote } from '../../../client/environments.js';
+import { filesAt } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { defineCommand, str } from '../../command.js';
+import { remoteOf } from '../../server-remote.js';
 
 export const propagateCommand = defineCommand({
   name: 'propagate',
@@ -25,9 +25,9 @@ export const propagateCommand = defineCommand({
   },
   args: ['PRODUCT', 'HOTFIX'],
   async run({ values: v, args: [product, id] }, ctx) {
-    const { io, out } = ctx;
+    const { out } = ctx;
     const to = str(v.to, 'to', 'propagate');
-    const remote = userRemote(currentLogin(io.env, v.server));
+    const remote = remoteOf(ctx, v);
     const base = `/v1/environments/${encodeURIComponent(product)}/hotfixes/${encodeURIComponent(id)}`;
     let merged: { commit: string; files: Record<string, string | null> } | undefined;
     if (v.merged !== undefined) {

@@ -1,16 +1,7 @@
-import { currentLogin } from '../../../client/config.js';
-import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
-import {
-  defineCommandWithSubcommands,
-  duration,
-  flags,
-  int,
-  subcommandsOf,
-  type Ctx,
-  type FlagValues,
-} from '../../command.js';
+import { defineCommandWithSubcommands, duration, flags, int, subcommandsOf } from '../../command.js';
+import { remoteOf } from '../../server-remote.js';
 import type { Output } from '../../output.js';
 import type { RolloutView } from '../../../wire/rollouts.js';
 
@@ -27,8 +18,6 @@ const ROLLOUT_FLAGS = flags({
   server: { type: 'string' },
 });
 const subcommand = subcommandsOf<typeof ROLLOUT_FLAGS>();
-
-const remoteOf = (ctx: Ctx, v: FlagValues<typeof ROLLOUT_FLAGS>) => userRemote(currentLogin(ctx.io.env, v.server));
 
 function rolloutId(id: string): string {
   if (!/^[1-9]\d{0,9}$/.test(id))

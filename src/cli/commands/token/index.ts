@@ -1,21 +1,11 @@
-import { currentLogin } from '../../../client/config.js';
-import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
-import {
-  defineCommandWithSubcommands,
-  flags,
-  subcommandsOf,
-  synopsis,
-  type Ctx,
-  type FlagValues,
-} from '../../command.js';
+import { defineCommandWithSubcommands, flags, subcommandsOf, synopsis } from '../../command.js';
+import { remoteOf } from '../../server-remote.js';
 import type { TokenRow } from '../../../wire/admin.js';
 
 const TOKEN_FLAGS = flags({ server: { type: 'string' }, all: { type: 'boolean' }, customer: { type: 'string' } });
 const subcommand = subcommandsOf<typeof TOKEN_FLAGS>();
-
-const remoteOf = (ctx: Ctx, v: FlagValues<typeof TOKEN_FLAGS>) => userRemote(currentLogin(ctx.io.env, v.server));
 
 const list = subcommand({
   name: 'list',

@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
-import { currentLogin } from '../../../client/config.js';
-import { userRemote } from '../../../client/environments.js';
 import { exportRepository } from '../../../client/tuf-export.js';
 import { HfxError } from '../../../errors.js';
 import { initTuf, rotateTuf } from '../../../tuf/offline.js';
 import { EVERYONE } from '../../../tuf/metadata.js';
 import { defineCommandWithSubcommands, flags, int, subcommandsOf, synopsis } from '../../command.js';
+import { remoteOf } from '../../server-remote.js';
 
 const TUF_FLAGS = flags({
   out: { type: 'string' },
@@ -86,7 +85,7 @@ const exportMirror = subcommand({
     if ((v.customer !== undefined) === (v.everyone === true))
       throw new HfxError('HFX_E_USAGE', 'give --customer ID or --everyone', { hint: 'See `hfx tuf --help`.' });
     const repo = v.customer ?? EVERYONE;
-    const remote = userRemote(currentLogin(ctx.io.env, v.server));
+    const remote = remoteOf(ctx, v);
     const r = await exportRepository(remote, repo, path(dir));
     out.result({ repo, dir: path(dir), ...r });
     out.line(

@@ -1,17 +1,8 @@
-import { currentLogin } from '../../../client/config.js';
-import { userRemote } from '../../../client/environments.js';
 import { call } from '../../../client/http.js';
 import { HfxError } from '../../../errors.js';
 import { USER_ROLES, type UserRole } from '../../../store/schema.js';
-import {
-  choice,
-  defineCommandWithSubcommands,
-  flags,
-  subcommandsOf,
-  synopsis,
-  type Ctx,
-  type FlagValues,
-} from '../../command.js';
+import { choice, defineCommandWithSubcommands, flags, subcommandsOf, synopsis } from '../../command.js';
+import { remoteOf } from '../../server-remote.js';
 import type { Output } from '../../output.js';
 import { readSecret } from '../../prompt.js';
 import type { UserRow } from '../../../wire/admin.js';
@@ -51,7 +42,6 @@ const USER_FLAGS = flags({
 });
 const subcommand = subcommandsOf<typeof USER_FLAGS>();
 
-const remoteOf = (ctx: Ctx, v: FlagValues<typeof USER_FLAGS>) => userRemote(currentLogin(ctx.io.env, v.server));
 const userPath = (name: string) => `/v1/users/${encodeURIComponent(name)}`;
 const what = (u: UserRow) => (u.role === 'customer' ? `customer ${u.customer ?? '?'}'s user` : u.role);
 
